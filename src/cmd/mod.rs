@@ -1,0 +1,51 @@
+//! Subcommands: one file each, each with a `run(args)`. Arguments are turned into library calls
+//! here; nothing below this module knows about the command line.
+
+mod rank;
+mod validate;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Match people in addiction recovery to support groups, with explained scores.
+#[derive(Debug, Parser)]
+#[command(name = "groupmatch", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rank the groups of a directory for one person, with explanations.
+    Rank(rank::Args),
+    /// Check groups, person and waitlist files and report every problem.
+    Validate(validate::Args),
+}
+
+/// Output format of commands that print results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table for people.
+    Table,
+    /// JSON for programs.
+    Json,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Rank(args) => rank::run(args),
+        Command::Validate(args) => validate::run(args),
+    }
+}
+
+/// Writes `text` to stdout, reporting (not panicking on) a closed pipe.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

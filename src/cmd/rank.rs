@@ -1,0 +1,191 @@
+//! `groupmatch rank`: ranked, explained suggestions for one person.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use groupmatch::rank::load_engine;
+use groupmatch::{parse_person, read_person, Engine, Person, RankOptions, Ranking, Suggestion};
+
+use super::{print_stdout, OutputFormat};
+
+/// The example person used when `--person` is not given, so the command runs with no files.
+const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
+
+/// Width the table is laid out for.
+const WIDTH: usize = 100;
+/// Indent of the reasons under each suggestion.
+const INDENT: usize = 12;
+
+/// Arguments of `rank`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The person (.json). Without it, an embedded example person is ranked.
+    #[arg(long)]
+    person: Option<PathBuf>,
+    /// The group directory (.csv or .json). Without it, the embedded directory is used.
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// The engagement model (.json). Without it, the embedded model is used.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// How many suggestions to show.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// List every excluded group with its reasons (the table shows only a summary otherwise).
+    #[arg(long)]
+    show_excluded: bool,
+    /// The current time (RFC 3339, such as 2026-11-26T12:00:00Z), for reproducible output.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (engine, group_warnings) = load_engine(args.groups.as_deref(), args.model.as_deref())?;
+    if let Some(path) = &args.groups {
+        for w in &group_warnings {
+            eprintln!("warning: {}", w.display_in(&path.display().to_string()));
+        }
+    }
+    let person = load_person(args.person.as_ref())?;
+    let options = RankOptions::new(Some(args.top), args.now.unwrap_or_else(Utc::now));
+    let ranking = engine.rank(&person, &options);
+    let text = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
+        OutputFormat::Table => table(&engine, &ranking, args.show_excluded),
+    };
+    print_stdout(&text)?;
+    Ok(if ranking.eligible == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
+    let loaded = match path {
+        Some(path) => read_person(path)?,
+        None => {
+            eprintln!(
+                "note: no --person given; ranking the embedded example person (data/people/early-secular-woman.json)"
+            );
+            parse_person(EXAMPLE_PERSON, "data/people/early-secular-woman.json")
+                .context("embedded example person")?
+        }
+    };
+    if let Some(path) = path {
+        for w in &loaded.warnings {
+            eprintln!("warning: {}", w.display_in(&path.display().to_string()));
+        }
+    }
+    Ok(loaded.value)
+}
+
+/// Cuts `s` to `max` characters, marking a cut with `…`.
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Suggestions for {}: {} of {} eligible groups; {}",
+        ranking.person_id,
+        ranking.suggestions.len(),
+        ranking.eligible,
+        ranking.exclusion_summary()
+    );
+    if ranking.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "No group fits every constraint. Use --show-excluded to see why."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{:>3}  {:<5}  {:<34} {:<18} {:<9} {:<9} {:>7}",
+            "#", "score", "group", "approach", "format", "next", "travel"
+        );
+        for s in &ranking.suggestions {
+            write_suggestion(&mut out, s);
+        }
+        let _ = writeln!(
+            out,
+            "\nscore: estimated chance of still attending at 90 days (not a promise about recovery)."
+        );
+    }
+    if show_excluded {
+        let _ = writeln!(out, "\nExcluded:");
+        for e in &ranking.excluded {
+            let name = engine
+                .groups()
+                .iter()
+                .find(|g| g.id == e.group_id)
+                .map_or("", |g| g.name.as_str());
+            let reasons: Vec<String> = e
+                .reasons
+                .iter()
+                .map(|r| format!("{}: {}", r.code, r.text))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<12} {:<30} {}",
+                e.group_id,
+                fit(name, 30),
+                reasons.join("; ")
+            );
+        }
+    }
+    out
+}
+
+fn write_suggestion(out: &mut String, s: &Suggestion) {
+    let travel = s
+        .distance_km
+        .map_or_else(|| "online".to_string(), |d| format!("{d:.1} km"));
+    let _ = writeln!(
+        out,
+        "{:>3}  {:<5.2}  {:<34} {:<18} {:<9} {:<9} {:>7}",
+        s.rank,
+        s.score,
+        fit(&s.name, 34),
+        s.approach.as_str(),
+        s.format.as_str(),
+        s.next_session.as_deref().unwrap_or("-"),
+        travel
+    );
+    // The top three reasons, wrapped onto at most two indented lines.
+    let mut lines = vec![String::new()];
+    for e in s.explanation.iter().take(3) {
+        let reason = format!("{} ({:+.2})", e.text, e.contribution);
+        let line = lines.last_mut().expect("never empty");
+        if line.is_empty() || line.chars().count() + 2 + reason.chars().count() <= WIDTH - INDENT {
+            if !line.is_empty() {
+                line.push_str("; ");
+            }
+            line.push_str(&reason);
+        } else if lines.len() < 2 {
+            lines.push(reason);
+        }
+    }
+    for line in lines {
+        let _ = writeln!(out, "{:INDENT$}{}", "", fit(&line, WIDTH - INDENT));
+    }
+}

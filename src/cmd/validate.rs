@@ -1,0 +1,58 @@
+//! `groupmatch validate`: report every problem of input files, exit 2 if any.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use groupmatch::{validate_file, FileKind};
+
+use super::{print_stdout, OutputFormat};
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files to check (groups .csv/.json, person .json, waitlist .csv/.jsonl).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The kind of every file, instead of recognising it from its shape.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<FileKind>()))]
+    kind: Option<FileKind>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut reports = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        reports.push(validate_file(file, args.kind)?);
+    }
+    let failed = reports.iter().any(|r| !r.problems.is_empty());
+    let text = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&reports)? + "\n",
+        OutputFormat::Table => {
+            let mut out = String::new();
+            for r in &reports {
+                for p in &r.problems {
+                    writeln!(out, "{}", p.display_in(&r.path))?;
+                }
+                for w in &r.warnings {
+                    writeln!(out, "warning: {}", w.display_in(&r.path))?;
+                }
+                let kind = r.kind.map_or("unknown kind", |k| k.as_str());
+                if r.problems.is_empty() {
+                    writeln!(out, "{}: ok ({kind}, {} records)", r.path, r.records)?;
+                } else {
+                    writeln!(out, "{}: {} problems ({kind})", r.path, r.problems.len())?;
+                }
+            }
+            out
+        }
+    };
+    print_stdout(&text)?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,7 @@
+//! The domain: groups, people, weekly schedules, places and the closed vocabularies.
+
+pub mod geo;
+pub mod group;
+pub mod person;
+pub mod schedule;
+pub mod vocab;

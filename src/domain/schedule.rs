@@ -1,0 +1,314 @@
+//! Weekly schedules: session and availability windows, and time-zone conversion between them.
+//!
+//! A [`Window`] is a span of one weekday in a local time zone (`Mon 19:00-20:30`). To compare a
+//! group's sessions with a person's availability across zones, both are mapped onto one UTC week
+//! (minute 0 = Monday 00:00 UTC, 10,080 minutes, wrapping), using each zone's UTC offset at a
+//! reference instant (the `now` of a ranking). A Friday 20:00 Los Angeles session therefore lands
+//! on Saturday 04:00 UTC and fits a New York window on Friday 23:00-24:00 correctly.
+//!
+//! Decision: one offset per zone per ranking. A daylight-saving change inside the coming week
+//! shifts sessions after it by an hour for that week only; using the offset at `now` keeps the
+//! check exact for the sessions staff are about to book and makes it a pure function of `now`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// Minutes in a week.
+pub const WEEK_MINUTES: i32 = 7 * 24 * 60;
+
+const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// One span of time on one weekday, in local time: a group session or an availability window.
+///
+/// ```
+/// use groupmatch::Window;
+/// let w: Window = "Thu 07:00-08:30".parse().unwrap();
+/// assert_eq!(w.duration_minutes(), 90);
+/// assert_eq!(w.to_string(), "Thu 07:00-08:30");
+/// assert!("Thu 25:00-26:00".parse::<Window>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Window {
+    /// Day of the week, 0 = Monday ... 6 = Sunday.
+    day: u8,
+    /// Start, minutes after local midnight.
+    start: u16,
+    /// End, minutes after local midnight (up to 1440, written `24:00`).
+    end: u16,
+}
+
+impl Window {
+    /// A window from its parts; `None` unless `day < 7` and `start < end <= 1440`.
+    pub fn new(day: u8, start: u16, end: u16) -> Option<Window> {
+        (day < 7 && start < end && end <= 1440).then_some(Window { day, start, end })
+    }
+
+    /// Day of the week, 0 = Monday ... 6 = Sunday.
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+
+    /// Start, minutes after local midnight.
+    pub fn start(&self) -> u16 {
+        self.start
+    }
+
+    /// End, minutes after local midnight.
+    pub fn end(&self) -> u16 {
+        self.end
+    }
+
+    /// Length in minutes.
+    pub fn duration_minutes(&self) -> u16 {
+        self.end - self.start
+    }
+
+    /// The window's start on the UTC week, given the zone's offset (local minus UTC, minutes).
+    pub fn utc_start(&self, offset_minutes: i32) -> i32 {
+        let local = i32::from(self.day) * 1440 + i32::from(self.start);
+        (local - offset_minutes).rem_euclid(WEEK_MINUTES)
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}-{}",
+            DAY_NAMES[usize::from(self.day)],
+            HhMm(self.start),
+            HhMm(self.end)
+        )
+    }
+}
+
+/// Formats minutes after midnight as `HH:MM`.
+struct HhMm(u16);
+
+impl fmt::Display for HhMm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+fn parse_day(s: &str) -> Result<u8, String> {
+    DAY_NAMES
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(s))
+        .map(|i| i as u8)
+        .ok_or_else(|| format!("unknown day '{s}' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"))
+}
+
+fn parse_time(s: &str, allow_24: bool) -> Result<u16, String> {
+    let (h, m) = s
+        .split_once(':')
+        .ok_or_else(|| format!("time '{s}' is not HH:MM (24-hour)"))?;
+    let digits = |x: &str| !x.is_empty() && x.len() <= 2 && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || m.len() != 2 || !digits(m) {
+        return Err(format!("time '{s}' is not HH:MM (24-hour)"));
+    }
+    let (h, m): (u16, u16) = (h.parse().unwrap_or(99), m.parse().unwrap_or(99));
+    if allow_24 && h == 24 && m == 0 {
+        return Ok(1440);
+    }
+    if h > 23 || m > 59 {
+        return Err(format!("time '{s}' does not exist (00:00 to 23:59)"));
+    }
+    Ok(h * 60 + m)
+}
+
+impl FromStr for Window {
+    type Err = String;
+
+    /// Parses `Mon 19:00-20:30`. The end may be `24:00`; a window may not cross midnight.
+    fn from_str(s: &str) -> Result<Window, String> {
+        let s = s.trim();
+        let (day, times) = s
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| format!("'{s}' is not like 'Mon 19:00-20:30'"))?;
+        let day = parse_day(day.trim())?;
+        let (start, end) = times
+            .trim()
+            .split_once('-')
+            .ok_or_else(|| format!("'{s}' is not like 'Mon 19:00-20:30'"))?;
+        let start = parse_time(start.trim(), false)?;
+        let end = parse_time(end.trim(), true)?;
+        if end <= start {
+            return Err(format!(
+                "end {} is not after start {} (a window cannot cross midnight: split it in two)",
+                HhMm(end),
+                HhMm(start)
+            ));
+        }
+        Ok(Window { day, start, end })
+    }
+}
+
+impl serde::Serialize for Window {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Parses an IANA time-zone name.
+pub fn parse_timezone(s: &str) -> Result<Tz, String> {
+    s.trim()
+        .parse::<Tz>()
+        .map_err(|_| format!("unknown time zone '{s}' (use an IANA name such as America/New_York)"))
+}
+
+/// A zone's offset from UTC at `at`, in minutes (local minus UTC).
+pub fn utc_offset_minutes(tz: Tz, at: DateTime<Utc>) -> i32 {
+    tz.offset_from_utc_datetime(&at.naive_utc())
+        .fix()
+        .local_minus_utc()
+        / 60
+}
+
+/// The minute of the UTC week (0 = Monday 00:00 UTC) of an instant.
+pub fn utc_week_minute(at: DateTime<Utc>) -> i32 {
+    at.weekday().num_days_from_monday() as i32 * 1440 + at.hour() as i32 * 60 + at.minute() as i32
+}
+
+/// Whether `session` (in a zone at `session_offset`) lies wholly inside `window` (in a zone at
+/// `window_offset`), compared on the UTC week.
+pub fn fits_inside(
+    session: &Window,
+    session_offset: i32,
+    window: &Window,
+    window_offset: i32,
+) -> bool {
+    let lead = (session.utc_start(session_offset) - window.utc_start(window_offset))
+        .rem_euclid(WEEK_MINUTES);
+    lead + i32::from(session.duration_minutes()) <= i32::from(window.duration_minutes())
+}
+
+/// The next start of `session` at or after `now`, as an instant.
+pub fn next_start(session: &Window, session_offset: i32, now: DateTime<Utc>) -> DateTime<Utc> {
+    let wait = (session.utc_start(session_offset) - utc_week_minute(now)).rem_euclid(WEEK_MINUTES);
+    let now_minute = now
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    now_minute + chrono::Duration::minutes(i64::from(wait))
+}
+
+/// Formats an instant as `Thu 19:00` in `tz`.
+pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} {:02}:{:02}",
+        DAY_NAMES[local.weekday().num_days_from_monday() as usize],
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Window {
+        s.parse().unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_and_prints_windows() {
+        assert_eq!(w("mon 7:05-08:00").to_string(), "Mon 07:05-08:00");
+        assert_eq!(w("Sat 18:00-24:00").duration_minutes(), 360);
+    }
+
+    #[test]
+    fn rejects_impossible_times_with_a_reason() {
+        let err = |s: &str| s.parse::<Window>().unwrap_err();
+        assert!(err("Mon 25:00-26:00").contains("does not exist"));
+        assert!(err("Mon 10:60-11:00").contains("does not exist"));
+        assert!(err("Mon 20:00-19:00").contains("not after start"));
+        assert!(err("Mon 20:00-20:00").contains("not after start"));
+        assert!(err("Mo 10:00-11:00").contains("unknown day"));
+        assert!(err("Mon 10-11").contains("HH:MM"));
+        assert!(err("Mon 24:00-24:00").contains("does not exist"));
+        assert!(err("Mon").contains("not like"));
+    }
+
+    #[test]
+    fn session_inside_window_in_same_zone() {
+        assert!(fits_inside(
+            &w("Mon 19:00-20:00"),
+            0,
+            &w("Mon 18:00-22:00"),
+            0
+        ));
+        assert!(fits_inside(
+            &w("Mon 18:00-22:00"),
+            0,
+            &w("Mon 18:00-22:00"),
+            0
+        ));
+        assert!(!fits_inside(
+            &w("Mon 21:30-22:30"),
+            0,
+            &w("Mon 18:00-22:00"),
+            0
+        ));
+        assert!(!fits_inside(
+            &w("Tue 19:00-20:00"),
+            0,
+            &w("Mon 18:00-22:00"),
+            0
+        ));
+    }
+
+    #[test]
+    fn online_session_in_other_zone_is_converted_across_days() {
+        // Late November: New York is UTC-5, Los Angeles UTC-8.
+        let now = at("2026-11-26T12:00:00Z");
+        let ny = utc_offset_minutes(chrono_tz::America::New_York, now);
+        let la = utc_offset_minutes(chrono_tz::America::Los_Angeles, now);
+        assert_eq!((ny, la), (-300, -480));
+        // Fri 20:00 in LA is Fri 23:00 in NY (Sat 04:00 UTC).
+        let session = w("Fri 20:00-21:00");
+        assert_eq!(session.utc_start(la), 5 * 1440 + 4 * 60);
+        assert!(fits_inside(&session, la, &w("Fri 22:30-24:00"), ny));
+        assert!(!fits_inside(&session, la, &w("Fri 19:00-22:00"), ny));
+        // Sun 22:00 in LA is Mon 06:00 UTC: wraps over the end of the week.
+        assert!(fits_inside(
+            &w("Sun 22:00-23:00"),
+            la,
+            &w("Mon 00:00-03:00"),
+            60 * 3
+        ));
+    }
+
+    #[test]
+    fn summer_time_changes_the_offset() {
+        let winter = utc_offset_minutes(chrono_tz::Europe::London, at("2026-01-15T12:00:00Z"));
+        let summer = utc_offset_minutes(chrono_tz::Europe::London, at("2026-07-15T12:00:00Z"));
+        assert_eq!((winter, summer), (0, 60));
+    }
+
+    #[test]
+    fn next_start_is_at_or_after_now_and_local() {
+        let now = at("2026-11-26T12:00:00Z"); // Thursday, 07:00 in New York.
+        let ny = chrono_tz::America::New_York;
+        let off = utc_offset_minutes(ny, now);
+        let next = next_start(&w("Thu 07:00-08:00"), off, now);
+        assert_eq!(next, at("2026-11-26T12:00:00Z"));
+        let next = next_start(&w("Wed 19:00-20:00"), off, now);
+        assert_eq!(format_local(next, ny), "Wed 19:00");
+        assert_eq!(next, at("2026-12-03T00:00:00Z"));
+    }
+
+    #[test]
+    fn timezone_names_are_checked() {
+        assert!(parse_timezone("America/New_York").is_ok());
+        assert!(parse_timezone("Mars/Olympus").unwrap_err().contains("IANA"));
+    }
+}

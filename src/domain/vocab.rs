@@ -1,0 +1,463 @@
+//! The closed vocabularies of the file formats, as enums.
+//!
+//! Every value is written in files as its snake_case name. Parsing an unknown value fails with a
+//! message that lists the allowed ones, so a typo in a file is never silently read as something
+//! else. One macro defines them all so that parsing, printing and serde agree by construction.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The error for a value outside a closed vocabulary: names the value and lists the allowed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    /// The value that was given.
+    pub value: String,
+    /// Every allowed value, in vocabulary order.
+    pub allowed: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown value '{}' (allowed: {})",
+            self.value,
+            self.allowed.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in vocabulary order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every value's file name, in vocabulary order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The value's name in files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue { value: s.to_string(), allowed: $name::NAMES }),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Where a person is in their recovery.
+    Stage {
+        /// Not yet sure they want to change; looking around.
+        Exploring = "exploring",
+        /// Currently in formal treatment.
+        InTreatment = "in_treatment",
+        /// Under 90 days of recovery.
+        Early = "early",
+        /// 90 days to one year.
+        FirstYear = "first_year",
+        /// One to two years.
+        OneToTwoYears = "one_to_two_years",
+        /// More than two years.
+        Sustained = "sustained",
+    }
+}
+
+impl Stage {
+    /// Early stages (exploring, in treatment, under 90 days), where beginner-friendly and structured
+    /// groups matter most (EVIDENCE T1).
+    pub fn is_early(self) -> bool {
+        matches!(self, Stage::Exploring | Stage::InTreatment | Stage::Early)
+    }
+}
+
+vocabulary! {
+    /// A group's programme.
+    Approach {
+        /// AA, NA, CA and other 12-step fellowships.
+        TwelveStep = "twelve_step",
+        /// SMART Recovery.
+        SmartRecovery = "smart_recovery",
+        /// LifeRing Secular Recovery.
+        Lifering = "lifering",
+        /// Women for Sobriety.
+        WomenForSobriety = "women_for_sobriety",
+        /// Recovery Dharma.
+        RecoveryDharma = "recovery_dharma",
+        /// Celebrate Recovery (Christian).
+        CelebrateRecovery = "celebrate_recovery",
+        /// Other secular peer groups (for example "We Agnostics" meetings).
+        SecularOther = "secular_other",
+        /// Professional cognitive behavioural therapy group.
+        Cbt = "cbt",
+        /// Professional motivational (MET/MI) group.
+        Motivational = "motivational",
+        /// Professional psychoeducation group.
+        Psychoeducation = "psychoeducation",
+        /// Dual-focus group for substance use and mental health.
+        DualRecovery = "dual_recovery",
+        /// Support for families and friends.
+        FamilySupport = "family_support",
+        /// Anything else; the group must state its orientation.
+        Other = "other",
+    }
+}
+
+impl Approach {
+    /// The orientation a group of this approach has unless it states one; `None` for approaches
+    /// that must state it (`family_support`, `other`).
+    pub fn default_orientation(self) -> Option<Orientation> {
+        use Approach::*;
+        match self {
+            TwelveStep | RecoveryDharma => Some(Orientation::Spiritual),
+            CelebrateRecovery => Some(Orientation::Religious),
+            SmartRecovery | Lifering | WomenForSobriety | SecularOther | Cbt | Motivational
+            | Psychoeducation | DualRecovery => Some(Orientation::Secular),
+            FamilySupport | Other => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// Whether a group's programme is spiritual, secular or religious.
+    Orientation {
+        /// Spiritual but not tied to one religion (12-step, Recovery Dharma).
+        Spiritual = "spiritual",
+        /// No spiritual content.
+        Secular = "secular",
+        /// Tied to a religion (Celebrate Recovery).
+        Religious = "religious",
+    }
+}
+
+vocabulary! {
+    /// How a group meets.
+    Format {
+        /// In a room.
+        InPerson = "in_person",
+        /// Online only.
+        Online = "online",
+        /// In a room, with online attendance too.
+        Hybrid = "hybrid",
+    }
+}
+
+vocabulary! {
+    /// Who leads a group.
+    Facilitation {
+        /// Members (mutual help).
+        Peer = "peer",
+        /// A clinician or trained professional.
+        Professional = "professional",
+    }
+}
+
+vocabulary! {
+    /// A restriction on who a group is for. A group with no audience is for everyone.
+    Audience {
+        /// Women only.
+        Women = "women",
+        /// Men only.
+        Men = "men",
+        /// LGBTQ+ people.
+        Lgbtq = "lgbtq",
+        /// Young people (age 30 or under).
+        YoungPeople = "young_people",
+        /// Seniors (age 60 or over).
+        Seniors = "seniors",
+        /// Military veterans.
+        Veterans = "veterans",
+    }
+}
+
+vocabulary! {
+    /// A person's need, or a group's focus or accommodation.
+    Need {
+        /// Co-occurring mental health condition.
+        CoOccurring = "co_occurring",
+        /// Trauma.
+        Trauma = "trauma",
+        /// Family involvement or family issues.
+        Family = "family",
+        /// Grief and loss.
+        Grief = "grief",
+        /// Chronic pain.
+        ChronicPain = "chronic_pain",
+        /// Childcare during sessions.
+        Childcare = "childcare",
+        /// Wheelchair access.
+        Wheelchair = "wheelchair",
+        /// American Sign Language interpretation.
+        Asl = "asl",
+    }
+}
+
+vocabulary! {
+    /// A substance (or behaviour) a person is recovering from, or a group focuses on.
+    Substance {
+        /// Alcohol.
+        Alcohol = "alcohol",
+        /// Opioids (heroin, fentanyl, prescription opioids).
+        Opioids = "opioids",
+        /// Stimulants (cocaine, methamphetamine).
+        Stimulants = "stimulants",
+        /// Cannabis.
+        Cannabis = "cannabis",
+        /// Sedatives and benzodiazepines.
+        Sedatives = "sedatives",
+        /// Nicotine.
+        Nicotine = "nicotine",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// The orientation a person prefers.
+    ApproachPreference {
+        /// Prefers spiritual groups.
+        Spiritual = "spiritual",
+        /// Prefers secular groups.
+        Secular = "secular",
+        /// Prefers religious groups.
+        Religious = "religious",
+        /// No preference.
+        NoPreference = "no_preference",
+    }
+}
+
+impl ApproachPreference {
+    /// The orientation preferred, if any.
+    pub fn orientation(self) -> Option<Orientation> {
+        match self {
+            ApproachPreference::Spiritual => Some(Orientation::Spiritual),
+            ApproachPreference::Secular => Some(Orientation::Secular),
+            ApproachPreference::Religious => Some(Orientation::Religious),
+            ApproachPreference::NoPreference => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// How a person wants to attend.
+    FormatPreference {
+        /// Only in a room.
+        InPerson = "in_person",
+        /// Only online.
+        Online = "online",
+        /// Either.
+        Either = "either",
+    }
+}
+
+vocabulary! {
+    /// A person's gender, as they state it.
+    Gender {
+        /// Woman.
+        Woman = "woman",
+        /// Man.
+        Man = "man",
+        /// Nonbinary.
+        Nonbinary = "nonbinary",
+        /// Not stated.
+        Unspecified = "unspecified",
+    }
+}
+
+vocabulary! {
+    /// Whether a person wants a gender-specific group.
+    GenderSpecific {
+        /// Only gender-specific groups (women's, men's; LGBTQ+ groups for nonbinary people).
+        Required = "required",
+        /// Prefers them; others are fine.
+        Preferred = "preferred",
+        /// No wish either way.
+        No = "no",
+    }
+}
+
+vocabulary! {
+    /// Who a person wants leading the group.
+    FacilitationPreference {
+        /// Peer-led.
+        Peer = "peer",
+        /// Professionally led.
+        Professional = "professional",
+        /// Either.
+        Either = "either",
+    }
+}
+
+vocabulary! {
+    /// How much support a person has from people around them.
+    SocialSupport {
+        /// Little or none.
+        Low = "low",
+        /// Some.
+        Moderate = "moderate",
+        /// Strong.
+        High = "high",
+    }
+}
+
+vocabulary! {
+    /// How a person's earlier experience with an approach went.
+    PriorOutcome {
+        /// It helped.
+        Helped = "helped",
+        /// Neither helped nor put them off.
+        Neutral = "neutral",
+        /// They disliked it.
+        Disliked = "disliked",
+    }
+}
+
+/// ISO 639-1 two-letter language codes, the only language values accepted.
+pub const LANGUAGE_CODES: &[&str] = &[
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bi",
+    "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de",
+    "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy",
+    "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz", "ia",
+    "id", "ie", "ig", "ii", "ik", "io", "is", "it", "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk",
+    "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb", "lg", "li", "ln", "lo",
+    "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "na", "nb", "nd",
+    "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om", "or", "os", "pa", "pi", "pl",
+    "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl",
+    "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk",
+    "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa",
+    "wo", "xh", "yi", "yo", "za", "zh", "zu",
+];
+
+/// A language, as an ISO 639-1 code (`en`, `es`, ...). Stored inline: two bytes, `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Language([u8; 2]);
+
+impl Language {
+    /// English, the default language of groups and people.
+    pub const ENGLISH: Language = Language(*b"en");
+
+    /// The two-letter code.
+    pub fn as_str(&self) -> &str {
+        // Only constructed from entries of LANGUAGE_CODES, which are ASCII.
+        std::str::from_utf8(&self.0).expect("language codes are ASCII")
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let lower = s.to_ascii_lowercase();
+        if LANGUAGE_CODES.contains(&lower.as_str()) {
+            let b = lower.as_bytes();
+            Ok(Language([b[0], b[1]]))
+        } else {
+            Err(format!(
+                "unknown language '{s}' (use an ISO 639-1 two-letter code such as en, es, fr)"
+            ))
+        }
+    }
+}
+
+impl serde::Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Language {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_vocabulary_value_round_trips_through_its_name() {
+        for s in Stage::ALL {
+            assert_eq!(s.as_str().parse::<Stage>().unwrap(), *s);
+        }
+        for a in Approach::ALL {
+            assert_eq!(a.as_str().parse::<Approach>().unwrap(), *a);
+        }
+        for n in Need::ALL {
+            assert_eq!(
+                serde_json::to_string(n).unwrap(),
+                format!("\"{}\"", n.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_value_lists_the_allowed_ones() {
+        let err = "online_only".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown value 'online_only' (allowed: in_person, online, hybrid)"
+        );
+    }
+
+    #[test]
+    fn only_family_support_and_other_lack_a_default_orientation() {
+        let missing: Vec<_> = Approach::ALL
+            .iter()
+            .filter(|a| a.default_orientation().is_none())
+            .collect();
+        assert_eq!(missing, [&Approach::FamilySupport, &Approach::Other]);
+    }
+
+    #[test]
+    fn languages_accept_iso_codes_only() {
+        assert_eq!("ES".parse::<Language>().unwrap().as_str(), "es");
+        assert!("xx".parse::<Language>().is_err());
+        assert!("eng".parse::<Language>().is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! The engagement model: the chance a person is still attending a group at 90 days, as a linear
+//! logit over the named pair features of [`crate::features`].
+
+pub mod model;

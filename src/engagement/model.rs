@@ -1,0 +1,286 @@
+//! The versioned model file and the linear logit model it holds.
+//!
+//! A model file stores feature names, coefficients, intercept, optional standardisation and
+//! metadata. Scoring is `logit = intercept + sum_j coef_j * (x_j - mean_j) / scale_j` and
+//! `score = sigmoid(logit)`; each term of the sum is that feature's contribution, so an
+//! explanation adds up to the logit exactly. A file whose features differ from this binary's
+//! schema ([`crate::FEATURE_NAMES`]) is refused, never silently re-mapped.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{FeatureVector, FEATURE_NAMES, N_FEATURES};
+
+/// The `format` value every model file carries.
+pub const MODEL_FORMAT: &str = "groupmatch-model";
+/// The model file version this binary reads and writes.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Standardisation applied to features before the coefficients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// Per-feature mean subtracted.
+    pub mean: Vec<f64>,
+    /// Per-feature divisor (positive).
+    pub scale: Vec<f64>,
+}
+
+/// A model file as stored (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Always [`MODEL_FORMAT`].
+    pub format: String,
+    /// File version, [`MODEL_VERSION`].
+    pub version: u32,
+    /// What produced it, such as `prior` (hand-set) or `logistic_regression` (trained).
+    pub kind: String,
+    /// One line on what the model is.
+    pub description: String,
+    /// Feature names, in the order of `coefficients`.
+    pub features: Vec<String>,
+    /// One coefficient per feature (log-odds per unit of the scaled feature).
+    pub coefficients: Vec<f64>,
+    /// The logit when every scaled feature is 0.
+    pub intercept: f64,
+    /// Standardisation, when the model was fitted on standardised features.
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    /// Free-form metadata (sources, creation).
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Training summary, for trained models.
+    #[serde(default)]
+    pub training: Option<serde_json::Value>,
+}
+
+/// A linear logit model over this binary's features, checked against its schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngagementModel {
+    file: ModelFile,
+    /// Effective per-feature weight: coef / scale.
+    weight: FeatureVector,
+    /// Effective per-feature centre: the scaling mean (0 without scaling).
+    centre: FeatureVector,
+}
+
+impl EngagementModel {
+    /// Checks a model file against this binary's feature schema; `label` names it in errors.
+    pub fn from_file(file: ModelFile, label: &str) -> Result<EngagementModel> {
+        let schema_err = |message: String| Error::ModelSchema {
+            path: label.to_string(),
+            message,
+        };
+        if file.format != MODEL_FORMAT {
+            return Err(schema_err(format!(
+                "format is '{}', expected '{MODEL_FORMAT}'",
+                file.format
+            )));
+        }
+        if file.version != MODEL_VERSION {
+            return Err(schema_err(format!(
+                "file version {} but this binary reads version {MODEL_VERSION}; retrain with `groupmatch train`",
+                file.version
+            )));
+        }
+        if file.features != FEATURE_NAMES {
+            let missing: Vec<&str> = FEATURE_NAMES
+                .iter()
+                .copied()
+                .filter(|n| !file.features.iter().any(|f| f == n))
+                .collect();
+            let unknown: Vec<&str> = file
+                .features
+                .iter()
+                .map(String::as_str)
+                .filter(|f| !FEATURE_NAMES.contains(f))
+                .collect();
+            return Err(schema_err(format!(
+                "feature schema differs (missing: [{}]; unknown: [{}]{}); retrain with `groupmatch train` or use a model made for this version",
+                missing.join(", "),
+                unknown.join(", "),
+                if missing.is_empty() && unknown.is_empty() { "; order differs" } else { "" }
+            )));
+        }
+        let mut centre = [0.0; N_FEATURES];
+        let mut scale = [1.0; N_FEATURES];
+        if let Some(s) = &file.scaling {
+            if s.mean.len() != N_FEATURES || s.scale.len() != N_FEATURES {
+                return Err(schema_err(format!(
+                    "scaling has {} means and {} scales for {N_FEATURES} features",
+                    s.mean.len(),
+                    s.scale.len()
+                )));
+            }
+            centre.copy_from_slice(&s.mean);
+            scale.copy_from_slice(&s.scale);
+        }
+        if file.coefficients.len() != N_FEATURES {
+            return Err(schema_err(format!(
+                "{} coefficients for {N_FEATURES} features",
+                file.coefficients.len()
+            )));
+        }
+        let all_finite = file
+            .coefficients
+            .iter()
+            .chain(&centre)
+            .chain(std::iter::once(&file.intercept))
+            .all(|v| v.is_finite());
+        if !all_finite || scale.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(schema_err(
+                "coefficients, intercept and scaling must be finite, scales positive".into(),
+            ));
+        }
+        let mut weight = [0.0; N_FEATURES];
+        for j in 0..N_FEATURES {
+            weight[j] = file.coefficients[j] / scale[j];
+        }
+        Ok(EngagementModel {
+            file,
+            weight,
+            centre,
+        })
+    }
+
+    /// Parses and checks a model from JSON text; `label` names it in errors.
+    pub fn from_json(text: &str, label: &str) -> Result<EngagementModel> {
+        let file: ModelFile = serde_json::from_str(text).map_err(|e| {
+            Error::invalid(
+                label,
+                Some(e.line() as u64),
+                None,
+                format!("not a model file: {e}"),
+            )
+        })?;
+        EngagementModel::from_file(file, label)
+    }
+
+    /// Reads and checks a model file.
+    pub fn read(path: &Path) -> Result<EngagementModel> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        EngagementModel::from_json(&text, &path.display().to_string())
+    }
+
+    /// The hand-set prior model embedded in the binary (`models/prior.json`).
+    pub fn prior() -> EngagementModel {
+        EngagementModel::from_json(include_str!("../../models/prior.json"), "models/prior.json")
+            .expect("the embedded prior model matches the feature schema (tested)")
+    }
+
+    /// The stored file.
+    pub fn file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// The intercept.
+    pub fn intercept(&self) -> f64 {
+        self.file.intercept
+    }
+
+    /// The coefficient of each feature, by name, in schema order.
+    pub fn coefficients(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        FEATURE_NAMES
+            .iter()
+            .copied()
+            .zip(self.file.coefficients.iter().copied())
+    }
+
+    /// Each feature's term in the logit.
+    pub fn contributions(&self, x: &FeatureVector) -> FeatureVector {
+        let mut c = [0.0; N_FEATURES];
+        for j in 0..N_FEATURES {
+            c[j] = self.weight[j] * (x[j] - self.centre[j]);
+        }
+        c
+    }
+
+    /// The logit: intercept plus every contribution, summed in schema order.
+    pub fn logit(&self, x: &FeatureVector) -> f64 {
+        self.intercept() + self.contributions(x).iter().sum::<f64>()
+    }
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prior_file() -> ModelFile {
+        serde_json::from_str(include_str!("../../models/prior.json")).unwrap()
+    }
+
+    #[test]
+    fn embedded_prior_matches_the_schema() {
+        let m = EngagementModel::prior();
+        assert_eq!(m.coefficients().count(), N_FEATURES);
+    }
+
+    #[test]
+    fn logit_is_intercept_plus_contributions() {
+        let m = EngagementModel::prior();
+        let mut x = [0.0; N_FEATURES];
+        x[0] = 1.0;
+        x[2] = 2f64.ln_1p();
+        let c = m.contributions(&x);
+        assert_eq!(m.logit(&x), m.intercept() + c.iter().sum::<f64>());
+        assert_eq!(c[0], m.file().coefficients[0]);
+    }
+
+    #[test]
+    fn scaling_divides_and_centres() {
+        let mut f = prior_file();
+        f.scaling = Some(Scaling {
+            mean: vec![0.5; N_FEATURES],
+            scale: vec![2.0; N_FEATURES],
+        });
+        let m = EngagementModel::from_file(f.clone(), "m").unwrap();
+        let x = [1.5; N_FEATURES];
+        let c = m.contributions(&x);
+        assert!((c[0] - f.coefficients[0] * 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn refuses_a_model_with_another_feature_schema() {
+        let mut f = prior_file();
+        f.features[3] = "distance_miles".into();
+        let err = EngagementModel::from_file(f, "old.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing: [distance_10km]"), "{err}");
+        assert!(err.contains("unknown: [distance_miles]"), "{err}");
+        let mut f = prior_file();
+        f.features.swap(0, 1);
+        let err = EngagementModel::from_file(f, "m").unwrap_err().to_string();
+        assert!(err.contains("order differs"), "{err}");
+    }
+
+    #[test]
+    fn refuses_other_versions_and_bad_numbers() {
+        let mut f = prior_file();
+        f.version = 99;
+        assert!(EngagementModel::from_file(f, "m").is_err());
+        let mut f = prior_file();
+        f.scaling = Some(Scaling {
+            mean: vec![0.0; N_FEATURES],
+            scale: vec![0.0; N_FEATURES],
+        });
+        assert!(EngagementModel::from_file(f, "m").is_err());
+        assert!(EngagementModel::from_json("{\"format\": 1}", "m").is_err());
+    }
+
+    #[test]
+    fn sigmoid_is_symmetric() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert!((sigmoid(2.0) + sigmoid(-2.0) - 1.0).abs() < 1e-15);
+    }
+}

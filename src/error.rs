@@ -1,0 +1,144 @@
+//! The crate's error type.
+//!
+//! Input problems are collected, not thrown one at a time: a file with ten bad rows gets ten
+//! [`Problem`]s in one [`Error::Invalid`], each naming its line and field, so staff fix a file in
+//! one pass. Everything else (I/O, a model that does not fit this binary) is its own variant.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in an input file: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// 1-based line in the file, when the problem has one.
+    pub line: Option<u64>,
+    /// The column or JSON field concerned, when there is one.
+    pub field: Option<String>,
+    /// What is wrong and, when knowable, how to fix it. Lowercase, no trailing period.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `line` in `field`.
+    pub fn new(line: Option<u64>, field: Option<&str>, message: impl Into<String>) -> Problem {
+        Problem {
+            line,
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// Formats the problem as `FILE:LINE: field: message` (parts that are unknown are left out).
+    pub fn display_in<'a>(&'a self, path: &'a str) -> impl fmt::Display + 'a {
+        ProblemIn {
+            path,
+            problem: self,
+        }
+    }
+}
+
+struct ProblemIn<'a> {
+    path: &'a str,
+    problem: &'a Problem,
+}
+
+impl fmt::Display for ProblemIn<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(line) = self.problem.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.problem.field {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{}", self.problem.message)
+    }
+}
+
+/// Everything that can go wrong in groupmatch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An input file has one or more problems; all of them are listed.
+    #[error("{}", format_problems(.path, .problems))]
+    Invalid {
+        /// The file concerned (or a label such as `<embedded groups>`).
+        path: String,
+        /// Every problem found, in file order.
+        problems: Vec<Problem>,
+    },
+    /// A model file does not fit this binary (other feature schema or version).
+    #[error("{path}: model does not fit this version of groupmatch: {message}")]
+    ModelSchema {
+        /// The model file.
+        path: String,
+        /// What differs and how to fix it.
+        message: String,
+    },
+    /// A caller asked for something that does not exist (for example an unknown group id).
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn format_problems(path: &str, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.display_in(path).to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// A single-problem [`Error::Invalid`].
+    pub fn invalid(
+        path: &str,
+        line: Option<u64>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Invalid {
+            path: path.to_string(),
+            problems: vec![Problem::new(line, field, message)],
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_formats_as_file_line_field_message() {
+        let p = Problem::new(Some(7), Some("sessions"), "end 18:00 is before start 19:00");
+        assert_eq!(
+            p.display_in("groups.csv").to_string(),
+            "groups.csv:7: sessions: end 18:00 is before start 19:00"
+        );
+        let p = Problem::new(None, None, "file is empty");
+        assert_eq!(p.display_in("x.csv").to_string(), "x.csv: file is empty");
+    }
+
+    #[test]
+    fn invalid_error_lists_every_problem() {
+        let e = Error::Invalid {
+            path: "g.csv".into(),
+            problems: vec![
+                Problem::new(Some(2), Some("id"), "a"),
+                Problem::new(Some(3), Some("id"), "b"),
+            ],
+        };
+        assert_eq!(e.to_string(), "g.csv:2: id: a\ng.csv:3: id: b");
+    }
+}

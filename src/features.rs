@@ -1,0 +1,329 @@
+//! The engagement model's named pair features, and the sentence that explains each one.
+//!
+//! The feature list is the schema every model file must match, in this order ([`FEATURE_NAMES`]).
+//! Each feature is a plain number built from the person, the group and their [`PairFacts`]; most
+//! are 0/1 indicators so that a coefficient reads directly as a log-odds change. Sources for the
+//! prior coefficients are in `models/README.md`.
+
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::domain::vocab::{
+    Approach, Audience, Facilitation, FacilitationPreference, Gender, GenderSpecific, Need,
+    PriorOutcome, SocialSupport,
+};
+use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
+use crate::pair::{Attendance, PairFacts};
+
+macro_rules! features {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal),+ $(,)?) => {
+        /// A named pair feature of the engagement model.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(usize)]
+        pub enum Feature {
+            $($(#[$doc])* $variant),+
+        }
+
+        /// Every feature's name, in schema order.
+        pub const FEATURE_NAMES: &[&str] = &[$($name),+];
+
+        impl Feature {
+            /// Every feature, in schema order.
+            pub const ALL: &'static [Feature] = &[$(Feature::$variant),+];
+
+            /// The feature's name in model files.
+            pub fn name(self) -> &'static str {
+                FEATURE_NAMES[self as usize]
+            }
+        }
+    };
+}
+
+features! {
+    /// The group's orientation is the one the person prefers.
+    OrientationMatch = "orientation_match",
+    /// The person has a preference and the group's orientation is another.
+    OrientationMismatch = "orientation_mismatch",
+    /// ln(1 + weekly sessions inside the person's availability): more chances to attend, saturating.
+    SessionsFitting = "sessions_fitting",
+    /// Distance to the meeting place in units of 10 km, when attending in person.
+    Distance10km = "distance_10km",
+    /// Attending in person but the distance cannot be computed (a location is missing).
+    LocationUnknown = "location_unknown",
+    /// The person would attend online.
+    OnlineAttendance = "online_attendance",
+    /// Early stage and the group welcomes beginners.
+    BeginnerFriendlyEarly = "beginner_friendly_early",
+    /// Early stage and the group is professionally led (structure early on).
+    ProfessionalEarly = "professional_early",
+    /// Facilitation is the kind the person prefers.
+    FacilitationMatch = "facilitation_match",
+    /// Facilitation is not the kind the person prefers.
+    FacilitationMismatch = "facilitation_mismatch",
+    /// The person wants a gender-specific group and this is one for them.
+    GenderSpecificMatch = "gender_specific_match",
+    /// A young person (30 or under) and a young people's group.
+    YoungAdultAgeMatched = "young_adult_age_matched",
+    /// A co-occurring condition and a dual-focus group.
+    DualFocusCoOccurring = "dual_focus_co_occurring",
+    /// A co-occurring condition and a traditional 12-step group without a mental-health focus.
+    CoOccurringTraditional12Step = "co_occurring_traditional_12step",
+    /// Share of the person's other needs the group offers (0 to 1).
+    NeedsCovered = "needs_covered",
+    /// A person who lists several languages, and a group held in their main (first-listed) one.
+    MainLanguage = "main_language",
+    /// The approach helped the person before.
+    PriorHelped = "prior_helped",
+    /// The person disliked the approach before.
+    PriorDisliked = "prior_disliked",
+    /// A network that drinks or uses, and a 12-step fellowship.
+    Network12Step = "network_12step",
+    /// An LGBTQ+ person and an LGBTQ+ group.
+    LgbtqAffirming = "lgbtq_affirming",
+    /// A veteran and a veterans' group.
+    VeteranGroup = "veteran_group",
+    /// The group focuses on substances other than the person's.
+    SubstanceMismatch = "substance_mismatch",
+    /// Readiness to change, centred: (readiness - 5.5) / 4.5, 0 when not given.
+    Readiness = "readiness",
+    /// Self-efficacy, centred: (self_efficacy - 5.5) / 4.5, 0 when not given.
+    SelfEfficacy = "self_efficacy",
+    /// Little social support.
+    LowSocialSupport = "low_social_support",
+}
+
+/// Number of features.
+pub const N_FEATURES: usize = FEATURE_NAMES.len();
+
+/// One pair's feature values, in schema order.
+pub type FeatureVector = [f64; N_FEATURES];
+
+fn flag(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+fn centred(score: Option<u8>) -> f64 {
+    score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
+}
+
+/// The audience that makes a group gender-specific for this person, if any.
+fn own_gender_audience(gender: Gender) -> Option<Audience> {
+    match gender {
+        Gender::Woman => Some(Audience::Women),
+        Gender::Man => Some(Audience::Men),
+        Gender::Nonbinary => Some(Audience::Lgbtq),
+        Gender::Unspecified => None,
+    }
+}
+
+fn is_dual_focus(group: &Group) -> bool {
+    group.approach == Approach::DualRecovery || group.focus.contains(&Need::CoOccurring)
+}
+
+/// Needs handled by their own features or by eligibility, left out of `needs_covered`.
+const SEPARATE_NEEDS: [Need; 2] = [Need::CoOccurring, Need::Wheelchair];
+
+/// Computes the feature vector of a pair.
+pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVector {
+    use Feature as F;
+    let mut x = [0.0; N_FEATURES];
+    let mut set = |f: F, v: f64| x[f as usize] = v;
+
+    if let Some(wanted) = person.approach_preference.orientation() {
+        set(F::OrientationMatch, flag(group.orientation == wanted));
+        set(F::OrientationMismatch, flag(group.orientation != wanted));
+    }
+    set(
+        F::SessionsFitting,
+        f64::from(facts.sessions_fitting).ln_1p(),
+    );
+    let in_person = facts.attendance == Attendance::InPerson;
+    set(F::Distance10km, facts.distance_km.map_or(0.0, |d| d / 10.0));
+    set(
+        F::LocationUnknown,
+        flag(in_person && facts.distance_km.is_none()),
+    );
+    set(F::OnlineAttendance, flag(!in_person));
+    let early = person.stage.is_early();
+    set(
+        F::BeginnerFriendlyEarly,
+        flag(early && group.beginner_friendly),
+    );
+    set(
+        F::ProfessionalEarly,
+        flag(early && group.facilitation == Facilitation::Professional),
+    );
+    let wanted_facilitation = match person.facilitation_preference {
+        FacilitationPreference::Peer => Some(Facilitation::Peer),
+        FacilitationPreference::Professional => Some(Facilitation::Professional),
+        FacilitationPreference::Either => None,
+    };
+    if let Some(w) = wanted_facilitation {
+        set(F::FacilitationMatch, flag(group.facilitation == w));
+        set(F::FacilitationMismatch, flag(group.facilitation != w));
+    }
+    let wants_gender_specific = person.gender_specific != GenderSpecific::No;
+    set(
+        F::GenderSpecificMatch,
+        flag(
+            wants_gender_specific
+                && own_gender_audience(person.gender).is_some_and(|a| group.audience.contains(&a)),
+        ),
+    );
+    set(
+        F::YoungAdultAgeMatched,
+        flag(
+            person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
+                && group.audience.contains(&Audience::YoungPeople),
+        ),
+    );
+    let co_occurring = person.needs.contains(&Need::CoOccurring);
+    set(
+        F::DualFocusCoOccurring,
+        flag(co_occurring && is_dual_focus(group)),
+    );
+    set(
+        F::CoOccurringTraditional12Step,
+        flag(co_occurring && group.approach == Approach::TwelveStep && !is_dual_focus(group)),
+    );
+    let other_needs: Vec<Need> = person
+        .needs
+        .iter()
+        .copied()
+        .filter(|n| !SEPARATE_NEEDS.contains(n))
+        .collect();
+    if !other_needs.is_empty() {
+        let covered = other_needs.iter().filter(|n| group.covers(**n)).count();
+        set(F::NeedsCovered, covered as f64 / other_needs.len() as f64);
+    }
+    set(
+        F::MainLanguage,
+        flag(person.languages.len() > 1 && group.languages.contains(&person.languages[0])),
+    );
+    let prior = person.prior_outcome(group.approach);
+    set(F::PriorHelped, flag(prior == Some(PriorOutcome::Helped)));
+    set(
+        F::PriorDisliked,
+        flag(prior == Some(PriorOutcome::Disliked)),
+    );
+    set(
+        F::Network12Step,
+        flag(person.network_supports_use == Some(true) && group.approach == Approach::TwelveStep),
+    );
+    set(
+        F::LgbtqAffirming,
+        flag(person.lgbtq && group.audience.contains(&Audience::Lgbtq)),
+    );
+    set(
+        F::VeteranGroup,
+        flag(person.veteran && group.audience.contains(&Audience::Veterans)),
+    );
+    set(
+        F::SubstanceMismatch,
+        flag(
+            !group.substances.is_empty()
+                && !person.substances.is_empty()
+                && !person
+                    .substances
+                    .iter()
+                    .any(|s| group.substances.contains(s)),
+        ),
+    );
+    set(F::Readiness, centred(person.readiness));
+    set(F::SelfEfficacy, centred(person.self_efficacy));
+    set(
+        F::LowSocialSupport,
+        flag(person.social_support == Some(SocialSupport::Low)),
+    );
+    x
+}
+
+/// A sentence explaining a feature's value for this pair, for staff.
+pub fn describe(feature: Feature, person: &Person, group: &Group, facts: &PairFacts) -> String {
+    use Feature as F;
+    let pref = person
+        .approach_preference
+        .orientation()
+        .map_or("", |o| o.as_str());
+    match feature {
+        F::OrientationMatch => format!("{} group, as you prefer", group.orientation),
+        F::OrientationMismatch => format!("{} group; you prefer {pref}", group.orientation),
+        F::SessionsFitting => match facts.sessions_fitting {
+            1 => "1 session a week fits your schedule".into(),
+            n => format!("{n} sessions a week fit your schedule"),
+        },
+        F::Distance10km => format!(
+            "{} km away",
+            round_km(facts.distance_km.unwrap_or_default())
+        ),
+        F::LocationUnknown => "no map location, so travel distance is unknown".into(),
+        F::OnlineAttendance => "you would attend online (less involvement than in person)".into(),
+        F::BeginnerFriendlyEarly => "welcomes newcomers, which helps early in recovery".into(),
+        F::ProfessionalEarly => "professionally led structure early in recovery".into(),
+        F::FacilitationMatch => format!("{} facilitation, as you prefer", group.facilitation),
+        F::FacilitationMismatch => format!(
+            "{} facilitation; you prefer {}",
+            group.facilitation, person.facilitation_preference
+        ),
+        F::GenderSpecificMatch => "gender-specific group, as you asked".into(),
+        F::YoungAdultAgeMatched => "young people's group, near your age".into(),
+        F::DualFocusCoOccurring => "dual focus on mental health and substance use".into(),
+        F::CoOccurringTraditional12Step => "12-step group without a mental-health focus".into(),
+        F::NeedsCovered => {
+            let offered: Vec<&str> = person
+                .needs
+                .iter()
+                .filter(|n| !SEPARATE_NEEDS.contains(n) && group.covers(**n))
+                .map(|n| n.as_str())
+                .collect();
+            if offered.is_empty() {
+                "offers none of your other needs".into()
+            } else {
+                format!("offers {}", offered.join(", "))
+            }
+        }
+        F::MainLanguage => format!("held in {}, your main language", person.languages[0]),
+        F::PriorHelped => format!("{} helped you before", group.approach),
+        F::PriorDisliked => format!("you disliked {} before", group.approach),
+        F::Network12Step => "12-step fellowship offers a sober network".into(),
+        F::LgbtqAffirming => "LGBTQ+ group".into(),
+        F::VeteranGroup => "veterans' group".into(),
+        F::SubstanceMismatch => {
+            let s: Vec<&str> = group.substances.iter().map(|s| s.as_str()).collect();
+            format!("focuses on {}, not your substances", s.join(", "))
+        }
+        F::Readiness => format!(
+            "readiness to change {}/10",
+            person.readiness.unwrap_or_default()
+        ),
+        F::SelfEfficacy => format!(
+            "confidence in staying in recovery {}/10",
+            person.self_efficacy.unwrap_or_default()
+        ),
+        F::LowSocialSupport => "little support from people around you".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_in_enum_order() {
+        for (i, f) in Feature::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+            assert_eq!(FEATURE_NAMES.iter().filter(|n| **n == f.name()).count(), 1);
+        }
+        assert_eq!(Feature::ALL.len(), N_FEATURES);
+    }
+
+    #[test]
+    fn centred_scores_span_minus_one_to_one() {
+        assert_eq!(centred(Some(1)), -1.0);
+        assert_eq!(centred(Some(10)), 1.0);
+        assert_eq!(centred(None), 0.0);
+    }
+}

@@ -1,0 +1,325 @@
+//! Reading group directories from CSV or JSON (see `docs/formats.md`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::domain::geo::GeoPoint;
+use crate::domain::group::Group;
+use crate::domain::schedule::{parse_timezone, Window};
+use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation};
+use crate::error::{Problem, Result};
+use crate::formats::record::{csv_records, json_records, unknown_field_warnings, Fields, Record};
+use crate::formats::{read_bytes, Loaded, Syntax};
+
+/// Every field of a groups file, in documented order.
+pub const GROUP_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "approach",
+    "orientation",
+    "format",
+    "facilitation",
+    "sessions",
+    "timezone",
+    "latitude",
+    "longitude",
+    "city",
+    "languages",
+    "audience",
+    "closed",
+    "beginner_friendly",
+    "focus",
+    "accessibility",
+    "substances",
+    "capacity",
+    "enrolled",
+    "cost",
+    "url",
+];
+
+/// The fields a groups file must have.
+pub const GROUP_REQUIRED: &[&str] = &["id", "name", "approach", "format", "sessions", "timezone"];
+
+/// Reads a groups file: `.csv`, or `.json` (an array of objects).
+///
+/// Every problem in the file is reported at once in [`crate::Error::Invalid`]; unknown columns are
+/// warnings in the result.
+pub fn read_groups(path: &Path) -> Result<Loaded<Vec<Group>>> {
+    let bytes = read_bytes(path)?;
+    parse_groups(&bytes, Syntax::of_path(path), &path.display().to_string())
+}
+
+/// Parses a groups file's contents; `label` names it in messages.
+///
+/// ```
+/// use groupmatch::{parse_groups, Syntax};
+/// let csv = "id,name,approach,format,sessions,timezone\n\
+///            g1,Morning Online,smart_recovery,online,Mon 07:00-08:00,America/New_York\n";
+/// let groups = parse_groups(csv.as_bytes(), Syntax::Csv, "groups.csv").unwrap().value;
+/// assert_eq!(groups[0].sessions.len(), 1);
+/// assert_eq!(groups[0].orientation.as_str(), "secular");
+/// ```
+pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<Vec<Group>>> {
+    let (records, mut problems, warnings) = records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
+    let mut groups = Vec::with_capacity(records.len());
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for record in &records {
+        let mut f = Fields::new(record, &mut problems);
+        if let Some(group) = group_from_fields(&mut f) {
+            if let Some(first) = first_line.get(&group.id) {
+                let msg = format!("duplicate id '{}' (first on line {first})", group.id);
+                f.problem("id", msg);
+                continue;
+            }
+            first_line.insert(group.id.clone(), record.line);
+            groups.push(group);
+        }
+    }
+    if problems.is_empty() && groups.is_empty() {
+        problems.push(Problem::new(None, None, "no groups in the file"));
+    }
+    Loaded::finish(Some(groups), problems, warnings, label)
+}
+
+/// Splits a file into records by its syntax, with the structural problems and unknown-field warnings.
+pub(crate) fn records_of(
+    bytes: &[u8],
+    syntax: Syntax,
+    required: &[&str],
+    known: &[&str],
+) -> (Vec<Record>, Vec<Problem>, Vec<Problem>) {
+    let text = match crate::formats::record::text_of(bytes) {
+        Ok(t) => t,
+        Err(p) => return (Vec::new(), vec![p], Vec::new()),
+    };
+    match syntax {
+        Syntax::Csv => {
+            let (headers, records, problems) = csv_records(text, required);
+            let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), known);
+            (records, problems, warnings)
+        }
+        Syntax::Json | Syntax::JsonLines => {
+            let parsed = if syntax == Syntax::Json {
+                json_records(text, true)
+            } else {
+                crate::formats::people::jsonl_records(text)
+            };
+            match parsed {
+                Ok(records) => {
+                    let warnings = unknown_field_warnings(
+                        records
+                            .iter()
+                            .flat_map(|r| r.fields.iter().map(|(n, _, l)| (n.as_str(), *l))),
+                        known,
+                    );
+                    (records, Vec::new(), warnings)
+                }
+                Err(p) => (Vec::new(), vec![p], Vec::new()),
+            }
+        }
+    }
+}
+
+fn group_from_fields(f: &mut Fields) -> Option<Group> {
+    let id = f.text("id", true);
+    let name = f.text("name", true);
+    let approach: Option<Approach> = f.parse("approach", true);
+    let stated: Option<Orientation> = f.parse("orientation", false);
+    let format: Option<Format> = f.parse("format", true);
+    let facilitation: Facilitation = f.parse("facilitation", false).unwrap_or(match approach {
+        Some(Approach::Cbt | Approach::Motivational | Approach::Psychoeducation) => {
+            Facilitation::Professional
+        }
+        _ => Facilitation::Peer,
+    });
+    let sessions: Option<Vec<Window>> = f.required_list("sessions");
+    let timezone = f.parse_with("timezone", true, parse_timezone);
+    let location = geo_point(f);
+    let city = f.text("city", false);
+    let mut languages: Vec<Language> = f.list("languages");
+    let audience = f.list("audience");
+    let closed = f.boolean("closed");
+    let beginner_friendly = f.boolean("beginner_friendly").unwrap_or(false);
+    let focus = f.list("focus");
+    let accessibility = f.list("accessibility");
+    let substances = f.list("substances");
+    let capacity = f
+        .integer("capacity", false, 0..=1_000_000)
+        .map(|c| c as u32);
+    let enrolled = f.integer("enrolled", false, 0..=1_000_000).unwrap_or(0) as u32;
+    let cost = f.number("cost", false, 0.0..=1e9);
+    let url = f.text("url", false);
+
+    let orientation = match (stated, approach) {
+        (Some(o), _) => Some(o),
+        (None, Some(a)) => {
+            let default = a.default_orientation();
+            if default.is_none() {
+                f.problem(
+                    "orientation",
+                    format!("required for approach '{a}' (spiritual, secular or religious)"),
+                );
+            }
+            default
+        }
+        (None, None) => None,
+    };
+    if languages.is_empty() {
+        languages.push(Language::ENGLISH);
+    }
+    Some(Group {
+        id: id?,
+        name: name?,
+        approach: approach?,
+        orientation: orientation?,
+        format: format?,
+        facilitation,
+        sessions: sessions?,
+        timezone: timezone?,
+        location: location.ok()?,
+        city,
+        languages,
+        audience,
+        closed,
+        beginner_friendly,
+        focus,
+        accessibility,
+        substances,
+        capacity,
+        enrolled,
+        cost,
+        url,
+    })
+}
+
+/// Reads `latitude`/`longitude`: both or neither. `Err` when they are present but bad.
+pub(crate) fn geo_point(f: &mut Fields) -> std::result::Result<Option<GeoPoint>, ()> {
+    let lat = f.number("latitude", false, -90.0..=90.0);
+    let lon = f.number("longitude", false, -180.0..=180.0);
+    let (lat_given, lon_given) = (f.cell("latitude").is_some(), f.cell("longitude").is_some());
+    match (lat, lon) {
+        (Some(la), Some(lo)) => Ok(GeoPoint::new(la, lo).ok()),
+        _ if !lat_given && !lon_given => Ok(None),
+        _ => {
+            if lat_given != lon_given {
+                let missing = if lat_given { "longitude" } else { "latitude" };
+                f.problem(missing, "missing (latitude and longitude go together)");
+            }
+            Err(())
+        }
+    }
+}
+
+impl Fields<'_> {
+    /// A field parsed by `parse`, whose error becomes the problem's message.
+    pub(crate) fn parse_with<T>(
+        &mut self,
+        field: &str,
+        required: bool,
+        parse: impl Fn(&str) -> std::result::Result<T, String>,
+    ) -> Option<T> {
+        let text = self.text(field, required)?;
+        parse(&text).map_err(|e| self.problem(field, e)).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    const HEADER: &str = "id,name,approach,format,sessions,timezone,latitude,longitude,capacity,enrolled,orientation\n";
+
+    fn problems(csv: &str) -> Vec<Problem> {
+        match parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv") {
+            Err(Error::Invalid { problems, .. }) => problems,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_a_group_with_defaults() {
+        let csv = format!("{HEADER}g1,Step Up,twelve_step,in_person,Mon 19:00-20:00;Thu 07:00-08:00,America/New_York,39.9,-75.1,,,\n");
+        let g = &parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv")
+            .unwrap()
+            .value[0];
+        assert_eq!(g.orientation, Orientation::Spiritual);
+        assert_eq!(g.languages, vec![Language::ENGLISH]);
+        assert_eq!(g.sessions.len(), 2);
+        assert_eq!(g.open_seats(), None);
+        assert_eq!(g.facilitation, Facilitation::Peer);
+    }
+
+    #[test]
+    fn reports_every_bad_field_with_line_and_field() {
+        let csv = format!(
+            "{HEADER}g1,A,twelve_step,in_person,Mon 25:00-26:00,America/New_York,123,-75,,,\n\
+             g1,B,twelve_stp,in_person,Mon 19:00-20:00,Nowhere/City,39,NaN,,,\n\
+             g3,C,other,online,Tue 20:00-19:00,UTC,,,5,x,\n"
+        );
+        let p = problems(&csv);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "sessions".to_string()),
+                (2, "latitude".to_string()),
+                (3, "approach".to_string()),
+                (3, "timezone".to_string()),
+                (3, "longitude".to_string()),
+                (4, "sessions".to_string()),
+                (4, "enrolled".to_string()),
+                (4, "orientation".to_string()),
+            ]
+        );
+        assert!(p[2].message.contains("allowed: twelve_step"));
+    }
+
+    #[test]
+    fn duplicate_ids_name_the_first_line() {
+        let row = "g1,A,cbt,online,Mon 19:00-20:00,UTC,,,,,\n";
+        let p = problems(&format!("{HEADER}{row}{row}"));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, Some(3));
+        assert!(p[0].message.contains("first on line 2"));
+    }
+
+    #[test]
+    fn header_only_and_missing_columns_are_errors() {
+        assert_eq!(problems(HEADER)[0].message, "no groups in the file");
+        let p = problems("id,name\ng1,A\n");
+        assert_eq!(p.len(), 4);
+        assert!(p.iter().all(|p| p.message.starts_with("missing column")));
+    }
+
+    #[test]
+    fn json_groups_report_the_line_of_the_bad_key() {
+        let json = r#"[
+  {"id": "g1", "name": "A", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "UTC",
+   "capacity": -1}
+]"#;
+        match parse_groups(json.as_bytes(), Syntax::Json, "g.json") {
+            Err(Error::Invalid { problems, .. }) => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].line, Some(4));
+                assert_eq!(problems[0].field.as_deref(), Some("capacity"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_column_is_a_warning_not_an_error() {
+        let csv = "id,name,approach,format,sessions,timezone,lanugages\n\
+                   g1,A,cbt,online,Mon 19:00-20:00,UTC,es\n";
+        let loaded = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap();
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(loaded.warnings[0]
+            .message
+            .contains("did you mean 'languages'"));
+    }
+}

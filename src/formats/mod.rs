@@ -1,0 +1,75 @@
+//! File formats: reading groups, people and waitlists from CSV, JSON and JSON Lines, and
+//! checking files for `validate`. The formats are documented in `docs/formats.md`.
+
+pub mod groups;
+pub mod people;
+pub(crate) mod record;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Problem, Result};
+
+/// The syntax of an input file, chosen by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Comma-separated values with a header row; lists in cells separated by `;`.
+    Csv,
+    /// A JSON document.
+    Json,
+    /// JSON Lines: one JSON object per line.
+    JsonLines,
+}
+
+impl Syntax {
+    /// `.json` is JSON, `.jsonl`/`.ndjson` JSON Lines, anything else CSV.
+    pub fn of_path(path: &Path) -> Syntax {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => Syntax::Json,
+            Some("jsonl" | "ndjson") => Syntax::JsonLines,
+            _ => Syntax::Csv,
+        }
+    }
+}
+
+/// A value read from a file, with the warnings (such as unknown columns) that did not stop it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loaded<T> {
+    /// What was read.
+    pub value: T,
+    /// Problems that did not stop the reading (unknown fields, which are ignored).
+    pub warnings: Vec<Problem>,
+}
+
+impl<T> Loaded<T> {
+    /// The value, or every problem (sorted by line) as [`Error::Invalid`].
+    pub(crate) fn finish(
+        value: Option<T>,
+        mut problems: Vec<Problem>,
+        warnings: Vec<Problem>,
+        label: &str,
+    ) -> Result<Loaded<T>> {
+        problems.sort_by_key(|p| p.line);
+        match value {
+            Some(value) if problems.is_empty() => Ok(Loaded { value, warnings }),
+            _ => Err(Error::Invalid {
+                path: label.to_string(),
+                problems,
+            }),
+        }
+    }
+}
+
+/// Reads a whole file, naming it in the error.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

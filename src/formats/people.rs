@@ -1,0 +1,401 @@
+//! Reading people (one JSON object) and waitlists (CSV or JSON Lines); see `docs/formats.md`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::domain::person::{Person, Prior, WaitlistEntry};
+use crate::domain::schedule::parse_timezone;
+use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
+use crate::error::{Problem, Result};
+use crate::formats::groups::{geo_point, records_of};
+use crate::formats::record::{json_records, Cell, Fields, Record};
+use crate::formats::{read_bytes, Loaded, Syntax};
+
+/// Every field of a person, in documented order.
+pub const PERSON_FIELDS: &[&str] = &[
+    "id",
+    "stage",
+    "approach_preference",
+    "approach_strict",
+    "format_preference",
+    "availability",
+    "timezone",
+    "latitude",
+    "longitude",
+    "max_travel_km",
+    "languages",
+    "gender",
+    "gender_specific",
+    "age",
+    "lgbtq",
+    "veteran",
+    "needs",
+    "substances",
+    "facilitation_preference",
+    "self_efficacy",
+    "readiness",
+    "social_support",
+    "network_supports_use",
+    "prior",
+];
+
+/// The fields a person must have.
+pub const PERSON_REQUIRED: &[&str] = &[
+    "id",
+    "stage",
+    "approach_preference",
+    "format_preference",
+    "availability",
+    "timezone",
+];
+
+/// Reads one person from a `.json` file holding one object.
+pub fn read_person(path: &Path) -> Result<Loaded<Person>> {
+    let bytes = read_bytes(path)?;
+    parse_person(&bytes, &path.display().to_string())
+}
+
+/// Parses one person from JSON text; `label` names it in messages.
+///
+/// ```
+/// let json = r#"{"id": "p1", "stage": "early", "approach_preference": "secular",
+///   "format_preference": "online", "availability": ["Mon 18:00-22:00"],
+///   "timezone": "America/New_York"}"#;
+/// let person = groupmatch::parse_person(json.as_bytes(), "p1.json").unwrap().value;
+/// assert_eq!(person.languages[0].as_str(), "en");
+/// ```
+pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut person = None;
+    match crate::formats::record::text_of(bytes).and_then(|t| json_records(t, false)) {
+        Ok(records) => {
+            warnings = crate::formats::record::unknown_field_warnings(
+                records[0].fields.iter().map(|(n, _, l)| (n.as_str(), *l)),
+                PERSON_FIELDS,
+            );
+            person = person_from_fields(&mut Fields::new(&records[0], &mut problems));
+        }
+        Err(p) => problems.push(p),
+    }
+    Loaded::finish(person, problems, warnings, label)
+}
+
+/// Reads a waitlist: `.csv` (person fields as columns, `prior` as `approach:outcome;...`) or
+/// `.jsonl` (one person object per line), each with `waiting_since` (YYYY-MM-DD).
+pub fn read_waitlist(path: &Path) -> Result<Loaded<Vec<WaitlistEntry>>> {
+    let bytes = read_bytes(path)?;
+    parse_waitlist(&bytes, Syntax::of_path(path), &path.display().to_string())
+}
+
+/// Parses a waitlist's contents; `label` names it in messages.
+pub fn parse_waitlist(
+    bytes: &[u8],
+    syntax: Syntax,
+    label: &str,
+) -> Result<Loaded<Vec<WaitlistEntry>>> {
+    let required = [PERSON_REQUIRED, &["waiting_since"]].concat();
+    let known = [PERSON_FIELDS, &["waiting_since"]].concat();
+    let (records, mut problems, warnings) = records_of(bytes, syntax, &required, &known);
+    let mut entries = Vec::with_capacity(records.len());
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for record in &records {
+        let mut f = Fields::new(record, &mut problems);
+        let person = person_from_fields(&mut f);
+        let since = f.parse_with("waiting_since", true, |s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("'{s}' is not a date like 2026-01-31"))
+        });
+        if let (Some(person), Some(waiting_since)) = (person, since) {
+            if let Some(first) = first_line.get(&person.id) {
+                let msg = format!("duplicate id '{}' (first on line {first})", person.id);
+                f.problem("id", msg);
+                continue;
+            }
+            first_line.insert(person.id.clone(), record.line);
+            entries.push(WaitlistEntry {
+                person,
+                waiting_since,
+            });
+        }
+    }
+    if problems.is_empty() && entries.is_empty() {
+        problems.push(Problem::new(None, None, "no people in the file"));
+    }
+    Loaded::finish(Some(entries), problems, warnings, label)
+}
+
+/// One record per non-blank line of JSON Lines text.
+pub(crate) fn jsonl_records(text: &str) -> std::result::Result<Vec<Record>, Problem> {
+    let mut records = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_no = i as u64 + 1;
+        let mut recs = json_records(line, false).map_err(|mut p| {
+            p.line = Some(line_no);
+            p
+        })?;
+        let mut rec = recs.pop().expect("one object per line");
+        rec.line = line_no;
+        for field in &mut rec.fields {
+            field.2 = line_no;
+        }
+        records.push(rec);
+    }
+    Ok(records)
+}
+
+/// Builds a person from a record, recording a problem for each bad field.
+pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
+    let id = f.text("id", true);
+    let stage = f.parse("stage", true);
+    let approach_preference = f.parse("approach_preference", true);
+    let approach_strict = f.boolean("approach_strict").unwrap_or(false);
+    let format_preference = f.parse("format_preference", true);
+    let availability = f.required_list("availability");
+    let timezone = f.parse_with("timezone", true, parse_timezone);
+    let location = geo_point(f);
+    let max_travel_km = f.number("max_travel_km", false, 0.0..=20_000.0);
+    let mut languages: Vec<Language> = f.list("languages");
+    let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
+    let gender_specific = f
+        .parse("gender_specific", false)
+        .unwrap_or(GenderSpecific::No);
+    let age = f.integer("age", false, 0..=120).map(|a| a as u8);
+    let lgbtq = f.boolean("lgbtq").unwrap_or(false);
+    let veteran = f.boolean("veteran").unwrap_or(false);
+    let needs = f.list("needs");
+    let substances = f.list("substances");
+    let facilitation_preference = f
+        .parse("facilitation_preference", false)
+        .unwrap_or(crate::FacilitationPreference::Either);
+    let self_efficacy = f.integer("self_efficacy", false, 1..=10).map(|v| v as u8);
+    let readiness = f.integer("readiness", false, 1..=10).map(|v| v as u8);
+    let social_support = f.parse("social_support", false);
+    let network_supports_use = f.boolean("network_supports_use");
+    let prior = prior_of(f);
+
+    if gender_specific == GenderSpecific::Required && gender == Gender::Unspecified {
+        f.problem(
+            "gender_specific",
+            "'required' needs a gender (woman, man or nonbinary) to know which groups fit",
+        );
+        return None;
+    }
+    if languages.is_empty() {
+        languages.push(Language::ENGLISH);
+    }
+    Some(Person {
+        id: id?,
+        stage: stage?,
+        approach_preference: approach_preference?,
+        approach_strict,
+        format_preference: format_preference?,
+        availability: availability?,
+        timezone: timezone?,
+        location: location.ok()?,
+        max_travel_km,
+        languages,
+        gender,
+        gender_specific,
+        age,
+        lgbtq,
+        veteran,
+        needs,
+        substances,
+        facilitation_preference,
+        self_efficacy,
+        readiness,
+        social_support,
+        network_supports_use,
+        prior: prior?,
+    })
+}
+
+/// `prior`: a JSON list of `{approach, outcome}` objects, or text `approach:outcome;...`.
+fn prior_of(f: &mut Fields) -> Option<Vec<Prior>> {
+    let pairs: Vec<(String, String)> = match f.cell("prior") {
+        None => return Some(Vec::new()),
+        Some(Cell::Json(serde_json::Value::Array(items))) => {
+            let mut pairs = Vec::new();
+            for item in items {
+                let get = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                match (get("approach"), get("outcome")) {
+                    (Some(a), Some(o)) => pairs.push((a, o)),
+                    _ => {
+                        f.problem("prior", "each item needs 'approach' and 'outcome'");
+                        return None;
+                    }
+                }
+            }
+            pairs
+        }
+        Some(_) => {
+            let text = f.text("prior", false)?;
+            let mut pairs = Vec::new();
+            for item in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                match item.split_once(':') {
+                    Some((a, o)) => pairs.push((a.trim().to_string(), o.trim().to_string())),
+                    None => {
+                        f.problem(
+                            "prior",
+                            format!("'{item}' is not like 'twelve_step:helped'"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            pairs
+        }
+    };
+    let mut prior = Vec::with_capacity(pairs.len());
+    for (a, o) in pairs {
+        match (a.parse::<Approach>(), o.parse::<PriorOutcome>()) {
+            (Ok(approach), Ok(outcome)) => prior.push(Prior { approach, outcome }),
+            (Err(e), _) => f.problem("prior", format!("approach: {e}")),
+            (_, Err(e)) => f.problem("prior", format!("outcome: {e}")),
+        }
+    }
+    (prior.len() == prior.capacity()).then_some(prior)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    const PERSON: &str = r#"{
+  "id": "p1",
+  "stage": "early",
+  "approach_preference": "secular",
+  "format_preference": "either",
+  "availability": ["Mon 18:00-22:00", "Sat 09:00-12:00"],
+  "timezone": "America/New_York",
+  "latitude": 39.95, "longitude": -75.16, "max_travel_km": 10,
+  "languages": ["en", "es"],
+  "gender": "woman", "gender_specific": "preferred", "age": 34,
+  "needs": ["childcare"],
+  "prior": [{"approach": "twelve_step", "outcome": "disliked"}]
+}"#;
+
+    fn problems_of(result: Result<Loaded<impl std::fmt::Debug>>) -> Vec<Problem> {
+        match result {
+            Err(Error::Invalid { problems, .. }) => problems,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_a_complete_person() {
+        let p = parse_person(PERSON.as_bytes(), "p.json").unwrap().value;
+        assert_eq!(p.availability.len(), 2);
+        assert_eq!(
+            p.prior_outcome(Approach::TwelveStep),
+            Some(PriorOutcome::Disliked)
+        );
+        assert_eq!(p.languages.len(), 2);
+        assert_eq!(p.age, Some(34));
+    }
+
+    #[test]
+    fn bad_person_fields_are_reported_at_their_lines() {
+        let bad = PERSON
+            .replace("\"early\"", "\"earlyish\"")
+            .replace("Sat 09:00-12:00", "Sat 12:00-09:00")
+            .replace("\"age\": 34", "\"age\": 200");
+        let p = problems_of(parse_person(bad.as_bytes(), "p.json"));
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "stage".to_string()),
+                (5, "availability".to_string()),
+                (10, "age".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_required_fields_are_each_named() {
+        let p = problems_of(parse_person(br#"{"id": "p1"}"#, "p.json"));
+        let fields: Vec<_> = p.iter().map(|p| p.field.clone().unwrap()).collect();
+        assert_eq!(
+            fields,
+            [
+                "stage",
+                "approach_preference",
+                "format_preference",
+                "availability",
+                "timezone"
+            ]
+        );
+    }
+
+    #[test]
+    fn required_gender_specific_needs_a_gender() {
+        let bad = PERSON.replace(
+            "\"gender\": \"woman\", \"gender_specific\": \"preferred\"",
+            "\"gender_specific\": \"required\"",
+        );
+        let p = problems_of(parse_person(bad.as_bytes(), "p.json"));
+        assert_eq!(p[0].field.as_deref(), Some("gender_specific"));
+    }
+
+    #[test]
+    fn waitlist_csv_reads_prior_pairs_and_dates() {
+        let csv = "id,stage,approach_preference,format_preference,availability,timezone,prior,waiting_since\n\
+                   w1,early,secular,online,Mon 18:00-22:00;Tue 18:00-22:00,UTC,twelve_step:disliked;smart_recovery:helped,2026-10-01\n";
+        let list = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w.csv")
+            .unwrap()
+            .value;
+        assert_eq!(list[0].person.prior.len(), 2);
+        assert_eq!(list[0].waiting_since.to_string(), "2026-10-01");
+    }
+
+    #[test]
+    fn waitlist_rejects_duplicates_bad_dates_and_bad_prior() {
+        let csv = "id,stage,approach_preference,format_preference,availability,timezone,prior,waiting_since\n\
+                   w1,early,secular,online,Mon 18:00-22:00,UTC,,2026-10-01\n\
+                   w1,early,secular,online,Mon 18:00-22:00,UTC,,2026-10-01\n\
+                   w2,early,secular,online,Mon 18:00-22:00,UTC,twelve_step:loved,2026-13-01\n";
+        let p = problems_of(parse_waitlist(csv.as_bytes(), Syntax::Csv, "w.csv"));
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "id".to_string()),
+                (4, "prior".to_string()),
+                (4, "waiting_since".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn waitlist_jsonl_reports_the_bad_line() {
+        let line = r#"{"id": "w1", "stage": "early", "approach_preference": "secular", "format_preference": "online", "availability": ["Mon 18:00-22:00"], "timezone": "UTC", "waiting_since": "2026-10-01"}"#;
+        let text = format!(
+            "{line}\n\n{}\n",
+            line.replace("w1", "w2").replace("UTC", "Mars/Base")
+        );
+        let p = problems_of(parse_waitlist(
+            text.as_bytes(),
+            Syntax::JsonLines,
+            "w.jsonl",
+        ));
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            (p[0].line, p[0].field.as_deref()),
+            (Some(3), Some("timezone"))
+        );
+    }
+}

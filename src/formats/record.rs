@@ -1,0 +1,577 @@
+//! Raw records: one row of a CSV file or one JSON object, with the line of every field.
+//!
+//! Groups, people and waitlists can each come from CSV or JSON. Rather than two parsers per kind,
+//! every input is first turned into [`Record`]s (field name -> raw cell, with its line), and one
+//! [`Fields`] reader per kind turns a record into a domain value, collecting a [`Problem`] for each
+//! bad field instead of stopping at the first. This is what lets `validate` list every problem of a
+//! file, and keeps the CSV and JSON readings of a field identical by construction.
+
+use std::str::FromStr;
+
+use crate::error::Problem;
+
+/// A raw cell: CSV text, or a JSON value.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+/// One input record: its first line and its fields in file order, each with its own line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Record {
+    pub line: u64,
+    pub fields: Vec<(String, Cell, u64)>,
+}
+
+impl Record {
+    fn get(&self, name: &str) -> Option<(&Cell, u64)> {
+        self.fields
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, c, l)| (c, *l))
+            .filter(|(c, _)| !cell_is_empty(c))
+    }
+}
+
+fn cell_is_empty(cell: &Cell) -> bool {
+    match cell {
+        Cell::Text(s) => s.trim().is_empty(),
+        Cell::Json(serde_json::Value::Null) => true,
+        Cell::Json(serde_json::Value::String(s)) => s.trim().is_empty(),
+        Cell::Json(_) => false,
+    }
+}
+
+/// Text of a scalar cell, or `None` for arrays and objects.
+fn scalar_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Text(s) => Some(s.trim().to_string()),
+        Cell::Json(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+        Cell::Json(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Cell::Json(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        Cell::Json(_) => None,
+    }
+}
+
+/// Reads typed fields out of a [`Record`], recording a problem for each bad or missing one.
+pub(crate) struct Fields<'a> {
+    record: &'a Record,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(record: &'a Record, problems: &'a mut Vec<Problem>) -> Fields<'a> {
+        Fields { record, problems }
+    }
+
+    /// Records a problem with `field` at that field's line (or the record's).
+    pub fn problem(&mut self, field: &str, message: impl Into<String>) {
+        let line = self
+            .record
+            .fields
+            .iter()
+            .find(|(n, _, _)| n == field)
+            .map_or(self.record.line, |(_, _, l)| *l);
+        self.problems
+            .push(Problem::new(Some(line), Some(field), message));
+    }
+
+    fn missing(&mut self, field: &str) {
+        self.problems.push(Problem::new(
+            Some(self.record.line),
+            Some(field),
+            "missing (this field is required)",
+        ));
+    }
+
+    /// The trimmed text of a scalar field; `None` when absent or empty (a problem if required).
+    pub fn text(&mut self, field: &str, required: bool) -> Option<String> {
+        match self.record.get(field) {
+            None => {
+                if required {
+                    self.missing(field);
+                }
+                None
+            }
+            Some((cell, _)) => match scalar_text(cell) {
+                Some(s) => Some(s),
+                None => {
+                    self.problem(field, "expected a single value, not a list or object");
+                    None
+                }
+            },
+        }
+    }
+
+    /// A field parsed with `FromStr`; the parse error becomes the problem's message.
+    pub fn parse<T>(&mut self, field: &str, required: bool) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let text = self.text(field, required)?;
+        match text.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A list field: a JSON array, or text with items separated by `;`. Absent means empty.
+    pub fn list<T>(&mut self, field: &str) -> Vec<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let Some((cell, _)) = self.record.get(field) else {
+            return Vec::new();
+        };
+        let items: Vec<String> = match cell {
+            Cell::Json(serde_json::Value::Array(values)) => {
+                let mut items = Vec::with_capacity(values.len());
+                for v in values {
+                    match scalar_text(&Cell::Json(v.clone())) {
+                        Some(s) => items.push(s),
+                        None => {
+                            self.problem(field, "list items must be single values");
+                            return Vec::new();
+                        }
+                    }
+                }
+                items
+            }
+            other => match scalar_text(other) {
+                Some(s) => s.split(';').map(|x| x.trim().to_string()).collect(),
+                None => {
+                    self.problem(field, "expected a list");
+                    return Vec::new();
+                }
+            },
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter().filter(|s| !s.is_empty()) {
+            match item.parse::<T>() {
+                Ok(v) => out.push(v),
+                Err(e) => self.problem(field, e.to_string()),
+            }
+        }
+        out
+    }
+
+    /// A list that must have at least one item; `None` (with a problem) when absent or bad.
+    pub fn required_list<T>(&mut self, field: &str) -> Option<Vec<T>>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let before = self.problems.len();
+        let items = self.list(field);
+        if self.problems.len() > before {
+            return None;
+        }
+        if items.is_empty() {
+            self.missing(field);
+            return None;
+        }
+        Some(items)
+    }
+
+    /// A boolean: `true`/`false` (also `yes`/`no`, `1`/`0`). Absent means `None`.
+    pub fn boolean(&mut self, field: &str) -> Option<bool> {
+        let text = self.text(field, false)?;
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Some(true),
+            "false" | "no" | "0" => Some(false),
+            _ => {
+                self.problem(
+                    field,
+                    format!("'{text}' is not a boolean (use true or false)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A finite number within `range`.
+    pub fn number(
+        &mut self,
+        field: &str,
+        required: bool,
+        range: std::ops::RangeInclusive<f64>,
+    ) -> Option<f64> {
+        let text = self.text(field, required)?;
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && range.contains(&v) => Some(v),
+            Ok(v) if v.is_finite() => {
+                self.problem(
+                    field,
+                    format!("{v} is outside {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+            _ => {
+                self.problem(field, format!("'{text}' is not a number"));
+                None
+            }
+        }
+    }
+
+    /// A whole number within `range`.
+    pub fn integer(
+        &mut self,
+        field: &str,
+        required: bool,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let text = self.text(field, required)?;
+        match text.parse::<i64>() {
+            Ok(v) if range.contains(&v) => Some(v),
+            Ok(v) => {
+                self.problem(
+                    field,
+                    format!("{v} is outside {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+            Err(_) => {
+                self.problem(field, format!("'{text}' is not a whole number"));
+                None
+            }
+        }
+    }
+
+    /// The raw JSON value of a field (for structured fields such as `prior`).
+    pub fn cell(&self, field: &str) -> Option<&'a Cell> {
+        self.record.get(field).map(|(c, _)| c)
+    }
+}
+
+/// Warnings for fields not in `known`, naming the closest known one so a typo never silently
+/// drops data. Each unknown name is reported once, at its first line.
+pub(crate) fn unknown_field_warnings<'r>(
+    records: impl IntoIterator<Item = (&'r str, u64)>,
+    known: &[&str],
+) -> Vec<Problem> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut warnings = Vec::new();
+    for (name, line) in records {
+        if known.contains(&name) || seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(k, &name.to_ascii_lowercase()), *k))
+            .min();
+        let message = match closest {
+            Some((d, k)) if d <= 3 => format!("unknown field, ignored; did you mean '{k}'?"),
+            _ => format!(
+                "unknown field, ignored (known fields: {})",
+                known.join(", ")
+            ),
+        };
+        warnings.push(Problem::new(Some(line), Some(name), message));
+    }
+    warnings
+}
+
+/// Checks that `bytes` are UTF-8 text with something in them.
+pub(crate) fn text_of(bytes: &[u8]) -> Result<&str, Problem> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
+        Problem::new(
+            Some(line),
+            None,
+            "not valid UTF-8 text (save the file as UTF-8)",
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Problem::new(None, None, "file is empty"));
+    }
+    Ok(text)
+}
+
+/// Splits CSV text into records, one per data row (header on line 1). Structural problems (a
+/// duplicate header, a row with the wrong number of cells, a missing required column) are
+/// returned as problems; rows that cannot be read are left out.
+pub(crate) fn csv_records(
+    text: &str,
+    required: &[&str],
+) -> (Vec<String>, Vec<Record>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Headers)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => {
+            problems.push(Problem::new(
+                Some(1),
+                None,
+                format!("unreadable header: {e}"),
+            ));
+            return (Vec::new(), Vec::new(), problems);
+        }
+    };
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].contains(h) {
+            problems.push(Problem::new(Some(1), Some(h), "column appears twice"));
+        }
+    }
+    for r in required {
+        if !headers.iter().any(|h| h == r) {
+            problems.push(Problem::new(
+                Some(1),
+                Some(r),
+                "missing column (it is required)",
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return (headers, Vec::new(), problems);
+    }
+    let mut records = Vec::new();
+    let mut row = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = row.position().map_or(0, |p| p.line());
+                if row.len() != headers.len() {
+                    problems.push(Problem::new(
+                        Some(line),
+                        None,
+                        format!(
+                            "row has {} cells, the header has {}",
+                            row.len(),
+                            headers.len()
+                        ),
+                    ));
+                    continue;
+                }
+                records.push(Record {
+                    line,
+                    fields: headers
+                        .iter()
+                        .zip(row.iter())
+                        .map(|(h, v)| (h.clone(), Cell::Text(v.to_string()), line))
+                        .collect(),
+                });
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(Problem::new(
+                    Some(line),
+                    None,
+                    format!("unreadable row: {e}"),
+                ));
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    (headers, records, problems)
+}
+
+/// Parses JSON text whose records are objects: the top-level object itself (`array = false`) or
+/// each element of a top-level array (`array = true`). Every field keeps the line of its key.
+pub(crate) fn json_records(text: &str, array: bool) -> Result<Vec<Record>, Problem> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Problem::new(Some(e.line() as u64), None, format!("invalid JSON: {e}")))?;
+    let key_lines = object_key_lines(text, if array { 2 } else { 1 });
+    let objects: Vec<serde_json::Value> = match (value, array) {
+        (serde_json::Value::Array(items), true) => items,
+        (v @ serde_json::Value::Object(_), false) => vec![v],
+        (_, true) => {
+            return Err(Problem::new(
+                Some(1),
+                None,
+                "expected a JSON array of objects",
+            ))
+        }
+        (_, false) => return Err(Problem::new(Some(1), None, "expected a JSON object")),
+    };
+    let mut records = Vec::with_capacity(objects.len());
+    for (i, v) in objects.into_iter().enumerate() {
+        let (line, keys) = key_lines.get(i).cloned().unwrap_or_default();
+        let serde_json::Value::Object(map) = v else {
+            return Err(Problem::new(
+                Some(line.max(1)),
+                None,
+                format!("item {} is not an object", i + 1),
+            ));
+        };
+        let fields = map
+            .into_iter()
+            .map(|(k, v)| {
+                let l = keys.iter().find(|(n, _)| *n == k).map_or(line, |(_, l)| *l);
+                (k, Cell::Json(v), l)
+            })
+            .collect();
+        records.push(Record { line, fields });
+    }
+    Ok(records)
+}
+
+/// For each JSON value at `depth` (1 = the top level, 2 = items of a top-level array): its first
+/// line and, if it is an object, the line of each of its keys. The text is known to be valid JSON.
+fn object_key_lines(text: &str, depth: usize) -> Vec<(u64, Vec<(String, u64)>)> {
+    let mut out: Vec<(u64, Vec<(String, u64)>)> = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut line, mut level, mut i) = (1u64, 0usize, 0usize);
+    let mut string_start: Option<usize> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(start) = string_start {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    string_start = None;
+                    if level == depth && !out.is_empty() {
+                        let rest = bytes[i + 1..].iter().find(|c| !c.is_ascii_whitespace());
+                        if rest == Some(&b':') {
+                            let raw = &text[start..=i];
+                            let key: String = serde_json::from_str(raw).unwrap_or_default();
+                            out.last_mut().expect("checked").1.push((key, line));
+                        }
+                    }
+                }
+                b'\n' => line += 1,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => {
+                    if level + 1 == depth && (depth == 1 || level > 0) {
+                        out.push((line, Vec::new()));
+                    }
+                    string_start = Some(i);
+                }
+                b'{' | b'[' => {
+                    level += 1;
+                    if level == depth {
+                        out.push((line, Vec::new()));
+                    }
+                }
+                b'}' | b']' => level = level.saturating_sub(1),
+                b'\n' => line += 1,
+                c if level + 1 == depth && !c.is_ascii_whitespace() && c != b',' && c != b':' => {
+                    // A scalar item of the array: record its line, then skip to its end.
+                    out.push((line, Vec::new()));
+                    while i + 1 < bytes.len() && !matches!(bytes[i + 1], b',' | b']' | b'\n') {
+                        i += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_array_items_keep_the_line_of_each_key() {
+        let text = "[\n {\"id\": \"a\",\n  \"name\": \"x\"},\n {\"id\": \"b\"}\n]";
+        let recs = json_records(text, true).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].line, 2);
+        assert_eq!(recs[0].get("name").unwrap().1, 3);
+        assert_eq!(recs[1].line, 4);
+        assert_eq!(recs[1].get("id").unwrap().1, 4);
+    }
+
+    #[test]
+    fn nested_keys_and_string_braces_do_not_confuse_line_tracking() {
+        let text =
+            "{\n\"prior\": [{\"approach\": \"cbt\"}],\n\"note\": \"{[\\\"x\",\n\"id\": \"p1\"\n}";
+        let recs = json_records(text, false).unwrap();
+        assert_eq!(recs[0].get("id").unwrap().1, 4);
+        assert_eq!(recs[0].get("note").unwrap().1, 3);
+    }
+
+    #[test]
+    fn scalar_array_item_is_reported_with_its_line() {
+        let err = json_records("[\n{\"id\": \"a\"},\n42\n]", true).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("item 2 is not an object"));
+    }
+
+    #[test]
+    fn invalid_json_names_the_line() {
+        let err = json_records("[\n{\"id\": }\n]", true).unwrap_err();
+        assert_eq!(err.line, Some(2));
+    }
+
+    #[test]
+    fn csv_reports_missing_columns_and_ragged_rows() {
+        let (_, _, p) = csv_records("id,name\n1,a\n", &["id", "sessions"]);
+        assert_eq!(
+            p,
+            vec![Problem::new(
+                Some(1),
+                Some("sessions"),
+                "missing column (it is required)"
+            )]
+        );
+        let (_, recs, p) = csv_records("id,name\n1,a\n2\n3,c\n", &["id"]);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(p[0].line, Some(3));
+    }
+
+    #[test]
+    fn unknown_field_suggests_the_closest_known_one() {
+        let w = unknown_field_warnings(
+            [("lanugages", 1), ("lanugages", 5), ("zzzzzzzz", 2)],
+            &["languages", "id"],
+        );
+        assert_eq!(w.len(), 2);
+        assert!(w[0].message.contains("did you mean 'languages'"));
+        assert!(w[1].message.contains("known fields: languages, id"));
+    }
+
+    #[test]
+    fn non_utf8_and_empty_files_are_problems() {
+        assert_eq!(text_of(b"a\nb\xff").unwrap_err().line, Some(2));
+        assert_eq!(text_of(b"  \n").unwrap_err().message, "file is empty");
+    }
+
+    #[test]
+    fn fields_reject_nan_and_out_of_range_numbers() {
+        let rec = Record {
+            line: 2,
+            fields: vec![
+                ("a".into(), Cell::Text("NaN".into()), 2),
+                ("b".into(), Cell::Text("123".into()), 2),
+                ("c".into(), Cell::Text("x;y".into()), 2),
+            ],
+        };
+        let mut problems = Vec::new();
+        let mut f = Fields::new(&rec, &mut problems);
+        assert_eq!(f.number("a", true, -90.0..=90.0), None);
+        assert_eq!(f.number("b", true, -90.0..=90.0), None);
+        assert_eq!(
+            f.list::<String>("c"),
+            vec!["x".to_string(), "y".to_string()]
+        );
+        assert_eq!(f.text("missing", true), None);
+        assert_eq!(problems.len(), 3);
+        assert!(problems[0].message.contains("not a number"));
+        assert!(problems[1].message.contains("outside -90 to 90"));
+        assert_eq!(problems[2].field.as_deref(), Some("missing"));
+    }
+}

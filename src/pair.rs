@@ -1,0 +1,118 @@
+//! Facts about one person-group pair, computed once and shared by eligibility and features.
+//!
+//! How the person would attend (in person or online), how far they would travel, and how many of
+//! the group's weekly sessions fall inside their availability are needed by the hard constraints,
+//! by the model's features and by the explanation. [`PairFacts`] computes them once per pair so no
+//! stage recomputes (or disagrees with) another.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::domain::schedule::{fits_inside, next_start, utc_offset_minutes};
+use crate::domain::vocab::{Format, FormatPreference};
+
+/// How a person would attend a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendance {
+    /// In the room.
+    InPerson,
+    /// Online.
+    Online,
+}
+
+/// A person prepared for ranking at one instant: their zone's offset is computed once.
+#[derive(Debug, Clone)]
+pub struct PreparedPerson<'a> {
+    /// The person.
+    pub person: &'a Person,
+    /// Their zone's UTC offset at `now`, minutes.
+    pub offset: i32,
+    /// The instant the ranking is for.
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> PreparedPerson<'a> {
+    /// Prepares `person` for a ranking at `now`.
+    pub fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
+        PreparedPerson {
+            person,
+            offset: utc_offset_minutes(person.timezone, now),
+            now,
+        }
+    }
+}
+
+/// What is known about one person-group pair before scoring.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PairFacts {
+    /// How the person would attend.
+    pub attendance: Attendance,
+    /// Great-circle km to the meeting place, when attending in person and both places are known.
+    pub distance_km: Option<f64>,
+    /// Weekly sessions that lie wholly inside one of the person's availability windows.
+    pub sessions_fitting: u32,
+}
+
+impl PairFacts {
+    /// Computes the facts for `person` and `group`, whose zone has offset `group_offset` at the
+    /// person's `now`.
+    pub fn new(person: &PreparedPerson, group: &Group, group_offset: i32) -> PairFacts {
+        let p = person.person;
+        let distance = match (p.location, group.location) {
+            (Some(a), Some(b)) => Some(a.distance_km(&b)),
+            _ => None,
+        };
+        let attendance = match (group.format, p.format_preference) {
+            (Format::InPerson, _) => Attendance::InPerson,
+            (Format::Online, _) => Attendance::Online,
+            (Format::Hybrid, FormatPreference::InPerson) => Attendance::InPerson,
+            (Format::Hybrid, FormatPreference::Online) => Attendance::Online,
+            // Either: go in person when the place is known and within reach, else join online.
+            (Format::Hybrid, FormatPreference::Either) => match (distance, p.max_travel_km) {
+                (Some(d), Some(max)) if d <= max => Attendance::InPerson,
+                (Some(_), None) => Attendance::InPerson,
+                _ => Attendance::Online,
+            },
+        };
+        let sessions_fitting = group
+            .sessions
+            .iter()
+            .filter(|s| {
+                p.availability
+                    .iter()
+                    .any(|w| fits_inside(s, group_offset, w, person.offset))
+            })
+            .count() as u32;
+        PairFacts {
+            attendance,
+            distance_km: distance.filter(|_| attendance == Attendance::InPerson),
+            sessions_fitting,
+        }
+    }
+
+    /// The next session start that fits the person's availability (or, if none fits, the next
+    /// session at all), at or after `now`.
+    pub fn next_session(
+        person: &PreparedPerson,
+        group: &Group,
+        group_offset: i32,
+    ) -> Option<DateTime<Utc>> {
+        let p = person.person;
+        let starts = |fitting_only: bool| {
+            group
+                .sessions
+                .iter()
+                .filter(move |s| {
+                    !fitting_only
+                        || p.availability
+                            .iter()
+                            .any(|w| fits_inside(s, group_offset, w, person.offset))
+                })
+                .map(|s| next_start(s, group_offset, person.now))
+                .min()
+        };
+        starts(true).or_else(|| starts(false))
+    }
+}

@@ -1,0 +1,132 @@
+//! Checking input files without using them: every problem and warning of a groups, person or
+//! waitlist file, for `groupmatch validate`.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Error, Problem, Result};
+use crate::formats::groups::parse_groups;
+use crate::formats::people::{parse_person, parse_waitlist};
+use crate::formats::{read_bytes, Syntax};
+
+/// The kinds of input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A group directory (`.csv` or a `.json` array).
+    Groups,
+    /// One person (a `.json` object).
+    Person,
+    /// A waitlist (`.csv` or `.jsonl`).
+    Waitlist,
+}
+
+impl FromStr for FileKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<FileKind, String> {
+        match s {
+            "groups" => Ok(FileKind::Groups),
+            "person" => Ok(FileKind::Person),
+            "waitlist" => Ok(FileKind::Waitlist),
+            _ => Err(format!(
+                "unknown kind '{s}' (allowed: groups, person, waitlist)"
+            )),
+        }
+    }
+}
+
+impl FileKind {
+    /// The kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Groups => "groups",
+            FileKind::Person => "person",
+            FileKind::Waitlist => "waitlist",
+        }
+    }
+
+    /// Recognises a file's kind from its extension and shape: a JSON array is groups, a JSON
+    /// object a person, JSON Lines a waitlist; a CSV with `sessions` is groups, one with
+    /// `waiting_since` or `availability` a waitlist.
+    pub fn detect(path: &Path, bytes: &[u8]) -> Option<FileKind> {
+        let text = String::from_utf8_lossy(bytes);
+        match Syntax::of_path(path) {
+            Syntax::JsonLines => Some(FileKind::Waitlist),
+            Syntax::Json => match text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .chars()
+                .next()
+            {
+                Some('[') => Some(FileKind::Groups),
+                Some('{') => Some(FileKind::Person),
+                _ => None,
+            },
+            Syntax::Csv => {
+                let header = text.lines().next().unwrap_or("");
+                let has = |c: &str| header.split(',').any(|h| h.trim().trim_matches('"') == c);
+                if has("sessions") {
+                    Some(FileKind::Groups)
+                } else if has("waiting_since") || has("availability") {
+                    Some(FileKind::Waitlist)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// What `validate` found in one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The file.
+    pub path: String,
+    /// Its kind, as recognised or given; `None` when it could not be recognised.
+    pub kind: Option<FileKind>,
+    /// How many records were read (0 when there are problems).
+    pub records: usize,
+    /// Problems that make the file unusable.
+    pub problems: Vec<Problem>,
+    /// Problems that do not (unknown fields).
+    pub warnings: Vec<Problem>,
+}
+
+/// Checks one file, recognising its kind unless `kind` is given. Only an unreadable file is an
+/// `Err`; everything wrong inside it is in the report.
+pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Result<Report> {
+    let bytes = read_bytes(path)?;
+    let label = path.display().to_string();
+    let kind = kind.or_else(|| FileKind::detect(path, &bytes));
+    let syntax = Syntax::of_path(path);
+    let outcome: Result<(usize, Vec<Problem>)> = match kind {
+        Some(FileKind::Groups) => {
+            parse_groups(&bytes, syntax, &label).map(|l| (l.value.len(), l.warnings))
+        }
+        Some(FileKind::Person) => parse_person(&bytes, &label).map(|l| (1, l.warnings)),
+        Some(FileKind::Waitlist) => {
+            parse_waitlist(&bytes, syntax, &label).map(|l| (l.value.len(), l.warnings))
+        }
+        None => Err(Error::invalid(
+            &label,
+            None,
+            None,
+            "cannot tell whether this is a groups, person or waitlist file; give --kind",
+        )),
+    };
+    let (records, problems, warnings) = match outcome {
+        Ok((n, warnings)) => (n, Vec::new(), warnings),
+        Err(Error::Invalid { problems, .. }) => (0, problems, Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(Report {
+        path: label,
+        kind,
+        records,
+        problems,
+        warnings,
+    })
+}
