@@ -1,1 +1,51 @@
-fn main() {}
+//! Ranking one person against directories of 1,000, 10,000 and 100,000 groups.
+//!
+//! The directories are the embedded one repeated, each copy with new ids and shifted a little,
+//! built outside the timed closure.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use groupmatch::rank::embedded_groups;
+use groupmatch::{parse_person, EngagementModel, Engine, GeoPoint, Group, RankOptions};
+
+fn directory(size: usize) -> Vec<Group> {
+    let base = embedded_groups();
+    (0..size)
+        .map(|i| {
+            let mut g = base[i % base.len()].clone();
+            let copy = i / base.len();
+            g.id = format!("{}-{copy}", g.id);
+            if let Some(p) = g.location {
+                let shift = (copy % 20) as f64 * 0.01;
+                g.location = Some(GeoPoint::new(p.latitude + shift, p.longitude - shift).unwrap());
+            }
+            g
+        })
+        .collect()
+}
+
+fn rank(c: &mut Criterion) {
+    let person = parse_person(
+        include_bytes!("../data/people/early-secular-woman.json"),
+        "person",
+    )
+    .unwrap()
+    .value;
+    let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap());
+    let mut group = c.benchmark_group("rank_one_person");
+    group.sample_size(20);
+    for size in [1_000, 10_000, 100_000] {
+        let engine = Engine::new(directory(size), EngagementModel::prior());
+        group.bench_with_input(BenchmarkId::from_parameter(size), &engine, |b, engine| {
+            b.iter(|| {
+                let r = engine.rank(&person, &options);
+                assert_eq!(r.suggestions.len(), 10);
+                assert_eq!(r.eligible + r.excluded.len(), size);
+                r
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rank);
+criterion_main!(benches);

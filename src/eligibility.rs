@@ -10,7 +10,12 @@ use serde::Serialize;
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::vocab::{Audience, Format, FormatPreference, Gender, GenderSpecific, Need};
+use chrono_tz::Tz;
+
+use crate::domain::schedule::Window;
+use crate::domain::vocab::{
+    Audience, Format, FormatPreference, Gender, GenderSpecific, Language, Need, Orientation,
+};
 use crate::pair::{Attendance, PairFacts};
 
 /// The oldest age that fits a young people's group.
@@ -78,13 +83,137 @@ impl fmt::Display for ExclusionCode {
     }
 }
 
-/// One reason a group is excluded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One reason a group is excluded: a code, and the facts its sentence is made from.
+///
+/// The sentence is rendered only when asked for ([`Exclusion::text`], or serialisation), so
+/// checking a large directory allocates no text for groups nobody will read about.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Exclusion {
     /// Stable code.
     pub code: ExclusionCode,
+    detail: Detail,
+}
+
+/// The facts behind an exclusion's sentence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Detail {
+    OnlineOnly,
+    InPersonOnly,
+    Distance {
+        km: f64,
+        limit: f64,
+    },
+    Schedule {
+        first: [Option<Window>; 3],
+        more: bool,
+        zone: Tz,
+    },
+    Language {
+        first: [Option<Language>; 3],
+    },
+    Audience {
+        audience: Audience,
+        age: Option<u8>,
+    },
+    GenderSpecific {
+        wanted: Audience,
+    },
+    Approach {
+        group: Orientation,
+        wanted: Orientation,
+    },
+    Wheelchair,
+    Full {
+        enrolled: u32,
+        capacity: u32,
+    },
+}
+
+/// Up to the first three items of a list, for a sentence.
+fn first_three<T: Copy>(items: &[T]) -> [Option<T>; 3] {
+    [
+        items.first().copied(),
+        items.get(1).copied(),
+        items.get(2).copied(),
+    ]
+}
+
+fn join_some<T: fmt::Display>(items: &[Option<T>]) -> String {
+    items
+        .iter()
+        .flatten()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Exclusion {
     /// A sentence for staff, such as "38 km away, limit 15 km".
-    pub text: String,
+    pub fn text(&self) -> String {
+        match self.detail {
+            Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
+            Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
+            Detail::Distance { km, limit } => {
+                format!("{} km away, limit {} km", round_km(km), round_km(limit))
+            }
+            Detail::Schedule { first, more, zone } => format!(
+                "no session inside your availability (meets {}{}, {} time)",
+                join_some(&first),
+                if more { ", ..." } else { "" },
+                zone.name()
+            ),
+            Detail::Language { first } => {
+                format!("held in {}; no language in common", join_some(&first))
+            }
+            Detail::Audience { audience, age } => {
+                let age = || {
+                    age.map_or("your age is not given".to_string(), |a| {
+                        format!("you are {a}")
+                    })
+                };
+                match audience {
+                    Audience::Women => "women-only group".into(),
+                    Audience::Men => "men-only group".into(),
+                    Audience::Lgbtq => "LGBTQ+ group".into(),
+                    Audience::YoungPeople => {
+                        format!(
+                            "young people's group ({YOUNG_PEOPLE_MAX_AGE} or under); {}",
+                            age()
+                        )
+                    }
+                    Audience::Seniors => {
+                        format!("seniors' group ({SENIORS_MIN_AGE} or over); {}", age())
+                    }
+                    Audience::Veterans => "veterans' group".into(),
+                }
+            }
+            Detail::GenderSpecific { wanted } => {
+                let kind = match wanted {
+                    Audience::Women => "a women-only group",
+                    Audience::Men => "a men-only group",
+                    _ => "an LGBTQ+ group",
+                };
+                format!("not {kind}, which you asked for")
+            }
+            Detail::Approach { group, wanted } => {
+                format!("{group} group; you want {wanted} groups only")
+            }
+            Detail::Wheelchair => "meeting place not marked wheelchair accessible".into(),
+            Detail::Full { enrolled, capacity } => {
+                format!("full ({enrolled} of {capacity} seats taken)")
+            }
+        }
+    }
+}
+
+impl Serialize for Exclusion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Exclusion", 2)?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("text", &self.text())?;
+        st.end()
+    }
 }
 
 /// Every hard constraint `group` fails for `person`; empty when the group is eligible.
@@ -102,61 +231,61 @@ pub struct Exclusion {
 /// let reasons = eligibility::check(&person, &groups[0], &facts);
 /// let codes: Vec<_> = reasons.iter().map(|r| r.code.as_str()).collect();
 /// assert_eq!(codes, ["schedule", "audience"]);
+/// assert_eq!(reasons[1].text(), "women-only group");
 /// ```
 pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion> {
     let mut out = Vec::new();
-    let mut push = |code, text: String| out.push(Exclusion { code, text });
+    let mut push = |code, detail| out.push(Exclusion { code, detail });
 
     match (person.format_preference, group.format) {
-        (FormatPreference::InPerson, Format::Online) => push(
-            ExclusionCode::Format,
-            "online-only group; you want to meet in person".into(),
-        ),
-        (FormatPreference::Online, Format::InPerson) => push(
-            ExclusionCode::Format,
-            "in-person-only group; you want to meet online".into(),
-        ),
+        (FormatPreference::InPerson, Format::Online) => {
+            push(ExclusionCode::Format, Detail::OnlineOnly)
+        }
+        (FormatPreference::Online, Format::InPerson) => {
+            push(ExclusionCode::Format, Detail::InPersonOnly)
+        }
         _ => {}
     }
-    if let (Some(d), Some(max)) = (facts.distance_km, person.max_travel_km) {
-        if d > max {
-            push(
-                ExclusionCode::Distance,
-                format!("{} km away, limit {} km", round_km(d), round_km(max)),
-            );
+    if let (Some(km), Some(limit)) = (facts.distance_km, person.max_travel_km) {
+        if km > limit {
+            push(ExclusionCode::Distance, Detail::Distance { km, limit });
         }
     }
     if facts.sessions_fitting == 0 {
-        let sessions: Vec<String> = group
-            .sessions
-            .iter()
-            .take(3)
-            .map(|s| s.to_string())
-            .collect();
-        let more = if group.sessions.len() > 3 {
-            ", ..."
-        } else {
-            ""
-        };
         push(
             ExclusionCode::Schedule,
-            format!(
-                "no session inside your availability (meets {}{more}, {} time)",
-                sessions.join(", "),
-                group.timezone.name()
-            ),
+            Detail::Schedule {
+                first: first_three(&group.sessions),
+                more: group.sessions.len() > 3,
+                zone: group.timezone,
+            },
         );
     }
     if !group.languages.iter().any(|l| person.languages.contains(l)) {
-        let langs: Vec<&str> = group.languages.iter().map(|l| l.as_str()).collect();
         push(
             ExclusionCode::Language,
-            format!("held in {}; no language in common", langs.join(", ")),
+            Detail::Language {
+                first: first_three(&group.languages),
+            },
         );
     }
-    for audience in &group.audience {
-        if let Some(text) = audience_misfit(person, *audience) {
-            push(ExclusionCode::Audience, text);
+    for &audience in &group.audience {
+        let fits = match audience {
+            Audience::Women => person.gender == Gender::Woman,
+            Audience::Men => person.gender == Gender::Man,
+            Audience::Lgbtq => person.lgbtq,
+            Audience::YoungPeople => person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE),
+            Audience::Seniors => person.age.is_some_and(|a| a >= SENIORS_MIN_AGE),
+            Audience::Veterans => person.veteran,
+        };
+        if !fits {
+            push(
+                ExclusionCode::Audience,
+                Detail::Audience {
+                    audience,
+                    age: person.age,
+                },
+            );
         }
     }
     if person.gender_specific == GenderSpecific::Required {
@@ -167,14 +296,9 @@ pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion
             Gender::Unspecified => None,
         };
         if let Some(wanted) = wanted.filter(|w| !group.audience.contains(w)) {
-            let kind = match wanted {
-                Audience::Women => "a women-only group",
-                Audience::Men => "a men-only group",
-                _ => "an LGBTQ+ group",
-            };
             push(
                 ExclusionCode::GenderSpecific,
-                format!("not {kind}, which you asked for"),
+                Detail::GenderSpecific { wanted },
             );
         }
     }
@@ -183,7 +307,10 @@ pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion
             if group.orientation != wanted {
                 push(
                     ExclusionCode::Approach,
-                    format!("{} group; you want {wanted} groups only", group.orientation),
+                    Detail::Approach {
+                        group: group.orientation,
+                        wanted,
+                    },
                 );
             }
         }
@@ -192,45 +319,20 @@ pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion
         && facts.attendance == Attendance::InPerson
         && !group.accessibility.contains(&Need::Wheelchair)
     {
-        push(
-            ExclusionCode::Accessibility,
-            "meeting place not marked wheelchair accessible".into(),
-        );
+        push(ExclusionCode::Accessibility, Detail::Wheelchair);
     }
     if let Some(capacity) = group.capacity {
         if group.enrolled >= capacity {
             push(
                 ExclusionCode::Full,
-                format!("full ({} of {capacity} seats taken)", group.enrolled),
+                Detail::Full {
+                    enrolled: group.enrolled,
+                    capacity,
+                },
             );
         }
     }
     out
-}
-
-fn audience_misfit(person: &Person, audience: Audience) -> Option<String> {
-    let age_text = |a: Option<u8>| {
-        a.map_or("your age is not given".to_string(), |a| {
-            format!("you are {a}")
-        })
-    };
-    match audience {
-        Audience::Women if person.gender != Gender::Woman => Some("women-only group".into()),
-        Audience::Men if person.gender != Gender::Man => Some("men-only group".into()),
-        Audience::Lgbtq if !person.lgbtq => Some("LGBTQ+ group".into()),
-        Audience::YoungPeople if person.age.is_none_or(|a| a > YOUNG_PEOPLE_MAX_AGE) => {
-            Some(format!(
-                "young people's group ({YOUNG_PEOPLE_MAX_AGE} or under); {}",
-                age_text(person.age)
-            ))
-        }
-        Audience::Seniors if person.age.is_none_or(|a| a < SENIORS_MIN_AGE) => Some(format!(
-            "seniors' group ({SENIORS_MIN_AGE} or over); {}",
-            age_text(person.age)
-        )),
-        Audience::Veterans if !person.veteran => Some("veterans' group".into()),
-        _ => None,
-    }
 }
 
 /// Kilometres for display: one decimal under 10 km, whole numbers above.
@@ -239,5 +341,247 @@ pub(crate) fn round_km(km: f64) -> String {
         format!("{km:.1}")
     } else {
         format!("{km:.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::geo::GeoPoint;
+    use crate::domain::schedule::utc_offset_minutes;
+    use crate::domain::vocab::*;
+    use crate::pair::PreparedPerson;
+    use crate::testutil::{group, now, person};
+
+    fn codes(p: &Person, g: &Group) -> Vec<ExclusionCode> {
+        texts(p, g).into_iter().map(|e| e.code).collect()
+    }
+
+    fn texts(p: &Person, g: &Group) -> Vec<Exclusion> {
+        let prepared = PreparedPerson::new(p, now());
+        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
+        check(p, g, &facts)
+    }
+
+    #[test]
+    fn plain_pair_is_eligible() {
+        assert!(codes(&person(), &group("g")).is_empty());
+    }
+
+    #[test]
+    fn format_excludes_online_group_for_in_person_only_person_and_the_reverse() {
+        let mut p = person();
+        let mut g = group("g");
+        p.format_preference = FormatPreference::InPerson;
+        g.format = Format::Online;
+        g.location = None;
+        assert_eq!(codes(&p, &g), [ExclusionCode::Format]);
+        g.format = Format::Hybrid;
+        g.location = Some(crate::testutil::center_city());
+        assert!(codes(&p, &g).is_empty(), "hybrid fits in-person people");
+        p.format_preference = FormatPreference::Online;
+        g.format = Format::InPerson;
+        assert_eq!(codes(&p, &g), [ExclusionCode::Format]);
+        g.format = Format::Hybrid;
+        assert!(codes(&p, &g).is_empty(), "hybrid fits online people");
+    }
+
+    #[test]
+    fn distance_excludes_in_person_groups_beyond_the_limit_only() {
+        let mut p = person();
+        let mut g = group("g");
+        // Norristown is about 26 km from Center City.
+        g.location = Some(GeoPoint::new(40.1215, -75.3399).unwrap());
+        let reasons = texts(&p, &g);
+        assert_eq!(reasons.len(), 1);
+        assert_eq!(reasons[0].code, ExclusionCode::Distance);
+        assert_eq!(reasons[0].text(), "24 km away, limit 15 km");
+        p.max_travel_km = Some(30.0);
+        assert!(codes(&p, &g).is_empty());
+        // A far hybrid group is joined online by a person who can do either.
+        p.max_travel_km = Some(15.0);
+        g.format = Format::Hybrid;
+        assert!(codes(&p, &g).is_empty());
+        // ... but not by one who wants to be in the room.
+        p.format_preference = FormatPreference::InPerson;
+        assert_eq!(codes(&p, &g), [ExclusionCode::Distance]);
+        // Without a limit, distance never excludes.
+        p.max_travel_km = None;
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn schedule_excludes_groups_with_no_session_inside_availability() {
+        let mut p = person();
+        p.availability = vec!["Sat 09:00-12:00".parse().unwrap()];
+        let reasons = texts(&p, &group("g"));
+        assert_eq!(reasons[0].code, ExclusionCode::Schedule);
+        assert!(
+            reasons[0].text().contains("Mon 19:00-20:00"),
+            "{}",
+            reasons[0].text()
+        );
+        // A window that covers only part of a session does not count.
+        p.availability = vec!["Mon 19:30-22:00".parse().unwrap()];
+        assert_eq!(codes(&p, &group("g")), [ExclusionCode::Schedule]);
+    }
+
+    #[test]
+    fn schedule_excludes_online_group_in_other_zone_judged_in_local_time() {
+        let mut p = person();
+        p.format_preference = FormatPreference::Online;
+        let mut g = group("g");
+        g.format = Format::Online;
+        g.location = None;
+        g.timezone = chrono_tz::America::Los_Angeles;
+        g.sessions = vec!["Fri 20:00-21:00".parse().unwrap()]; // 23:00-24:00 in New York
+        p.availability = vec!["Fri 18:00-22:00".parse().unwrap()];
+        assert_eq!(codes(&p, &g), [ExclusionCode::Schedule]);
+        p.availability = vec!["Fri 22:30-24:00".parse().unwrap()];
+        assert!(codes(&p, &g).is_empty());
+        // Across midnight in the person's zone: a Sun 23:30 Berlin session is Sun 17:30 in New York.
+        g.timezone = chrono_tz::Europe::Berlin;
+        g.sessions = vec!["Sun 23:00-23:59".parse().unwrap()];
+        p.availability = vec!["Sun 16:00-18:00".parse().unwrap()];
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn language_excludes_groups_with_no_common_language() {
+        let mut g = group("g");
+        g.languages = vec!["es".parse().unwrap()];
+        let reasons = texts(&person(), &g);
+        assert_eq!(reasons[0].code, ExclusionCode::Language);
+        assert_eq!(reasons[0].text(), "held in es; no language in common");
+        let mut p = person();
+        p.languages.push("es".parse().unwrap());
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn audience_checks_gender_lgbtq_age_and_veterans() {
+        let mut p = person();
+        let mut g = group("g");
+        for (audience, text) in [
+            (Audience::Women, "women-only group"),
+            (Audience::Men, "men-only group"),
+            (Audience::Lgbtq, "LGBTQ+ group"),
+            (
+                Audience::YoungPeople,
+                "young people's group (30 or under); you are 40",
+            ),
+            (Audience::Seniors, "seniors' group (60 or over); you are 40"),
+            (Audience::Veterans, "veterans' group"),
+        ] {
+            g.audience = vec![audience];
+            let reasons = texts(&p, &g);
+            assert_eq!(reasons.len(), 1, "{audience}");
+            assert_eq!(
+                (reasons[0].code, reasons[0].text().as_str()),
+                (ExclusionCode::Audience, text)
+            );
+        }
+        p.gender = Gender::Woman;
+        p.lgbtq = true;
+        g.audience = vec![Audience::Women, Audience::Lgbtq];
+        assert!(codes(&p, &g).is_empty());
+        p.age = Some(30);
+        g.audience = vec![Audience::YoungPeople];
+        assert!(codes(&p, &g).is_empty());
+        p.age = None;
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "young people's group (30 or under); your age is not given"
+        );
+        p.age = Some(60);
+        g.audience = vec![Audience::Seniors];
+        assert!(codes(&p, &g).is_empty());
+        p.veteran = true;
+        g.audience = vec![Audience::Veterans];
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn required_gender_specific_excludes_mixed_groups() {
+        let mut p = person();
+        let mut g = group("g");
+        p.gender_specific = GenderSpecific::Required;
+        p.gender = Gender::Woman;
+        assert_eq!(codes(&p, &g), [ExclusionCode::GenderSpecific]);
+        g.audience = vec![Audience::Women];
+        assert!(codes(&p, &g).is_empty());
+        p.gender = Gender::Nonbinary;
+        p.lgbtq = true;
+        g.audience = vec![Audience::Lgbtq];
+        assert!(codes(&p, &g).is_empty());
+        p.gender_specific = GenderSpecific::Preferred;
+        g.audience = vec![];
+        assert!(codes(&p, &g).is_empty(), "a preference is not a constraint");
+    }
+
+    #[test]
+    fn strict_approach_excludes_other_orientations_only_when_strict() {
+        let mut p = person();
+        p.approach_preference = ApproachPreference::Secular;
+        let g = group("g");
+        assert!(codes(&p, &g).is_empty());
+        p.approach_strict = true;
+        let reasons = texts(&p, &g);
+        assert_eq!(reasons[0].code, ExclusionCode::Approach);
+        assert_eq!(
+            reasons[0].text(),
+            "spiritual group; you want secular groups only"
+        );
+        p.approach_preference = ApproachPreference::NoPreference;
+        assert!(
+            codes(&p, &g).is_empty(),
+            "strict without a preference excludes nothing"
+        );
+    }
+
+    #[test]
+    fn wheelchair_need_excludes_inaccessible_in_person_groups_but_not_online_attendance() {
+        let mut p = person();
+        p.needs = vec![Need::Wheelchair];
+        let mut g = group("g");
+        assert_eq!(codes(&p, &g), [ExclusionCode::Accessibility]);
+        g.accessibility = vec![Need::Wheelchair];
+        assert!(codes(&p, &g).is_empty());
+        g.accessibility = vec![];
+        g.format = Format::Hybrid;
+        p.format_preference = FormatPreference::Online;
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn full_groups_are_excluded() {
+        let mut g = group("g");
+        g.capacity = Some(12);
+        g.enrolled = 11;
+        assert!(codes(&person(), &g).is_empty());
+        g.enrolled = 12;
+        let reasons = texts(&person(), &g);
+        assert_eq!(reasons[0].text(), "full (12 of 12 seats taken)");
+    }
+
+    #[test]
+    fn every_failing_constraint_is_reported_not_just_the_first() {
+        let mut p = person();
+        p.format_preference = FormatPreference::Online;
+        p.availability = vec!["Sat 09:00-10:00".parse().unwrap()];
+        let mut g = group("g");
+        g.languages = vec!["fr".parse().unwrap()];
+        g.audience = vec![Audience::Veterans];
+        g.capacity = Some(0);
+        assert_eq!(
+            codes(&p, &g),
+            [
+                ExclusionCode::Format,
+                ExclusionCode::Schedule,
+                ExclusionCode::Language,
+                ExclusionCode::Audience,
+                ExclusionCode::Full
+            ]
+        );
     }
 }

@@ -34,6 +34,12 @@ macro_rules! features {
             pub fn name(self) -> &'static str {
                 FEATURE_NAMES[self as usize]
             }
+
+            /// Whether the feature describes only the person, so it is the same for every group
+            /// and moves the score without changing the order.
+            pub fn is_person_level(self) -> bool {
+                matches!(self, Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport)
+            }
         }
     };
 }
@@ -325,5 +331,100 @@ mod tests {
         assert_eq!(centred(Some(1)), -1.0);
         assert_eq!(centred(Some(10)), 1.0);
         assert_eq!(centred(None), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod pair_tests {
+    use super::*;
+    use crate::domain::schedule::utc_offset_minutes;
+    use crate::domain::vocab::*;
+    use crate::pair::PreparedPerson;
+    use crate::testutil::{group, now, person};
+
+    fn x(p: &Person, g: &Group) -> FeatureVector {
+        let prepared = PreparedPerson::new(p, now());
+        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
+        compute(p, g, &facts)
+    }
+
+    fn get(v: &FeatureVector, f: Feature) -> f64 {
+        v[f as usize]
+    }
+
+    #[test]
+    fn orientation_features_need_a_preference() {
+        let mut p = person();
+        let g = group("g");
+        assert_eq!(get(&x(&p, &g), Feature::OrientationMismatch), 0.0);
+        p.approach_preference = ApproachPreference::Secular;
+        assert_eq!(get(&x(&p, &g), Feature::OrientationMismatch), 1.0);
+        p.approach_preference = ApproachPreference::Spiritual;
+        assert_eq!(get(&x(&p, &g), Feature::OrientationMatch), 1.0);
+    }
+
+    #[test]
+    fn sessions_fitting_saturates_and_distance_is_in_tens_of_km() {
+        let p = person();
+        let mut g = group("g");
+        assert!((get(&x(&p, &g), Feature::SessionsFitting) - 3f64.ln()).abs() < 1e-15);
+        g.location = Some(crate::GeoPoint::new(40.0426, -75.1652).unwrap()); // 10 km north
+        assert!((get(&x(&p, &g), Feature::Distance10km) - 1.0).abs() < 0.01);
+        g.format = Format::Online;
+        let v = x(&p, &g);
+        assert_eq!(get(&v, Feature::Distance10km), 0.0);
+        assert_eq!(get(&v, Feature::OnlineAttendance), 1.0);
+    }
+
+    #[test]
+    fn co_occurring_needs_favour_dual_focus_over_traditional_12_step() {
+        let mut p = person();
+        p.needs = vec![Need::CoOccurring, Need::Childcare];
+        let mut g = group("g");
+        let v = x(&p, &g);
+        assert_eq!(get(&v, Feature::CoOccurringTraditional12Step), 1.0);
+        assert_eq!(get(&v, Feature::NeedsCovered), 0.0);
+        g.focus = vec![Need::CoOccurring];
+        g.accessibility = vec![Need::Childcare];
+        let v = x(&p, &g);
+        assert_eq!(get(&v, Feature::DualFocusCoOccurring), 1.0);
+        assert_eq!(get(&v, Feature::CoOccurringTraditional12Step), 0.0);
+        assert_eq!(get(&v, Feature::NeedsCovered), 1.0);
+    }
+
+    #[test]
+    fn person_level_and_history_features() {
+        let mut p = person();
+        p.readiness = Some(10);
+        p.prior = vec![crate::Prior {
+            approach: Approach::TwelveStep,
+            outcome: PriorOutcome::Disliked,
+        }];
+        p.network_supports_use = Some(true);
+        p.substances = vec![Substance::Opioids];
+        let mut g = group("g");
+        g.substances = vec![Substance::Alcohol];
+        let v = x(&p, &g);
+        assert_eq!(get(&v, Feature::Readiness), 1.0);
+        assert_eq!(get(&v, Feature::PriorDisliked), 1.0);
+        assert_eq!(get(&v, Feature::Network12Step), 1.0);
+        assert_eq!(get(&v, Feature::SubstanceMismatch), 1.0);
+        assert_eq!(
+            get(&v, Feature::MainLanguage),
+            0.0,
+            "one language: no signal"
+        );
+    }
+
+    #[test]
+    fn every_nonzero_feature_has_a_sentence() {
+        let mut p = person();
+        p.needs = vec![Need::Family];
+        let g = group("g");
+        let prepared = PreparedPerson::new(&p, now());
+        let facts = PairFacts::new(&prepared, &g, utc_offset_minutes(g.timezone, now()));
+        for f in Feature::ALL {
+            assert!(!describe(*f, &p, &g, &facts).is_empty(), "{}", f.name());
+        }
     }
 }

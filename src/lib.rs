@@ -46,6 +46,9 @@ pub mod pair;
 pub mod rank;
 pub mod validate;
 
+#[cfg(test)]
+mod testutil;
+
 pub use domain::geo::GeoPoint;
 pub use domain::group::Group;
 pub use domain::person::{Person, Prior, WaitlistEntry};

@@ -49,6 +49,9 @@ impl RankOptions {
 /// One line of an explanation: a term of the logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExplanationItem {
+    /// Whether the term is about the person alone (the same for every group).
+    #[serde(skip)]
+    pub person_level: bool,
     /// Which layer produced it: `model` (later also `rule`).
     pub source: &'static str,
     /// The feature (or rule) id.
@@ -279,6 +282,7 @@ impl Engine {
             .zip(contributions)
             .filter(|(_, c)| *c != 0.0)
             .map(|(f, c)| ExplanationItem {
+                person_level: f.is_person_level(),
                 source: "model",
                 id: f.name(),
                 text: features::describe(*f, person.person, group, &s.facts),
@@ -332,4 +336,222 @@ pub fn load_engine(
         None => EngagementModel::prior(),
     };
     Ok((Engine::new(groups, model), warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vocab::*;
+    use crate::testutil::{group, now, person};
+    use proptest::prelude::*;
+
+    fn engine(groups: Vec<Group>) -> Engine {
+        Engine::new(groups, EngagementModel::prior())
+    }
+
+    #[test]
+    fn equal_scores_are_ordered_by_group_id() {
+        let e = engine(vec![group("b"), group("c"), group("a")]);
+        let r = e.rank(&person(), &RankOptions::new(None, now()));
+        let ids: Vec<&str> = r.suggestions.iter().map(|s| s.group_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(r.suggestions[0].score, r.suggestions[2].score);
+    }
+
+    #[test]
+    fn top_cuts_suggestions_but_counts_every_eligible_group() {
+        let groups = (0..20).map(|i| group(&format!("g{i:02}"))).collect();
+        let r = engine(groups).rank(&person(), &RankOptions::new(Some(3), now()));
+        assert_eq!(r.suggestions.len(), 3);
+        assert_eq!(r.eligible, 20);
+        assert_eq!(r.suggestions[2].rank, 3);
+    }
+
+    #[test]
+    fn nothing_eligible_gives_an_empty_list_and_a_summary() {
+        let mut g = group("g");
+        g.languages = vec!["es".parse().unwrap()];
+        let mut h = group("h");
+        h.capacity = Some(1);
+        h.enrolled = 1;
+        h.languages = vec!["es".parse().unwrap()];
+        let r = engine(vec![g, h]).rank(&person(), &RankOptions::new(None, now()));
+        assert!(r.suggestions.is_empty());
+        assert_eq!(r.exclusion_summary(), "2 excluded: 2 language, 1 full");
+    }
+
+    #[test]
+    fn next_session_is_the_next_fitting_one_in_local_time() {
+        // Thursday 07:00 in New York: the Thursday 19:00 session is next.
+        let r = engine(vec![group("g")]).rank(&person(), &RankOptions::new(None, now()));
+        assert_eq!(r.suggestions[0].next_session.as_deref(), Some("Thu 19:00"));
+    }
+
+    #[test]
+    fn a_closer_group_ranks_above_a_farther_one() {
+        let mut far = group("far");
+        far.location = Some(crate::GeoPoint::new(40.0, -75.1652).unwrap());
+        let r = engine(vec![far, group("near")]).rank(&person(), &RankOptions::new(None, now()));
+        assert_eq!(r.suggestions[0].group_id, "near");
+    }
+
+    fn arb_group() -> impl Strategy<Value = Group> {
+        (
+            0usize..Approach::ALL.len(),
+            0usize..3,
+            any::<bool>(),
+            0.0f64..0.3,
+            prop::sample::subsequence(Need::ALL.to_vec(), 0..3),
+            prop::sample::subsequence(
+                vec![Audience::Women, Audience::YoungPeople, Audience::Lgbtq],
+                0..2,
+            ),
+            0u8..7,
+            any::<u32>(),
+        )
+            .prop_map(|(a, f, beginner, dlat, focus, audience, day, id)| {
+                let mut g = group(&format!("g{id}"));
+                g.approach = Approach::ALL[a];
+                g.orientation = g
+                    .approach
+                    .default_orientation()
+                    .unwrap_or(Orientation::Secular);
+                g.format = Format::ALL[f];
+                g.beginner_friendly = beginner;
+                g.location = Some(crate::GeoPoint::new(39.9526 + dlat, -75.1652).unwrap());
+                g.focus = focus;
+                g.audience = audience;
+                g.sessions
+                    .push(crate::Window::new(day, 18 * 60, 19 * 60).unwrap());
+                g
+            })
+    }
+
+    fn arb_person() -> impl Strategy<Value = Person> {
+        (
+            0usize..Stage::ALL.len(),
+            0usize..ApproachPreference::ALL.len(),
+            prop::sample::subsequence(Need::ALL.to_vec(), 0..3),
+            prop::option::of(1u8..=10),
+            prop::option::of(1u8..=10),
+            0usize..Gender::ALL.len(),
+            18u8..80,
+        )
+            .prop_map(|(stage, pref, needs, readiness, efficacy, gender, age)| {
+                let mut p = person();
+                p.stage = Stage::ALL[stage];
+                p.approach_preference = ApproachPreference::ALL[pref];
+                p.needs = needs;
+                p.readiness = readiness;
+                p.self_efficacy = efficacy;
+                p.gender = Gender::ALL[gender];
+                p.gender_specific = GenderSpecific::Preferred;
+                p.age = Some(age);
+                p
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn explanation_adds_up_to_the_score(
+            groups in prop::collection::vec(arb_group(), 1..30),
+            p in arb_person(),
+        ) {
+            let n = groups.len();
+            let r = engine(groups).rank(&p, &RankOptions::new(None, now()));
+            prop_assert_eq!(r.suggestions.len() + r.excluded.len(), n);
+            prop_assert_eq!(r.eligible, r.suggestions.len());
+            for s in &r.suggestions {
+                let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();
+                prop_assert!((s.intercept + sum - s.logit).abs() < 1e-9);
+                prop_assert!((sigmoid(s.logit) - s.score).abs() < 1e-15);
+                prop_assert!(s.explanation.iter().all(|e| e.contribution != 0.0 && !e.text.is_empty()));
+            }
+            for pair in r.suggestions.windows(2) {
+                prop_assert!(
+                    pair[0].score > pair[1].score
+                        || (pair[0].score == pair[1].score && pair[0].group_id <= pair[1].group_id)
+                );
+            }
+            prop_assert!(r.excluded.iter().all(|e| !e.reasons.is_empty()));
+        }
+
+        #[test]
+        fn top_n_is_a_prefix_of_the_full_ranking(
+            groups in prop::collection::vec(arb_group(), 1..30),
+            p in arb_person(),
+            n in 1usize..10,
+        ) {
+            let e = engine(groups);
+            let all = e.rank(&p, &RankOptions::new(None, now()));
+            let top = e.rank(&p, &RankOptions::new(Some(n), now()));
+            let k = n.min(all.suggestions.len());
+            prop_assert_eq!(&top.suggestions[..], &all.suggestions[..k]);
+        }
+    }
+
+    #[test]
+    fn parallel_and_sequential_rankings_agree() {
+        let mut groups: Vec<Group> = (0..PARALLEL_MIN_GROUPS + 10)
+            .map(|i| {
+                let mut g = group(&format!("g{i:05}"));
+                g.location = Some(
+                    crate::GeoPoint::new(39.9526 + (i % 97) as f64 * 0.001, -75.1652).unwrap(),
+                );
+                g
+            })
+            .collect();
+        let big = engine(groups.clone()).rank(&person(), &RankOptions::new(Some(50), now()));
+        groups.truncate(PARALLEL_MIN_GROUPS - 1);
+        let small = engine(groups).rank(&person(), &RankOptions::new(Some(50), now()));
+        // Both contain the 97 distinct distances; the best 50 are the same places.
+        let scores = |r: &Ranking| r.suggestions.iter().map(|s| s.score).collect::<Vec<_>>();
+        assert_eq!(scores(&big), scores(&small));
+    }
+}
+
+#[cfg(test)]
+mod embedded_tests {
+    use super::*;
+    use crate::domain::vocab::*;
+
+    #[test]
+    fn embedded_directory_is_a_realistic_metro_directory() {
+        let groups = embedded_groups();
+        assert!(groups.len() >= 300, "{}", groups.len());
+        let twelve = groups
+            .iter()
+            .filter(|g| g.approach == Approach::TwelveStep)
+            .count();
+        assert!(twelve * 2 > groups.len(), "12-step groups are the majority");
+        for a in [
+            Approach::SmartRecovery,
+            Approach::Lifering,
+            Approach::WomenForSobriety,
+            Approach::RecoveryDharma,
+            Approach::CelebrateRecovery,
+            Approach::Cbt,
+            Approach::Motivational,
+            Approach::Psychoeducation,
+            Approach::DualRecovery,
+        ] {
+            assert!(groups.iter().any(|g| g.approach == a), "{a}");
+        }
+        for f in Format::ALL {
+            assert!(groups.iter().any(|g| g.format == *f), "{f}");
+        }
+        assert!(groups
+            .iter()
+            .any(|g| g.languages.iter().any(|l| l.as_str() != "en")));
+        assert!(groups.iter().any(|g| !g.audience.is_empty()));
+        assert!(groups
+            .iter()
+            .any(|g| g.facilitation == Facilitation::Professional && g.capacity.is_some()));
+    }
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
 }

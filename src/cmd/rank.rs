@@ -142,7 +142,7 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
             let reasons: Vec<String> = e
                 .reasons
                 .iter()
-                .map(|r| format!("{}: {}", r.code, r.text))
+                .map(|r| format!("{}: {}", r.code, r.text()))
                 .collect();
             let _ = writeln!(
                 out,
@@ -171,9 +171,10 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
         s.next_session.as_deref().unwrap_or("-"),
         travel
     );
-    // The top three reasons, wrapped onto at most two indented lines.
+    // The top three reasons about this group (not the person alone), wrapped onto at most two
+    // indented lines; the JSON output has them all.
     let mut lines = vec![String::new()];
-    for e in s.explanation.iter().take(3) {
+    for e in s.explanation.iter().filter(|e| !e.person_level).take(3) {
         let reason = format!("{} ({:+.2})", e.text, e.contribution);
         let line = lines.last_mut().expect("never empty");
         if line.is_empty() || line.chars().count() + 2 + reason.chars().count() <= WIDTH - INDENT {

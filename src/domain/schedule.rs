@@ -278,12 +278,18 @@ mod tests {
         assert_eq!(session.utc_start(la), 5 * 1440 + 4 * 60);
         assert!(fits_inside(&session, la, &w("Fri 22:30-24:00"), ny));
         assert!(!fits_inside(&session, la, &w("Fri 19:00-22:00"), ny));
-        // Sun 22:00 in LA is Mon 06:00 UTC: wraps over the end of the week.
+        // Sun 22:00 in LA is Mon 06:00 UTC, Mon 15:00 at UTC+9: wraps over the end of the week.
         assert!(fits_inside(
             &w("Sun 22:00-23:00"),
             la,
-            &w("Mon 00:00-03:00"),
-            60 * 3
+            &w("Mon 14:00-17:00"),
+            9 * 60
+        ));
+        assert!(!fits_inside(
+            &w("Sun 22:00-23:00"),
+            la,
+            &w("Sun 14:00-17:00"),
+            9 * 60
         ));
     }
 

@@ -316,7 +316,7 @@ mod tests {
             got,
             [
                 (3, "stage".to_string()),
-                (5, "availability".to_string()),
+                (6, "availability".to_string()),
                 (10, "age".to_string())
             ]
         );

@@ -1,0 +1,81 @@
+//! Builders for unit tests: a plain person and group that pass every constraint, to be changed
+//! one field at a time.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::geo::GeoPoint;
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::domain::vocab::*;
+
+/// Thursday 2026-11-26 12:00 UTC (07:00 in New York).
+pub fn now() -> DateTime<Utc> {
+    "2026-11-26T12:00:00Z".parse().unwrap()
+}
+
+/// Center City Philadelphia.
+pub fn center_city() -> GeoPoint {
+    GeoPoint::new(39.9526, -75.1652).unwrap()
+}
+
+/// An in-person 12-step group in Center City, Mondays and Thursdays at 19:00 New York time.
+pub fn group(id: &str) -> Group {
+    Group {
+        id: id.to_string(),
+        name: format!("Group {id}"),
+        approach: Approach::TwelveStep,
+        orientation: Orientation::Spiritual,
+        format: Format::InPerson,
+        facilitation: Facilitation::Peer,
+        sessions: vec![
+            "Mon 19:00-20:00".parse().unwrap(),
+            "Thu 19:00-20:00".parse().unwrap(),
+        ],
+        timezone: chrono_tz::America::New_York,
+        location: Some(center_city()),
+        city: Some("Philadelphia".into()),
+        languages: vec![Language::ENGLISH],
+        audience: vec![],
+        closed: None,
+        beginner_friendly: false,
+        focus: vec![],
+        accessibility: vec![],
+        substances: vec![],
+        capacity: None,
+        enrolled: 0,
+        cost: None,
+        url: None,
+    }
+}
+
+/// A person in Center City, free weekday evenings, no preferences.
+pub fn person() -> Person {
+    Person {
+        id: "p-test".into(),
+        stage: Stage::FirstYear,
+        approach_preference: ApproachPreference::NoPreference,
+        approach_strict: false,
+        format_preference: FormatPreference::Either,
+        availability: ["Mon", "Tue", "Wed", "Thu", "Fri"]
+            .iter()
+            .map(|d| format!("{d} 18:00-22:00").parse().unwrap())
+            .collect(),
+        timezone: chrono_tz::America::New_York,
+        location: Some(center_city()),
+        max_travel_km: Some(15.0),
+        languages: vec![Language::ENGLISH],
+        gender: Gender::Unspecified,
+        gender_specific: GenderSpecific::No,
+        age: Some(40),
+        lgbtq: false,
+        veteran: false,
+        needs: vec![],
+        substances: vec![],
+        facilitation_preference: FacilitationPreference::Either,
+        self_efficacy: None,
+        readiness: None,
+        social_support: None,
+        network_supports_use: None,
+        prior: vec![],
+    }
+}

@@ -1,0 +1,1336 @@
+//! Integration tests: the built `groupmatch` binary run on good and bad files, each in its own
+//! temporary directory (so a test passing proves the embedded data, not the repository's files,
+//! were used when no files are given).
+
+mod util;
+
+use std::collections::BTreeSet;
+
+use approx::assert_abs_diff_eq;
+use serde_json::Value;
+
+use util::{example_people, repo_path, Output, Workdir, NOW};
+
+/// The example person `rank` falls back to, and its id.
+const EXAMPLE_PERSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/people/early-secular-woman.json"
+);
+const EXAMPLE_PERSON_ID: &str = "p-demo-01";
+
+/// The embedded directory's source file.
+const EMBEDDED_GROUPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/groups.csv");
+
+/// The embedded model's source file.
+const PRIOR_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/prior.json");
+
+/// Exclusion codes the JSON output may carry (docs/eligibility.md).
+const EXCLUSION_CODES: &[&str] = &[
+    "format",
+    "distance",
+    "schedule",
+    "language",
+    "audience",
+    "gender_specific",
+    "approach",
+    "accessibility",
+    "full",
+];
+
+/// More suggestions than any directory here has groups: asks for the whole ranking.
+const ALL: &str = "100000";
+
+/// A small directory (Philadelphia, America/New_York) where the `small_person` below finds two
+/// groups eligible and three excluded, each for one known reason.
+const SMALL_GROUPS_CSV: &str = "\
+id,name,approach,format,sessions,timezone,latitude,longitude,languages,capacity,enrolled
+t-online,Evening SMART Online,smart_recovery,online,Mon 19:00-20:00;Wed 19:00-20:00,America/New_York,,,en,,
+t-near,Neighbourhood Step,twelve_step,in_person,Mon 18:30-19:30,America/New_York,39.95,-75.16,en;es,,
+t-far,Faraway Dharma,recovery_dharma,in_person,Mon 19:00-20:00,America/New_York,40.5,-74.0,en,,
+t-full,Full CBT Group,cbt,online,Mon 19:00-20:00,America/New_York,,,en,10,10
+t-es,Grupo en Línea,twelve_step,online,Wed 19:00-20:00,America/New_York,,,es,,
+";
+
+/// The same directory as `SMALL_GROUPS_CSV`, as a JSON array.
+const SMALL_GROUPS_JSON: &str = r#"[
+  {"id": "t-online", "name": "Evening SMART Online", "approach": "smart_recovery",
+   "format": "online", "sessions": ["Mon 19:00-20:00", "Wed 19:00-20:00"],
+   "timezone": "America/New_York", "languages": ["en"]},
+  {"id": "t-near", "name": "Neighbourhood Step", "approach": "twelve_step", "format": "in_person",
+   "sessions": ["Mon 18:30-19:30"], "timezone": "America/New_York",
+   "latitude": 39.95, "longitude": -75.16, "languages": ["en", "es"]},
+  {"id": "t-far", "name": "Faraway Dharma", "approach": "recovery_dharma", "format": "in_person",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/New_York",
+   "latitude": 40.5, "longitude": -74.0, "languages": ["en"]},
+  {"id": "t-full", "name": "Full CBT Group", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/New_York", "languages": ["en"],
+   "capacity": 10, "enrolled": 10},
+  {"id": "t-es", "name": "Grupo en Línea", "approach": "twelve_step", "format": "online",
+   "sessions": ["Wed 19:00-20:00"], "timezone": "America/New_York", "languages": ["es"]}
+]
+"#;
+
+/// A person for the small directory, available at `availability` (JSON list items).
+fn small_person(id: &str, availability: &str) -> String {
+    format!(
+        r#"{{
+  "id": "{id}",
+  "stage": "early",
+  "approach_preference": "no_preference",
+  "format_preference": "either",
+  "availability": [{availability}],
+  "timezone": "America/New_York",
+  "latitude": 39.9526,
+  "longitude": -75.1652,
+  "max_travel_km": 10,
+  "languages": ["en"]
+}}
+"#
+    )
+}
+
+/// `rank --format json` for `person` against the embedded directory, for the whole ranking
+/// unless `top` is given; checks the run succeeded.
+fn rank_json(wd: &Workdir, person: &std::path::Path, top: &str) -> (Output, Value) {
+    let out = wd.run([
+        "rank".as_ref(),
+        "--person".as_ref(),
+        person.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--now".as_ref(),
+        NOW.as_ref(),
+        "--top".as_ref(),
+        top.as_ref(),
+    ]);
+    out.assert_success();
+    let json = out.json();
+    (out, json)
+}
+
+/// The suggestions array of a ranking.
+fn suggestions(v: &Value) -> &Vec<Value> {
+    v["suggestions"]
+        .as_array()
+        .expect("suggestions is an array")
+}
+
+/// The excluded array of a ranking.
+fn excluded(v: &Value) -> &Vec<Value> {
+    v["excluded"].as_array().expect("excluded is an array")
+}
+
+/// The group ids of the suggestions, in rank order.
+fn suggested_ids(v: &Value) -> Vec<String> {
+    suggestions(v)
+        .iter()
+        .map(|s| s["group_id"].as_str().expect("group_id").to_string())
+        .collect()
+}
+
+/// `group_id -> [reason codes]` of the excluded groups.
+fn excluded_codes(v: &Value) -> Vec<(String, Vec<String>)> {
+    excluded(v)
+        .iter()
+        .map(|e| {
+            let codes = e["reasons"]
+                .as_array()
+                .expect("reasons is an array")
+                .iter()
+                .map(|r| r["code"].as_str().expect("code").to_string())
+                .collect();
+            (e["group_id"].as_str().expect("group_id").to_string(), codes)
+        })
+        .collect()
+}
+
+/// How many groups the embedded directory holds, according to `validate`.
+fn embedded_group_count(wd: &Workdir) -> u64 {
+    let out = wd.run(["validate", "--format", "json", EMBEDDED_GROUPS]);
+    out.assert_success();
+    let records = out.json()[0]["records"].as_u64();
+    records.unwrap_or_else(|| panic!("no record count{out}"))
+}
+
+/// The table rows of suggestions: lines starting with a right-aligned rank number.
+fn table_ranks(stdout: &str) -> Vec<usize> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let head = l.get(..3)?;
+            if l.get(3..5) == Some("  ") {
+                head.trim().parse().ok()
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// rank: the table
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rank_with_no_flags_at_all_ranks_the_embedded_example_person() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank"]);
+    out.assert_success()
+        .assert_stdout_contains(&format!("Suggestions for {EXAMPLE_PERSON_ID}: "))
+        .assert_stdout_contains("estimated chance of still attending at 90 days")
+        .assert_stderr_contains("no --person given");
+    let ranks = table_ranks(&out.stdout());
+    assert_eq!(ranks, (1..=10).collect::<Vec<_>>(), "{out}");
+}
+
+#[test]
+fn rank_without_files_prints_ranked_table_from_embedded_data_in_empty_dir() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank", "--now", NOW]);
+    out.assert_success();
+    // Nothing was there to read: the directory, model and person are the embedded ones.
+    let left: Vec<_> = std::fs::read_dir(wd.path()).unwrap().collect();
+    assert!(left.is_empty(), "the working directory was not empty");
+    let stdout = out.stdout();
+    let mut lines = stdout.lines();
+    let summary = lines.next().unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("Suggestions for {EXAMPLE_PERSON_ID}: 10 of "))
+            && summary.contains(" eligible groups; ")
+            && summary.contains(" excluded: "),
+        "summary line {summary:?}{out}"
+    );
+    let header = lines.next().unwrap_or_default();
+    for column in [
+        "#", "score", "group", "approach", "format", "next", "travel",
+    ] {
+        assert!(header.contains(column), "header lacks {column}{out}");
+    }
+    assert_eq!(table_ranks(&stdout), (1..=10).collect::<Vec<_>>(), "{out}");
+    // Every suggestion is followed by an indented line of reasons with signed contributions.
+    let all: Vec<&str> = stdout.lines().collect();
+    for (i, line) in all.iter().enumerate() {
+        if !table_ranks(line).is_empty() {
+            let reasons = all.get(i + 1).copied().unwrap_or_default();
+            assert!(
+                reasons.starts_with("            ")
+                    && (reasons.contains(" (+") || reasons.contains(" (-")),
+                "no reasons under {line:?}{out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rank_with_person_file_matches_rank_without_person() {
+    let wd = Workdir::new();
+    let implicit = wd.run(["rank", "--now", NOW]);
+    let explicit = wd.run(["rank", "--now", NOW, "--person", EXAMPLE_PERSON]);
+    implicit.assert_success();
+    explicit.assert_success();
+    assert_eq!(implicit.stdout(), explicit.stdout(), "{implicit}{explicit}");
+}
+
+#[test]
+fn rank_table_rows_fit_in_100_columns() {
+    let wd = Workdir::new();
+    for person in example_people() {
+        let out = wd.run([
+            "rank".as_ref(),
+            "--person".as_ref(),
+            person.as_os_str(),
+            "--now".as_ref(),
+            NOW.as_ref(),
+        ]);
+        out.assert_success();
+        // The first line is the summary; see rank_table_summary_line_fits_in_100_columns.
+        for line in out.stdout().lines().skip(1) {
+            assert!(
+                line.chars().count() <= 100,
+                "{} characters: {line:?}{out}",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "bug: the summary line of the rank table (`Suggestions for ...; N excluded: ...`) \
+            runs to 127-158 characters for the example people; issue 2 asks for a table \
+            readable at 100 columns"]
+fn rank_table_summary_line_fits_in_100_columns() {
+    let wd = Workdir::new();
+    for person in example_people() {
+        let out = wd.run([
+            "rank".as_ref(),
+            "--person".as_ref(),
+            person.as_os_str(),
+            "--now".as_ref(),
+            NOW.as_ref(),
+        ]);
+        out.assert_success();
+        let stdout = out.stdout();
+        let summary = stdout.lines().next().unwrap_or_default();
+        assert!(
+            summary.chars().count() <= 100,
+            "{} characters: {summary:?}{out}",
+            summary.chars().count()
+        );
+    }
+}
+
+#[test]
+fn rank_top_limits_the_table_rows() {
+    let wd = Workdir::new();
+    for (top, rows) in [("3", 3), ("1", 1)] {
+        let out = wd.run(["rank", "--now", NOW, "--top", top]);
+        out.assert_success();
+        assert_eq!(
+            table_ranks(&out.stdout()),
+            (1..=rows).collect::<Vec<_>>(),
+            "{out}"
+        );
+        out.assert_stdout_contains(&format!(": {rows} of "));
+    }
+}
+
+#[test]
+#[ignore = "bug: `rank --top 0` says \"No group fits every constraint\" although groups are \
+            eligible (src/cmd/rank.rs tests suggestions.is_empty() instead of eligible == 0); \
+            reject 0 or word it differently"]
+fn rank_top_zero_does_not_claim_that_nothing_fits() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank", "--now", NOW, "--top", "0"]);
+    out.assert_stdout_lacks("No group fits every constraint");
+}
+
+#[test]
+fn rank_show_excluded_lists_every_excluded_group_with_its_reasons() {
+    let wd = Workdir::new();
+    let (_, ranking) = rank_json(&wd, EXAMPLE_PERSON.as_ref(), "10");
+    let plain = wd.run(["rank", "--now", NOW]);
+    plain.assert_success().assert_stdout_lacks("Excluded:");
+    let out = wd.run(["rank", "--now", NOW, "--show-excluded"]);
+    out.assert_success().assert_stdout_contains("\nExcluded:\n");
+    let stdout = out.stdout();
+    let section = stdout.split("\nExcluded:\n").nth(1).unwrap_or_default();
+    let rows: Vec<&str> = section.lines().filter(|l| !l.trim().is_empty()).collect();
+    let expected = excluded_codes(&ranking);
+    assert_eq!(
+        rows.len(),
+        expected.len(),
+        "one row per excluded group{out}"
+    );
+    for (row, (id, codes)) in rows.iter().zip(&expected) {
+        let mut words = row.split_whitespace();
+        assert_eq!(words.next(), Some(id.as_str()), "row {row:?}{out}");
+        for code in codes {
+            assert!(
+                row.contains(&format!("{code}: ")),
+                "row {row:?} lacks {code}{out}"
+            );
+        }
+    }
+    // The suggestions part is unchanged by the flag.
+    assert!(stdout.starts_with(&plain.stdout()), "{plain}{out}");
+}
+
+#[test]
+fn rank_output_is_byte_identical_across_runs() {
+    let wd = Workdir::new();
+    for format in ["table", "json"] {
+        let args = [
+            "rank",
+            "--now",
+            NOW,
+            "--format",
+            format,
+            "--show-excluded",
+            "--top",
+            ALL,
+        ];
+        let first = wd.run(args);
+        let second = wd.run(args);
+        first.assert_success();
+        assert!(first.stdout == second.stdout, "runs differ{first}{second}");
+    }
+}
+
+#[test]
+fn rank_rejects_a_now_that_is_not_rfc3339() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank", "--now", "next thursday"]);
+    out.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("RFC 3339");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rank: the JSON contract, for every example person
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rank_json_has_person_id_suggestions_and_excluded_for_every_example_person() {
+    let wd = Workdir::new();
+    for person in example_people() {
+        let (out, v) = rank_json(&wd, &person, "10");
+        let text = std::fs::read_to_string(&person).unwrap();
+        let given: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["person_id"], given["id"], "{out}");
+        for s in suggestions(&v) {
+            for key in [
+                "rank",
+                "group_id",
+                "name",
+                "score",
+                "logit",
+                "intercept",
+                "explanation",
+            ] {
+                assert!(s.get(key).is_some(), "suggestion lacks {key}{out}");
+            }
+            for e in s["explanation"].as_array().expect("explanation array") {
+                let source = e["source"].as_str().unwrap_or_default();
+                assert!(
+                    ["model", "rule"].contains(&source),
+                    "source {source:?}{out}"
+                );
+                for key in ["id", "text"] {
+                    assert!(
+                        e[key].as_str().is_some_and(|t| !t.is_empty()),
+                        "explanation item lacks {key}{out}"
+                    );
+                }
+                assert!(e["contribution"].is_f64(), "{out}");
+            }
+        }
+        for e in excluded(&v) {
+            let reasons = e["reasons"].as_array().expect("reasons array");
+            assert!(!reasons.is_empty(), "excluded without a reason{out}");
+            for r in reasons {
+                let code = r["code"].as_str().unwrap_or_default();
+                assert!(
+                    EXCLUSION_CODES.contains(&code),
+                    "unknown code {code:?}{out}"
+                );
+                assert!(
+                    r["text"].as_str().is_some_and(|t| !t.is_empty()),
+                    "reason without text{out}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rank_json_explanation_sums_to_logit_and_score_is_its_sigmoid() {
+    let wd = Workdir::new();
+    let mut checked = 0;
+    for person in example_people() {
+        let (out, v) = rank_json(&wd, &person, ALL);
+        for s in suggestions(&v) {
+            let logit = s["logit"].as_f64().expect("logit");
+            let intercept = s["intercept"].as_f64().expect("intercept");
+            let score = s["score"].as_f64().expect("score");
+            let sum: f64 = s["explanation"]
+                .as_array()
+                .expect("explanation")
+                .iter()
+                .map(|e| e["contribution"].as_f64().expect("contribution"))
+                .sum();
+            assert_abs_diff_eq!(intercept + sum, logit, epsilon = 1e-9);
+            assert_abs_diff_eq!(score, 1.0 / (1.0 + (-logit).exp()), epsilon = 1e-12);
+            assert!(score > 0.0 && score < 1.0, "{out}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no suggestion was checked");
+}
+
+#[test]
+fn rank_json_sorts_by_score_with_ties_by_group_id_and_ranks_from_one() {
+    let wd = Workdir::new();
+    let mut ties = 0;
+    for person in example_people() {
+        for top in ["10", ALL] {
+            let (out, v) = rank_json(&wd, &person, top);
+            let list = suggestions(&v);
+            let ranks: Vec<u64> = list.iter().map(|s| s["rank"].as_u64().unwrap()).collect();
+            assert_eq!(ranks, (1..=list.len() as u64).collect::<Vec<_>>(), "{out}");
+            for pair in list.windows(2) {
+                let (a, b) = (&pair[0], &pair[1]);
+                let (sa, sb) = (a["score"].as_f64().unwrap(), b["score"].as_f64().unwrap());
+                assert!(sa >= sb, "{} before {}{out}", a["group_id"], b["group_id"]);
+                if sa == sb {
+                    ties += 1;
+                    let (ia, ib) = (
+                        a["group_id"].as_str().unwrap(),
+                        b["group_id"].as_str().unwrap(),
+                    );
+                    assert!(ia < ib, "tie not broken by group id: {ia} before {ib}{out}");
+                }
+            }
+        }
+    }
+    // The embedded directory has look-alike groups, so ties are really exercised.
+    assert!(ties > 0, "no tied scores seen; the tie-break is untested");
+}
+
+#[test]
+fn rank_json_never_suggests_an_excluded_group_and_accounts_for_every_group() {
+    let wd = Workdir::new();
+    let total = embedded_group_count(&wd);
+    for person in example_people() {
+        let (out, v) = rank_json(&wd, &person, ALL);
+        let suggested: BTreeSet<String> = suggested_ids(&v).into_iter().collect();
+        let excluded_ids: BTreeSet<String> =
+            excluded_codes(&v).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            suggested.len(),
+            suggestions(&v).len(),
+            "duplicate suggestion{out}"
+        );
+        assert_eq!(
+            excluded_ids.len(),
+            excluded(&v).len(),
+            "duplicate exclusion{out}"
+        );
+        assert!(
+            suggested.is_disjoint(&excluded_ids),
+            "a group is both suggested and excluded{out}"
+        );
+        assert_eq!(
+            (suggested.len() + excluded_ids.len()) as u64,
+            total,
+            "{out}"
+        );
+        assert_eq!(
+            v["eligible"].as_u64(),
+            Some(suggested.len() as u64),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn rank_top_returns_a_prefix_of_the_full_ranking() {
+    let wd = Workdir::new();
+    for person in example_people() {
+        let (_, full) = rank_json(&wd, &person, ALL);
+        for top in [1usize, 3, 10] {
+            let (out, v) = rank_json(&wd, &person, &top.to_string());
+            let n = suggestions(&full).len().min(top);
+            assert_eq!(suggestions(&v).len(), n, "{out}");
+            assert_eq!(suggestions(&v)[..], suggestions(&full)[..n], "{out}");
+            assert_eq!(v["excluded"], full["excluded"], "{out}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rank: custom directories and models
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rank_uses_a_custom_groups_csv() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", SMALL_GROUPS_CSV);
+    wd.create(
+        "p.json",
+        small_person("p-small", r#""Mon 18:00-22:00", "Wed 18:00-22:00""#),
+    );
+    let out = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    out.assert_success();
+    let v = out.json();
+    assert_eq!(v["person_id"], "p-small", "{out}");
+    let mut ids = suggested_ids(&v);
+    ids.sort();
+    assert_eq!(ids, ["t-near", "t-online"], "{out}");
+    let codes = excluded_codes(&v);
+    let expected = [
+        ("t-far".to_string(), vec!["distance".to_string()]),
+        ("t-full".to_string(), vec!["full".to_string()]),
+        ("t-es".to_string(), vec!["language".to_string()]),
+    ];
+    assert_eq!(codes, expected, "excluded in directory order{out}");
+
+    let table = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+    ]);
+    table
+        .assert_success()
+        .assert_stdout_contains("Suggestions for p-small: 2 of 2 eligible groups; 3 excluded: ")
+        .assert_stdout_contains("Neighbourhood Step")
+        .assert_stdout_contains("Evening SMART Online");
+}
+
+#[test]
+fn rank_reads_a_groups_json_array_exactly_as_the_same_csv() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", SMALL_GROUPS_CSV);
+    wd.create("groups.json", SMALL_GROUPS_JSON);
+    wd.create(
+        "p.json",
+        small_person("p-small", r#""Mon 18:00-22:00", "Wed 18:00-22:00""#),
+    );
+    let run = |groups: &str| {
+        let out = wd.run([
+            "rank", "--groups", groups, "--person", "p.json", "--now", NOW, "--format", "json",
+        ]);
+        out.assert_success();
+        out
+    };
+    let from_csv = run("groups.csv");
+    let from_json = run("groups.json");
+    assert_eq!(suggestions(&from_json.json()).len(), 2, "{from_json}");
+    assert!(
+        from_csv.stdout == from_json.stdout,
+        "CSV and JSON directories rank differently{from_csv}{from_json}"
+    );
+}
+
+#[test]
+fn rank_warns_about_an_unknown_groups_column_and_still_ranks() {
+    let wd = Workdir::new();
+    let typo = SMALL_GROUPS_CSV.replacen(",languages,", ",langauges,", 1);
+    wd.create("groups.csv", typo);
+    wd.create(
+        "p.json",
+        small_person("p-small", r#""Mon 18:00-22:00", "Wed 18:00-22:00""#),
+    );
+    let out = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+    ]);
+    out.assert_success()
+        .assert_stderr_contains("warning: groups.csv:1: langauges: ")
+        .assert_stderr_contains("did you mean 'languages'");
+}
+
+#[test]
+fn rank_warns_about_an_unknown_person_field_and_still_ranks() {
+    let wd = Workdir::new();
+    let person = std::fs::read_to_string(EXAMPLE_PERSON).unwrap().replacen(
+        "\"max_travel_km\"",
+        "\"max_travel_kms\"",
+        1,
+    );
+    wd.create("p.json", person);
+    let out = wd.run(["rank", "--person", "p.json", "--now", NOW]);
+    out.assert_success()
+        .assert_stderr_contains("max_travel_kms: ")
+        .assert_stderr_contains("did you mean 'max_travel_km'");
+}
+
+#[test]
+fn rank_with_nothing_eligible_exits_1_with_empty_list_and_exclusion_summary() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", SMALL_GROUPS_CSV);
+    // Available only in the small hours of Sunday: no session of the directory fits.
+    wd.create("p.json", small_person("p-night", r#""Sun 03:00-04:00""#));
+    let table = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+    ]);
+    table
+        .assert_code(1)
+        .assert_stdout_contains("Suggestions for p-night: 0 of 0 eligible groups; 5 excluded: ")
+        .assert_stdout_contains("5 schedule")
+        .assert_stdout_contains("1 distance")
+        .assert_stdout_contains("1 language")
+        .assert_stdout_contains("1 full")
+        .assert_stdout_contains("No group fits every constraint");
+    assert!(table_ranks(&table.stdout()).is_empty(), "{table}");
+
+    let json = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    json.assert_code(1);
+    let v = json.json();
+    assert!(suggestions(&v).is_empty(), "{json}");
+    assert_eq!(excluded(&v).len(), 5, "{json}");
+    assert!(
+        excluded_codes(&v)
+            .iter()
+            .all(|(_, codes)| codes.iter().any(|c| c == "schedule")),
+        "{json}"
+    );
+}
+
+/// An online group in Los Angeles meeting Friday 20:00-21:00 (Friday 23:00-24:00 in New York).
+const LA_GROUP_CSV: &str = "\
+id,name,approach,format,sessions,timezone
+la-fri,Pacific Friday Night,smart_recovery,online,Fri 20:00-21:00,America/Los_Angeles
+";
+
+/// A New York person who wants online groups, available in `window`.
+fn new_york_person(window: &str) -> String {
+    format!(
+        r#"{{"id": "p-ny", "stage": "first_year", "approach_preference": "no_preference",
+  "format_preference": "online", "availability": ["{window}"], "timezone": "America/New_York"}}"#
+    )
+}
+
+#[test]
+fn schedule_admits_online_group_from_other_zone_when_converted_session_fits() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", LA_GROUP_CSV);
+    wd.create("p.json", new_york_person("Fri 22:30-24:00"));
+    // In winter (both zones on standard time) and in summer (both on daylight time).
+    for now in [NOW, "2026-07-09T12:00:00Z"] {
+        let out = wd.run([
+            "rank",
+            "--groups",
+            "groups.csv",
+            "--person",
+            "p.json",
+            "--now",
+            now,
+            "--format",
+            "json",
+        ]);
+        out.assert_success();
+        let v = out.json();
+        assert_eq!(suggested_ids(&v), ["la-fri"], "{out}");
+        // The next session is shown in the person's own time.
+        assert_eq!(v["suggestions"][0]["next_session"], "Fri 23:00", "{out}");
+    }
+}
+
+#[test]
+fn schedule_excludes_online_group_from_other_zone_when_converted_session_falls_outside() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", LA_GROUP_CSV);
+    // Friday 19:00-22:00 in New York holds the Los Angeles session's local time, not its instant.
+    wd.create("p.json", new_york_person("Fri 19:00-22:00"));
+    let out = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    out.assert_code(1);
+    let v = out.json();
+    assert!(suggestions(&v).is_empty(), "{out}");
+    assert_eq!(
+        excluded_codes(&v),
+        [("la-fri".to_string(), vec!["schedule".to_string()])],
+        "{out}"
+    );
+    let text = v["excluded"][0]["reasons"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("America/Los_Angeles"),
+        "reason names the group's zone{out}"
+    );
+}
+
+#[test]
+fn rank_with_a_copy_of_the_prior_model_matches_the_embedded_model() {
+    let wd = Workdir::new();
+    let embedded = wd.run(["rank", "--now", NOW, "--format", "json"]);
+    let given = wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--model",
+        PRIOR_MODEL,
+    ]);
+    embedded.assert_success();
+    given.assert_success();
+    assert!(embedded.stdout == given.stdout, "{embedded}{given}");
+}
+
+#[test]
+fn rank_refuses_a_model_whose_features_differ() {
+    let wd = Workdir::new();
+    let mut model: Value =
+        serde_json::from_str(&std::fs::read_to_string(PRIOR_MODEL).unwrap()).unwrap();
+    let features = model["features"].as_array_mut().expect("features array");
+    let renamed = features
+        .iter_mut()
+        .find(|f| *f == "readiness")
+        .expect("the prior model has a readiness feature");
+    *renamed = Value::from("readyness");
+    wd.create("model.json", serde_json::to_string_pretty(&model).unwrap());
+    let out = wd.run(["rank", "--now", NOW, "--model", "model.json"]);
+    out.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("model.json")
+        .assert_stderr_contains("feature schema")
+        .assert_stderr_contains("readyness");
+}
+
+#[test]
+fn rank_with_a_bad_person_exits_2_naming_file_line_and_field_with_no_output() {
+    let wd = Workdir::new();
+    let person = std::fs::read_to_string(EXAMPLE_PERSON)
+        .unwrap()
+        .replacen("\"early\"", "\"earlyish\"", 1)
+        .replacen("\"latitude\": 39.9526", "\"latitude\": 123", 1);
+    wd.create("bad.json", person);
+    for format in ["table", "json"] {
+        let out = wd.run([
+            "rank", "--person", "bad.json", "--now", NOW, "--format", format,
+        ]);
+        out.assert_code(2).assert_stdout_empty();
+        out.assert_problem("bad.json", 3, Some("stage"), &["'earlyish'", "allowed: "]);
+        out.assert_problem("bad.json", 13, Some("latitude"), &["123"]);
+    }
+}
+
+#[test]
+fn rank_with_a_bad_groups_file_exits_2_naming_file_line_and_field_with_no_output() {
+    let wd = Workdir::new();
+    wd.create(
+        "groups.csv",
+        SMALL_GROUPS_CSV.replacen("Mon 18:30-19:30", "Mon 18:30-25:00", 1),
+    );
+    wd.create("p.json", small_person("p-small", r#""Mon 18:00-22:00""#));
+    let out = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+    ]);
+    out.assert_code(2).assert_stdout_empty();
+    out.assert_problem("groups.csv", 3, Some("sessions"), &["25:00"]);
+}
+
+#[test]
+fn rank_with_a_missing_person_file_exits_2_naming_it() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank", "--person", "nobody.json"]);
+    out.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("nobody.json");
+}
+
+#[test]
+#[ignore = "bug: an unreadable file's OS error is printed twice (`nobody.json: No such file or \
+            directory (os error 2): No such file or directory (os error 2)`): Error::Io puts \
+            {source} in its message and also returns it as source(), and main prints the chain"]
+fn rank_with_a_missing_person_file_states_the_os_error_once() {
+    let wd = Workdir::new();
+    let out = wd.run(["rank", "--person", "nobody.json"]);
+    assert_eq!(out.stderr().matches("os error").count(), 1, "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate
+// ---------------------------------------------------------------------------------------------
+
+/// A groups CSV header with every column the bad-file tests need.
+const GROUPS_HEADER: &str = "id,name,approach,format,sessions,timezone,latitude,longitude\n";
+
+/// A good groups row with id `id`.
+fn group_row(id: &str) -> String {
+    format!(
+        "{id},Good Group,smart_recovery,in_person,Mon 19:00-20:00,America/New_York,39.95,-75.16\n"
+    )
+}
+
+/// Runs `validate FILE` on a file with `contents`, expecting exit 2 and a summary line.
+fn validate_bad(wd: &Workdir, name: &str, contents: impl AsRef<[u8]>) -> Output {
+    wd.create(name, contents);
+    let out = wd.run(["validate", name]);
+    out.assert_code(2)
+        .assert_stdout_contains(&format!("{name}: "));
+    out
+}
+
+#[test]
+fn validate_accepts_the_embedded_data_files() {
+    let wd = Workdir::new();
+    let mut files = vec![repo_path("data/groups.csv")];
+    files.extend(example_people());
+    let out = wd.run(
+        std::iter::once("validate".into()).chain(files.iter().map(|p| p.clone().into_os_string())),
+    );
+    out.assert_success();
+    out.assert_stdout_contains("groups.csv: ok (groups, ");
+    for person in example_people() {
+        out.assert_stdout_contains(&format!("{}: ok (person, 1 records)", person.display()));
+    }
+}
+
+#[test]
+fn validate_reports_a_missing_required_column() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        "id,name,approach,format,sessions\ng1,A,cbt,online,Mon 19:00-20:00\n",
+    );
+    out.assert_problem("groups.csv", 1, Some("timezone"), &["missing column"]);
+}
+
+#[test]
+fn validate_reports_an_unknown_value_with_the_allowed_ones() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!(
+            "{GROUPS_HEADER}{}",
+            group_row("g1").replace("smart_recovery", "smart_recovry")
+        ),
+    );
+    out.assert_problem(
+        "groups.csv",
+        2,
+        Some("approach"),
+        &[
+            "'smart_recovry'",
+            "allowed: ",
+            "twelve_step",
+            "smart_recovery",
+            "lifering",
+        ],
+    );
+}
+
+#[test]
+fn validate_rejects_hour_25() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!(
+            "{GROUPS_HEADER}{}",
+            group_row("g1").replace("Mon 19:00-20:00", "Mon 25:00-26:00")
+        ),
+    );
+    out.assert_problem("groups.csv", 2, Some("sessions"), &["25:00"]);
+}
+
+#[test]
+fn validate_rejects_a_session_ending_before_it_starts() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!(
+            "{GROUPS_HEADER}{}",
+            group_row("g1").replace("Mon 19:00-20:00", "Mon 20:00-19:00")
+        ),
+    );
+    out.assert_problem("groups.csv", 2, Some("sessions"), &["19:00", "20:00"]);
+}
+
+#[test]
+fn validate_names_the_first_line_of_a_duplicate_id() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!(
+            "{GROUPS_HEADER}{}{}{}",
+            group_row("g1"),
+            group_row("g2"),
+            group_row("g1")
+        ),
+    );
+    out.assert_problem(
+        "groups.csv",
+        4,
+        Some("id"),
+        &["duplicate", "'g1'", "line 2"],
+    );
+}
+
+#[test]
+fn validate_rejects_latitude_123() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!("{GROUPS_HEADER}{}", group_row("g1").replace("39.95", "123")),
+    );
+    out.assert_problem("groups.csv", 2, Some("latitude"), &["123", "-90", "90"]);
+}
+
+#[test]
+fn validate_rejects_nan() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!(
+            "{GROUPS_HEADER}{}",
+            group_row("g1").replace("-75.16", "NaN")
+        ),
+    );
+    out.assert_problem("groups.csv", 2, Some("longitude"), &["NaN", "not a number"]);
+}
+
+#[test]
+fn validate_rejects_an_empty_file_of_a_given_kind() {
+    let wd = Workdir::new();
+    for (name, kind) in [
+        ("groups.csv", "groups"),
+        ("person.json", "person"),
+        ("wait.jsonl", "waitlist"),
+    ] {
+        wd.create(name, "");
+        let out = wd.run(["validate", "--kind", kind, name]);
+        out.assert_code(2)
+            .assert_stdout_contains(&format!("{name}: file is empty"));
+    }
+}
+
+#[test]
+fn rank_rejects_an_empty_groups_file() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", "");
+    let out = wd.run(["rank", "--groups", "groups.csv", "--now", NOW]);
+    out.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("groups.csv: file is empty");
+}
+
+#[test]
+#[ignore = "bug: `validate empty.csv` (no --kind) says \"cannot tell whether this is a groups, \
+            person or waitlist file; give --kind\" instead of \"file is empty\": \
+            FileKind::detect runs before the emptiness check in src/validate.rs"]
+fn validate_says_an_empty_file_is_empty_without_kind() {
+    let wd = Workdir::new();
+    let out = validate_bad(&wd, "groups.csv", "");
+    out.assert_stdout_contains("groups.csv: file is empty");
+}
+
+#[test]
+fn validate_rejects_non_utf8_bytes_naming_the_line() {
+    let wd = Workdir::new();
+    let mut bytes = format!("{GROUPS_HEADER}{}", group_row("g1")).into_bytes();
+    bytes.extend_from_slice(b"g2,Caf\xe9 Group,cbt,online,Mon 19:00-20:00,UTC,,\n");
+    let out = validate_bad(&wd, "groups.csv", bytes);
+    out.assert_problem("groups.csv", 3, None, &["UTF-8"]);
+}
+
+#[test]
+#[ignore = "bug (gap against issue 2, \"naming file, line and field\"): non-UTF-8 bytes in a \
+            CSV cell are reported as `groups.csv:2: not valid UTF-8 text` without the column, \
+            because text_of() rejects the whole file before it is split into cells"]
+fn validate_names_the_column_holding_non_utf8_bytes() {
+    let wd = Workdir::new();
+    let mut bytes = GROUPS_HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(b"g2,Caf\xe9 Group,cbt,online,Mon 19:00-20:00,UTC,,\n");
+    let out = validate_bad(&wd, "groups.csv", bytes);
+    out.assert_problem("groups.csv", 2, Some("name"), &["UTF-8"]);
+}
+
+#[test]
+fn validate_rejects_malformed_json_naming_the_line() {
+    let wd = Workdir::new();
+    let out = validate_bad(
+        &wd,
+        "groups.json",
+        "[\n  {\"id\": \"g1\",\n   \"name\": A}\n]\n",
+    );
+    out.assert_problem("groups.json", 3, None, &["invalid JSON"]);
+    let out = validate_bad(
+        &wd,
+        "person.json",
+        "{\n  \"id\": \"p1\",\n  \"stage\": early\n}\n",
+    );
+    out.assert_problem("person.json", 3, None, &["invalid JSON"]);
+}
+
+#[test]
+fn validate_rejects_a_header_only_csv() {
+    let wd = Workdir::new();
+    let out = validate_bad(&wd, "groups.csv", GROUPS_HEADER);
+    out.assert_stdout_contains("groups.csv: no groups in the file");
+}
+
+#[test]
+fn validate_reports_every_problem_in_a_file_not_just_the_first() {
+    let wd = Workdir::new();
+    let rows = [
+        // line 2: two problems on one row
+        group_row("g1")
+            .replace("smart_recovery", "smart")
+            .replace("39.95", "123"),
+        // line 3: fine
+        group_row("g2"),
+        // line 4: bad time zone and end before start
+        group_row("g3")
+            .replace("America/New_York", "Mars/Olympus")
+            .replace("Mon 19:00-20:00", "Mon 20:00-19:00"),
+        // line 5: duplicate of line 3
+        group_row("g2"),
+        // line 6: bad format value and NaN
+        group_row("g6")
+            .replace("in_person", "in_persn")
+            .replace("-75.16", "NaN"),
+    ];
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!("{GROUPS_HEADER}{}", rows.concat()),
+    );
+    out.assert_problem("groups.csv", 2, Some("approach"), &["'smart'"]);
+    out.assert_problem("groups.csv", 2, Some("latitude"), &["123"]);
+    out.assert_problem("groups.csv", 4, Some("timezone"), &["Mars/Olympus"]);
+    out.assert_problem("groups.csv", 4, Some("sessions"), &["not after start"]);
+    out.assert_problem("groups.csv", 5, Some("id"), &["duplicate", "line 3"]);
+    out.assert_problem(
+        "groups.csv",
+        6,
+        Some("format"),
+        &["'in_persn'", "allowed: "],
+    );
+    out.assert_problem("groups.csv", 6, Some("longitude"), &["NaN"]);
+    out.assert_stdout_contains("groups.csv: 7 problems");
+}
+
+#[test]
+fn validate_warns_about_an_unknown_column_naming_the_closest_and_exits_0() {
+    let wd = Workdir::new();
+    wd.create(
+        "groups.csv",
+        "id,name,approach,format,sessions,timezone,lanugages\n\
+         g1,A,cbt,online,Mon 19:00-20:00,UTC,es\n",
+    );
+    let out = wd.run(["validate", "groups.csv"]);
+    out.assert_success()
+        .assert_stdout_contains("groups.csv: ok (groups, 1 records)");
+    let line = out.assert_problem(
+        "groups.csv",
+        1,
+        Some("lanugages"),
+        &["did you mean 'languages'"],
+    );
+    assert!(out.stdout().contains(&format!("warning: {line}")), "{out}");
+}
+
+#[test]
+fn validate_kind_overrides_recognition_from_the_shape() {
+    let wd = Workdir::new();
+    // A groups CSV missing `sessions` cannot be recognised from its header...
+    wd.create(
+        "groups.csv",
+        "id,name,approach,format,timezone\ng1,A,cbt,online,UTC\n",
+    );
+    let out = wd.run(["validate", "groups.csv"]);
+    out.assert_code(2).assert_stdout_contains("give --kind");
+    // ...but with --kind the real problem shows.
+    let out = wd.run(["validate", "--kind", "groups", "groups.csv"]);
+    out.assert_code(2);
+    out.assert_problem("groups.csv", 1, Some("sessions"), &["missing column"]);
+
+    // A person file read as groups is judged as groups.
+    let out = wd.run(["validate", "--kind", "groups", EXAMPLE_PERSON]);
+    out.assert_code(2).assert_stdout_contains("(groups)");
+    let out = wd.run(["validate", "--kind", "person", EXAMPLE_PERSON]);
+    out.assert_success()
+        .assert_stdout_contains("ok (person, 1 records)");
+
+    let out = wd.run(["validate", "--kind", "teams", EXAMPLE_PERSON]);
+    out.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("teams");
+}
+
+#[test]
+fn validate_person_json_reports_the_line_of_each_bad_key() {
+    let wd = Workdir::new();
+    let person = "{
+  \"id\": \"p1\",
+  \"stage\": \"earlyish\",
+  \"approach_preference\": \"secular\",
+  \"format_preference\": \"online\",
+  \"availability\": [\"Mon 18:00-22:00\", \"Sat 12:00-09:00\"],
+  \"timezone\": \"America/New_York\",
+  \"age\": 200,
+  \"gender\": \"woman\",
+  \"readiness\": 11
+}
+";
+    let out = validate_bad(&wd, "person.json", person);
+    out.assert_problem(
+        "person.json",
+        3,
+        Some("stage"),
+        &["'earlyish'", "allowed: ", "first_year"],
+    );
+    out.assert_problem("person.json", 6, Some("availability"), &["not after start"]);
+    out.assert_problem("person.json", 8, Some("age"), &["200"]);
+    out.assert_problem("person.json", 10, Some("readiness"), &["11"]);
+    out.assert_stdout_contains("person.json: 4 problems (person)");
+}
+
+#[test]
+fn validate_person_json_names_each_missing_required_field() {
+    let wd = Workdir::new();
+    let out = validate_bad(&wd, "person.json", "{\"id\": \"p1\"}\n");
+    for field in [
+        "stage",
+        "approach_preference",
+        "format_preference",
+        "availability",
+        "timezone",
+    ] {
+        out.assert_problem("person.json", 1, Some(field), &["missing"]);
+    }
+}
+
+#[test]
+fn validate_groups_json_reports_the_line_of_the_bad_key() {
+    let wd = Workdir::new();
+    let groups = SMALL_GROUPS_JSON.replacen("\"enrolled\": 10", "\"enrolled\": -3", 1);
+    let out = validate_bad(&wd, "groups.json", groups);
+    out.assert_problem("groups.json", 13, Some("enrolled"), &["-3"]);
+}
+
+/// A waitlist header and two good rows.
+const WAITLIST_CSV: &str = "\
+id,stage,approach_preference,format_preference,availability,timezone,prior,waiting_since
+w1,early,secular,online,Mon 18:00-22:00;Tue 18:00-22:00,UTC,twelve_step:disliked;smart_recovery:helped,2026-10-01
+w2,first_year,spiritual,either,Sat 09:00-12:00,America/New_York,,2026-09-15
+";
+
+/// One waitlist JSON Lines record.
+fn waitlist_line(id: &str, since: &str) -> String {
+    let record = serde_json::json!({
+        "id": id, "stage": "early", "approach_preference": "secular",
+        "format_preference": "online", "availability": ["Mon 18:00-22:00"], "timezone": "UTC",
+        "prior": [{"approach": "twelve_step", "outcome": "neutral"}], "waiting_since": since,
+    });
+    format!("{record}\n")
+}
+
+#[test]
+fn validate_accepts_good_waitlists_in_csv_and_jsonl() {
+    let wd = Workdir::new();
+    wd.create("wait.csv", WAITLIST_CSV);
+    wd.create(
+        "wait.jsonl",
+        [
+            waitlist_line("w1", "2026-10-01"),
+            waitlist_line("w2", "2026-09-15"),
+        ]
+        .concat(),
+    );
+    let out = wd.run(["validate", "wait.csv", "wait.jsonl"]);
+    out.assert_success()
+        .assert_stdout_contains("wait.csv: ok (waitlist, 2 records)")
+        .assert_stdout_contains("wait.jsonl: ok (waitlist, 2 records)");
+}
+
+#[test]
+fn validate_waitlist_csv_reports_duplicate_person_and_bad_date() {
+    let wd = Workdir::new();
+    let csv = format!(
+        "{WAITLIST_CSV}\
+         w1,early,secular,online,Mon 18:00-22:00,UTC,,2026-10-01\n\
+         w4,early,secular,online,Mon 18:00-22:00,UTC,,2026-13-01\n"
+    );
+    let out = validate_bad(&wd, "wait.csv", csv);
+    out.assert_problem("wait.csv", 4, Some("id"), &["duplicate", "'w1'", "line 2"]);
+    out.assert_problem("wait.csv", 5, Some("waiting_since"), &["2026-13-01"]);
+    out.assert_stdout_contains("wait.csv: 2 problems (waitlist)");
+}
+
+#[test]
+fn validate_waitlist_jsonl_reports_duplicate_person_and_bad_date() {
+    let wd = Workdir::new();
+    let lines = [
+        waitlist_line("w1", "2026-10-01"),
+        "\n".to_string(),
+        waitlist_line("w2", "yesterday"),
+        waitlist_line("w1", "2026-10-02"),
+    ];
+    let out = validate_bad(&wd, "wait.jsonl", lines.concat());
+    out.assert_problem("wait.jsonl", 3, Some("waiting_since"), &["'yesterday'"]);
+    out.assert_problem(
+        "wait.jsonl",
+        4,
+        Some("id"),
+        &["duplicate", "'w1'", "line 1"],
+    );
+}
+
+#[test]
+fn validate_checks_every_file_and_fails_when_any_is_bad() {
+    let wd = Workdir::new();
+    wd.create("good.csv", format!("{GROUPS_HEADER}{}", group_row("g1")));
+    wd.create(
+        "bad.csv",
+        format!("{GROUPS_HEADER}{}", group_row("g1").replace("39.95", "123")),
+    );
+    let out = wd.run(["validate", "bad.csv", "good.csv"]);
+    out.assert_code(2)
+        .assert_stdout_contains("bad.csv: 1 problems (groups)")
+        .assert_stdout_contains("good.csv: ok (groups, 1 records)");
+}
+
+#[test]
+fn validate_json_output_lists_problems_with_line_and_field() {
+    let wd = Workdir::new();
+    wd.create(
+        "bad.csv",
+        format!("{GROUPS_HEADER}{}", group_row("g1").replace("39.95", "123")),
+    );
+    let out = wd.run(["validate", "--format", "json", "bad.csv"]);
+    out.assert_code(2);
+    let v = out.json();
+    assert_eq!(v[0]["path"], "bad.csv", "{out}");
+    assert_eq!(v[0]["kind"], "groups", "{out}");
+    let problems = v[0]["problems"].as_array().expect("problems array");
+    assert_eq!(problems.len(), 1, "{out}");
+    assert_eq!(problems[0]["line"], 2, "{out}");
+    assert_eq!(problems[0]["field"], "latitude", "{out}");
+}
+
+#[test]
+fn validate_without_files_is_a_usage_error() {
+    let wd = Workdir::new();
+    wd.run(["validate"]).assert_code(2).assert_stdout_empty();
+}

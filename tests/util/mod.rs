@@ -1,0 +1,228 @@
+//! Test harness for the `groupmatch` binary: a temporary working directory to write input files
+//! into, a way to run the built binary there, and assertions that show the whole run (command,
+//! exit status, stdout, stderr) when they fail, so a red test explains itself.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The fixed clock used by tests whose output would otherwise depend on the time of day.
+/// A Thursday in late November: New York is UTC-5 and Los Angeles UTC-8.
+pub const NOW: &str = "2026-11-26T12:00:00Z";
+
+/// The repository's own files, addressed from the test crate.
+pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A path inside the repository.
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(MANIFEST_DIR).join(relative)
+}
+
+/// Every example person shipped in `data/people/`, sorted by file name.
+pub fn example_people() -> Vec<PathBuf> {
+    let dir = repo_path("data/people");
+    let mut people: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    people.sort();
+    assert!(
+        people.len() >= 6,
+        "expected at least 6 example people in {}, found {}",
+        dir.display(),
+        people.len()
+    );
+    people
+}
+
+/// A temporary directory, deleted on drop, that commands run in.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    /// A new, empty working directory.
+    pub fn new() -> Workdir {
+        let dir = tempfile::Builder::new()
+            .prefix("groupmatch-test-")
+            .tempdir()
+            .expect("create a temporary directory");
+        Workdir { dir }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `name` inside the directory and returns the file's full path.
+    pub fn create(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// Runs `groupmatch ARGS...` with this directory as the working directory.
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let args: Vec<std::ffi::OsString> =
+            args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupmatch"));
+        cmd.args(&args).current_dir(self.dir.path());
+        let shown = std::iter::once("groupmatch".to_string())
+            .chain(args.iter().map(|a| shell_word(&a.to_string_lossy())))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+        Output {
+            command: format!("(cd {} && {shown})", self.dir.path().display()),
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
+    }
+}
+
+/// Quotes an argument for display when it holds spaces or shell characters.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// What one run of the binary produced.
+pub struct Output {
+    /// The command, as a shell line, for failure messages.
+    pub command: String,
+    /// The exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Raw standard output.
+    pub stdout: Vec<u8>,
+    /// Raw standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "\n---- command ----\n{}", self.command)?;
+        match self.code {
+            Some(code) => writeln!(f, "---- exit code ----\n{code}")?,
+            None => writeln!(f, "---- exit code ----\n(killed by a signal)")?,
+        }
+        writeln!(f, "---- stdout ----\n{}", self.stdout())?;
+        write!(f, "---- stderr ----\n{}", self.stderr())
+    }
+}
+
+impl Output {
+    /// Standard output as text (lossy, so a failure message can always show it).
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Standard error as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Panics, showing the run, unless the exit code is `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Output {
+        assert_eq!(self.code, Some(code), "unexpected exit code{self}");
+        self
+    }
+
+    /// Panics, showing the run, unless it exited 0.
+    #[track_caller]
+    pub fn assert_success(&self) -> &Output {
+        self.assert_code(0)
+    }
+
+    /// Panics unless stdout contains `needle`.
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, needle: &str) -> &Output {
+        assert!(
+            self.stdout().contains(needle),
+            "stdout lacks {needle:?}{self}"
+        );
+        self
+    }
+
+    /// Panics if stdout contains `needle`.
+    #[track_caller]
+    pub fn assert_stdout_lacks(&self, needle: &str) -> &Output {
+        assert!(
+            !self.stdout().contains(needle),
+            "stdout unexpectedly has {needle:?}{self}"
+        );
+        self
+    }
+
+    /// Panics unless stderr contains `needle`.
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Output {
+        assert!(
+            self.stderr().contains(needle),
+            "stderr lacks {needle:?}{self}"
+        );
+        self
+    }
+
+    /// Panics unless stdout is empty (a failed command must not leave partial output).
+    #[track_caller]
+    pub fn assert_stdout_empty(&self) -> &Output {
+        assert!(self.stdout.is_empty(), "stdout should be empty{self}");
+        self
+    }
+
+    /// Panics unless some line of stdout or stderr, less an `error: ` or `warning: ` prefix,
+    /// starts with `FILE:LINE: field: ` (or `FILE:LINE: ` when `field` is `None`) and contains
+    /// every one of `words`. Returns that line.
+    #[track_caller]
+    pub fn assert_problem(
+        &self,
+        file: &str,
+        line: u64,
+        field: Option<&str>,
+        words: &[&str],
+    ) -> String {
+        let prefix = match field {
+            Some(field) => format!("{file}:{line}: {field}: "),
+            None => format!("{file}:{line}: "),
+        };
+        let text = format!("{}\n{}", self.stdout(), self.stderr());
+        let found = text
+            .lines()
+            // `rank` prefixes the first line of an error with `error: `, both commands prefix
+            // warnings with `warning: `.
+            .map(|l| {
+                l.strip_prefix("error: ")
+                    .or_else(|| l.strip_prefix("warning: "))
+                    .unwrap_or(l)
+            })
+            .find(|l| l.starts_with(&prefix) && words.iter().all(|w| l.contains(w)));
+        match found {
+            Some(l) => l.to_string(),
+            None => panic!("no line starting {prefix:?} and containing {words:?}{self}"),
+        }
+    }
+
+    /// Stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not valid JSON ({e}){self}"))
+    }
+}
