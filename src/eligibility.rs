@@ -273,7 +273,7 @@ pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion
         let fits = match audience {
             Audience::Women => person.gender == Gender::Woman,
             Audience::Men => person.gender == Gender::Man,
-            Audience::Lgbtq => person.lgbtq,
+            Audience::Lgbtq => person.is_lgbtq(),
             Audience::YoungPeople => person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE),
             Audience::Seniors => person.age.is_some_and(|a| a >= SENIORS_MIN_AGE),
             Audience::Veterans => person.veteran,
@@ -511,9 +511,12 @@ mod tests {
         g.audience = vec![Audience::Women];
         assert!(codes(&p, &g).is_empty());
         p.gender = Gender::Nonbinary;
-        p.lgbtq = true;
         g.audience = vec![Audience::Lgbtq];
-        assert!(codes(&p, &g).is_empty());
+        assert!(!p.lgbtq);
+        assert!(
+            codes(&p, &g).is_empty(),
+            "LGBTQ+ groups are for nonbinary people too"
+        );
         p.gender_specific = GenderSpecific::Preferred;
         g.audience = vec![];
         assert!(codes(&p, &g).is_empty(), "a preference is not a constraint");

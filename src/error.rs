@@ -61,12 +61,12 @@ impl fmt::Display for ProblemIn<'_> {
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so not also a `source`).
+        error: std::io::Error,
     },
     /// An input file has one or more problems; all of them are listed.
     #[error("{}", format_problems(.path, .problems))]
@@ -75,6 +75,8 @@ pub enum Error {
         path: String,
         /// Every problem found, in file order.
         problems: Vec<Problem>,
+        /// Problems that would not have stopped the reading on their own (unknown fields).
+        warnings: Vec<Problem>,
     },
     /// A model file does not fit this binary (other feature schema or version).
     #[error("{path}: model does not fit this version of groupmatch: {message}")]
@@ -108,6 +110,7 @@ impl Error {
         Error::Invalid {
             path: path.to_string(),
             problems: vec![Problem::new(line, field, message)],
+            warnings: Vec::new(),
         }
     }
 }
@@ -138,6 +141,7 @@ mod tests {
                 Problem::new(Some(2), Some("id"), "a"),
                 Problem::new(Some(3), Some("id"), "b"),
             ],
+            warnings: vec![],
         };
         assert_eq!(e.to_string(), "g.csv:2: id: a\ng.csv:3: id: b");
     }

@@ -221,7 +221,7 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
     );
     set(
         F::LgbtqAffirming,
-        flag(person.lgbtq && group.audience.contains(&Audience::Lgbtq)),
+        flag(person.is_lgbtq() && group.audience.contains(&Audience::Lgbtq)),
     );
     set(
         F::VeteranGroup,

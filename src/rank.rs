@@ -112,8 +112,9 @@ pub struct Ranking {
 }
 
 impl Ranking {
-    /// How many excluded groups fail each constraint (a group failing two counts under both),
-    /// in check order, leaving out codes with no groups.
+    /// How many exclusion reasons there are of each code, in check order, leaving out codes with
+    /// none. A group failing two constraints counts under both (and twice under `audience` when
+    /// two of its audiences do not fit).
     pub fn exclusion_counts(&self) -> Vec<(ExclusionCode, usize)> {
         let mut counts: BTreeMap<ExclusionCode, usize> = BTreeMap::new();
         for e in &self.excluded {

@@ -6,9 +6,10 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Problem};
 use crate::formats::groups::parse_groups;
 use crate::formats::people::{parse_person, parse_waitlist};
+use crate::formats::record::text_of;
 use crate::formats::{read_bytes, Syntax};
 
 /// The kinds of input file.
@@ -95,38 +96,60 @@ pub struct Report {
     pub warnings: Vec<Problem>,
 }
 
-/// Checks one file, recognising its kind unless `kind` is given. Only an unreadable file is an
-/// `Err`; everything wrong inside it is in the report.
-pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Result<Report> {
-    let bytes = read_bytes(path)?;
-    let label = path.display().to_string();
-    let kind = kind.or_else(|| FileKind::detect(path, &bytes));
-    let syntax = Syntax::of_path(path);
-    let outcome: Result<(usize, Vec<Problem>)> = match kind {
-        Some(FileKind::Groups) => {
-            parse_groups(&bytes, syntax, &label).map(|l| (l.value.len(), l.warnings))
+/// Checks one file, recognising its kind unless `kind` is given. Everything wrong with the file,
+/// including that it cannot be read, is in the report.
+pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Report {
+    let mut report = Report {
+        path: path.display().to_string(),
+        kind,
+        records: 0,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let bytes = match read_bytes(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            report
+                .problems
+                .push(Problem::new(None, None, e.to_string()));
+            return report;
         }
-        Some(FileKind::Person) => parse_person(&bytes, &label).map(|l| (1, l.warnings)),
+    };
+    if let Err(problem) = text_of(&bytes) {
+        report.problems.push(problem);
+        return report;
+    }
+    report.kind = kind.or_else(|| FileKind::detect(path, &bytes));
+    let (label, syntax) = (&report.path, Syntax::of_path(path));
+    let read = match report.kind {
+        Some(FileKind::Groups) => {
+            parse_groups(&bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
+        }
+        Some(FileKind::Person) => parse_person(&bytes, label).map(|l| (1, l.warnings)),
         Some(FileKind::Waitlist) => {
-            parse_waitlist(&bytes, syntax, &label).map(|l| (l.value.len(), l.warnings))
+            parse_waitlist(&bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
         }
         None => Err(Error::invalid(
-            &label,
+            label,
             None,
             None,
             "cannot tell whether this is a groups, person or waitlist file; give --kind",
         )),
     };
-    let (records, problems, warnings) = match outcome {
-        Ok((n, warnings)) => (n, Vec::new(), warnings),
-        Err(Error::Invalid { problems, .. }) => (0, problems, Vec::new()),
-        Err(e) => return Err(e),
-    };
-    Ok(Report {
-        path: label,
-        kind,
-        records,
-        problems,
-        warnings,
-    })
+    match read {
+        Ok((records, warnings)) => {
+            report.records = records;
+            report.warnings = warnings;
+        }
+        Err(Error::Invalid {
+            problems, warnings, ..
+        }) => {
+            report.problems = problems;
+            report.warnings = warnings;
+        }
+        Err(other) => report
+            .problems
+            .push(Problem::new(None, None, other.to_string())),
+    }
+    report
 }

@@ -106,18 +106,31 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Suggestions for {}: {} of {} eligible groups; {}",
+        "Suggestions for {}: {} of {} eligible groups",
         ranking.person_id,
         ranking.suggestions.len(),
         ranking.eligible,
-        ranking.exclusion_summary()
     );
-    if ranking.suggestions.is_empty() {
-        let _ = writeln!(
-            out,
-            "No group fits every constraint. Use --show-excluded to see why."
-        );
-    } else {
+    let mut summary: Vec<String> = ranking
+        .exclusion_counts()
+        .iter()
+        .map(|(code, n)| format!("{n} {code}"))
+        .collect();
+    if let Some(first) = summary.first_mut() {
+        *first = format!("{} excluded: {first}", ranking.excluded.len());
+    }
+    for line in wrap(&summary, ", ", 0, usize::MAX) {
+        let _ = writeln!(out, "{line}");
+    }
+    if ranking.eligible == 0 {
+        let hint = if show_excluded {
+            ""
+        } else {
+            " Use --show-excluded to see why."
+        };
+        let _ = writeln!(out, "No group fits every constraint.{hint}");
+    }
+    if !ranking.suggestions.is_empty() {
         let _ = writeln!(
             out,
             "{:>3}  {:<5}  {:<34} {:<18} {:<9} {:<9} {:>7}",
@@ -171,22 +184,38 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
         s.next_session.as_deref().unwrap_or("-"),
         travel
     );
-    // The top three reasons about this group (not the person alone), wrapped onto at most two
-    // indented lines; the JSON output has them all.
-    let mut lines = vec![String::new()];
-    for e in s.explanation.iter().filter(|e| !e.person_level).take(3) {
-        let reason = format!("{} ({:+.2})", e.text, e.contribution);
-        let line = lines.last_mut().expect("never empty");
-        if line.is_empty() || line.chars().count() + 2 + reason.chars().count() <= WIDTH - INDENT {
-            if !line.is_empty() {
-                line.push_str("; ");
-            }
-            line.push_str(&reason);
-        } else if lines.len() < 2 {
-            lines.push(reason);
+    // The top three reasons about this group (not the person alone), on at most two indented
+    // lines; the JSON output has them all.
+    let reasons: Vec<String> = s
+        .explanation
+        .iter()
+        .filter(|e| !e.person_level)
+        .take(3)
+        .map(|e| format!("{} ({:+.2})", e.text, e.contribution))
+        .collect();
+    for line in wrap(&reasons, "; ", INDENT, 2) {
+        let _ = writeln!(out, "{:INDENT$}{line}", "");
+    }
+}
+
+/// Lays `items` out joined by `sep` on lines of at most `WIDTH` columns after `indent`, keeping
+/// at most `max_lines` lines; an item too long for a line of its own is cut with `…`.
+fn wrap(items: &[String], sep: &str, indent: usize, max_lines: usize) -> Vec<String> {
+    let width = WIDTH - indent;
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        let fits = lines
+            .last()
+            .is_some_and(|l| l.chars().count() + sep.len() + item.chars().count() <= width);
+        if fits {
+            let line = lines.last_mut().expect("checked");
+            line.push_str(sep);
+            line.push_str(item);
+        } else if lines.len() < max_lines {
+            lines.push(fit(item, width));
+        } else {
+            break;
         }
     }
-    for line in lines {
-        let _ = writeln!(out, "{:INDENT$}{}", "", fit(&line, WIDTH - INDENT));
-    }
+    lines
 }

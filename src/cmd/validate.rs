@@ -23,10 +23,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut reports = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        reports.push(validate_file(file, args.kind)?);
-    }
+    let reports: Vec<_> = args
+        .files
+        .iter()
+        .map(|file| validate_file(file, args.kind))
+        .collect();
     let failed = reports.iter().any(|r| !r.problems.is_empty());
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&reports)? + "\n",
@@ -41,9 +42,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 let kind = r.kind.map_or("unknown kind", |k| k.as_str());
                 if r.problems.is_empty() {
-                    writeln!(out, "{}: ok ({kind}, {} records)", r.path, r.records)?;
+                    let records = plural(r.records, "record");
+                    writeln!(out, "{}: ok ({kind}, {records})", r.path)?;
                 } else {
-                    writeln!(out, "{}: {} problems ({kind})", r.path, r.problems.len())?;
+                    let problems = plural(r.problems.len(), "problem");
+                    writeln!(out, "{}: {problems} ({kind})", r.path)?;
                 }
             }
             out
@@ -55,4 +58,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `1 record`, `2 records`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -32,7 +32,7 @@ pub struct Group {
     /// The group's time zone.
     #[serde(serialize_with = "serialize_tz")]
     pub timezone: Tz,
-    /// Where it meets; required for in-person and hybrid groups.
+    /// Where it meets. Optional: an in-person group without it cannot be checked for distance.
     pub location: Option<GeoPoint>,
     /// City, for display.
     pub city: Option<String>,

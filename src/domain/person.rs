@@ -77,6 +77,11 @@ pub struct Person {
 }
 
 impl Person {
+    /// Whether LGBTQ+ groups are for them: they said so, or they are nonbinary.
+    pub fn is_lgbtq(&self) -> bool {
+        self.lgbtq || self.gender == super::vocab::Gender::Nonbinary
+    }
+
     /// The outcome of their earlier experience with `approach`, if they tried it (the last entry
     /// wins when an approach is listed twice).
     pub fn prior_outcome(&self, approach: Approach) -> Option<PriorOutcome> {

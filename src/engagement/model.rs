@@ -81,7 +81,7 @@ impl EngagementModel {
         }
         if file.version != MODEL_VERSION {
             return Err(schema_err(format!(
-                "file version {} but this binary reads version {MODEL_VERSION}; retrain with `groupmatch train`",
+                "file version {} but this binary reads version {MODEL_VERSION}; use a model file made for this version",
                 file.version
             )));
         }
@@ -98,7 +98,7 @@ impl EngagementModel {
                 .filter(|f| !FEATURE_NAMES.contains(f))
                 .collect();
             return Err(schema_err(format!(
-                "feature schema differs (missing: [{}]; unknown: [{}]{}); retrain with `groupmatch train` or use a model made for this version",
+                "feature schema differs (missing: [{}]; unknown: [{}]{}); use a model file made for this version of groupmatch",
                 missing.join(", "),
                 unknown.join(", "),
                 if missing.is_empty() && unknown.is_empty() { "; order differs" } else { "" }
@@ -160,11 +160,14 @@ impl EngagementModel {
 
     /// Reads and checks a model file.
     pub fn read(path: &Path) -> Result<EngagementModel> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::formats::read_bytes(path)?;
+        let label = path.display().to_string();
+        let text = crate::formats::record::text_of(&bytes).map_err(|p| Error::Invalid {
+            path: label.clone(),
+            problems: vec![p],
+            warnings: Vec::new(),
         })?;
-        EngagementModel::from_json(&text, &path.display().to_string())
+        EngagementModel::from_json(text, &label)
     }
 
     /// The hand-set prior model embedded in the binary (`models/prior.json`).

@@ -65,14 +65,10 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
-        if let Some(group) = group_from_fields(&mut f) {
-            if let Some(first) = first_line.get(&group.id) {
-                let msg = format!("duplicate id '{}' (first on line {first})", group.id);
-                f.problem("id", msg);
-                continue;
-            }
-            first_line.insert(group.id.clone(), record.line);
-            groups.push(group);
+        let fresh = first_seen(record, &mut first_line, &mut f);
+        let group = group_from_fields(&mut f);
+        if fresh {
+            groups.extend(group);
         }
     }
     if problems.is_empty() && groups.is_empty() {
@@ -99,23 +95,18 @@ pub(crate) fn records_of(
             (records, problems, warnings)
         }
         Syntax::Json | Syntax::JsonLines => {
-            let parsed = if syntax == Syntax::Json {
+            let (records, problems) = if syntax == Syntax::Json {
                 json_records(text, true)
             } else {
                 crate::formats::people::jsonl_records(text)
             };
-            match parsed {
-                Ok(records) => {
-                    let warnings = unknown_field_warnings(
-                        records
-                            .iter()
-                            .flat_map(|r| r.fields.iter().map(|(n, _, l)| (n.as_str(), *l))),
-                        known,
-                    );
-                    (records, Vec::new(), warnings)
-                }
-                Err(p) => (Vec::new(), vec![p], Vec::new()),
-            }
+            let warnings = unknown_field_warnings(
+                records
+                    .iter()
+                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (n.as_str(), *l))),
+                known,
+            );
+            (records, problems, warnings)
         }
     }
 }
@@ -190,6 +181,25 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
         cost,
         url,
     })
+}
+
+/// Records the record's id as seen; `false` (with a problem) when an earlier record had it. Checked
+/// on the raw id, so a repeated id is caught even in a row with other problems (which are still
+/// reported).
+pub(crate) fn first_seen(
+    record: &Record,
+    first_line: &mut HashMap<String, u64>,
+    f: &mut Fields,
+) -> bool {
+    let Some(id) = record.scalar("id") else {
+        return true;
+    };
+    if let Some(first) = first_line.get(&id) {
+        f.problem("id", format!("duplicate id '{id}' (first on line {first})"));
+        return false;
+    }
+    first_line.insert(id, record.line);
+    true
 }
 
 /// Reads `latitude`/`longitude`: both or neither. `Err` when they are present but bad.
@@ -267,6 +277,7 @@ mod tests {
             [
                 (2, "sessions".to_string()),
                 (2, "latitude".to_string()),
+                (3, "id".to_string()),
                 (3, "approach".to_string()),
                 (3, "timezone".to_string()),
                 (3, "longitude".to_string()),
@@ -275,7 +286,7 @@ mod tests {
                 (4, "orientation".to_string()),
             ]
         );
-        assert!(p[2].message.contains("allowed: twelve_step"));
+        assert!(p[3].message.contains("allowed: twelve_step"));
     }
 
     #[test]

@@ -61,6 +61,7 @@ impl<T> Loaded<T> {
             _ => Err(Error::Invalid {
                 path: label.to_string(),
                 problems,
+                warnings,
             }),
         }
     }
@@ -68,8 +69,8 @@ impl<T> Loaded<T> {
 
 /// Reads a whole file, naming it in the error.
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Io {
+    std::fs::read(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

@@ -9,7 +9,7 @@ use crate::domain::person::{Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
 use crate::error::{Problem, Result};
-use crate::formats::groups::{geo_point, records_of};
+use crate::formats::groups::{first_seen, geo_point, records_of};
 use crate::formats::record::{json_records, Cell, Fields, Record};
 use crate::formats::{read_bytes, Loaded, Syntax};
 
@@ -70,13 +70,17 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut person = None;
-    match crate::formats::record::text_of(bytes).and_then(|t| json_records(t, false)) {
-        Ok(records) => {
-            warnings = crate::formats::record::unknown_field_warnings(
-                records[0].fields.iter().map(|(n, _, l)| (n.as_str(), *l)),
-                PERSON_FIELDS,
-            );
-            person = person_from_fields(&mut Fields::new(&records[0], &mut problems));
+    match crate::formats::record::text_of(bytes) {
+        Ok(text) => {
+            let (records, structural) = json_records(text, false);
+            problems = structural;
+            if let Some(record) = records.first() {
+                warnings = crate::formats::record::unknown_field_warnings(
+                    record.fields.iter().map(|(n, _, l)| (n.as_str(), *l)),
+                    PERSON_FIELDS,
+                );
+                person = person_from_fields(&mut Fields::new(record, &mut problems));
+            }
         }
         Err(p) => problems.push(p),
     }
@@ -103,18 +107,15 @@ pub fn parse_waitlist(
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
-        let person = person_from_fields(&mut f);
+        let fresh = first_seen(record, &mut first_line, &mut f);
+        let person = person_from_fields(&mut f).filter(|_| fresh);
         let since = f.parse_with("waiting_since", true, |s| {
             NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("'{s}' is not a date like 2026-01-31"))
+                .ok()
+                .filter(|_| s.len() == 10)
+                .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
         });
         if let (Some(person), Some(waiting_since)) = (person, since) {
-            if let Some(first) = first_line.get(&person.id) {
-                let msg = format!("duplicate id '{}' (first on line {first})", person.id);
-                f.problem("id", msg);
-                continue;
-            }
-            first_line.insert(person.id.clone(), record.line);
             entries.push(WaitlistEntry {
                 person,
                 waiting_since,
@@ -127,26 +128,29 @@ pub fn parse_waitlist(
     Loaded::finish(Some(entries), problems, warnings, label)
 }
 
-/// One record per non-blank line of JSON Lines text.
-pub(crate) fn jsonl_records(text: &str) -> std::result::Result<Vec<Record>, Problem> {
+/// One record per non-blank line of JSON Lines text; a bad line is a problem, the others are read.
+pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
     let mut records = Vec::new();
+    let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let line_no = i as u64 + 1;
-        let mut recs = json_records(line, false).map_err(|mut p| {
+        let (recs, line_problems) = json_records(line, false);
+        problems.extend(line_problems.into_iter().map(|mut p| {
             p.line = Some(line_no);
             p
-        })?;
-        let mut rec = recs.pop().expect("one object per line");
-        rec.line = line_no;
-        for field in &mut rec.fields {
-            field.2 = line_no;
+        }));
+        for mut rec in recs {
+            rec.line = line_no;
+            for field in &mut rec.fields {
+                field.2 = line_no;
+            }
+            records.push(rec);
         }
-        records.push(rec);
     }
-    Ok(records)
+    (records, problems)
 }
 
 /// Builds a person from a record, recording a problem for each bad field.

@@ -25,6 +25,11 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// The trimmed text of a scalar field, if present and not empty.
+    pub fn scalar(&self, name: &str) -> Option<String> {
+        self.get(name).and_then(|(c, _)| scalar_text(c))
+    }
+
     fn get(&self, name: &str) -> Option<(&Cell, u64)> {
         self.fields
             .iter()
@@ -281,22 +286,52 @@ pub(crate) fn unknown_field_warnings<'r>(
 /// Checks that `bytes` are UTF-8 text with something in them.
 pub(crate) fn text_of(bytes: &[u8]) -> Result<&str, Problem> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64
-            + 1;
-        Problem::new(
+        let bad = e.valid_up_to();
+        let line = bytes[..bad].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let mut p = Problem::new(
             Some(line),
             None,
             "not valid UTF-8 text (save the file as UTF-8)",
-        )
+        );
+        p.field = csv_column_at(bytes, bad);
+        p
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(Problem::new(None, None, "file is empty"));
     }
     Ok(text)
+}
+
+/// The CSV header name of the cell holding byte `offset`, when the file looks like CSV (the
+/// header has a comma). Quotes are followed, so commas inside quoted cells do not count.
+fn csv_column_at(bytes: &[u8], offset: usize) -> Option<String> {
+    let header_end = bytes.iter().position(|&b| b == b'\n')?;
+    if offset <= header_end {
+        return None;
+    }
+    let header = String::from_utf8_lossy(&bytes[..header_end]);
+    let names: Vec<&str> = header
+        .split(',')
+        .map(|h| h.trim().trim_matches('"'))
+        .collect();
+    if names.len() < 2 {
+        return None;
+    }
+    let line_start = bytes[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let mut quoted = false;
+    let mut column = 0;
+    for &b in &bytes[line_start..offset] {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => column += 1,
+            _ => {}
+        }
+    }
+    names.get(column).map(|n| n.to_string())
 }
 
 /// Splits CSV text into records, one per data row (header on line 1). Structural problems (a
@@ -383,33 +418,49 @@ pub(crate) fn csv_records(
     (headers, records, problems)
 }
 
+/// A JSON syntax error as a problem at its line, the column in the message.
+pub(crate) fn json_syntax_problem(e: &serde_json::Error) -> Problem {
+    let full = e.to_string();
+    let message = full.split(" at line ").next().unwrap_or(&full);
+    Problem::new(
+        Some(e.line() as u64),
+        None,
+        format!("invalid JSON: {message} (column {})", e.column()),
+    )
+}
+
 /// Parses JSON text whose records are objects: the top-level object itself (`array = false`) or
 /// each element of a top-level array (`array = true`). Every field keeps the line of its key.
-pub(crate) fn json_records(text: &str, array: bool) -> Result<Vec<Record>, Problem> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Problem::new(Some(e.line() as u64), None, format!("invalid JSON: {e}")))?;
+/// Items that are not objects are problems; the other items are still read.
+pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record>, Vec<Problem>) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return (Vec::new(), vec![json_syntax_problem(&e)]),
+    };
     let key_lines = object_key_lines(text, if array { 2 } else { 1 });
     let objects: Vec<serde_json::Value> = match (value, array) {
         (serde_json::Value::Array(items), true) => items,
         (v @ serde_json::Value::Object(_), false) => vec![v],
         (_, true) => {
-            return Err(Problem::new(
-                Some(1),
-                None,
-                "expected a JSON array of objects",
-            ))
+            let p = Problem::new(Some(1), None, "expected a JSON array of objects");
+            return (Vec::new(), vec![p]);
         }
-        (_, false) => return Err(Problem::new(Some(1), None, "expected a JSON object")),
+        (_, false) => {
+            let p = Problem::new(Some(1), None, "expected a JSON object");
+            return (Vec::new(), vec![p]);
+        }
     };
     let mut records = Vec::with_capacity(objects.len());
+    let mut problems = Vec::new();
     for (i, v) in objects.into_iter().enumerate() {
         let (line, keys) = key_lines.get(i).cloned().unwrap_or_default();
         let serde_json::Value::Object(map) = v else {
-            return Err(Problem::new(
+            problems.push(Problem::new(
                 Some(line.max(1)),
                 None,
                 format!("item {} is not an object", i + 1),
             ));
+            continue;
         };
         let fields = map
             .into_iter()
@@ -420,7 +471,7 @@ pub(crate) fn json_records(text: &str, array: bool) -> Result<Vec<Record>, Probl
             .collect();
         records.push(Record { line, fields });
     }
-    Ok(records)
+    (records, problems)
 }
 
 /// For each JSON value at `depth` (1 = the top level, 2 = items of a top-level array): its first
@@ -487,7 +538,8 @@ mod tests {
     #[test]
     fn json_array_items_keep_the_line_of_each_key() {
         let text = "[\n {\"id\": \"a\",\n  \"name\": \"x\"},\n {\"id\": \"b\"}\n]";
-        let recs = json_records(text, true).unwrap();
+        let (recs, problems) = json_records(text, true);
+        assert!(problems.is_empty());
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].line, 2);
         assert_eq!(recs[0].get("name").unwrap().1, 3);
@@ -499,22 +551,31 @@ mod tests {
     fn nested_keys_and_string_braces_do_not_confuse_line_tracking() {
         let text =
             "{\n\"prior\": [{\"approach\": \"cbt\"}],\n\"note\": \"{[\\\"x\",\n\"id\": \"p1\"\n}";
-        let recs = json_records(text, false).unwrap();
+        let (recs, _) = json_records(text, false);
         assert_eq!(recs[0].get("id").unwrap().1, 4);
         assert_eq!(recs[0].get("note").unwrap().1, 3);
     }
 
     #[test]
-    fn scalar_array_item_is_reported_with_its_line() {
-        let err = json_records("[\n{\"id\": \"a\"},\n42\n]", true).unwrap_err();
-        assert_eq!(err.line, Some(3));
-        assert!(err.message.contains("item 2 is not an object"));
+    fn scalar_array_item_is_reported_with_its_line_and_the_rest_still_read() {
+        let text = "[\n{\"id\": \"a\"},\n42,\n{\"id\": \"b\"}\n]";
+        let (recs, problems) = json_records(text, true);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("item 2 is not an object"));
+        assert_eq!(recs.len(), 2);
     }
 
     #[test]
     fn invalid_json_names_the_line() {
-        let err = json_records("[\n{\"id\": }\n]", true).unwrap_err();
-        assert_eq!(err.line, Some(2));
+        let (_, problems) = json_records("[\n{\"id\": }\n]", true);
+        assert_eq!(problems[0].line, Some(2));
+        assert!(
+            problems[0].message.ends_with("(column 8)"),
+            "{}",
+            problems[0].message
+        );
+        assert!(!problems[0].message.contains("at line"));
     }
 
     #[test]
@@ -547,6 +608,8 @@ mod tests {
     #[test]
     fn non_utf8_and_empty_files_are_problems() {
         assert_eq!(text_of(b"a\nb\xff").unwrap_err().line, Some(2));
+        let p = text_of(b"id,name,city\n1,\"A, B\",Caf\xe9\n").unwrap_err();
+        assert_eq!((p.line, p.field.as_deref()), (Some(2), Some("city")));
         assert_eq!(text_of(b"  \n").unwrap_err().message, "file is empty");
     }
 
