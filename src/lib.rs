@@ -49,6 +49,11 @@ pub mod validate;
 #[cfg(test)]
 mod testutil;
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use domain::geo::GeoPoint;
 pub use domain::group::Group;
 pub use domain::person::{Person, Prior, WaitlistEntry};

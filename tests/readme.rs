@@ -1,0 +1,93 @@
+//! The README's command tour is run here: every `$ groupmatch ...` line in a `console` block is
+//! executed from the repository root, and its stdout must equal the lines shown under it. A line
+//! `...` ends the comparison early (the rest of the output is not shown in the README).
+
+use std::process::Command;
+
+struct Example {
+    args: Vec<String>,
+    expected: Vec<String>,
+}
+
+fn examples() -> Vec<Example> {
+    let readme = include_str!("../README.md");
+    let mut examples = Vec::new();
+    let mut in_console = false;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_console = line == "```console";
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ groupmatch ") {
+            examples.push(Example {
+                args: command.split_whitespace().map(str::to_string).collect(),
+                expected: Vec::new(),
+            });
+        } else if let Some(example) = examples.last_mut() {
+            example.expected.push(line.to_string());
+        }
+    }
+    examples
+}
+
+#[test]
+fn readme_quick_start_commands_are_the_documented_ones() {
+    let readme = include_str!("../README.md");
+    let start: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != "```sh")
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert!(
+        start[0].starts_with("cargo run --release -- rank "),
+        "{start:?}"
+    );
+    assert!(start[1].starts_with("cargo test "), "{start:?}");
+    let ci = include_str!("../.ci/run");
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo test"),
+        ".ci/run runs the README's test command"
+    );
+}
+
+#[test]
+fn readme_examples_print_what_the_readme_shows() {
+    let examples = examples();
+    assert!(examples.len() >= 4, "found {} examples", examples.len());
+    for example in examples {
+        let output = Command::new(env!("CARGO_BIN_EXE_groupmatch"))
+            .args(&example.args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("binary runs");
+        let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+        let actual: Vec<&str> = stdout.lines().collect();
+        let shown = example
+            .expected
+            .iter()
+            .position(|l| l == "...")
+            .unwrap_or(example.expected.len());
+        let context = format!(
+            "groupmatch {}\nstatus: {}\nstdout:\n{stdout}\nstderr:\n{}",
+            example.args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            actual.len() >= shown,
+            "output shorter than the README shows\n{context}"
+        );
+        assert_eq!(&actual[..shown], &example.expected[..shown], "\n{context}");
+        if shown == example.expected.len() {
+            assert_eq!(
+                actual.len(),
+                shown,
+                "output longer than the README shows\n{context}"
+            );
+        }
+    }
+}
