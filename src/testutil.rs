@@ -79,3 +79,11 @@ pub fn person() -> Person {
         prior: vec![],
     }
 }
+
+/// Each problem's line and field, for comparing with a list.
+pub fn lines_and_fields(problems: &[crate::Problem]) -> Vec<(u64, String)> {
+    problems
+        .iter()
+        .map(|p| (p.line.unwrap_or(0), p.field.clone().unwrap_or_default()))
+        .collect()
+}

@@ -268,10 +268,7 @@ mod tests {
              g3,C,other,online,Tue 20:00-19:00,UTC,,,5,x,\n"
         );
         let p = problems(&csv);
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
-            .collect();
+        let got = crate::testutil::lines_and_fields(&p);
         assert_eq!(
             got,
             [

@@ -312,10 +312,7 @@ mod tests {
             .replace("Sat 09:00-12:00", "Sat 12:00-09:00")
             .replace("\"age\": 34", "\"age\": 200");
         let p = problems_of(parse_person(bad.as_bytes(), "p.json"));
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
-            .collect();
+        let got = crate::testutil::lines_and_fields(&p);
         assert_eq!(
             got,
             [
@@ -370,10 +367,7 @@ mod tests {
                    w1,early,secular,online,Mon 18:00-22:00,UTC,,2026-10-01\n\
                    w2,early,secular,online,Mon 18:00-22:00,UTC,twelve_step:loved,2026-13-01\n";
         let p = problems_of(parse_waitlist(csv.as_bytes(), Syntax::Csv, "w.csv"));
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
-            .collect();
+        let got = crate::testutil::lines_and_fields(&p);
         assert_eq!(
             got,
             [
