@@ -89,6 +89,16 @@ pub enum Error {
     /// A caller asked for something that does not exist (for example an unknown group id).
     #[error("{0}")]
     NotFound(String),
+    /// Training or evaluation could not be done on the data given (one class only, too few rows,
+    /// invalid hyperparameters, ...).
+    #[error("{0}")]
+    Training(String),
+}
+
+impl From<linfa::Error> for Error {
+    fn from(e: linfa::Error) -> Error {
+        Error::Training(e.to_string())
+    }
 }
 
 fn format_problems(path: &str, problems: &[Problem]) -> String {
