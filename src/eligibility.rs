@@ -235,7 +235,20 @@ impl Serialize for Exclusion {
 /// ```
 pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion> {
     let mut out = Vec::new();
-    let mut push = |code, detail| out.push(Exclusion { code, detail });
+    visit(person, group, facts, |e| out.push(e));
+    out
+}
+
+/// Whether `group` passes every hard constraint for `person`, without building any reasons.
+pub fn is_eligible(person: &Person, group: &Group, facts: &PairFacts) -> bool {
+    let mut eligible = true;
+    visit(person, group, facts, |_| eligible = false);
+    eligible
+}
+
+/// Runs every check, handing each failure to `sink`: the one place the rules live.
+fn visit(person: &Person, group: &Group, facts: &PairFacts, mut sink: impl FnMut(Exclusion)) {
+    let mut push = |code, detail| sink(Exclusion { code, detail });
 
     match (person.format_preference, group.format) {
         (FormatPreference::InPerson, Format::Online) => {
@@ -332,7 +345,6 @@ pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion
             );
         }
     }
-    out
 }
 
 /// Kilometres for display: one decimal under 10 km, whole numbers above.

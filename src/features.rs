@@ -9,7 +9,7 @@ use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::{
     Approach, Audience, Facilitation, FacilitationPreference, Gender, GenderSpecific, Need,
-    PriorOutcome, SocialSupport,
+    PriorOutcome, SocialSupport, Stage,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
 use crate::pair::{Attendance, PairFacts};
@@ -38,7 +38,10 @@ macro_rules! features {
             /// Whether the feature describes only the person, so it is the same for every group
             /// and moves the score without changing the order.
             pub fn is_person_level(self) -> bool {
-                matches!(self, Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport)
+                matches!(
+                    self,
+                    Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport | Feature::Exploring
+                )
             }
         }
     };
@@ -95,6 +98,8 @@ features! {
     SelfEfficacy = "self_efficacy",
     /// Little social support.
     LowSocialSupport = "low_social_support",
+    /// Still exploring whether to change (not yet committed).
+    Exploring = "exploring",
 }
 
 /// Number of features.
@@ -244,6 +249,7 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
         F::LowSocialSupport,
         flag(person.social_support == Some(SocialSupport::Low)),
     );
+    set(F::Exploring, flag(person.stage == Stage::Exploring));
     x
 }
 
@@ -310,6 +316,7 @@ pub fn describe(feature: Feature, person: &Person, group: &Group, facts: &PairFa
             person.self_efficacy.unwrap_or_default()
         ),
         F::LowSocialSupport => "little support from people around you".into(),
+        F::Exploring => "still exploring whether to change".into(),
     }
 }
 

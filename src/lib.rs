@@ -44,6 +44,7 @@ pub mod features;
 pub mod formats;
 pub mod pair;
 pub mod rank;
+pub mod simulate;
 pub mod validate;
 
 #[cfg(test)]

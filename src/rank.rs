@@ -164,6 +164,8 @@ struct Scored {
     index: usize,
     facts: PairFacts,
     logit: f64,
+    /// sigmoid(logit): the order is by score (two logits can round to one score), then by id.
+    score: f64,
 }
 
 impl Engine {
@@ -203,23 +205,47 @@ impl Engine {
         &self.model
     }
 
+    /// Each distinct zone's UTC offset at `now`, indexed like `zones`.
+    fn offsets(&self, now: DateTime<Utc>) -> Vec<i32> {
+        self.zones
+            .iter()
+            .map(|z| utc_offset_minutes(*z, now))
+            .collect()
+    }
+
+    /// The facts of `person` (prepared at some `now`) with group `index`.
+    fn facts(&self, prepared: &PreparedPerson, offsets: &[i32], index: usize) -> PairFacts {
+        PairFacts::new(prepared, &self.groups[index], offsets[self.zone_of[index]])
+    }
+
+    /// Every group eligible for `person` at `now`, as (index into [`Engine::groups`], facts), in
+    /// directory order. No reasons are built for the others.
+    pub fn eligible_pairs(&self, person: &Person, now: DateTime<Utc>) -> Vec<(usize, PairFacts)> {
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = self.offsets(now);
+        (0..self.groups.len())
+            .filter_map(|i| {
+                let facts = self.facts(&prepared, &offsets, i);
+                eligibility::is_eligible(person, &self.groups[i], &facts).then_some((i, facts))
+            })
+            .collect()
+    }
+
     /// Ranks every group for `person`.
     pub fn rank(&self, person: &Person, options: &RankOptions) -> Ranking {
         let prepared = PreparedPerson::new(person, options.now);
-        let offsets: Vec<i32> = self
-            .zones
-            .iter()
-            .map(|z| utc_offset_minutes(*z, options.now))
-            .collect();
+        let offsets = self.offsets(options.now);
         let judge = |index: usize| {
             let group = &self.groups[index];
-            let facts = PairFacts::new(&prepared, group, offsets[self.zone_of[index]]);
+            let facts = self.facts(&prepared, &offsets, index);
             let reasons = eligibility::check(person, group, &facts);
             if reasons.is_empty() {
                 let x = features::compute(person, group, &facts);
+                let logit = self.model.logit(&x);
                 Ok(Scored {
                     index,
-                    logit: self.model.logit(&x),
+                    logit,
+                    score: sigmoid(logit),
                     facts,
                 })
             } else {
@@ -245,8 +271,8 @@ impl Engine {
         }
         let eligible = scored.len();
         let by_score = |a: &Scored, b: &Scored| {
-            b.logit
-                .total_cmp(&a.logit)
+            b.score
+                .total_cmp(&a.score)
                 .then_with(|| self.groups[a.index].id.cmp(&self.groups[b.index].id))
         };
         let top = options.top.unwrap_or(eligible).min(eligible);
@@ -305,7 +331,7 @@ impl Engine {
             format: group.format,
             next_session: next.map(|t| format_local(t, person.person.timezone)),
             distance_km: s.facts.distance_km,
-            score: sigmoid(s.logit),
+            score: s.score,
             logit: s.logit,
             intercept: self.model.intercept(),
             explanation,

@@ -1,7 +1,12 @@
 //! Subcommands: one file each, each with a `run(args)`. Arguments are turned into library calls
 //! here; nothing below this module knows about the command line.
 
+mod evaluate;
+mod features;
 mod rank;
+mod score;
+mod simulate;
+mod train;
 mod validate;
 
 use std::io::Write;
@@ -23,6 +28,16 @@ enum Command {
     Rank(rank::Args),
     /// Check groups, person and waitlist files and report every problem.
     Validate(validate::Args),
+    /// Simulate a directory, people and placement outcomes from a documented ground truth.
+    Simulate(simulate::Args),
+    /// Train the engagement model on a placement history.
+    Train(train::Args),
+    /// Compare a learned model with the prior, baselines and the oracle on a simulation.
+    Evaluate(evaluate::Args),
+    /// Write the model's probability for every placement of a history.
+    Score(score::Args),
+    /// Export the design matrix and labels `train` uses, for outside tools.
+    Features(features::Args),
 }
 
 /// Output format of commands that print results.
@@ -39,6 +54,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Rank(args) => rank::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Score(args) => score::run(args),
+        Command::Features(args) => features::run(args),
     }
 }
 

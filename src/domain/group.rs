@@ -33,6 +33,7 @@ pub struct Group {
     #[serde(serialize_with = "serialize_tz")]
     pub timezone: Tz,
     /// Where it meets. Optional: an in-person group without it cannot be checked for distance.
+    #[serde(flatten)]
     pub location: Option<GeoPoint>,
     /// City, for display.
     pub city: Option<String>,

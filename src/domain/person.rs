@@ -43,6 +43,7 @@ pub struct Person {
     #[serde(serialize_with = "serialize_tz")]
     pub timezone: Tz,
     /// Where they travel from.
+    #[serde(flatten)]
     pub location: Option<GeoPoint>,
     /// How far they can travel to an in-person session.
     pub max_travel_km: Option<f64>,

@@ -1,4 +1,9 @@
 //! The engagement model: the chance a person is still attending a group at 90 days, as a linear
 //! logit over the named pair features of [`crate::features`].
 
+pub mod evaluate;
+pub mod history;
+pub mod logistic;
+pub mod metrics;
 pub mod model;
+pub mod train;

@@ -65,7 +65,7 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
-        let fresh = first_seen(record, &mut first_line, &mut f);
+        let fresh = first_seen(record, "id", &mut first_line, &mut f);
         let group = group_from_fields(&mut f);
         if fresh {
             groups.extend(group);
@@ -188,14 +188,18 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
 /// reported).
 pub(crate) fn first_seen(
     record: &Record,
+    field: &str,
     first_line: &mut HashMap<String, u64>,
     f: &mut Fields,
 ) -> bool {
-    let Some(id) = record.scalar("id") else {
+    let Some(id) = record.scalar(field) else {
         return true;
     };
     if let Some(first) = first_line.get(&id) {
-        f.problem("id", format!("duplicate id '{id}' (first on line {first})"));
+        f.problem(
+            field,
+            format!("duplicate {field} '{id}' (first on line {first})"),
+        );
         return false;
     }
     first_line.insert(id, record.line);

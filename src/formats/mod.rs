@@ -4,6 +4,7 @@
 pub mod groups;
 pub mod people;
 pub(crate) mod record;
+pub mod write;
 
 use std::path::Path;
 

@@ -107,7 +107,7 @@ pub fn parse_waitlist(
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
-        let fresh = first_seen(record, &mut first_line, &mut f);
+        let fresh = first_seen(record, "id", &mut first_line, &mut f);
         let person = person_from_fields(&mut f).filter(|_| fresh);
         let since = f.parse_with("waiting_since", true, |s| {
             NaiveDate::parse_from_str(s, "%Y-%m-%d")

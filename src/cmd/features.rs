@@ -1,0 +1,64 @@
+//! `groupmatch features`: export the exact design matrix and labels `train` uses.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use groupmatch::engagement::history::{design_matrix, in_holdout, read_history};
+use groupmatch::engagement::train::TrainParams;
+use groupmatch::formats::write::write_atomic;
+use groupmatch::rank::load_engine;
+use groupmatch::FEATURE_NAMES;
+
+use super::train::groups_for;
+
+/// Arguments of `features`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Placement history (.csv).
+    #[arg(long)]
+    history: PathBuf,
+    /// The directory the history refers to (default: groups.csv beside the history, else embedded).
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// Output CSV: placement_id, person_id, holdout, one column per feature, engaged_90d.
+    #[arg(long)]
+    out: PathBuf,
+    /// Share of people in the holdout column (as `train --holdout`).
+    #[arg(long, default_value_t = TrainParams::default().holdout)]
+    holdout: f64,
+    /// Seed of the split (as `train --seed`).
+    #[arg(long, default_value_t = TrainParams::default().seed)]
+    seed: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let groups = groups_for(&args.history, args.groups.as_deref());
+    let (engine, _) = load_engine(groups.as_deref(), None)?;
+    let history = read_history(&args.history, &engine)?.value;
+    let design = design_matrix(&history, &engine);
+    write_atomic(&args.out, |w| {
+        write!(w, "placement_id,person_id,holdout")?;
+        for name in FEATURE_NAMES {
+            write!(w, ",{name}")?;
+        }
+        writeln!(w, ",engaged_90d")?;
+        for (i, row) in history.rows.iter().enumerate() {
+            let person = &history.people[row.person].id;
+            let held = in_holdout(person, args.seed, args.holdout);
+            write!(w, "{},{},{}", row.placement_id, person, u8::from(held))?;
+            for x in design.x.row(i) {
+                write!(w, ",{x}")?;
+            }
+            writeln!(w, ",{}", u8::from(design.y[i]))?;
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "wrote {} rows x {} features to {}",
+        history.rows.len(),
+        FEATURE_NAMES.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,63 @@
+//! `groupmatch simulate`: write a simulated directory, people, waitlist and placement history.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use groupmatch::simulate::{simulate, SimulationParams};
+
+/// Arguments of `simulate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seed of every random draw: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// People drawn.
+    #[arg(long, default_value_t = 10_000)]
+    people: usize,
+    /// Groups in the directory.
+    #[arg(long, default_value_t = 300)]
+    groups: usize,
+    /// Past placements (rows of history.csv).
+    #[arg(long, default_value_t = 50_000)]
+    placements: usize,
+    /// People on the waitlist (default: a tenth of the people).
+    #[arg(long)]
+    waitlist: Option<usize>,
+    /// Folder to write into (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut params = SimulationParams::new(args.seed, args.people, args.groups, args.placements);
+    if let Some(w) = args.waitlist {
+        params.waitlist = w;
+    }
+    let start = Instant::now();
+    let sim = simulate(&params)?;
+    let paths = sim.write(&args.out, args.force)?;
+    let engaged = sim.history.iter().filter(|h| h.engaged_90d).count();
+    eprintln!(
+        "simulated {} groups, {} people ({} on the waitlist), {} placements ({:.1}% engaged at 90 days) in {:.1} s",
+        sim.groups.len(),
+        sim.people.len(),
+        sim.waitlist.len(),
+        sim.history.len(),
+        100.0 * engaged as f64 / sim.history.len().max(1) as f64,
+        start.elapsed().as_secs_f64()
+    );
+    if sim.history.len() < params.placements {
+        eprintln!(
+            "warning: only {} placements could be made: people ran out of eligible groups",
+            sim.history.len()
+        );
+    }
+    for p in paths {
+        println!("{}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,335 @@
+//! Placement histories (`history.csv`) and the design matrix built from them.
+//!
+//! A history row is one past placement: the person's fields (their `id` is the person's id), the
+//! `group_id` they were placed in, `placed_on`, the outcome `engaged_90d` (0/1) and, in
+//! simulations, `true_probability` (never used as a feature). Every row is checked; all problems
+//! are reported with line and field. The design matrix holds exactly the features `rank` scores
+//! with, computed as of the placement date (noon UTC), so training and ranking agree.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+
+use crate::domain::person::Person;
+use crate::engagement::model::{sigmoid, EngagementModel};
+use crate::error::{Problem, Result};
+use crate::features::{self, FeatureVector, N_FEATURES};
+use crate::formats::groups::first_seen;
+use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
+use crate::formats::record::{csv_records, unknown_field_warnings, Fields};
+use crate::formats::{read_bytes, Loaded};
+use crate::pair::{PairFacts, PreparedPerson};
+use crate::rank::Engine;
+use crate::simulate::{placement_instant, HISTORY_EXTRA_FIELDS};
+
+/// One past placement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    /// Unique placement id.
+    pub placement_id: String,
+    /// Index into [`History::people`].
+    pub person: usize,
+    /// Index into the engine's groups.
+    pub group: usize,
+    /// The date of the placement.
+    pub placed_on: NaiveDate,
+    /// Still attending at 90 days.
+    pub engaged_90d: bool,
+    /// The true probability, in simulated histories.
+    pub true_probability: Option<f64>,
+}
+
+/// A placement history: the distinct people and the rows, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    /// Each person once, in order of first appearance.
+    pub people: Vec<Person>,
+    /// The placements, in file order.
+    pub rows: Vec<HistoryRow>,
+}
+
+/// Reads a history CSV against the directory in `engine` (every `group_id` must be in it).
+pub fn read_history(path: &Path, engine: &Engine) -> Result<Loaded<History>> {
+    let bytes = read_bytes(path)?;
+    parse_history(&bytes, engine, &path.display().to_string())
+}
+
+/// Parses a history CSV's contents; `label` names it in messages.
+pub fn parse_history(bytes: &[u8], engine: &Engine, label: &str) -> Result<Loaded<History>> {
+    let required: Vec<&str> = [PERSON_REQUIRED, &HISTORY_EXTRA_FIELDS[..4]].concat();
+    let known: Vec<&str> = [PERSON_FIELDS, &HISTORY_EXTRA_FIELDS[..]].concat();
+    let text = match crate::formats::record::text_of(bytes) {
+        Ok(t) => t,
+        Err(p) => return Loaded::finish(None, vec![p], Vec::new(), label),
+    };
+    let (headers, records, mut problems) = csv_records(text, &required);
+    let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), &known);
+    let group_index: HashMap<&str, usize> = engine
+        .groups()
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
+
+    // Rows are independent: parse them in parallel, then join in file order.
+    type Parsed = (
+        Option<(Person, usize, NaiveDate, bool, Option<f64>)>,
+        Vec<Problem>,
+    );
+    let parsed: Vec<Parsed> = records
+        .par_iter()
+        .map(|record| {
+            let mut problems = Vec::new();
+            let mut f = Fields::new(record, &mut problems);
+            let person = person_from_fields(&mut f);
+            let group =
+                f.text("group_id", true)
+                    .and_then(|id| match group_index.get(id.as_str()) {
+                        Some(i) => Some(*i),
+                        None => {
+                            f.problem(
+                                "group_id",
+                                format!("unknown group '{id}' (not in the directory)"),
+                            );
+                            None
+                        }
+                    });
+            let placed_on = f.parse_with("placed_on", true, |s| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| s.len() == 10)
+                    .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
+            });
+            let engaged = f.parse_with("engaged_90d", true, |s| match s {
+                "1" => Ok(true),
+                "0" => Ok(false),
+                _ => Err(format!("'{s}' is not 0 or 1")),
+            });
+            let truth = f.number("true_probability", false, 0.0..=1.0);
+            let row = match (person, group, placed_on, engaged) {
+                (Some(p), Some(g), Some(d), Some(e)) => Some((p, g, d, e, truth)),
+                _ => None,
+            };
+            (row, problems)
+        })
+        .collect();
+
+    let mut people: Vec<Person> = Vec::new();
+    let mut person_index: HashMap<String, (usize, u64)> = HashMap::new();
+    let mut placement_lines: HashMap<String, u64> = HashMap::new();
+    let mut rows = Vec::with_capacity(records.len());
+    for (record, (row, row_problems)) in records.iter().zip(parsed) {
+        problems.extend(row_problems);
+        let mut f = Fields::new(record, &mut problems);
+        let Some(placement_id) = f.text("placement_id", true) else {
+            continue;
+        };
+        let fresh = first_seen(record, "placement_id", &mut placement_lines, &mut f);
+        let Some((person, group, placed_on, engaged_90d, true_probability)) = row else {
+            continue;
+        };
+        let index = match person_index.get(&person.id) {
+            Some((i, first_line)) => {
+                if people[*i] != person {
+                    f.problem(
+                        "id",
+                        format!(
+                            "person '{}' has other fields than on line {first_line}",
+                            person.id
+                        ),
+                    );
+                    continue;
+                }
+                *i
+            }
+            None => {
+                person_index.insert(person.id.clone(), (people.len(), record.line));
+                people.push(person);
+                people.len() - 1
+            }
+        };
+        if fresh {
+            rows.push(HistoryRow {
+                placement_id,
+                person: index,
+                group,
+                placed_on,
+                engaged_90d,
+                true_probability,
+            });
+        }
+    }
+    if problems.is_empty() && rows.is_empty() {
+        problems.push(Problem::new(None, None, "no placements in the file"));
+    }
+    Loaded::finish(Some(History { people, rows }), problems, warnings, label)
+}
+
+/// The feature matrix and labels of a history, one row per placement, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignMatrix {
+    /// Features, `rows x N_FEATURES`, in schema order.
+    pub x: Array2<f64>,
+    /// Outcomes.
+    pub y: Array1<bool>,
+}
+
+impl DesignMatrix {
+    /// Row `i` as a feature vector.
+    pub fn row(&self, i: usize) -> FeatureVector {
+        let mut v = [0.0; N_FEATURES];
+        for (t, x) in v.iter_mut().zip(self.x.row(i)) {
+            *t = *x;
+        }
+        v
+    }
+}
+
+/// Builds the design matrix of `history` against `engine`'s directory (in parallel).
+pub fn design_matrix(history: &History, engine: &Engine) -> DesignMatrix {
+    let rows: Vec<FeatureVector> = history
+        .rows
+        .par_iter()
+        .map(|row| pair_features(history, engine, row))
+        .collect();
+    let mut x = Array2::zeros((rows.len(), N_FEATURES));
+    for (mut target, row) in x.outer_iter_mut().zip(&rows) {
+        target.assign(&ndarray::ArrayView1::from(row));
+    }
+    let y = history.rows.iter().map(|r| r.engaged_90d).collect();
+    DesignMatrix { x, y }
+}
+
+fn pair_features(history: &History, engine: &Engine, row: &HistoryRow) -> FeatureVector {
+    let person = &history.people[row.person];
+    let group = &engine.groups()[row.group];
+    let now = placement_instant(row.placed_on);
+    let prepared = PreparedPerson::new(person, now);
+    let offset = crate::domain::schedule::utc_offset_minutes(group.timezone, now);
+    let facts = PairFacts::new(&prepared, group, offset);
+    features::compute(person, group, &facts)
+}
+
+/// The model's probability for every history row, in file order (eligibility is not applied).
+pub fn score_history(history: &History, engine: &Engine, model: &EngagementModel) -> Vec<f64> {
+    history
+        .rows
+        .par_iter()
+        .map(|row| sigmoid(model.logit(&pair_features(history, engine, row))))
+        .collect()
+}
+
+/// Whether a person is in the holdout: a stable hash of their id and the seed, below `fraction`.
+/// The split is by person, so no one is in both the training and the holdout rows.
+pub fn in_holdout(person_id: &str, seed: u64, fraction: f64) -> bool {
+    // FNV-1a, then a SplitMix64 finaliser: stable across platforms and Rust versions.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for b in person_id.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    ((h >> 11) as f64 / (1u64 << 53) as f64) < fraction
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::group;
+    use crate::Error;
+
+    fn engine() -> Engine {
+        Engine::new(vec![group("g1"), group("g2")], EngagementModel::prior())
+    }
+
+    const HEADER: &str = "placement_id,id,stage,approach_preference,format_preference,availability,timezone,group_id,placed_on,engaged_90d\n";
+
+    fn row(placement: &str, person: &str, group: &str, engaged: &str) -> String {
+        format!("{placement},{person},early,secular,either,Mon 18:00-22:00,America/New_York,{group},2026-03-02,{engaged}\n")
+    }
+
+    fn problems(text: &str) -> Vec<(u64, String)> {
+        match parse_history(text.as_bytes(), &engine(), "h.csv") {
+            Err(Error::Invalid { problems, .. }) => crate::testutil::lines_and_fields(&problems),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_rows_and_dedupes_people() {
+        let text = format!(
+            "{HEADER}{}{}{}",
+            row("x1", "p1", "g1", "1"),
+            row("x2", "p1", "g2", "0"),
+            row("x3", "p2", "g1", "0")
+        );
+        let h = parse_history(text.as_bytes(), &engine(), "h.csv")
+            .unwrap()
+            .value;
+        assert_eq!(h.people.len(), 2);
+        assert_eq!(h.rows.len(), 3);
+        assert_eq!(
+            (h.rows[1].person, h.rows[1].group, h.rows[1].engaged_90d),
+            (0, 1, false)
+        );
+        let d = design_matrix(&h, &engine());
+        assert_eq!(d.x.dim(), (3, N_FEATURES));
+        assert_eq!(d.y.to_vec(), [true, false, false]);
+    }
+
+    #[test]
+    fn bad_rows_are_each_reported() {
+        let text = format!(
+            "{HEADER}{}{}{}{}",
+            row("x1", "p1", "g1", "1"),
+            row("x1", "p2", "g1", "0"),
+            row("x3", "p3", "nope", "yes"),
+            row("x4", "p4", "g1", "")
+        );
+        assert_eq!(
+            problems(&text),
+            [
+                (3, "placement_id".to_string()),
+                (4, "group_id".to_string()),
+                (4, "engaged_90d".to_string()),
+                (5, "engaged_90d".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_person_with_changing_fields_is_an_error() {
+        let text = format!(
+            "{HEADER}{}{}",
+            row("x1", "p1", "g1", "1"),
+            row("x2", "p1", "g1", "0").replace("secular", "spiritual")
+        );
+        assert_eq!(problems(&text), [(3, "id".to_string())]);
+    }
+
+    #[test]
+    fn missing_label_column_is_reported() {
+        let text = HEADER.replace(",engaged_90d", "")
+            + "x1,p1,early,secular,either,Mon 18:00-22:00,UTC,g1,2026-03-02\n";
+        assert_eq!(problems(&text), [(1, "engaged_90d".to_string())]);
+    }
+
+    #[test]
+    fn holdout_split_is_stable_and_near_the_fraction() {
+        let ids: Vec<String> = (0..20_000).map(|i| format!("p{i}")).collect();
+        let share =
+            ids.iter().filter(|id| in_holdout(id, 7, 0.2)).count() as f64 / ids.len() as f64;
+        assert!((share - 0.2).abs() < 0.01, "{share}");
+        assert_eq!(in_holdout("p1", 7, 0.2), in_holdout("p1", 7, 0.2));
+        let moved = ids
+            .iter()
+            .filter(|id| in_holdout(id, 7, 0.2) != in_holdout(id, 8, 0.2))
+            .count();
+        assert!(moved > 1000, "another seed gives another split");
+    }
+}

@@ -1,0 +1,878 @@
+//! Evaluation metrics for engagement probabilities, and the calibration plot.
+//!
+//! `train` reports discrimination ([`auc`]), probabilistic accuracy ([`log_loss`], [`brier`]) and
+//! calibration ([`ece`]) on its holdout; `evaluate` compares each model's ranking of a person's
+//! groups with the oracle's ([`ndcg_at_k`], [`precision_at_1`]) and draws the reliability diagram
+//! ([`calibration`], [`calibration_svg`]). Everything here is a pure function over slices: no I/O,
+//! no randomness, and the same input always gives bit-identical output, so reported figures are
+//! reproducible.
+//!
+//! Probabilities and outcomes are parallel slices (`&[f64]`, `&[bool]`); every function panics
+//! when their lengths differ, because that is a bug in the caller, not bad data.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// The number of equal-width bins the project uses for expected calibration error ([`ece`]) and
+/// the calibration plot, unless a caller asks for another number.
+pub const ECE_BINS: usize = 10;
+
+/// Probabilities are clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]` in [`log_loss`], so a
+/// confident miss costs about 34.5 nats instead of infinity (the value scikit-learn used).
+pub const LOG_LOSS_EPS: f64 = 1e-15;
+
+/// Area under the ROC curve: the chance that a random positive scores above a random negative,
+/// counting a tie as half (the Mann-Whitney U statistic divided by `positives * negatives`).
+///
+/// Tied scores get their midrank, so the result does not depend on input order. Runs in
+/// O(n log n); the pair count is kept in integers, so it is exact up to the final division.
+/// Scores are ordered with [`f64::total_cmp`]; `-0.0` and `0.0` count as tied, while a NaN score
+/// has no meaning here and should be filtered out by the caller.
+///
+/// Returns `None` when the labels hold only one class (or none), where AUC is undefined.
+///
+/// # Panics
+///
+/// When `scores` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::auc;
+///
+/// let scores = [0.1, 0.4, 0.35, 0.8];
+/// let labels = [false, false, true, true];
+/// assert_eq!(auc(&scores, &labels), Some(0.75));
+/// assert_eq!(auc(&scores, &[true; 4]), None);
+/// ```
+pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    check_lengths(scores.len(), labels.len(), "scores");
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+
+    // Walk tie groups in ascending score order. A positive beats every negative below its group
+    // and ties with each negative inside it; doubling keeps the halves integral.
+    let (mut positives, mut negatives_below) = (0u64, 0u64);
+    let mut twice_u: u128 = 0;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && scores[order[end]] == scores[order[start]] {
+            end += 1;
+        }
+        let group_pos = order[start..end].iter().filter(|&&i| labels[i]).count() as u64;
+        let group_neg = (end - start) as u64 - group_pos;
+        twice_u += 2 * u128::from(group_pos) * u128::from(negatives_below)
+            + u128::from(group_pos) * u128::from(group_neg);
+        positives += group_pos;
+        negatives_below += group_neg;
+        start = end;
+    }
+    let negatives = negatives_below;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    Some(twice_u as f64 / (2.0 * positives as f64 * negatives as f64))
+}
+
+/// Mean negative log-likelihood (natural log) of the outcomes under the probabilities, with each
+/// probability clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]` ([`LOG_LOSS_EPS`]).
+///
+/// Lower is better; always predicting the base rate `r` scores the entropy of `r`. Returns NaN
+/// for empty input (a mean of nothing).
+///
+/// # Panics
+///
+/// When `probs` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::log_loss;
+///
+/// let loss = log_loss(&[0.5, 0.5], &[true, false]);
+/// assert!((loss - std::f64::consts::LN_2).abs() < 1e-12);
+/// ```
+pub fn log_loss(probs: &[f64], labels: &[bool]) -> f64 {
+    check_lengths(probs.len(), labels.len(), "probs");
+    let total: f64 = probs
+        .iter()
+        .zip(labels)
+        .map(|(&p, &y)| {
+            let p = p.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
+            if y {
+                -p.ln()
+            } else {
+                -(1.0 - p).ln()
+            }
+        })
+        .sum();
+    total / probs.len() as f64
+}
+
+/// Brier score: the mean squared difference between probability and outcome (1 or 0).
+///
+/// Lower is better; 0 is perfect, and always predicting 0.5 scores 0.25. Returns NaN for empty
+/// input.
+///
+/// # Panics
+///
+/// When `probs` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::brier;
+///
+/// assert_eq!(brier(&[0.5, 0.5], &[true, false]), 0.25);
+/// assert_eq!(brier(&[1.0, 0.0], &[true, false]), 0.0);
+/// ```
+pub fn brier(probs: &[f64], labels: &[bool]) -> f64 {
+    check_lengths(probs.len(), labels.len(), "probs");
+    let total: f64 = probs
+        .iter()
+        .zip(labels)
+        .map(|(&p, &y)| {
+            let d = p - if y { 1.0 } else { 0.0 };
+            d * d
+        })
+        .sum();
+    total / probs.len() as f64
+}
+
+/// One equal-width bin of a calibration (reliability) table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Lower edge of the bin (inclusive).
+    pub lower: f64,
+    /// Upper edge of the bin (exclusive, except the last bin, which includes 1).
+    pub upper: f64,
+    /// How many predictions fell in the bin.
+    pub count: usize,
+    /// Mean predicted probability in the bin; 0 when `count` is 0.
+    pub mean_predicted: f64,
+    /// Fraction of the bin's outcomes that were positive; 0 when `count` is 0.
+    pub observed_rate: f64,
+}
+
+/// Splits `[0, 1]` into `bins` equal-width bins and reports, for each, how many predictions fell
+/// in it, their mean and the observed positive rate.
+///
+/// A probability `p` goes to bin `floor(p * bins)`, so each bin holds `[lower, upper)` and the
+/// last one also holds 1. Values outside `[0, 1]` land in the nearest end bin (a NaN in the
+/// first). Every bin is returned, empty ones included, so tables from different models line up.
+///
+/// # Panics
+///
+/// When `bins` is 0, or `probs` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::calibration;
+///
+/// let bins = calibration(&[0.1, 0.2, 0.9], &[false, true, true], 2);
+/// assert_eq!(bins.len(), 2);
+/// assert_eq!((bins[0].lower, bins[0].upper, bins[0].count), (0.0, 0.5, 2));
+/// assert!((bins[0].mean_predicted - 0.15).abs() < 1e-12);
+/// assert_eq!(bins[0].observed_rate, 0.5);
+/// assert_eq!(bins[1].observed_rate, 1.0);
+/// ```
+pub fn calibration(probs: &[f64], labels: &[bool], bins: usize) -> Vec<CalibrationBin> {
+    assert!(bins > 0, "calibration needs at least 1 bin, got 0");
+    check_lengths(probs.len(), labels.len(), "probs");
+    let mut sums = vec![(0usize, 0.0f64, 0usize); bins];
+    for (&p, &y) in probs.iter().zip(labels) {
+        // `as usize` saturates: negatives and NaN give 0; `min` caps 1.0 and above.
+        let index = ((p * bins as f64).floor() as usize).min(bins - 1);
+        let slot = &mut sums[index];
+        slot.0 += 1;
+        slot.1 += p;
+        slot.2 += usize::from(y);
+    }
+    sums.iter()
+        .enumerate()
+        .map(|(i, &(count, sum_p, positives))| {
+            let (mean_predicted, observed_rate) = if count == 0 {
+                (0.0, 0.0)
+            } else {
+                (sum_p / count as f64, positives as f64 / count as f64)
+            };
+            CalibrationBin {
+                lower: i as f64 / bins as f64,
+                upper: (i + 1) as f64 / bins as f64,
+                count,
+                mean_predicted,
+                observed_rate,
+            }
+        })
+        .collect()
+}
+
+/// Expected calibration error: over the equal-width bins of [`calibration`], the sum of
+/// `count / n * |mean_predicted - observed_rate|`.
+///
+/// The project reports it with [`ECE_BINS`] (10) bins. 0 means every bin's mean prediction
+/// matches its observed rate. Returns NaN for empty input.
+///
+/// # Panics
+///
+/// When `bins` is 0, or `probs` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::{ece, ECE_BINS};
+///
+/// // Two predictions of 0.25, one of which came true: off by 0.25 in the only non-empty bin.
+/// let e = ece(&[0.25, 0.25], &[true, false], ECE_BINS);
+/// assert!((e - 0.25).abs() < 1e-12);
+/// ```
+pub fn ece(probs: &[f64], labels: &[bool], bins: usize) -> f64 {
+    let n = probs.len() as f64;
+    calibration(probs, labels, bins)
+        .iter()
+        .map(|b| b.count as f64 / n * (b.mean_predicted - b.observed_rate).abs())
+        .sum()
+}
+
+/// Normalised discounted cumulative gain of the top `k` items ranked by `predicted`, with the
+/// oracle's values `truth` as gains.
+///
+/// Items are ranked by `predicted` descending; ties go to the lower index first, so the result is
+/// deterministic. The item at rank `r` (from 1) adds `truth / log2(r + 1)` (linear gain: the
+/// true probability itself). The ideal DCG ranks by `truth` descending. `k` larger than the
+/// number of items means all of them. Gains are assumed non-negative (they are probabilities).
+///
+/// Returns `None` for empty input or when the ideal DCG is 0 (all true values 0, or `k == 0`),
+/// where the ratio is undefined.
+///
+/// # Panics
+///
+/// When `predicted` and `truth` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::ndcg_at_k;
+///
+/// let truth = [0.9, 0.5, 0.1];
+/// assert_eq!(ndcg_at_k(&[0.7, 0.6, 0.2], &truth, 3), Some(1.0));
+/// let swapped = ndcg_at_k(&[0.6, 0.7, 0.2], &truth, 3).unwrap();
+/// assert!(swapped < 1.0);
+/// ```
+pub fn ndcg_at_k(predicted: &[f64], truth: &[f64], k: usize) -> Option<f64> {
+    check_lengths(predicted.len(), truth.len(), "predicted");
+    if predicted.is_empty() {
+        return None;
+    }
+    let actual = dcg(&top_k(predicted, k), truth);
+    let idcg = dcg(&top_k(truth, k), truth);
+    if idcg > 0.0 {
+        Some(actual / idcg)
+    } else {
+        None
+    }
+}
+
+/// 1.0 when the top item by `predicted` (ties to the lower index, as in [`ndcg_at_k`]) is one of
+/// the items with the maximal `truth`, otherwise 0.0; averaged over people this is the share of
+/// people whose first suggestion is the oracle's best.
+///
+/// Returns `None` for empty input.
+///
+/// # Panics
+///
+/// When `predicted` and `truth` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::precision_at_1;
+///
+/// let truth = [0.3, 0.8, 0.8];
+/// assert_eq!(precision_at_1(&[0.1, 0.2, 0.9], &truth), Some(1.0)); // tied for best counts
+/// assert_eq!(precision_at_1(&[0.9, 0.2, 0.1], &truth), Some(0.0));
+/// assert_eq!(precision_at_1(&[], &[]), None);
+/// ```
+pub fn precision_at_1(predicted: &[f64], truth: &[f64]) -> Option<f64> {
+    check_lengths(predicted.len(), truth.len(), "predicted");
+    let top = *top_k(predicted, 1).first()?;
+    let best = truth.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(if truth[top] == best { 1.0 } else { 0.0 })
+}
+
+/// Draws a calibration plot as a self-contained SVG document: predicted probability on x,
+/// observed rate on y, both from 0 to 1, with the diagonal of perfect calibration, one line with
+/// markers per `(name, bins)` series (empty bins skipped) and a legend.
+///
+/// Series colours follow the order given. Names are XML-escaped, numbers are written with fixed
+/// precision, so the same input gives byte-identical output. Each marker carries a tooltip with
+/// the bin's range, count, mean prediction and observed rate.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::{calibration, calibration_svg, ECE_BINS};
+///
+/// let bins = calibration(&[0.1, 0.4, 0.6, 0.9], &[false, false, true, true], ECE_BINS);
+/// let svg = calibration_svg(&[("learned", &bins)]);
+/// assert!(svg.starts_with("<svg"));
+/// assert_eq!(svg.matches("<polyline").count(), 1);
+/// ```
+pub fn calibration_svg(series: &[(&str, &[CalibrationBin])]) -> String {
+    // Layout in pixels: a square plot with room for tick labels left and below and the legend
+    // on the right.
+    const LEFT: f64 = 70.0;
+    const TOP: f64 = 50.0;
+    const SIDE: f64 = 400.0;
+    const LEGEND_X: f64 = LEFT + SIDE + 24.0;
+    const WIDTH: f64 = LEGEND_X + 200.0;
+    const HEIGHT: f64 = TOP + SIDE + 60.0;
+    const TICKS: usize = 5;
+    const TITLE: &str = "Calibration: predicted vs observed engagement at 90 days";
+    // A colour-blind-safe palette (Okabe-Ito), cycled when there are more series.
+    const COLOURS: [&str; 7] = [
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+    ];
+
+    let x = |p: f64| LEFT + p * SIDE;
+    let y = |p: f64| TOP + (1.0 - p) * SIDE;
+
+    let mut s = String::new();
+    // Writing to a String cannot fail, so the results of `write!` are ignored throughout.
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH:.0}" height="{HEIGHT:.0}" viewBox="0 0 {WIDTH:.0} {HEIGHT:.0}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, "<title>{}</title>", escape_xml(TITLE));
+    let _ = writeln!(
+        s,
+        r#"<rect x="0" y="0" width="{WIDTH:.0}" height="{HEIGHT:.0}" fill="white"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.2}" y="28" text-anchor="middle" font-size="15" font-weight="bold">{}</text>"#,
+        WIDTH / 2.0,
+        escape_xml(TITLE)
+    );
+
+    // Grid, ticks and tick labels.
+    s.push_str("<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
+    for i in 0..=TICKS {
+        let v = i as f64 / TICKS as f64;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}"/>"#,
+            x(v),
+            y(0.0),
+            x(v),
+            y(1.0)
+        );
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}"/>"#,
+            x(0.0),
+            y(v),
+            x(1.0),
+            y(v)
+        );
+    }
+    s.push_str("</g>\n<g stroke=\"black\" stroke-width=\"1\">\n");
+    for i in 0..=TICKS {
+        let v = i as f64 / TICKS as f64;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}"/>"#,
+            x(v),
+            y(0.0),
+            x(v),
+            y(0.0) + 5.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}"/>"#,
+            x(0.0) - 5.0,
+            y(v),
+            x(0.0),
+            y(v)
+        );
+    }
+    s.push_str("</g>\n<g fill=\"black\">\n");
+    for i in 0..=TICKS {
+        let v = i as f64 / TICKS as f64;
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}" text-anchor="middle">{v:.1}</text>"#,
+            x(v),
+            y(0.0) + 20.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}" text-anchor="end">{v:.1}</text>"#,
+            x(0.0) - 9.0,
+            y(v) + 4.0
+        );
+    }
+    s.push_str("</g>\n");
+
+    // Axes and their labels.
+    let _ = writeln!(
+        s,
+        r#"<rect x="{LEFT:.2}" y="{TOP:.2}" width="{SIDE:.2}" height="{SIDE:.2}" fill="none" stroke="black" stroke-width="1"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.2}" y="{:.2}" text-anchor="middle" font-size="13">Predicted probability</text>"#,
+        x(0.5),
+        y(0.0) + 42.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.2}" y="{:.2}" text-anchor="middle" font-size="13" transform="rotate(-90 {:.2} {:.2})">Observed engagement rate</text>"#,
+        LEFT - 45.0,
+        y(0.5),
+        LEFT - 45.0,
+        y(0.5)
+    );
+
+    // The diagonal of perfect calibration.
+    let _ = writeln!(
+        s,
+        r##"<line x1="{:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}" stroke="#888888" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
+        x(0.0),
+        y(0.0),
+        x(1.0),
+        y(1.0)
+    );
+
+    // One polyline and its markers per series.
+    for (index, (name, bins)) in series.iter().enumerate() {
+        let colour = COLOURS[index % COLOURS.len()];
+        let name = escape_xml(name);
+        let points: Vec<&CalibrationBin> = bins.iter().filter(|b| b.count > 0).collect();
+        let coords: Vec<String> = points
+            .iter()
+            .map(|b| format!("{:.2},{:.2}", x(b.mean_predicted), y(b.observed_rate)))
+            .collect();
+        let _ = writeln!(s, r#"<g class="series" data-name="{name}">"#);
+        let _ = writeln!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+            coords.join(" ")
+        );
+        for b in points {
+            let _ = writeln!(
+                s,
+                r#"<circle cx="{:.2}" cy="{:.2}" r="4" fill="{colour}"><title>{name}: predicted {:.2}-{:.2}, n = {}, mean predicted {:.3}, observed {:.3}</title></circle>"#,
+                x(b.mean_predicted),
+                y(b.observed_rate),
+                b.lower,
+                b.upper,
+                b.count,
+                b.mean_predicted,
+                b.observed_rate
+            );
+        }
+        s.push_str("</g>\n");
+    }
+
+    // Legend: the diagonal first, then each series in order.
+    let row = |i: usize| TOP + 10.0 + 22.0 * i as f64;
+    let _ = writeln!(
+        s,
+        r##"<line x1="{LEGEND_X:.2}" y1="{:.2}" x2="{:.2}" y2="{:.2}" stroke="#888888" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
+        row(0),
+        LEGEND_X + 28.0,
+        row(0)
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.2}" y="{:.2}">perfectly calibrated</text>"#,
+        LEGEND_X + 36.0,
+        row(0) + 4.0
+    );
+    for (index, (name, _)) in series.iter().enumerate() {
+        let colour = COLOURS[index % COLOURS.len()];
+        let r = row(index + 1);
+        let _ = writeln!(
+            s,
+            r#"<line x1="{LEGEND_X:.2}" y1="{r:.2}" x2="{:.2}" y2="{r:.2}" stroke="{colour}" stroke-width="2"/>"#,
+            LEGEND_X + 28.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{:.2}" cy="{r:.2}" r="4" fill="{colour}"/>"#,
+            LEGEND_X + 14.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}">{}</text>"#,
+            LEGEND_X + 36.0,
+            r + 4.0,
+            escape_xml(name)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Panics with a message naming the slice when parallel slices differ in length.
+fn check_lengths(left: usize, right: usize, what: &str) {
+    assert_eq!(
+        left, right,
+        "{what} has {left} values but the other slice has {right}; they must be parallel"
+    );
+}
+
+/// Indices of the `k` largest values, largest first, ties to the lower index.
+///
+/// The comparator is a total order (value descending by [`f64::total_cmp`], then index), so the
+/// unstable selection and sort still give one deterministic answer in O(n + k log k).
+fn top_k(values: &[f64], k: usize) -> Vec<usize> {
+    let by_rank =
+        |a: &usize, b: &usize| -> Ordering { values[*b].total_cmp(&values[*a]).then(a.cmp(b)) };
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    let k = k.min(order.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < order.len() {
+        order.select_nth_unstable_by(k - 1, by_rank);
+        order.truncate(k);
+    }
+    order.sort_unstable_by(by_rank);
+    order
+}
+
+/// Discounted cumulative gain of `ranking` (indices, best first) with `gains`.
+fn dcg(ranking: &[usize], gains: &[f64]) -> f64 {
+    ranking
+        .iter()
+        .enumerate()
+        .map(|(r, &i)| gains[i] / ((r + 2) as f64).log2())
+        .sum()
+}
+
+/// Escapes the five XML special characters for use in text and attribute values.
+fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use approx::assert_abs_diff_eq;
+
+    use super::*;
+
+    const T: bool = true;
+    const F: bool = false;
+
+    #[test]
+    fn auc_of_perfect_ranking_is_one() {
+        let scores = [0.1, 0.2, 0.3, 0.8, 0.9];
+        assert_eq!(auc(&scores, &[F, F, F, T, T]), Some(1.0));
+    }
+
+    #[test]
+    fn auc_of_reversed_ranking_is_zero() {
+        let scores = [0.1, 0.2, 0.3, 0.8, 0.9];
+        assert_eq!(auc(&scores, &[T, T, T, F, F]), Some(0.0));
+    }
+
+    #[test]
+    fn auc_of_all_tied_scores_is_one_half() {
+        assert_eq!(auc(&[0.4; 5], &[T, F, F, T, F]), Some(0.5));
+    }
+
+    #[test]
+    fn auc_counts_ties_as_half_by_midranks() {
+        // Positives score 0.4, 0.8, 0.9; negatives 0.1, 0.4, 0.8.
+        // Mann-Whitney by pairs: 0.4 beats 0.1, ties 0.4 -> 1.5; 0.8 beats 0.1 and 0.4, ties
+        // 0.8 -> 2.5; 0.9 beats all three -> 3. U = 7 of 3 * 3 = 9 pairs.
+        // By midranks: sorted ranks 0.1 -> 1, 0.4 -> 2.5, 0.8 -> 4.5, 0.9 -> 6; positive rank sum
+        // 2.5 + 4.5 + 6 = 13, U = 13 - 3 * 4 / 2 = 7. AUC = 7 / 9.
+        let scores = [0.8, 0.1, 0.9, 0.4, 0.8, 0.4];
+        let labels = [F, F, T, T, T, F];
+        assert_abs_diff_eq!(auc(&scores, &labels).unwrap(), 7.0 / 9.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn auc_does_not_depend_on_input_order() {
+        let scores = [0.8, 0.1, 0.9, 0.4, 0.8, 0.4];
+        let labels = [F, F, T, T, T, F];
+        let rev_scores: Vec<f64> = scores.iter().rev().copied().collect();
+        let rev_labels: Vec<bool> = labels.iter().rev().copied().collect();
+        assert_eq!(auc(&scores, &labels), auc(&rev_scores, &rev_labels));
+    }
+
+    #[test]
+    fn auc_treats_signed_zeros_as_tied() {
+        assert_eq!(auc(&[-0.0, 0.0], &[T, F]), Some(0.5));
+        assert_eq!(auc(&[0.0, -0.0], &[T, F]), Some(0.5));
+    }
+
+    #[test]
+    fn auc_is_none_with_one_class() {
+        assert_eq!(auc(&[0.1, 0.9], &[T, T]), None);
+        assert_eq!(auc(&[0.1, 0.9], &[F, F]), None);
+        assert_eq!(auc(&[], &[]), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "must be parallel")]
+    fn auc_panics_on_mismatched_lengths() {
+        auc(&[0.1, 0.2], &[T]);
+    }
+
+    #[test]
+    fn log_loss_matches_hand_value() {
+        // (-ln 0.9 - ln 0.8 - ln 0.4) / 3 = (0.1053605 + 0.2231436 + 0.9162907) / 3
+        let loss = log_loss(&[0.9, 0.2, 0.6], &[T, F, F]);
+        assert_abs_diff_eq!(loss, 0.414_931_599_615_397, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn log_loss_clips_certain_misses() {
+        // -ln(1e-15) = 34.5387764
+        assert_abs_diff_eq!(
+            log_loss(&[0.0], &[T]),
+            34.538_776_394_910_684,
+            epsilon = 1e-9
+        );
+        assert_abs_diff_eq!(
+            log_loss(&[1.0], &[F]),
+            34.538_776_394_910_684,
+            epsilon = 1e-2
+        );
+        assert!(log_loss(&[1.0, 0.0], &[T, F]) < 1e-14);
+    }
+
+    #[test]
+    fn brier_matches_hand_value() {
+        // (0.1^2 + 0.2^2 + 0.6^2) / 3 = 0.41 / 3
+        let score = brier(&[0.9, 0.2, 0.6], &[T, F, F]);
+        assert_abs_diff_eq!(score, 0.41 / 3.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn mean_metrics_of_empty_input_are_nan() {
+        assert!(log_loss(&[], &[]).is_nan());
+        assert!(brier(&[], &[]).is_nan());
+        assert!(ece(&[], &[], ECE_BINS).is_nan());
+    }
+
+    #[test]
+    fn calibration_bins_are_equal_width_and_include_one_in_last_bin() {
+        let bins = calibration(&[0.0, 0.5, 0.49, 1.0, 0.75], &[F, T, F, T, F], 4);
+        let edges: Vec<(f64, f64)> = bins.iter().map(|b| (b.lower, b.upper)).collect();
+        assert_eq!(edges, [(0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0)]);
+        let counts: Vec<usize> = bins.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [1, 1, 1, 2]);
+        assert_abs_diff_eq!(bins[3].mean_predicted, 0.875, epsilon = 1e-15);
+        assert_abs_diff_eq!(bins[3].observed_rate, 0.5, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn calibration_reports_empty_bins_as_zero() {
+        let bins = calibration(&[0.95], &[T], ECE_BINS);
+        assert_eq!(bins.len(), ECE_BINS);
+        assert_eq!(bins[0].count, 0);
+        assert_eq!((bins[0].mean_predicted, bins[0].observed_rate), (0.0, 0.0));
+        assert_eq!(bins[9].count, 1);
+    }
+
+    #[test]
+    fn calibration_puts_out_of_range_values_in_end_bins() {
+        let bins = calibration(&[-0.2, 1.3, f64::NAN], &[F, T, F], 2);
+        assert_eq!((bins[0].count, bins[1].count), (2, 1));
+    }
+
+    #[test]
+    #[should_panic(expected = "at least 1 bin")]
+    fn calibration_panics_on_zero_bins() {
+        calibration(&[0.5], &[T], 0);
+    }
+
+    #[test]
+    fn ece_of_perfectly_calibrated_bins_is_zero() {
+        // 0.25 with 1 of 4 engaged; 0.75 with 3 of 4 engaged.
+        let probs = [0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75];
+        let labels = [T, F, F, F, T, T, F, T];
+        assert_abs_diff_eq!(ece(&probs, &labels, ECE_BINS), 0.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn ece_matches_hand_value() {
+        // Two bins. [0, 0.5): 0.2 and 0.4, mean 0.3, observed 1/2 -> 2/4 * 0.2 = 0.1.
+        // [0.5, 1]: 0.7 and 0.9, mean 0.8, observed 2/2 -> 2/4 * 0.2 = 0.1. ECE = 0.2.
+        let e = ece(&[0.2, 0.4, 0.7, 0.9], &[F, T, T, T], 2);
+        assert_abs_diff_eq!(e, 0.2, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn ndcg_is_one_when_predicted_order_equals_truth_order() {
+        let truth = [0.2, 0.9, 0.5, 0.1];
+        // Different values, same order.
+        let predicted = [0.3, 0.6, 0.4, 0.05];
+        for k in 1..=5 {
+            assert_abs_diff_eq!(
+                ndcg_at_k(&predicted, &truth, k).unwrap(),
+                1.0,
+                epsilon = 1e-15
+            );
+        }
+    }
+
+    #[test]
+    fn ndcg_matches_three_item_hand_value() {
+        // Predicted order: item 1 (truth 0.5), item 2 (0.1), item 0 (0.9).
+        // DCG@3 = 0.5/log2(2) + 0.1/log2(3) + 0.9/log2(4) = 0.5 + 0.0630930 + 0.45 = 1.0130930
+        // IDCG@3 = 0.9/log2(2) + 0.5/log2(3) + 0.1/log2(4) = 0.9 + 0.3154649 + 0.05 = 1.2654649
+        // NDCG@3 = 0.8005698; at k = 2: 0.5630930 / 1.2154649 = 0.4632738.
+        let truth = [0.9, 0.5, 0.1];
+        let predicted = [0.2, 0.8, 0.5];
+        assert_abs_diff_eq!(
+            ndcg_at_k(&predicted, &truth, 3).unwrap(),
+            0.800_569_809_515_689,
+            epsilon = 1e-12
+        );
+        assert_abs_diff_eq!(
+            ndcg_at_k(&predicted, &truth, 2).unwrap(),
+            0.463_273_753_204_809_4,
+            epsilon = 1e-12
+        );
+    }
+
+    #[test]
+    fn ndcg_breaks_prediction_ties_by_lower_index() {
+        // All predictions tie, so the ranking is 0, 1, 2: the worst possible here.
+        let truth = [0.1, 0.5, 0.9];
+        let expected = (0.1 + 0.5 / 3f64.log2() + 0.9 / 2.0) / (0.9 + 0.5 / 3f64.log2() + 0.05);
+        assert_abs_diff_eq!(
+            ndcg_at_k(&[0.3; 3], &truth, 3).unwrap(),
+            expected,
+            epsilon = 1e-12
+        );
+        assert_eq!(precision_at_1(&[0.3; 3], &truth), Some(0.0));
+    }
+
+    #[test]
+    fn ndcg_is_none_for_empty_input_or_zero_ideal_gain() {
+        assert_eq!(ndcg_at_k(&[], &[], 5), None);
+        assert_eq!(ndcg_at_k(&[0.4, 0.6], &[0.0, 0.0], 5), None);
+        assert_eq!(ndcg_at_k(&[0.4, 0.6], &[0.3, 0.7], 0), None);
+    }
+
+    #[test]
+    fn precision_at_1_checks_top_prediction_against_best_truth() {
+        let truth = [0.5, 0.7, 0.7];
+        assert_eq!(precision_at_1(&[0.3, 0.9, 0.1], &truth), Some(1.0));
+        assert_eq!(precision_at_1(&[0.3, 0.1, 0.9], &truth), Some(1.0));
+        assert_eq!(precision_at_1(&[0.9, 0.3, 0.1], &truth), Some(0.0));
+        assert_eq!(precision_at_1(&[], &[]), None);
+    }
+
+    #[test]
+    fn top_k_orders_by_value_then_index() {
+        let values = [0.5, 0.9, 0.5, 0.1, 0.9];
+        assert_eq!(top_k(&values, 3), [1, 4, 0]);
+        assert_eq!(top_k(&values, 10), [1, 4, 0, 2, 3]);
+        assert!(top_k(&values, 0).is_empty());
+    }
+
+    fn svg_for_two_models() -> String {
+        let probs = [0.05, 0.15, 0.35, 0.45, 0.85, 0.95];
+        let labels = [F, F, T, F, T, T];
+        let learned = calibration(&probs, &labels, ECE_BINS);
+        let prior = calibration(&[0.5; 6], &labels, ECE_BINS);
+        calibration_svg(&[
+            ("learned", &learned),
+            ("prior <hand-set> & \"old\"", &prior),
+        ])
+    }
+
+    #[test]
+    fn calibration_svg_has_one_polyline_per_series_and_is_well_formed() {
+        let svg = svg_for_two_models();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert!(svg.contains("Calibration: predicted vs observed engagement at 90 days"));
+        assert!(svg.contains("prior &lt;hand-set&gt; &amp; &quot;old&quot;"));
+        // Markers: 6 non-empty bins for the learned model, 1 for the prior, plus 2 in the legend.
+        assert_eq!(svg.matches("<circle").count(), 6 + 1 + 2);
+        assert_well_formed(&svg);
+    }
+
+    #[test]
+    fn calibration_svg_is_deterministic() {
+        assert_eq!(svg_for_two_models(), svg_for_two_models());
+    }
+
+    #[test]
+    fn calibration_svg_draws_empty_series_as_empty_polyline() {
+        let empty = calibration(&[], &[], ECE_BINS);
+        let svg = calibration_svg(&[("none", &empty)]);
+        assert!(svg.contains(r#"<polyline points="""#));
+        assert_well_formed(&svg);
+    }
+
+    /// A small well-formedness check: every tag closes in order, attribute values are quoted,
+    /// and every `&` starts one of the five predefined entities.
+    fn assert_well_formed(xml: &str) {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut rest = xml;
+        while let Some(open) = rest.find('<') {
+            check_text(&rest[..open]);
+            let close = rest[open..].find('>').expect("unclosed tag") + open;
+            let tag = &rest[open + 1..close];
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop(), Some(name.trim()), "mismatched </{name}>");
+            } else {
+                let self_closing = tag.ends_with('/');
+                let body = tag.trim_end_matches('/');
+                let name = body.split_whitespace().next().expect("empty tag");
+                let attrs = &body[name.len()..];
+                assert_eq!(
+                    attrs.matches('"').count() % 2,
+                    0,
+                    "unbalanced quotes in <{tag}>"
+                );
+                check_text(attrs);
+                if !self_closing {
+                    stack.push(name);
+                }
+            }
+            rest = &rest[close + 1..];
+        }
+        check_text(rest);
+        assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    }
+
+    fn check_text(text: &str) {
+        for (i, _) in text.match_indices('&') {
+            let entity = &text[i..];
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                    .iter()
+                    .any(|e| entity.starts_with(e)),
+                "bare & in {text:?}"
+            );
+        }
+        assert!(!text.contains('>'), "bare > in {text:?}");
+    }
+}

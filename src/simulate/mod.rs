@@ -1,0 +1,481 @@
+//! A simulator of placement outcomes, to develop and prove the learning pipeline.
+//!
+//! No public placement-outcome data exists, so [`simulate`] draws a directory, people and past
+//! placements for one metro area, and the outcome of each placement (still attending at 90 days)
+//! from a documented ground truth ([`truth::Truth`], `docs/simulation.md`). Staff placements are
+//! plausible, not uniform: each person is placed in eligible groups chosen by the hand-set prior
+//! model with noise, and sometimes at random among the eligible ones. Everything is a pure
+//! function of the parameters: the same seed gives byte-identical files on any machine.
+
+pub mod population;
+pub mod truth;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::group::Group;
+use crate::domain::person::{Person, WaitlistEntry};
+use crate::engagement::model::EngagementModel;
+use crate::error::{Error, Result};
+use crate::features;
+use crate::formats::groups::{read_groups, GROUP_FIELDS};
+use crate::formats::people::PERSON_FIELDS;
+use crate::formats::record::json_records;
+use crate::formats::write::{csv_cells, write_atomic, write_csv, write_json, write_jsonl};
+use crate::rank::Engine;
+use truth::Truth;
+
+/// The `format` value of `simulation.json`.
+pub const SIMULATION_FORMAT: &str = "groupmatch-simulation";
+
+/// The files a simulation writes, in the order they are written.
+pub const SIMULATION_FILES: [&str; 5] = [
+    "groups.csv",
+    "people.jsonl",
+    "waitlist.csv",
+    "history.csv",
+    "simulation.json",
+];
+
+/// History columns besides the person's fields (the person's `id` is its `id` column).
+pub const HISTORY_EXTRA_FIELDS: [&str; 5] = [
+    "placement_id",
+    "group_id",
+    "placed_on",
+    "engaged_90d",
+    "true_probability",
+];
+
+/// The instant a placement made on `date` is judged at (time-zone offsets, schedule fit): noon UTC.
+pub fn placement_instant(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(12, 0, 0).expect("noon exists").and_utc()
+}
+
+/// Parameters of a simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationParams {
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// People drawn.
+    pub people: usize,
+    /// Groups in the directory.
+    pub groups: usize,
+    /// Past placements (history rows).
+    pub placements: usize,
+    /// People on the waitlist (a subset of the people).
+    pub waitlist: usize,
+    /// The simulation's "today": placements fall in the two years before it.
+    pub reference_date: NaiveDate,
+    /// Share of staff choices made at random among eligible groups.
+    pub staff_noise: f64,
+    /// Scale of the Gumbel noise added to the prior model's logit when staff choose.
+    pub staff_temperature: f64,
+    /// Most placements per person.
+    pub max_placements_per_person: usize,
+}
+
+impl SimulationParams {
+    /// Defaults with the given seed and sizes.
+    pub fn new(seed: u64, people: usize, groups: usize, placements: usize) -> SimulationParams {
+        SimulationParams {
+            seed,
+            people,
+            groups,
+            placements,
+            waitlist: (people / 10).max(1).min(people),
+            reference_date: NaiveDate::from_ymd_opt(2026, 6, 1).expect("valid date"),
+            staff_noise: 0.15,
+            staff_temperature: 1.0,
+            max_placements_per_person: 8,
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Training(format!("simulation parameters: {m}")));
+        if self.people == 0 || self.groups == 0 {
+            return bad("people and groups must be at least 1");
+        }
+        if self.waitlist > self.people {
+            return bad("the waitlist cannot be larger than the number of people");
+        }
+        if !(0.0..=1.0).contains(&self.staff_noise)
+            || self.staff_temperature.is_nan()
+            || self.staff_temperature < 0.0
+        {
+            return bad("staff noise must be in 0..1 and temperature non-negative");
+        }
+        if self.max_placements_per_person == 0 {
+            return bad("max placements per person must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// `simulation.json`: every parameter, the ground truth and each group's unobserved quality, so
+/// the true probability of any person-group pair can be recomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationFile {
+    /// Always [`SIMULATION_FORMAT`].
+    pub format: String,
+    /// File version, 1.
+    pub version: u32,
+    /// The parameters.
+    pub params: SimulationParams,
+    /// The ground truth.
+    pub truth: Truth,
+    /// Each group's unobserved quality (added to the true logit), by group id.
+    pub group_effects: BTreeMap<String, f64>,
+    /// History rows actually written (fewer than asked only if people ran out of eligible groups).
+    pub placements_written: usize,
+}
+
+impl SimulationFile {
+    /// The true probability that `person` is still attending `group` at 90 days, judged at `now`.
+    pub fn true_probability(
+        &self,
+        engine: &Engine,
+        index: usize,
+        person: &Person,
+        now: DateTime<Utc>,
+    ) -> Option<f64> {
+        let group = &engine.groups()[index];
+        let effect = *self.group_effects.get(&group.id)?;
+        let prepared = crate::pair::PreparedPerson::new(person, now);
+        let offset = crate::domain::schedule::utc_offset_minutes(group.timezone, now);
+        let facts = crate::pair::PairFacts::new(&prepared, group, offset);
+        Some(self.truth.probability(person, group, &facts, effect))
+    }
+}
+
+/// One past placement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// Unique id.
+    pub placement_id: String,
+    /// Index of the person in [`Simulation::people`].
+    pub person: usize,
+    /// Index of the group in [`Simulation::groups`].
+    pub group: usize,
+    /// The date of the placement.
+    pub placed_on: NaiveDate,
+    /// Still attending at 90 days.
+    pub engaged_90d: bool,
+    /// The true probability the outcome was drawn from.
+    pub true_probability: f64,
+}
+
+/// A whole simulation, in memory.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Parameters, truth and group effects.
+    pub file: SimulationFile,
+    /// The directory.
+    pub groups: Vec<Group>,
+    /// Everyone drawn.
+    pub people: Vec<Person>,
+    /// The waitlist: the last `waitlist` people, with the date they joined it.
+    pub waitlist: Vec<WaitlistEntry>,
+    /// Past placements, by person, then in the order staff made them.
+    pub history: Vec<Placement>,
+}
+
+/// Purposes of the random streams, so no two draws share one.
+const STREAM_GROUP: u64 = 1;
+const STREAM_PERSON: u64 = 2;
+const STREAM_PLACEMENT: u64 = 3;
+const STREAM_EFFECT: u64 = 4;
+const STREAM_WAITLIST: u64 = 5;
+
+/// An independent random stream for (`purpose`, `index`) under `seed`.
+fn stream(seed: u64, purpose: u64, index: usize) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream((purpose << 48) | index as u64);
+    rng
+}
+
+/// A standard normal draw (Box-Muller).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let v: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+    (-2.0 * u.ln()).sqrt() * v.cos()
+}
+
+/// Draws a simulation.
+pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
+    params.check()?;
+    let seed = params.seed;
+    let groups: Vec<Group> = (0..params.groups)
+        .into_par_iter()
+        .map(|j| population::group(&mut stream(seed, STREAM_GROUP, j), j))
+        .collect();
+    let people: Vec<Person> = (0..params.people)
+        .into_par_iter()
+        .map(|i| population::person(&mut stream(seed, STREAM_PERSON, i), i))
+        .collect();
+    let truth = Truth::default();
+    let effects: Vec<f64> = (0..groups.len())
+        .map(|j| truth.group_effect_sd * normal(&mut stream(seed, STREAM_EFFECT, j)))
+        .collect();
+    let engine = Engine::new(groups, EngagementModel::prior());
+    let prior = EngagementModel::prior();
+
+    // Each person's placement date and the groups eligible for them then.
+    let dates: Vec<NaiveDate> = (0..people.len())
+        .map(|i| {
+            let days = stream(seed, STREAM_PLACEMENT, i).gen_range(30..=730);
+            params.reference_date - Days::new(days)
+        })
+        .collect();
+    let eligible: Vec<Vec<(usize, crate::PairFacts)>> = people
+        .par_iter()
+        .zip(&dates)
+        .map(|(p, d)| engine.eligible_pairs(p, placement_instant(*d)))
+        .collect();
+
+    // Share the placements out: round-robin over people, each up to their eligible groups.
+    let mut quota = vec![0usize; people.len()];
+    let caps: Vec<usize> = eligible
+        .iter()
+        .map(|e| e.len().min(params.max_placements_per_person))
+        .collect();
+    let mut left = params.placements;
+    while left > 0 {
+        let before = left;
+        for (q, cap) in quota.iter_mut().zip(&caps) {
+            if left > 0 && *q < *cap {
+                *q += 1;
+                left -= 1;
+            }
+        }
+        if left == before {
+            break;
+        }
+    }
+
+    // Staff choose groups (prior model plus noise), and outcomes are drawn from the truth.
+    let per_person: Vec<Vec<(usize, bool, f64)>> = (0..people.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = stream(seed, STREAM_PLACEMENT, i);
+            let _date_draw: u64 = rng.gen_range(30..=730);
+            let person = &people[i];
+            let mut pool: Vec<(usize, &crate::PairFacts, f64)> = eligible[i]
+                .iter()
+                .map(|(g, facts)| {
+                    let x = features::compute(person, &engine.groups()[*g], facts);
+                    (*g, facts, prior.logit(&x))
+                })
+                .collect();
+            let mut chosen = Vec::with_capacity(quota[i]);
+            for _ in 0..quota[i] {
+                let pick = if rng.gen_bool(params.staff_noise) {
+                    rng.gen_range(0..pool.len())
+                } else {
+                    let mut best = (f64::NEG_INFINITY, 0);
+                    for (k, (_, _, logit)) in pool.iter().enumerate() {
+                        let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+                        let gumbel = -(-u.ln()).ln();
+                        let value = logit + params.staff_temperature * gumbel;
+                        if value > best.0 {
+                            best = (value, k);
+                        }
+                    }
+                    best.1
+                };
+                let (g, facts, _) = pool.swap_remove(pick);
+                let p = truth.probability(person, &engine.groups()[g], facts, effects[g]);
+                chosen.push((g, rng.gen_bool(p), p));
+            }
+            chosen
+        })
+        .collect();
+    let mut history = Vec::with_capacity(params.placements);
+    for (i, placements) in per_person.into_iter().enumerate() {
+        for (g, engaged, p) in placements {
+            history.push(Placement {
+                placement_id: format!("sim-x{:07}", history.len()),
+                person: i,
+                group: g,
+                placed_on: dates[i],
+                engaged_90d: engaged,
+                true_probability: p,
+            });
+        }
+    }
+    let waitlist = (people.len() - params.waitlist..people.len())
+        .map(|i| WaitlistEntry {
+            person: people[i].clone(),
+            waiting_since: params.reference_date
+                - Days::new(stream(seed, STREAM_WAITLIST, i).gen_range(0..=180)),
+        })
+        .collect();
+    let groups = engine.groups().to_vec();
+    let file = SimulationFile {
+        format: SIMULATION_FORMAT.into(),
+        version: 1,
+        params: params.clone(),
+        truth,
+        group_effects: groups.iter().map(|g| g.id.clone()).zip(effects).collect(),
+        placements_written: history.len(),
+    };
+    Ok(Simulation {
+        file,
+        groups,
+        people,
+        waitlist,
+        history,
+    })
+}
+
+impl Simulation {
+    /// Writes the simulation's files into `dir` (created if needed). Existing files are an error
+    /// unless `force`; each file is written atomically. Returns the paths written.
+    pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir).map_err(|error| Error::Io {
+            path: dir.to_path_buf(),
+            error,
+        })?;
+        let paths: Vec<PathBuf> = SIMULATION_FILES.iter().map(|f| dir.join(f)).collect();
+        if !force {
+            if let Some(existing) = paths.iter().find(|p| p.exists()) {
+                return Err(Error::Io {
+                    path: existing.clone(),
+                    error: std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "already exists (use --force to overwrite)",
+                    ),
+                });
+            }
+        }
+        write_csv(&paths[0], GROUP_FIELDS, &self.groups)?;
+        write_jsonl(&paths[1], &self.people)?;
+        let waitlist_fields = [PERSON_FIELDS, &["waiting_since"]].concat();
+        let waitlist: Vec<serde_json::Value> = self
+            .waitlist
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(&e.person).expect("people serialise");
+                v["waiting_since"] = e.waiting_since.to_string().into();
+                v
+            })
+            .collect();
+        write_csv(&paths[2], &waitlist_fields, &waitlist)?;
+        self.write_history(&paths[3])?;
+        write_json(&paths[4], &self.file)?;
+        Ok(paths)
+    }
+
+    fn write_history(&self, path: &Path) -> Result<()> {
+        let person_cells: Vec<Vec<String>> = self
+            .people
+            .par_iter()
+            .map(|p| {
+                csv_cells(
+                    &serde_json::to_value(p).expect("people serialise"),
+                    PERSON_FIELDS,
+                )
+            })
+            .collect();
+        write_atomic(path, |w| {
+            let mut csv = csv::Writer::from_writer(w);
+            let header: Vec<&str> = std::iter::once(HISTORY_EXTRA_FIELDS[0])
+                .chain(PERSON_FIELDS.iter().copied())
+                .chain(HISTORY_EXTRA_FIELDS[1..].iter().copied())
+                .collect();
+            csv.write_record(&header).map_err(std::io::Error::other)?;
+            for h in &self.history {
+                let mut row: Vec<&str> = Vec::with_capacity(header.len());
+                row.push(&h.placement_id);
+                row.extend(person_cells[h.person].iter().map(String::as_str));
+                let placed = h.placed_on.to_string();
+                let p = h.true_probability.to_string();
+                row.push(&self.groups[h.group].id);
+                row.push(&placed);
+                row.push(if h.engaged_90d { "1" } else { "0" });
+                row.push(&p);
+                csv.write_record(&row).map_err(std::io::Error::other)?;
+            }
+            csv.flush()
+        })
+    }
+}
+
+/// A simulation read back from its folder, for `evaluate`.
+#[derive(Debug, Clone)]
+pub struct SimulationDir {
+    /// `simulation.json`.
+    pub file: SimulationFile,
+    /// `groups.csv`.
+    pub groups: Vec<Group>,
+    /// `people.jsonl`.
+    pub people: Vec<Person>,
+}
+
+impl SimulationDir {
+    /// Reads `simulation.json`, `groups.csv` and `people.jsonl` from `dir`.
+    pub fn read(dir: &Path) -> Result<SimulationDir> {
+        let path = dir.join("simulation.json");
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
+            path: path.clone(),
+            error,
+        })?;
+        let file: SimulationFile = serde_json::from_str(&text).map_err(|e| {
+            Error::invalid(
+                &label,
+                Some(e.line() as u64),
+                None,
+                format!("not a simulation file: {e}"),
+            )
+        })?;
+        if file.format != SIMULATION_FORMAT || file.version != 1 {
+            return Err(Error::invalid(
+                &label,
+                None,
+                Some("format"),
+                "not a version 1 groupmatch simulation",
+            ));
+        }
+        let groups = read_groups(&dir.join("groups.csv"))?.value;
+        let people_path = dir.join("people.jsonl");
+        let people_label = people_path.display().to_string();
+        let bytes = crate::formats::read_bytes(&people_path)?;
+        let text = crate::formats::record::text_of(&bytes)
+            .map_err(|p| Error::invalid(&people_label, p.line, None, p.message))?;
+        let mut people = Vec::new();
+        let mut problems = Vec::new();
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let (records, mut structural) = json_records(line, false);
+            problems.append(&mut structural);
+            for mut record in records {
+                record.line = n as u64 + 1;
+                let mut f = crate::formats::record::Fields::new(&record, &mut problems);
+                people.extend(crate::formats::people::person_from_fields(&mut f));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                path: people_label,
+                problems,
+                warnings: Vec::new(),
+            });
+        }
+        Ok(SimulationDir {
+            file,
+            groups,
+            people,
+        })
+    }
+}

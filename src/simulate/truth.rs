@@ -1,0 +1,375 @@
+//! The simulator's ground truth: the true chance that a person is still attending a group at
+//! 90 days.
+//!
+//! Each effect's direction comes from `shared/EVIDENCE.md` and its size from the ranges there
+//! (section 2c), as documented in `docs/simulation.md`. Some effects are deliberately *not* linear
+//! in the model's features, so a linear model can only approximate them and the oracle is a real
+//! ceiling: schedule fit saturates exponentially, distance acts as a smooth threshold around 12 km,
+//! the online penalty is smaller for people for whom in-person is hard, the age-matching bonus
+//! fades with recovery stage, childcare matters more than other needs, and every group has an
+//! unobserved quality (cohesion) that no feature sees. Interactions are kept small, as Project
+//! MATCH found matching effects to be (EVIDENCE caveat 3).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::domain::vocab::{
+    Approach, Audience, Facilitation, FacilitationPreference, Gender, GenderSpecific, Need,
+    Orientation, PriorOutcome, SocialSupport, Stage,
+};
+use crate::eligibility::YOUNG_PEOPLE_MAX_AGE;
+use crate::engagement::model::sigmoid;
+use crate::pair::{Attendance, PairFacts};
+
+/// Every parameter of the ground truth (log-odds unless stated). Stored in `simulation.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Truth {
+    /// Logit for a person with average readiness and confidence at an average group.
+    pub intercept: f64,
+    /// Per unit of centred readiness ((r - 5.5) / 4.5): M5, strongest prognostic predictor.
+    pub readiness: f64,
+    /// Per unit of centred self-efficacy: M5.
+    pub self_efficacy: f64,
+    /// Low social support: S5/M1.
+    pub low_social_support: f64,
+    /// Women attend longer: Witbrodt 2012 (OR 1.1-1.3).
+    pub woman: f64,
+    /// Exploring (not yet committed): lower engagement.
+    pub exploring: f64,
+    /// Secular preference and a spiritual group: Tonigan 2002 (OR 0.6).
+    pub secular_at_spiritual: f64,
+    /// Secular preference and a religious group.
+    pub secular_at_religious: f64,
+    /// Spiritual or religious preference and a secular group.
+    pub faith_at_secular: f64,
+    /// Religious preference and a spiritual (non-religious) group, or the reverse.
+    pub spiritual_religious_mismatch: f64,
+    /// Preferred orientation matched: Zemore 2017/2018 (OR 1.0-1.2).
+    pub orientation_match: f64,
+    /// Ceiling of the schedule effect: `schedule_max * (1 - exp(-schedule_rate * sessions))`.
+    pub schedule_max: f64,
+    /// Rate of the schedule saturation.
+    pub schedule_rate: f64,
+    /// Largest distance penalty (OR 0.6-0.8 beyond ~10 miles: Fortney 1998, Klinger 2018).
+    pub distance_max: f64,
+    /// Distance (km) at which half the distance penalty applies.
+    pub distance_mid_km: f64,
+    /// Width (km) of the distance threshold.
+    pub distance_width_km: f64,
+    /// Attending online: PAL (OR 0.6-0.7).
+    pub online: f64,
+    /// Attending online when in person is hard (childcare or wheelchair needs): F1.
+    pub online_when_access_hard: f64,
+    /// Early stage and a beginner-friendly group: T1/T3.
+    pub beginner_early: f64,
+    /// Early stage and a professionally led group.
+    pub professional_early: f64,
+    /// Sustained recovery and a professionally led group.
+    pub professional_sustained: f64,
+    /// Facilitation preference met.
+    pub facilitation_match: f64,
+    /// Facilitation preference not met.
+    pub facilitation_mismatch: f64,
+    /// A woman wanting a gender-specific group, at a women's group: G1 (OR 1.1-1.2).
+    pub women_group_for_woman: f64,
+    /// Anyone else wanting a gender-specific group, at one for them.
+    pub gender_group_other: f64,
+    /// A young person at a young people's group in early stages: Y1 (OR 1.2-1.3).
+    pub young_matched_early: f64,
+    /// The same later in recovery, where the bonus fades: Labbe 2013.
+    pub young_matched_later: f64,
+    /// Co-occurring condition and a dual-focus group: D1 (OR 1.3-1.5).
+    pub dual_focus: f64,
+    /// Co-occurring condition and a traditional 12-step group: D2 (OR 0.8).
+    pub co_occurring_at_12step: f64,
+    /// Childcare needed and offered.
+    pub childcare_covered: f64,
+    /// Per share of the other needs covered.
+    pub needs_covered: f64,
+    /// Multilingual person and a group in their main language: E1.
+    pub main_language: f64,
+    /// The approach helped before.
+    pub prior_helped: f64,
+    /// The approach was disliked before.
+    pub prior_disliked: f64,
+    /// Network that drinks or uses, and a 12-step group: M1 (OR 1.2-1.3).
+    pub network_12step: f64,
+    /// LGBTQ+ person at an LGBTQ+ group: L1.
+    pub lgbtq_group: f64,
+    /// Veteran at a veterans' group.
+    pub veteran_group: f64,
+    /// A group focused on other substances.
+    pub substance_mismatch: f64,
+    /// Standard deviation of each group's unobserved quality (cohesion, F6).
+    pub group_effect_sd: f64,
+}
+
+impl Default for Truth {
+    fn default() -> Truth {
+        Truth {
+            intercept: -0.75,
+            readiness: 0.60,
+            self_efficacy: 0.50,
+            low_social_support: -0.25,
+            woman: 0.10,
+            exploring: -0.30,
+            secular_at_spiritual: -0.51,
+            secular_at_religious: -0.80,
+            faith_at_secular: -0.30,
+            spiritual_religious_mismatch: -0.15,
+            orientation_match: 0.10,
+            schedule_max: 0.90,
+            schedule_rate: 0.70,
+            distance_max: -0.60,
+            distance_mid_km: 12.0,
+            distance_width_km: 3.0,
+            online: -0.43,
+            online_when_access_hard: -0.10,
+            beginner_early: 0.25,
+            professional_early: 0.15,
+            professional_sustained: -0.10,
+            facilitation_match: 0.15,
+            facilitation_mismatch: -0.35,
+            women_group_for_woman: 0.18,
+            gender_group_other: 0.05,
+            young_matched_early: 0.25,
+            young_matched_later: 0.05,
+            dual_focus: 0.40,
+            co_occurring_at_12step: -0.22,
+            childcare_covered: 0.45,
+            needs_covered: 0.20,
+            main_language: 0.20,
+            prior_helped: 0.50,
+            prior_disliked: -0.80,
+            network_12step: 0.25,
+            lgbtq_group: 0.20,
+            veteran_group: 0.20,
+            substance_mismatch: -0.45,
+            group_effect_sd: 0.10,
+        }
+    }
+}
+
+fn centred(score: Option<u8>) -> f64 {
+    score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
+}
+
+impl Truth {
+    /// The true logit of a pair, given the group's unobserved quality `group_effect`.
+    pub fn logit(
+        &self,
+        person: &Person,
+        group: &Group,
+        facts: &PairFacts,
+        group_effect: f64,
+    ) -> f64 {
+        let mut z = self.intercept + group_effect;
+        z += self.readiness * centred(person.readiness)
+            + self.self_efficacy * centred(person.self_efficacy);
+        if person.social_support == Some(SocialSupport::Low) {
+            z += self.low_social_support;
+        }
+        if person.gender == Gender::Woman {
+            z += self.woman;
+        }
+        if person.stage == Stage::Exploring {
+            z += self.exploring;
+        }
+        if let Some(wanted) = person.approach_preference.orientation() {
+            use Orientation::*;
+            z += match (wanted, group.orientation) {
+                (a, b) if a == b => self.orientation_match,
+                (Secular, Spiritual) => self.secular_at_spiritual,
+                (Secular, Religious) => self.secular_at_religious,
+                (_, Secular) => self.faith_at_secular,
+                _ => self.spiritual_religious_mismatch,
+            };
+        }
+        z += self.schedule_max
+            * (1.0 - (-self.schedule_rate * f64::from(facts.sessions_fitting)).exp());
+        if let Some(d) = facts.distance_km {
+            z += self.distance_max
+                / (1.0 + (-(d - self.distance_mid_km) / self.distance_width_km).exp());
+        }
+        if facts.attendance == Attendance::Online {
+            let hard =
+                person.needs.contains(&Need::Childcare) || person.needs.contains(&Need::Wheelchair);
+            z += if hard {
+                self.online_when_access_hard
+            } else {
+                self.online
+            };
+        }
+        let professional = group.facilitation == Facilitation::Professional;
+        if person.stage.is_early() {
+            if group.beginner_friendly {
+                z += self.beginner_early;
+            }
+            if professional {
+                z += self.professional_early;
+            }
+        } else if person.stage == Stage::Sustained && professional {
+            z += self.professional_sustained;
+        }
+        let wanted = match person.facilitation_preference {
+            FacilitationPreference::Peer => Some(Facilitation::Peer),
+            FacilitationPreference::Professional => Some(Facilitation::Professional),
+            FacilitationPreference::Either => None,
+        };
+        if let Some(w) = wanted {
+            z += if group.facilitation == w {
+                self.facilitation_match
+            } else {
+                self.facilitation_mismatch
+            };
+        }
+        if person.gender_specific != GenderSpecific::No {
+            let own = match person.gender {
+                Gender::Woman => Some(Audience::Women),
+                Gender::Man => Some(Audience::Men),
+                Gender::Nonbinary => Some(Audience::Lgbtq),
+                Gender::Unspecified => None,
+            };
+            if own.is_some_and(|a| group.audience.contains(&a)) {
+                z += if person.gender == Gender::Woman {
+                    self.women_group_for_woman
+                } else {
+                    self.gender_group_other
+                };
+            }
+        }
+        if person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
+            && group.audience.contains(&Audience::YoungPeople)
+        {
+            z += if person.stage.is_early() || person.stage == Stage::FirstYear {
+                self.young_matched_early
+            } else {
+                self.young_matched_later
+            };
+        }
+        let dual =
+            group.approach == Approach::DualRecovery || group.focus.contains(&Need::CoOccurring);
+        if person.needs.contains(&Need::CoOccurring) {
+            if dual {
+                z += self.dual_focus;
+            } else if group.approach == Approach::TwelveStep {
+                z += self.co_occurring_at_12step;
+            }
+        }
+        if person.needs.contains(&Need::Childcare) && group.covers(Need::Childcare) {
+            z += self.childcare_covered;
+        }
+        let others: Vec<Need> = person
+            .needs
+            .iter()
+            .copied()
+            .filter(|n| !matches!(n, Need::CoOccurring | Need::Wheelchair | Need::Childcare))
+            .collect();
+        if !others.is_empty() {
+            let covered = others.iter().filter(|n| group.covers(**n)).count();
+            z += self.needs_covered * covered as f64 / others.len() as f64;
+        }
+        if person.languages.len() > 1 && group.languages.contains(&person.languages[0]) {
+            z += self.main_language;
+        }
+        match person.prior_outcome(group.approach) {
+            Some(PriorOutcome::Helped) => z += self.prior_helped,
+            Some(PriorOutcome::Disliked) => z += self.prior_disliked,
+            _ => {}
+        }
+        if person.network_supports_use == Some(true) && group.approach == Approach::TwelveStep {
+            z += self.network_12step;
+        }
+        if person.is_lgbtq() && group.audience.contains(&Audience::Lgbtq) {
+            z += self.lgbtq_group;
+        }
+        if person.veteran && group.audience.contains(&Audience::Veterans) {
+            z += self.veteran_group;
+        }
+        if !group.substances.is_empty()
+            && !person.substances.is_empty()
+            && !person
+                .substances
+                .iter()
+                .any(|s| group.substances.contains(s))
+        {
+            z += self.substance_mismatch;
+        }
+        z
+    }
+
+    /// The true probability of a pair: sigmoid of [`Truth::logit`].
+    pub fn probability(
+        &self,
+        person: &Person,
+        group: &Group,
+        facts: &PairFacts,
+        group_effect: f64,
+    ) -> f64 {
+        sigmoid(self.logit(person, group, facts, group_effect))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::schedule::utc_offset_minutes;
+    use crate::pair::PreparedPerson;
+    use crate::testutil::{group, now, person};
+
+    fn p(t: &Truth, person: &Person, g: &Group) -> f64 {
+        let prepared = PreparedPerson::new(person, now());
+        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
+        t.probability(person, g, &facts, 0.0)
+    }
+
+    #[test]
+    fn schedule_effect_saturates() {
+        let t = Truth::default();
+        let person = person();
+        let mut g = group("g");
+        g.sessions.truncate(1);
+        let one = p(&t, &person, &g);
+        g.sessions = ["Mon", "Tue", "Wed"]
+            .iter()
+            .map(|d| format!("{d} 19:00-20:00").parse().unwrap())
+            .collect();
+        let three = p(&t, &person, &g);
+        g.sessions = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+            .iter()
+            .map(|d| format!("{d} 19:00-20:00").parse().unwrap())
+            .collect();
+        let five = p(&t, &person, &g);
+        assert!(three > one && five > three);
+        assert!(five - three < three - one, "diminishing returns");
+    }
+
+    #[test]
+    fn distance_acts_as_a_threshold() {
+        let t = Truth::default();
+        let person = person();
+        let at = |km: f64| {
+            let mut g = group("g");
+            g.location = Some(crate::GeoPoint::new(39.9526 + km / 111.2, -75.1652).unwrap());
+            p(&t, &person, &g)
+        };
+        assert!(
+            at(2.0) - at(6.0) < at(10.0) - at(14.0),
+            "steepest around the threshold"
+        );
+    }
+
+    #[test]
+    fn secular_people_engage_less_at_spiritual_groups() {
+        let t = Truth::default();
+        let mut person = person();
+        person.approach_preference = crate::ApproachPreference::Secular;
+        let spiritual = group("g");
+        let mut secular = group("s");
+        secular.approach = Approach::SmartRecovery;
+        secular.orientation = Orientation::Secular;
+        assert!(p(&t, &person, &secular) > p(&t, &person, &spiritual));
+    }
+}
