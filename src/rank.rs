@@ -190,9 +190,9 @@ impl Engine {
         }
     }
 
-    /// The directory and model embedded in the binary.
+    /// The directory and default model embedded in the binary.
     pub fn embedded() -> Engine {
-        Engine::new(embedded_groups(), EngagementModel::prior())
+        Engine::new(embedded_groups(), EngagementModel::embedded_default())
     }
 
     /// The directory.
@@ -360,7 +360,7 @@ pub fn load_engine(
     };
     let model = match model {
         Some(path) => EngagementModel::read(path)?,
-        None => EngagementModel::prior(),
+        None => EngagementModel::embedded_default(),
     };
     Ok((Engine::new(groups, model), warnings))
 }

@@ -23,6 +23,7 @@ const EMBEDDED_GROUPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/groups.
 
 /// The embedded model's source file.
 const PRIOR_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/prior.json");
+const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagement.json");
 
 /// Exclusion codes the JSON output may carry (docs/eligibility.md).
 const EXCLUSION_CODES: &[&str] = &[
@@ -764,10 +765,19 @@ fn schedule_excludes_online_group_from_other_zone_when_converted_session_falls_o
 }
 
 #[test]
-fn rank_with_a_copy_of_the_prior_model_matches_the_embedded_model() {
+fn rank_uses_the_embedded_default_model_and_accepts_the_prior_file() {
     let wd = Workdir::new();
     let embedded = wd.run(["rank", "--now", NOW, "--format", "json"]);
-    let given = wd.run([
+    let default_file = wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--model",
+        DEFAULT_MODEL,
+    ]);
+    let prior = wd.run([
         "rank",
         "--now",
         NOW,
@@ -777,8 +787,22 @@ fn rank_with_a_copy_of_the_prior_model_matches_the_embedded_model() {
         PRIOR_MODEL,
     ]);
     embedded.assert_success();
-    given.assert_success();
-    assert!(embedded.stdout == given.stdout, "{embedded}{given}");
+    default_file.assert_success();
+    prior.assert_success();
+    assert!(
+        embedded.stdout == default_file.stdout,
+        "{embedded}{default_file}"
+    );
+    assert!(
+        embedded.stdout != prior.stdout,
+        "the prior scores differently{prior}"
+    );
+    let v = prior.json();
+    assert_eq!(
+        v["suggestions"][0]["intercept"].as_f64(),
+        Some(-0.45),
+        "{prior}"
+    );
 }
 
 #[test]

@@ -170,6 +170,16 @@ impl EngagementModel {
         EngagementModel::from_json(text, &label)
     }
 
+    /// The default model embedded in the binary (`models/engagement.json`): logistic regression
+    /// trained on a documented simulation (see `models/README.md`).
+    pub fn embedded_default() -> EngagementModel {
+        EngagementModel::from_json(
+            include_str!("../../models/engagement.json"),
+            "models/engagement.json",
+        )
+        .expect("the embedded default model matches the feature schema (tested)")
+    }
+
     /// The hand-set prior model embedded in the binary (`models/prior.json`).
     pub fn prior() -> EngagementModel {
         EngagementModel::from_json(include_str!("../../models/prior.json"), "models/prior.json")
@@ -223,9 +233,12 @@ mod tests {
     }
 
     #[test]
-    fn embedded_prior_matches_the_schema() {
+    fn embedded_models_match_the_schema() {
         let m = EngagementModel::prior();
         assert_eq!(m.coefficients().count(), N_FEATURES);
+        let m = EngagementModel::embedded_default();
+        assert_eq!(m.file().kind, "logistic_regression");
+        assert!(m.file().training.is_some());
     }
 
     #[test]
