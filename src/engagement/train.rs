@@ -108,30 +108,31 @@ pub fn train(
     params: &TrainParams,
     source: &str,
 ) -> Result<ModelFile> {
+    let refuse = |message: String| Err(Error::Training(format!("{source}: {message}")));
     if !(params.holdout > 0.0 && params.holdout < 1.0) {
-        return Err(Error::Training(format!(
+        return refuse(format!(
             "holdout {} must be between 0 and 1 (exclusive)",
             params.holdout
-        )));
+        ));
     }
     let split = split(history, params);
     let positives = split.train.iter().filter(|&&i| design.y[i]).count();
     if split.train.len() < N_FEATURES + 1 {
-        return Err(Error::Training(format!(
+        return refuse(format!(
             "{} training rows for {N_FEATURES} features: at least {} are needed",
             split.train.len(),
             N_FEATURES + 1
-        )));
+        ));
     }
     if positives == 0 || positives == split.train.len() {
-        return Err(Error::Training(
+        return refuse(
             "every training placement has the same outcome: both engaged (1) and not engaged (0) are needed".into(),
-        ));
+        );
     }
     if split.holdout.is_empty() {
-        return Err(Error::Training(
+        return refuse(
             "no person fell in the holdout: use more people or a larger --holdout".into(),
-        ));
+        );
     }
     let x_train = design.x.select(Axis(0), &split.train);
     let y_train: Array1<bool> = split.train.iter().map(|&i| design.y[i]).collect();

@@ -376,11 +376,14 @@ pub(crate) fn csv_records(
     }
     let mut records = Vec::new();
     let mut row = csv::StringRecord::new();
+    // Lines are counted from byte offsets: the csv crate's own line count is off by one after
+    // CRLF line ends (BurntSushi/rust-csv#395).
+    let mut lines = LineCounter::new(text);
     loop {
         match reader.read_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {
-                let line = row.position().map_or(0, |p| p.line());
+                let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
                 if row.len() != headers.len() {
                     problems.push(Problem::new(
                         Some(line),
@@ -403,7 +406,7 @@ pub(crate) fn csv_records(
                 });
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 problems.push(Problem::new(
                     Some(line),
                     None,
@@ -427,6 +430,41 @@ pub(crate) fn json_syntax_problem(e: &serde_json::Error) -> Problem {
         None,
         format!("invalid JSON: {message} (column {})", e.column()),
     )
+}
+
+/// Turns increasing byte offsets into 1-based line numbers, counting each newline once.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of a record starting at byte `offset`; offsets must not decrease between calls.
+    /// After a CRLF the csv crate starts the next record at the `\n`, which belongs to the line
+    /// before, so a record starting on a newline starts after it.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut offset = (offset as usize).min(self.bytes.len());
+        if self.bytes.get(offset) == Some(&b'\n') {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.bytes[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
 }
 
 /// Parses JSON text whose records are objects: the top-level object itself (`array = false`) or
@@ -592,6 +630,9 @@ mod tests {
         let (_, recs, p) = csv_records("id,name\n1,a\n2\n3,c\n", &["id"]);
         assert_eq!(recs.len(), 2);
         assert_eq!(p[0].line, Some(3));
+        let (_, recs, p) = csv_records("id,name\r\n1,a\r\n2\r\n3,\"c\nd\"\r\n4,e\r\n", &["id"]);
+        assert_eq!(p[0].line, Some(3), "CRLF line ends count once");
+        assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 6]);
     }
 
     #[test]
