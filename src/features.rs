@@ -149,7 +149,7 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
     }
     set(
         F::SessionsFitting,
-        f64::from(facts.sessions_fitting).ln_1p(),
+        libm::log1p(f64::from(facts.sessions_fitting)),
     );
     let in_person = facts.attendance == Attendance::InPerson;
     set(F::Distance10km, facts.distance_km.map_or(0.0, |d| d / 10.0));

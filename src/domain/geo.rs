@@ -48,8 +48,9 @@ impl GeoPoint {
         let (la1, la2) = (self.latitude.to_radians(), other.latitude.to_radians());
         let dla = la2 - la1;
         let dlo = (other.longitude - self.longitude).to_radians();
-        let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-        2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+        let h = libm::sin(dla / 2.0).powi(2)
+            + libm::cos(la1) * libm::cos(la2) * libm::sin(dlo / 2.0).powi(2);
+        2.0 * EARTH_RADIUS_KM * libm::asin(h.sqrt().min(1.0))
     }
 }
 

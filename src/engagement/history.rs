@@ -19,7 +19,7 @@ use crate::error::{Problem, Result};
 use crate::features::{self, FeatureVector, N_FEATURES};
 use crate::formats::groups::first_seen;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
-use crate::formats::record::{csv_records, unknown_field_warnings, Fields};
+use crate::formats::record::{csv_record_chunks, unknown_field_warnings, Fields, Record};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::{PairFacts, PreparedPerson};
 use crate::rank::Engine;
@@ -65,107 +65,135 @@ pub fn parse_history(bytes: &[u8], engine: &Engine, label: &str) -> Result<Loade
         Ok(t) => t,
         Err(p) => return Loaded::finish(None, vec![p], Vec::new(), label),
     };
-    let (headers, records, mut problems) = csv_records(text, &required);
-    let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), &known);
     let group_index: HashMap<&str, usize> = engine
         .groups()
         .iter()
         .enumerate()
         .map(|(i, g)| (g.id.as_str(), i))
         .collect();
-
-    // Rows are independent: parse them in parallel, then join in file order.
-    type Parsed = (
-        Option<(Person, usize, NaiveDate, bool, Option<f64>)>,
-        Vec<Problem>,
-    );
-    let parsed: Vec<Parsed> = records
-        .par_iter()
-        .map(|record| {
-            let mut problems = Vec::new();
-            let mut f = Fields::new(record, &mut problems);
-            let person = person_from_fields(&mut f);
-            let group =
-                f.text("group_id", true)
-                    .and_then(|id| match group_index.get(id.as_str()) {
-                        Some(i) => Some(*i),
-                        None => {
-                            f.problem(
-                                "group_id",
-                                format!("unknown group '{id}' (not in the directory)"),
-                            );
-                            None
-                        }
-                    });
-            let placed_on = f.parse_with("placed_on", true, |s| {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .ok()
-                    .filter(|_| s.len() == 10)
-                    .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
-            });
-            let engaged = f.parse_with("engaged_90d", true, |s| match s {
-                "1" => Ok(true),
-                "0" => Ok(false),
-                _ => Err(format!("'{s}' is not 0 or 1")),
-            });
-            let truth = f.number("true_probability", false, 0.0..=1.0);
-            let row = match (person, group, placed_on, engaged) {
-                (Some(p), Some(g), Some(d), Some(e)) => Some((p, g, d, e, truth)),
-                _ => None,
-            };
-            (row, problems)
-        })
-        .collect();
-
-    let mut people: Vec<Person> = Vec::new();
-    let mut person_index: HashMap<String, (usize, u64)> = HashMap::new();
-    let mut placement_lines: HashMap<String, u64> = HashMap::new();
-    let mut rows = Vec::with_capacity(records.len());
-    for (record, (row, row_problems)) in records.iter().zip(parsed) {
-        problems.extend(row_problems);
-        let mut f = Fields::new(record, &mut problems);
-        let Some(placement_id) = f.text("placement_id", true) else {
-            continue;
-        };
-        let fresh = first_seen(record, "placement_id", &mut placement_lines, &mut f);
-        let Some((person, group, placed_on, engaged_90d, true_probability)) = row else {
-            continue;
-        };
-        let index = match person_index.get(&person.id) {
-            Some((i, first_line)) => {
-                if people[*i] != person {
-                    f.problem(
-                        "id",
-                        format!(
-                            "person '{}' has other fields than on line {first_line}",
-                            person.id
-                        ),
-                    );
-                    continue;
-                }
-                *i
-            }
-            None => {
-                person_index.insert(person.id.clone(), (people.len(), record.line));
-                people.push(person);
-                people.len() - 1
-            }
-        };
-        if fresh {
-            rows.push(HistoryRow {
-                placement_id,
-                person: index,
-                group,
-                placed_on,
-                engaged_90d,
-                true_probability,
-            });
-        }
-    }
+    let mut reader = HistoryReader::default();
+    let (headers, structural) = csv_record_chunks(text, &required, HISTORY_CHUNK_ROWS, |records| {
+        reader.add(records, &group_index);
+    });
+    let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), &known);
+    let HistoryReader {
+        people,
+        rows,
+        mut problems,
+        ..
+    } = reader;
+    problems.extend(structural);
     if problems.is_empty() && rows.is_empty() {
         problems.push(Problem::new(None, None, "no placements in the file"));
     }
     Loaded::finish(Some(History { people, rows }), problems, warnings, label)
+}
+
+/// Raw rows parsed at a time: bounds the memory of reading a large history.
+const HISTORY_CHUNK_ROWS: usize = 65_536;
+
+/// One parsed row before it is joined to the others.
+type ParsedRow = (
+    Option<(Person, usize, NaiveDate, bool, Option<f64>)>,
+    Vec<Problem>,
+);
+
+/// The state of reading a history chunk by chunk.
+#[derive(Default)]
+struct HistoryReader {
+    people: Vec<Person>,
+    person_index: HashMap<String, (usize, u64)>,
+    placement_lines: HashMap<String, u64>,
+    rows: Vec<HistoryRow>,
+    problems: Vec<Problem>,
+}
+
+impl HistoryReader {
+    /// Parses a chunk of records in parallel, then joins them in file order: people are
+    /// deduplicated and placement ids checked across chunks.
+    fn add(&mut self, records: &[Record], group_index: &HashMap<&str, usize>) {
+        let parsed: Vec<ParsedRow> = records
+            .par_iter()
+            .map(|record| parse_row(record, group_index))
+            .collect();
+        for (record, (row, row_problems)) in records.iter().zip(parsed) {
+            self.problems.extend(row_problems);
+            let mut f = Fields::new(record, &mut self.problems);
+            let Some(placement_id) = f.text("placement_id", true) else {
+                continue;
+            };
+            let fresh = first_seen(record, "placement_id", &mut self.placement_lines, &mut f);
+            let Some((person, group, placed_on, engaged_90d, true_probability)) = row else {
+                continue;
+            };
+            let index = match self.person_index.get(&person.id) {
+                Some((i, first_line)) => {
+                    if self.people[*i] != person {
+                        let msg = format!(
+                            "person '{}' has other fields than on line {first_line}",
+                            person.id
+                        );
+                        f.problem("id", msg);
+                        continue;
+                    }
+                    *i
+                }
+                None => {
+                    let i = self.people.len();
+                    self.person_index
+                        .insert(person.id.clone(), (i, record.line));
+                    self.people.push(person);
+                    i
+                }
+            };
+            if fresh {
+                self.rows.push(HistoryRow {
+                    placement_id,
+                    person: index,
+                    group,
+                    placed_on,
+                    engaged_90d,
+                    true_probability,
+                });
+            }
+        }
+    }
+}
+
+/// Parses one history record: the person, the group, the date, the label and the truth.
+fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
+    let mut problems = Vec::new();
+    let mut f = Fields::new(record, &mut problems);
+    let person = person_from_fields(&mut f);
+    let group = f
+        .text("group_id", true)
+        .and_then(|id| match group_index.get(id.as_str()) {
+            Some(i) => Some(*i),
+            None => {
+                f.problem(
+                    "group_id",
+                    format!("unknown group '{id}' (not in the directory)"),
+                );
+                None
+            }
+        });
+    let placed_on = f.parse_with("placed_on", true, |s| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|_| s.len() == 10)
+            .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
+    });
+    let engaged = f.parse_with("engaged_90d", true, |s| match s {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(format!("'{s}' is not 0 or 1")),
+    });
+    let truth = f.number("true_probability", false, 0.0..=1.0);
+    let row = match (person, group, placed_on, engaged) {
+        (Some(p), Some(g), Some(d), Some(e)) => Some((p, g, d, e, truth)),
+        _ => None,
+    };
+    (row, problems)
 }
 
 /// The feature matrix and labels of a history, one row per placement, in file order.

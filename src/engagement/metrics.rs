@@ -103,9 +103,9 @@ pub fn log_loss(probs: &[f64], labels: &[bool]) -> f64 {
         .map(|(&p, &y)| {
             let p = p.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
             if y {
-                -p.ln()
+                -libm::log(p)
             } else {
-                -(1.0 - p).ln()
+                -libm::log(1.0 - p)
             }
         })
         .sum();
@@ -552,7 +552,7 @@ fn dcg(ranking: &[usize], gains: &[f64]) -> f64 {
     ranking
         .iter()
         .enumerate()
-        .map(|(r, &i)| gains[i] / ((r + 2) as f64).log2())
+        .map(|(r, &i)| gains[i] / libm::log2((r + 2) as f64))
         .sum()
 }
 

@@ -221,7 +221,7 @@ impl EngagementModel {
 
 /// The logistic function.
 pub fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
+    1.0 / (1.0 + libm::exp(-z))
 }
 
 #[cfg(test)]

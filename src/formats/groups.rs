@@ -103,7 +103,7 @@ pub(crate) fn records_of(
             let warnings = unknown_field_warnings(
                 records
                     .iter()
-                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (n.as_str(), *l))),
+                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (&**n, *l))),
                 known,
             );
             (records, problems, warnings)

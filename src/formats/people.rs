@@ -76,7 +76,7 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
             problems = structural;
             if let Some(record) = records.first() {
                 warnings = crate::formats::record::unknown_field_warnings(
-                    record.fields.iter().map(|(n, _, l)| (n.as_str(), *l)),
+                    record.fields.iter().map(|(n, _, l)| (&**n, *l)),
                     PERSON_FIELDS,
                 );
                 person = person_from_fields(&mut Fields::new(record, &mut problems));

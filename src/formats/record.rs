@@ -7,6 +7,7 @@
 //! file, and keeps the CSV and JSON readings of a field identical by construction.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::error::Problem;
 
@@ -21,7 +22,7 @@ pub(crate) enum Cell {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Record {
     pub line: u64,
-    pub fields: Vec<(String, Cell, u64)>,
+    pub fields: Vec<(Arc<str>, Cell, u64)>,
 }
 
 impl Record {
@@ -33,7 +34,7 @@ impl Record {
     fn get(&self, name: &str) -> Option<(&Cell, u64)> {
         self.fields
             .iter()
-            .find(|(n, _, _)| n == name)
+            .find(|(n, _, _)| &**n == name)
             .map(|(_, c, l)| (c, *l))
             .filter(|(c, _)| !cell_is_empty(c))
     }
@@ -76,7 +77,7 @@ impl<'a> Fields<'a> {
             .record
             .fields
             .iter()
-            .find(|(n, _, _)| n == field)
+            .find(|(n, _, _)| &**n == field)
             .map_or(self.record.line, |(_, _, l)| *l);
         self.problems
             .push(Problem::new(Some(line), Some(field), message));
@@ -341,6 +342,21 @@ pub(crate) fn csv_records(
     text: &str,
     required: &[&str],
 ) -> (Vec<String>, Vec<Record>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let (headers, problems) = csv_record_chunks(text, required, usize::MAX, |chunk| {
+        records.append(chunk);
+    });
+    (headers, records, problems)
+}
+
+/// [`csv_records`] in chunks of at most `chunk` records handed to `each`, so a large file never
+/// holds all its raw records at once. Returns the header and the structural problems.
+pub(crate) fn csv_record_chunks(
+    text: &str,
+    required: &[&str],
+    chunk: usize,
+    mut each: impl FnMut(&mut Vec<Record>),
+) -> (Vec<String>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -354,7 +370,7 @@ pub(crate) fn csv_records(
                 None,
                 format!("unreadable header: {e}"),
             ));
-            return (Vec::new(), Vec::new(), problems);
+            return (Vec::new(), problems);
         }
     };
     for (i, h) in headers.iter().enumerate() {
@@ -372,9 +388,10 @@ pub(crate) fn csv_records(
         }
     }
     if !problems.is_empty() {
-        return (headers, Vec::new(), problems);
+        return (headers, problems);
     }
     let mut records = Vec::new();
+    let names: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
     let mut row = csv::StringRecord::new();
     // Lines are counted from byte offsets: the csv crate's own line count is off by one after
     // CRLF line ends (BurntSushi/rust-csv#395).
@@ -398,12 +415,16 @@ pub(crate) fn csv_records(
                 }
                 records.push(Record {
                     line,
-                    fields: headers
+                    fields: names
                         .iter()
                         .zip(row.iter())
-                        .map(|(h, v)| (h.clone(), Cell::Text(v.to_string()), line))
+                        .map(|(h, v)| (Arc::clone(h), Cell::Text(v.to_string()), line))
                         .collect(),
                 });
+                if records.len() >= chunk {
+                    each(&mut records);
+                    records.clear();
+                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
@@ -418,7 +439,10 @@ pub(crate) fn csv_records(
             }
         }
     }
-    (headers, records, problems)
+    if !records.is_empty() {
+        each(&mut records);
+    }
+    (headers, problems)
 }
 
 /// A JSON syntax error as a problem at its line, the column in the message.
@@ -504,7 +528,7 @@ pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record>, Vec<Problem
             .into_iter()
             .map(|(k, v)| {
                 let l = keys.iter().find(|(n, _)| *n == k).map_or(line, |(_, l)| *l);
-                (k, Cell::Json(v), l)
+                (Arc::from(k), Cell::Json(v), l)
             })
             .collect();
         records.push(Record { line, fields });

@@ -205,7 +205,7 @@ fn stream(seed: u64, purpose: u64, index: usize) -> ChaCha8Rng {
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     let v: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
-    (-2.0 * u.ln()).sqrt() * v.cos()
+    (-2.0 * libm::log(u)).sqrt() * libm::cos(v)
 }
 
 /// Draws a simulation.
@@ -282,7 +282,7 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
                     let mut best = (f64::NEG_INFINITY, 0);
                     for (k, (_, _, logit)) in pool.iter().enumerate() {
                         let u: f64 = rng.gen_range(f64::EPSILON..1.0);
-                        let gumbel = -(-u.ln()).ln();
+                        let gumbel = -libm::log(-libm::log(u));
                         let value = logit + params.staff_temperature * gumbel;
                         if value > best.0 {
                             best = (value, k);

@@ -33,10 +33,10 @@ pub(crate) fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
 
 /// A point within about `radius_km` of the centre, denser near it.
 fn near_centre(rng: &mut ChaCha8Rng, radius_km: f64) -> GeoPoint {
-    let r = radius_km * rng.gen_range(0.0f64..1.0).powf(0.75);
+    let r = radius_km * libm::pow(rng.gen_range(0.0f64..1.0), 0.75);
     let angle = rng.gen_range(0.0..std::f64::consts::TAU);
-    let lat = CENTRE.0 + r * angle.sin() / 111.2;
-    let lon = CENTRE.1 + r * angle.cos() / (111.2 * CENTRE.0.to_radians().cos());
+    let lat = CENTRE.0 + r * libm::sin(angle) / 111.2;
+    let lon = CENTRE.1 + r * libm::cos(angle) / (111.2 * libm::cos(CENTRE.0.to_radians()));
     GeoPoint::new(lat, lon).expect("near the centre")
 }
 
@@ -333,7 +333,7 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
             ],
         )
     };
-    let age = 18 + (rng.gen_range(0.0f64..1.0).powf(1.6) * 57.0) as u8;
+    let age = 18 + (libm::pow(rng.gen_range(0.0f64..1.0), 1.6) * 57.0) as u8;
     let mut needs = Vec::new();
     for (n, p) in [
         (Need::CoOccurring, 0.30),

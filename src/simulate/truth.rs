@@ -52,7 +52,8 @@ pub struct Truth {
     pub schedule_max: f64,
     /// Rate of the schedule saturation.
     pub schedule_rate: f64,
-    /// Largest distance penalty (OR 0.6-0.8 beyond ~10 miles: Fortney 1998, Klinger 2018).
+    /// Largest distance penalty (OR 0.6-0.8 beyond ~10 miles, about 16 km: Fortney 1998,
+    /// Klinger 2018).
     pub distance_max: f64,
     /// Distance (km) at which half the distance penalty applies.
     pub distance_mid_km: f64,
@@ -76,9 +77,10 @@ pub struct Truth {
     pub women_group_for_woman: f64,
     /// Anyone else wanting a gender-specific group, at one for them.
     pub gender_group_other: f64,
-    /// A young person at a young people's group in early stages: Y1 (OR 1.2-1.3).
+    /// A young person at a young people's group in the first months (exploring, in treatment,
+    /// under 90 days): Y1 (OR 1.2-1.3 in months 0-3).
     pub young_matched_early: f64,
-    /// The same later in recovery, where the bonus fades: Labbe 2013.
+    /// The same later in recovery, where the bonus fades to about OR 1.0: Labbe 2013.
     pub young_matched_later: f64,
     /// Co-occurring condition and a dual-focus group: D1 (OR 1.3-1.5).
     pub dual_focus: f64,
@@ -116,15 +118,15 @@ impl Default for Truth {
             woman: 0.10,
             exploring: -0.30,
             secular_at_spiritual: -0.51,
-            secular_at_religious: -0.80,
+            secular_at_religious: -0.70,
             faith_at_secular: -0.30,
             spiritual_religious_mismatch: -0.15,
             orientation_match: 0.10,
             schedule_max: 0.90,
             schedule_rate: 0.70,
-            distance_max: -0.60,
-            distance_mid_km: 12.0,
-            distance_width_km: 3.0,
+            distance_max: -0.50,
+            distance_mid_km: 16.0,
+            distance_width_km: 4.0,
             online: -0.43,
             online_when_access_hard: -0.10,
             beginner_early: 0.25,
@@ -142,7 +144,7 @@ impl Default for Truth {
             needs_covered: 0.20,
             main_language: 0.20,
             prior_helped: 0.50,
-            prior_disliked: -0.80,
+            prior_disliked: -0.70,
             network_12step: 0.25,
             lgbtq_group: 0.20,
             veteran_group: 0.20,
@@ -188,10 +190,10 @@ impl Truth {
             };
         }
         z += self.schedule_max
-            * (1.0 - (-self.schedule_rate * f64::from(facts.sessions_fitting)).exp());
+            * (1.0 - libm::exp(-self.schedule_rate * f64::from(facts.sessions_fitting)));
         if let Some(d) = facts.distance_km {
             z += self.distance_max
-                / (1.0 + (-(d - self.distance_mid_km) / self.distance_width_km).exp());
+                / (1.0 + libm::exp(-(d - self.distance_mid_km) / self.distance_width_km));
         }
         if facts.attendance == Attendance::Online {
             let hard =
@@ -243,7 +245,7 @@ impl Truth {
         if person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
             && group.audience.contains(&Audience::YoungPeople)
         {
-            z += if person.stage.is_early() || person.stage == Stage::FirstYear {
+            z += if person.stage.is_early() {
                 self.young_matched_early
             } else {
                 self.young_matched_later
