@@ -111,7 +111,7 @@ pub struct Truth {
 impl Default for Truth {
     fn default() -> Truth {
         Truth {
-            intercept: -0.75,
+            intercept: -0.82,
             readiness: 0.60,
             self_efficacy: 0.50,
             low_social_support: -0.25,
