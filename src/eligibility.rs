@@ -45,11 +45,14 @@ pub enum ExclusionCode {
     Accessibility,
     /// No open seats.
     Full,
+    /// A local policy rule with `exclude = true` fired (checked after every hard constraint
+    /// passed).
+    Rule,
 }
 
 impl ExclusionCode {
     /// Every code, in the order checks run.
-    pub const ALL: [ExclusionCode; 9] = [
+    pub const ALL: [ExclusionCode; 10] = [
         ExclusionCode::Format,
         ExclusionCode::Distance,
         ExclusionCode::Schedule,
@@ -59,6 +62,7 @@ impl ExclusionCode {
         ExclusionCode::Approach,
         ExclusionCode::Accessibility,
         ExclusionCode::Full,
+        ExclusionCode::Rule,
     ];
 
     /// The code as written in output.
@@ -73,6 +77,7 @@ impl ExclusionCode {
             ExclusionCode::Approach => "approach",
             ExclusionCode::Accessibility => "accessibility",
             ExclusionCode::Full => "full",
+            ExclusionCode::Rule => "rule",
         }
     }
 }
@@ -87,7 +92,7 @@ impl fmt::Display for ExclusionCode {
 ///
 /// The sentence is rendered only when asked for ([`Exclusion::text`], or serialisation), so
 /// checking a large directory allocates no text for groups nobody will read about.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Exclusion {
     /// Stable code.
     pub code: ExclusionCode,
@@ -95,7 +100,7 @@ pub struct Exclusion {
 }
 
 /// The facts behind an exclusion's sentence.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Detail {
     OnlineOnly,
     InPersonOnly,
@@ -127,6 +132,10 @@ enum Detail {
         enrolled: u32,
         capacity: u32,
     },
+    Rule {
+        id: String,
+        reason: String,
+    },
 }
 
 /// Up to the first three items of a list, for a sentence.
@@ -148,9 +157,20 @@ fn join_some<T: fmt::Display>(items: &[Option<T>]) -> String {
 }
 
 impl Exclusion {
+    /// An exclusion by the local policy rule `id`, with its rendered reason.
+    pub(crate) fn by_rule(id: &str, reason: String) -> Exclusion {
+        Exclusion {
+            code: ExclusionCode::Rule,
+            detail: Detail::Rule {
+                id: id.to_string(),
+                reason,
+            },
+        }
+    }
+
     /// A sentence for staff, such as "38 km away, limit 15 km".
     pub fn text(&self) -> String {
-        match self.detail {
+        match self.detail.clone() {
             Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
             Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
             Detail::Distance { km, limit } => {
@@ -202,6 +222,7 @@ impl Exclusion {
             Detail::Full { enrolled, capacity } => {
                 format!("full ({enrolled} of {capacity} seats taken)")
             }
+            Detail::Rule { id, reason } => format!("{reason} (rule {id})"),
         }
     }
 }

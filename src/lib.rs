@@ -40,10 +40,12 @@ pub mod domain;
 pub mod eligibility;
 pub mod engagement;
 pub mod error;
+pub mod explain;
 pub mod features;
 pub mod formats;
 pub mod pair;
 pub mod rank;
+pub mod rules;
 pub mod simulate;
 pub mod validate;
 

@@ -23,6 +23,8 @@ use crate::features::{self, Feature};
 use crate::formats::groups::parse_groups;
 use crate::formats::Syntax;
 use crate::pair::{PairFacts, PreparedPerson};
+use crate::rules::facts::PairContext;
+use crate::rules::{Action, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
 pub const EMBEDDED_GROUPS: &str = include_str!("../data/groups.csv");
@@ -52,14 +54,17 @@ pub struct ExplanationItem {
     /// Whether the term is about the person alone (the same for every group).
     #[serde(skip)]
     pub person_level: bool,
-    /// Which layer produced it: `model` (later also `rule`).
+    /// Which layer produced it: `model` or `rule`.
     pub source: &'static str,
-    /// The feature (or rule) id.
-    pub id: &'static str,
+    /// The feature or rule id.
+    pub id: String,
     /// A sentence for staff.
     pub text: String,
     /// The term's value in the logit.
     pub contribution: f64,
+    /// For rules: the full citation of the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cite: Option<String>,
 }
 
 /// One suggested group, with its score and the explanation that adds up to it.
@@ -157,15 +162,19 @@ pub struct Engine {
     zones: Vec<Tz>,
     zone_of: Vec<usize>,
     model: EngagementModel,
+    rules: RuleSet,
 }
 
 /// One eligible pair, scored but not yet explained.
-struct Scored {
-    index: usize,
-    facts: PairFacts,
-    logit: f64,
+pub(crate) struct Scored {
+    pub(crate) index: usize,
+    pub(crate) facts: PairFacts,
+    /// Model logit plus every fired rule's adjustment.
+    pub(crate) logit: f64,
     /// sigmoid(logit): the order is by score (two logits can round to one score), then by id.
-    score: f64,
+    pub(crate) score: f64,
+    /// Indices of the rules that fired (all adjustments).
+    fired: Vec<usize>,
 }
 
 impl Engine {
@@ -187,12 +196,25 @@ impl Engine {
             zones,
             zone_of,
             model,
+            rules: RuleSet::empty(),
         }
     }
 
-    /// The directory and default model embedded in the binary.
+    /// The same engine with a rules layer on top of the model.
+    pub fn with_rules(mut self, rules: RuleSet) -> Engine {
+        self.rules = rules;
+        self
+    }
+
+    /// The directory, default model and default rules embedded in the binary.
     pub fn embedded() -> Engine {
         Engine::new(embedded_groups(), EngagementModel::embedded_default())
+            .with_rules(RuleSet::embedded_default())
+    }
+
+    /// The rules layer.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
     }
 
     /// The directory.
@@ -231,29 +253,58 @@ impl Engine {
             .collect()
     }
 
+    /// The verdict on one pair, in layer order: every hard constraint, then the model, then the
+    /// rules (which only run on eligible groups, so they can never make one eligible). `Err`
+    /// holds every reason the group is out.
+    pub(crate) fn judge(
+        &self,
+        person: &Person,
+        index: usize,
+        facts: PairFacts,
+    ) -> Result<Scored, Vec<Exclusion>> {
+        let group = &self.groups[index];
+        let reasons = eligibility::check(person, group, &facts);
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        let mut logit = self.model.logit(&features::compute(person, group, &facts));
+        let context = PairContext {
+            person,
+            group,
+            facts: &facts,
+        };
+        let fired = self.rules.fired(&context);
+        let mut policy = Vec::new();
+        for &r in &fired {
+            let rule = &self.rules.rules()[r];
+            match rule.action {
+                Action::Adjust(a) => logit += a,
+                Action::Exclude => policy.push(Exclusion::by_rule(&rule.id, rule.reason(&context))),
+            }
+        }
+        if !policy.is_empty() {
+            return Err(policy);
+        }
+        Ok(Scored {
+            index,
+            logit,
+            score: sigmoid(logit),
+            fired,
+            facts,
+        })
+    }
+
     /// Ranks every group for `person`.
     pub fn rank(&self, person: &Person, options: &RankOptions) -> Ranking {
         let prepared = PreparedPerson::new(person, options.now);
         let offsets = self.offsets(options.now);
         let judge = |index: usize| {
-            let group = &self.groups[index];
             let facts = self.facts(&prepared, &offsets, index);
-            let reasons = eligibility::check(person, group, &facts);
-            if reasons.is_empty() {
-                let x = features::compute(person, group, &facts);
-                let logit = self.model.logit(&x);
-                Ok(Scored {
-                    index,
-                    logit,
-                    score: sigmoid(logit),
-                    facts,
-                })
-            } else {
-                Err(Excluded {
-                    group_id: group.id.clone(),
+            self.judge(person, index, facts)
+                .map_err(|reasons| Excluded {
+                    group_id: self.groups[index].id.clone(),
                     reasons,
                 })
-            }
         };
         let judged: Vec<std::result::Result<Scored, Excluded>> =
             if self.groups.len() >= PARALLEL_MIN_GROUPS {
@@ -311,16 +362,35 @@ impl Engine {
             .map(|(f, c)| ExplanationItem {
                 person_level: f.is_person_level(),
                 source: "model",
-                id: f.name(),
+                id: f.name().to_string(),
                 text: features::describe(*f, person.person, group, &s.facts),
                 contribution: c,
+                cite: None,
             })
             .collect();
+        let context = PairContext {
+            person: person.person,
+            group,
+            facts: &s.facts,
+        };
+        for &r in &s.fired {
+            let rule = &self.rules.rules()[r];
+            if let Action::Adjust(a) = rule.action {
+                explanation.push(ExplanationItem {
+                    person_level: false,
+                    source: "rule",
+                    id: rule.id.clone(),
+                    text: rule.reason(&context),
+                    contribution: a,
+                    cite: self.rules.citation(&rule.cite).map(str::to_string),
+                });
+            }
+        }
         explanation.sort_by(|a, b| {
             b.contribution
                 .abs()
                 .total_cmp(&a.contribution.abs())
-                .then_with(|| a.id.cmp(b.id))
+                .then_with(|| a.id.cmp(&b.id))
         });
         let next = PairFacts::next_session(person, group, offsets[self.zone_of[s.index]]);
         Suggestion {
@@ -346,10 +416,23 @@ pub fn embedded_groups() -> Vec<Group> {
         .value
 }
 
-/// Loads the engine a command asks for: the embedded directory and model unless files are given.
+/// Which rules an engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesChoice<'a> {
+    /// The default rules embedded in the binary.
+    Default,
+    /// A rule file.
+    File(&'a std::path::Path),
+    /// No rules: the model alone.
+    None,
+}
+
+/// Loads the engine a command asks for: the embedded directory and model unless files are given,
+/// with the rules chosen. Returns the groups file's warnings.
 pub fn load_engine(
     groups: Option<&std::path::Path>,
     model: Option<&std::path::Path>,
+    rules: RulesChoice,
 ) -> Result<(Engine, Vec<crate::Problem>)> {
     let (groups, warnings) = match groups {
         Some(path) => {
@@ -362,7 +445,12 @@ pub fn load_engine(
         Some(path) => EngagementModel::read(path)?,
         None => EngagementModel::embedded_default(),
     };
-    Ok((Engine::new(groups, model), warnings))
+    let rules = match rules {
+        RulesChoice::Default => RuleSet::embedded_default(),
+        RulesChoice::File(path) => RuleSet::read(path)?,
+        RulesChoice::None => RuleSet::empty(),
+    };
+    Ok((Engine::new(groups, model).with_rules(rules), warnings))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use groupmatch::engagement::history::{design_matrix, in_holdout, read_history};
 use groupmatch::engagement::train::TrainParams;
 use groupmatch::formats::write::write_atomic;
-use groupmatch::rank::load_engine;
+use groupmatch::rank::{load_engine, RulesChoice};
 use groupmatch::FEATURE_NAMES;
 
 use super::train::groups_for;
@@ -34,7 +34,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), None)?;
+    let (engine, _) = load_engine(groups.as_deref(), None, RulesChoice::None)?;
     let history = read_history(&args.history, &engine)?.value;
     let design = design_matrix(&history, &engine);
     write_atomic(&args.out, |w| {

@@ -2,8 +2,10 @@
 //! here; nothing below this module knows about the command line.
 
 mod evaluate;
+mod explain;
 mod features;
 mod rank;
+mod rules;
 mod score;
 mod simulate;
 mod train;
@@ -26,6 +28,10 @@ pub struct Cli {
 enum Command {
     /// Rank the groups of a directory for one person, with explanations.
     Rank(rank::Args),
+    /// Explain one person-group score: every check, model feature and rule.
+    Explain(explain::Args),
+    /// Check, list and document rule files.
+    Rules(rules::Args),
     /// Check groups, person and waitlist files and report every problem.
     Validate(validate::Args),
     /// Simulate a directory, people and placement outcomes from a documented ground truth.
@@ -54,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Rank(args) => rank::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),

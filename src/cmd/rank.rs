@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use groupmatch::rank::load_engine;
+use groupmatch::rank::{load_engine, RulesChoice};
 use groupmatch::{parse_person, read_person, Engine, Person, RankOptions, Ranking, Suggestion};
 
 use super::{print_stdout, OutputFormat};
@@ -31,6 +31,12 @@ pub struct Args {
     /// The engagement model (.json). Without it, the embedded model is used.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// A rule file (.toml) instead of the embedded default rules.
+    #[arg(long, conflicts_with = "no_rules")]
+    rules: Option<PathBuf>,
+    /// Rank with the model alone, without any rules.
+    #[arg(long)]
+    no_rules: bool,
     /// How many suggestions to show.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -45,14 +51,20 @@ pub struct Args {
     now: Option<DateTime<Utc>>,
 }
 
-fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (engine, group_warnings) = load_engine(args.groups.as_deref(), args.model.as_deref())?;
+    let rules = match (&args.rules, args.no_rules) {
+        (Some(path), _) => RulesChoice::File(path),
+        (None, true) => RulesChoice::None,
+        (None, false) => RulesChoice::Default,
+    };
+    let (engine, group_warnings) =
+        load_engine(args.groups.as_deref(), args.model.as_deref(), rules)?;
     if let Some(path) = &args.groups {
         for w in &group_warnings {
             eprintln!("warning: {}", w.display_in(&path.display().to_string()));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use groupmatch::engagement::history::{read_history, score_history};
 use groupmatch::formats::write::write_atomic;
-use groupmatch::rank::load_engine;
+use groupmatch::rank::{load_engine, RulesChoice};
 
 use super::train::groups_for;
 
@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), Some(&args.model))?;
+    let (engine, _) = load_engine(groups.as_deref(), Some(&args.model), RulesChoice::None)?;
     let history = read_history(&args.history, &engine)?.value;
     let probabilities = score_history(&history, &engine, engine.model());
     write_atomic(&args.out, |w| {

@@ -9,7 +9,7 @@ use anyhow::bail;
 use groupmatch::engagement::history::{design_matrix, read_history};
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
-use groupmatch::rank::load_engine;
+use groupmatch::rank::{load_engine, RulesChoice};
 
 /// Arguments of `train`.
 #[derive(Debug, clap::Args)]
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let start = Instant::now();
     let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), None)?;
+    let (engine, _) = load_engine(groups.as_deref(), None, RulesChoice::None)?;
     progress(&format!("reading {} ...", args.history.display()));
     let history = read_history(&args.history, &engine)?.value;
     progress(&format!(

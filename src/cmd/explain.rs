@@ -1,0 +1,129 @@
+//! `groupmatch explain`: every check, feature and rule behind one person-group score.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use groupmatch::rank::{load_engine, RulesChoice};
+use groupmatch::read_person;
+use groupmatch::rules::Action;
+
+use super::rank::parse_now;
+use super::{print_stdout, OutputFormat};
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The person (.json).
+    #[arg(long)]
+    person: PathBuf,
+    /// The group's id.
+    #[arg(long)]
+    group: String,
+    /// The group directory (default: the embedded one).
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// The engagement model (default: the embedded one).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// A rule file instead of the embedded default rules.
+    #[arg(long, conflicts_with = "no_rules")]
+    rules: Option<PathBuf>,
+    /// Without any rules.
+    #[arg(long)]
+    no_rules: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// The current time (RFC 3339), for reproducible output.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let rules = match (&args.rules, args.no_rules) {
+        (Some(path), _) => RulesChoice::File(path),
+        (None, true) => RulesChoice::None,
+        (None, false) => RulesChoice::Default,
+    };
+    let (engine, _) = load_engine(args.groups.as_deref(), args.model.as_deref(), rules)?;
+    let person = read_person(&args.person)?.value;
+    let ex = engine.explain(&person, &args.group, args.now.unwrap_or_else(Utc::now))?;
+    let text = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
+        OutputFormat::Table => {
+            let mut out = String::new();
+            writeln!(out, "{} and {} ({})", ex.person_id, ex.group_id, ex.name)?;
+            writeln!(out, "\nEligibility")?;
+            for c in &ex.eligibility {
+                let status = if c.passed { "pass" } else { "FAIL" };
+                writeln!(
+                    out,
+                    "  {status}  {:<16} {}",
+                    c.code.as_str(),
+                    c.reasons.join("; ")
+                )?;
+            }
+            writeln!(out, "\nModel (intercept {:+.3})", ex.intercept)?;
+            for f in ex
+                .features
+                .iter()
+                .filter(|f| f.value != 0.0 || f.contribution != 0.0)
+            {
+                writeln!(
+                    out,
+                    "  {:+.3}  {:<32} value {:<6.3} {}",
+                    f.contribution, f.id, f.value, f.text
+                )?;
+            }
+            let zero = ex
+                .features
+                .iter()
+                .filter(|f| f.value == 0.0 && f.contribution == 0.0)
+                .count();
+            writeln!(
+                out,
+                "  ({zero} features are 0 for this pair and add nothing)"
+            )?;
+            writeln!(out, "\nRules")?;
+            for r in &ex.rules {
+                match (r.fired, r.action) {
+                    (true, Action::Adjust(a)) => writeln!(
+                        out,
+                        "  {a:+.3}  {:<32} {}",
+                        r.id,
+                        r.reason.as_deref().unwrap_or("")
+                    )?,
+                    (true, Action::Exclude) => writeln!(
+                        out,
+                        "  excl.   {:<32} {}",
+                        r.id,
+                        r.reason.as_deref().unwrap_or("")
+                    )?,
+                    (false, _) => {
+                        let inputs: Vec<String> =
+                            r.inputs.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        writeln!(
+                            out,
+                            "   not    {:<32} {} is false here ({})",
+                            r.id,
+                            r.when,
+                            inputs.join(", ")
+                        )?
+                    }
+                }
+            }
+            match (ex.logit, ex.score) {
+                (Some(logit), Some(score)) => writeln!(
+                    out,
+                    "\nlogit {logit:+.4} = intercept + model terms + rule terms; score {score:.4} (chance of still attending at 90 days)"
+                )?,
+                _ => writeln!(out, "\nnot eligible: no score (rules never override eligibility)")?,
+            }
+            out
+        }
+    };
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}

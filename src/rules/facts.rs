@@ -1,0 +1,289 @@
+//! The facts a rule can test: `person.*`, `group.*` and derived `pair.*` values.
+//!
+//! Each fact has a name, a type and, for closed vocabularies, its allowed values, so a rule file
+//! is type-checked once when it is read. At evaluation a fact is read straight from the person,
+//! the group and their [`PairFacts`], without allocating.
+
+use std::fmt;
+
+use crate::domain::group::Group;
+use crate::domain::person::{Person, Prior};
+use crate::domain::vocab::*;
+use crate::pair::{Attendance, PairFacts};
+
+/// The type of a fact or an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    /// true / false.
+    Bool,
+    /// A number.
+    Num,
+    /// A string (free text or a vocabulary value).
+    Str,
+    /// A list of strings.
+    List,
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Type::Bool => "a boolean",
+            Type::Num => "a number",
+            Type::Str => "a string",
+            Type::List => "a list",
+        })
+    }
+}
+
+/// A list-valued fact, borrowed from the person or group.
+#[derive(Debug, Clone, Copy)]
+pub enum ListRef<'a> {
+    /// Needs, focus or accessibility.
+    Needs(&'a [Need]),
+    /// A group's audience.
+    Audience(&'a [Audience]),
+    /// Languages.
+    Languages(&'a [Language]),
+    /// Substances.
+    Substances(&'a [Substance]),
+    /// The approaches of the person's earlier experiences with one outcome.
+    Prior(&'a [Prior], PriorOutcome),
+}
+
+impl ListRef<'_> {
+    /// Whether the list holds the string `s`.
+    pub fn contains(&self, s: &str) -> bool {
+        match self {
+            ListRef::Needs(v) => v.iter().any(|x| x.as_str() == s),
+            ListRef::Audience(v) => v.iter().any(|x| x.as_str() == s),
+            ListRef::Languages(v) => v.iter().any(|x| x.as_str() == s),
+            ListRef::Substances(v) => v.iter().any(|x| x.as_str() == s),
+            ListRef::Prior(v, o) => v
+                .iter()
+                .any(|p| p.outcome == *o && p.approach.as_str() == s),
+        }
+    }
+
+    /// The items, for templates.
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            ListRef::Needs(v) => v.iter().map(|x| x.as_str()).collect(),
+            ListRef::Audience(v) => v.iter().map(|x| x.as_str()).collect(),
+            ListRef::Languages(v) => v.iter().map(|x| x.as_str()).collect(),
+            ListRef::Substances(v) => v.iter().map(|x| x.as_str()).collect(),
+            ListRef::Prior(v, o) => v
+                .iter()
+                .filter(|p| p.outcome == *o)
+                .map(|p| p.approach.as_str())
+                .collect(),
+        }
+    }
+}
+
+/// A fact's value for one pair.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    /// Not known (an optional field that is absent). Every comparison with it is false.
+    Missing,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Num(f64),
+    /// A string.
+    Str(&'a str),
+    /// A list.
+    List(ListRef<'a>),
+}
+
+impl fmt::Display for Value<'_> {
+    /// As shown in reasons: whole numbers without decimals, others with one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Missing => f.write_str("unknown"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{n:.0}"),
+            Value::Num(n) => write!(f, "{n:.1}"),
+            Value::Str(s) => f.write_str(s),
+            Value::List(l) if l.items().is_empty() => f.write_str("none"),
+            Value::List(l) => f.write_str(&l.items().join(", ")),
+        }
+    }
+}
+
+/// One person-group pair, as rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct PairContext<'a> {
+    /// The person.
+    pub person: &'a Person,
+    /// The group.
+    pub group: &'a Group,
+    /// Their derived facts.
+    pub facts: &'a PairFacts,
+}
+
+macro_rules! facts {
+    ($($variant:ident = $name:literal : $ty:ident, $vocab:expr, $doc:literal;)+) => {
+        /// A fact rules can test.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Fact {
+            $(#[doc = $doc] $variant),+
+        }
+
+        impl Fact {
+            /// Every fact, in documented order.
+            pub const ALL: &'static [Fact] = &[$(Fact::$variant),+];
+
+            /// The fact's path, such as `person.stage`.
+            pub fn name(self) -> &'static str {
+                match self { $(Fact::$variant => $name),+ }
+            }
+
+            /// The fact's type.
+            pub fn ty(self) -> Type {
+                match self { $(Fact::$variant => Type::$ty),+ }
+            }
+
+            /// The allowed string values (of the fact, or of its list items), if closed.
+            pub fn vocabulary(self) -> Option<&'static [&'static str]> {
+                match self { $(Fact::$variant => $vocab),+ }
+            }
+
+            /// One line on what the fact is.
+            pub fn doc(self) -> &'static str {
+                match self { $(Fact::$variant => $doc),+ }
+            }
+        }
+    };
+}
+
+const NONE: Option<&'static [&'static str]> = None;
+
+facts! {
+    PersonStage = "person.stage": Str, Some(Stage::NAMES), "recovery stage";
+    PersonApproachPreference = "person.approach_preference": Str, Some(ApproachPreference::NAMES), "preferred orientation";
+    PersonApproachStrict = "person.approach_strict": Bool, NONE, "accepts only the preferred orientation";
+    PersonFormatPreference = "person.format_preference": Str, Some(FormatPreference::NAMES), "in person, online or either";
+    PersonGender = "person.gender": Str, Some(Gender::NAMES), "gender";
+    PersonGenderSpecific = "person.gender_specific": Str, Some(GenderSpecific::NAMES), "wish for a gender-specific group";
+    PersonAge = "person.age": Num, NONE, "age in years (may be missing)";
+    PersonLgbtq = "person.lgbtq": Bool, NONE, "LGBTQ+";
+    PersonVeteran = "person.veteran": Bool, NONE, "military veteran";
+    PersonNeeds = "person.needs": List, Some(Need::NAMES), "needs";
+    PersonSubstances = "person.substances": List, Some(Substance::NAMES), "substances";
+    PersonLanguages = "person.languages": List, Some(LANGUAGE_CODES), "languages (the first is the main one)";
+    PersonFacilitationPreference = "person.facilitation_preference": Str, Some(FacilitationPreference::NAMES), "peer, professional or either";
+    PersonSelfEfficacy = "person.self_efficacy": Num, NONE, "confidence 1-10 (may be missing)";
+    PersonReadiness = "person.readiness": Num, NONE, "readiness to change 1-10 (may be missing)";
+    PersonSocialSupport = "person.social_support": Str, Some(SocialSupport::NAMES), "support from people around them (may be missing)";
+    PersonNetworkSupportsUse = "person.network_supports_use": Bool, NONE, "friends or family who drink or use (may be missing)";
+    PersonMaxTravelKm = "person.max_travel_km": Num, NONE, "travel limit in km (may be missing)";
+    PersonPriorHelped = "person.prior_helped": List, Some(Approach::NAMES), "approaches that helped before";
+    PersonPriorDisliked = "person.prior_disliked": List, Some(Approach::NAMES), "approaches disliked before";
+    GroupId = "group.id": Str, NONE, "the group's id";
+    GroupName = "group.name": Str, NONE, "the group's name";
+    GroupCity = "group.city": Str, NONE, "city (may be missing)";
+    GroupApproach = "group.approach": Str, Some(Approach::NAMES), "programme";
+    GroupOrientation = "group.orientation": Str, Some(Orientation::NAMES), "spiritual, secular or religious";
+    GroupFormat = "group.format": Str, Some(Format::NAMES), "in person, online or hybrid";
+    GroupFacilitation = "group.facilitation": Str, Some(Facilitation::NAMES), "peer or professional";
+    GroupLanguages = "group.languages": List, Some(LANGUAGE_CODES), "languages";
+    GroupAudience = "group.audience": List, Some(Audience::NAMES), "audience restriction";
+    GroupFocus = "group.focus": List, Some(Need::NAMES), "topics";
+    GroupAccessibility = "group.accessibility": List, Some(Need::NAMES), "accommodations";
+    GroupSubstances = "group.substances": List, Some(Substance::NAMES), "substances (empty: any)";
+    GroupClosed = "group.closed": Bool, NONE, "closed meeting (may be missing)";
+    GroupBeginnerFriendly = "group.beginner_friendly": Bool, NONE, "welcomes newcomers";
+    GroupCapacity = "group.capacity": Num, NONE, "seats (missing: unlimited)";
+    GroupEnrolled = "group.enrolled": Num, NONE, "seats taken";
+    GroupOpenSeats = "group.open_seats": Num, NONE, "open seats (missing: unlimited)";
+    GroupCost = "group.cost": Num, NONE, "cost per session (may be missing)";
+    GroupSessionsPerWeek = "group.sessions_per_week": Num, NONE, "weekly sessions";
+    PairAttendance = "pair.attendance": Str, Some(&["in_person", "online"]), "how the person would attend";
+    PairDistanceKm = "pair.distance_km": Num, NONE, "km to travel (missing when online or a place is unknown)";
+    PairSessionsFittingPerWeek = "pair.sessions_fitting_per_week": Num, NONE, "weekly sessions inside the person's availability";
+    PairOrientationMatch = "pair.orientation_match": Bool, NONE, "the person has a preference and the group has it";
+    PairNeedsCovered = "pair.needs_covered": Num, NONE, "share (0-1) of the person's needs the group offers; 0 without needs";
+    PairMainLanguage = "pair.main_language": Bool, NONE, "the group is held in the person's first language";
+    PairSubstanceMatch = "pair.substance_match": Bool, NONE, "the group lists no substances, or one of the person's";
+    PairPriorOutcome = "pair.prior_outcome": Str, Some(&["helped", "neutral", "disliked", "none"]), "the person's earlier experience with this approach";
+}
+
+impl Fact {
+    /// The fact with this path.
+    pub fn named(name: &str) -> Option<Fact> {
+        Fact::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The fact's value for a pair.
+    pub fn value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+        use Fact::*;
+        let (p, g, facts) = (c.person, c.group, c.facts);
+        let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
+        match self {
+            PersonStage => Value::Str(p.stage.as_str()),
+            PersonApproachPreference => Value::Str(p.approach_preference.as_str()),
+            PersonApproachStrict => Value::Bool(p.approach_strict),
+            PersonFormatPreference => Value::Str(p.format_preference.as_str()),
+            PersonGender => Value::Str(p.gender.as_str()),
+            PersonGenderSpecific => Value::Str(p.gender_specific.as_str()),
+            PersonAge => num(p.age.map(f64::from)),
+            PersonLgbtq => Value::Bool(p.lgbtq),
+            PersonVeteran => Value::Bool(p.veteran),
+            PersonNeeds => Value::List(ListRef::Needs(&p.needs)),
+            PersonSubstances => Value::List(ListRef::Substances(&p.substances)),
+            PersonLanguages => Value::List(ListRef::Languages(&p.languages)),
+            PersonFacilitationPreference => Value::Str(p.facilitation_preference.as_str()),
+            PersonSelfEfficacy => num(p.self_efficacy.map(f64::from)),
+            PersonReadiness => num(p.readiness.map(f64::from)),
+            PersonSocialSupport => p
+                .social_support
+                .map_or(Value::Missing, |s| Value::Str(s.as_str())),
+            PersonNetworkSupportsUse => p.network_supports_use.map_or(Value::Missing, Value::Bool),
+            PersonMaxTravelKm => num(p.max_travel_km),
+            PersonPriorHelped => Value::List(ListRef::Prior(&p.prior, PriorOutcome::Helped)),
+            PersonPriorDisliked => Value::List(ListRef::Prior(&p.prior, PriorOutcome::Disliked)),
+            GroupId => Value::Str(&g.id),
+            GroupName => Value::Str(&g.name),
+            GroupCity => g.city.as_deref().map_or(Value::Missing, Value::Str),
+            GroupApproach => Value::Str(g.approach.as_str()),
+            GroupOrientation => Value::Str(g.orientation.as_str()),
+            GroupFormat => Value::Str(g.format.as_str()),
+            GroupFacilitation => Value::Str(g.facilitation.as_str()),
+            GroupLanguages => Value::List(ListRef::Languages(&g.languages)),
+            GroupAudience => Value::List(ListRef::Audience(&g.audience)),
+            GroupFocus => Value::List(ListRef::Needs(&g.focus)),
+            GroupAccessibility => Value::List(ListRef::Needs(&g.accessibility)),
+            GroupSubstances => Value::List(ListRef::Substances(&g.substances)),
+            GroupClosed => g.closed.map_or(Value::Missing, Value::Bool),
+            GroupBeginnerFriendly => Value::Bool(g.beginner_friendly),
+            GroupCapacity => num(g.capacity.map(f64::from)),
+            GroupEnrolled => Value::Num(f64::from(g.enrolled)),
+            GroupOpenSeats => num(g.open_seats().map(f64::from)),
+            GroupCost => num(g.cost),
+            GroupSessionsPerWeek => Value::Num(g.sessions.len() as f64),
+            PairAttendance => Value::Str(match facts.attendance {
+                Attendance::InPerson => "in_person",
+                Attendance::Online => "online",
+            }),
+            PairDistanceKm => num(facts.distance_km),
+            PairSessionsFittingPerWeek => Value::Num(f64::from(facts.sessions_fitting)),
+            PairOrientationMatch => Value::Bool(
+                p.approach_preference
+                    .orientation()
+                    .is_some_and(|o| o == g.orientation),
+            ),
+            PairNeedsCovered => Value::Num(if p.needs.is_empty() {
+                0.0
+            } else {
+                p.needs.iter().filter(|n| g.covers(**n)).count() as f64 / p.needs.len() as f64
+            }),
+            PairMainLanguage => Value::Bool(g.languages.contains(&p.languages[0])),
+            PairSubstanceMatch => Value::Bool(
+                g.substances.is_empty() || p.substances.iter().any(|s| g.substances.contains(s)),
+            ),
+            PairPriorOutcome => {
+                Value::Str(p.prior_outcome(g.approach).map_or("none", |o| o.as_str()))
+            }
+        }
+    }
+}

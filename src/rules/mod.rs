@@ -1,0 +1,506 @@
+//! The rules layer: editable, evidence-cited adjustments on top of the engagement model.
+//!
+//! A rule file (TOML, see `docs/rules.md`) lists rules, each with a condition over `person.*`,
+//! `group.*` and `pair.*` facts ([`facts`]), an `adjust` (a logit term) or `exclude = true` (a
+//! local hard policy), a reason template and a citation key into `[references]`. The file is
+//! parsed and type-checked once; evaluation per pair reads facts without re-parsing or
+//! allocating. Rules run only on groups that passed eligibility, so a rule can never make an
+//! ineligible group eligible.
+
+pub mod expr;
+pub mod facts;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{Error, Problem, Result};
+use expr::{compile, resolve, Expr};
+use facts::{Fact, PairContext};
+
+/// The default rule file embedded in the binary.
+pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
+
+/// How strong the evidence behind a rule is (EVIDENCE.md's scale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// RCTs or meta-analyses, consistent.
+    Strong,
+    /// Controlled or large longitudinal studies.
+    Moderate,
+    /// Small, single, qualitative or indirect studies.
+    Weak,
+}
+
+/// What a rule does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Add this term to the logit.
+    Adjust(f64),
+    /// Exclude the group (a local hard policy).
+    Exclude,
+}
+
+/// A reason template: text with `{path}` placeholders.
+#[derive(Debug, Clone, PartialEq)]
+struct Template(Vec<Piece>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Fact(Fact),
+}
+
+impl Template {
+    fn parse(text: &str) -> std::result::Result<Template, String> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                return Err(format!(
+                    "'{{' at character {} is not closed",
+                    text.len() - rest.len() + open + 1
+                ));
+            };
+            let path = rest[open + 1..open + close].trim();
+            pieces.push(Piece::Fact(
+                resolve(path).map_err(|m| format!("placeholder {{{path}}}: {m}"))?,
+            ));
+            rest = &rest[open + close + 1..];
+        }
+        if rest.contains('}') {
+            return Err("'}' without '{'".into());
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_string()));
+        }
+        Ok(Template(pieces))
+    }
+
+    fn render(&self, c: &PairContext) -> String {
+        let mut out = String::new();
+        for p in &self.0 {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Fact(f) => {
+                    let _ = write!(out, "{}", f.value(c));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One checked rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Unique id.
+    pub id: String,
+    /// One sentence for staff.
+    pub description: String,
+    /// The condition, as written.
+    pub when_text: String,
+    when: Expr,
+    /// What it does.
+    pub action: Action,
+    /// The reason template, as written.
+    pub reason_text: String,
+    reason: Template,
+    /// Key into the references.
+    pub cite: String,
+    /// Strength of the evidence.
+    pub confidence: Confidence,
+    /// The line of the rule in its file.
+    pub line: u64,
+}
+
+impl Rule {
+    /// Whether the rule's condition holds for a pair.
+    pub fn fires(&self, c: &PairContext) -> bool {
+        self.when.holds(c)
+    }
+
+    /// The reason for a pair, placeholders filled in.
+    pub fn reason(&self, c: &PairContext) -> String {
+        self.reason.render(c)
+    }
+
+    /// The facts the condition reads, with their values for a pair (to show why a rule did not
+    /// fire).
+    pub fn inputs(&self, c: &PairContext) -> Vec<(&'static str, String)> {
+        self.when
+            .facts()
+            .into_iter()
+            .map(|f| (f.name(), f.value(c).to_string()))
+            .collect()
+    }
+}
+
+/// A checked rule file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    references: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    references: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    description: String,
+    when: Spanned<String>,
+    adjust: Option<Spanned<f64>>,
+    exclude: Option<Spanned<bool>>,
+    reason: Spanned<String>,
+    cite: Spanned<String>,
+    confidence: Spanned<String>,
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> u64 {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+impl RuleSet {
+    /// No rules.
+    pub fn empty() -> RuleSet {
+        RuleSet::default()
+    }
+
+    /// The default rules embedded in the binary (`data/rules/default.toml`).
+    pub fn embedded_default() -> RuleSet {
+        RuleSet::parse(DEFAULT_RULES, "data/rules/default.toml")
+            .expect("the embedded rules are valid (tested)")
+    }
+
+    /// Reads and checks a rule file.
+    pub fn read(path: &Path) -> Result<RuleSet> {
+        let bytes = crate::formats::read_bytes(path)?;
+        let label = path.display().to_string();
+        let text = crate::formats::record::text_of(&bytes).map_err(|p| Error::Invalid {
+            path: label.clone(),
+            problems: vec![p],
+            warnings: Vec::new(),
+        })?;
+        RuleSet::parse(text, &label)
+    }
+
+    /// Parses and checks rule text; every problem is reported with its line.
+    pub fn parse(text: &str, label: &str) -> Result<RuleSet> {
+        let invalid = |problems: Vec<Problem>| Error::Invalid {
+            path: label.to_string(),
+            problems,
+            warnings: Vec::new(),
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            invalid(vec![Problem::new(
+                line,
+                None,
+                e.message().trim().to_string(),
+            )])
+        })?;
+        let mut problems = Vec::new();
+        let mut rules = Vec::new();
+        let mut ids: HashMap<String, u64> = HashMap::new();
+        for spanned in raw.rules {
+            let rule_line = line_of(text, spanned.span().start);
+            let r = spanned.into_inner();
+            let at = |s: &std::ops::Range<usize>| Some(line_of(text, s.start));
+            let mut problem = |line: Option<u64>, field: &str, message: String| {
+                problems.push(Problem::new(line, Some(field), message));
+            };
+            if let Some(first) = ids.get(r.id.get_ref()) {
+                problem(
+                    at(&r.id.span()),
+                    "id",
+                    format!("duplicate id '{}' (first on line {first})", r.id.get_ref()),
+                );
+            } else {
+                ids.insert(r.id.get_ref().clone(), rule_line);
+            }
+            let when = compile(r.when.get_ref())
+                .map_err(|e| {
+                    problem(
+                        at(&r.when.span()),
+                        "when",
+                        format!("column {}: {}", e.column, e.message),
+                    )
+                })
+                .ok();
+            let reason = Template::parse(r.reason.get_ref())
+                .map_err(|m| problem(at(&r.reason.span()), "reason", m))
+                .ok();
+            if !raw.references.contains_key(r.cite.get_ref()) {
+                problem(
+                    at(&r.cite.span()),
+                    "cite",
+                    format!(
+                        "unknown reference '{}' (add it under [references])",
+                        r.cite.get_ref()
+                    ),
+                );
+            }
+            let confidence = match r.confidence.get_ref().as_str() {
+                "strong" => Some(Confidence::Strong),
+                "moderate" => Some(Confidence::Moderate),
+                "weak" => Some(Confidence::Weak),
+                other => {
+                    problem(
+                        at(&r.confidence.span()),
+                        "confidence",
+                        format!("unknown value '{other}' (allowed: strong, moderate, weak)"),
+                    );
+                    None
+                }
+            };
+            let action = match (&r.adjust, &r.exclude) {
+                (Some(a), None) if a.get_ref().is_finite() => Some(Action::Adjust(*a.get_ref())),
+                (Some(a), None) => {
+                    problem(at(&a.span()), "adjust", "must be a finite number".into());
+                    None
+                }
+                (None, Some(e)) if *e.get_ref() => Some(Action::Exclude),
+                (None, Some(e)) => {
+                    problem(
+                        at(&e.span()),
+                        "exclude",
+                        "only `exclude = true` is meaningful; remove it or use adjust".into(),
+                    );
+                    None
+                }
+                (Some(_), Some(_)) => {
+                    problem(
+                        Some(rule_line),
+                        "adjust",
+                        "a rule has either adjust or exclude = true, not both".into(),
+                    );
+                    None
+                }
+                (None, None) => {
+                    problem(
+                        Some(rule_line),
+                        "adjust",
+                        "missing: give adjust = <number> or exclude = true".into(),
+                    );
+                    None
+                }
+            };
+            if let (Some(when), Some(reason), Some(confidence), Some(action)) =
+                (when, reason, confidence, action)
+            {
+                rules.push(Rule {
+                    id: r.id.get_ref().clone(),
+                    description: r.description,
+                    when_text: r.when.into_inner(),
+                    when,
+                    action,
+                    reason_text: r.reason.into_inner(),
+                    reason,
+                    cite: r.cite.into_inner(),
+                    confidence,
+                    line: rule_line,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.line);
+            return Err(invalid(problems));
+        }
+        Ok(RuleSet {
+            rules,
+            references: raw.references,
+        })
+    }
+
+    /// The rules, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The full citation of a reference key.
+    pub fn citation(&self, key: &str) -> Option<&str> {
+        self.references.get(key).map(String::as_str)
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules that fire for a pair, as indices into [`RuleSet::rules`], in file order.
+    pub fn fired(&self, c: &PairContext) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&i| self.rules[i].fires(c))
+            .collect()
+    }
+
+    /// The rule table as Markdown, for `docs/rules.md`.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from(
+            "| id | when | effect | reason | confidence | source |\n|---|---|---|---|---|---|\n",
+        );
+        let cell = |s: &str| s.replace('|', "\\|");
+        for r in &self.rules {
+            let effect = match r.action {
+                Action::Adjust(a) => format!("{a:+.2}"),
+                Action::Exclude => "exclude".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} | {} | {} |",
+                r.id,
+                cell(&r.when_text),
+                effect,
+                cell(&r.reason_text),
+                match r.confidence {
+                    Confidence::Strong => "strong",
+                    Confidence::Moderate => "moderate",
+                    Confidence::Weak => "weak",
+                },
+                cell(self.citation(&r.cite).unwrap_or(&r.cite))
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::schedule::utc_offset_minutes;
+    use crate::pair::{PairFacts, PreparedPerson};
+    use crate::testutil::{group, now, person};
+
+    const GOOD: &str = r#"
+[[rules]]
+id = "secular-at-spiritual"
+description = "d"
+when = "person.approach_preference == 'secular' and group.orientation == 'spiritual'"
+adjust = -0.4
+reason = "Prefers secular; {group.name} is {group.orientation}, {pair.distance_km} km"
+cite = "tonigan2002"
+confidence = "moderate"
+
+[references]
+tonigan2002 = "Tonigan JS et al. (2002)"
+"#;
+
+    fn problems(text: &str) -> Vec<(u64, String, String)> {
+        match RuleSet::parse(text, "r.toml") {
+            Err(Error::Invalid { problems, .. }) => problems
+                .into_iter()
+                .map(|p| (p.line.unwrap_or(0), p.field.unwrap_or_default(), p.message))
+                .collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rule_fires_and_renders_its_reason() {
+        let set = RuleSet::parse(GOOD, "r.toml").unwrap();
+        let mut p = person();
+        p.approach_preference = crate::ApproachPreference::Secular;
+        let g = group("g1");
+        let prepared = PreparedPerson::new(&p, now());
+        let facts = PairFacts::new(&prepared, &g, utc_offset_minutes(g.timezone, now()));
+        let c = PairContext {
+            person: &p,
+            group: &g,
+            facts: &facts,
+        };
+        assert_eq!(set.fired(&c), [0]);
+        assert_eq!(
+            set.rules()[0].reason(&c),
+            "Prefers secular; Group g1 is spiritual, 0 km"
+        );
+        assert_eq!(set.rules()[0].line, 2);
+        assert_eq!(
+            set.citation("tonigan2002"),
+            Some("Tonigan JS et al. (2002)")
+        );
+    }
+
+    #[test]
+    fn each_malformed_rule_is_reported_with_its_line() {
+        let bad = GOOD
+            .replace(
+                "group.orientation == 'spiritual'",
+                "group.orientaton == 'spiritual'",
+            )
+            .replace("{group.name}", "{group.nam}")
+            .replace("cite = \"tonigan2002\"", "cite = \"tonigan2003\"")
+            .replace("\"moderate\"", "\"medium\"");
+        let got = problems(&bad);
+        let fields: Vec<&str> = got.iter().map(|(_, f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["when", "reason", "cite", "confidence"]);
+        assert_eq!(got[0].0, 5);
+        assert!(
+            got[0].2.contains("did you mean 'group.orientation'"),
+            "{}",
+            got[0].2
+        );
+        assert!(got[1].2.contains("placeholder {group.nam}"), "{}", got[1].2);
+        assert_eq!(got[2].0, 8);
+    }
+
+    #[test]
+    fn type_mismatch_and_duplicate_ids_are_reported() {
+        let twice = format!(
+            "{}\n{}",
+            GOOD.split("[references]").next().unwrap(),
+            GOOD.replace(
+                "person.approach_preference == 'secular'",
+                "person.readiness == 'high'"
+            )
+        );
+        let got = problems(&twice);
+        assert!(
+            got.iter()
+                .any(|(l, f, m)| *l == 14 && f == "id" && m.contains("first on line 2")),
+            "{got:?}"
+        );
+        assert!(got.iter().any(|(_, f, m)| f == "when" && m.contains("cannot compare a number with a string")), "{got:?}");
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_actions_are_reported() {
+        let got = problems(&GOOD.replace("adjust = -0.4", "adjsut = -0.4"));
+        assert_eq!(got.len(), 1);
+        assert!(got[0].2.contains("adjsut"), "{got:?}");
+        let got = problems(&GOOD.replace("adjust = -0.4", "adjust = -0.4\nexclude = true"));
+        assert!(got[0].2.contains("not both"), "{got:?}");
+        let got = problems(&GOOD.replace("reason = ", "reasn = "));
+        assert!(!got.is_empty());
+    }
+
+    #[test]
+    fn markdown_table_lists_every_rule() {
+        let set = RuleSet::parse(GOOD, "r.toml").unwrap();
+        let md = set.to_markdown();
+        assert_eq!(md.lines().count(), 3);
+        assert!(md.contains("| `secular-at-spiritual` |"));
+        assert!(md.contains("-0.40"));
+    }
+}
