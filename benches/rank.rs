@@ -5,6 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use groupmatch::rank::embedded_groups;
+use groupmatch::rules::RuleSet;
 use groupmatch::{parse_person, EngagementModel, Engine, GeoPoint, Group, RankOptions};
 
 fn directory(size: usize) -> Vec<Group> {
@@ -47,5 +48,35 @@ fn rank(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rank);
+/// The rules layer's cost: one person against 10,000 groups, model alone vs model + the default
+/// rules (the issue allows at most 20% more).
+fn rules_overhead(c: &mut Criterion) {
+    let person = parse_person(
+        include_bytes!("../data/people/early-secular-woman.json"),
+        "person",
+    )
+    .unwrap()
+    .value;
+    let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap());
+    let groups = directory(10_000);
+    let mut group = c.benchmark_group("rank_10000_groups");
+    group.sample_size(30);
+    for (name, rules) in [
+        ("model_only", RuleSet::empty()),
+        ("model_and_default_rules", RuleSet::embedded_default()),
+    ] {
+        let engine =
+            Engine::new(groups.clone(), EngagementModel::embedded_default()).with_rules(rules);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let r = engine.rank(&person, &options);
+                assert_eq!(r.eligible + r.excluded.len(), 10_000);
+                r
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rank, rules_overhead);
 criterion_main!(benches);

@@ -3,8 +3,7 @@
 //!
 //! The data are seeded and synthetic, shaped like standardised pair features: every third column
 //! a centred 0/1 indicator, the others gaussian, some columns correlated. They are built outside
-//! the timed closure; each fit is checked to have converged. scikit-learn on the same shapes:
-//! `benches/peers/` (see the README).
+//! the timed closure; each fit is checked to have converged.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use groupmatch::engagement::logistic::LogisticParams;
@@ -33,8 +32,8 @@ fn data(rows: usize) -> DatasetBase<Array2<f64>, Array1<bool>> {
                 // A 0/1 indicator with rate 0.3, centred and scaled.
                 (f64::from(u8::from(rng.gen_bool(0.3))) - 0.3) / 0.21f64.sqrt()
             } else if j % 5 == 1 {
-                // Correlated with a shared factor, as pair features often are.
-                (0.6 * shared + 0.8 * normal(&mut rng)) / 1.0
+                // Correlated with a shared factor, as pair features often are; unit variance.
+                0.6 * shared + 0.8 * normal(&mut rng)
             } else {
                 normal(&mut rng)
             };

@@ -166,9 +166,13 @@ impl Engine {
             .collect();
         let excluded_by_rule = rules.iter().any(|r| r.fired && r.action == Action::Exclude);
         let eligible = failures.is_empty() && !excluded_by_rule;
-        // The same sum, in the same order, as ranking: the model's logit, then each fired rule.
-        let logit = eligible
-            .then(|| self.model().logit(&x) + rules.iter().map(|r| r.contribution).sum::<f64>());
+        // The same sum, in the same order, as ranking: the model's logit, then each fired rule's
+        // term in file order (a rule that did not fire adds an exact 0).
+        let logit = eligible.then(|| {
+            rules
+                .iter()
+                .fold(self.model().logit(&x), |z, r| z + r.contribution)
+        });
         Ok(Explanation {
             person_id: person.id.clone(),
             group_id: group.id.clone(),

@@ -24,7 +24,7 @@ use crate::formats::groups::parse_groups;
 use crate::formats::Syntax;
 use crate::pair::{PairFacts, PreparedPerson};
 use crate::rules::facts::PairContext;
-use crate::rules::{Action, RuleSet};
+use crate::rules::{Action, PersonRules, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
 pub const EMBEDDED_GROUPS: &str = include_str!("../data/groups.csv");
@@ -173,8 +173,6 @@ pub(crate) struct Scored {
     pub(crate) logit: f64,
     /// sigmoid(logit): the order is by score (two logits can round to one score), then by id.
     pub(crate) score: f64,
-    /// Indices of the rules that fired (all adjustments).
-    fired: Vec<usize>,
 }
 
 impl Engine {
@@ -259,6 +257,7 @@ impl Engine {
     pub(crate) fn judge(
         &self,
         person: &Person,
+        rules: &PersonRules,
         index: usize,
         facts: PairFacts,
     ) -> Result<Scored, Vec<Exclusion>> {
@@ -273,15 +272,14 @@ impl Engine {
             group,
             facts: &facts,
         };
-        let fired = self.rules.fired(&context);
         let mut policy = Vec::new();
-        for &r in &fired {
+        rules.for_each_fired(&context, |r| {
             let rule = &self.rules.rules()[r];
             match rule.action {
                 Action::Adjust(a) => logit += a,
                 Action::Exclude => policy.push(Exclusion::by_rule(&rule.id, rule.reason(&context))),
             }
-        }
+        });
         if !policy.is_empty() {
             return Err(policy);
         }
@@ -289,7 +287,6 @@ impl Engine {
             index,
             logit,
             score: sigmoid(logit),
-            fired,
             facts,
         })
     }
@@ -298,9 +295,10 @@ impl Engine {
     pub fn rank(&self, person: &Person, options: &RankOptions) -> Ranking {
         let prepared = PreparedPerson::new(person, options.now);
         let offsets = self.offsets(options.now);
+        let rules = self.rules.for_person(person);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
-            self.judge(person, index, facts)
+            self.judge(person, &rules, index, facts)
                 .map_err(|reasons| Excluded {
                     group_id: self.groups[index].id.clone(),
                     reasons,
@@ -335,7 +333,7 @@ impl Engine {
         let suggestions = scored
             .into_iter()
             .enumerate()
-            .map(|(i, s)| self.suggestion(i + 1, &prepared, s, &offsets))
+            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
             .collect();
         Ranking {
             person_id: person.id.clone(),
@@ -349,6 +347,7 @@ impl Engine {
         &self,
         rank: usize,
         person: &PreparedPerson,
+        rules: &PersonRules,
         s: Scored,
         offsets: &[i32],
     ) -> Suggestion {
@@ -373,7 +372,7 @@ impl Engine {
             group,
             facts: &s.facts,
         };
-        for &r in &s.fired {
+        for r in rules.fired(&context) {
             let rule = &self.rules.rules()[r];
             if let Action::Adjust(a) = rule.action {
                 explanation.push(ExplanationItem {

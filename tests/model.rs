@@ -863,7 +863,14 @@ fn evaluate_json_compares_learned_prior_baselines_and_oracle_and_plots_calibrati
     let names: BTreeSet<&str> = models.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        BTreeSet::from(["learned", "prior", "distance_only", "random", "oracle"]),
+        BTreeSet::from([
+            "learned",
+            "learned_with_rules",
+            "prior",
+            "distance_only",
+            "random",
+            "oracle"
+        ]),
         "{out}"
     );
     for (name, m) in models {

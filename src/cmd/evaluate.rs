@@ -10,6 +10,7 @@ use groupmatch::engagement::history::read_history;
 use groupmatch::engagement::metrics::calibration_svg;
 use groupmatch::engagement::train::{TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_atomic;
+use groupmatch::rules::RuleSet;
 use groupmatch::simulate::SimulationDir;
 use groupmatch::{EngagementModel, Engine};
 
@@ -31,6 +32,12 @@ pub struct Args {
     /// Write a calibration plot (SVG) here.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// A rule file for the `learned_with_rules` row, instead of the embedded default rules.
+    #[arg(long, conflicts_with = "no_rules")]
+    rules: Option<PathBuf>,
+    /// Evaluate `learned_with_rules` with no rules (it then equals `learned`).
+    #[arg(long)]
+    no_rules: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -48,7 +55,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(sim.groups.clone(), model.clone());
     let history = read_history(&args.sim.join("history.csv"), &engine)?.value;
     progress("ranking held-out people ...");
-    let result = evaluate(&sim, &history, &model, &split);
+    let rules = match (&args.rules, args.no_rules) {
+        (Some(path), _) => RuleSet::read(path)?,
+        (None, true) => RuleSet::empty(),
+        (None, false) => RuleSet::embedded_default(),
+    };
+    let result = evaluate(&sim, &history, &model, &rules, &split);
     if let Some(plot) = &args.plot {
         let series: Vec<(&str, &[groupmatch::engagement::metrics::CalibrationBin])> = result
             .calibration
@@ -69,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )?;
             writeln!(
                 out,
-                "{:<14} {:>9} {:>14} {:>7} {:>7}",
+                "{:<19} {:>9} {:>14} {:>7} {:>7}",
                 "model", "ndcg@5", "precision@1", "auc", "ece"
             )?;
             for name in MODEL_NAMES {
@@ -77,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let ece = m.ece.map_or_else(|| "-".to_string(), |e| format!("{e:.4}"));
                 writeln!(
                     out,
-                    "{name:<14} {:>9.4} {:>14.4} {:>7.4} {ece:>7}",
+                    "{name:<19} {:>9.4} {:>14.4} {:>7.4} {ece:>7}",
                     m.ndcg_at_5, m.precision_at_1, m.auc
                 )?;
             }

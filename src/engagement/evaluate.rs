@@ -19,6 +19,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::domain::schedule::utc_offset_minutes;
 use crate::engagement::history::{design_matrix, in_holdout, History};
 use crate::engagement::metrics::{
     auc, calibration, ece, ndcg_at_k, precision_at_1, CalibrationBin, ECE_BINS,
@@ -26,7 +29,10 @@ use crate::engagement::metrics::{
 use crate::engagement::model::{sigmoid, EngagementModel};
 use crate::engagement::train::TrainParams;
 use crate::features;
+use crate::pair::{PairFacts, PreparedPerson};
 use crate::rank::Engine;
+use crate::rules::facts::PairContext;
+use crate::rules::{Action, RuleSet};
 use crate::simulate::{placement_instant, SimulationDir};
 
 /// Distance an online attendance counts as in the distance-only baseline.
@@ -55,7 +61,8 @@ pub struct Evaluation {
     pub pairs: usize,
     /// Held-out placements the outcome metrics use.
     pub placements: usize,
-    /// Metrics by model: `learned`, `prior`, `distance_only`, `random`, `oracle`.
+    /// Metrics by model: `learned`, `learned_with_rules`, `prior`, `distance_only`, `random`,
+    /// `oracle`.
     pub models: BTreeMap<String, ModelMetrics>,
     /// Calibration bins of the probability models (`learned`, `prior`, `oracle`), for plotting.
     #[serde(skip)]
@@ -63,20 +70,53 @@ pub struct Evaluation {
 }
 
 /// The names of the compared models, in report order.
-pub const MODEL_NAMES: [&str; 5] = ["learned", "prior", "distance_only", "random", "oracle"];
+pub const MODEL_NAMES: [&str; 6] = [
+    "learned",
+    "learned_with_rules",
+    "prior",
+    "distance_only",
+    "random",
+    "oracle",
+];
+
+/// Index of the oracle in [`MODEL_NAMES`].
+const ORACLE: usize = 5;
 
 /// Per-pair scores of every compared model, in [`MODEL_NAMES`] order.
-type Scores = [f64; 5];
+type Scores = [f64; 6];
 
 /// One ranked person: eligible pairs, then NDCG@5 and precision@1 of each model.
 type PersonResult = (usize, Scores, Scores);
 
-/// Evaluates `learned` on `sim`, holding out people as `split` does (use the model's own
-/// training parameters so the people are unseen).
+/// A logit with the rules layer applied; a group a rule excludes ranks last.
+fn with_rules(
+    logit: f64,
+    rules: &RuleSet,
+    person: &Person,
+    group: &Group,
+    facts: &PairFacts,
+) -> f64 {
+    let context = PairContext {
+        person,
+        group,
+        facts,
+    };
+    rules
+        .fired(&context)
+        .iter()
+        .fold(logit, |z, &r| match rules.rules()[r].action {
+            Action::Adjust(a) => z + a,
+            Action::Exclude => f64::NEG_INFINITY,
+        })
+}
+
+/// Evaluates `learned` (alone and with `rules`) on `sim`, holding out people as `split` does
+/// (use the model's own training parameters so the people are unseen).
 pub fn evaluate(
     sim: &SimulationDir,
     history: &History,
     learned: &EngagementModel,
+    rules: &RuleSet,
     split: &TrainParams,
 ) -> Evaluation {
     let engine = Engine::new(sim.groups.clone(), learned.clone());
@@ -109,8 +149,10 @@ pub fn evaluate(
                     let group = &engine.groups()[*g];
                     let x = features::compute(person, group, facts);
                     let distance = facts.distance_km.unwrap_or(ONLINE_AS_KM);
+                    let logit = learned.logit(&x);
                     [
-                        learned.logit(&x),
+                        logit,
+                        with_rules(logit, rules, person, group, facts),
                         prior.logit(&x),
                         -distance,
                         rng.gen(),
@@ -120,10 +162,10 @@ pub fn evaluate(
                     ]
                 })
                 .collect();
-            let truth: Vec<f64> = scores.iter().map(|s| s[4]).collect();
-            let mut ndcg = [0.0; 5];
-            let mut p1 = [0.0; 5];
-            for m in 0..5 {
+            let truth: Vec<f64> = scores.iter().map(|s| s[ORACLE]).collect();
+            let mut ndcg = [0.0; 6];
+            let mut p1 = [0.0; 6];
+            for m in 0..MODEL_NAMES.len() {
                 let predicted: Vec<f64> = scores.iter().map(|s| s[m]).collect();
                 ndcg[m] = ndcg_at_k(&predicted, &truth, 5).unwrap_or(1.0);
                 p1[m] = precision_at_1(&predicted, &truth).unwrap_or(1.0);
@@ -158,10 +200,17 @@ pub fn evaluate(
         .iter()
         .map(|&r| {
             let x = design.row(r);
+            let row = &history.rows[r];
+            let (person, group) = (&history.people[row.person], &engine.groups()[row.group]);
+            let at = placement_instant(row.placed_on);
+            let prepared = PreparedPerson::new(person, at);
+            let facts = PairFacts::new(&prepared, group, utc_offset_minutes(group.timezone, at));
             let distance = x[features::Feature::Distance10km as usize] * 10.0;
             let online = x[features::Feature::OnlineAttendance as usize] > 0.0;
+            let logit = learned.logit(&x);
             [
-                sigmoid(learned.logit(&x)),
+                sigmoid(logit),
+                sigmoid(with_rules(logit, rules, person, group, &facts)),
                 sigmoid(prior.logit(&x)),
                 -(if online { ONLINE_AS_KM } else { distance }),
                 rng.gen(),
@@ -184,7 +233,7 @@ pub fn evaluate(
                 ece: is_probability.then(|| ece(&scores, &labels, ECE_BINS)),
             },
         );
-        if matches!(*name, "learned" | "prior" | "oracle") {
+        if matches!(*name, "learned" | "learned_with_rules" | "prior" | "oracle") {
             bins.push((name.to_string(), calibration(&scores, &labels, ECE_BINS)));
         }
     }

@@ -24,12 +24,16 @@
 //!
 //! # Solver
 //!
-//! L-BFGS (memory 10) on the intercept and coefficients together, with a line search that
-//! satisfies the strong Wolfe conditions by cubic interpolation. Each evaluation computes the
-//! loss and the gradient in one pass over the rows, in parallel over fixed chunks of
-//! [`CHUNK_ROWS`] rows; the per-chunk partial sums are stored in chunk order and added up
-//! sequentially, so a fit is bit-for-bit the same whatever the number of threads. On well scaled
-//! data the unit step is almost always accepted, so an iteration costs about one pass.
+//! L-BFGS (memory 10) on the intercept and coefficients together, from the intercept-only
+//! optimum, with a line search that satisfies the strong Wolfe conditions by cubic
+//! interpolation (near the optimum, where loss differences sink into rounding noise, Hager and
+//! Zhang's approximate Wolfe conditions). Each evaluation computes the loss and the gradient in
+//! one pass over the rows, in parallel over fixed chunks of 8192 rows; the per-chunk partial sums
+//! are stored in chunk order and added up sequentially, so a fit is bit-for-bit the same whatever
+//! the number of threads. `exp` and `log1p` come from the `libm` crate rather than the
+//! platform's maths library, so it is also the same on another operating system. On standardised data the unit step is almost always accepted, so an
+//! iteration costs about one pass: 1,000,000 rows of 25 features fit in about 0.25 s on two
+//! cores, several times faster than scikit-learn's `lbfgs` on the same matrix (`benches/train.rs`).
 
 use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, PredictInplace};
@@ -42,9 +46,9 @@ use linfa::traits::Predict;
 
 use crate::error::Error;
 
-/// Rows per parallel work item. Fixed (not derived from the thread count) so that the order of
-/// floating-point additions, and therefore the fitted model, never depends on the machine.
-pub const CHUNK_ROWS: usize = 8192;
+/// Rows per parallel work item. Fixed, not derived from the thread count, so that the order of
+/// floating-point additions, and therefore the fitted model, does not depend on it.
+const CHUNK_ROWS: usize = 8192;
 
 /// How many past steps L-BFGS keeps to approximate the curvature.
 const MEMORY: usize = 10;
@@ -352,25 +356,35 @@ impl<D: Data<Elem = f64>> Fit<ArrayBase<D, Ix2>, Array1<bool>, Error> for Logist
         // pass then reads rows as contiguous slices.
         let x = records.as_standard_layout();
         let x = x.as_slice().expect("standard layout is contiguous");
-        if let Some(at) = first_non_finite(x) {
-            return Err(Error::Training(format!(
-                "feature value at row {}, column {} is {}; every value must be a finite number",
-                at / p + 1,
-                at % p + 1,
-                x[at]
-            )));
-        }
         let y: Vec<f64> = targets.iter().map(|&t| f64::from(u8::from(t))).collect();
 
         let mut objective = Objective::new(x, &y, p, self.l2);
-        // The intercept-only optimum: with the penalty off the intercept, the gradient in the
-        // intercept is zero here, and the first step only has to find the slopes.
+        // Start at the intercept-only optimum: with the penalty off the intercept, the gradient
+        // in the intercept is zero there, and the first step only has to find the slopes.
         let rate = positives as f64 / n as f64;
         let mut theta = vec![0.0; p + 1];
-        theta[0] = (rate / (1.0 - rate)).ln();
+        theta[0] = libm::log(rate / (1.0 - rate));
+        let mut grad = vec![0.0; p + 1];
+        // With every coefficient zero, each product in a logit is `x * 0.0`, which is NaN
+        // exactly when `x` is NaN or infinite; so this first evaluation is also the check for
+        // bad values, and a clean matrix costs no extra pass.
+        let loss = objective.eval(&theta, &mut grad);
+        if !loss.is_finite() {
+            let message = match first_non_finite(x) {
+                Some(at) => format!(
+                    "feature value at row {}, column {} is {}; every value must be a finite number",
+                    at / p + 1,
+                    at % p + 1,
+                    x[at]
+                ),
+                None => format!("the loss at the starting point is {loss}"),
+            };
+            return Err(Error::Training(message));
+        }
         let solution = minimize(
             &mut objective,
             theta,
+            (loss, grad),
             self.max_iterations,
             self.gradient_tolerance,
         );
@@ -400,9 +414,9 @@ fn first_non_finite(x: &[f64]) -> Option<usize> {
 /// The logistic function, without overflow for large `|z|`.
 fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
+        1.0 / (1.0 + libm::exp(-z))
     } else {
-        let e = z.exp();
+        let e = libm::exp(z);
         e / (1.0 + e)
     }
 }
@@ -468,22 +482,42 @@ impl<'a> Objective<'a> {
 
 /// Sums the log loss and its gradient over one chunk of rows into `out`
 /// (`[loss, d/db, d/dw_1, ...]`, unscaled). One read of each row; no allocation.
+///
+/// Rows go four at a time: four independent dot-product chains keep the floating-point units
+/// busy while the next rows stream in, and the gradient is read and written once per four rows
+/// (about 15% faster than row by row at 25 to 40 columns). Each row's logit is still summed in
+/// column order, as [`dot`] does, so a row's logit does not depend on its position.
 fn chunk_loss_grad(xs: &[f64], ys: &[f64], b: f64, w: &[f64], out: &mut [f64]) {
+    let p = w.len();
     let (head, g) = out.split_at_mut(2);
     g.fill(0.0);
     let mut loss = 0.0;
     let mut grad_b = 0.0;
-    for (row, &y) in xs.chunks_exact(w.len()).zip(ys) {
-        let z = b + dot(row, w);
-        // log(1 + e^z) = max(z, 0) + log1p(e^-|z|): one exp and one log1p, never overflowing.
-        let e = (-z.abs()).exp();
-        loss += z.max(0.0) + e.ln_1p() - y * z;
-        let prob = if z >= 0.0 {
-            1.0 / (1.0 + e)
-        } else {
-            e / (1.0 + e)
-        };
-        let r = prob - y;
+    let blocks = xs.chunks_exact(4 * p);
+    let rest = blocks.remainder();
+    for (block, y) in blocks.zip(ys.chunks_exact(4)) {
+        let (x0, block) = block.split_at(p);
+        let (x1, block) = block.split_at(p);
+        let (x2, x3) = block.split_at(p);
+        let (mut z0, mut z1, mut z2, mut z3) = (0.0, 0.0, 0.0, 0.0);
+        for ((((&a0, &a1), &a2), &a3), &wj) in x0.iter().zip(x1).zip(x2).zip(x3).zip(w) {
+            z0 += a0 * wj;
+            z1 += a1 * wj;
+            z2 += a2 * wj;
+            z3 += a3 * wj;
+        }
+        let r0 = log_loss_residual(b + z0, y[0], &mut loss);
+        let r1 = log_loss_residual(b + z1, y[1], &mut loss);
+        let r2 = log_loss_residual(b + z2, y[2], &mut loss);
+        let r3 = log_loss_residual(b + z3, y[3], &mut loss);
+        grad_b += (r0 + r1) + (r2 + r3);
+        for ((((gj, &a0), &a1), &a2), &a3) in g.iter_mut().zip(x0).zip(x1).zip(x2).zip(x3) {
+            *gj += (r0 * a0 + r1 * a1) + (r2 * a2 + r3 * a3);
+        }
+    }
+    let rest_y = &ys[ys.len() - rest.len() / p..];
+    for (row, &y) in rest.chunks_exact(p).zip(rest_y) {
+        let r = log_loss_residual(b + dot(row, w), y, &mut loss);
         grad_b += r;
         for (gj, &xj) in g.iter_mut().zip(row) {
             *gj += r * xj;
@@ -493,28 +527,30 @@ fn chunk_loss_grad(xs: &[f64], ys: &[f64], b: f64, w: &[f64], out: &mut [f64]) {
     head[1] = grad_b;
 }
 
-/// Dot product with four independent accumulators, so the compiler can keep them in SIMD
-/// registers; the summation order is fixed, so results are reproducible.
+/// Adds one row's log loss at logit `z` and label `y` to `loss`; returns the residual
+/// `sigmoid(z) - y`, the row's weight in the gradient.
+#[inline(always)]
+fn log_loss_residual(z: f64, y: f64, loss: &mut f64) -> f64 {
+    // log(1 + e^z) = max(z, 0) + log1p(e^-|z|): one exp and one log1p, never overflowing.
+    let e = libm::exp(-z.abs());
+    *loss += z.max(0.0) + libm::log1p(e) - y * z;
+    let prob = if z >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    prob - y
+}
+
+/// Dot product summed in index order. For a row and the coefficients this is the order
+/// training uses, so prediction gives the same logits bit for bit.
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let ca = a.chunks_exact(4);
-    let cb = b.chunks_exact(4);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [0.0; 4];
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (x, y) in ra.iter().zip(rb) {
+    let mut sum = 0.0;
+    for (x, y) in a.iter().zip(b) {
         sum += x * y;
     }
     sum
-}
-
-fn dot_slices(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -532,17 +568,17 @@ struct Solution {
     history: Vec<f64>,
 }
 
-/// L-BFGS from `theta` until the largest gradient component is below `tolerance` or
-/// `max_iterations` steps have been taken.
+/// L-BFGS from `theta`, where the objective is `start.0` with gradient `start.1`, until the
+/// largest gradient component is below `tolerance` or `max_iterations` steps have been taken.
 fn minimize(
     objective: &mut Objective<'_>,
     mut theta: Vec<f64>,
+    start: (f64, Vec<f64>),
     max_iterations: usize,
     tolerance: f64,
 ) -> Solution {
     let dim = theta.len();
-    let mut grad = vec![0.0; dim];
-    let mut loss = objective.eval(&theta, &mut grad);
+    let (mut loss, mut grad) = start;
     let mut history = vec![loss];
     let mut memory = Memory::new(dim);
     let mut direction = vec![0.0; dim];
@@ -552,7 +588,7 @@ fn minimize(
 
     while !converged && iterations < max_iterations {
         memory.direction(&grad, &mut direction);
-        let mut slope = dot_slices(&grad, &direction);
+        let mut slope = dot(&grad, &direction);
         let mut step = 1.0;
         if memory.is_empty() || slope.is_nan() || slope >= 0.0 {
             // First iteration, or a curvature model that lost descent: steepest descent with a
@@ -561,7 +597,7 @@ fn minimize(
             for (d, g) in direction.iter_mut().zip(&grad) {
                 *d = -g;
             }
-            slope = -dot_slices(&grad, &grad);
+            slope = -dot(&grad, &grad);
             step = 1.0 / slope.abs().sqrt();
         }
         let Some(accepted) = search.run(objective, &theta, loss, &grad, &direction, slope, step)
@@ -629,8 +665,8 @@ impl Memory {
             self.s[slot][i] = new[i] - old[i];
             self.y[slot][i] = new_grad[i] - old_grad[i];
         }
-        let sy = dot_slices(&self.s[slot], &self.y[slot]);
-        let yy = dot_slices(&self.y[slot], &self.y[slot]);
+        let sy = dot(&self.s[slot], &self.y[slot]);
+        let yy = dot(&self.y[slot], &self.y[slot]);
         // The strong Wolfe conditions guarantee s.y > 0 in exact arithmetic; skip pairs where
         // rounding has eaten it, as they would make the inverse Hessian indefinite.
         if sy.is_nan() || sy <= f64::EPSILON * yy {
@@ -654,20 +690,20 @@ impl Memory {
         }
         for k in (0..self.len).rev() {
             let slot = (self.start + k) % MEMORY;
-            let a = self.rho[slot] * dot_slices(&self.s[slot], d);
+            let a = self.rho[slot] * dot(&self.s[slot], d);
             self.alpha[slot] = a;
             for (di, yi) in d.iter_mut().zip(&self.y[slot]) {
                 *di -= a * yi;
             }
         }
         let newest = (self.start + self.len - 1) % MEMORY;
-        let gamma = 1.0 / (self.rho[newest] * dot_slices(&self.y[newest], &self.y[newest]));
+        let gamma = 1.0 / (self.rho[newest] * dot(&self.y[newest], &self.y[newest]));
         for di in d.iter_mut() {
             *di *= gamma;
         }
         for k in 0..self.len {
             let slot = (self.start + k) % MEMORY;
-            let beta = self.rho[slot] * dot_slices(&self.y[slot], d);
+            let beta = self.rho[slot] * dot(&self.y[slot], d);
             let a = self.alpha[slot];
             for (di, si) in d.iter_mut().zip(&self.s[slot]) {
                 *di += (a - beta) * si;
@@ -730,7 +766,7 @@ impl LineSearch {
             *t = x + step * d;
         }
         cur.loss = objective.eval(&cur.theta, &mut cur.grad);
-        cur.slope = dot_slices(&cur.grad, direction);
+        cur.slope = dot(&cur.grad, direction);
     }
 
     /// Searches along `direction` from `theta` (where the objective is `loss` with gradient
@@ -1037,28 +1073,6 @@ mod tests {
     }
 
     #[test]
-    fn tmp_debug_counts() {
-        for (seed, n, tol) in [
-            (1, 20_000, 1e-6),
-            (1, 20_000, 1e-8),
-            (1, 20_000, 1e-9),
-            (2, 200_000, 1e-6),
-            (2, 200_000, 1e-10),
-        ] {
-            let (x, y) = synthetic(seed, n, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
-            let m = fit(LogisticParams::new().gradient_tolerance(tol), &x, &y).unwrap();
-            let g = naive_gradient(&x, &y, 1e-4, &m);
-            eprintln!(
-                "n={n} tol={tol}: iters {} evals {} conv {} gmax {:e}",
-                m.iterations(),
-                m.evaluations(),
-                m.converged(),
-                g.iter().fold(0.0f64, |a, b| a.max(b.abs()))
-            );
-        }
-    }
-
-    #[test]
     fn penalty_shrinks_coefficients_towards_zero() {
         let (x, y) = synthetic(3, 5_000, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
         let weak = fit(LogisticParams::new().l2(1e-5), &x, &y).unwrap();
@@ -1102,7 +1116,8 @@ mod tests {
 
     #[test]
     fn nan_or_infinite_feature_is_an_error_naming_row_and_column() {
-        let (mut x, y) = synthetic(5, 100, 0.0, &[1.0, 2.0, 3.0]);
+        // 103 rows: the last three are outside the four-row blocks of the kernel.
+        let (mut x, y) = synthetic(5, 103, 0.0, &[1.0, 2.0, 3.0]);
         x[[41, 2]] = f64::NAN;
         let err = fit(LogisticParams::new(), &x, &y).unwrap_err().to_string();
         assert_eq!(
@@ -1114,6 +1129,13 @@ mod tests {
         let err = fit(LogisticParams::new(), &x, &y).unwrap_err().to_string();
         assert!(
             err.starts_with("feature value at row 8, column 1 is -inf"),
+            "{err}"
+        );
+        x[[7, 0]] = 0.0;
+        x[[102, 1]] = f64::INFINITY;
+        let err = fit(LogisticParams::new(), &x, &y).unwrap_err().to_string();
+        assert!(
+            err.starts_with("feature value at row 103, column 2 is inf"),
             "{err}"
         );
     }
@@ -1264,8 +1286,10 @@ mod tests {
             let mut objective = Objective::new(x.as_slice().unwrap(), &labels, p, l2);
             let rate = positives as f64 / n as f64;
             let mut theta = vec![0.0; p + 1];
-            theta[0] = (rate / (1.0 - rate)).ln();
-            let solution = minimize(&mut objective, theta, 100, 1e-8);
+            theta[0] = libm::log(rate / (1.0 - rate));
+            let mut grad = vec![0.0; p + 1];
+            let loss = objective.eval(&theta, &mut grad);
+            let solution = minimize(&mut objective, theta, (loss, grad), 100, 1e-8);
             proptest::prop_assert_eq!(solution.history.len(), solution.iterations + 1);
             // Strictly, up to the rounding noise the approximate Wolfe conditions tolerate.
             for pair in solution.history.windows(2) {

@@ -14,7 +14,7 @@
 //! so a rule never fires on facts nobody gave. A string compared with a vocabulary fact must be
 //! one of its values, so a typo is an error when the file is read, not a rule that never fires.
 
-use crate::rules::facts::{Fact, PairContext, Type, Value};
+use crate::rules::facts::{Fact, FactSource, Type, Value};
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -524,27 +524,44 @@ fn check(raw: &Raw) -> Result<(Expr, Type), ExprError> {
 }
 
 impl Expr {
-    /// Evaluates a boolean expression for a pair.
-    pub fn holds(&self, c: &PairContext) -> bool {
+    /// Evaluates a boolean expression on a pair (or a person alone).
+    pub fn holds<'a>(&'a self, c: &impl FactSource<'a>) -> bool {
         match self {
             Expr::And(a, b) => a.holds(c) && b.holds(c),
             Expr::Or(a, b) => a.holds(c) || b.holds(c),
             Expr::Not(a) => !a.holds(c),
             Expr::Cmp(op, a, b) => compare(*op, &a.value(c), &b.value(c)),
             Expr::In(a, b) => member(&a.value(c), b, c),
-            Expr::Fact(f) => matches!(f.value(c), Value::Bool(true)),
+            Expr::Fact(f) => matches!(c.fact(*f), Value::Bool(true)),
             Expr::Lit(Literal::Bool(b)) => *b,
             Expr::Lit(_) => false,
         }
     }
 
     /// The value of a leaf, borrowing literals.
-    fn value<'a>(&'a self, c: &PairContext<'a>) -> Operand<'a> {
+    fn value<'a>(&'a self, c: &impl FactSource<'a>) -> Operand<'a> {
         match self {
-            Expr::Fact(f) => Operand::Value(f.value(c)),
+            Expr::Fact(f) => Operand::Value(c.fact(*f)),
             Expr::Lit(l) => Operand::Lit(l),
             other => Operand::Value(Value::Bool(other.holds(c))),
         }
+    }
+
+    /// The parts joined by top-level `and`s (the expression itself when it has none).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::And(a, b) => {
+                let mut out = a.conjuncts();
+                out.extend(b.conjuncts());
+                out
+            }
+            other => vec![other],
+        }
+    }
+
+    /// Whether the expression reads only person facts (so one person decides it for every group).
+    pub fn is_person_only(&self) -> bool {
+        self.facts().iter().all(|f| f.is_person_fact())
     }
 
     /// Every fact the expression reads, in order of appearance.
@@ -616,7 +633,7 @@ fn scalar<'a>(o: &Operand<'a>) -> Option<Scalar<'a>> {
     }
 }
 
-fn member(item: &Operand, list: &Expr, c: &PairContext) -> bool {
+fn member<'a>(item: &Operand, list: &'a Expr, c: &impl FactSource<'a>) -> bool {
     let Some(item) = scalar(item) else {
         return false;
     };
@@ -626,7 +643,7 @@ fn member(item: &Operand, list: &Expr, c: &PairContext) -> bool {
             (Scalar::Str(x), Literal::Str(y)) => *x == y,
             _ => false,
         }),
-        Expr::Fact(f) => match (f.value(c), item) {
+        Expr::Fact(f) => match (c.fact(*f), item) {
             (Value::List(l), Scalar::Str(s)) => l.contains(s),
             _ => false,
         },
@@ -639,6 +656,7 @@ mod tests {
     use super::*;
     use crate::domain::schedule::utc_offset_minutes;
     use crate::pair::{PairFacts, PreparedPerson};
+    use crate::rules::facts::PairContext;
     use crate::testutil::{group, now, person};
 
     fn eval_on(text: &str, p: &crate::Person, g: &crate::Group) -> bool {

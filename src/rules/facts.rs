@@ -121,6 +121,28 @@ pub struct PairContext<'a> {
     pub facts: &'a PairFacts,
 }
 
+/// Where an expression reads facts from: a whole pair, or a person alone.
+pub trait FactSource<'a> {
+    /// The value of a fact.
+    fn fact(&self, f: Fact) -> Value<'a>;
+}
+
+impl<'a> FactSource<'a> for PairContext<'a> {
+    fn fact(&self, f: Fact) -> Value<'a> {
+        f.value(self)
+    }
+}
+
+/// A person alone: person facts have values, group and pair facts are missing.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonOnly<'a>(pub &'a Person);
+
+impl<'a> FactSource<'a> for PersonOnly<'a> {
+    fn fact(&self, f: Fact) -> Value<'a> {
+        f.person_value(self.0).unwrap_or(Value::Missing)
+    }
+}
+
 macro_rules! facts {
     ($($variant:ident = $name:literal : $ty:ident, $vocab:expr, $doc:literal;)+) => {
         /// A fact rules can test.
@@ -216,10 +238,20 @@ impl Fact {
 
     /// The fact's value for a pair.
     pub fn value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+        self.person_value(c.person)
+            .unwrap_or_else(|| self.pair_value(c))
+    }
+
+    /// Whether the fact is about the person alone.
+    pub fn is_person_fact(self) -> bool {
+        self.name().starts_with("person.")
+    }
+
+    /// The value of a person fact; `None` for group and pair facts.
+    pub fn person_value(self, p: &Person) -> Option<Value<'_>> {
         use Fact::*;
-        let (p, g, facts) = (c.person, c.group, c.facts);
         let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
-        match self {
+        Some(match self {
             PersonStage => Value::Str(p.stage.as_str()),
             PersonApproachPreference => Value::Str(p.approach_preference.as_str()),
             PersonApproachStrict => Value::Bool(p.approach_strict),
@@ -242,6 +274,16 @@ impl Fact {
             PersonMaxTravelKm => num(p.max_travel_km),
             PersonPriorHelped => Value::List(ListRef::Prior(&p.prior, PriorOutcome::Helped)),
             PersonPriorDisliked => Value::List(ListRef::Prior(&p.prior, PriorOutcome::Disliked)),
+            _ => return None,
+        })
+    }
+
+    /// The value of a group or pair fact.
+    fn pair_value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+        use Fact::*;
+        let (p, g, facts) = (c.person, c.group, c.facts);
+        let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
+        match self {
             GroupId => Value::Str(&g.id),
             GroupName => Value::Str(&g.name),
             GroupCity => g.city.as_deref().map_or(Value::Missing, Value::Str),
@@ -284,6 +326,7 @@ impl Fact {
             PairPriorOutcome => {
                 Value::Str(p.prior_outcome(g.approach).map_or("none", |o| o.as_str()))
             }
+            _ => unreachable!("person facts are read by person_value"),
         }
     }
 }

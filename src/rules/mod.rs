@@ -17,9 +17,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::domain::person::Person;
 use crate::error::{Error, Problem, Result};
 use expr::{compile, resolve, Expr};
-use facts::{Fact, PairContext};
+use facts::{Fact, PairContext, PersonOnly};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -151,6 +152,32 @@ pub struct RuleSet {
     references: BTreeMap<String, String>,
 }
 
+/// A [`RuleSet`] narrowed to one person by [`RuleSet::for_person`].
+#[derive(Debug, Clone)]
+pub struct PersonRules<'r> {
+    /// Rules still possible for the person, with the parts of their condition left to check.
+    active: Vec<(usize, Vec<&'r Expr>)>,
+}
+
+impl PersonRules<'_> {
+    /// The rules that fire for a pair of this person, as indices into [`RuleSet::rules`], in
+    /// file order: the same as [`RuleSet::fired`].
+    pub fn fired(&self, c: &PairContext) -> Vec<usize> {
+        let mut fired = Vec::new();
+        self.for_each_fired(c, |i| fired.push(i));
+        fired
+    }
+
+    /// Calls `f` with each rule that fires for a pair, in file order, without allocating.
+    pub fn for_each_fired(&self, c: &PairContext, mut f: impl FnMut(usize)) {
+        for (i, rest) in &self.active {
+            if rest.iter().all(|e| e.holds(c)) {
+                f(*i);
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -163,14 +190,77 @@ struct RawFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
-    id: Spanned<String>,
-    description: String,
-    when: Spanned<String>,
+    id: Option<Spanned<String>>,
+    description: Option<String>,
+    when: Option<Spanned<String>>,
     adjust: Option<Spanned<f64>>,
     exclude: Option<Spanned<bool>>,
-    reason: Spanned<String>,
-    cite: Spanned<String>,
-    confidence: Spanned<String>,
+    reason: Option<Spanned<String>>,
+    cite: Option<Spanned<String>>,
+    confidence: Option<Spanned<String>>,
+}
+
+/// The keys a rule may have.
+const RULE_KEYS: [&str; 8] = [
+    "id",
+    "description",
+    "when",
+    "adjust",
+    "exclude",
+    "reason",
+    "cite",
+    "confidence",
+];
+
+/// Problems for unknown keys (top level and in rules), and the text with their lines blanked.
+fn unknown_keys(text: &str, table: &toml::Table) -> (Vec<Problem>, String) {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    let key_line = |lines: &[&str], from: usize, key: &str| {
+        (from..lines.len()).find(|&i| {
+            let l = lines[i].trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+    };
+    let mut report = |lines: &mut Vec<&str>, from: usize, key: &str, known: &[&str]| {
+        let at = key_line(lines, from, key);
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(k, key), *k))
+            .min()
+            .filter(|(d, _)| *d <= 3);
+        let message = match closest {
+            Some((_, k)) => format!("unknown field; did you mean '{k}'?"),
+            None => format!("unknown field (known: {})", known.join(", ")),
+        };
+        problems.push(Problem::new(at.map(|i| i as u64 + 1), Some(key), message));
+        if let Some(i) = at {
+            lines[i] = "";
+        }
+    };
+    for key in table
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "rules" | "references"))
+    {
+        report(&mut lines, 0, key, &["rules", "references"]);
+    }
+    let headers: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].trim() == "[[rules]]")
+        .collect();
+    if let Some(toml::Value::Array(rules)) = table.get("rules") {
+        for (n, rule) in rules.iter().enumerate() {
+            let (Some(toml::Value::Table(rule)), Some(&from)) = (Some(rule), headers.get(n)) else {
+                continue;
+            };
+            for key in rule.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
+                report(&mut lines, from, key, &RULE_KEYS);
+            }
+        }
+    }
+    let mut scrubbed = lines.join("\n");
+    scrubbed.push('\n');
+    (problems, scrubbed)
 }
 
 /// 1-based line of byte `offset` in `text`.
@@ -213,15 +303,21 @@ impl RuleSet {
             problems,
             warnings: Vec::new(),
         };
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let syntax = |e: toml::de::Error| {
             let line = e.span().map(|s| line_of(text, s.start));
             invalid(vec![Problem::new(
                 line,
                 None,
                 e.message().trim().to_string(),
             )])
-        })?;
-        let mut problems = Vec::new();
+        };
+        // Unknown keys are reported, then blanked out (line numbers kept), so that one typo does
+        // not hide the file's other problems.
+        let table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        let (mut problems, scrubbed) = unknown_keys(text, &table);
+        let raw: RawFile = toml::from_str(&scrubbed).map_err(syntax)?;
+        // Spans below are into the scrubbed text, which has the same lines.
+        let text = scrubbed.as_str();
         let mut rules = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         for spanned in raw.rules {
@@ -231,44 +327,71 @@ impl RuleSet {
             let mut problem = |line: Option<u64>, field: &str, message: String| {
                 problems.push(Problem::new(line, Some(field), message));
             };
-            if let Some(first) = ids.get(r.id.get_ref()) {
+            for (field, absent) in [
+                ("id", r.id.is_none()),
+                ("description", r.description.is_none()),
+                ("when", r.when.is_none()),
+                ("reason", r.reason.is_none()),
+                ("cite", r.cite.is_none()),
+                ("confidence", r.confidence.is_none()),
+            ] {
+                if absent {
+                    problem(
+                        Some(rule_line),
+                        field,
+                        "missing (this field is required)".into(),
+                    );
+                }
+            }
+            let (
+                Some(id),
+                Some(description),
+                Some(when_text),
+                Some(reason_text),
+                Some(cite),
+                Some(confidence_text),
+            ) = (r.id, r.description, r.when, r.reason, r.cite, r.confidence)
+            else {
+                continue;
+            };
+            if let Some(first) = ids.get(id.get_ref()) {
                 problem(
-                    at(&r.id.span()),
+                    at(&id.span()),
                     "id",
-                    format!("duplicate id '{}' (first on line {first})", r.id.get_ref()),
+                    format!("duplicate id '{}' (first on line {first})", id.get_ref()),
                 );
             } else {
-                ids.insert(r.id.get_ref().clone(), rule_line);
+                ids.insert(id.get_ref().clone(), rule_line);
             }
-            let when = compile(r.when.get_ref())
+            let when = compile(when_text.get_ref())
                 .map_err(|e| {
                     problem(
-                        at(&r.when.span()),
+                        at(&when_text.span()),
                         "when",
                         format!("column {}: {}", e.column, e.message),
                     )
                 })
                 .ok();
-            let reason = Template::parse(r.reason.get_ref())
-                .map_err(|m| problem(at(&r.reason.span()), "reason", m))
+            let reason = Template::parse(reason_text.get_ref())
+                .map_err(|m| problem(at(&reason_text.span()), "reason", m))
                 .ok();
-            if !raw.references.contains_key(r.cite.get_ref()) {
+            if !raw.references.contains_key(cite.get_ref()) {
                 problem(
-                    at(&r.cite.span()),
+                    at(&cite.span()),
                     "cite",
                     format!(
                         "unknown reference '{}' (add it under [references])",
-                        r.cite.get_ref()
+                        cite.get_ref()
                     ),
                 );
             }
-            let confidence = match r.confidence.get_ref().as_str() {
+            let confidence = match confidence_text.get_ref().as_str() {
                 "strong" => Some(Confidence::Strong),
                 "moderate" => Some(Confidence::Moderate),
                 "weak" => Some(Confidence::Weak),
                 other => {
                     problem(
-                        at(&r.confidence.span()),
+                        at(&confidence_text.span()),
                         "confidence",
                         format!("unknown value '{other}' (allowed: strong, moderate, weak)"),
                     );
@@ -290,9 +413,9 @@ impl RuleSet {
                     );
                     None
                 }
-                (Some(_), Some(_)) => {
+                (Some(a), Some(_)) => {
                     problem(
-                        Some(rule_line),
+                        at(&a.span()),
                         "adjust",
                         "a rule has either adjust or exclude = true, not both".into(),
                     );
@@ -311,14 +434,14 @@ impl RuleSet {
                 (when, reason, confidence, action)
             {
                 rules.push(Rule {
-                    id: r.id.get_ref().clone(),
-                    description: r.description,
-                    when_text: r.when.into_inner(),
+                    id: id.get_ref().clone(),
+                    description,
+                    when_text: when_text.into_inner(),
                     when,
                     action,
-                    reason_text: r.reason.into_inner(),
+                    reason_text: reason_text.into_inner(),
                     reason,
-                    cite: r.cite.into_inner(),
+                    cite: cite.into_inner(),
                     confidence,
                     line: rule_line,
                 });
@@ -354,6 +477,26 @@ impl RuleSet {
         (0..self.rules.len())
             .filter(|&i| self.rules[i].fires(c))
             .collect()
+    }
+
+    /// The rules narrowed to one person, for evaluating many groups: the parts of each condition
+    /// that read only person facts are decided once, and rules they rule out are dropped.
+    pub fn for_person(&self, person: &Person) -> PersonRules<'_> {
+        let who = PersonOnly(person);
+        let active = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| {
+                let (personal, rest): (Vec<&Expr>, Vec<&Expr>) = rule
+                    .when
+                    .conjuncts()
+                    .into_iter()
+                    .partition(|c| c.is_person_only());
+                personal.iter().all(|c| c.holds(&who)).then_some((i, rest))
+            })
+            .collect();
+        PersonRules { active }
     }
 
     /// The rule table as Markdown, for `docs/rules.md`.
@@ -487,12 +630,48 @@ tonigan2002 = "Tonigan JS et al. (2002)"
     #[test]
     fn unknown_keys_and_missing_actions_are_reported() {
         let got = problems(&GOOD.replace("adjust = -0.4", "adjsut = -0.4"));
-        assert_eq!(got.len(), 1);
-        assert!(got[0].2.contains("adjsut"), "{got:?}");
+        let fields: Vec<&str> = got.iter().map(|(_, f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["adjust", "adjsut"], "{got:?}");
+        assert!(got[1].2.contains("did you mean 'adjust'"), "{got:?}");
+        assert_eq!(got[1].0, 6);
         let got = problems(&GOOD.replace("adjust = -0.4", "adjust = -0.4\nexclude = true"));
         assert!(got[0].2.contains("not both"), "{got:?}");
         let got = problems(&GOOD.replace("reason = ", "reasn = "));
-        assert!(!got.is_empty());
+        let fields: Vec<&str> = got.iter().map(|(_, f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["reason", "reasn"], "{got:?}");
+    }
+
+    #[test]
+    fn rules_narrowed_to_a_person_fire_exactly_as_the_full_set() {
+        let set = RuleSet::embedded_default();
+        let groups = crate::rank::embedded_groups();
+        let people = [
+            &include_bytes!("../../data/people/early-secular-woman.json")[..],
+            include_bytes!("../../data/people/young-man-first-year.json"),
+            include_bytes!("../../data/people/veteran-co-occurring.json"),
+            include_bytes!("../../data/people/nonbinary-online.json"),
+            include_bytes!("../../data/people/parent-childcare.json"),
+        ];
+        let mut fired = 0;
+        for bytes in people {
+            let p = crate::parse_person(bytes, "p").unwrap().value;
+            let narrowed = set.for_person(&p);
+            let prepared = PreparedPerson::new(&p, now());
+            for g in &groups {
+                let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
+                let c = PairContext {
+                    person: &p,
+                    group: g,
+                    facts: &facts,
+                };
+                assert_eq!(narrowed.fired(&c), set.fired(&c), "{} / {}", p.id, g.id);
+                fired += set.fired(&c).len();
+            }
+        }
+        assert!(
+            fired > 100,
+            "the default rules fire on the example people ({fired})"
+        );
     }
 
     #[test]
