@@ -86,31 +86,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 out,
                 "  ({zero} features are 0 for this pair and add nothing)"
             )?;
-            writeln!(out, "\nRules")?;
+            writeln!(
+                out,
+                "\nRules (fired: the term and reason; not fired: the facts that decided it)"
+            )?;
             for r in &ex.rules {
                 match (r.fired, r.action) {
                     (true, Action::Adjust(a)) => writeln!(
                         out,
-                        "  {a:+.3}  {:<32} {}",
+                        "  {a:+.3}  {:<46} {}",
                         r.id,
                         r.reason.as_deref().unwrap_or("")
                     )?,
                     (true, Action::Exclude) => writeln!(
                         out,
-                        "  excl.   {:<32} {}",
+                        "  excl.   {:<46} {}",
                         r.id,
                         r.reason.as_deref().unwrap_or("")
                     )?,
                     (false, _) => {
                         let inputs: Vec<String> =
                             r.inputs.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                        writeln!(
-                            out,
-                            "   not    {:<32} {} is false here ({})",
-                            r.id,
-                            r.when,
-                            inputs.join(", ")
-                        )?
+                        writeln!(out, "  no      {:<46} ({})", r.id, inputs.join(", "))?
                     }
                 }
             }
