@@ -61,5 +61,27 @@ fn fit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fit);
+/// Building the design matrix (every pair's features as of its placement date) from a simulated
+/// history of 100,000 placements.
+fn features(c: &mut Criterion) {
+    use groupmatch::engagement::history::design_matrix;
+    use groupmatch::simulate::{simulate, SimulationParams};
+    use groupmatch::{EngagementModel, Engine};
+
+    let sim = simulate(&SimulationParams::new(7, 20_000, 300, 100_000)).unwrap();
+    let history = sim.to_history();
+    let engine = Engine::new(sim.groups.clone(), EngagementModel::prior());
+    let mut group = c.benchmark_group("design_matrix");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::from_parameter(history.rows.len()), |b| {
+        b.iter(|| {
+            let d = design_matrix(&history, &engine);
+            assert_eq!(d.x.nrows(), history.rows.len());
+            d
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fit, features);
 criterion_main!(benches);

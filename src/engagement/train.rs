@@ -246,22 +246,7 @@ mod tests {
     fn small_simulation() -> (History, Engine) {
         let sim = simulate(&SimulationParams::new(3, 4000, 150, 20_000)).unwrap();
         let engine = Engine::new(sim.groups.clone(), EngagementModel::prior());
-        let history = History {
-            people: sim.people.clone(),
-            rows: sim
-                .history
-                .iter()
-                .map(|h| crate::engagement::history::HistoryRow {
-                    placement_id: h.placement_id.clone(),
-                    person: h.person,
-                    group: h.group,
-                    placed_on: h.placed_on,
-                    engaged_90d: h.engaged_90d,
-                    true_probability: Some(h.true_probability),
-                })
-                .collect(),
-        };
-        (history, engine)
+        (sim.to_history(), engine)
     }
 
     #[test]

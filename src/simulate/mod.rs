@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::group::Group;
 use crate::domain::person::{Person, WaitlistEntry};
+use crate::engagement::history::{History, HistoryRow};
 use crate::engagement::model::EngagementModel;
 use crate::error::{Error, Result};
 use crate::features;
@@ -336,6 +337,26 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
 }
 
 impl Simulation {
+    /// The placements as a [`History`], as `train` reads them back from `history.csv` with the
+    /// simulated directory.
+    pub fn to_history(&self) -> History {
+        History {
+            people: self.people.clone(),
+            rows: self
+                .history
+                .iter()
+                .map(|h| HistoryRow {
+                    placement_id: h.placement_id.clone(),
+                    person: h.person,
+                    group: h.group,
+                    placed_on: h.placed_on,
+                    engaged_90d: h.engaged_90d,
+                    true_probability: Some(h.true_probability),
+                })
+                .collect(),
+        }
+    }
+
     /// Writes the simulation's files into `dir` (created if needed). Existing files are an error
     /// unless `force`; each file is written atomically. Returns the paths written.
     pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
