@@ -43,6 +43,7 @@ pub mod error;
 pub mod explain;
 pub mod features;
 pub mod formats;
+pub mod matching;
 pub mod pair;
 pub mod rank;
 pub mod rules;

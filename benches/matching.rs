@@ -1,0 +1,52 @@
+//! The exact seat-assignment solver on synthetic problems of the sizes S (2,000 people,
+//! 300 groups) and M (20,000 people, 3,000 groups): 30 or 50 weighted edges per person, scarce
+//! seats (1-5 per group, 5% of groups unlimited). Built outside the timed closure; each result is
+//! checked for seats and against the first run's objective.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use groupmatch::matching::flow::{scale, solve, AssignmentProblem};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn problem(people: usize, groups: usize, per_person: usize) -> AssignmentProblem {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let seats = (0..groups)
+        .map(|_| (!rng.gen_bool(0.05)).then(|| rng.gen_range(1..6)))
+        .collect();
+    let edges = (0..people)
+        .map(|_| {
+            let mut e: Vec<(u32, i64)> = (0..per_person)
+                .map(|_| {
+                    (
+                        rng.gen_range(0..groups as u32),
+                        scale(rng.gen_range(0.2..1.2)),
+                    )
+                })
+                .collect();
+            e.sort_unstable();
+            e.dedup_by_key(|x| x.0);
+            e
+        })
+        .collect();
+    AssignmentProblem { seats, edges }
+}
+
+fn matching(c: &mut Criterion) {
+    let mut group = c.benchmark_group("assignment_solve");
+    group.sample_size(10);
+    for (name, people, groups, per_person) in [("S", 2_000, 300, 30), ("M", 20_000, 3_000, 50)] {
+        let p = problem(people, groups, per_person);
+        let expected = solve(&p).objective;
+        group.bench_with_input(BenchmarkId::from_parameter(name), &p, |b, p| {
+            b.iter(|| {
+                let a = solve(p);
+                assert_eq!(a.objective, expected);
+                a
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, matching);
+criterion_main!(benches);

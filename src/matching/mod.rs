@@ -1,0 +1,3 @@
+//! Batch matching of waitlists to groups with limited seats.
+
+pub mod flow;
