@@ -68,7 +68,7 @@ pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Scaling};
 pub use error::{Error, Problem, Result};
 pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
-pub use formats::people::{parse_person, parse_waitlist, read_person, read_waitlist};
+pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
 pub use pair::{Attendance, PairFacts, PreparedPerson};
 pub use rank::{Engine, Excluded, ExplanationItem, RankOptions, Ranking, Suggestion};

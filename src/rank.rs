@@ -426,6 +426,17 @@ pub enum RulesChoice<'a> {
     None,
 }
 
+impl RulesChoice<'_> {
+    /// The rules chosen.
+    pub fn load(self) -> Result<RuleSet> {
+        match self {
+            RulesChoice::Default => Ok(RuleSet::embedded_default()),
+            RulesChoice::File(path) => RuleSet::read(path),
+            RulesChoice::None => Ok(RuleSet::empty()),
+        }
+    }
+}
+
 /// Loads the engine a command asks for: the embedded directory and model unless files are given,
 /// with the rules chosen. Returns the groups file's warnings.
 pub fn load_engine(
@@ -444,12 +455,10 @@ pub fn load_engine(
         Some(path) => EngagementModel::read(path)?,
         None => EngagementModel::embedded_default(),
     };
-    let rules = match rules {
-        RulesChoice::Default => RuleSet::embedded_default(),
-        RulesChoice::File(path) => RuleSet::read(path)?,
-        RulesChoice::None => RuleSet::empty(),
-    };
-    Ok((Engine::new(groups, model).with_rules(rules), warnings))
+    Ok((
+        Engine::new(groups, model).with_rules(rules.load()?),
+        warnings,
+    ))
 }
 
 #[cfg(test)]

@@ -10,12 +10,11 @@ use groupmatch::engagement::history::read_history;
 use groupmatch::engagement::metrics::calibration_svg;
 use groupmatch::engagement::train::{TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_atomic;
-use groupmatch::rules::RuleSet;
 use groupmatch::simulate::SimulationDir;
 use groupmatch::{EngagementModel, Engine};
 
 use super::train::progress;
-use super::{print_stdout, OutputFormat};
+use super::{print_stdout, OutputFormat, RulesArgs};
 
 /// Arguments of `evaluate`.
 #[derive(Debug, clap::Args)]
@@ -32,12 +31,9 @@ pub struct Args {
     /// Write a calibration plot (SVG) here.
     #[arg(long)]
     plot: Option<PathBuf>,
-    /// A rule file for the `learned_with_rules` row, instead of the embedded default rules.
-    #[arg(long, conflicts_with = "no_rules")]
-    rules: Option<PathBuf>,
-    /// Evaluate `learned_with_rules` with no rules (it then equals `learned`).
-    #[arg(long)]
-    no_rules: bool,
+    /// The rules of the `learned_with_rules` row (with `--no-rules` it equals `learned`).
+    #[command(flatten)]
+    rules: RulesArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -55,11 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(sim.groups.clone(), model.clone());
     let history = read_history(&args.sim.join("history.csv"), &engine)?.value;
     progress("ranking held-out people ...");
-    let rules = match (&args.rules, args.no_rules) {
-        (Some(path), _) => RuleSet::read(path)?,
-        (None, true) => RuleSet::empty(),
-        (None, false) => RuleSet::embedded_default(),
-    };
+    let rules = args.rules.choice().load()?;
     let result = evaluate(&sim, &history, &model, &rules, &split);
     if let Some(plot) = &args.plot {
         let series: Vec<(&str, &[groupmatch::engagement::metrics::CalibrationBin])> = result

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use groupmatch::rank::{load_engine, RulesChoice};
+use groupmatch::rank::load_engine;
 use groupmatch::read_person;
 use groupmatch::rules::Action;
 
 use super::rank::parse_now;
-use super::{print_stdout, OutputFormat};
+use super::{print_stdout, OutputFormat, RulesArgs};
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
@@ -27,12 +27,8 @@ pub struct Args {
     /// The engagement model (default: the embedded one).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// A rule file instead of the embedded default rules.
-    #[arg(long, conflicts_with = "no_rules")]
-    rules: Option<PathBuf>,
-    /// Without any rules.
-    #[arg(long)]
-    no_rules: bool,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
@@ -42,12 +38,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let rules = match (&args.rules, args.no_rules) {
-        (Some(path), _) => RulesChoice::File(path),
-        (None, true) => RulesChoice::None,
-        (None, false) => RulesChoice::Default,
-    };
-    let (engine, _) = load_engine(args.groups.as_deref(), args.model.as_deref(), rules)?;
+    let (engine, _) = load_engine(
+        args.groups.as_deref(),
+        args.model.as_deref(),
+        args.rules.choice(),
+    )?;
     let person = read_person(&args.person)?.value;
     let ex = engine.explain(&person, &args.group, args.now.unwrap_or_else(Utc::now))?;
     let text = match args.format {

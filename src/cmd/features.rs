@@ -4,23 +4,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use groupmatch::engagement::history::{design_matrix, in_holdout, read_history};
+use groupmatch::engagement::history::{design_matrix, in_holdout};
 use groupmatch::engagement::train::TrainParams;
 use groupmatch::formats::write::write_atomic;
-use groupmatch::rank::{load_engine, RulesChoice};
 use groupmatch::FEATURE_NAMES;
 
-use super::train::groups_for;
+use super::HistoryArgs;
 
 /// Arguments of `features`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Placement history (.csv).
-    #[arg(long)]
-    history: PathBuf,
-    /// The directory the history refers to (default: groups.csv beside the history, else embedded).
-    #[arg(long)]
-    groups: Option<PathBuf>,
+    #[command(flatten)]
+    input: HistoryArgs,
     /// Output CSV: placement_id, person_id, holdout, one column per feature, engaged_90d.
     #[arg(long)]
     out: PathBuf,
@@ -33,9 +28,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), None, RulesChoice::None)?;
-    let history = read_history(&args.history, &engine)?.value;
+    let (engine, history) = args.input.load(None)?;
     let design = design_matrix(&history, &engine);
     write_atomic(&args.out, |w| {
         write!(w, "placement_id,person_id,holdout")?;

@@ -55,6 +55,66 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--rules FILE` / `--no-rules`, shared by the commands that score with rules.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// A rule file (.toml) instead of the embedded default rules.
+    #[arg(long, conflicts_with = "no_rules")]
+    rules: Option<std::path::PathBuf>,
+    /// Use the model alone, without any rules.
+    #[arg(long)]
+    no_rules: bool,
+}
+
+impl RulesArgs {
+    /// The rules asked for.
+    pub fn choice(&self) -> groupmatch::rank::RulesChoice<'_> {
+        use groupmatch::rank::RulesChoice;
+        match (&self.rules, self.no_rules) {
+            (Some(path), _) => RulesChoice::File(path),
+            (None, true) => RulesChoice::None,
+            (None, false) => RulesChoice::Default,
+        }
+    }
+}
+
+/// `--history FILE [--groups FILE]`, shared by the commands that read a placement history.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Placement history (.csv): person fields, placement_id, group_id, placed_on, engaged_90d.
+    #[arg(long)]
+    pub history: std::path::PathBuf,
+    /// The directory the history's group ids refer to (default: groups.csv beside the history,
+    /// else the embedded directory).
+    #[arg(long)]
+    groups: Option<std::path::PathBuf>,
+}
+
+impl HistoryArgs {
+    /// The engine over the history's directory (with `model`, no rules) and the history.
+    pub fn load(
+        &self,
+        model: Option<&std::path::Path>,
+    ) -> anyhow::Result<(groupmatch::Engine, groupmatch::engagement::history::History)> {
+        let beside = self
+            .history
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("groups.csv");
+        let groups = self
+            .groups
+            .clone()
+            .or_else(|| beside.exists().then_some(beside));
+        let (engine, _) = groupmatch::rank::load_engine(
+            groups.as_deref(),
+            model,
+            groupmatch::rank::RulesChoice::None,
+        )?;
+        let history = groupmatch::engagement::history::read_history(&self.history, &engine)?.value;
+        Ok((engine, history))
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

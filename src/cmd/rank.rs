@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use groupmatch::rank::{load_engine, RulesChoice};
+use groupmatch::rank::load_engine;
 use groupmatch::{parse_person, read_person, Engine, Person, RankOptions, Ranking, Suggestion};
 
-use super::{print_stdout, OutputFormat};
+use super::{print_stdout, OutputFormat, RulesArgs};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -31,12 +31,8 @@ pub struct Args {
     /// The engagement model (.json). Without it, the embedded model is used.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// A rule file (.toml) instead of the embedded default rules.
-    #[arg(long, conflicts_with = "no_rules")]
-    rules: Option<PathBuf>,
-    /// Rank with the model alone, without any rules.
-    #[arg(long)]
-    no_rules: bool,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// How many suggestions to show.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -58,13 +54,11 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let rules = match (&args.rules, args.no_rules) {
-        (Some(path), _) => RulesChoice::File(path),
-        (None, true) => RulesChoice::None,
-        (None, false) => RulesChoice::Default,
-    };
-    let (engine, group_warnings) =
-        load_engine(args.groups.as_deref(), args.model.as_deref(), rules)?;
+    let (engine, group_warnings) = load_engine(
+        args.groups.as_deref(),
+        args.model.as_deref(),
+        args.rules.choice(),
+    )?;
     if let Some(path) = &args.groups {
         for w in &group_warnings {
             eprintln!("warning: {}", w.display_in(&path.display().to_string()));

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use groupmatch::engagement::history::{read_history, score_history};
+use groupmatch::engagement::history::score_history;
 use groupmatch::formats::write::write_atomic;
-use groupmatch::rank::{load_engine, RulesChoice};
 
-use super::train::groups_for;
+use super::HistoryArgs;
 
 /// Arguments of `score`.
 #[derive(Debug, clap::Args)]
@@ -15,21 +14,15 @@ pub struct Args {
     /// The model (.json).
     #[arg(long)]
     model: PathBuf,
-    /// Placement history (.csv).
-    #[arg(long)]
-    history: PathBuf,
-    /// The directory the history refers to (default: groups.csv beside the history, else embedded).
-    #[arg(long)]
-    groups: Option<PathBuf>,
+    #[command(flatten)]
+    input: HistoryArgs,
     /// Output CSV: person_id,group_id,probability.
     #[arg(long)]
     out: PathBuf,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), Some(&args.model), RulesChoice::None)?;
-    let history = read_history(&args.history, &engine)?.value;
+    let (engine, history) = args.input.load(Some(&args.model))?;
     let probabilities = score_history(&history, &engine, engine.model());
     write_atomic(&args.out, |w| {
         let mut csv = csv::Writer::from_writer(w);

@@ -1,26 +1,22 @@
 //! `groupmatch train`: fit the engagement model on a placement history.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::bail;
-use groupmatch::engagement::history::{design_matrix, read_history};
+use groupmatch::engagement::history::design_matrix;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
-use groupmatch::rank::{load_engine, RulesChoice};
+
+use super::HistoryArgs;
 
 /// Arguments of `train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Placement history (.csv): person fields, group_id, placed_on, engaged_90d.
-    #[arg(long)]
-    history: PathBuf,
-    /// The directory the history's group ids refer to (default: groups.csv beside the history,
-    /// else the embedded directory).
-    #[arg(long)]
-    groups: Option<PathBuf>,
+    #[command(flatten)]
+    input: HistoryArgs,
     /// Where to write the model.
     #[arg(long, default_value = "engagement.json")]
     out: PathBuf,
@@ -38,17 +34,6 @@ pub struct Args {
     force: bool,
 }
 
-/// The directory a history refers to: `--groups`, else `groups.csv` beside it, else embedded.
-pub fn groups_for(history: &Path, groups: Option<&Path>) -> Option<PathBuf> {
-    groups.map(Path::to_path_buf).or_else(|| {
-        let beside = history
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("groups.csv");
-        beside.exists().then_some(beside)
-    })
-}
-
 /// Prints a progress line to stderr when it is a terminal.
 pub fn progress(message: &str) {
     if std::io::stderr().is_terminal() {
@@ -64,10 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let start = Instant::now();
-    let groups = groups_for(&args.history, args.groups.as_deref());
-    let (engine, _) = load_engine(groups.as_deref(), None, RulesChoice::None)?;
-    progress(&format!("reading {} ...", args.history.display()));
-    let history = read_history(&args.history, &engine)?.value;
+    let source = args.input.history.display().to_string();
+    progress(&format!("reading {source} ..."));
+    let (engine, history) = args.input.load(None)?;
     progress(&format!(
         "{} placements of {} people read in {:.1} s; building features ...",
         history.rows.len(),
@@ -81,12 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         l2: args.l2,
     };
-    let file = train(
-        &history,
-        &design,
-        &params,
-        &args.history.display().to_string(),
-    )?;
+    let file = train(&history, &design, &params, &source)?;
     write_json(&args.out, &file)?;
     let summary: TrainingSummary = serde_json::from_value(
         file.training

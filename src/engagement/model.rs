@@ -160,14 +160,8 @@ impl EngagementModel {
 
     /// Reads and checks a model file.
     pub fn read(path: &Path) -> Result<EngagementModel> {
-        let bytes = crate::formats::read_bytes(path)?;
-        let label = path.display().to_string();
-        let text = crate::formats::record::text_of(&bytes).map_err(|p| Error::Invalid {
-            path: label.clone(),
-            problems: vec![p],
-            warnings: Vec::new(),
-        })?;
-        EngagementModel::from_json(text, &label)
+        let text = crate::formats::read_text(path)?;
+        EngagementModel::from_json(&text, &path.display().to_string())
     }
 
     /// The default model embedded in the binary (`models/engagement.json`): logistic regression

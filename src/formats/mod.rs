@@ -68,6 +68,18 @@ impl<T> Loaded<T> {
     }
 }
 
+/// Reads a whole UTF-8 text file with something in it, naming it in the error.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_bytes(path)?;
+    record::text_of(&bytes)
+        .map(str::to_string)
+        .map_err(|p| Error::Invalid {
+            path: path.display().to_string(),
+            problems: vec![p],
+            warnings: Vec::new(),
+        })
+}
+
 /// Reads a whole file, naming it in the error.
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|error| Error::Io {

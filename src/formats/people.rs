@@ -128,6 +128,26 @@ pub fn parse_waitlist(
     Loaded::finish(Some(entries), problems, warnings, label)
 }
 
+/// Reads people from JSON Lines (one person object per line, as `simulate` writes `people.jsonl`).
+pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
+    let bytes = read_bytes(path)?;
+    let (records, mut problems, warnings) =
+        records_of(&bytes, Syntax::JsonLines, PERSON_REQUIRED, PERSON_FIELDS);
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut people = Vec::with_capacity(records.len());
+    for record in &records {
+        let mut f = Fields::new(record, &mut problems);
+        let fresh = first_seen(record, "id", &mut first_line, &mut f);
+        people.extend(person_from_fields(&mut f).filter(|_| fresh));
+    }
+    Loaded::finish(
+        Some(people),
+        problems,
+        warnings,
+        &path.display().to_string(),
+    )
+}
+
 /// One record per non-blank line of JSON Lines text; a bad line is a problem, the others are read.
 pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
     let mut records = Vec::new();

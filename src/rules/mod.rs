@@ -286,14 +286,8 @@ impl RuleSet {
 
     /// Reads and checks a rule file.
     pub fn read(path: &Path) -> Result<RuleSet> {
-        let bytes = crate::formats::read_bytes(path)?;
-        let label = path.display().to_string();
-        let text = crate::formats::record::text_of(&bytes).map_err(|p| Error::Invalid {
-            path: label.clone(),
-            problems: vec![p],
-            warnings: Vec::new(),
-        })?;
-        RuleSet::parse(text, &label)
+        let text = crate::formats::read_text(path)?;
+        RuleSet::parse(&text, &path.display().to_string())
     }
 
     /// Parses and checks rule text; every problem is reported with its line.

@@ -26,8 +26,7 @@ use crate::engagement::model::EngagementModel;
 use crate::error::{Error, Result};
 use crate::features;
 use crate::formats::groups::{read_groups, GROUP_FIELDS};
-use crate::formats::people::PERSON_FIELDS;
-use crate::formats::record::json_records;
+use crate::formats::people::{read_people, PERSON_FIELDS};
 use crate::formats::write::{csv_cells, write_atomic, write_csv, write_json, write_jsonl};
 use crate::rank::Engine;
 use truth::Truth;
@@ -445,10 +444,7 @@ impl SimulationDir {
     pub fn read(dir: &Path) -> Result<SimulationDir> {
         let path = dir.join("simulation.json");
         let label = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
-            path: path.clone(),
-            error,
-        })?;
+        let text = crate::formats::read_text(&path)?;
         let file: SimulationFile = serde_json::from_str(&text).map_err(|e| {
             Error::invalid(
                 &label,
@@ -466,33 +462,7 @@ impl SimulationDir {
             ));
         }
         let groups = read_groups(&dir.join("groups.csv"))?.value;
-        let people_path = dir.join("people.jsonl");
-        let people_label = people_path.display().to_string();
-        let bytes = crate::formats::read_bytes(&people_path)?;
-        let text = crate::formats::record::text_of(&bytes)
-            .map_err(|p| Error::invalid(&people_label, p.line, None, p.message))?;
-        let mut people = Vec::new();
-        let mut problems = Vec::new();
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let (records, mut structural) = json_records(line, false);
-            problems.append(&mut structural);
-            for mut record in records {
-                record.line = n as u64 + 1;
-                let mut f = crate::formats::record::Fields::new(&record, &mut problems);
-                people.extend(crate::formats::people::person_from_fields(&mut f));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Error::Invalid {
-                path: people_label,
-                problems,
-                warnings: Vec::new(),
-            });
-        }
+        let people = read_people(&dir.join("people.jsonl"))?.value;
         Ok(SimulationDir {
             file,
             groups,
