@@ -165,6 +165,17 @@ pub struct Engine {
     rules: RuleSet,
 }
 
+/// Every group judged for one person (see [`Engine::judge_all`]).
+pub(crate) struct Judged<'e, 'p> {
+    pub(crate) prepared: PreparedPerson<'p>,
+    pub(crate) rules: PersonRules<'e>,
+    pub(crate) offsets: Vec<i32>,
+    /// Eligible groups, scored, in directory order.
+    pub(crate) scored: Vec<Scored>,
+    /// The others, with every reason.
+    pub(crate) excluded: Vec<Excluded>,
+}
+
 /// One eligible pair, scored but not yet explained.
 pub(crate) struct Scored {
     pub(crate) index: usize,
@@ -293,8 +304,42 @@ impl Engine {
 
     /// Ranks every group for `person`.
     pub fn rank(&self, person: &Person, options: &RankOptions) -> Ranking {
-        let prepared = PreparedPerson::new(person, options.now);
-        let offsets = self.offsets(options.now);
+        let Judged {
+            prepared,
+            rules,
+            offsets,
+            mut scored,
+            excluded,
+        } = self.judge_all(person, options.now);
+        let eligible = scored.len();
+        let top = options.top.unwrap_or(eligible).min(eligible);
+        if top < eligible && top > 0 {
+            scored.select_nth_unstable_by(top - 1, |a, b| self.by_score(a, b));
+        }
+        scored.truncate(top);
+        scored.sort_by(|a, b| self.by_score(a, b));
+        let suggestions = scored
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
+            .collect();
+        Ranking {
+            person_id: person.id.clone(),
+            suggestions,
+            excluded,
+            eligible,
+        }
+    }
+
+    /// Every group judged for `person` at `now`: the eligible ones scored (unordered), the
+    /// others with every reason, plus what explaining a pair later needs.
+    pub(crate) fn judge_all<'e, 'p>(
+        &'e self,
+        person: &'p Person,
+        now: DateTime<Utc>,
+    ) -> Judged<'e, 'p> {
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = self.offsets(now);
         let rules = self.rules.for_person(person);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
@@ -318,29 +363,20 @@ impl Engine {
                 Err(e) => excluded.push(e),
             }
         }
-        let eligible = scored.len();
-        let by_score = |a: &Scored, b: &Scored| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| self.groups[a.index].id.cmp(&self.groups[b.index].id))
-        };
-        let top = options.top.unwrap_or(eligible).min(eligible);
-        if top < eligible && top > 0 {
-            scored.select_nth_unstable_by(top - 1, by_score);
-        }
-        scored.truncate(top);
-        scored.sort_by(by_score);
-        let suggestions = scored
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
-            .collect();
-        Ranking {
-            person_id: person.id.clone(),
-            suggestions,
+        Judged {
+            prepared,
+            rules,
+            offsets,
+            scored,
             excluded,
-            eligible,
         }
+    }
+
+    /// The ranking order: best score first, ties by group id.
+    pub(crate) fn by_score(&self, a: &Scored, b: &Scored) -> std::cmp::Ordering {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| self.groups[a.index].id.cmp(&self.groups[b.index].id))
     }
 
     fn suggestion(
@@ -352,7 +388,31 @@ impl Engine {
         offsets: &[i32],
     ) -> Suggestion {
         let group = &self.groups[s.index];
-        let x = features::compute(person.person, group, &s.facts);
+        let next = PairFacts::next_session(person, group, offsets[self.zone_of[s.index]]);
+        Suggestion {
+            rank,
+            group_id: group.id.clone(),
+            name: group.name.clone(),
+            approach: group.approach,
+            format: group.format,
+            next_session: next.map(|t| format_local(t, person.person.timezone)),
+            distance_km: s.facts.distance_km,
+            score: s.score,
+            logit: s.logit,
+            intercept: self.model.intercept(),
+            explanation: self.explanation(person.person, rules, &s),
+        }
+    }
+
+    /// Every non-zero term of a scored pair's logit, largest effect first.
+    pub(crate) fn explanation(
+        &self,
+        person: &Person,
+        rules: &PersonRules,
+        s: &Scored,
+    ) -> Vec<ExplanationItem> {
+        let group = &self.groups[s.index];
+        let x = features::compute(person, group, &s.facts);
         let contributions = self.model.contributions(&x);
         let mut explanation: Vec<ExplanationItem> = Feature::ALL
             .iter()
@@ -362,13 +422,13 @@ impl Engine {
                 person_level: f.is_person_level(),
                 source: "model",
                 id: f.name().to_string(),
-                text: features::describe(*f, person.person, group, &s.facts),
+                text: features::describe(*f, person, group, &s.facts),
                 contribution: c,
                 cite: None,
             })
             .collect();
         let context = PairContext {
-            person: person.person,
+            person,
             group,
             facts: &s.facts,
         };
@@ -391,20 +451,7 @@ impl Engine {
                 .total_cmp(&a.contribution.abs())
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let next = PairFacts::next_session(person, group, offsets[self.zone_of[s.index]]);
-        Suggestion {
-            rank,
-            group_id: group.id.clone(),
-            name: group.name.clone(),
-            approach: group.approach,
-            format: group.format,
-            next_session: next.map(|t| format_local(t, person.person.timezone)),
-            distance_km: s.facts.distance_km,
-            score: s.score,
-            logit: s.logit,
-            intercept: self.model.intercept(),
-            explanation,
-        }
+        explanation
     }
 }
 
