@@ -372,6 +372,22 @@ impl Engine {
         }
     }
 
+    /// The explanation of one pair at `now`, as `rank` gives it (empty when not eligible).
+    pub(crate) fn explain_pair(
+        &self,
+        person: &Person,
+        index: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<ExplanationItem> {
+        let prepared = PreparedPerson::new(person, now);
+        let offset = utc_offset_minutes(self.groups[index].timezone, now);
+        let rules = self.rules.for_person(person);
+        let facts = PairFacts::new(&prepared, &self.groups[index], offset);
+        self.judge(person, &rules, index, facts)
+            .map(|s| self.explanation(person, &rules, &s))
+            .unwrap_or_default()
+    }
+
     /// The ranking order: best score first, ties by group id.
     pub(crate) fn by_score(&self, a: &Scored, b: &Scored) -> std::cmp::Ordering {
         b.score

@@ -4,6 +4,7 @@
 mod evaluate;
 mod explain;
 mod features;
+mod matching;
 mod rank;
 mod rules;
 mod score;
@@ -28,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Rank the groups of a directory for one person, with explanations.
     Rank(rank::Args),
+    /// Place a waitlist in groups with limited seats: exact best total, everyone accounted for.
+    Match(matching::Args),
     /// Explain one person-group score: every check, model feature and rule.
     Explain(explain::Args),
     /// Check, list and document rule files.
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rank(args) => rank::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Match(args) => matching::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Train(args) => train::run(args),

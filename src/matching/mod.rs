@@ -1,3 +1,474 @@
-//! Batch matching of waitlists to groups with limited seats.
+//! Batch matching of a waitlist to groups with limited seats.
+//!
+//! Every person is judged against every group with exactly the scoring `rank` uses (eligibility,
+//! model, rules). Each eligible pair with score >= `min_score` becomes an edge of weight
+//! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
+//! `candidates` keeps their best ones. The assignment that maximises the total weight, each
+//! person in at most one group and each group within its open seats, is then found exactly
+//! ([`flow`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod flow;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::domain::person::WaitlistEntry;
+use crate::rank::Engine;
+use flow::{scale, solve, AssignmentProblem};
+
+/// Options of a batch match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchOptions {
+    /// Pairs scoring below this are not offered.
+    pub min_score: f64,
+    /// Weight of waiting: the longest waiter's edges gain this much.
+    pub wait_weight: f64,
+    /// How many alternates to list per person.
+    pub alternates: usize,
+    /// Most edges per person (their best by weight).
+    pub candidates: usize,
+    /// The instant of the match (days waited, time zones).
+    pub now: DateTime<Utc>,
+}
+
+impl MatchOptions {
+    /// The documented defaults at `now`: min score 0.2, wait weight 0.1, 3 alternates,
+    /// 50 candidates.
+    pub fn new(now: DateTime<Utc>) -> MatchOptions {
+        MatchOptions {
+            min_score: 0.2,
+            wait_weight: 0.1,
+            alternates: 3,
+            candidates: 50,
+            now,
+        }
+    }
+}
+
+/// Why a person was or was not placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Placed in a group.
+    Placed,
+    /// No group passes the hard constraints.
+    NoEligibleGroup,
+    /// Eligible groups exist, but none scores at least the minimum.
+    BelowMinScore,
+    /// Groups fit, but their seats went to others (the best total).
+    SeatsTaken,
+}
+
+impl Outcome {
+    /// The outcome's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Placed => "placed",
+            Outcome::NoEligibleGroup => "no_eligible_group",
+            Outcome::BelowMinScore => "below_min_score",
+            Outcome::SeatsTaken => "seats_taken",
+        }
+    }
+}
+
+/// One person's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchRow {
+    /// The person's pseudonymous id.
+    pub person_id: String,
+    /// The group, when placed.
+    pub group_id: Option<String>,
+    /// The pair's score (the one `rank` shows), when placed.
+    pub score: Option<f64>,
+    /// The edge weight used in the objective, when placed.
+    pub weight: Option<f64>,
+    /// The group's place in the person's own ranking, when placed.
+    pub rank_for_person: Option<usize>,
+    /// The next eligible groups in the person's ranking that still have open seats.
+    pub alternates: Vec<String>,
+    /// Placed, or why not.
+    pub reason: Outcome,
+    /// The top reasons of the placement.
+    pub explanation: String,
+}
+
+/// One group's seats after the match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupFill {
+    /// The group.
+    pub group_id: String,
+    /// Open seats before the match; `None` is unlimited.
+    pub open_seats: Option<u32>,
+    /// People placed in it.
+    pub filled: u32,
+}
+
+/// Counts for one stratum (a stage, a gender).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stratum {
+    /// People.
+    pub people: usize,
+    /// Of whom placed.
+    pub placed: usize,
+    /// Mean score of the placed (0 when none).
+    pub mean_score: f64,
+}
+
+/// The result of a batch match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchResult {
+    /// One row per person, in waitlist order.
+    pub rows: Vec<MatchRow>,
+    /// Total weight of the placements.
+    pub objective: f64,
+    /// Every edge offered to the solver: (person index, group index, weight).
+    #[serde(skip)]
+    pub edges: Vec<(usize, usize, f64)>,
+    /// Seats per group after the match (groups with limited seats, and any that took people).
+    pub groups: Vec<GroupFill>,
+    /// How many people had more edges than `candidates` and kept only their best.
+    pub candidate_cut: usize,
+    /// Placed and unplaced counts by stage.
+    pub by_stage: BTreeMap<String, Stratum>,
+    /// Placed and unplaced counts by gender.
+    pub by_gender: BTreeMap<String, Stratum>,
+}
+
+/// One person's judged groups, ranked.
+struct PersonEdges {
+    /// Eligible groups in ranking order: (group index, score).
+    ranked: Vec<(usize, f64)>,
+    /// Edges: (group index, score, weight), best weight first, at most `candidates`.
+    edges: Vec<(usize, f64, f64)>,
+    cut: bool,
+}
+
+/// Matches a waitlist to the engine's directory.
+///
+/// ```
+/// use groupmatch::matching::{match_waitlist, MatchOptions, Outcome};
+/// use groupmatch::{parse_waitlist, Engine, Syntax};
+/// let csv = "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n\
+///            w1,early,no_preference,online,Mon 00:00-24:00;Tue 00:00-24:00;Wed 00:00-24:00,America/New_York,2026-10-01\n";
+/// let waitlist = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w").unwrap().value;
+/// let engine = Engine::embedded();
+/// let result = match_waitlist(&engine, &waitlist, &MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap()));
+/// assert_eq!(result.rows.len(), 1);
+/// assert_eq!(result.rows[0].reason, Outcome::Placed);
+/// ```
+pub fn match_waitlist(
+    engine: &Engine,
+    waitlist: &[WaitlistEntry],
+    options: &MatchOptions,
+) -> MatchResult {
+    let today = options.now.date_naive();
+    let waits: Vec<f64> = waitlist
+        .iter()
+        .map(|e| (today - e.waiting_since).num_days().max(0) as f64)
+        .collect();
+    let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
+
+    let judged: Vec<PersonEdges> = waitlist
+        .par_iter()
+        .zip(&waits)
+        .map(|(entry, wait)| {
+            let mut j = engine.judge_all(&entry.person, options.now);
+            j.scored.sort_by(|a, b| engine.by_score(a, b));
+            let ranked: Vec<(usize, f64)> = j.scored.iter().map(|s| (s.index, s.score)).collect();
+            let bonus = options.wait_weight * wait / longest;
+            let mut edges: Vec<(usize, f64, f64)> = ranked
+                .iter()
+                .filter(|(_, score)| *score >= options.min_score)
+                .map(|&(g, score)| (g, score, score + bonus))
+                .collect();
+            // Same bonus for all of a person's edges: the ranking order is the weight order.
+            let cut = edges.len() > options.candidates;
+            edges.truncate(options.candidates);
+            PersonEdges { ranked, edges, cut }
+        })
+        .collect();
+
+    let groups = engine.groups();
+    let seats: Vec<Option<u32>> = groups.iter().map(|g| g.open_seats()).collect();
+    let problem = AssignmentProblem {
+        seats: seats.clone(),
+        edges: judged
+            .iter()
+            .map(|p| {
+                p.edges
+                    .iter()
+                    .map(|&(g, _, w)| (g as u32, scale(w)))
+                    .collect()
+            })
+            .collect(),
+    };
+    let assignment = solve(&problem);
+
+    let mut filled = vec![0u32; groups.len()];
+    for g in assignment.group_of.iter().flatten() {
+        filled[*g as usize] += 1;
+    }
+    let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
+
+    let mut objective = 0.0;
+    let mut rows = Vec::with_capacity(waitlist.len());
+    for (i, (entry, p)) in waitlist.iter().zip(&judged).enumerate() {
+        let placed = assignment.group_of[i].map(|g| g as usize);
+        let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
+        let alternates = p
+            .ranked
+            .iter()
+            .filter(|(g, _)| Some(*g) != placed && has_open_seat(*g))
+            .take(options.alternates)
+            .map(|(g, _)| groups[*g].id.clone())
+            .collect();
+        let reason = match (placed, p.ranked.is_empty(), p.edges.is_empty()) {
+            (Some(_), _, _) => Outcome::Placed,
+            (None, true, _) => Outcome::NoEligibleGroup,
+            (None, false, true) => Outcome::BelowMinScore,
+            (None, false, false) => Outcome::SeatsTaken,
+        };
+        let explanation = match placed {
+            Some(g) => placement_reasons(engine, entry, g, options.now),
+            None => String::new(),
+        };
+        if let Some(&(_, _, w)) = edge {
+            objective += w;
+        }
+        rows.push(MatchRow {
+            person_id: entry.person.id.clone(),
+            group_id: placed.map(|g| groups[g].id.clone()),
+            score: edge.map(|e| e.1),
+            weight: edge.map(|e| e.2),
+            rank_for_person: placed
+                .and_then(|g| p.ranked.iter().position(|(x, _)| *x == g))
+                .map(|r| r + 1),
+            alternates,
+            reason,
+            explanation,
+        });
+    }
+
+    let strata = |key: &dyn Fn(&WaitlistEntry) -> &'static str| {
+        let mut out: BTreeMap<String, Stratum> = BTreeMap::new();
+        for (entry, row) in waitlist.iter().zip(&rows) {
+            let s = out.entry(key(entry).to_string()).or_default();
+            s.people += 1;
+            if let Some(score) = row.score {
+                s.placed += 1;
+                s.mean_score += score;
+            }
+        }
+        for s in out.values_mut() {
+            if s.placed > 0 {
+                s.mean_score /= s.placed as f64;
+            }
+        }
+        out
+    };
+    let by_stage = strata(&|e: &WaitlistEntry| e.person.stage.as_str());
+    let by_gender = strata(&|e: &WaitlistEntry| e.person.gender.as_str());
+    let fills = groups
+        .iter()
+        .enumerate()
+        .filter(|(g, _)| seats[*g].is_some() || filled[*g] > 0)
+        .map(|(g, group)| GroupFill {
+            group_id: group.id.clone(),
+            open_seats: seats[g],
+            filled: filled[g],
+        })
+        .collect();
+    MatchResult {
+        rows,
+        objective,
+        edges: judged
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.edges.iter().map(move |&(g, _, w)| (i, g, w)))
+            .collect(),
+        groups: fills,
+        candidate_cut: judged.iter().filter(|p| p.cut).count(),
+        by_stage,
+        by_gender,
+    }
+}
+
+/// The top three reasons of a placement, as `rank` would explain it.
+fn placement_reasons(
+    engine: &Engine,
+    entry: &WaitlistEntry,
+    group: usize,
+    now: DateTime<Utc>,
+) -> String {
+    engine
+        .explain_pair(&entry.person, group, now)
+        .into_iter()
+        .filter(|e| !e.person_level)
+        .take(3)
+        .map(|e| e.text)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engagement::model::EngagementModel;
+    use crate::testutil::{group, now, person};
+    use proptest::prelude::*;
+
+    fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
+        let mut p = person();
+        p.id = id.to_string();
+        WaitlistEntry {
+            person: p,
+            waiting_since: now().date_naive() - chrono::Days::new(days_ago),
+        }
+    }
+
+    fn engine(groups: Vec<crate::Group>) -> Engine {
+        Engine::new(groups, EngagementModel::prior())
+    }
+
+    #[test]
+    fn one_seat_two_people_the_longer_waiter_gets_it() {
+        let mut g = group("g1");
+        g.capacity = Some(1);
+        let result = match_waitlist(
+            &engine(vec![g]),
+            &[entry("a", 1), entry("b", 90)],
+            &MatchOptions::new(now()),
+        );
+        let reasons: Vec<Outcome> = result.rows.iter().map(|r| r.reason).collect();
+        assert_eq!(reasons, [Outcome::SeatsTaken, Outcome::Placed]);
+        assert_eq!(result.rows[1].group_id.as_deref(), Some("g1"));
+        assert_eq!(result.rows[1].rank_for_person, Some(1));
+        assert!(
+            (result.rows[1].weight.unwrap() - result.rows[1].score.unwrap() - 0.1).abs() < 1e-12
+        );
+        assert!(
+            result.rows[0].alternates.is_empty(),
+            "no open seat is left to suggest"
+        );
+        assert_eq!(
+            result.groups,
+            vec![GroupFill {
+                group_id: "g1".into(),
+                open_seats: Some(1),
+                filled: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn every_unplaced_person_has_a_reason() {
+        let mut far = group("far");
+        far.languages = vec!["fr".parse().unwrap()];
+        let mut options = MatchOptions::new(now());
+        let only_far = match_waitlist(&engine(vec![far]), &[entry("a", 3)], &options);
+        assert_eq!(only_far.rows[0].reason, Outcome::NoEligibleGroup);
+        options.min_score = 0.99;
+        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options);
+        assert_eq!(strict.rows[0].reason, Outcome::BelowMinScore);
+        assert!(strict.edges.is_empty());
+    }
+
+    #[test]
+    fn the_candidate_cut_keeps_each_persons_best_edges() {
+        let groups: Vec<_> = (0..5)
+            .map(|i| {
+                let mut g = group(&format!("g{i}"));
+                g.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
+                g
+            })
+            .collect();
+        let mut options = MatchOptions::new(now());
+        options.candidates = 2;
+        let r = match_waitlist(&engine(groups), &[entry("a", 3)], &options);
+        assert_eq!(r.candidate_cut, 1);
+        let kept: Vec<usize> = r.edges.iter().map(|e| e.1).collect();
+        assert_eq!(kept, [0, 1], "the two nearest groups score best");
+    }
+
+    fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
+        let groups = prop::collection::vec(
+            (
+                prop::option::of(0u32..3),
+                0u8..7,
+                0.0f64..0.2,
+                any::<bool>(),
+            ),
+            1..6,
+        );
+        let people = prop::collection::vec((0u64..200, 0u8..7, any::<bool>()), 1..12);
+        (groups, people).prop_map(|(gs, ps)| {
+            let groups = gs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (cap, day, dlat, beginner))| {
+                    let mut g = group(&format!("g{i}"));
+                    g.capacity = cap;
+                    g.sessions = vec![crate::Window::new(day, 18 * 60, 19 * 60).unwrap()];
+                    g.location = Some(crate::GeoPoint::new(39.9526 + dlat, -75.1652).unwrap());
+                    g.beginner_friendly = beginner;
+                    g
+                })
+                .collect();
+            let people = ps
+                .into_iter()
+                .enumerate()
+                .map(|(i, (days, day, early))| {
+                    let mut e = entry(&format!("p{i}"), days);
+                    e.person.availability =
+                        vec![crate::Window::new(day, 17 * 60, 22 * 60).unwrap()];
+                    if early {
+                        e.person.stage = crate::Stage::Early;
+                    }
+                    e
+                })
+                .collect();
+            (groups, people)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn everyone_accounted_for_seats_kept_and_placements_eligible((groups, people) in arb_case()) {
+            let engine = engine(groups);
+            let options = MatchOptions::new(now());
+            let result = match_waitlist(&engine, &people, &options);
+            prop_assert_eq!(result.rows.len(), people.len());
+            for (row, e) in result.rows.iter().zip(&people) {
+                prop_assert_eq!(&row.person_id, &e.person.id);
+            }
+            let mut filled = vec![0u32; engine.groups().len()];
+            for row in &result.rows {
+                match &row.group_id {
+                    Some(id) => {
+                        prop_assert_eq!(row.reason, Outcome::Placed);
+                        let g = engine.groups().iter().position(|g| &g.id == id).unwrap();
+                        filled[g] += 1;
+                        prop_assert!(row.score.unwrap() >= options.min_score);
+                        let person = &people.iter().find(|e| e.person.id == row.person_id).unwrap().person;
+                        let ranking = engine.rank(person, &crate::RankOptions::new(None, now()));
+                        let s = ranking.suggestions.iter().find(|s| &s.group_id == id);
+                        prop_assert!(s.is_some(), "placed pair is eligible");
+                        prop_assert_eq!(s.unwrap().score, row.score.unwrap());
+                        prop_assert_eq!(Some(s.unwrap().rank), row.rank_for_person);
+                    }
+                    None => prop_assert!(row.reason != Outcome::Placed),
+                }
+            }
+            for (g, f) in filled.iter().enumerate() {
+                prop_assert!(engine.groups()[g].open_seats().is_none_or(|s| *f <= s), "seats exceeded");
+            }
+            prop_assert_eq!(&match_waitlist(&engine, &people, &options), &result, "deterministic");
+            let total: f64 = result.rows.iter().filter_map(|r| r.weight).sum();
+            prop_assert!((total - result.objective).abs() < 1e-9);
+        }
+    }
+}

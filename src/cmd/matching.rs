@@ -1,0 +1,169 @@
+//! `groupmatch match`: place a waitlist in groups with limited seats, exactly and explained.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use groupmatch::formats::write::{write_atomic, write_json};
+use groupmatch::matching::{match_waitlist, MatchOptions, Outcome};
+use groupmatch::rank::load_engine;
+use groupmatch::read_waitlist;
+use serde_json::json;
+
+use super::rank::parse_now;
+use super::RulesArgs;
+
+/// Open seats written for unlimited groups in `capacity.csv`.
+const UNLIMITED_SEATS: u64 = 1_000_000_000;
+
+/// Arguments of `match`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The waitlist (.csv or .jsonl) with `waiting_since`.
+    #[arg(long)]
+    waitlist: PathBuf,
+    /// The group directory (default: the embedded one).
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// The engagement model (default: the embedded one).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Output CSV: one row for every person on the waitlist.
+    #[arg(long)]
+    out: PathBuf,
+    /// Pairs scoring below this are not offered.
+    #[arg(long, default_value_t = 0.2)]
+    min_score: f64,
+    /// Weight of waiting: the longest waiter's edges gain this much.
+    #[arg(long, default_value_t = 0.1)]
+    wait_weight: f64,
+    /// Alternates listed per person.
+    #[arg(long, default_value_t = 3)]
+    alternates: usize,
+    /// Most edges per person (their best).
+    #[arg(long, default_value_t = 50)]
+    candidates: usize,
+    /// Write edges.csv and capacity.csv here, to re-solve the same problem elsewhere.
+    #[arg(long)]
+    export_scores: Option<PathBuf>,
+    /// Write the summary (JSON) here.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// The current time (RFC 3339), for reproducible output.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
+    let (engine, _) = load_engine(
+        args.groups.as_deref(),
+        args.model.as_deref(),
+        args.rules.choice(),
+    )?;
+    let waitlist = read_waitlist(&args.waitlist)?.value;
+    let load = start.elapsed().as_secs_f64();
+    let options = MatchOptions {
+        min_score: args.min_score,
+        wait_weight: args.wait_weight,
+        alternates: args.alternates,
+        candidates: args.candidates,
+        now: args.now.unwrap_or_else(Utc::now),
+    };
+    let solve_start = Instant::now();
+    let result = match_waitlist(&engine, &waitlist, &options);
+    let score_and_solve = solve_start.elapsed().as_secs_f64();
+
+    let write_start = Instant::now();
+    write_atomic(&args.out, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let io = std::io::Error::other;
+        csv.write_record([
+            "person_id",
+            "group_id",
+            "score",
+            "weight",
+            "rank_for_person",
+            "alternates",
+            "reason",
+            "explanation",
+        ])
+        .map_err(io)?;
+        for r in &result.rows {
+            let num = |v: Option<f64>| v.map_or_else(String::new, |x| format!("{x:.6}"));
+            csv.write_record([
+                r.person_id.as_str(),
+                r.group_id.as_deref().unwrap_or(""),
+                &num(r.score),
+                &num(r.weight),
+                &r.rank_for_person
+                    .map_or_else(String::new, |x| x.to_string()),
+                &r.alternates.join(";"),
+                r.reason.as_str(),
+                &r.explanation,
+            ])
+            .map_err(io)?;
+        }
+        csv.flush()
+    })?;
+    if let Some(dir) = &args.export_scores {
+        std::fs::create_dir_all(dir)?;
+        let groups = engine.groups();
+        write_atomic(&dir.join("edges.csv"), |w| {
+            writeln!(w, "person_id,group_id,score")?;
+            for &(p, g, weight) in &result.edges {
+                writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
+            }
+            Ok(())
+        })?;
+        write_atomic(&dir.join("capacity.csv"), |w| {
+            writeln!(w, "group_id,capacity")?;
+            for g in groups {
+                let seats = g.open_seats().map_or(UNLIMITED_SEATS, u64::from);
+                writeln!(w, "{},{seats}", g.id)?;
+            }
+            Ok(())
+        })?;
+    }
+    let write = write_start.elapsed().as_secs_f64();
+
+    let mut unplaced = std::collections::BTreeMap::new();
+    for r in result.rows.iter().filter(|r| r.reason != Outcome::Placed) {
+        *unplaced.entry(r.reason.as_str()).or_insert(0usize) += 1;
+    }
+    let placed = result
+        .rows
+        .iter()
+        .filter(|r| r.reason == Outcome::Placed)
+        .count();
+    let mean_score = result.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
+    let summary = json!({
+        "people": result.rows.len(),
+        "placed": placed,
+        "unplaced": unplaced,
+        "objective": result.objective,
+        "mean_score": mean_score,
+        "candidate_cut": result.candidate_cut,
+        "seconds": {"load": load, "score_and_solve": score_and_solve, "write": write},
+        "by_stage": result.by_stage,
+        "by_gender": result.by_gender,
+        "groups": result.groups,
+    });
+    if let Some(path) = &args.summary {
+        write_json(path, &summary)?;
+    }
+    eprintln!(
+        "{} people: {placed} placed, {} unplaced {:?}; objective {:.4}, mean score {:.3}; {:.1} s",
+        result.rows.len(),
+        result.rows.len() - placed,
+        unplaced,
+        result.objective,
+        mean_score,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
