@@ -48,5 +48,30 @@ fn matching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matching);
+/// The whole match (scoring every pair with the rank score, then solving) on a simulated S
+/// waitlist: 2,000 people, 300 groups.
+fn match_s(c: &mut Criterion) {
+    use groupmatch::matching::{match_waitlist, MatchOptions};
+    use groupmatch::simulate::{simulate, SimulationParams};
+    use groupmatch::{EngagementModel, Engine};
+
+    let mut params = SimulationParams::new(5, 2_000, 300, 4_000);
+    params.waitlist = 2_000;
+    let sim = simulate(&params).unwrap();
+    let engine = Engine::new(sim.groups.clone(), EngagementModel::embedded_default());
+    let options = MatchOptions::new("2026-06-01T12:00:00Z".parse().unwrap());
+    let expected = match_waitlist(&engine, &sim.waitlist, &options).objective;
+    let mut group = c.benchmark_group("match_waitlist");
+    group.sample_size(10);
+    group.bench_function("S", |b| {
+        b.iter(|| {
+            let r = match_waitlist(&engine, &sim.waitlist, &options);
+            assert_eq!(r.objective, expected);
+            r
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, matching, match_s);
 criterion_main!(benches);

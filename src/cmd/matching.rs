@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use groupmatch::formats::write::{write_atomic, write_json};
-use groupmatch::matching::{match_waitlist, MatchOptions, Outcome};
+use groupmatch::matching::{assign, score_candidates, MatchOptions, Outcome};
 use groupmatch::rank::load_engine;
 use groupmatch::read_waitlist;
 use serde_json::json;
@@ -74,9 +74,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         candidates: args.candidates,
         now: args.now.unwrap_or_else(Utc::now),
     };
+    let score_start = Instant::now();
+    let candidates = score_candidates(&engine, &waitlist, &options);
+    let score = score_start.elapsed().as_secs_f64();
     let solve_start = Instant::now();
-    let result = match_waitlist(&engine, &waitlist, &options);
-    let score_and_solve = solve_start.elapsed().as_secs_f64();
+    let result = assign(&engine, &waitlist, &candidates, &options);
+    let solve = solve_start.elapsed().as_secs_f64();
 
     let write_start = Instant::now();
     write_atomic(&args.out, |w| {
@@ -148,7 +151,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "objective": result.objective,
         "mean_score": mean_score,
         "candidate_cut": result.candidate_cut,
-        "seconds": {"load": load, "score_and_solve": score_and_solve, "write": write},
+        "edges": candidates.edges(),
+        "seconds": {"load": load, "score": score, "solve": solve, "write": write},
         "by_stage": result.by_stage,
         "by_gender": result.by_gender,
         "groups": result.groups,
@@ -156,14 +160,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.summary {
         write_json(path, &summary)?;
     }
-    eprintln!(
-        "{} people: {placed} placed, {} unplaced {:?}; objective {:.4}, mean score {:.3}; {:.1} s",
+    let mut table = format!(
+        "{} people: {placed} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
         result.rows.len(),
-        result.rows.len() - placed,
-        unplaced,
         result.objective,
         mean_score,
+        candidates.edges(),
         start.elapsed().as_secs_f64()
     );
+    for (reason, n) in &unplaced {
+        table.push_str(&format!("  {n:>7} {reason}\n"));
+    }
+    table.push_str(&format!(
+        "  {:<18} {:>7} {:>7} {:>6}\n",
+        "stage", "people", "placed", "score"
+    ));
+    for (stage, s) in &result.by_stage {
+        table.push_str(&format!(
+            "  {stage:<18} {:>7} {:>7} {:>6.3}\n",
+            s.people, s.placed, s.mean_score
+        ));
+    }
+    eprint!("{table}");
     Ok(ExitCode::SUCCESS)
 }

@@ -137,7 +137,21 @@ pub struct MatchResult {
     pub by_gender: BTreeMap<String, Stratum>,
 }
 
+/// Every person's judged groups and edges: the scoring half of a match, before solving.
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    people: Vec<PersonEdges>,
+}
+
+impl Candidates {
+    /// How many edges (person-group pairs offered to the solver) there are.
+    pub fn edges(&self) -> usize {
+        self.people.iter().map(|p| p.edges.len()).sum()
+    }
+}
+
 /// One person's judged groups, ranked.
+#[derive(Debug, Clone)]
 struct PersonEdges {
     /// Eligible groups in ranking order: (group index, score).
     ranked: Vec<(usize, f64)>,
@@ -164,6 +178,16 @@ pub fn match_waitlist(
     waitlist: &[WaitlistEntry],
     options: &MatchOptions,
 ) -> MatchResult {
+    let candidates = score_candidates(engine, waitlist, options);
+    assign(engine, waitlist, &candidates, options)
+}
+
+/// Scores every person against every group (in parallel) and keeps their edges.
+pub fn score_candidates(
+    engine: &Engine,
+    waitlist: &[WaitlistEntry],
+    options: &MatchOptions,
+) -> Candidates {
     let today = options.now.date_naive();
     let waits: Vec<f64> = waitlist
         .iter()
@@ -190,7 +214,17 @@ pub fn match_waitlist(
             PersonEdges { ranked, edges, cut }
         })
         .collect();
+    Candidates { people: judged }
+}
 
+/// Solves the assignment exactly and accounts for every person.
+pub fn assign(
+    engine: &Engine,
+    waitlist: &[WaitlistEntry],
+    candidates: &Candidates,
+    options: &MatchOptions,
+) -> MatchResult {
+    let judged = &candidates.people;
     let groups = engine.groups();
     let seats: Vec<Option<u32>> = groups.iter().map(|g| g.open_seats()).collect();
     let problem = AssignmentProblem {
@@ -215,7 +249,7 @@ pub fn match_waitlist(
 
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, (entry, p)) in waitlist.iter().zip(&judged).enumerate() {
+    for (i, (entry, p)) in waitlist.iter().zip(judged).enumerate() {
         let placed = assignment.group_of[i].map(|g| g as usize);
         let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
         let alternates = p
