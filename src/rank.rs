@@ -310,7 +310,7 @@ impl Engine {
             offsets,
             mut scored,
             excluded,
-        } = self.judge_all(person, options.now);
+        } = self.judge_all(person, options.now, true);
         let eligible = scored.len();
         let top = options.top.unwrap_or(eligible).min(eligible);
         if top < eligible && top > 0 {
@@ -332,24 +332,31 @@ impl Engine {
     }
 
     /// Every group judged for `person` at `now`: the eligible ones scored (unordered), the
-    /// others with every reason, plus what explaining a pair later needs.
+    /// others with every reason (only when `with_reasons`: batch matching needs none, and building
+    /// them for the many excluded groups is most of the cost), plus what explaining a pair needs.
     pub(crate) fn judge_all<'e, 'p>(
         &'e self,
         person: &'p Person,
         now: DateTime<Utc>,
+        with_reasons: bool,
     ) -> Judged<'e, 'p> {
         let prepared = PreparedPerson::new(person, now);
         let offsets = self.offsets(now);
         let rules = self.rules.for_person(person);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
-            self.judge(person, &rules, index, facts)
-                .map_err(|reasons| Excluded {
-                    group_id: self.groups[index].id.clone(),
-                    reasons,
-                })
+            if !with_reasons && !eligibility::is_eligible(person, &self.groups[index], &facts) {
+                return None;
+            }
+            Some(
+                self.judge(person, &rules, index, facts)
+                    .map_err(|reasons| Excluded {
+                        group_id: self.groups[index].id.clone(),
+                        reasons,
+                    }),
+            )
         };
-        let judged: Vec<std::result::Result<Scored, Excluded>> =
+        let judged: Vec<Option<std::result::Result<Scored, Excluded>>> =
             if self.groups.len() >= PARALLEL_MIN_GROUPS {
                 (0..self.groups.len()).into_par_iter().map(judge).collect()
             } else {
@@ -357,10 +364,11 @@ impl Engine {
             };
         let mut scored = Vec::new();
         let mut excluded = Vec::new();
-        for j in judged {
+        for j in judged.into_iter().flatten() {
             match j {
                 Ok(s) => scored.push(s),
-                Err(e) => excluded.push(e),
+                Err(e) if with_reasons => excluded.push(e),
+                Err(_) => {}
             }
         }
         Judged {

@@ -199,7 +199,7 @@ pub fn score_candidates(
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
-            let mut j = engine.judge_all(&entry.person, options.now);
+            let mut j = engine.judge_all(&entry.person, options.now, false);
             j.scored.sort_by(|a, b| engine.by_score(a, b));
             let ranked: Vec<(usize, f64)> = j.scored.iter().map(|s| (s.index, s.score)).collect();
             let bonus = options.wait_weight * wait / longest;

@@ -1,0 +1,1282 @@
+//! Integration tests of `groupmatch match`: the built binary run on a small simulated waitlist
+//! and directory (400 people, 60 groups; a fraction of a second in a debug build) for the
+//! invariants, and on tiny hand-written files for exact cases (who gets the last seat, the
+//! optimum against brute force over the exported problem, bad input).
+
+// Not every helper of the shared harness is used by this test crate.
+#[allow(dead_code)]
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use approx::assert_abs_diff_eq;
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use util::{Output, Workdir};
+
+/// The instant every match here runs at (the simulated waitlist joined before it).
+const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
+
+/// `MATCH_NOW`'s date, from which days waited count.
+const MATCH_DAY: (i32, u32, u32) = (2026, 6, 1);
+
+/// The columns of the output, in order.
+const COLUMNS: [&str; 8] = [
+    "person_id",
+    "group_id",
+    "score",
+    "weight",
+    "rank_for_person",
+    "alternates",
+    "reason",
+    "explanation",
+];
+
+/// Every reason a row may give.
+const REASONS: [&str; 4] = [
+    "placed",
+    "no_eligible_group",
+    "below_min_score",
+    "seats_taken",
+];
+
+/// Open seats `capacity.csv` writes for an unlimited group.
+const UNLIMITED: u64 = 1_000_000_000;
+
+/// Scores and weights are written with 6 decimals.
+const PRINTED: f64 = 1e-6;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Simulates the small waitlist and directory (seed 5) into `sim/`.
+fn simulate(wd: &Workdir) {
+    wd.run([
+        "simulate",
+        "--seed",
+        "5",
+        "--people",
+        "400",
+        "--groups",
+        "60",
+        "--placements",
+        "800",
+        "--waitlist",
+        "400",
+        "--out",
+        "sim",
+    ])
+    .assert_success();
+}
+
+/// `match` of the simulated waitlist into `out`, with `extra` arguments; must succeed.
+fn match_sim(wd: &Workdir, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "match",
+        "--waitlist",
+        "sim/waitlist.csv",
+        "--groups",
+        "sim/groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    let run = wd.run(&args);
+    run.assert_success();
+    run
+}
+
+/// A file of the workdir as bytes.
+fn read_bytes(wd: &Workdir, name: &str) -> Vec<u8> {
+    let path = wd.path().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A JSON file of the workdir.
+fn read_json(wd: &Workdir, name: &str) -> Value {
+    serde_json::from_slice(&read_bytes(wd, name))
+        .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+}
+
+/// A CSV table: the header and the rows.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Index of `column`, which must exist.
+    #[track_caller]
+    fn column(&self, column: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header))
+    }
+
+    /// Every value of `column`, in row order.
+    fn values(&self, column: &str) -> Vec<&str> {
+        let i = self.column(column);
+        self.rows.iter().map(|r| r[i].as_str()).collect()
+    }
+}
+
+/// Reads a CSV file of the workdir.
+fn read_csv(wd: &Workdir, name: &str) -> Table {
+    let path = wd.path().join(name);
+    let mut reader =
+        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
+    let header = reader
+        .headers()
+        .unwrap_or_else(|e| panic!("{name}: bad header: {e}"))
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("{name}: bad row: {e}"))
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    Table { header, rows }
+}
+
+/// One row of `match`'s output.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    person_id: String,
+    group_id: Option<String>,
+    score: Option<f64>,
+    weight: Option<f64>,
+    rank_for_person: Option<usize>,
+    alternates: Vec<String>,
+    reason: String,
+    explanation: String,
+}
+
+/// `Some(parsed)` for a non-empty cell, `None` for an empty one.
+#[track_caller]
+fn cell<T: std::str::FromStr>(s: &str) -> Option<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    (!s.is_empty()).then(|| {
+        s.parse()
+            .unwrap_or_else(|e| panic!("cannot parse {s:?}: {e:?}"))
+    })
+}
+
+/// Reads `match`'s output, checking its header.
+fn read_rows(wd: &Workdir, name: &str) -> Vec<Row> {
+    let table = read_csv(wd, name);
+    assert_eq!(table.header, COLUMNS, "{name}: columns");
+    table
+        .rows
+        .iter()
+        .map(|r| Row {
+            person_id: r[0].clone(),
+            group_id: cell(&r[1]),
+            score: cell(&r[2]),
+            weight: cell(&r[3]),
+            rank_for_person: cell(&r[4]),
+            alternates: if r[5].is_empty() {
+                Vec::new()
+            } else {
+                r[5].split(';').map(str::to_string).collect()
+            },
+            reason: r[6].clone(),
+            explanation: r[7].clone(),
+        })
+        .collect()
+}
+
+/// Open seats of every group of a groups CSV: `capacity - enrolled`, `None` when unlimited.
+fn open_seats(wd: &Workdir, name: &str) -> BTreeMap<String, Option<u64>> {
+    let table = read_csv(wd, name);
+    let (id, cap, enrolled) = (
+        table.column("id"),
+        table.column("capacity"),
+        table.column("enrolled"),
+    );
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let capacity: Option<u64> = cell(&r[cap]);
+            let enrolled: u64 = cell(&r[enrolled]).unwrap_or(0);
+            (r[id].clone(), capacity.map(|c| c.saturating_sub(enrolled)))
+        })
+        .collect()
+}
+
+/// Placements per group of an output.
+fn filled(rows: &[Row]) -> BTreeMap<String, u64> {
+    let mut filled = BTreeMap::new();
+    for g in rows.iter().filter_map(|r| r.group_id.as_ref()) {
+        *filled.entry(g.clone()).or_insert(0) += 1;
+    }
+    filled
+}
+
+/// `edges.csv` of an export: (person, group, weight).
+fn read_edges(wd: &Workdir, dir: &str) -> Vec<(String, String, f64)> {
+    let table = read_csv(wd, &format!("{dir}/edges.csv"));
+    assert_eq!(table.header, ["person_id", "group_id", "score"]);
+    table
+        .rows
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].parse().expect("a weight")))
+        .collect()
+}
+
+/// `capacity.csv` of an export: group -> open seats.
+fn read_capacity(wd: &Workdir, dir: &str) -> BTreeMap<String, u64> {
+    let table = read_csv(wd, &format!("{dir}/capacity.csv"));
+    assert_eq!(table.header, ["group_id", "capacity"]);
+    table
+        .rows
+        .iter()
+        .map(|r| (r[0].clone(), r[1].parse().expect("a capacity")))
+        .collect()
+}
+
+/// Edges per person of an export.
+fn edges_per_person(edges: &[(String, String, f64)]) -> BTreeMap<&str, usize> {
+    let mut per = BTreeMap::new();
+    for (p, _, _) in edges {
+        *per.entry(p.as_str()).or_insert(0) += 1;
+    }
+    per
+}
+
+/// The best total weight of an exported problem, by trying every assignment (tiny ones only).
+fn brute_force(edges: &[(String, String, f64)], capacity: &BTreeMap<String, u64>) -> f64 {
+    let mut people: Vec<&str> = edges.iter().map(|e| e.0.as_str()).collect();
+    people.dedup();
+    let options: Vec<Vec<(&str, f64)>> = people
+        .iter()
+        .map(|p| {
+            edges
+                .iter()
+                .filter(|e| e.0 == *p)
+                .map(|e| (e.1.as_str(), e.2))
+                .collect()
+        })
+        .collect();
+    fn go<'a>(
+        options: &[Vec<(&'a str, f64)>],
+        left: &mut BTreeMap<&'a str, u64>,
+        person: usize,
+    ) -> f64 {
+        let Some(mine) = options.get(person) else {
+            return 0.0;
+        };
+        let mut best = go(options, left, person + 1);
+        for &(g, w) in mine {
+            if left[g] > 0 {
+                *left.get_mut(g).unwrap() -= 1;
+                best = best.max(w + go(options, left, person + 1));
+                *left.get_mut(g).unwrap() += 1;
+            }
+        }
+        best
+    }
+    let mut left: BTreeMap<&str, u64> = capacity.iter().map(|(g, c)| (g.as_str(), *c)).collect();
+    go(&options, &mut left, 0)
+}
+
+/// `rank --format json` of the person in `person` against `groups`, whole ranking.
+fn rank_json(wd: &Workdir, person: &str, groups: &str) -> Value {
+    let out = wd.run([
+        "rank", "--person", person, "--groups", groups, "--format", "json", "--top", "1000",
+        "--now", MATCH_NOW,
+    ]);
+    out.assert_success();
+    out.json()
+}
+
+/// The (rank, score) of `group` in a ranking, if suggested.
+fn ranked(ranking: &Value, group: &str) -> Option<(usize, f64)> {
+    ranking["suggestions"]
+        .as_array()
+        .expect("suggestions is an array")
+        .iter()
+        .find(|s| s["group_id"] == group)
+        .map(|s| {
+            (
+                s["rank"].as_u64().expect("rank") as usize,
+                s["score"].as_f64().expect("score"),
+            )
+        })
+}
+
+/// Whether any temporary file of an atomic write was left in the workdir.
+fn leftover_temporaries(wd: &Workdir) -> Vec<String> {
+    std::fs::read_dir(wd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+/// The summary with its timings removed: what must not change between identical runs.
+fn without_seconds(mut summary: Value) -> Value {
+    summary
+        .as_object_mut()
+        .expect("the summary is an object")
+        .remove("seconds")
+        .expect("the summary has seconds");
+    summary
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written cases
+// ---------------------------------------------------------------------------------------------
+
+/// Groups for the hand-written people (Philadelphia): `g-seat` at their door with one open seat,
+/// `g-two` 4 km north with two, `g-full` with none, `g-es` in Spanish only, `g-online` on
+/// Wednesdays without a seat limit.
+const HAND_GROUPS: &str = "\
+id,name,approach,format,sessions,timezone,latitude,longitude,languages,capacity,enrolled
+g-seat,Seat Group,smart_recovery,in_person,Mon 19:00-20:00,America/New_York,39.9526,-75.1652,en,5,4
+g-two,Two Seats,smart_recovery,in_person,Mon 19:00-20:00,America/New_York,39.9886,-75.1652,en,4,2
+g-full,Full Group,smart_recovery,in_person,Mon 19:00-20:00,America/New_York,39.9526,-75.1652,en,3,3
+g-es,Grupo,smart_recovery,in_person,Mon 19:00-20:00,America/New_York,39.9526,-75.1652,es,,
+g-online,Online Wednesdays,smart_recovery,online,Wed 19:00-20:00,America/New_York,,,en,,
+";
+
+/// One hand-written person of the waitlist.
+struct Hand {
+    id: &'static str,
+    format: &'static str,
+    availability: &'static [&'static str],
+    latitude: f64,
+    max_travel_km: f64,
+    waiting_since: &'static str,
+}
+
+impl Hand {
+    /// A person at `latitude` (longitude -75.1652, New York time) who waited since `since`.
+    const fn new(id: &'static str, latitude: f64, since: &'static str) -> Hand {
+        Hand {
+            id,
+            format: "in_person",
+            availability: &["Mon 17:00-22:00"],
+            latitude,
+            max_travel_km: 20.0,
+            waiting_since: since,
+        }
+    }
+
+    /// The person as JSON, as `rank --person` reads it (no `waiting_since`).
+    fn person(&self) -> Value {
+        serde_json::json!({
+            "id": self.id, "stage": "early", "approach_preference": "no_preference",
+            "format_preference": self.format, "availability": self.availability,
+            "timezone": "America/New_York", "latitude": self.latitude, "longitude": -75.1652,
+            "max_travel_km": self.max_travel_km, "languages": ["en"],
+        })
+    }
+
+    /// The waitlist CSV row.
+    fn csv_row(&self) -> String {
+        format!(
+            "{},early,no_preference,{},{},America/New_York,{},-75.1652,{},en,{}\n",
+            self.id,
+            self.format,
+            self.availability.join(";"),
+            self.latitude,
+            self.max_travel_km,
+            self.waiting_since
+        )
+    }
+
+    /// The waitlist JSON Lines record.
+    fn jsonl_row(&self) -> String {
+        let mut v = self.person();
+        v["waiting_since"] = self.waiting_since.into();
+        format!("{v}\n")
+    }
+}
+
+/// The header of a hand-written waitlist CSV.
+const HAND_WAITLIST_HEADER: &str = "id,stage,approach_preference,format_preference,availability,\
+timezone,latitude,longitude,max_travel_km,languages,waiting_since\n";
+
+/// Writes `groups.csv`, `wait.csv` and one `NAME.json` per person into the workdir.
+fn write_hand_case(wd: &Workdir, people: &[Hand]) {
+    wd.create("groups.csv", HAND_GROUPS);
+    let rows: String = people.iter().map(Hand::csv_row).collect();
+    wd.create("wait.csv", format!("{HAND_WAITLIST_HEADER}{rows}"));
+    for p in people {
+        wd.create(&format!("{}.json", p.id), p.person().to_string());
+    }
+}
+
+/// `match` of the hand-written `wait.csv` against `groups.csv` into `m.csv`; must succeed.
+fn match_hand(wd: &Workdir, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+    ];
+    args.extend_from_slice(extra);
+    let run = wd.run(&args);
+    run.assert_success();
+    run
+}
+
+/// Six people wanting three scarce in-person seats (`g-seat` 1, `g-two` 2); `h3` alone can also
+/// meet online on Wednesdays, and `h6` travels at most 1 km, so only `g-seat` (or nothing) fits.
+fn six_people() -> Vec<Hand> {
+    vec![
+        Hand::new("h1", 39.9526, "2026-05-01"),
+        Hand::new("h2", 39.9800, "2026-03-15"),
+        Hand {
+            format: "either",
+            availability: &["Mon 17:00-22:00", "Wed 17:00-22:00"],
+            ..Hand::new("h3", 39.9526, "2026-02-01")
+        },
+        Hand::new("h4", 39.9700, "2026-05-25"),
+        Hand {
+            availability: &["Mon 18:00-21:00", "Wed 18:00-21:00"],
+            ..Hand::new("h5", 39.9600, "2026-04-10")
+        },
+        Hand {
+            max_travel_km: 1.0,
+            ..Hand::new("h6", 39.9530, "2026-01-20")
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everyone accounted for, seats kept
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_waitlisted_person_appears_once_in_waitlist_order_with_a_known_reason() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "m.csv", &[]);
+    let rows = read_rows(&wd, "m.csv");
+    let waitlist = read_csv(&wd, "sim/waitlist.csv");
+    let ids: Vec<&str> = rows.iter().map(|r| r.person_id.as_str()).collect();
+    assert_eq!(ids, waitlist.values("id"), "one row per person, in order");
+    assert_eq!(ids.len(), 400);
+
+    for r in &rows {
+        assert!(REASONS.contains(&r.reason.as_str()), "unknown reason {r:?}");
+        let placed = r.reason == "placed";
+        assert_eq!(r.group_id.is_some(), placed, "group_id iff placed: {r:?}");
+        assert_eq!(r.score.is_some(), placed, "score iff placed: {r:?}");
+        assert_eq!(r.weight.is_some(), placed, "weight iff placed: {r:?}");
+        assert_eq!(
+            r.rank_for_person.is_some(),
+            placed,
+            "rank iff placed: {r:?}"
+        );
+        assert_eq!(
+            !r.explanation.is_empty(),
+            placed,
+            "explained iff placed: {r:?}"
+        );
+        assert!(
+            r.group_id
+                .as_ref()
+                .is_none_or(|g| !r.alternates.contains(g)),
+            "a placed group is not its own alternate: {r:?}"
+        );
+        assert!(r.alternates.len() <= 3, "3 alternates by default: {r:?}");
+    }
+    let reasons: BTreeSet<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
+    for reason in ["placed", "no_eligible_group", "seats_taken"] {
+        assert!(reasons.contains(reason), "the simulation has {reason} rows");
+    }
+}
+
+#[test]
+fn placements_never_exceed_any_groups_open_seats() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "m.csv", &["--summary", "s.json"]);
+    let seats = open_seats(&wd, "sim/groups.csv");
+    let filled = filled(&read_rows(&wd, "m.csv"));
+    let mut full = 0;
+    for (g, n) in &filled {
+        let open = seats
+            .get(g)
+            .unwrap_or_else(|| panic!("placed in unknown group {g}"));
+        if let Some(open) = open {
+            assert!(n <= open, "{g}: {n} placed in {open} open seats");
+            full += usize::from(n == open);
+        }
+    }
+    assert!(full > 0, "seats are scarce: some group fills up");
+
+    // The summary reports the same fill, and every group with limited seats.
+    let summary = read_json(&wd, "s.json");
+    let groups = summary["groups"].as_array().expect("groups is an array");
+    let reported: BTreeSet<&str> = groups
+        .iter()
+        .map(|g| g["group_id"].as_str().expect("group_id"))
+        .collect();
+    for (g, open) in &seats {
+        if open.is_some() || filled.contains_key(g) {
+            assert!(reported.contains(g.as_str()), "summary lacks group {g}");
+        }
+    }
+    for g in groups {
+        let id = g["group_id"].as_str().unwrap();
+        assert_eq!(g["open_seats"].as_u64(), seats[id], "{id}: open_seats");
+        assert_eq!(
+            g["filled"].as_u64(),
+            Some(filled.get(id).copied().unwrap_or(0)),
+            "{id}: filled"
+        );
+    }
+}
+
+#[test]
+fn seats_taken_people_have_no_edge_to_a_group_left_with_open_seats() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "m.csv", &["--export-scores", "ex"]);
+    let rows = read_rows(&wd, "m.csv");
+    let capacity = read_capacity(&wd, "ex");
+    let filled = filled(&rows);
+    let has_open_seat = |g: &str| filled.get(g).copied().unwrap_or(0) < capacity[g];
+    let edges = read_edges(&wd, "ex");
+    let reason: BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.person_id.as_str(), r.reason.as_str()))
+        .collect();
+    for (p, g, _) in &edges {
+        if reason[p.as_str()] == "seats_taken" {
+            assert!(
+                !has_open_seat(g),
+                "{p} is seats_taken, yet has an edge to {g}, which has open seats"
+            );
+        }
+    }
+    for r in rows.iter().filter(|r| r.reason == "seats_taken") {
+        for a in &r.alternates {
+            assert!(has_open_seat(a), "{}: alternate {a} is full", r.person_id);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores and weights
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn placed_pairs_are_eligible_with_ranks_score_and_place_above_min_score() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "m.csv", &["--min-score", "0.3"]);
+    let rows = read_rows(&wd, "m.csv");
+    let people: BTreeMap<String, String> =
+        std::fs::read_to_string(wd.path().join("sim/people.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (v["id"].as_str().unwrap().to_string(), l.to_string())
+            })
+            .collect();
+
+    let placed: Vec<&Row> = rows.iter().filter(|r| r.reason == "placed").collect();
+    for r in &placed {
+        assert!(
+            r.score.unwrap() >= 0.3 - PRINTED,
+            "below --min-score: {r:?}"
+        );
+    }
+    // Some first choices and every lower one (up to 6 each): one `rank` run per person.
+    let firsts = placed
+        .iter()
+        .filter(|r| r.rank_for_person == Some(1))
+        .take(6);
+    let others: Vec<&&Row> = placed
+        .iter()
+        .filter(|r| r.rank_for_person != Some(1))
+        .take(6)
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "scarce seats send someone to a later choice"
+    );
+    for r in firsts.chain(others) {
+        let file = format!("{}.json", r.person_id);
+        wd.create(&file, &people[&r.person_id]);
+        let ranking = rank_json(&wd, &file, "sim/groups.csv");
+        let group = r.group_id.as_deref().unwrap();
+        let (rank, score) = ranked(&ranking, group)
+            .unwrap_or_else(|| panic!("{} placed in {group}, which rank excludes", r.person_id));
+        assert_abs_diff_eq!(r.score.unwrap(), score, epsilon = PRINTED);
+        assert_eq!(
+            r.rank_for_person,
+            Some(rank),
+            "rank of {group} for {}",
+            r.person_id
+        );
+    }
+}
+
+#[test]
+fn weight_is_score_plus_wait_weight_times_days_waited_over_the_longest_wait() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "m.csv", &["--wait-weight", "0.3"]);
+    let today = NaiveDate::from_ymd_opt(MATCH_DAY.0, MATCH_DAY.1, MATCH_DAY.2).unwrap();
+    let waitlist = read_csv(&wd, "sim/waitlist.csv");
+    let days: Vec<f64> = waitlist
+        .values("waiting_since")
+        .iter()
+        .map(|d| {
+            let since: NaiveDate = d.parse().expect("a date");
+            (today - since).num_days().max(0) as f64
+        })
+        .collect();
+    let longest = days.iter().copied().fold(1.0, f64::max);
+    assert!(longest > 30.0, "the simulated waits differ: {longest}");
+    let rows = read_rows(&wd, "m.csv");
+    let mut checked = 0;
+    for (r, d) in rows.iter().zip(&days) {
+        if let (Some(score), Some(weight)) = (r.score, r.weight) {
+            let expected = score + 0.3 * d / longest;
+            assert_abs_diff_eq!(weight, expected, epsilon = 2.0 * PRINTED);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} placements");
+}
+
+#[test]
+fn the_longer_waiter_gets_the_last_seat_when_scores_tie() {
+    let wd = Workdir::new();
+    // Same person twice but for the wait: 10 days (listed first) and 100 days.
+    let people = [
+        Hand::new("a", 39.9526, "2026-05-22"),
+        Hand::new("b", 39.9526, "2026-02-21"),
+    ];
+    write_hand_case(&wd, &people);
+    // One edge each (the best group, g-seat, with one open seat): only one of them can be placed.
+    match_hand(
+        &wd,
+        &[
+            "--candidates",
+            "1",
+            "--wait-weight",
+            "0.5",
+            "--summary",
+            "s.json",
+        ],
+    );
+    let rows = read_rows(&wd, "m.csv");
+    assert_eq!(rows.len(), 2);
+    let (a, b) = (&rows[0], &rows[1]);
+    assert_eq!((a.person_id.as_str(), b.person_id.as_str()), ("a", "b"));
+
+    let rank_a = rank_json(&wd, "a.json", "groups.csv");
+    let rank_b = rank_json(&wd, "b.json", "groups.csv");
+    let (seat_rank, seat_score) = ranked(&rank_b, "g-seat").expect("g-seat suits b");
+    assert_eq!(seat_rank, 1, "g-seat is b's first choice");
+    assert_eq!(ranked(&rank_a, "g-seat"), Some((1, seat_score)), "a tie");
+
+    assert_eq!(b.reason, "placed");
+    assert_eq!(b.group_id.as_deref(), Some("g-seat"));
+    assert_eq!(b.rank_for_person, Some(1));
+    assert_abs_diff_eq!(b.score.unwrap(), seat_score, epsilon = PRINTED);
+    // b waited longest: the whole wait weight.
+    assert_abs_diff_eq!(b.weight.unwrap(), seat_score + 0.5, epsilon = PRINTED);
+    assert_eq!(b.alternates, ["g-two"]);
+
+    assert_eq!(a.reason, "seats_taken");
+    assert_eq!(a.group_id, None);
+    assert_eq!((a.score, a.weight, a.rank_for_person), (None, None, None));
+    // g-seat is now full and g-full has no seat: only g-two is left to suggest.
+    assert_eq!(a.alternates, ["g-two"]);
+
+    let summary = read_json(&wd, "s.json");
+    assert_eq!(summary["candidate_cut"], 2, "both had g-two cut");
+    let seat = summary["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == "g-seat")
+        .expect("g-seat in the summary");
+    assert_eq!(
+        (&seat["open_seats"], &seat["filled"]),
+        (&1.into(), &1.into())
+    );
+}
+
+#[test]
+fn with_a_second_group_open_both_tied_people_are_placed() {
+    let wd = Workdir::new();
+    let people = [
+        Hand::new("a", 39.9526, "2026-05-22"),
+        Hand::new("b", 39.9526, "2026-02-21"),
+    ];
+    write_hand_case(&wd, &people);
+    match_hand(&wd, &[]);
+    let rows = read_rows(&wd, "m.csv");
+    let groups: BTreeSet<Option<&str>> = rows.iter().map(|r| r.group_id.as_deref()).collect();
+    assert_eq!(groups, BTreeSet::from([Some("g-seat"), Some("g-two")]));
+}
+
+#[test]
+fn min_score_099_leaves_everyone_below_min_score_or_without_an_eligible_group() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(&wd, "default.csv", &[]);
+    match_sim(
+        &wd,
+        "m.csv",
+        &[
+            "--min-score",
+            "0.99",
+            "--summary",
+            "s.json",
+            "--export-scores",
+            "ex",
+        ],
+    );
+    let rows = read_rows(&wd, "m.csv");
+    for r in &rows {
+        assert!(
+            r.reason == "below_min_score" || r.reason == "no_eligible_group",
+            "{r:?}"
+        );
+        assert!(r.group_id.is_none(), "{r:?}");
+    }
+    assert!(rows.iter().any(|r| r.reason == "below_min_score"));
+    // The minimum score changes no one's eligibility.
+    let ineligible = |rows: &[Row]| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.reason == "no_eligible_group")
+            .map(|r| r.person_id.clone())
+            .collect()
+    };
+    assert_eq!(
+        ineligible(&rows),
+        ineligible(&read_rows(&wd, "default.csv"))
+    );
+    let summary = read_json(&wd, "s.json");
+    assert_eq!(summary["placed"], 0);
+    assert_eq!(summary["edges"], 0);
+    assert_eq!(summary["objective"].as_f64(), Some(0.0));
+    assert!(read_edges(&wd, "ex").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Determinism, export, summary, candidates
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_same_match_twice_gives_byte_identical_output_and_summary() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    let args = ["--summary", "s.json", "--export-scores", "ex"];
+    let first = match_sim(&wd, "m.csv", &args);
+    let files = ["m.csv", "ex/edges.csv", "ex/capacity.csv"];
+    let before: Vec<Vec<u8>> = files.iter().map(|f| read_bytes(&wd, f)).collect();
+    let summary = without_seconds(read_json(&wd, "s.json"));
+    let second = match_sim(&wd, "m.csv", &args);
+    for (f, bytes) in files.iter().zip(&before) {
+        assert!(
+            read_bytes(&wd, f) == *bytes,
+            "{f} changed between runs{first}{second}"
+        );
+    }
+    assert_eq!(without_seconds(read_json(&wd, "s.json")), summary);
+}
+
+#[test]
+fn exported_problem_solved_by_brute_force_gives_the_summary_objective() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    match_hand(&wd, &["--summary", "s.json", "--export-scores", "ex"]);
+    let rows = read_rows(&wd, "m.csv");
+    let edges = read_edges(&wd, "ex");
+    let capacity = read_capacity(&wd, "ex");
+
+    let seats = open_seats(&wd, "groups.csv");
+    let expected: BTreeMap<String, u64> = seats
+        .iter()
+        .map(|(g, open)| (g.clone(), open.unwrap_or(UNLIMITED)))
+        .collect();
+    assert_eq!(capacity, expected, "capacity.csv holds the open seats");
+    assert_eq!(capacity["g-online"], UNLIMITED);
+    assert!(edges.len() >= 8, "a problem worth solving: {edges:?}");
+    assert!(
+        rows.iter().any(|r| r.reason == "seats_taken"),
+        "seats are scarce: {rows:?}"
+    );
+
+    // Every placement is an exported edge, with its weight.
+    for r in rows.iter().filter(|r| r.reason == "placed") {
+        let g = r.group_id.as_deref().unwrap();
+        let edge = edges
+            .iter()
+            .find(|e| e.0 == r.person_id && e.1 == g)
+            .unwrap_or_else(|| panic!("{} placed in {g} without an edge", r.person_id));
+        assert_abs_diff_eq!(r.weight.unwrap(), edge.2, epsilon = PRINTED);
+    }
+    let objective = read_json(&wd, "s.json")["objective"].as_f64().unwrap();
+    assert_abs_diff_eq!(objective, brute_force(&edges, &capacity), epsilon = 1e-6);
+    // h3 alone can go online: the optimum sends h3 there, freeing an in-person seat.
+    let h3 = rows.iter().find(|r| r.person_id == "h3").unwrap();
+    assert_eq!(h3.group_id.as_deref(), Some("g-online"));
+}
+
+#[test]
+fn summary_has_every_documented_field_and_accounts_for_everyone() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(
+        &wd,
+        "m.csv",
+        &["--summary", "s.json", "--export-scores", "ex"],
+    );
+    let s = read_json(&wd, "s.json");
+    let rows = read_rows(&wd, "m.csv");
+    let edges = read_edges(&wd, "ex");
+
+    let keys: BTreeSet<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "people",
+        "placed",
+        "unplaced",
+        "objective",
+        "mean_score",
+        "edges",
+        "candidate_cut",
+        "seconds",
+        "by_stage",
+        "by_gender",
+        "groups",
+    ] {
+        assert!(keys.contains(key), "summary lacks {key}: {s}");
+    }
+    for stage in ["load", "score", "solve", "write"] {
+        let t = s["seconds"][stage].as_f64();
+        assert!(t.is_some_and(|t| t >= 0.0), "seconds.{stage}: {s}");
+    }
+
+    let people = s["people"].as_u64().unwrap();
+    let placed = s["placed"].as_u64().unwrap();
+    let unplaced: u64 = s["unplaced"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(reason, n)| {
+            assert!(
+                REASONS.contains(&reason.as_str()) && reason != "placed",
+                "{reason}"
+            );
+            n.as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(placed + unplaced, people);
+    assert_eq!(people, rows.len() as u64);
+    for reason in REASONS {
+        let n = rows.iter().filter(|r| r.reason == reason).count() as u64;
+        let reported = if reason == "placed" {
+            placed
+        } else {
+            s["unplaced"][reason].as_u64().unwrap_or(0)
+        };
+        assert_eq!(reported, n, "{reason}");
+    }
+
+    assert_eq!(s["edges"].as_u64(), Some(edges.len() as u64));
+    assert_eq!(s["candidate_cut"], 0, "60 groups never reach 50 edges");
+    let weight: BTreeMap<(&str, &str), f64> = edges
+        .iter()
+        .map(|(p, g, w)| ((p.as_str(), g.as_str()), *w))
+        .collect();
+    let objective: f64 = rows
+        .iter()
+        .filter_map(|r| Some(weight[&(r.person_id.as_str(), r.group_id.as_deref()?)]))
+        .sum();
+    assert_abs_diff_eq!(s["objective"].as_f64().unwrap(), objective, epsilon = 1e-6);
+    let scores: Vec<f64> = rows.iter().filter_map(|r| r.score).collect();
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert_abs_diff_eq!(s["mean_score"].as_f64().unwrap(), mean, epsilon = PRINTED);
+
+    // Strata partition the people.
+    let waitlist = read_csv(&wd, "sim/waitlist.csv");
+    for (key, column) in [("by_stage", "stage"), ("by_gender", "gender")] {
+        let strata = s[key].as_object().unwrap();
+        let mut people_of: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for (value, r) in waitlist.values(column).into_iter().zip(&rows) {
+            let value = if value.is_empty() {
+                "unspecified"
+            } else {
+                value
+            };
+            let e = people_of.entry(value).or_default();
+            e.0 += 1;
+            e.1 += u64::from(r.reason == "placed");
+        }
+        let reported: BTreeMap<&str, (u64, u64)> = strata
+            .iter()
+            .map(|(k, v)| {
+                assert!(v["mean_score"].as_f64().is_some(), "{key}.{k}: {v}");
+                let n = (v["people"].as_u64().unwrap(), v["placed"].as_u64().unwrap());
+                (k.as_str(), n)
+            })
+            .collect();
+        assert_eq!(reported, people_of, "{key}");
+    }
+}
+
+#[test]
+fn candidates_1_keeps_only_each_persons_best_edge_and_counts_the_cut() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    match_sim(
+        &wd,
+        "all.csv",
+        &[
+            "--candidates",
+            "1000",
+            "--export-scores",
+            "all",
+            "--summary",
+            "all.json",
+        ],
+    );
+    match_sim(
+        &wd,
+        "m.csv",
+        &[
+            "--candidates",
+            "1",
+            "--export-scores",
+            "one",
+            "--summary",
+            "one.json",
+        ],
+    );
+    let all = read_edges(&wd, "all");
+    let one = read_edges(&wd, "one");
+    let per_one = edges_per_person(&one);
+    assert!(per_one.values().all(|n| *n == 1), "one edge at most each");
+    let with_choice = edges_per_person(&all).values().filter(|n| **n > 1).count();
+    assert!(with_choice > 0);
+    assert_eq!(read_json(&wd, "all.json")["candidate_cut"], 0);
+    assert_eq!(
+        read_json(&wd, "one.json")["candidate_cut"].as_u64(),
+        Some(with_choice as u64),
+        "the cut touches everyone with more than one edge"
+    );
+    // The kept edge is the person's heaviest.
+    for (p, g, w) in &one {
+        let best = all
+            .iter()
+            .filter(|e| &e.0 == p)
+            .map(|e| e.2)
+            .fold(f64::MIN, f64::max);
+        assert_eq!(*w, best, "{p} kept {g}, not its best edge");
+    }
+    for r in read_rows(&wd, "m.csv")
+        .iter()
+        .filter(|r| r.reason == "placed")
+    {
+        assert_eq!(r.rank_for_person, Some(1), "{r:?}");
+    }
+}
+
+#[test]
+fn a_jsonl_waitlist_matches_exactly_as_the_same_csv() {
+    let wd = Workdir::new();
+    let people = six_people();
+    write_hand_case(&wd, &people);
+    wd.create(
+        "wait.jsonl",
+        people.iter().map(Hand::jsonl_row).collect::<String>(),
+    );
+    match_hand(&wd, &[]);
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.jsonl",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "j.csv",
+    ]);
+    run.assert_success();
+    assert!(
+        read_bytes(&wd, "j.csv") == read_bytes(&wd, "m.csv"),
+        "{run}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input and atomic output
+// ---------------------------------------------------------------------------------------------
+
+/// A waitlist of `a`, then `rows` (the same person under other ids or with other fields).
+fn bad_waitlist(wd: &Workdir, rows: &[&str]) {
+    let good = Hand::new("a", 39.9526, "2026-05-22").csv_row();
+    let rows: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    wd.create("wait.csv", format!("{HAND_WAITLIST_HEADER}{good}{rows}"));
+    wd.create("groups.csv", HAND_GROUPS);
+}
+
+/// `match` of `wait.csv` with every output asked for; must exit 2 and write none of them.
+#[track_caller]
+fn match_fails(wd: &Workdir) -> Output {
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--summary",
+        "s.json",
+        "--export-scores",
+        "ex",
+    ]);
+    run.assert_code(2).assert_stdout_empty();
+    for file in ["m.csv", "s.json", "ex"] {
+        assert!(!wd.path().join(file).exists(), "{file} was written{run}");
+    }
+    assert_eq!(leftover_temporaries(wd), Vec::<String>::new(), "{run}");
+    run
+}
+
+#[test]
+fn a_duplicate_person_id_exits_2_naming_file_line_and_field_and_writes_nothing() {
+    let wd = Workdir::new();
+    bad_waitlist(
+        &wd,
+        &["a,early,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01"],
+    );
+    let run = match_fails(&wd);
+    run.assert_problem("wait.csv", 3, Some("id"), &["duplicate", "'a'", "line 2"]);
+}
+
+#[test]
+fn a_bad_stage_exits_2_naming_file_line_and_field_and_writes_nothing() {
+    let wd = Workdir::new();
+    bad_waitlist(
+        &wd,
+        &[
+            "b,early,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01",
+            "c,erly,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01",
+        ],
+    );
+    let run = match_fails(&wd);
+    run.assert_problem("wait.csv", 4, Some("stage"), &["'erly'", "early"]);
+}
+
+#[test]
+fn an_unknown_groups_file_exits_2_naming_it_and_writes_nothing() {
+    let wd = Workdir::new();
+    bad_waitlist(&wd, &[]);
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "no-such-groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+    ]);
+    run.assert_code(2)
+        .assert_stdout_empty()
+        .assert_stderr_contains("no-such-groups.csv");
+    assert!(!wd.path().join("m.csv").exists(), "m.csv was written{run}");
+}
+
+#[test]
+fn a_failed_match_leaves_existing_output_and_summary_untouched() {
+    let wd = Workdir::new();
+    bad_waitlist(
+        &wd,
+        &["b,erly,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01"],
+    );
+    wd.create("m.csv", "an earlier output\n");
+    wd.create("s.json", "{\"earlier\": true}\n");
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--summary",
+        "s.json",
+    ]);
+    run.assert_code(2);
+    assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
+    assert_eq!(read_bytes(&wd, "s.json"), b"{\"earlier\": true}\n", "{run}");
+    assert_eq!(leftover_temporaries(&wd), Vec::<String>::new(), "{run}");
+}
+
+#[test]
+#[ignore = "bug: the output is replaced before --export-scores fails, so a failed run (exit 2) \
+            still overwrites m.csv"]
+fn a_match_that_cannot_export_scores_leaves_the_existing_output_untouched() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    wd.create("m.csv", "an earlier output\n");
+    wd.create("ex", "a file where the export directory should be\n");
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--export-scores",
+        "ex",
+    ]);
+    run.assert_code(2);
+    assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
+}
+
+#[test]
+#[ignore = "bug: an --export-scores path that is a file fails with 'error: File exists (os error \
+            17)', which does not name the path"]
+fn a_match_that_cannot_export_scores_names_the_export_path() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    wd.create("not-a-dir", "a file where the export directory should be\n");
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--export-scores",
+        "not-a-dir",
+    ]);
+    run.assert_code(2).assert_stderr_contains("not-a-dir");
+}
+
+#[test]
+#[ignore = "bug: --wait-weight=-1 is accepted; edges whose weight falls to 0 or below are dropped \
+            by the solver, and people beside open seats are reported seats_taken"]
+fn a_negative_wait_weight_is_refused_or_never_leaves_people_beside_open_seats() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "sim/waitlist.csv",
+        "--groups",
+        "sim/groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--wait-weight=-1",
+        "--export-scores",
+        "ex",
+    ]);
+    if run.code == Some(2) {
+        assert!(!wd.path().join("m.csv").exists(), "{run}");
+        return;
+    }
+    run.assert_success();
+    let rows = read_rows(&wd, "m.csv");
+    let capacity = read_capacity(&wd, "ex");
+    let filled = filled(&rows);
+    for r in rows.iter().filter(|r| r.reason == "seats_taken") {
+        for (p, g, _) in read_edges(&wd, "ex").iter().filter(|e| e.0 == r.person_id) {
+            assert!(
+                filled.get(g).copied().unwrap_or(0) >= capacity[g],
+                "{p} is seats_taken beside {g}, which has open seats"
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "bug: --min-score=NaN and --wait-weight=NaN are accepted; everyone is left unplaced \
+            (below_min_score, or seats_taken with 0 placed)"]
+fn nan_min_score_or_wait_weight_is_a_usage_error() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    for bad in ["--min-score=NaN", "--wait-weight=NaN"] {
+        let run = wd.run([
+            "match",
+            "--waitlist",
+            "wait.csv",
+            "--groups",
+            "groups.csv",
+            "--now",
+            MATCH_NOW,
+            "--out",
+            "m.csv",
+            bad,
+        ]);
+        run.assert_code(2);
+        assert!(!wd.path().join("m.csv").exists(), "{run}");
+    }
+}
+
+#[test]
+#[ignore = "bug: with --candidates 0 every person with an eligible group is reported \
+            below_min_score, though their scores are above it"]
+fn candidates_0_is_refused_or_reports_no_one_below_min_score_wrongly() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    let run = wd.run([
+        "match",
+        "--waitlist",
+        "wait.csv",
+        "--groups",
+        "groups.csv",
+        "--now",
+        MATCH_NOW,
+        "--out",
+        "m.csv",
+        "--candidates",
+        "0",
+    ]);
+    if run.code == Some(2) {
+        return;
+    }
+    run.assert_success();
+    for r in read_rows(&wd, "m.csv") {
+        assert_ne!(r.reason, "below_min_score", "{r:?}{run}");
+    }
+}
