@@ -258,6 +258,7 @@ fn edges_per_person(edges: &[(String, String, f64)]) -> BTreeMap<&str, usize> {
 
 /// The best total weight of an exported problem, by trying every assignment (tiny ones only).
 fn brute_force(edges: &[(String, String, f64)], capacity: &BTreeMap<String, u64>) -> f64 {
+    // `edges.csv` lists each person's edges together, in waitlist order.
     let mut people: Vec<&str> = edges.iter().map(|e| e.0.as_str()).collect();
     people.dedup();
     let options: Vec<Vec<(&str, f64)>> = people
@@ -317,7 +318,7 @@ fn ranked(ranking: &Value, group: &str) -> Option<(usize, f64)> {
         })
 }
 
-/// Whether any temporary file of an atomic write was left in the workdir.
+/// The temporary files of atomic writes left in the workdir (none, after any run).
 fn leftover_temporaries(wd: &Workdir) -> Vec<String> {
     std::fs::read_dir(wd.path())
         .unwrap()
@@ -420,21 +421,27 @@ fn write_hand_case(wd: &Workdir, people: &[Hand]) {
     }
 }
 
-/// `match` of the hand-written `wait.csv` against `groups.csv` into `m.csv`; must succeed.
-fn match_hand(wd: &Workdir, extra: &[&str]) -> Output {
+/// `match` of `waitlist` against the hand-written `groups.csv` into `out`, with `extra`
+/// arguments.
+fn run_hand(wd: &Workdir, waitlist: &str, out: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "match",
         "--waitlist",
-        "wait.csv",
+        waitlist,
         "--groups",
         "groups.csv",
         "--now",
         MATCH_NOW,
         "--out",
-        "m.csv",
+        out,
     ];
     args.extend_from_slice(extra);
-    let run = wd.run(&args);
+    wd.run(&args)
+}
+
+/// `match` of the hand-written `wait.csv` into `m.csv`; must succeed.
+fn match_hand(wd: &Workdir, extra: &[&str]) -> Output {
+    let run = run_hand(wd, "wait.csv", "m.csv", extra);
     run.assert_success();
     run
 }
@@ -1013,17 +1020,7 @@ fn a_jsonl_waitlist_matches_exactly_as_the_same_csv() {
         people.iter().map(Hand::jsonl_row).collect::<String>(),
     );
     match_hand(&wd, &[]);
-    let run = wd.run([
-        "match",
-        "--waitlist",
-        "wait.jsonl",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
-        "j.csv",
-    ]);
+    let run = run_hand(&wd, "wait.jsonl", "j.csv", &[]);
     run.assert_success();
     assert!(
         read_bytes(&wd, "j.csv") == read_bytes(&wd, "m.csv"),
@@ -1035,32 +1032,25 @@ fn a_jsonl_waitlist_matches_exactly_as_the_same_csv() {
 // Bad input and atomic output
 // ---------------------------------------------------------------------------------------------
 
-/// A waitlist of `a`, then `rows` (the same person under other ids or with other fields).
-fn bad_waitlist(wd: &Workdir, rows: &[&str]) {
+/// Writes `groups.csv` and `wait.csv`: a good person `a` (line 2), then `rows`.
+fn bad_waitlist(wd: &Workdir, rows: &[String]) {
     let good = Hand::new("a", 39.9526, "2026-05-22").csv_row();
-    let rows: String = rows.iter().map(|r| format!("{r}\n")).collect();
-    wd.create("wait.csv", format!("{HAND_WAITLIST_HEADER}{good}{rows}"));
+    wd.create(
+        "wait.csv",
+        format!("{HAND_WAITLIST_HEADER}{good}{}", rows.concat()),
+    );
     wd.create("groups.csv", HAND_GROUPS);
 }
 
 /// `match` of `wait.csv` with every output asked for; must exit 2 and write none of them.
 #[track_caller]
 fn match_fails(wd: &Workdir) -> Output {
-    let run = wd.run([
-        "match",
-        "--waitlist",
+    let run = run_hand(
+        wd,
         "wait.csv",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
         "m.csv",
-        "--summary",
-        "s.json",
-        "--export-scores",
-        "ex",
-    ]);
+        &["--summary", "s.json", "--export-scores", "ex"],
+    );
     run.assert_code(2).assert_stdout_empty();
     for file in ["m.csv", "s.json", "ex"] {
         assert!(!wd.path().join(file).exists(), "{file} was written{run}");
@@ -1072,10 +1062,7 @@ fn match_fails(wd: &Workdir) -> Output {
 #[test]
 fn a_duplicate_person_id_exits_2_naming_file_line_and_field_and_writes_nothing() {
     let wd = Workdir::new();
-    bad_waitlist(
-        &wd,
-        &["a,early,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01"],
-    );
+    bad_waitlist(&wd, &[Hand::new("a", 39.9526, "2026-05-01").csv_row()]);
     let run = match_fails(&wd);
     run.assert_problem("wait.csv", 3, Some("id"), &["duplicate", "'a'", "line 2"]);
 }
@@ -1086,8 +1073,10 @@ fn a_bad_stage_exits_2_naming_file_line_and_field_and_writes_nothing() {
     bad_waitlist(
         &wd,
         &[
-            "b,early,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01",
-            "c,erly,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01",
+            Hand::new("b", 39.9526, "2026-05-01").csv_row(),
+            Hand::new("c", 39.9526, "2026-05-01")
+                .csv_row()
+                .replace(",early,", ",erly,"),
         ],
     );
     let run = match_fails(&wd);
@@ -1120,23 +1109,13 @@ fn a_failed_match_leaves_existing_output_and_summary_untouched() {
     let wd = Workdir::new();
     bad_waitlist(
         &wd,
-        &["b,erly,no_preference,in_person,Mon 17:00-22:00,America/New_York,39.9526,-75.1652,20,en,2026-05-01"],
+        &[Hand::new("b", 39.9526, "2026-05-01")
+            .csv_row()
+            .replace(",early,", ",erly,")],
     );
     wd.create("m.csv", "an earlier output\n");
     wd.create("s.json", "{\"earlier\": true}\n");
-    let run = wd.run([
-        "match",
-        "--waitlist",
-        "wait.csv",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
-        "m.csv",
-        "--summary",
-        "s.json",
-    ]);
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--summary", "s.json"]);
     run.assert_code(2);
     assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
     assert_eq!(read_bytes(&wd, "s.json"), b"{\"earlier\": true}\n", "{run}");
@@ -1144,56 +1123,26 @@ fn a_failed_match_leaves_existing_output_and_summary_untouched() {
 }
 
 #[test]
-#[ignore = "bug: the output is replaced before --export-scores fails, so a failed run (exit 2) \
-            still overwrites m.csv"]
 fn a_match_that_cannot_export_scores_leaves_the_existing_output_untouched() {
     let wd = Workdir::new();
     write_hand_case(&wd, &six_people());
     wd.create("m.csv", "an earlier output\n");
     wd.create("ex", "a file where the export directory should be\n");
-    let run = wd.run([
-        "match",
-        "--waitlist",
-        "wait.csv",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
-        "m.csv",
-        "--export-scores",
-        "ex",
-    ]);
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--export-scores", "ex"]);
     run.assert_code(2);
     assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
 }
 
 #[test]
-#[ignore = "bug: an --export-scores path that is a file fails with 'error: File exists (os error \
-            17)', which does not name the path"]
 fn a_match_that_cannot_export_scores_names_the_export_path() {
     let wd = Workdir::new();
     write_hand_case(&wd, &six_people());
     wd.create("not-a-dir", "a file where the export directory should be\n");
-    let run = wd.run([
-        "match",
-        "--waitlist",
-        "wait.csv",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
-        "m.csv",
-        "--export-scores",
-        "not-a-dir",
-    ]);
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--export-scores", "not-a-dir"]);
     run.assert_code(2).assert_stderr_contains("not-a-dir");
 }
 
 #[test]
-#[ignore = "bug: --wait-weight=-1 is accepted; edges whose weight falls to 0 or below are dropped \
-            by the solver, and people beside open seats are reported seats_taken"]
 fn a_negative_wait_weight_is_refused_or_never_leaves_people_beside_open_seats() {
     let wd = Workdir::new();
     simulate(&wd);
@@ -1230,48 +1179,21 @@ fn a_negative_wait_weight_is_refused_or_never_leaves_people_beside_open_seats() 
 }
 
 #[test]
-#[ignore = "bug: --min-score=NaN and --wait-weight=NaN are accepted; everyone is left unplaced \
-            (below_min_score, or seats_taken with 0 placed)"]
 fn nan_min_score_or_wait_weight_is_a_usage_error() {
     let wd = Workdir::new();
     write_hand_case(&wd, &six_people());
     for bad in ["--min-score=NaN", "--wait-weight=NaN"] {
-        let run = wd.run([
-            "match",
-            "--waitlist",
-            "wait.csv",
-            "--groups",
-            "groups.csv",
-            "--now",
-            MATCH_NOW,
-            "--out",
-            "m.csv",
-            bad,
-        ]);
+        let run = run_hand(&wd, "wait.csv", "m.csv", &[bad]);
         run.assert_code(2);
         assert!(!wd.path().join("m.csv").exists(), "{run}");
     }
 }
 
 #[test]
-#[ignore = "bug: with --candidates 0 every person with an eligible group is reported \
-            below_min_score, though their scores are above it"]
 fn candidates_0_is_refused_or_reports_no_one_below_min_score_wrongly() {
     let wd = Workdir::new();
     write_hand_case(&wd, &six_people());
-    let run = wd.run([
-        "match",
-        "--waitlist",
-        "wait.csv",
-        "--groups",
-        "groups.csv",
-        "--now",
-        MATCH_NOW,
-        "--out",
-        "m.csv",
-        "--candidates",
-        "0",
-    ]);
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--candidates", "0"]);
     if run.code == Some(2) {
         return;
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{assign, score_candidates, MatchOptions, Outcome};
@@ -35,18 +36,18 @@ pub struct Args {
     /// Output CSV: one row for every person on the waitlist.
     #[arg(long)]
     out: PathBuf,
-    /// Pairs scoring below this are not offered.
-    #[arg(long, default_value_t = 0.2)]
+    /// Pairs scoring below this are not offered (0 to 1).
+    #[arg(long, default_value_t = 0.2, value_parser = unit_interval)]
     min_score: f64,
-    /// Weight of waiting: the longest waiter's edges gain this much.
-    #[arg(long, default_value_t = 0.1)]
+    /// Weight of waiting: the longest waiter's edges gain this much (0 or more).
+    #[arg(long, default_value_t = 0.1, value_parser = non_negative)]
     wait_weight: f64,
     /// Alternates listed per person.
     #[arg(long, default_value_t = 3)]
     alternates: usize,
-    /// Most edges per person (their best).
-    #[arg(long, default_value_t = 50)]
-    candidates: usize,
+    /// Most edges per person (their best; at least 1).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    candidates: u32,
     /// Write edges.csv and capacity.csv here, to re-solve the same problem elsewhere.
     #[arg(long)]
     export_scores: Option<PathBuf>,
@@ -56,6 +57,20 @@ pub struct Args {
     /// The current time (RFC 3339), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+}
+
+fn unit_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a number from 0 to 1")),
+    }
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of 0 or more")),
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -71,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         min_score: args.min_score,
         wait_weight: args.wait_weight,
         alternates: args.alternates,
-        candidates: args.candidates,
+        candidates: args.candidates as usize,
         now: args.now.unwrap_or_else(Utc::now),
     };
     let score_start = Instant::now();
@@ -82,6 +97,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let solve = solve_start.elapsed().as_secs_f64();
 
     let write_start = Instant::now();
+    // Exports first: a failure there leaves an existing --out untouched.
+    if let Some(dir) = &args.export_scores {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the export folder", dir.display()))?;
+        let groups = engine.groups();
+        write_atomic(&dir.join("edges.csv"), |w| {
+            writeln!(w, "person_id,group_id,score")?;
+            for &(p, g, weight) in &result.edges {
+                writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
+            }
+            Ok(())
+        })?;
+        write_atomic(&dir.join("capacity.csv"), |w| {
+            writeln!(w, "group_id,capacity")?;
+            for g in groups {
+                let seats = g.open_seats().map_or(UNLIMITED_SEATS, u64::from);
+                writeln!(w, "{},{seats}", g.id)?;
+            }
+            Ok(())
+        })?;
+    }
     write_atomic(&args.out, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let io = std::io::Error::other;
@@ -113,25 +149,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         csv.flush()
     })?;
-    if let Some(dir) = &args.export_scores {
-        std::fs::create_dir_all(dir)?;
-        let groups = engine.groups();
-        write_atomic(&dir.join("edges.csv"), |w| {
-            writeln!(w, "person_id,group_id,score")?;
-            for &(p, g, weight) in &result.edges {
-                writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
-            }
-            Ok(())
-        })?;
-        write_atomic(&dir.join("capacity.csv"), |w| {
-            writeln!(w, "group_id,capacity")?;
-            for g in groups {
-                let seats = g.open_seats().map_or(UNLIMITED_SEATS, u64::from);
-                writeln!(w, "{},{seats}", g.id)?;
-            }
-            Ok(())
-        })?;
-    }
     let write = write_start.elapsed().as_secs_f64();
 
     let mut unplaced = std::collections::BTreeMap::new();

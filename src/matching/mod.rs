@@ -19,7 +19,8 @@ use crate::domain::person::WaitlistEntry;
 use crate::rank::Engine;
 use flow::{scale, solve, AssignmentProblem};
 
-/// Options of a batch match.
+/// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
+/// `candidates` >= 1 (the command line refuses other values).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchOptions {
     /// Pairs scoring below this are not offered.
