@@ -36,6 +36,7 @@
 
 #![deny(missing_docs)]
 
+pub mod candidates;
 pub mod domain;
 pub mod eligibility;
 pub mod engagement;

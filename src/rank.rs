@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::candidates::CandidateIndex;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::schedule::{format_local, utc_offset_minutes};
@@ -163,6 +164,8 @@ pub struct Engine {
     zone_of: Vec<usize>,
     model: EngagementModel,
     rules: RuleSet,
+    /// Groups by what can rule them out first, for batch matching.
+    index: CandidateIndex,
 }
 
 /// Every group judged for one person (see [`Engine::judge_all`]).
@@ -201,6 +204,7 @@ impl Engine {
             })
             .collect();
         Engine {
+            index: CandidateIndex::new(&groups),
             groups,
             zones,
             zone_of,
@@ -356,11 +360,17 @@ impl Engine {
                     }),
             )
         };
+        // Without reasons, only groups the index cannot rule out need judging.
+        let indices: Vec<usize> = if with_reasons {
+            (0..self.groups.len()).collect()
+        } else {
+            self.index.candidates(person)
+        };
         let judged: Vec<Option<std::result::Result<Scored, Excluded>>> =
-            if self.groups.len() >= PARALLEL_MIN_GROUPS {
-                (0..self.groups.len()).into_par_iter().map(judge).collect()
+            if indices.len() >= PARALLEL_MIN_GROUPS {
+                indices.par_iter().map(|&i| judge(i)).collect()
             } else {
-                (0..self.groups.len()).map(judge).collect()
+                indices.iter().map(|&i| judge(i)).collect()
             };
         let mut scored = Vec::new();
         let mut excluded = Vec::new();
