@@ -13,7 +13,7 @@ use approx::assert_abs_diff_eq;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use util::{Output, Workdir};
+use util::{read_bytes, read_csv, read_json, Output, Workdir};
 
 /// The instant every match here runs at (the simulated waitlist joined before it).
 const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
@@ -88,64 +88,6 @@ fn match_sim(wd: &Workdir, out: &str, extra: &[&str]) -> Output {
     let run = wd.run(&args);
     run.assert_success();
     run
-}
-
-/// A file of the workdir as bytes.
-fn read_bytes(wd: &Workdir, name: &str) -> Vec<u8> {
-    let path = wd.path().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// A JSON file of the workdir.
-fn read_json(wd: &Workdir, name: &str) -> Value {
-    serde_json::from_slice(&read_bytes(wd, name))
-        .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
-}
-
-/// A CSV table: the header and the rows.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// Index of `column`, which must exist.
-    #[track_caller]
-    fn column(&self, column: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == column)
-            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header))
-    }
-
-    /// Every value of `column`, in row order.
-    fn values(&self, column: &str) -> Vec<&str> {
-        let i = self.column(column);
-        self.rows.iter().map(|r| r[i].as_str()).collect()
-    }
-}
-
-/// Reads a CSV file of the workdir.
-fn read_csv(wd: &Workdir, name: &str) -> Table {
-    let path = wd.path().join(name);
-    let mut reader =
-        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
-    let header = reader
-        .headers()
-        .unwrap_or_else(|e| panic!("{name}: bad header: {e}"))
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            r.unwrap_or_else(|e| panic!("{name}: bad row: {e}"))
-                .iter()
-                .map(str::to_string)
-                .collect()
-        })
-        .collect();
-    Table { header, rows }
 }
 
 /// One row of `match`'s output.

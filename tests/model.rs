@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use approx::assert_abs_diff_eq;
 use serde_json::Value;
 
-use util::{Output, Workdir, NOW};
+use util::{read, read_bytes, read_csv, read_json, Output, Table, Workdir, NOW};
 
 /// The files a simulation writes.
 const SIM_FILES: [&str; 5] = [
@@ -63,68 +63,6 @@ fn train(wd: &Workdir, history: &str, out: &str) -> Output {
     let run = wd.run(["train", "--history", history, "--out", out]);
     run.assert_success();
     run
-}
-
-/// A file of the workdir as bytes.
-fn read_bytes(wd: &Workdir, name: &str) -> Vec<u8> {
-    let path = wd.path().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// A file of the workdir as text.
-fn read(wd: &Workdir, name: &str) -> String {
-    String::from_utf8(read_bytes(wd, name)).unwrap_or_else(|e| panic!("{name} is not UTF-8: {e}"))
-}
-
-/// A JSON file of the workdir.
-fn read_json(wd: &Workdir, name: &str) -> Value {
-    serde_json::from_str(&read(wd, name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
-}
-
-/// A CSV table: the header and the rows.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// Index of `column`, which must exist.
-    #[track_caller]
-    fn column(&self, column: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == column)
-            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header))
-    }
-
-    /// Every value of `column`, in row order.
-    fn values(&self, column: &str) -> Vec<&str> {
-        let i = self.column(column);
-        self.rows.iter().map(|r| r[i].as_str()).collect()
-    }
-}
-
-/// Reads a CSV file of the workdir.
-fn read_csv(wd: &Workdir, name: &str) -> Table {
-    let path = wd.path().join(name);
-    let mut reader =
-        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
-    let header = reader
-        .headers()
-        .unwrap_or_else(|e| panic!("{name}: bad header: {e}"))
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            r.unwrap_or_else(|e| panic!("{name}: bad row: {e}"))
-                .iter()
-                .map(str::to_string)
-                .collect()
-        })
-        .collect();
-    Table { header, rows }
 }
 
 /// Writes a CSV file into the workdir (`\n` line ends).

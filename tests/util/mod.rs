@@ -2,6 +2,8 @@
 //! into, a way to run the built binary there, and assertions that show the whole run (command,
 //! exit status, stdout, stderr) when they fail, so a red test explains itself.
 
+#![allow(dead_code)] // each test crate uses only some of these helpers
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -225,4 +227,68 @@ impl Output {
         serde_json::from_slice(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not valid JSON ({e}){self}"))
     }
+}
+
+/// A file of the workdir as bytes.
+pub fn read_bytes(wd: &Workdir, name: &str) -> Vec<u8> {
+    let path = wd.path().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A file of the workdir as text.
+pub fn read(wd: &Workdir, name: &str) -> String {
+    String::from_utf8(read_bytes(wd, name)).unwrap_or_else(|e| panic!("{name} is not UTF-8: {e}"))
+}
+
+/// A JSON file of the workdir.
+pub fn read_json(wd: &Workdir, name: &str) -> serde_json::Value {
+    serde_json::from_str(&read(wd, name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+}
+
+/// A CSV table: the header and the rows.
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Cells, row by row.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Index of `column`, which must exist.
+    #[track_caller]
+    pub fn column(&self, column: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header))
+    }
+
+    /// Every value of `column`, in row order.
+    pub fn values(&self, column: &str) -> Vec<&str> {
+        let i = self.column(column);
+        self.rows.iter().map(|r| r[i].as_str()).collect()
+    }
+}
+
+/// Reads a CSV file of the workdir.
+pub fn read_csv(wd: &Workdir, name: &str) -> Table {
+    let path = wd.path().join(name);
+    let mut reader =
+        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
+    let header = reader
+        .headers()
+        .unwrap_or_else(|e| panic!("{name}: bad header: {e}"))
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("{name}: bad row: {e}"))
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    Table { header, rows }
 }
