@@ -4,7 +4,6 @@
 //! optimum against brute force over the exported problem, bad input).
 
 // Not every helper of the shared harness is used by this test crate.
-#[allow(dead_code)]
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};

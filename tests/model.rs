@@ -4,7 +4,6 @@
 //! binary on it.
 
 // Not every helper of the shared harness is used by this test crate.
-#[allow(dead_code)]
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -3,7 +3,6 @@
 //! directories) into its own temporary directory and runs the built binary there.
 
 // Not every helper of the shared harness is used by this test crate.
-#[allow(dead_code)]
 mod util;
 
 use std::collections::BTreeSet;
