@@ -1143,3 +1143,48 @@ fn candidates_0_is_refused_or_reports_no_one_below_min_score_wrongly() {
         assert_ne!(r.reason, "below_min_score", "{r:?}{run}");
     }
 }
+
+#[test]
+fn skip_invalid_lists_bad_rows_as_invalid_input_in_place_and_matches_the_rest() {
+    let wd = Workdir::new();
+    bad_waitlist(
+        &wd,
+        &[
+            Hand::new("c", 39.9526, "2026-05-01")
+                .csv_row()
+                .replace(",early,", ",erly,"),
+            Hand::new("d", 39.9526, "2026-05-10").csv_row(),
+        ],
+    );
+    let run = run_hand(
+        &wd,
+        "wait.csv",
+        "m.csv",
+        &["--skip-invalid", "--summary", "s.json"],
+    );
+    run.assert_success();
+    run.assert_stderr_contains("wait.csv:3: stage:");
+    let table = read_csv(&wd, "m.csv");
+    assert_eq!(table.values("person_id"), ["a", "c", "d"], "{run}");
+    let reasons = table.values("reason");
+    assert_eq!(reasons[1], "invalid_input", "{run}");
+    assert!(
+        table.rows[1][table.column("explanation")].contains("'erly'"),
+        "{run}"
+    );
+    assert_ne!(reasons[0], "invalid_input");
+    assert_ne!(reasons[2], "invalid_input");
+    let summary = read_json(&wd, "s.json");
+    assert_eq!(summary["people"], 3, "{run}");
+    assert_eq!(summary["unplaced"]["invalid_input"], 1, "{run}");
+}
+
+#[test]
+fn skip_invalid_still_stops_on_a_duplicate_id() {
+    let wd = Workdir::new();
+    bad_waitlist(&wd, &[Hand::new("a", 39.9526, "2026-05-01").csv_row()]);
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--skip-invalid"]);
+    run.assert_code(2).assert_stdout_empty();
+    run.assert_stderr_contains("duplicate id 'a'");
+    assert!(!wd.path().join("m.csv").exists(), "{run}");
+}

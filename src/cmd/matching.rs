@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{assign, score_candidates, MatchOptions, Outcome};
 use groupmatch::rank::load_engine;
@@ -54,6 +55,10 @@ pub struct Args {
     /// Write the summary (JSON) here.
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// List people whose waitlist row has problems as `invalid_input` (with the problems) and
+    /// match the others, instead of stopping. Duplicate ids still stop the run.
+    #[arg(long)]
+    skip_invalid: bool,
     /// The current time (RFC 3339), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
@@ -80,7 +85,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.model.as_deref(),
         args.rules.choice(),
     )?;
-    let waitlist = read_waitlist(&args.waitlist)?.value;
+    let label = args.waitlist.display().to_string();
+    let (waitlist, invalid) = if args.skip_invalid {
+        let rows = read_waitlist_rows(&args.waitlist)?.value;
+        let mut waitlist = Vec::with_capacity(rows.len());
+        let mut invalid = Vec::new();
+        for (position, row) in rows.into_iter().enumerate() {
+            match row {
+                Ok(entry) => waitlist.push(entry),
+                Err(bad) if bad.is_duplicate() => {
+                    let problems: Vec<String> = bad
+                        .problems
+                        .iter()
+                        .map(|p| p.display_in(&label).to_string())
+                        .collect();
+                    anyhow::bail!("{}", problems.join("\n"));
+                }
+                Err(bad) => {
+                    for p in &bad.problems {
+                        eprintln!("skipped: {}", p.display_in(&label));
+                    }
+                    invalid.push((position, bad));
+                }
+            }
+        }
+        (waitlist, invalid)
+    } else {
+        (read_waitlist(&args.waitlist)?.value, Vec::new())
+    };
     let load = start.elapsed().as_secs_f64();
     let options = MatchOptions {
         min_score: args.min_score,
@@ -132,7 +164,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "explanation",
         ])
         .map_err(io)?;
-        for r in &result.rows {
+        // Rows in waitlist order: matched people, with the skipped ones where they stood.
+        let mut skipped = invalid.iter().peekable();
+        let mut matched = result.rows.iter();
+        for position in 0..result.rows.len() + invalid.len() {
+            if let Some((_, bad)) = skipped.next_if(|(p, _)| *p == position) {
+                let problems: Vec<String> = bad
+                    .problems
+                    .iter()
+                    .map(|p| p.display_in(&label).to_string())
+                    .collect();
+                let id = bad.id.clone().unwrap_or_default();
+                csv.write_record([
+                    id.as_str(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "invalid_input",
+                    &problems.join("; "),
+                ])
+                .map_err(io)?;
+                continue;
+            }
+            let r = matched.next().expect("one matched row per valid person");
             let num = |v: Option<f64>| v.map_or_else(String::new, |x| format!("{x:.6}"));
             csv.write_record([
                 r.person_id.as_str(),
@@ -155,6 +211,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for r in result.rows.iter().filter(|r| r.reason != Outcome::Placed) {
         *unplaced.entry(r.reason.as_str()).or_insert(0usize) += 1;
     }
+    if !invalid.is_empty() {
+        unplaced.insert("invalid_input", invalid.len());
+    }
     let placed = result
         .rows
         .iter()
@@ -162,7 +221,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .count();
     let mean_score = result.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
     let summary = json!({
-        "people": result.rows.len(),
+        "people": result.rows.len() + invalid.len(),
         "placed": placed,
         "unplaced": unplaced,
         "objective": result.objective,
@@ -179,7 +238,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut table = format!(
         "{} people: {placed} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
-        result.rows.len(),
+        result.rows.len() + invalid.len(),
         result.objective,
         mean_score,
         candidates.edges(),

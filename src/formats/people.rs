@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use serde::Serialize;
 
 use crate::domain::person::{Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
@@ -87,6 +88,14 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
     Loaded::finish(person, problems, warnings, label)
 }
 
+/// Reads a waitlist row by row (see [`parse_waitlist_rows`]).
+pub fn read_waitlist_rows(
+    path: &Path,
+) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
+    let bytes = read_bytes(path)?;
+    parse_waitlist_rows(&bytes, Syntax::of_path(path), &path.display().to_string())
+}
+
 /// Reads a waitlist: `.csv` (person fields as columns, `prior` as `approach:outcome;...`) or
 /// `.jsonl` (one person object per line), each with `waiting_since` (YYYY-MM-DD).
 pub fn read_waitlist(path: &Path) -> Result<Loaded<Vec<WaitlistEntry>>> {
@@ -100,12 +109,55 @@ pub fn parse_waitlist(
     syntax: Syntax,
     label: &str,
 ) -> Result<Loaded<Vec<WaitlistEntry>>> {
+    let Loaded {
+        value: rows,
+        warnings,
+    } = parse_waitlist_rows(bytes, syntax, label)?;
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
+    for row in rows {
+        match row {
+            Ok(entry) => entries.push(entry),
+            Err(invalid) => problems.extend(invalid.problems),
+        }
+    }
+    Loaded::finish(Some(entries), problems, warnings, label)
+}
+
+/// A waitlist row that could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvalidEntry {
+    /// The row's line.
+    pub line: u64,
+    /// The person's id, when it could be read.
+    pub id: Option<String>,
+    /// Everything wrong with the row.
+    pub problems: Vec<Problem>,
+}
+
+impl InvalidEntry {
+    /// Whether the row repeats an earlier row's id (an error even when invalid rows are skipped).
+    pub fn is_duplicate(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.field.as_deref() == Some("id") && p.message.starts_with("duplicate id"))
+    }
+}
+
+/// Parses a waitlist row by row: each row is an entry or an [`InvalidEntry`] with its problems.
+/// Problems with the file as a whole (unreadable, missing column, no rows) are an `Err`.
+pub fn parse_waitlist_rows(
+    bytes: &[u8],
+    syntax: Syntax,
+    label: &str,
+) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
     let required = [PERSON_REQUIRED, &["waiting_since"]].concat();
     let known = [PERSON_FIELDS, &["waiting_since"]].concat();
-    let (records, mut problems, warnings) = records_of(bytes, syntax, &required, &known);
-    let mut entries = Vec::with_capacity(records.len());
+    let (records, structural, warnings) = records_of(bytes, syntax, &required, &known);
+    let mut rows = Vec::with_capacity(records.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
+        let mut problems = Vec::new();
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
         let person = person_from_fields(&mut f).filter(|_| fresh);
@@ -115,17 +167,23 @@ pub fn parse_waitlist(
                 .filter(|_| s.len() == 10)
                 .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
         });
-        if let (Some(person), Some(waiting_since)) = (person, since) {
-            entries.push(WaitlistEntry {
+        rows.push(match (person, since) {
+            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
                 person,
                 waiting_since,
-            });
-        }
+            }),
+            _ => Err(InvalidEntry {
+                line: record.line,
+                id: record.scalar("id"),
+                problems,
+            }),
+        });
     }
-    if problems.is_empty() && entries.is_empty() {
+    let mut problems = structural;
+    if problems.is_empty() && rows.is_empty() {
         problems.push(Problem::new(None, None, "no people in the file"));
     }
-    Loaded::finish(Some(entries), problems, warnings, label)
+    Loaded::finish(Some(rows), problems, warnings, label)
 }
 
 /// Reads people from JSON Lines (one person object per line, as `simulate` writes `people.jsonl`).
