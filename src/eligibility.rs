@@ -323,13 +323,11 @@ fn visit(person: &Person, group: &Group, facts: &PairFacts, mut sink: impl FnMut
         }
     }
     if person.gender_specific == GenderSpecific::Required {
-        let wanted = match person.gender {
-            Gender::Woman => Some(Audience::Women),
-            Gender::Man => Some(Audience::Men),
-            Gender::Nonbinary => Some(Audience::Lgbtq),
-            Gender::Unspecified => None,
-        };
-        if let Some(wanted) = wanted.filter(|w| !group.audience.contains(w)) {
+        if let Some(wanted) = person
+            .gender
+            .own_audience()
+            .filter(|w| !group.audience.contains(w))
+        {
             push(
                 ExclusionCode::GenderSpecific,
                 Detail::GenderSpecific { wanted },

@@ -8,8 +8,7 @@
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::{
-    Approach, Audience, Facilitation, FacilitationPreference, Gender, GenderSpecific, Need,
-    PriorOutcome, SocialSupport, Stage,
+    Approach, Audience, Facilitation, GenderSpecific, Need, PriorOutcome, SocialSupport, Stage,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
 use crate::pair::{Attendance, PairFacts};
@@ -116,22 +115,9 @@ fn flag(b: bool) -> f64 {
     }
 }
 
-fn centred(score: Option<u8>) -> f64 {
+/// A 1-10 score centred on 0: (score - 5.5) / 4.5, 0 when not given.
+pub(crate) fn centred(score: Option<u8>) -> f64 {
     score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
-}
-
-/// The audience that makes a group gender-specific for this person, if any.
-fn own_gender_audience(gender: Gender) -> Option<Audience> {
-    match gender {
-        Gender::Woman => Some(Audience::Women),
-        Gender::Man => Some(Audience::Men),
-        Gender::Nonbinary => Some(Audience::Lgbtq),
-        Gender::Unspecified => None,
-    }
-}
-
-fn is_dual_focus(group: &Group) -> bool {
-    group.approach == Approach::DualRecovery || group.focus.contains(&Need::CoOccurring)
 }
 
 /// Needs handled by their own features or by eligibility, left out of `needs_covered`.
@@ -167,12 +153,7 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
         F::ProfessionalEarly,
         flag(early && group.facilitation == Facilitation::Professional),
     );
-    let wanted_facilitation = match person.facilitation_preference {
-        FacilitationPreference::Peer => Some(Facilitation::Peer),
-        FacilitationPreference::Professional => Some(Facilitation::Professional),
-        FacilitationPreference::Either => None,
-    };
-    if let Some(w) = wanted_facilitation {
+    if let Some(w) = person.facilitation_preference.facilitation() {
         set(F::FacilitationMatch, flag(group.facilitation == w));
         set(F::FacilitationMismatch, flag(group.facilitation != w));
     }
@@ -181,7 +162,10 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
         F::GenderSpecificMatch,
         flag(
             wants_gender_specific
-                && own_gender_audience(person.gender).is_some_and(|a| group.audience.contains(&a)),
+                && person
+                    .gender
+                    .own_audience()
+                    .is_some_and(|a| group.audience.contains(&a)),
         ),
     );
     set(
@@ -194,11 +178,11 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
     let co_occurring = person.needs.contains(&Need::CoOccurring);
     set(
         F::DualFocusCoOccurring,
-        flag(co_occurring && is_dual_focus(group)),
+        flag(co_occurring && group.is_dual_focus()),
     );
     set(
         F::CoOccurringTraditional12Step,
-        flag(co_occurring && group.approach == Approach::TwelveStep && !is_dual_focus(group)),
+        flag(co_occurring && group.approach == Approach::TwelveStep && !group.is_dual_focus()),
     );
     let other_needs: Vec<Need> = person
         .needs

@@ -67,6 +67,12 @@ impl Group {
         self.capacity.map(|c| c.saturating_sub(self.enrolled))
     }
 
+    /// Whether the group focuses on substance use and mental health together.
+    pub fn is_dual_focus(&self) -> bool {
+        self.approach == crate::Approach::DualRecovery
+            || self.focus.contains(&crate::Need::CoOccurring)
+    }
+
     /// Whether the group offers `need` as a focus or an accommodation.
     pub fn covers(&self, need: crate::Need) -> bool {
         self.focus.contains(&need) || self.accessibility.contains(&need)

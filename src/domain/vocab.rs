@@ -302,6 +302,19 @@ vocabulary! {
     }
 }
 
+impl Gender {
+    /// The audience that makes a group gender-specific for this person (women's, men's, and
+    /// LGBTQ+ groups for nonbinary people); `None` when the gender is not stated.
+    pub fn own_audience(self) -> Option<Audience> {
+        match self {
+            Gender::Woman => Some(Audience::Women),
+            Gender::Man => Some(Audience::Men),
+            Gender::Nonbinary => Some(Audience::Lgbtq),
+            Gender::Unspecified => None,
+        }
+    }
+}
+
 vocabulary! {
     /// Whether a person wants a gender-specific group.
     GenderSpecific {
@@ -323,6 +336,17 @@ vocabulary! {
         Professional = "professional",
         /// Either.
         Either = "either",
+    }
+}
+
+impl FacilitationPreference {
+    /// The facilitation preferred, if any.
+    pub fn facilitation(self) -> Option<Facilitation> {
+        match self {
+            FacilitationPreference::Peer => Some(Facilitation::Peer),
+            FacilitationPreference::Professional => Some(Facilitation::Professional),
+            FacilitationPreference::Either => None,
+        }
     }
 }
 

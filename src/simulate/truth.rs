@@ -15,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::{
-    Approach, Audience, Facilitation, FacilitationPreference, Gender, GenderSpecific, Need,
-    Orientation, PriorOutcome, SocialSupport, Stage,
+    Approach, Audience, Facilitation, Gender, GenderSpecific, Need, Orientation, PriorOutcome,
+    SocialSupport, Stage,
 };
 use crate::eligibility::YOUNG_PEOPLE_MAX_AGE;
 use crate::engagement::model::sigmoid;
+use crate::features::centred;
 use crate::pair::{Attendance, PairFacts};
 
 /// Every parameter of the ground truth (log-odds unless stated). Stored in `simulation.json`.
@@ -154,10 +155,6 @@ impl Default for Truth {
     }
 }
 
-fn centred(score: Option<u8>) -> f64 {
-    score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
-}
-
 impl Truth {
     /// The true logit of a pair, given the group's unobserved quality `group_effect`.
     pub fn logit(
@@ -215,32 +212,23 @@ impl Truth {
         } else if person.stage == Stage::Sustained && professional {
             z += self.professional_sustained;
         }
-        let wanted = match person.facilitation_preference {
-            FacilitationPreference::Peer => Some(Facilitation::Peer),
-            FacilitationPreference::Professional => Some(Facilitation::Professional),
-            FacilitationPreference::Either => None,
-        };
-        if let Some(w) = wanted {
+        if let Some(w) = person.facilitation_preference.facilitation() {
             z += if group.facilitation == w {
                 self.facilitation_match
             } else {
                 self.facilitation_mismatch
             };
         }
-        if person.gender_specific != GenderSpecific::No {
-            let own = match person.gender {
-                Gender::Woman => Some(Audience::Women),
-                Gender::Man => Some(Audience::Men),
-                Gender::Nonbinary => Some(Audience::Lgbtq),
-                Gender::Unspecified => None,
+        let gender_specific_group = person
+            .gender
+            .own_audience()
+            .is_some_and(|a| group.audience.contains(&a));
+        if person.gender_specific != GenderSpecific::No && gender_specific_group {
+            z += if person.gender == Gender::Woman {
+                self.women_group_for_woman
+            } else {
+                self.gender_group_other
             };
-            if own.is_some_and(|a| group.audience.contains(&a)) {
-                z += if person.gender == Gender::Woman {
-                    self.women_group_for_woman
-                } else {
-                    self.gender_group_other
-                };
-            }
         }
         if person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
             && group.audience.contains(&Audience::YoungPeople)
@@ -251,8 +239,7 @@ impl Truth {
                 self.young_matched_later
             };
         }
-        let dual =
-            group.approach == Approach::DualRecovery || group.focus.contains(&Need::CoOccurring);
+        let dual = group.is_dual_focus();
         if person.needs.contains(&Need::CoOccurring) {
             if dual {
                 z += self.dual_focus;
