@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use groupmatch::rank::load_engine;
 use groupmatch::read_person;
 use groupmatch::rules::Action;
 
 use super::rank::parse_now;
-use super::{print_stdout, OutputFormat, RulesArgs};
+use super::{print_stdout, EngineArgs, OutputFormat};
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
@@ -21,14 +20,8 @@ pub struct Args {
     /// The group's id.
     #[arg(long)]
     group: String,
-    /// The group directory (default: the embedded one).
-    #[arg(long)]
-    groups: Option<PathBuf>,
-    /// The engagement model (default: the embedded one).
-    #[arg(long)]
-    model: Option<PathBuf>,
     #[command(flatten)]
-    rules: RulesArgs,
+    engine: EngineArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
@@ -38,11 +31,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (engine, _) = load_engine(
-        args.groups.as_deref(),
-        args.model.as_deref(),
-        args.rules.choice(),
-    )?;
+    let engine = args.engine.load()?;
     let person = read_person(&args.person)?.value;
     let ex = engine.explain(&person, &args.group, args.now.unwrap_or_else(Utc::now))?;
     let text = match args.format {

@@ -10,12 +10,11 @@ use chrono::{DateTime, Utc};
 use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{assign, score_candidates, MatchOptions, Outcome};
-use groupmatch::rank::load_engine;
 use groupmatch::read_waitlist;
 use serde_json::json;
 
 use super::rank::parse_now;
-use super::RulesArgs;
+use super::EngineArgs;
 
 /// Open seats written for unlimited groups in `capacity.csv`.
 const UNLIMITED_SEATS: u64 = 1_000_000_000;
@@ -26,14 +25,8 @@ pub struct Args {
     /// The waitlist (.csv or .jsonl) with `waiting_since`.
     #[arg(long)]
     waitlist: PathBuf,
-    /// The group directory (default: the embedded one).
-    #[arg(long)]
-    groups: Option<PathBuf>,
-    /// The engagement model (default: the embedded one).
-    #[arg(long)]
-    model: Option<PathBuf>,
     #[command(flatten)]
-    rules: RulesArgs,
+    engine: EngineArgs,
     /// Output CSV: one row for every person on the waitlist.
     #[arg(long)]
     out: PathBuf,
@@ -80,11 +73,7 @@ fn non_negative(s: &str) -> Result<f64, String> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let (engine, _) = load_engine(
-        args.groups.as_deref(),
-        args.model.as_deref(),
-        args.rules.choice(),
-    )?;
+    let engine = args.engine.load()?;
     let label = args.waitlist.display().to_string();
     let (waitlist, invalid) = if args.skip_invalid {
         let rows = read_waitlist_rows(&args.waitlist)?.value;

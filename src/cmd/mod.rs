@@ -81,6 +81,37 @@ impl RulesArgs {
     }
 }
 
+/// `[--groups FILE] [--model FILE] [--rules FILE | --no-rules]`, shared by the commands that
+/// score pairs.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
+    /// The group directory (.csv or .json). Without it, the embedded directory is used.
+    #[arg(long)]
+    groups: Option<std::path::PathBuf>,
+    /// The engagement model (.json). Without it, the embedded model is used.
+    #[arg(long)]
+    model: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+impl EngineArgs {
+    /// The engine asked for; the groups file's warnings go to stderr.
+    pub fn load(&self) -> anyhow::Result<groupmatch::Engine> {
+        let (engine, warnings) = groupmatch::rank::load_engine(
+            self.groups.as_deref(),
+            self.model.as_deref(),
+            self.rules.choice(),
+        )?;
+        if let Some(path) = &self.groups {
+            for w in &warnings {
+                eprintln!("warning: {}", w.display_in(&path.display().to_string()));
+            }
+        }
+        Ok(engine)
+    }
+}
+
 /// `--history FILE [--groups FILE]`, shared by the commands that read a placement history.
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use groupmatch::rank::load_engine;
 use groupmatch::{parse_person, read_person, Engine, Person, RankOptions, Ranking, Suggestion};
 
-use super::{print_stdout, OutputFormat, RulesArgs};
+use super::{print_stdout, EngineArgs, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -25,14 +24,8 @@ pub struct Args {
     /// The person (.json). Without it, an embedded example person is ranked.
     #[arg(long)]
     person: Option<PathBuf>,
-    /// The group directory (.csv or .json). Without it, the embedded directory is used.
-    #[arg(long)]
-    groups: Option<PathBuf>,
-    /// The engagement model (.json). Without it, the embedded model is used.
-    #[arg(long)]
-    model: Option<PathBuf>,
     #[command(flatten)]
-    rules: RulesArgs,
+    engine: EngineArgs,
     /// How many suggestions to show.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -54,16 +47,7 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (engine, group_warnings) = load_engine(
-        args.groups.as_deref(),
-        args.model.as_deref(),
-        args.rules.choice(),
-    )?;
-    if let Some(path) = &args.groups {
-        for w in &group_warnings {
-            eprintln!("warning: {}", w.display_in(&path.display().to_string()));
-        }
-    }
+    let engine = args.engine.load()?;
     let person = load_person(args.person.as_ref())?;
     let options = RankOptions::new(Some(args.top), args.now.unwrap_or_else(Utc::now));
     let ranking = engine.rank(&person, &options);
