@@ -1,155 +1,472 @@
-//! A conservative index of a directory, so that batch matching judges each person only against
-//! groups that could pass the format and distance constraints, instead of every group.
+//! A conservative index of a directory, so that batch matching and simulation judge each person
+//! only against groups that could pass the hard constraints, instead of every group.
 //!
-//! Groups that may be attended in person are kept in a grid of 0.1-degree cells; online-capable
-//! groups and groups without coordinates are listed apart. For a person the index returns a
-//! superset of the groups that can pass `format` and `distance` (cells are taken with a margin),
-//! so judging only those gives exactly the same result as judging all.
+//! For a person the index returns a superset of the groups eligibility accepts, in directory
+//! order, so judging only those gives exactly the same result as judging all:
+//!
+//! - **schedule** (exact): each session is listed under its group's time zone and format by its
+//!   start on the zone's local week. For each availability window and zone, the window is moved
+//!   onto the zone's week with the offsets at `now` that eligibility uses (one per zone), and
+//!   the sessions starting in it are found by binary search; those that also end by its end lie
+//!   inside it. A window may pass the end of the week, and then also covers sessions early in the
+//!   week. Storing local starts keeps the index independent of `now` (`simulate` judges each
+//!   placement at its own date); only the few zone offsets are taken per query.
+//! - **format** (exact): only the session lists of formats the person can attend are read.
+//! - **language and audience** (exact but for directories with more than 63 languages): each
+//!   group's languages and audiences are bit masks, compared with the person's.
+//! - **distance** (conservative): a group with a room passes for a person who will be in the room
+//!   when either has no coordinates, when the person has no travel limit, or when the room lies
+//!   in a latitude/longitude box that holds every place within the limit. Hybrid groups pass for
+//!   a person who accepts online (they join online when the room is too far).
+//!
+//! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
+//! order, so no per-person list of the whole directory is built or sorted. The other constraints
+//! (gender-specific, approach, accessibility, seats) are left to eligibility: they rule out few
+//! of the groups that pass these.
 
-use std::collections::HashMap;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
+use crate::domain::geo::{BoundingBox, GeoPoint};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::vocab::{Format, FormatPreference};
+use crate::domain::schedule::{utc_offset_minutes, WEEK_MINUTES};
+use crate::domain::vocab::{Audience, Format, FormatPreference, Language};
+use crate::eligibility::in_audience;
+use crate::pair::PreparedPerson;
 
-/// Cell size in degrees.
-const CELL_DEGREES: f64 = 0.1;
-
-/// The index.
+/// A directory indexed by session start, format, language, audience and place (see the module
+/// docs), and the distinct time zones of its groups. Built once per directory; independent of
+/// `now`.
+///
+/// ```
+/// use groupmatch::candidates::CandidateIndex;
+/// use groupmatch::rank::embedded_groups;
+/// use groupmatch::{parse_person, PreparedPerson};
+/// let groups = embedded_groups();
+/// let index = CandidateIndex::new(&groups);
+/// let person = parse_person(include_bytes!("../data/people/early-secular-woman.json"), "p").unwrap().value;
+/// let now = "2026-11-26T12:00:00Z".parse().unwrap();
+/// let candidates = index.candidates(&PreparedPerson::new(&person, now), &index.offsets(now));
+/// assert!(candidates.len() < groups.len());
+/// assert!(candidates.windows(2).all(|w| w[0] < w[1]), "in directory order");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct CandidateIndex {
-    /// Groups that meet in a room (in person or hybrid) and have coordinates, by cell.
-    cells: HashMap<(i32, i32), Vec<u32>>,
-    /// In-person or hybrid groups without coordinates: distance cannot exclude them.
-    unlocated: Vec<u32>,
-    /// Online and hybrid groups.
-    online_capable: Vec<u32>,
-    /// Hybrid groups (a person who can do either may always join them online).
-    hybrid: Vec<u32>,
-    groups: usize,
+    /// Distinct time zones of the groups.
+    zones: Vec<Tz>,
+    /// Each group's index into `zones`.
+    zone_of: Vec<usize>,
+    /// Each group's format, meeting place, languages and audience.
+    places: Vec<Place>,
+    /// The groups' distinct languages, the first 63 of them: bit `i` of a language mask is
+    /// `languages[i]`, and bit 63 stands for every other language (so any person may share it).
+    languages: Vec<Language>,
+    /// By zone, then by format (in declaration order, as [`Format::ALL`]): every session of those
+    /// groups, sorted by start on the zone's local week.
+    starts: Vec<[Vec<Start>; 3]>,
 }
 
-fn cell(lat: f64, lon: f64) -> (i32, i32) {
-    (
-        (lat / CELL_DEGREES).floor() as i32,
-        (lon / CELL_DEGREES).floor() as i32,
-    )
+/// What format, distance, language and audience need of a group.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    format: Format,
+    /// Where it meets, when it has a room and coordinates.
+    room: Option<GeoPoint>,
+    /// Its languages, one bit each (see [`CandidateIndex::languages`]).
+    languages: u64,
+    /// The audiences it is restricted to, one bit each in [`Audience::ALL`] order.
+    audience: u64,
+}
+
+/// One session of a group, on the local week of the group's zone (0 = Monday 00:00).
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    start: i32,
+    /// At most [`WEEK_MINUTES`]: a session does not cross midnight.
+    end: i32,
+    group: u32,
+}
+
+/// Bit 63 of a language mask: any language past the 63 the index numbers.
+const OTHER_LANGUAGES: u64 = 1 << 63;
+
+/// How far a person's format preference and travel limit reach, what they speak and which
+/// audiences they are in.
+struct Reach {
+    accepts_online: bool,
+    wants_room: bool,
+    /// Every place within the travel limit is in it; `None` when distance excludes nothing.
+    within: Option<BoundingBox>,
+    languages: u64,
+    audiences: u64,
+}
+
+impl Reach {
+    fn of(person: &Person, index: &CandidateIndex) -> Reach {
+        Reach {
+            languages: person
+                .languages
+                .iter()
+                .filter_map(|l| index.languages.iter().position(|x| x == l))
+                .fold(OTHER_LANGUAGES, |m, i| m | 1 << i),
+            audiences: Audience::ALL
+                .iter()
+                .filter(|a| in_audience(person, **a))
+                .fold(0, |m, a| m | 1 << *a as u32),
+            accepts_online: person.format_preference != FormatPreference::InPerson,
+            wants_room: person.format_preference != FormatPreference::Online,
+            within: match (person.location, person.max_travel_km) {
+                (Some(p), Some(km)) if !km.is_nan() => Some(BoundingBox::around(p, km)),
+                // No travel limit or no location: distance excludes nothing.
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether groups of `format` can pass the format constraint.
+    fn accepts(&self, format: Format) -> bool {
+        match format {
+            Format::InPerson => self.wants_room,
+            Format::Online => self.accepts_online,
+            Format::Hybrid => true,
+        }
+    }
+
+    /// Whether a group at `place`, of a format the person [`Reach::accepts`], can pass distance,
+    /// language and audience.
+    fn admits(&self, place: &Place) -> bool {
+        if place.languages & self.languages == 0 || place.audience & !self.audiences != 0 {
+            return false;
+        }
+        if self.accepts_online && place.format != Format::InPerson {
+            // Joined online when the room (if any) is out of reach.
+            return true;
+        }
+        match (place.room, self.within) {
+            (Some(room), Some(within)) => within.contains(room),
+            _ => true,
+        }
+    }
 }
 
 impl CandidateIndex {
     /// Indexes a directory.
     pub fn new(groups: &[Group]) -> CandidateIndex {
-        let mut index = CandidateIndex {
-            groups: groups.len(),
-            ..CandidateIndex::default()
-        };
+        let mut index = CandidateIndex::default();
         for (i, g) in groups.iter().enumerate() {
-            let i = i as u32;
-            if g.format != Format::InPerson {
-                index.online_capable.push(i);
-            }
-            if g.format == Format::Hybrid {
-                index.hybrid.push(i);
-            }
-            if g.format != Format::Online {
-                match g.location {
-                    Some(p) => index
-                        .cells
-                        .entry(cell(p.latitude, p.longitude))
-                        .or_default()
-                        .push(i),
-                    None => index.unlocated.push(i),
+            let zone = match index.zones.iter().position(|z| *z == g.timezone) {
+                Some(z) => z,
+                None => {
+                    index.zones.push(g.timezone);
+                    index.starts.push(Default::default());
+                    index.zones.len() - 1
                 }
+            };
+            index.zone_of.push(zone);
+            let mut languages = 0;
+            for l in &g.languages {
+                languages |= match index.languages.iter().position(|x| x == l) {
+                    Some(b) => 1 << b,
+                    None if index.languages.len() < 63 => {
+                        index.languages.push(*l);
+                        1 << (index.languages.len() - 1)
+                    }
+                    None => OTHER_LANGUAGES,
+                };
             }
+            index.places.push(Place {
+                format: g.format,
+                room: g.location.filter(|_| g.format != Format::Online),
+                languages,
+                audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
+            });
+            index.starts[zone][g.format as usize].extend(g.sessions.iter().map(|s| {
+                // A local start is the start on the UTC week of a zone at offset 0.
+                let start = s.utc_start(0);
+                Start {
+                    start,
+                    end: start + i32::from(s.duration_minutes()),
+                    group: i as u32,
+                }
+            }));
+        }
+        for starts in index.starts.iter_mut().flatten() {
+            starts.sort_by_key(|s| s.start);
         }
         index
     }
 
-    /// Groups that can pass the format and distance constraints for `person`, in directory
-    /// order; every other group fails at least one of them.
-    pub fn candidates(&self, person: &Person) -> Vec<usize> {
-        let mut keep = vec![false; self.groups];
-        let mut mark = |list: &[u32]| {
-            for &i in list {
-                keep[i as usize] = true;
-            }
-        };
-        let wants_room = person.format_preference != FormatPreference::Online;
-        let accepts_online = person.format_preference != FormatPreference::InPerson;
-        if accepts_online {
-            // Online groups, and hybrid groups joined online when the room is out of reach.
-            mark(&self.online_capable);
-        }
-        if wants_room {
-            mark(&self.unlocated);
-            match (person.location, person.max_travel_km) {
-                (Some(p), Some(km)) => {
-                    // A box of cells around the person, one cell of margin on every side.
-                    let dlat = km / 111.0 / CELL_DEGREES;
-                    let cos = libm::cos(p.latitude.to_radians()).abs().max(0.01);
-                    let dlon = km / (111.0 * cos) / CELL_DEGREES;
-                    let (clat, clon) = cell(p.latitude, p.longitude);
-                    let (rlat, rlon) = (dlat.ceil() as i32 + 1, dlon.ceil() as i32 + 1);
-                    if (2 * rlat + 1) as usize * (2 * rlon + 1) as usize > self.cells.len() {
-                        for list in self.cells.values() {
-                            mark(list);
-                        }
-                    } else {
-                        for a in clat - rlat..=clat + rlat {
-                            for b in clon - rlon..=clon + rlon {
-                                if let Some(list) = self.cells.get(&(a, b)) {
-                                    mark(list);
-                                }
+    /// The index of group `group`'s time zone in [`CandidateIndex::offsets`].
+    pub fn zone_of(&self, group: usize) -> usize {
+        self.zone_of[group]
+    }
+
+    /// Each of the groups' distinct zones' UTC offset at `now`, in minutes (see
+    /// [`CandidateIndex::zone_of`]): one offset per zone, as eligibility takes them.
+    pub fn offsets(&self, now: DateTime<Utc>) -> Vec<i32> {
+        self.zones
+            .iter()
+            .map(|z| utc_offset_minutes(*z, now))
+            .collect()
+    }
+
+    /// Groups that can pass the schedule, format, language, audience and distance constraints for
+    /// `person`, in directory order; every other group fails at least one of them. `offsets` are
+    /// [`CandidateIndex::offsets`] at the person's `now`.
+    pub fn candidates(&self, person: &PreparedPerson, offsets: &[i32]) -> Vec<usize> {
+        let reach = Reach::of(person.person, self);
+        // One bit per group: a few hundred words even for a large directory.
+        let mut fits = vec![0u64; self.places.len().div_ceil(64)];
+        for window in &person.person.availability {
+            for (zone, by_format) in self.starts.iter().enumerate() {
+                // The window on the zone's local week: [from, to), where `to` may pass the end of
+                // the week (up to a day). A session lies inside when it starts at or after `from`
+                // and ends by `to`; one starting early next week is a week later.
+                let from = window.utc_start(person.offset - offsets[zone]);
+                let to = from + i32::from(window.duration_minutes());
+                for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
+                    let starts = &by_format[*format as usize];
+                    let mut mark = |lo: i32, hi: i32, end: i32| {
+                        let first = starts.partition_point(|s| s.start < lo);
+                        for s in starts[first..].iter().take_while(|s| s.start < hi) {
+                            if s.end <= end {
+                                fits[s.group as usize / 64] |= 1 << (s.group % 64);
                             }
                         }
-                    }
-                }
-                // No travel limit or no location: distance excludes nothing.
-                _ => {
-                    for list in self.cells.values() {
-                        mark(list);
+                    };
+                    mark(from, to.min(WEEK_MINUTES), to);
+                    if to > WEEK_MINUTES {
+                        mark(0, to - WEEK_MINUTES, to - WEEK_MINUTES);
                     }
                 }
             }
         }
-        (0..self.groups).filter(|&i| keep[i]).collect()
+        let mut out = Vec::new();
+        for (w, &word) in fits.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if reach.admits(&self.places[i]) {
+                    out.push(i);
+                }
+            }
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rank::{embedded_groups, Engine, RankOptions};
-    use crate::testutil::{now, person};
+    use crate::domain::schedule::Window;
+    use crate::domain::vocab::Gender;
+    use crate::eligibility::{check, ExclusionCode};
+    use crate::pair::PairFacts;
+    use crate::testutil::{center_city, group, person};
+    use chrono::TimeZone;
     use proptest::prelude::*;
 
+    /// Zones with and without summer time, north and south, at whole, half and quarter hours.
+    const ZONES: [Tz; 10] = [
+        chrono_tz::America::New_York,
+        chrono_tz::America::Chicago,
+        chrono_tz::America::Denver,
+        chrono_tz::America::Phoenix,
+        chrono_tz::America::Los_Angeles,
+        chrono_tz::America::St_Johns,
+        chrono_tz::Europe::Berlin,
+        chrono_tz::Asia::Kolkata,
+        chrono_tz::Australia::Sydney,
+        chrono_tz::Pacific::Chatham,
+    ];
+
+    /// Instants a few hours either side of summer-time changes in 2026 (US, EU, Sydney,
+    /// Chatham), and the start of the year.
+    fn arb_now() -> impl Strategy<Value = DateTime<Utc>> {
+        let changes = [
+            (2026, 3, 8, 7),
+            (2026, 11, 1, 6),
+            (2026, 3, 29, 1),
+            (2026, 10, 25, 1),
+            (2026, 4, 4, 16),
+            (2026, 10, 3, 16),
+            (2026, 4, 4, 14),
+            (2026, 1, 1, 0),
+        ];
+        (prop::sample::select(changes.to_vec()), -240i64..240).prop_map(|((y, m, d, h), min)| {
+            Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap() + chrono::Duration::minutes(min)
+        })
+    }
+
+    /// A window on any day, from midnight to midnight (`24:00`) included.
+    fn arb_window(min_len: u16, max_len: u16) -> impl Strategy<Value = Window> {
+        (0u8..7, 0u16..1440, min_len..=max_len).prop_map(|(day, start, len)| {
+            let start = start.min(1440 - len);
+            Window::new(day, start, start + len).unwrap()
+        })
+    }
+
+    fn arb_languages() -> impl Strategy<Value = Vec<Language>> {
+        prop::sample::subsequence(vec!["en", "es", "pl"], 0..3)
+            .prop_map(|codes| codes.iter().map(|c| c.parse().unwrap()).collect())
+    }
+
+    fn arb_group() -> impl Strategy<Value = Group> {
+        (
+            0usize..Format::ALL.len(),
+            0usize..ZONES.len(),
+            prop::collection::vec(arb_window(15, 180), 0..4),
+            prop::option::of((-0.4f64..0.4, -0.4f64..0.4)),
+            arb_languages(),
+            prop::sample::subsequence(Audience::ALL.to_vec(), 0..2),
+        )
+            .prop_map(|(format, zone, sessions, place, languages, audience)| {
+                let mut g = group("g");
+                g.format = Format::ALL[format];
+                g.timezone = ZONES[zone];
+                g.sessions = sessions;
+                g.location = place
+                    .map(|(dlat, dlon)| GeoPoint::new(39.9526 + dlat, -75.1652 + dlon).unwrap());
+                g.languages = languages;
+                g.audience = audience;
+                g
+            })
+    }
+
+    fn arb_person() -> impl Strategy<Value = crate::Person> {
+        (
+            (
+                0usize..FormatPreference::ALL.len(),
+                0usize..ZONES.len(),
+                prop::collection::vec(arb_window(1, 1440), 0..6),
+                prop::option::of((-0.3f64..0.3, -0.3f64..0.3)),
+                prop::option::of(1.0f64..40.0),
+            ),
+            (
+                arb_languages(),
+                0usize..Gender::ALL.len(),
+                prop::option::of(18u8..80),
+                any::<bool>(),
+                any::<bool>(),
+            ),
+        )
+            .prop_map(
+                |(
+                    (format, zone, availability, place, km),
+                    (languages, gender, age, lgbtq, veteran),
+                )| {
+                    let mut p = person();
+                    p.format_preference = FormatPreference::ALL[format];
+                    p.timezone = ZONES[zone];
+                    p.availability = availability;
+                    p.location = place
+                        .map(|(dlat, dlon)| GeoPoint::new(39.95 + dlat, -75.16 + dlon).unwrap());
+                    p.max_travel_km = km;
+                    p.languages = languages;
+                    p.gender = Gender::ALL[gender];
+                    p.age = age;
+                    p.lgbtq = lgbtq;
+                    p.veteran = veteran;
+                    p
+                },
+            )
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
-        fn the_index_never_drops_an_eligible_group(
-            format in 0usize..3,
-            dlat in -0.3f64..0.3,
-            dlon in -0.3f64..0.3,
-            km in prop::option::of(1.0f64..40.0),
+        fn the_index_never_drops_an_eligible_group_and_is_exact_but_for_distance(
+            groups in prop::collection::vec(arb_group(), 1..80),
+            p in arb_person(),
+            now in arb_now(),
         ) {
-            let groups = embedded_groups();
-            let engine = Engine::new(groups.clone(), crate::EngagementModel::prior());
             let index = CandidateIndex::new(&groups);
-            let mut p = person();
-            p.format_preference = FormatPreference::ALL[format];
-            p.location = Some(crate::GeoPoint::new(39.95 + dlat, -75.16 + dlon).unwrap());
-            p.max_travel_km = km;
-            p.availability = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-                .iter()
-                .map(|d| format!("{d} 00:00-24:00").parse().unwrap())
-                .collect();
-            let candidates = index.candidates(&p);
-            let ranking = engine.rank(&p, &RankOptions::new(None, now()));
-            for s in &ranking.suggestions {
-                let i = groups.iter().position(|g| g.id == s.group_id).unwrap();
-                prop_assert!(candidates.binary_search(&i).is_ok(), "{} dropped", s.group_id);
+            let prepared = PreparedPerson::new(&p, now);
+            let candidates = index.candidates(&prepared, &index.offsets(now));
+            prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
+            for (i, g) in groups.iter().enumerate() {
+                let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now));
+                let codes: Vec<ExclusionCode> = check(&p, g, &facts).iter().map(|e| e.code).collect();
+                let kept = candidates.binary_search(&i).is_ok();
+                prop_assert!(kept || !codes.is_empty(), "eligible group {} dropped", i);
+                // Every filter but distance is exact.
+                prop_assert!(
+                    !kept || codes.iter().all(|c| !matches!(
+                        c,
+                        ExclusionCode::Schedule
+                            | ExclusionCode::Format
+                            | ExclusionCode::Language
+                            | ExclusionCode::Audience
+                    )),
+                    "group {} kept: {:?}", i, codes
+                );
             }
-            prop_assert!(candidates.len() <= groups.len());
         }
+    }
+
+    fn found(groups: &[Group], p: &crate::Person) -> Vec<usize> {
+        let now = crate::testutil::now();
+        let index = CandidateIndex::new(groups);
+        index.candidates(&PreparedPerson::new(p, now), &index.offsets(now))
+    }
+
+    #[test]
+    fn sessions_are_found_across_the_end_of_the_week_and_up_to_midnight() {
+        let mut g = group("g");
+        g.format = Format::Online;
+        g.location = None;
+        g.timezone = chrono_tz::America::Los_Angeles;
+        g.sessions = vec!["Mon 00:00-01:00".parse().unwrap()];
+        let mut p = person();
+        // Mon 02:00-04:00 in New York is Sun 23:00 to Mon 01:00 in Los Angeles: the window wraps
+        // over the end of the group's week.
+        p.availability = vec!["Mon 02:00-04:00".parse().unwrap()];
+        assert_eq!(found(&[g.clone()], &p), [0]);
+        p.availability = vec!["Mon 02:00-03:59".parse().unwrap()];
+        assert!(
+            found(&[g.clone()], &p).is_empty(),
+            "the session must end inside"
+        );
+        p.availability = vec!["Mon 03:01-05:00".parse().unwrap()];
+        assert!(
+            found(&[g.clone()], &p).is_empty(),
+            "the session must start inside"
+        );
+        // Sun 22:00-24:00 in Los Angeles is Mon 15:00-17:00 in Tokyo.
+        g.sessions = vec!["Sun 22:00-24:00".parse().unwrap()];
+        p.timezone = chrono_tz::Asia::Tokyo;
+        p.availability = vec!["Mon 15:00-17:00".parse().unwrap()];
+        assert_eq!(found(&[g.clone()], &p), [0]);
+        p.availability = vec!["Mon 15:00-16:59".parse().unwrap()];
+        assert!(found(&[g], &p).is_empty(), "the session must end inside");
+    }
+
+    #[test]
+    fn a_far_room_is_found_only_by_people_who_may_join_online() {
+        let mut g = group("g");
+        g.location = Some(GeoPoint::new(center_city().latitude + 1.0, -75.1652).unwrap());
+        let p = person();
+        assert!(found(&[g.clone()], &p).is_empty());
+        g.format = Format::Hybrid;
+        assert_eq!(found(&[g], &p), [0]);
+    }
+
+    #[test]
+    fn languages_past_the_first_63_are_kept_for_everyone() {
+        let codes = crate::domain::vocab::LANGUAGE_CODES;
+        assert!(codes.len() >= 70);
+        let groups: Vec<Group> = codes[..70]
+            .iter()
+            .map(|code| {
+                let mut g = group(code);
+                g.languages = vec![code.parse().unwrap()];
+                g
+            })
+            .collect();
+        let mut p = person();
+        p.languages = vec![codes[1].parse().unwrap()];
+        assert_eq!(found(&groups, &p), [1, 63, 64, 65, 66, 67, 68, 69]);
     }
 }

@@ -267,6 +267,18 @@ pub fn is_eligible(person: &Person, group: &Group, facts: &PairFacts) -> bool {
     eligible
 }
 
+/// Whether `person` is in `audience`, so that a group restricted to it may take them.
+pub(crate) fn in_audience(person: &Person, audience: Audience) -> bool {
+    match audience {
+        Audience::Women => person.gender == Gender::Woman,
+        Audience::Men => person.gender == Gender::Man,
+        Audience::Lgbtq => person.is_lgbtq(),
+        Audience::YoungPeople => person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE),
+        Audience::Seniors => person.age.is_some_and(|a| a >= SENIORS_MIN_AGE),
+        Audience::Veterans => person.veteran,
+    }
+}
+
 /// Runs every check, handing each failure to `sink`: the one place the rules live.
 fn visit(person: &Person, group: &Group, facts: &PairFacts, mut sink: impl FnMut(Exclusion)) {
     let mut push = |code, detail| sink(Exclusion { code, detail });
@@ -304,15 +316,7 @@ fn visit(person: &Person, group: &Group, facts: &PairFacts, mut sink: impl FnMut
         );
     }
     for &audience in &group.audience {
-        let fits = match audience {
-            Audience::Women => person.gender == Gender::Woman,
-            Audience::Men => person.gender == Gender::Man,
-            Audience::Lgbtq => person.is_lgbtq(),
-            Audience::YoungPeople => person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE),
-            Audience::Seniors => person.age.is_some_and(|a| a >= SENIORS_MIN_AGE),
-            Audience::Veterans => person.veteran,
-        };
-        if !fits {
+        if !in_audience(person, audience) {
             push(
                 ExclusionCode::Audience,
                 Detail::Audience {

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -159,12 +158,9 @@ impl Ranking {
 #[derive(Debug, Clone)]
 pub struct Engine {
     groups: Vec<Group>,
-    /// Distinct time zones of the groups, and each group's index into it.
-    zones: Vec<Tz>,
-    zone_of: Vec<usize>,
     model: EngagementModel,
     rules: RuleSet,
-    /// Groups by what can rule them out first, for batch matching.
+    /// Groups by what can rule them out first (and by time zone), for batch work.
     index: CandidateIndex,
 }
 
@@ -192,22 +188,9 @@ pub(crate) struct Scored {
 impl Engine {
     /// An engine over `groups` scored by `model`.
     pub fn new(groups: Vec<Group>, model: EngagementModel) -> Engine {
-        let mut zones: Vec<Tz> = Vec::new();
-        let zone_of = groups
-            .iter()
-            .map(|g| match zones.iter().position(|z| *z == g.timezone) {
-                Some(i) => i,
-                None => {
-                    zones.push(g.timezone);
-                    zones.len() - 1
-                }
-            })
-            .collect();
         Engine {
             index: CandidateIndex::new(&groups),
             groups,
-            zones,
-            zone_of,
             model,
             rules: RuleSet::empty(),
         }
@@ -240,25 +223,24 @@ impl Engine {
         &self.model
     }
 
-    /// Each distinct zone's UTC offset at `now`, indexed like `zones`.
-    fn offsets(&self, now: DateTime<Utc>) -> Vec<i32> {
-        self.zones
-            .iter()
-            .map(|z| utc_offset_minutes(*z, now))
-            .collect()
-    }
-
     /// The facts of `person` (prepared at some `now`) with group `index`.
     fn facts(&self, prepared: &PreparedPerson, offsets: &[i32], index: usize) -> PairFacts {
-        PairFacts::new(prepared, &self.groups[index], offsets[self.zone_of[index]])
+        PairFacts::new(
+            prepared,
+            &self.groups[index],
+            offsets[self.index.zone_of(index)],
+        )
     }
 
     /// Every group eligible for `person` at `now`, as (index into [`Engine::groups`], facts), in
-    /// directory order. No reasons are built for the others.
+    /// directory order. No reasons are built for the others, and only the groups the index cannot
+    /// rule out are checked.
     pub fn eligible_pairs(&self, person: &Person, now: DateTime<Utc>) -> Vec<(usize, PairFacts)> {
         let prepared = PreparedPerson::new(person, now);
-        let offsets = self.offsets(now);
-        (0..self.groups.len())
+        let offsets = self.index.offsets(now);
+        self.index
+            .candidates(&prepared, &offsets)
+            .into_iter()
             .filter_map(|i| {
                 let facts = self.facts(&prepared, &offsets, i);
                 eligibility::is_eligible(person, &self.groups[i], &facts).then_some((i, facts))
@@ -345,7 +327,7 @@ impl Engine {
         with_reasons: bool,
     ) -> Judged<'e, 'p> {
         let prepared = PreparedPerson::new(person, now);
-        let offsets = self.offsets(now);
+        let offsets = self.index.offsets(now);
         let rules = self.rules.for_person(person);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
@@ -364,7 +346,7 @@ impl Engine {
         let indices: Vec<usize> = if with_reasons {
             (0..self.groups.len()).collect()
         } else {
-            self.index.candidates(person)
+            self.index.candidates(&prepared, &offsets)
         };
         let judged: Vec<Option<std::result::Result<Scored, Excluded>>> =
             if indices.len() >= PARALLEL_MIN_GROUPS {
@@ -422,7 +404,7 @@ impl Engine {
         offsets: &[i32],
     ) -> Suggestion {
         let group = &self.groups[s.index];
-        let next = PairFacts::next_session(person, group, offsets[self.zone_of[s.index]]);
+        let next = PairFacts::next_session(person, group, offsets[self.index.zone_of(s.index)]);
         Suggestion {
             rank,
             group_id: group.id.clone(),
@@ -691,6 +673,44 @@ mod tests {
             let top = e.rank(&p, &RankOptions::new(Some(n), now()));
             let k = n.min(all.suggestions.len());
             prop_assert_eq!(&top.suggestions[..], &all.suggestions[..k]);
+        }
+    }
+
+    #[test]
+    fn eligible_pairs_from_the_index_equal_the_exhaustive_filter() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(3, 150, 400, 10))
+                .unwrap();
+        assert!(sim
+            .groups
+            .iter()
+            .any(|g| g.timezone != sim.groups[0].timezone));
+        let e = engine(sim.groups);
+        // Summer and winter time, and the hours either side of the US change.
+        for now in [
+            "2026-11-26T12:00:00Z",
+            "2026-07-01T03:00:00Z",
+            "2026-03-08T06:30:00Z",
+            "2026-03-08T07:30:00Z",
+        ] {
+            let now: DateTime<Utc> = now.parse().unwrap();
+            let mut pairs = 0;
+            for p in &sim.people {
+                let prepared = PreparedPerson::new(p, now);
+                let exhaustive: Vec<(usize, PairFacts)> = e
+                    .groups()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, g)| {
+                        let facts =
+                            PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now));
+                        eligibility::is_eligible(p, g, &facts).then_some((i, facts))
+                    })
+                    .collect();
+                assert_eq!(e.eligible_pairs(p, now), exhaustive, "{} at {now}", p.id);
+                pairs += exhaustive.len();
+            }
+            assert!(pairs > sim.people.len(), "{pairs} eligible pairs at {now}");
         }
     }
 

@@ -54,9 +54,53 @@ impl GeoPoint {
     }
 }
 
+/// Slack on each side of a [`BoundingBox`], in degrees (about 0.1 m), for rounding.
+const BOX_MARGIN_DEGREES: f64 = 1e-6;
+
+/// A latitude/longitude box that holds every point within some distance of a centre: a point
+/// outside it is farther, for sure; a point inside may still be farther.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BoundingBox {
+    /// Lowest and highest latitude.
+    latitude: [f64; 2],
+    /// The centre's longitude.
+    longitude: f64,
+    /// The largest longitude difference from the centre (180 or more when every longitude is in).
+    half_width: f64,
+}
+
+impl BoundingBox {
+    /// The box around `centre` holding every point at most `km` away by [`GeoPoint::distance_km`].
+    pub(crate) fn around(centre: GeoPoint, km: f64) -> BoundingBox {
+        // On a sphere, a point r radians away differs by at most r in latitude and by at most
+        // asin(sin r / cos latitude) in longitude, unless the circle holds a pole.
+        let r = km / EARTH_RADIUS_KM;
+        let latitude = centre.latitude.to_radians();
+        let half_width = if latitude.abs() + r >= std::f64::consts::FRAC_PI_2 {
+            180.0
+        } else {
+            libm::asin(libm::sin(r) / libm::cos(latitude)).to_degrees()
+        };
+        let dlat = r.to_degrees() + BOX_MARGIN_DEGREES;
+        BoundingBox {
+            latitude: [centre.latitude - dlat, centre.latitude + dlat],
+            longitude: centre.longitude,
+            half_width: half_width + BOX_MARGIN_DEGREES,
+        }
+    }
+
+    /// Whether `point` is in the box (across the antimeridian too).
+    pub(crate) fn contains(&self, point: GeoPoint) -> bool {
+        let dlon = (point.longitude - self.longitude).abs();
+        (self.latitude[0]..=self.latitude[1]).contains(&point.latitude)
+            && dlon.min(360.0 - dlon) <= self.half_width
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::prop;
 
     #[test]
     fn distance_is_zero_to_itself_and_symmetric() {
@@ -71,6 +115,38 @@ mod tests {
         let a = GeoPoint::new(0.0, 0.0).unwrap();
         let b = GeoPoint::new(1.0, 0.0).unwrap();
         assert!((a.distance_km(&b) - 111.19).abs() < 0.01);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_bounding_box_holds_every_point_within_its_distance(
+            lat in -90.0f64..=90.0,
+            lon in -180.0f64..=180.0,
+            dlat in -1.0f64..1.0,
+            dlon in -1.0f64..1.0,
+            scale in prop::sample::select(vec![0.01, 1.0, 10.0, 90.0, 180.0]),
+            km in 0.0f64..20_000.0,
+        ) {
+            let centre = GeoPoint::new(lat, lon).unwrap();
+            let lon2 = lon + dlon * scale;
+            let lon2 = if lon2 > 180.0 { lon2 - 360.0 } else if lon2 < -180.0 { lon2 + 360.0 } else { lon2 };
+            let point = GeoPoint::new((lat + dlat * scale).clamp(-90.0, 90.0), lon2).unwrap();
+            let bbox = BoundingBox::around(centre, km);
+            proptest::prop_assert!(centre.distance_km(&point) > km || bbox.contains(point));
+        }
+    }
+
+    #[test]
+    fn a_bounding_box_is_tight_away_from_the_poles() {
+        let philadelphia = GeoPoint::new(39.9526, -75.1652).unwrap();
+        let bbox = BoundingBox::around(philadelphia, 10.0);
+        let north = GeoPoint::new(39.9526 + 0.091, -75.1652).unwrap();
+        let east = GeoPoint::new(39.9526, -75.1652 + 0.118).unwrap();
+        assert!(bbox.contains(GeoPoint::new(39.9526 + 0.089, -75.1652 + 0.116).unwrap()));
+        assert!(!bbox.contains(north) && !bbox.contains(east));
+        // Across the antimeridian.
+        let fiji = BoundingBox::around(GeoPoint::new(-17.0, 179.99).unwrap(), 10.0);
+        assert!(fiji.contains(GeoPoint::new(-17.0, -179.99).unwrap()));
     }
 
     #[test]
