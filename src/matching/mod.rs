@@ -154,7 +154,10 @@ impl Candidates {
 /// One person's judged groups, ranked.
 #[derive(Debug, Clone)]
 struct PersonEdges {
-    /// Eligible groups in ranking order: (group index, score).
+    /// The start of the person's ranking of eligible groups, (group index, score), as far as
+    /// [`assign`] reads it: past the edges, and far enough to hold `alternates + 1` groups with
+    /// unlimited seats, which always have a seat left (the placement is at most one of them).
+    /// Keeping every eligible group would take gigabytes for a large waitlist and directory.
     ranked: Vec<(usize, f64)>,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
@@ -195,6 +198,7 @@ pub fn score_candidates(
         .map(|e| (today - e.waiting_since).num_days().max(0) as f64)
         .collect();
     let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
+    let groups = engine.groups();
 
     let judged: Vec<PersonEdges> = waitlist
         .par_iter()
@@ -202,16 +206,29 @@ pub fn score_candidates(
         .map(|(entry, wait)| {
             let mut j = engine.judge_all(&entry.person, options.now, false);
             j.scored.sort_by(|a, b| engine.by_score(a, b));
-            let ranked: Vec<(usize, f64)> = j.scored.iter().map(|s| (s.index, s.score)).collect();
             let bonus = options.wait_weight * wait / longest;
-            let mut edges: Vec<(usize, f64, f64)> = ranked
-                .iter()
-                .filter(|(_, score)| *score >= options.min_score)
-                .map(|&(g, score)| (g, score, score + bonus))
+            // Same bonus for all of a person's edges: the ranking order is the weight order, and
+            // the edges are a prefix of the ranking.
+            let mut above_min = j.scored.iter().filter(|s| s.score >= options.min_score);
+            let edges: Vec<(usize, f64, f64)> = above_min
+                .by_ref()
+                .take(options.candidates)
+                .map(|s| (s.index, s.score, s.score + bonus))
                 .collect();
-            // Same bonus for all of a person's edges: the ranking order is the weight order.
-            let cut = edges.len() > options.candidates;
-            edges.truncate(options.candidates);
+            let cut = above_min.next().is_some();
+            let mut unlimited = 0;
+            let alternates_end = j
+                .scored
+                .iter()
+                .position(|s| {
+                    unlimited += usize::from(groups[s.index].open_seats().is_none());
+                    unlimited > options.alternates
+                })
+                .map_or(j.scored.len(), |i| i + 1);
+            let ranked = j.scored[..alternates_end.max(edges.len())]
+                .iter()
+                .map(|s| (s.index, s.score))
+                .collect();
             PersonEdges { ranked, edges, cut }
         })
         .collect();
@@ -429,6 +446,27 @@ mod tests {
         assert_eq!(kept, [0, 1], "the two nearest groups score best");
     }
 
+    #[test]
+    fn alternates_are_read_past_the_kept_edges() {
+        let groups: Vec<_> = (0..7)
+            .map(|i| {
+                let mut g = group(&format!("g{i}"));
+                g.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
+                g
+            })
+            .collect();
+        let engine = engine(groups);
+        let mut options = MatchOptions::new(now());
+        options.candidates = 1;
+        let r = match_waitlist(&engine, &[entry("a", 3)], &options);
+        assert_eq!(r.rows[0].group_id.as_deref(), Some("g0"));
+        assert_eq!(r.rows[0].alternates, ["g1", "g2", "g3"]);
+        options.alternates = 5;
+        let r = match_waitlist(&engine, &[entry("a", 3)], &options);
+        assert_eq!(r.rows[0].alternates, ["g1", "g2", "g3", "g4", "g5"]);
+    }
+
     fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
         let groups = prop::collection::vec(
             (
@@ -437,7 +475,7 @@ mod tests {
                 0.0f64..0.2,
                 any::<bool>(),
             ),
-            1..6,
+            1..9,
         );
         let people = prop::collection::vec((0u64..200, 0u8..7, any::<bool>()), 1..12);
         (groups, people).prop_map(|(gs, ps)| {
@@ -472,9 +510,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn everyone_accounted_for_seats_kept_and_placements_eligible((groups, people) in arb_case()) {
+        fn everyone_accounted_for_seats_kept_and_placements_eligible(
+            (groups, people) in arb_case(),
+            candidates in 1usize..4,
+        ) {
             let engine = engine(groups);
-            let options = MatchOptions::new(now());
+            let options = MatchOptions { candidates, ..MatchOptions::new(now()) };
             let result = match_waitlist(&engine, &people, &options);
             prop_assert_eq!(result.rows.len(), people.len());
             for (row, e) in result.rows.iter().zip(&people) {
@@ -500,6 +541,22 @@ mod tests {
             }
             for (g, f) in filled.iter().enumerate() {
                 prop_assert!(engine.groups()[g].open_seats().is_none_or(|s| *f <= s), "seats exceeded");
+            }
+            // Alternates as read from the whole ranking (only its start is kept).
+            for (row, e) in result.rows.iter().zip(&people) {
+                let ranking = engine.rank(&e.person, &crate::RankOptions::new(None, now()));
+                let alternates: Vec<&String> = ranking
+                    .suggestions
+                    .iter()
+                    .map(|s| &s.group_id)
+                    .filter(|id| Some(*id) != row.group_id.as_ref())
+                    .filter(|id| {
+                        let g = engine.groups().iter().position(|g| &g.id == *id).unwrap();
+                        engine.groups()[g].open_seats().is_none_or(|s| filled[g] < s)
+                    })
+                    .take(options.alternates)
+                    .collect();
+                prop_assert_eq!(row.alternates.iter().collect::<Vec<_>>(), alternates);
             }
             prop_assert_eq!(&match_waitlist(&engine, &people, &options), &result, "deterministic");
             let total: f64 = result.rows.iter().filter_map(|r| r.weight).sum();
