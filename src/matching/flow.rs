@@ -1,17 +1,21 @@
 //! An exact solver for the seat assignment problem: each person to at most one group, each group
 //! within its seats, maximising the total weight of the chosen person-group edges.
 //!
-//! It is a min-cost flow (source -> person -> group -> sink, plus a zero-cost "unplaced" arc from
-//! every person to the sink) solved by successive shortest paths with Johnson potentials, one
-//! person at a time, as in the Hungarian method for sparse rectangular assignment. After person
-//! `k` is added the flow is optimal for the first `k` people, so the final flow is an exact
-//! optimum. Each step is a Dijkstra search from the new person over the residual graph that stops
-//! as soon as the sink is settled, so it only explores the part of the graph whose assignment can
-//! change; potentials are updated only on the nodes it settled (a constant shift of all the others
-//! does not change reduced costs).
+//! [`solve`] runs the auction of [`super::auction`] (fast, and its result is proven optimal by a
+//! dual bound) and falls back on [`shortest_paths`] in the rare case the auction cannot prove its
+//! result or runs over its budget. Both are exact.
+//!
+//! [`shortest_paths`] is a min-cost flow (source -> person -> group -> sink, plus a zero-cost
+//! "unplaced" arc from every person to the sink) solved by successive shortest paths with Johnson
+//! potentials, one person at a time, as in the Hungarian method for sparse rectangular
+//! assignment. After person `k` is added the flow is optimal for the first `k` people, so the
+//! final flow is an exact optimum. Each step is a Dijkstra search from the new person over the
+//! residual graph that stops as soon as the sink is settled, so it only explores the part of the
+//! graph whose assignment can change; potentials are updated only on the nodes it settled (a
+//! constant shift of all the others does not change reduced costs).
 //!
 //! Weights are integers (callers scale real scores, see [`scale`]), so the optimum is exact and
-//! the same on every machine; ties are broken by node index, so the result is deterministic.
+//! the same on every machine; both methods are deterministic.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -79,7 +83,8 @@ impl Graph<'_> {
     }
 }
 
-/// Solves the problem exactly.
+/// Solves the problem exactly: the auction, or shortest paths if the auction cannot prove its
+/// result.
 ///
 /// ```
 /// use groupmatch::matching::flow::{solve, AssignmentProblem};
@@ -93,6 +98,23 @@ impl Graph<'_> {
 /// assert_eq!(a.objective, 18);
 /// ```
 pub fn solve(problem: &AssignmentProblem) -> Assignment {
+    super::auction::solve(problem).unwrap_or_else(|| shortest_paths(problem))
+}
+
+/// Solves the problem exactly by successive shortest paths (see the module documentation).
+///
+/// ```
+/// use groupmatch::matching::flow::{shortest_paths, AssignmentProblem};
+/// // Two people want the one seat of group 0; the second also likes group 1.
+/// let p = AssignmentProblem {
+///     seats: vec![Some(1), Some(1)],
+///     edges: vec![vec![(0, 10)], vec![(0, 9), (1, 8)]],
+/// };
+/// let a = shortest_paths(&p);
+/// assert_eq!(a.group_of, vec![Some(0), Some(1)]);
+/// assert_eq!(a.objective, 18);
+/// ```
+pub fn shortest_paths(problem: &AssignmentProblem) -> Assignment {
     let people = problem.edges.len();
     let groups = problem.seats.len();
     let sink = people + groups;
@@ -296,9 +318,11 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn optimum_equals_brute_force(p in arb_problem()) {
-            let a = solve(&p);
-            check(&p, &a);
-            prop_assert_eq!(a.objective, brute_force(&p));
+            let best = brute_force(&p);
+            for a in [solve(&p), shortest_paths(&p)] {
+                check(&p, &a);
+                prop_assert_eq!(a.objective, best);
+            }
         }
     }
 

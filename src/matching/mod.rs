@@ -7,6 +7,7 @@
 //! person in at most one group and each group within its open seats, is then found exactly
 //! ([`flow`]). Every person gets a row: placed, or the reason they were not.
 
+pub mod auction;
 pub mod flow;
 
 use std::collections::BTreeMap;

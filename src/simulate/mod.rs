@@ -193,6 +193,7 @@ const STREAM_PERSON: u64 = 2;
 const STREAM_PLACEMENT: u64 = 3;
 const STREAM_EFFECT: u64 = 4;
 const STREAM_WAITLIST: u64 = 5;
+const STREAM_SEATS: u64 = 6;
 
 /// An independent random stream for (`purpose`, `index`) under `seed`.
 fn stream(seed: u64, purpose: u64, index: usize) -> ChaCha8Rng {
@@ -317,7 +318,11 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
                 - Days::new(stream(seed, STREAM_WAITLIST, i).gen_range(0..=180)),
         })
         .collect();
-    let groups = engine.groups().to_vec();
+    // Seats are today's: past placements were made before peer groups' rooms filled up.
+    let mut groups = engine.groups().to_vec();
+    for (j, g) in groups.iter_mut().enumerate() {
+        population::limit_peer_seats(&mut stream(seed, STREAM_SEATS, j), g);
+    }
     let file = SimulationFile {
         format: SIMULATION_FORMAT.into(),
         version: 1,

@@ -241,6 +241,21 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
     }
 }
 
+/// Gives a peer group (which [`group`] leaves without a seat limit) the limit of its meeting
+/// place: a room of 20 to 50 seats, or the usual video-call limit of 100 online, with regulars
+/// taking from half of the seats to all of them. Professional groups keep theirs.
+pub(crate) fn limit_peer_seats(rng: &mut ChaCha8Rng, group: &mut Group) {
+    if group.facilitation == Facilitation::Peer {
+        let capacity = if group.format == Format::Online {
+            100
+        } else {
+            rng.gen_range(20..=50)
+        };
+        group.capacity = Some(capacity);
+        group.enrolled = rng.gen_range(capacity / 2..=capacity);
+    }
+}
+
 /// One synthetic person.
 pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
     let stage = pick(
