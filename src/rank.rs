@@ -326,6 +326,17 @@ impl Engine {
         now: DateTime<Utc>,
         with_reasons: bool,
     ) -> Judged<'e, 'p> {
+        self.judge_where(person, now, with_reasons, |_| true)
+    }
+
+    /// [`Engine::judge_all`] over only the groups (by index) that `keep` accepts.
+    pub(crate) fn judge_where<'e, 'p>(
+        &'e self,
+        person: &'p Person,
+        now: DateTime<Utc>,
+        with_reasons: bool,
+        keep: impl Fn(usize) -> bool + Sync,
+    ) -> Judged<'e, 'p> {
         let prepared = PreparedPerson::new(person, now);
         let offsets = self.index.offsets(now);
         let rules = self.rules.for_person(person);
@@ -343,11 +354,12 @@ impl Engine {
             )
         };
         // Without reasons, only groups the index cannot rule out need judging.
-        let indices: Vec<usize> = if with_reasons {
+        let mut indices: Vec<usize> = if with_reasons {
             (0..self.groups.len()).collect()
         } else {
             self.index.candidates(&prepared, &offsets)
         };
+        indices.retain(|&i| keep(i));
         let judged: Vec<Option<std::result::Result<Scored, Excluded>>> =
             if indices.len() >= PARALLEL_MIN_GROUPS {
                 indices.par_iter().map(|&i| judge(i)).collect()

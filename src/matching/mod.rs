@@ -155,14 +155,29 @@ impl Candidates {
 /// One person's judged groups, ranked.
 #[derive(Debug, Clone)]
 struct PersonEdges {
-    /// The start of the person's ranking of eligible groups, (group index, score), as far as
-    /// [`assign`] reads it: past the edges, and far enough to hold `alternates + 1` groups with
-    /// unlimited seats, which always have a seat left (the placement is at most one of them).
-    /// Keeping every eligible group would take gigabytes for a large waitlist and directory.
+    /// The start of the person's ranking of eligible groups, (group index, score): the edges
+    /// and as many groups again past them, plus the alternates. Keeping every eligible group
+    /// would take gigabytes for a large waitlist and directory; [`assign`] ranks the people whose
+    /// alternates lie further down again, among the groups left with a seat.
     ranked: Vec<(usize, f64)>,
+    /// Whether `ranked` stops before the end of the ranking.
+    truncated: bool,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
     cut: bool,
+}
+
+/// Every eligible group for `person` at `now` that `keep` accepts, best first: (group index,
+/// score).
+fn ranking(
+    engine: &Engine,
+    person: &crate::Person,
+    now: DateTime<Utc>,
+    keep: impl Fn(usize) -> bool + Sync,
+) -> Vec<(usize, f64)> {
+    let mut j = engine.judge_where(person, now, false, keep);
+    j.scored.sort_by(|a, b| engine.by_score(a, b));
+    j.scored.iter().map(|s| (s.index, s.score)).collect()
 }
 
 /// Matches a waitlist to the engine's directory.
@@ -184,7 +199,7 @@ pub fn match_waitlist(
     options: &MatchOptions,
 ) -> MatchResult {
     let candidates = score_candidates(engine, waitlist, options);
-    assign(engine, waitlist, &candidates, options)
+    assign(engine, waitlist, &candidates, options).0
 }
 
 /// Scores every person against every group (in parallel) and keeps their edges.
@@ -199,50 +214,46 @@ pub fn score_candidates(
         .map(|e| (today - e.waiting_since).num_days().max(0) as f64)
         .collect();
     let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
-    let groups = engine.groups();
-
     let judged: Vec<PersonEdges> = waitlist
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
-            let mut j = engine.judge_all(&entry.person, options.now, false);
-            j.scored.sort_by(|a, b| engine.by_score(a, b));
+            let mut ranked = ranking(engine, &entry.person, options.now, |_| true);
             let bonus = options.wait_weight * wait / longest;
             // Same bonus for all of a person's edges: the ranking order is the weight order, and
             // the edges are a prefix of the ranking.
-            let mut above_min = j.scored.iter().filter(|s| s.score >= options.min_score);
+            let mut above_min = ranked
+                .iter()
+                .filter(|(_, score)| *score >= options.min_score);
             let edges: Vec<(usize, f64, f64)> = above_min
                 .by_ref()
                 .take(options.candidates)
-                .map(|s| (s.index, s.score, s.score + bonus))
+                .map(|&(g, score)| (g, score, score + bonus))
                 .collect();
             let cut = above_min.next().is_some();
-            let mut unlimited = 0;
-            let alternates_end = j
-                .scored
-                .iter()
-                .position(|s| {
-                    unlimited += usize::from(groups[s.index].open_seats().is_none());
-                    unlimited > options.alternates
-                })
-                .map_or(j.scored.len(), |i| i + 1);
-            let ranked = j.scored[..alternates_end.max(edges.len())]
-                .iter()
-                .map(|s| (s.index, s.score))
-                .collect();
-            PersonEdges { ranked, edges, cut }
+            let keep = 2 * edges.len() + options.alternates;
+            let truncated = ranked.len() > keep;
+            ranked.truncate(keep);
+            ranked.shrink_to_fit();
+            PersonEdges {
+                ranked,
+                truncated,
+                edges,
+                cut,
+            }
         })
         .collect();
     Candidates { people: judged }
 }
 
-/// Solves the assignment exactly and accounts for every person.
+/// Solves the assignment exactly and accounts for every person. Also returns the seconds the
+/// exact solver took: the rest is bookkeeping, and scoring for alternates past the kept rankings.
 pub fn assign(
     engine: &Engine,
     waitlist: &[WaitlistEntry],
     candidates: &Candidates,
     options: &MatchOptions,
-) -> MatchResult {
+) -> (MatchResult, f64) {
     let judged = &candidates.people;
     let groups = engine.groups();
     let seats: Vec<Option<u32>> = groups.iter().map(|g| g.open_seats()).collect();
@@ -258,7 +269,9 @@ pub fn assign(
             })
             .collect(),
     };
+    let started = std::time::Instant::now();
     let assignment = solve(&problem);
+    let solve_seconds = started.elapsed().as_secs_f64();
 
     let mut filled = vec![0u32; groups.len()];
     for g in assignment.group_of.iter().flatten() {
@@ -266,18 +279,36 @@ pub fn assign(
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
 
+    // The next groups with a seat left in each person's ranking; ranked again, among the groups
+    // with a seat left, when the kept start of it is too short.
+    let alternates: Vec<Vec<String>> = waitlist
+        .par_iter()
+        .zip(judged)
+        .zip(&assignment.group_of)
+        .map(|((entry, p), placed)| {
+            let pick = |ranked: &[(usize, f64)]| -> Vec<String> {
+                ranked
+                    .iter()
+                    .filter(|(g, _)| Some(*g as u32) != *placed && has_open_seat(*g))
+                    .take(options.alternates)
+                    .map(|(g, _)| groups[*g].id.clone())
+                    .collect()
+            };
+            let found = pick(&p.ranked);
+            if found.len() < options.alternates && p.truncated {
+                // Only groups with a seat left can be alternates: judge just those.
+                pick(&ranking(engine, &entry.person, options.now, has_open_seat))
+            } else {
+                found
+            }
+        })
+        .collect();
+
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, (entry, p)) in waitlist.iter().zip(judged).enumerate() {
+    for (i, ((entry, p), alternates)) in waitlist.iter().zip(judged).zip(alternates).enumerate() {
         let placed = assignment.group_of[i].map(|g| g as usize);
         let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
-        let alternates = p
-            .ranked
-            .iter()
-            .filter(|(g, _)| Some(*g) != placed && has_open_seat(*g))
-            .take(options.alternates)
-            .map(|(g, _)| groups[*g].id.clone())
-            .collect();
         let reason = match (placed, p.ranked.is_empty(), p.edges.is_empty()) {
             (Some(_), _, _) => Outcome::Placed,
             (None, true, _) => Outcome::NoEligibleGroup,
@@ -334,7 +365,7 @@ pub fn assign(
             filled: filled[g],
         })
         .collect();
-    MatchResult {
+    let result = MatchResult {
         rows,
         objective,
         edges: judged
@@ -346,7 +377,8 @@ pub fn assign(
         candidate_cut: judged.iter().filter(|p| p.cut).count(),
         by_stage,
         by_gender,
-    }
+    };
+    (result, solve_seconds)
 }
 
 /// The top three reasons of a placement, as `rank` would explain it.
@@ -466,6 +498,46 @@ mod tests {
         options.alternates = 5;
         let r = match_waitlist(&engine, &[entry("a", 3)], &options);
         assert_eq!(r.rows[0].alternates, ["g1", "g2", "g3", "g4", "g5"]);
+    }
+
+    #[test]
+    fn alternates_past_the_kept_ranking_are_found_by_ranking_again() {
+        // Five one-seat groups in a row, and four people each at one of g0-g3 with that group
+        // as their one edge: g0-g3 fill, so everyone's one alternate is g4, past the kept start
+        // of their ranking (three groups: twice the one edge, plus one alternate).
+        let groups: Vec<_> = (0..5)
+            .map(|i| {
+                let mut g = group(&format!("g{i}"));
+                g.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
+                g.capacity = Some(1);
+                g
+            })
+            .collect();
+        let engine = engine(groups);
+        let options = MatchOptions {
+            candidates: 1,
+            alternates: 1,
+            ..MatchOptions::new(now())
+        };
+        let people: Vec<_> = (0..4)
+            .map(|i| {
+                let mut e = entry(&format!("p{i}"), i);
+                e.person.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
+                e
+            })
+            .collect();
+        let candidates = score_candidates(&engine, &people, &options);
+        assert!(candidates
+            .people
+            .iter()
+            .all(|p| p.truncated && p.ranked.len() == 3));
+        let (r, _) = assign(&engine, &people, &candidates, &options);
+        for (i, row) in r.rows.iter().enumerate() {
+            assert_eq!(row.group_id, Some(format!("g{i}")));
+            assert_eq!(row.alternates, ["g4"], "{}", row.person_id);
+        }
     }
 
     fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
