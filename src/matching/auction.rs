@@ -398,27 +398,8 @@ pub fn solve(problem: &AssignmentProblem) -> Option<Assignment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matching::flow;
+    use crate::matching::flow::{self, tests::arb_problem};
     use proptest::prelude::*;
-
-    fn arb_problem(
-        max_groups: usize,
-        max_people: usize,
-    ) -> impl Strategy<Value = AssignmentProblem> {
-        (1usize..max_groups, 1usize..max_people).prop_flat_map(|(groups, people)| {
-            (
-                prop::collection::vec(prop::option::weighted(0.8, 0u32..4), groups),
-                prop::collection::vec(
-                    prop::collection::btree_map(0u32..groups as u32, 1i64..100, 0..=groups.min(6)),
-                    people,
-                ),
-            )
-                .prop_map(|(seats, edges)| AssignmentProblem {
-                    seats,
-                    edges: edges.into_iter().map(|m| m.into_iter().collect()).collect(),
-                })
-        })
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]

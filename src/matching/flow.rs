@@ -251,7 +251,7 @@ pub fn shortest_paths(problem: &AssignmentProblem) -> Assignment {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -298,12 +298,17 @@ mod tests {
         assert_eq!(total, a.objective);
     }
 
-    fn arb_problem() -> impl Strategy<Value = AssignmentProblem> {
-        (1usize..5, 1usize..8).prop_flat_map(|(groups, people)| {
+    /// Random problems below the given sizes: up to 3 seats a group (a fifth unlimited), up to
+    /// 6 edges a person, weights 1 to 99.
+    pub(crate) fn arb_problem(
+        max_groups: usize,
+        max_people: usize,
+    ) -> impl Strategy<Value = AssignmentProblem> {
+        (1..max_groups, 1..max_people).prop_flat_map(|(groups, people)| {
             (
-                prop::collection::vec(prop::option::weighted(0.8, 0u32..3), groups),
+                prop::collection::vec(prop::option::weighted(0.8, 0u32..4), groups),
                 prop::collection::vec(
-                    prop::collection::btree_map(0u32..groups as u32, 1i64..100, 0..=groups),
+                    prop::collection::btree_map(0u32..groups as u32, 1i64..100, 0..=groups.min(6)),
                     people,
                 ),
             )
@@ -317,7 +322,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
-        fn optimum_equals_brute_force(p in arb_problem()) {
+        fn optimum_equals_brute_force(p in arb_problem(5, 8)) {
             let best = brute_force(&p);
             for a in [solve(&p), shortest_paths(&p)] {
                 check(&p, &a);
