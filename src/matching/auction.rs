@@ -178,7 +178,7 @@ impl Auction<'_> {
         let entries = std::mem::take(&mut s.heap).into_vec();
         let mut kept = Vec::with_capacity(entries.len());
         for Reverse((p, h)) in entries {
-            if self.class_of[h as usize] == g as u32 && self.paid[h as usize] == p {
+            if self.holds(g, p, h) {
                 kept.push(Reverse((p, h)));
             }
         }
@@ -226,9 +226,8 @@ impl Auction<'_> {
     }
 
     /// One phase: every seat free at its group's price (lowered a little), everyone bidding,
-    /// until everyone is
-    /// seated or unplaced within ε of their best and no vacant seat is above price 0. Returns
-    /// false if it took more than `budget` bids and reverse bids.
+    /// until everyone is seated or unplaced within ε of their best and no vacant seat is above
+    /// price 0. Returns false if it took more than `budget` bids and reverse bids.
     fn phase(&mut self, eps: i64, budget: u64) -> bool {
         for (g, s) in self.seats.iter_mut().enumerate() {
             s.free = s.count;
