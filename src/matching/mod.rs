@@ -256,9 +256,8 @@ pub fn assign(
 ) -> (MatchResult, f64) {
     let judged = &candidates.people;
     let groups = engine.groups();
-    let seats: Vec<Option<u32>> = groups.iter().map(|g| g.open_seats()).collect();
     let problem = AssignmentProblem {
-        seats: seats.clone(),
+        seats: groups.iter().map(|g| g.open_seats()).collect(),
         edges: judged
             .iter()
             .map(|p| {
@@ -272,6 +271,7 @@ pub fn assign(
     let started = std::time::Instant::now();
     let assignment = solve(&problem);
     let solve_seconds = started.elapsed().as_secs_f64();
+    let seats = &problem.seats;
 
     let mut filled = vec![0u32; groups.len()];
     for g in assignment.group_of.iter().flatten() {
