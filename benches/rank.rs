@@ -24,13 +24,18 @@ fn directory(size: usize) -> Vec<Group> {
         .collect()
 }
 
-fn rank(c: &mut Criterion) {
-    let person = parse_person(
+/// The example person both benches rank.
+fn person() -> groupmatch::Person {
+    parse_person(
         include_bytes!("../data/people/early-secular-woman.json"),
         "person",
     )
     .unwrap()
-    .value;
+    .value
+}
+
+fn rank(c: &mut Criterion) {
+    let person = person();
     let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap());
     let mut group = c.benchmark_group("rank_one_person");
     group.sample_size(20);
@@ -51,12 +56,7 @@ fn rank(c: &mut Criterion) {
 /// The rules layer's cost: one person against 10,000 groups, model alone vs model + the default
 /// rules (the issue allows at most 20% more).
 fn rules_overhead(c: &mut Criterion) {
-    let person = parse_person(
-        include_bytes!("../data/people/early-secular-woman.json"),
-        "person",
-    )
-    .unwrap()
-    .value;
+    let person = person();
     let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap());
     let groups = directory(10_000);
     let mut group = c.benchmark_group("rank_10000_groups");
