@@ -154,6 +154,17 @@ impl Approach {
             FamilySupport | Other => None,
         }
     }
+
+    /// The facilitation a group of this approach has unless it states one: professional for the
+    /// professional programmes (`cbt`, `motivational`, `psychoeducation`), peer for the rest.
+    pub fn default_facilitation(self) -> Facilitation {
+        match self {
+            Approach::Cbt | Approach::Motivational | Approach::Psychoeducation => {
+                Facilitation::Professional
+            }
+            _ => Facilitation::Peer,
+        }
+    }
 }
 
 vocabulary! {

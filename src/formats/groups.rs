@@ -117,12 +117,9 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let approach: Option<Approach> = f.parse("approach", true);
     let stated: Option<Orientation> = f.parse("orientation", false);
     let format: Option<Format> = f.parse("format", true);
-    let facilitation: Facilitation = f.parse("facilitation", false).unwrap_or(match approach {
-        Some(Approach::Cbt | Approach::Motivational | Approach::Psychoeducation) => {
-            Facilitation::Professional
-        }
-        _ => Facilitation::Peer,
-    });
+    let facilitation: Facilitation = f
+        .parse("facilitation", false)
+        .unwrap_or(approach.map_or(Facilitation::Peer, Approach::default_facilitation));
     let sessions: Option<Vec<Window>> = f.required_list("sessions");
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = geo_point(f);
