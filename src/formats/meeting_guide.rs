@@ -1,0 +1,1156 @@
+//! Importing meeting directories in the Meeting Guide JSON format: the Code4Recovery
+//! specification that 12 Step Meeting List websites serve and the Meeting Guide app reads.
+//!
+//! A feed is a JSON array with one object per meeting and weekday. [`import_meeting_guide`] maps
+//! each meeting to a [`Group`]: `day`/`time`/`end_time` to a session, `types` codes to audience,
+//! languages, accessibility and so on ([`TYPE_CODES`]), `attendance_option` (or, when a feed has
+//! none, its `ONL`/`TC` codes, conference links and address) to the format. Rows of one group
+//! (same name, place, format and the attributes that matter for matching) become one group with
+//! several sessions.
+//! Inactive and temporarily closed meetings are skipped and counted; rows that cannot be read are
+//! skipped with a warning naming their index; real feeds have many quirks (days as arrays,
+//! 12-hour times, coordinates as strings, custom type codes) and all of them are handled and
+//! documented in `docs/formats.md`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::geo::GeoPoint;
+use crate::domain::group::Group;
+use crate::domain::schedule::{parse_timezone, Window};
+use crate::domain::vocab::{Approach, Audience, Format, Language, Need, Orientation};
+use crate::error::{Error, Result};
+
+/// Session length when a meeting has no `end_time`, in minutes.
+pub const DEFAULT_DURATION_MINUTES: u16 = 60;
+
+/// The longest meeting that is read as running past midnight when its end is before its start
+/// (`23:30` to `00:30`); a longer one (`12:15` to `01:15`, `17:30` to `16:30`) is a typo, and the
+/// meeting gets the default duration instead.
+pub const MAX_PAST_MIDNIGHT_MINUTES: u16 = 360;
+
+/// What a Meeting Guide type code means for a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeMeaning {
+    /// The group is restricted to this audience.
+    Audience(Audience),
+    /// The meeting is held in this language (ISO 639-1).
+    Language(&'static str),
+    /// An accommodation the meeting offers.
+    Accessibility(Need),
+    /// A topic the meeting focuses on.
+    Focus(Need),
+    /// A secular meeting: orientation `secular`.
+    Secular,
+    /// Newcomer-friendly: `beginner_friendly`.
+    Newcomer,
+    /// Closed (`true`) or open (`false`).
+    Closed(bool),
+    /// Meets online (used only when the feed has no `attendance_option`).
+    Online,
+    /// The meeting place is temporarily closed (used only when the feed has no
+    /// `attendance_option`).
+    TemporarilyClosed,
+    /// A known code with no meaning for matching (literature, meeting style, ...): ignored.
+    Ignored,
+}
+
+/// Every type code of the Meeting Guide specification and what it becomes. Codes are matched
+/// without regard to case (feeds write `onl` as well as `ONL`).
+pub const TYPE_CODES: &[(&str, &str, TypeMeaning)] = {
+    use crate::domain::vocab::Audience as A;
+    use TypeMeaning::*;
+    &[
+        ("11", "11th Step Meditation", Ignored),
+        ("12x12", "12 Steps & 12 Traditions", Ignored),
+        ("A", "Secular", Secular),
+        ("ABSI", "As Bill Sees It", Ignored),
+        ("AL", "Concurrent with Alateen", Ignored),
+        ("AL-AN", "Concurrent with Al-Anon", Ignored),
+        ("AM", "Amharic", Language("am")),
+        ("ASL", "American Sign Language", Accessibility(Need::Asl)),
+        ("B", "Big Book", Ignored),
+        (
+            "BA",
+            "Babysitting Available",
+            Accessibility(Need::Childcare),
+        ),
+        ("BE", "Newcomer", Newcomer),
+        ("BI", "Bisexual", Audience(A::Lgbtq)),
+        ("BRK", "Breakfast", Ignored),
+        ("C", "Closed", Closed(true)),
+        ("CAN", "Candlelight", Ignored),
+        ("CF", "Child-Friendly", Accessibility(Need::Childcare)),
+        ("D", "Discussion", Ignored),
+        ("DA", "Danish", Language("da")),
+        ("DB", "Digital Basket", Ignored),
+        ("DD", "Dual Diagnosis", Focus(Need::CoOccurring)),
+        ("DE", "German", Language("de")),
+        ("DR", "Daily Reflections", Ignored),
+        ("EL", "Greek", Language("el")),
+        ("EN", "English", Language("en")),
+        ("FA", "Persian", Language("fa")),
+        ("FF", "Fragrance Free", Ignored),
+        ("FR", "French", Language("fr")),
+        ("G", "Gay", Audience(A::Lgbtq)),
+        ("GR", "Grapevine", Ignored),
+        ("H", "Birthday", Ignored),
+        ("HE", "Hebrew", Language("he")),
+        ("HI", "Hindi", Language("hi")),
+        ("HR", "Croatian", Language("hr")),
+        ("HU", "Hungarian", Language("hu")),
+        ("ITA", "Italian", Language("it")),
+        ("JA", "Japanese", Language("ja")),
+        ("KOR", "Korean", Language("ko")),
+        ("L", "Lesbian", Audience(A::Lgbtq)),
+        ("LGBTQ", "LGBTQ", Audience(A::Lgbtq)),
+        ("LIT", "Literature", Ignored),
+        ("LS", "Living Sober", Ignored),
+        ("LT", "Lithuanian", Language("lt")),
+        ("M", "Men", Audience(A::Men)),
+        ("MED", "Meditation", Ignored),
+        ("ML", "Malayalam", Language("ml")),
+        ("N", "Native American", Ignored),
+        ("NB", "Non-Binary", Audience(A::Lgbtq)),
+        ("NDG", "Indigenous", Ignored),
+        ("NO", "Norwegian", Language("no")),
+        ("O", "Open", Closed(false)),
+        ("ONL", "Online Meeting", Online),
+        ("OUT", "Outdoor", Ignored),
+        ("P", "Professionals", Ignored),
+        ("POC", "People of Color", Ignored),
+        ("POL", "Polish", Language("pl")),
+        ("POR", "Portuguese", Language("pt")),
+        ("PUN", "Punjabi", Language("pa")),
+        ("RUS", "Russian", Language("ru")),
+        ("S", "Spanish", Language("es")),
+        ("SEN", "Seniors", Audience(A::Seniors)),
+        ("SK", "Slovak", Language("sk")),
+        ("SM", "Smoking Permitted", Ignored),
+        ("SP", "Speaker", Ignored),
+        ("ST", "Step Study", Ignored),
+        ("SV", "Swedish", Language("sv")),
+        ("T", "Transgender", Audience(A::Lgbtq)),
+        ("TC", "Location Temporarily Closed", TemporarilyClosed),
+        ("TH", "Thai", Language("th")),
+        ("TL", "Tagalog", Language("tl")),
+        ("TR", "Tradition Study", Ignored),
+        ("UK", "Ukrainian", Language("uk")),
+        ("W", "Women", Audience(A::Women)),
+        ("X", "Wheelchair Access", Accessibility(Need::Wheelchair)),
+        ("XB", "Wheelchair-Accessible Bathroom", Ignored),
+        ("XT", "Cross Talk Permitted", Ignored),
+        ("Y", "Young People", Audience(A::YoungPeople)),
+    ]
+};
+
+/// The meaning of a type code, if it is in the specification.
+pub fn type_meaning(code: &str) -> Option<TypeMeaning> {
+    TYPE_CODES
+        .iter()
+        .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, _, m)| *m)
+}
+
+/// Options of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportOptions {
+    /// Time zone of meetings without a valid `timezone` of their own (most feeds have none).
+    pub timezone: Option<Tz>,
+    /// Programme of every imported group (Meeting Guide feeds are 12-step fellowships).
+    pub approach: Approach,
+}
+
+impl Default for ImportOptions {
+    /// No default time zone; approach `twelve_step`.
+    fn default() -> ImportOptions {
+        ImportOptions {
+            timezone: None,
+            approach: Approach::TwelveStep,
+        }
+    }
+}
+
+/// Why a meeting row was not imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// `attendance_option` is `inactive`.
+    Inactive,
+    /// Type `TC` (location temporarily closed) and no way to join online.
+    TemporarilyClosed,
+    /// No meeting place (no address, or only an approximate one) and no way to join online.
+    NoPlaceOrLink,
+    /// No `day` or no `time` (for example a meeting by appointment).
+    NoSchedule,
+    /// A `day`, `time` or `end_time` that cannot be read.
+    BadSchedule,
+    /// No valid `timezone` and no default time zone given.
+    NoTimezone,
+    /// No `name`.
+    NoName,
+    /// The row is not a JSON object.
+    NotAMeeting,
+}
+
+impl SkipReason {
+    /// The reason's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Inactive => "inactive",
+            SkipReason::TemporarilyClosed => "temporarily_closed",
+            SkipReason::NoPlaceOrLink => "no_place_or_link",
+            SkipReason::NoSchedule => "no_schedule",
+            SkipReason::BadSchedule => "bad_schedule",
+            SkipReason::NoTimezone => "no_timezone",
+            SkipReason::NoName => "no_name",
+            SkipReason::NotAMeeting => "not_a_meeting",
+        }
+    }
+}
+
+/// A problem with one meeting row that did not stop the import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowWarning {
+    /// 0-based index of the meeting in the feed's array.
+    pub index: usize,
+    /// The field concerned.
+    pub field: String,
+    /// What is wrong and what was done about it.
+    pub message: String,
+}
+
+/// What an import did: every row is counted once, as imported or as skipped.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Meeting rows in the feed.
+    pub read: usize,
+    /// Rows imported (each becomes a group or a session of one).
+    pub imported: usize,
+    /// Groups written.
+    pub groups: usize,
+    /// Rows that became a further session of an earlier row's group.
+    pub merged: usize,
+    /// Rows skipped, by reason.
+    pub skipped: BTreeMap<SkipReason, usize>,
+    /// Imported rows without an `end_time` (given the default duration).
+    pub end_time_defaulted: usize,
+    /// Imported rows meeting in a room (in person or hybrid) without usable coordinates.
+    pub without_coordinates: usize,
+    /// Type codes not in the specification, with the indices of the rows that use them.
+    pub unknown_types: BTreeMap<String, Vec<usize>>,
+    /// Problems in rows, in row order; rows skipped for a problem have one here.
+    pub warnings: Vec<RowWarning>,
+}
+
+/// An imported directory and its report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    /// The groups, in the order of their first row in the feed.
+    pub groups: Vec<Group>,
+    /// What was read, merged and skipped.
+    pub report: ImportReport,
+}
+
+/// Imports a Meeting Guide feed; `label` names it in errors.
+///
+/// The feed as a whole must be a JSON array (otherwise [`Error::Invalid`] with the line and
+/// column of the JSON error); problems in single rows are warnings in the report.
+///
+/// ```
+/// use groupmatch::formats::meeting_guide::{import_meeting_guide, ImportOptions};
+/// let feed = br#"[
+///   {"name": "Noon Group", "slug": "noon-mon", "day": 1, "time": "12:00", "end_time": "13:00",
+///    "types": ["O", "W", "S"], "latitude": 39.95, "longitude": -75.16,
+///    "formatted_address": "123 Main St, Philadelphia, PA 19107, USA"},
+///   {"name": "Noon Group", "slug": "noon-wed", "day": 3, "time": "12:00", "end_time": "13:00",
+///    "types": ["O", "W", "S"], "latitude": 39.95, "longitude": -75.16,
+///    "formatted_address": "123 Main St, Philadelphia, PA 19107, USA"}
+/// ]"#;
+/// let options = ImportOptions { timezone: Some(chrono_tz::America::New_York), ..ImportOptions::default() };
+/// let import = import_meeting_guide(feed, "feed.json", &options).unwrap();
+/// assert_eq!(import.groups.len(), 1);
+/// assert_eq!(import.groups[0].sessions.len(), 2);
+/// assert_eq!(import.report.merged, 1);
+/// ```
+pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) -> Result<Import> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let rows: Vec<Value> = match serde_json::from_slice(bytes) {
+        Ok(Value::Array(rows)) => rows,
+        Ok(_) => {
+            return Err(Error::invalid(
+                label,
+                Some(1),
+                None,
+                "a Meeting Guide feed is a JSON array of meetings",
+            ))
+        }
+        Err(e) => {
+            return Err(Error::invalid(
+                label,
+                Some(e.line() as u64),
+                None,
+                format!("not valid JSON: {e}"),
+            ))
+        }
+    };
+    if rows.is_empty() {
+        return Err(Error::invalid(
+            label,
+            Some(1),
+            None,
+            "the feed has no meetings",
+        ));
+    }
+    let mut report = ImportReport {
+        read: rows.len(),
+        ..ImportReport::default()
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        let mut row_report = RowReport {
+            index,
+            report: &mut report,
+        };
+        match meeting(row, options, &mut row_report) {
+            Err(reason) => *report.skipped.entry(reason).or_default() += 1,
+            Ok(m) => {
+                report.imported += 1;
+                report.end_time_defaulted += usize::from(m.end_time_defaulted);
+                report.without_coordinates +=
+                    usize::from(m.group.format != Format::Online && m.group.location.is_none());
+                match by_key.get(&m.key) {
+                    Some(&g) => {
+                        report.merged += 1;
+                        // Open and closed meetings of one group are one group; `closed` is then
+                        // left unstated (it is not used in ranking).
+                        if groups[g].closed != m.group.closed {
+                            groups[g].closed = None;
+                        }
+                        let sessions = &mut groups[g].sessions;
+                        sessions.extend(m.group.sessions);
+                        sessions.sort_by_key(|w| (w.day(), w.start(), w.end()));
+                        sessions.dedup();
+                    }
+                    None => {
+                        let mut group = m.group;
+                        let n = ids.entry(group.id.clone()).or_default();
+                        *n += 1;
+                        if *n > 1 {
+                            let id = format!("{}-{}", group.id, n);
+                            report.warnings.push(RowWarning {
+                                index,
+                                field: "slug".into(),
+                                message: format!(
+                                    "id '{}' is used by an earlier meeting; this one is '{id}'",
+                                    group.id
+                                ),
+                            });
+                            group.id = id;
+                        }
+                        by_key.insert(m.key, groups.len());
+                        groups.push(group);
+                    }
+                }
+            }
+        }
+    }
+    report.groups = groups.len();
+    Ok(Import { groups, report })
+}
+
+/// Where one row's warnings go.
+struct RowReport<'a> {
+    index: usize,
+    report: &'a mut ImportReport,
+}
+
+impl RowReport<'_> {
+    fn warn(&mut self, field: &str, message: impl Into<String>) {
+        self.report.warnings.push(RowWarning {
+            index: self.index,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Warns and returns the reason, for rows skipped because of a problem.
+    fn skip(&mut self, reason: SkipReason, field: &str, message: impl Into<String>) -> SkipReason {
+        self.warn(field, message);
+        reason
+    }
+}
+
+/// One imported row: its group (with this row's sessions) and the key of the group it belongs
+/// to.
+struct Meeting {
+    group: Group,
+    key: String,
+    end_time_defaulted: bool,
+}
+
+/// A non-empty trimmed string field (numbers are taken as their text, as feeds mix the two).
+fn text(row: &Map<String, Value>, field: &str) -> Option<String> {
+    match row.get(field)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn meeting(
+    row: &Value,
+    options: &ImportOptions,
+    out: &mut RowReport,
+) -> std::result::Result<Meeting, SkipReason> {
+    let Some(row) = row.as_object() else {
+        return Err(out.skip(SkipReason::NotAMeeting, "", "not a JSON object (skipped)"));
+    };
+    let types = type_codes(row, out);
+    let has = |m: TypeMeaning| types.iter().any(|t| type_meaning(t) == Some(m));
+    let format = attendance(row, &has, out)?;
+    let (sessions, end_time_defaulted) = schedule(row, out)?;
+    let timezone = match text(row, "timezone").map(|t| parse_timezone(&t)) {
+        Some(Ok(tz)) => tz,
+        Some(Err(e)) => match options.timezone {
+            Some(tz) => {
+                out.warn("timezone", format!("{e}: the default time zone is used"));
+                tz
+            }
+            None => return Err(out.skip(SkipReason::NoTimezone, "timezone", e)),
+        },
+        None => options.timezone.ok_or(SkipReason::NoTimezone)?,
+    };
+    let Some(name) = text(row, "name") else {
+        return Err(out.skip(SkipReason::NoName, "name", "missing (skipped)"));
+    };
+    let id = text(row, "slug")
+        .or_else(|| text(row, "id"))
+        .unwrap_or_else(|| format!("meeting-{}", out.index));
+
+    let mut languages: Vec<Language> = Vec::new();
+    let mut audience: Vec<Audience> = Vec::new();
+    let mut accessibility: Vec<Need> = Vec::new();
+    let mut focus: Vec<Need> = Vec::new();
+    let mut closed: Vec<bool> = Vec::new();
+    let mut secular = false;
+    let mut newcomer = false;
+    for t in &types {
+        match type_meaning(t) {
+            Some(TypeMeaning::Audience(a)) => audience.push(a),
+            Some(TypeMeaning::Language(code)) => {
+                languages.push(code.parse().expect("the table holds ISO 639-1 codes"))
+            }
+            Some(TypeMeaning::Accessibility(n)) => accessibility.push(n),
+            Some(TypeMeaning::Focus(n)) => focus.push(n),
+            Some(TypeMeaning::Secular) => secular = true,
+            Some(TypeMeaning::Newcomer) => newcomer = true,
+            Some(TypeMeaning::Closed(c)) => closed.push(c),
+            Some(TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored)
+            | None => {}
+        }
+    }
+    for list in [&mut accessibility, &mut focus] {
+        list.sort();
+        list.dedup();
+    }
+    languages.sort();
+    languages.dedup();
+    if languages.is_empty() {
+        languages.push(Language::ENGLISH);
+    }
+    audience.sort();
+    audience.dedup();
+    if audience.contains(&Audience::Women) && audience.contains(&Audience::Men) {
+        out.warn("types", "both W (women) and M (men): open to everyone");
+        audience.retain(|a| !matches!(a, Audience::Women | Audience::Men));
+    }
+    closed.dedup();
+    let closed = match closed[..] {
+        [c] => Some(c),
+        [] => None,
+        _ => {
+            out.warn("types", "both C (closed) and O (open): left unstated");
+            None
+        }
+    };
+
+    let location = coordinates(row, out);
+    let place = text(row, "formatted_address").or_else(|| text(row, "address"));
+    let conference = text(row, "conference_url");
+    let orientation = if secular {
+        Orientation::Secular
+    } else {
+        options
+            .approach
+            .default_orientation()
+            .unwrap_or(Orientation::Spiritual)
+    };
+    let group = Group {
+        id,
+        name,
+        approach: options.approach,
+        orientation,
+        format,
+        facilitation: options.approach.default_facilitation(),
+        sessions,
+        timezone,
+        location,
+        city: city(row),
+        languages,
+        audience,
+        closed,
+        beginner_friendly: newcomer,
+        focus,
+        accessibility,
+        substances: Vec::new(),
+        capacity: None,
+        enrolled: 0,
+        cost: None,
+        url: text(row, "url").or(conference.clone()),
+    };
+    // Rows of one group share everything but their sessions and slug.
+    let key = serde_json::to_string(&(
+        &group.name,
+        group.format,
+        &place,
+        location.map(|p| (p.latitude.to_bits(), p.longitude.to_bits())),
+        &conference,
+        group.timezone.name(),
+        group.orientation,
+        &group.languages,
+        &group.audience,
+        group.beginner_friendly,
+        &group.focus,
+        &group.accessibility,
+    ))
+    .expect("plain values serialise");
+    Ok(Meeting {
+        group,
+        key,
+        end_time_defaulted,
+    })
+}
+
+/// The row's type codes, as written; unknown ones are recorded in the report.
+fn type_codes(row: &Map<String, Value>, out: &mut RowReport) -> Vec<String> {
+    let codes: Vec<String> = match row.get("types") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.trim().to_string()),
+                other => {
+                    out.warn("types", format!("type {other} is not text (ignored)"));
+                    None
+                }
+            })
+            .collect(),
+        Some(Value::String(s)) => {
+            out.warn("types", "a text, not a list: read as comma-separated codes");
+            s.split(',').map(|c| c.trim().to_string()).collect()
+        }
+        Some(other) => {
+            out.warn("types", format!("{other} is not a list of codes (ignored)"));
+            Vec::new()
+        }
+    };
+    for c in &codes {
+        if type_meaning(c).is_none() {
+            out.report
+                .unknown_types
+                .entry(c.clone())
+                .or_default()
+                .push(out.index);
+        }
+    }
+    codes
+}
+
+/// The group's format, from `attendance_option` or, without it, from the type codes, conference
+/// links and address.
+fn attendance(
+    row: &Map<String, Value>,
+    has: &dyn Fn(TypeMeaning) -> bool,
+    out: &mut RowReport,
+) -> std::result::Result<Format, SkipReason> {
+    if let Some(option) = text(row, "attendance_option") {
+        match option.as_str() {
+            "in_person" => return Ok(Format::InPerson),
+            "online" => return Ok(Format::Online),
+            "hybrid" => return Ok(Format::Hybrid),
+            "inactive" => return Err(SkipReason::Inactive),
+            other => out.warn(
+                "attendance_option",
+                format!("unknown value '{other}' (in_person, online, hybrid, inactive): derived from types and address instead"),
+            ),
+        }
+    }
+    let online = has(TypeMeaning::Online)
+        || text(row, "conference_url").is_some()
+        || text(row, "conference_phone").is_some();
+    let closed = has(TypeMeaning::TemporarilyClosed);
+    let place = !closed && !approximate(row);
+    match (place, online) {
+        (true, true) => Ok(Format::Hybrid),
+        (true, false) => Ok(Format::InPerson),
+        (false, true) => Ok(Format::Online),
+        (false, false) if closed => Err(SkipReason::TemporarilyClosed),
+        (false, false) => Err(SkipReason::NoPlaceOrLink),
+    }
+}
+
+/// Whether the row's address is only approximate (a town, not a meeting place): as the feed
+/// says in `approximate`, or, when it does not say, when there is no address, or its first part
+/// is the meeting's city or region, or it is at most three parts without a digit
+/// ("Philadelphia, PA, USA").
+fn approximate(row: &Map<String, Value>) -> bool {
+    if let Some(a) = text(row, "approximate") {
+        return a.eq_ignore_ascii_case("yes");
+    }
+    let Some(address) = text(row, "formatted_address").or_else(|| text(row, "address")) else {
+        return true;
+    };
+    let parts: Vec<&str> = address
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let first = parts.first().copied().unwrap_or_default();
+    let mut places: Vec<String> = ["city", "region"]
+        .iter()
+        .filter_map(|f| text(row, f))
+        .collect();
+    if let Some(Value::Array(regions)) = row.get("regions") {
+        places.extend(
+            regions
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string)),
+        );
+    }
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    !has_digit(first)
+        && (places.iter().any(|p| p.eq_ignore_ascii_case(first))
+            || (parts.len() <= 3 && !has_digit(&address)))
+}
+
+/// The row's weekly sessions (one per day listed) and whether the end time was defaulted.
+fn schedule(
+    row: &Map<String, Value>,
+    out: &mut RowReport,
+) -> std::result::Result<(Vec<Window>, bool), SkipReason> {
+    let no_schedule = "no day or no time, as for a meeting by appointment (skipped)";
+    let days: Vec<&Value> = match row.get("day") {
+        None | Some(Value::Null) => {
+            return Err(out.skip(SkipReason::NoSchedule, "day", no_schedule))
+        }
+        Some(Value::Array(days)) if days.is_empty() => {
+            return Err(out.skip(SkipReason::NoSchedule, "day", no_schedule))
+        }
+        Some(Value::Array(days)) => days.iter().collect(),
+        Some(day) => vec![day],
+    };
+    let Some(time) = text(row, "time") else {
+        return Err(out.skip(SkipReason::NoSchedule, "time", no_schedule));
+    };
+    let start = parse_time(&time)
+        .filter(|&m| m < 1440)
+        .ok_or_else(|| out.skip(SkipReason::BadSchedule, "time", bad_time(&time)))?;
+    let (end, defaulted) = match text(row, "end_time") {
+        None => (start + DEFAULT_DURATION_MINUTES, true),
+        Some(e) => {
+            let end = parse_time(&e)
+                .ok_or_else(|| out.skip(SkipReason::BadSchedule, "end_time", bad_time(&e)))?;
+            let end = if end == 0 { 1440 } else { end };
+            if end > start {
+                (end, false)
+            } else if end + 1440 - start <= MAX_PAST_MIDNIGHT_MINUTES {
+                out.warn(
+                    "end_time",
+                    format!("'{e}' is past midnight: the session is cut at midnight"),
+                );
+                (1440, false)
+            } else {
+                out.warn(
+                    "end_time",
+                    format!(
+                        "'{e}' is not after the start '{time}': given {DEFAULT_DURATION_MINUTES} minutes"
+                    ),
+                );
+                (start + DEFAULT_DURATION_MINUTES, true)
+            }
+        }
+    };
+    let end = end.min(1440);
+    let mut sessions = Vec::new();
+    for day in days {
+        let d = parse_day(day).ok_or_else(|| {
+            out.skip(
+                SkipReason::BadSchedule,
+                "day",
+                format!("{day} is not a day (0 = Sunday ... 6 = Saturday, or a day name)"),
+            )
+        })?;
+        // Meeting Guide counts from Sunday = 0; windows from Monday = 0.
+        sessions.push(Window::new((d + 6) % 7, start, end).expect("start < end <= 1440"));
+    }
+    Ok((sessions, defaulted))
+}
+
+fn bad_time(t: &str) -> String {
+    format!("'{t}' is not a time (HH:MM, HH:MM:SS or 7:30 PM)")
+}
+
+/// A day: 0-6 from Sunday, as a number or a digit, or an English day name.
+fn parse_day(v: &Value) -> Option<u8> {
+    const NAMES: [&str; 7] = [
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+    ];
+    match v {
+        Value::Number(n) => n.as_u64().filter(|&d| d < 7).map(|d| d as u8),
+        Value::String(s) => {
+            let s = s.trim().to_ascii_lowercase();
+            s.parse::<u8>()
+                .ok()
+                .filter(|&d| d < 7)
+                .or_else(|| NAMES.iter().position(|n| *n == s).map(|d| d as u8))
+        }
+        _ => None,
+    }
+}
+
+/// Minutes after midnight of `HH:MM`, `HH:MM:SS` or a 12-hour `7:30 PM`; `24:00` is 1440.
+fn parse_time(t: &str) -> Option<u16> {
+    let t = t.trim().to_ascii_lowercase();
+    let (clock, meridiem) = if let Some(c) = t.strip_suffix("am") {
+        (c.trim(), Some(false))
+    } else if let Some(c) = t.strip_suffix("pm") {
+        (c.trim(), Some(true))
+    } else {
+        (t.as_str(), None)
+    };
+    let mut parts = clock.split(':');
+    let hour: u16 = parts.next()?.parse().ok()?;
+    let minute: u16 = parts.next()?.parse().ok()?;
+    if let Some(seconds) = parts.next() {
+        seconds.parse::<u16>().ok().filter(|&s| s < 60)?;
+    }
+    if parts.next().is_some() || minute > 59 {
+        return None;
+    }
+    let hour = match meridiem {
+        None if hour <= 23 || (hour == 24 && minute == 0) => hour,
+        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some(hour * 60 + minute)
+}
+
+/// Coordinates, when usable: numbers or numeric text, in range, not (0, 0), and not marked
+/// approximate.
+fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint> {
+    let number = |field: &str| match row.get(field)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if !s.trim().is_empty() => {
+            Some(s.trim().parse::<f64>().unwrap_or(f64::NAN))
+        }
+        _ => None,
+    };
+    let (lat, lon) = (number("latitude")?, number("longitude")?);
+    if text(row, "approximate").is_some_and(|a| a.eq_ignore_ascii_case("yes")) {
+        return None;
+    }
+    if lat == 0.0 && lon == 0.0 {
+        out.warn("latitude", "coordinates 0, 0 are a placeholder (ignored)");
+        return None;
+    }
+    match GeoPoint::new(lat, lon) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            out.warn("latitude", format!("{e} (coordinates ignored)"));
+            None
+        }
+    }
+}
+
+/// The city, for display: `city`, else the most specific of `regions`, else `region`.
+fn city(row: &Map<String, Value>) -> Option<String> {
+    text(row, "city")
+        .or_else(|| match row.get("regions") {
+            Some(Value::Array(r)) => r.iter().rev().find_map(|v| {
+                v.as_str()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            }),
+            _ => None,
+        })
+        .or_else(|| text(row, "region"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> ImportOptions {
+        ImportOptions {
+            timezone: Some(chrono_tz::America::New_York),
+            ..ImportOptions::default()
+        }
+    }
+
+    fn import(feed: &str) -> Import {
+        import_meeting_guide(feed.as_bytes(), "feed.json", &options()).unwrap()
+    }
+
+    #[test]
+    fn times_in_24_and_12_hour_form() {
+        assert_eq!(parse_time("07:05"), Some(425));
+        assert_eq!(parse_time("19:30:00"), Some(1170));
+        assert_eq!(parse_time("7:30 PM"), Some(1170));
+        assert_eq!(parse_time("12:00 pm"), Some(720));
+        assert_eq!(parse_time("12:15 AM"), Some(15));
+        assert_eq!(parse_time("24:00"), Some(1440));
+        for bad in [
+            "25:00",
+            "7",
+            "7:60",
+            "13:00 PM",
+            "0:30 AM",
+            "noon",
+            "",
+            "12:00:00:00",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_count_from_sunday_in_numbers_digits_and_names() {
+        for (v, d) in [
+            ("0", 0),
+            ("6", 6),
+            ("\"3\"", 3),
+            ("\"Sunday\"", 0),
+            ("\"friday\"", 5),
+        ] {
+            assert_eq!(parse_day(&serde_json::from_str(v).unwrap()), Some(d), "{v}");
+        }
+        for v in ["7", "-1", "\"Funday\"", "1.5", "null"] {
+            assert_eq!(parse_day(&serde_json::from_str(v).unwrap()), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn sunday_is_the_last_window_day_and_missing_end_gets_an_hour() {
+        let i = import(r#"[{"name": "n", "day": 0, "time": "23:30", "types": ["ONL"]}]"#);
+        let s = i.groups[0].sessions[0];
+        assert_eq!(
+            (s.day(), s.start(), s.end()),
+            (6, 1410, 1440),
+            "clipped at midnight"
+        );
+        assert_eq!(i.report.end_time_defaulted, 1);
+        let i = import(r#"[{"name": "n", "day": [1, 3], "time": "7:00 PM", "types": ["ONL"]}]"#);
+        let days: Vec<(u8, u16, u16)> = i.groups[0]
+            .sessions
+            .iter()
+            .map(|s| (s.day(), s.start(), s.end()))
+            .collect();
+        assert_eq!(days, [(0, 1140, 1200), (2, 1140, 1200)]);
+    }
+
+    #[test]
+    fn an_end_at_or_past_midnight_is_cut_there_and_an_impossible_one_is_replaced() {
+        let i = import(
+            r#"[{"name": "a", "slug": "a", "day": 5, "time": "22:00", "end_time": "00:00", "types": ["ONL"]},
+                {"name": "b", "slug": "b", "day": 5, "time": "22:00", "end_time": "01:00", "types": ["ONL"]},
+                {"name": "c", "slug": "c", "day": 5, "time": "12:15", "end_time": "01:15", "types": ["ONL"]},
+                {"name": "d", "slug": "d", "day": 5, "time": "10:00", "end_time": "10:00", "types": ["ONL"]}]"#,
+        );
+        let ends: Vec<u16> = i.groups.iter().map(|g| g.sessions[0].end()).collect();
+        assert_eq!(ends, [1440, 1440, 735 + 60, 600 + 60]);
+        let warned: Vec<usize> = i.report.warnings.iter().map(|w| w.index).collect();
+        assert_eq!(warned, [1, 2, 3], "midnight itself is a valid end");
+        assert_eq!(i.report.end_time_defaulted, 2);
+    }
+
+    #[test]
+    fn type_codes_map_to_audience_languages_access_and_orientation() {
+        let i = import(
+            r#"[{"name": "n", "day": 2, "time": "18:00", "end_time": "19:00", "conference_url": "https://example.org/j/1",
+                 "types": ["W", "LGBTQ", "S", "EN", "X", "BA", "A", "BE", "C", "DD", "B", "onl"]}]"#,
+        );
+        let g = &i.groups[0];
+        assert_eq!(g.audience, [Audience::Women, Audience::Lgbtq]);
+        let langs: Vec<&str> = g.languages.iter().map(|l| l.as_str()).collect();
+        assert_eq!(langs, ["en", "es"]);
+        assert_eq!(g.accessibility, [Need::Childcare, Need::Wheelchair]);
+        assert_eq!(g.focus, [Need::CoOccurring]);
+        assert_eq!(g.orientation, Orientation::Secular);
+        assert!(g.beginner_friendly);
+        assert_eq!(g.closed, Some(true));
+        assert_eq!(g.format, Format::Online, "no address: online only");
+        assert_eq!(g.url.as_deref(), Some("https://example.org/j/1"));
+        assert!(i.report.unknown_types.is_empty(), "lower-case onl is ONL");
+    }
+
+    #[test]
+    fn unknown_and_empty_codes_are_recorded_with_their_rows() {
+        let i = import(
+            r#"[{"name": "a", "slug": "a", "day": 1, "time": "18:00", "types": ["ASBI", "O", "ONL"]},
+                {"name": "b", "slug": "b", "day": 1, "time": "18:00", "types": ["ASBI", "", "ONL"]}]"#,
+        );
+        assert_eq!(i.report.unknown_types["ASBI"], [0, 1]);
+        assert_eq!(i.report.unknown_types[""], [1]);
+        assert_eq!(i.groups.len(), 2);
+    }
+
+    #[test]
+    fn format_comes_from_attendance_option_or_from_types_links_and_address() {
+        let row = |extra: &str| {
+            format!(
+                r#"{{"name": "n", "day": 1, "time": "18:00", "formatted_address": "12 Oak St, Springfield, IL 62701, USA"{extra}}}"#
+            )
+        };
+        let cases = [
+            (r#", "attendance_option": "online""#, Ok(Format::Online)),
+            (
+                r#", "attendance_option": "inactive""#,
+                Err(SkipReason::Inactive),
+            ),
+            ("", Ok(Format::InPerson)),
+            (r#", "types": ["ONL"]"#, Ok(Format::Hybrid)),
+            (
+                r#", "conference_phone": "+15555550100""#,
+                Ok(Format::Hybrid),
+            ),
+            (r#", "types": ["TC", "ONL"]"#, Ok(Format::Online)),
+            (r#", "types": ["TC"]"#, Err(SkipReason::TemporarilyClosed)),
+            (
+                r#", "approximate": "yes", "types": ["ONL"]"#,
+                Ok(Format::Online),
+            ),
+            (r#", "approximate": "yes""#, Err(SkipReason::NoPlaceOrLink)),
+        ];
+        for (extra, want) in cases {
+            let i = import(&format!("[{}]", row(extra)));
+            let got = match i.groups.first() {
+                Some(g) => Ok(g.format),
+                None => Err(*i.report.skipped.keys().next().unwrap()),
+            };
+            assert_eq!(got, want, "{extra}");
+        }
+    }
+
+    #[test]
+    fn a_town_alone_is_not_a_meeting_place() {
+        let at = |address: &str, extra: &str| {
+            let feed = format!(
+                r#"[{{"name": "n", "day": 1, "time": "18:00", "types": ["ONL"], "address": "{address}"{extra}}}]"#
+            );
+            import(&feed).groups[0].format
+        };
+        assert_eq!(at("Philadelphia, PA, USA", ""), Format::Online);
+        assert_eq!(
+            at(
+                "Edmonton, Alberta, T5B 0S5, Canada",
+                r#", "region": "Edmonton""#
+            ),
+            Format::Online
+        );
+        assert_eq!(
+            at("#201 14567 118 Avenue NW, Edmonton, Alberta", ""),
+            Format::Hybrid
+        );
+        assert_eq!(
+            at("Herringbone Lane & Station Avenue, Bensalem, PA, USA", ""),
+            Format::Hybrid
+        );
+    }
+
+    #[test]
+    fn rows_of_one_group_merge_and_others_stay_apart() {
+        let row = |slug: &str, day: u8, lang: &str| {
+            format!(
+                r#"{{"name": "Hope", "slug": "{slug}", "day": {day}, "time": "19:00", "end_time": "20:00", "types": ["{lang}"],
+                    "latitude": "39.95", "longitude": "-75.16", "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"}}"#
+            )
+        };
+        let feed = format!(
+            "[{}, {}, {}, {}]",
+            row("hope-mon", 1, "EN"),
+            row("hope-wed", 3, "EN"),
+            row("hope-wed", 3, "EN"),
+            row("hope-fri", 5, "S")
+        );
+        let i = import(&feed);
+        assert_eq!(i.report.imported, 4);
+        assert_eq!(i.report.merged, 2);
+        assert_eq!(
+            i.groups.len(),
+            2,
+            "the Spanish Friday meeting is its own group"
+        );
+        assert_eq!(i.groups[0].id, "hope-mon");
+        assert_eq!(
+            i.groups[0].sessions.len(),
+            2,
+            "the repeated row adds no session"
+        );
+        assert_eq!(i.groups[1].id, "hope-fri");
+        assert!(
+            i.groups[0].location.is_some(),
+            "coordinates as text are read"
+        );
+    }
+
+    #[test]
+    fn open_and_closed_meetings_of_one_group_merge_with_closed_unstated() {
+        let i = import(
+            r#"[{"name": "a", "slug": "a1", "day": 1, "time": "18:00", "types": ["ONL", "C"]},
+                {"name": "a", "slug": "a2", "day": 2, "time": "18:00", "types": ["ONL", "C"]},
+                {"name": "b", "slug": "b1", "day": 1, "time": "18:00", "types": ["ONL", "C"]},
+                {"name": "b", "slug": "b2", "day": 2, "time": "18:00", "types": ["ONL", "O"]}]"#,
+        );
+        let closed: Vec<Option<bool>> = i.groups.iter().map(|g| g.closed).collect();
+        assert_eq!(closed, [Some(true), None]);
+        assert_eq!(i.report.merged, 2);
+    }
+
+    #[test]
+    fn repeated_ids_of_different_groups_get_a_suffix() {
+        let i = import(
+            r#"[{"name": "a", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]},
+                {"name": "b", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]}]"#,
+        );
+        let ids: Vec<&str> = i.groups.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids, ["x", "x-2"]);
+        assert_eq!(i.report.warnings[0].field, "slug");
+    }
+
+    #[test]
+    fn bad_rows_are_skipped_with_their_index_and_counted() {
+        let i = import(
+            r#"[{"name": "ok", "day": 1, "time": "18:00", "types": ["ONL"]},
+                {"name": "no time", "day": 1, "types": ["ONL"]},
+                {"name": "bad time", "day": 1, "time": "25:00", "types": ["ONL"]},
+                {"name": "bad day", "day": 9, "time": "18:00", "types": ["ONL"]},
+                {"day": 1, "time": "18:00", "types": ["ONL"]},
+                42,
+                {"name": "bad zone", "day": 1, "time": "18:00", "types": ["ONL"], "timezone": "Mars/Base"},
+                {"name": "far", "day": 1, "time": "18:00", "latitude": 95, "longitude": 0, "formatted_address": "1 A St, B, C 1"}]"#,
+        );
+        assert_eq!(i.report.read, 8);
+        assert_eq!(
+            i.report.imported, 3,
+            "ok, bad zone (default used), far (no coordinates)"
+        );
+        let skipped: Vec<(&str, usize)> = i
+            .report
+            .skipped
+            .iter()
+            .map(|(r, n)| (r.as_str(), *n))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("no_schedule", 1),
+                ("bad_schedule", 2),
+                ("no_name", 1),
+                ("not_a_meeting", 1)
+            ]
+        );
+        let indices: Vec<usize> = i.report.warnings.iter().map(|w| w.index).collect();
+        assert_eq!(indices, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(i.report.without_coordinates, 1, "only far meets in a room");
+    }
+
+    #[test]
+    fn without_a_time_zone_rows_are_skipped_unless_they_have_their_own() {
+        let feed = br#"[{"name": "a", "day": 1, "time": "18:00", "types": ["ONL"]},
+                        {"name": "b", "day": 1, "time": "18:00", "types": ["ONL"], "timezone": "Europe/London"}]"#;
+        let i = import_meeting_guide(feed, "f", &ImportOptions::default()).unwrap();
+        assert_eq!(i.groups.len(), 1);
+        assert_eq!(i.groups[0].timezone, chrono_tz::Europe::London);
+        assert_eq!(i.report.skipped[&SkipReason::NoTimezone], 1);
+    }
+
+    #[test]
+    fn a_feed_that_is_not_an_array_of_meetings_is_an_error_with_its_line() {
+        for (feed, want) in [
+            ("", "feed.json:1: not valid JSON"),
+            ("[\n{\"name\": }]", "feed.json:2: not valid JSON"),
+            (
+                "{\"meetings\": []}",
+                "feed.json:1: a Meeting Guide feed is a JSON array",
+            ),
+            ("[]", "feed.json:1: the feed has no meetings"),
+        ] {
+            let e = import_meeting_guide(feed.as_bytes(), "feed.json", &options()).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{feed:?}: {e}");
+        }
+    }
+
+    /// The "Becomes" column of docs/formats.md's type code table.
+    fn becomes(m: TypeMeaning) -> String {
+        match m {
+            TypeMeaning::Audience(a) => format!("audience `{}`", a.as_str()),
+            TypeMeaning::Language(l) => format!("language `{l}`"),
+            TypeMeaning::Accessibility(n) => format!("accessibility `{}`", n.as_str()),
+            TypeMeaning::Focus(n) => format!("focus `{}`", n.as_str()),
+            TypeMeaning::Secular => "orientation `secular`".into(),
+            TypeMeaning::Newcomer => "`beginner_friendly` true".into(),
+            TypeMeaning::Closed(c) => format!("`closed` {c}"),
+            TypeMeaning::Online => "joinable online (format, without `attendance_option`)".into(),
+            TypeMeaning::TemporarilyClosed => {
+                "no room for now (format, without `attendance_option`)".into()
+            }
+            TypeMeaning::Ignored => "ignored".into(),
+        }
+    }
+
+    #[test]
+    fn the_documented_type_code_table_is_this_one() {
+        let docs = include_str!("../../docs/formats.md");
+        let documented: Vec<&str> = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("| Code | Meaning in the spec | Becomes |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let ours: Vec<String> = TYPE_CODES
+            .iter()
+            .map(|(code, name, m)| format!("| `{code}` | {name} | {} |", becomes(*m)))
+            .collect();
+        assert_eq!(documented, ours);
+    }
+
+    #[test]
+    fn every_code_in_the_table_is_unique_and_every_language_is_known() {
+        let mut codes: Vec<String> = TYPE_CODES
+            .iter()
+            .map(|(c, _, _)| c.to_ascii_uppercase())
+            .collect();
+        codes.sort();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+        for (_, _, m) in TYPE_CODES {
+            if let TypeMeaning::Language(l) = m {
+                assert!(l.parse::<Language>().is_ok(), "{l}");
+            }
+        }
+    }
+}
