@@ -8,7 +8,8 @@
 //! 2. **Engagement model** ([`engagement`]): a linear logit over named pair features
 //!    ([`features`]) estimating the chance the person is still attending at 90 days. The
 //!    explanation of a suggestion lists every term, and `intercept + sum(contributions) == logit`.
-//! 3. A rules layer (to come) on top of the model.
+//! 3. **Rules** ([`rules`]): editable, cited log-odds adjustments (or exclusions) on top of the
+//!    model, each shown in the explanation.
 //!
 //! Load a directory and a model once into an [`Engine`], then rank many people against it, from
 //! as many threads as you like:
@@ -37,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod candidates;
+pub mod directory;
 pub mod domain;
 pub mod eligibility;
 pub mod engagement;

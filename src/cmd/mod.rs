@@ -1,9 +1,11 @@
 //! Subcommands: one file each, each with a `run(args)`. Arguments are turned into library calls
 //! here; nothing below this module knows about the command line.
 
+mod directory;
 mod evaluate;
 mod explain;
 mod features;
+mod import;
 mod matching;
 mod rank;
 mod rules;
@@ -37,6 +39,10 @@ enum Command {
     Rules(rules::Args),
     /// Check groups, person and waitlist files and report every problem.
     Validate(validate::Args),
+    /// Import a meeting directory from another format into a groups file.
+    Import(import::Args),
+    /// Describe a directory (groups file or Meeting Guide feed).
+    Directory(directory::Args),
     /// Simulate a directory, people and placement outcomes from a documented ground truth.
     Simulate(simulate::Args),
     /// Train the engagement model on a placement history.
@@ -154,6 +160,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Rank(args) => rank::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Directory(args) => directory::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Match(args) => matching::run(args),
         Command::Rules(args) => rules::run(args),

@@ -1,0 +1,104 @@
+//! `groupmatch directory stats`: what a directory or feed holds, counted.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use groupmatch::directory::{directory_stats, DirectoryStats, DAYS};
+
+use super::import::{plural, FeedDefaults};
+use super::{print_stdout, OutputFormat};
+
+/// Arguments of `directory`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Counts by approach, format, language, audience and day, and what is missing.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// A groups file (.csv/.json) or a Meeting Guide feed (.json).
+    file: PathBuf,
+    /// For a feed: the defaults of its import.
+    #[command(flatten)]
+    defaults: FeedDefaults,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Action::Stats(args) = args.action;
+    // A feed's time zone does not change any count: without one, read it as UTC.
+    let mut options = args.defaults.options();
+    options.timezone = options.timezone.or(Some(chrono_tz::Tz::UTC));
+    let stats = directory_stats(&args.file, &options)?;
+    let text = match args.format {
+        super::OutputFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
+        super::OutputFormat::Table => table(&args.file.display().to_string(), &stats),
+    };
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(label: &str, s: &DirectoryStats) -> String {
+    let mut out = String::new();
+    let counts = |m: &std::collections::BTreeMap<String, usize>| {
+        let mut v: Vec<(&String, &usize)> = m.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        v.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "{label}: {}, {}",
+        plural(s.groups, "group"),
+        plural(s.sessions, "weekly session")
+    );
+    if let Some(feed) = &s.feed {
+        let skipped: usize = feed.skipped.values().sum();
+        let _ = writeln!(
+            out,
+            "  feed        {} read, {} imported, {} merged, {} skipped",
+            plural(feed.read, "meeting"),
+            feed.imported,
+            feed.merged,
+            skipped
+        );
+    }
+    let _ = writeln!(out, "  approach    {}", counts(&s.by_approach));
+    let _ = writeln!(out, "  format      {}", counts(&s.by_format));
+    let _ = writeln!(out, "  language    {}", counts(&s.by_language));
+    let _ = writeln!(out, "  audience    {}", counts(&s.by_audience));
+    let days: Vec<String> = DAYS
+        .iter()
+        .zip(s.by_day)
+        .map(|(d, n)| format!("{d} {n}"))
+        .collect();
+    let _ = writeln!(out, "  day         {}", days.join(", "));
+    let _ = write!(
+        out,
+        "  missing     coordinates: {} meeting in a room",
+        plural(s.rooms_without_coordinates, "group")
+    );
+    match &s.feed {
+        Some(feed) => {
+            let _ = writeln!(
+                out,
+                "; end time: {} of {} imported",
+                feed.end_time_defaulted, feed.imported
+            );
+        }
+        None => out.push('\n'),
+    }
+    out
+}

@@ -1,0 +1,169 @@
+//! `groupmatch import meeting-guide`: turn a Meeting Guide JSON feed into a groups file.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use groupmatch::formats::meeting_guide::{import_meeting_guide, ImportOptions, ImportReport};
+use groupmatch::formats::write::{write_csv, write_json};
+use groupmatch::formats::Syntax;
+use groupmatch::{Approach, Group};
+
+use super::print_stdout;
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    source: Source,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Source {
+    /// A Meeting Guide JSON feed (the Code4Recovery format of 12 Step Meeting List sites).
+    MeetingGuide(FeedArgs),
+}
+
+/// Where the feed is, where the groups go, and the defaults the feed does not state.
+#[derive(Debug, clap::Args)]
+pub struct FeedArgs {
+    /// The feed (.json): an array of meetings.
+    pub feed: PathBuf,
+    /// The groups file to write (.csv, or .json for a JSON array).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    pub defaults: FeedDefaults,
+}
+
+/// The defaults a feed's meetings take where the feed is silent.
+#[derive(Debug, clap::Args)]
+pub struct FeedDefaults {
+    /// Time zone of meetings without one of their own (most feeds have none), e.g.
+    /// America/Los_Angeles.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(groupmatch::domain::schedule::parse_timezone))]
+    timezone: Option<chrono_tz::Tz>,
+    /// Programme of the imported groups.
+    #[arg(long, default_value = "twelve_step", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Approach>()))]
+    approach: Approach,
+}
+
+impl FeedDefaults {
+    /// The import options these arguments ask for.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            timezone: self.timezone,
+            approach: self.approach,
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Source::MeetingGuide(args) = args.source;
+    let label = args.feed.display().to_string();
+    let bytes = std::fs::read(&args.feed).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+    let import = import_meeting_guide(&bytes, &label, &args.defaults.options())?;
+    let report = &import.report;
+    eprint!("{}", warnings(&label, report));
+    if import.groups.is_empty() {
+        bail!(
+            "{label}: no meeting could be imported, nothing written{}",
+            timezone_hint(report)
+        );
+    }
+    write_groups(&args.out, &import.groups)?;
+    print_stdout(&summary(&label, &args.out.display().to_string(), report))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> {
+    match Syntax::of_path(path) {
+        Syntax::Csv => write_csv(path, groupmatch::formats::groups::GROUP_FIELDS, groups)?,
+        Syntax::Json => write_json(path, &groups)?,
+        Syntax::JsonLines => bail!("{}: write groups as .csv or .json", path.display()),
+    }
+    Ok(())
+}
+
+/// Every row warning (`FEED: meeting INDEX: field: message`), then each unknown type code once
+/// with the rows that use it.
+pub fn warnings(label: &str, report: &ImportReport) -> String {
+    let mut out = String::new();
+    for w in &report.warnings {
+        let field = if w.field.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", w.field)
+        };
+        let _ = writeln!(
+            out,
+            "warning: {label}: meeting {}: {field}{}",
+            w.index, w.message
+        );
+    }
+    for (code, rows) in &report.unknown_types {
+        let rows: Vec<String> = rows.iter().map(usize::to_string).collect();
+        let _ = writeln!(
+            out,
+            "warning: {label}: types: unknown code '{code}' (ignored) in {} at {}",
+            plural(rows.len(), "meeting"),
+            rows.join(", ")
+        );
+    }
+    out
+}
+
+/// The hint to pass `--timezone` when meetings were skipped for the lack of one.
+fn timezone_hint(report: &ImportReport) -> String {
+    use groupmatch::formats::meeting_guide::SkipReason;
+    match report.skipped.get(&SkipReason::NoTimezone) {
+        Some(n) => format!(
+            " ({} without a time zone: pass --timezone, e.g. --timezone America/New_York)",
+            plural(*n, "meeting")
+        ),
+        None => String::new(),
+    }
+}
+
+/// `FEED: 1967 meetings read, 1965 imported into 1112 groups (853 merged), ...`.
+fn summary(label: &str, out: &str, r: &ImportReport) -> String {
+    let skipped: Vec<String> = r
+        .skipped
+        .iter()
+        .map(|(reason, n)| format!("{n} {}", reason.as_str()))
+        .collect();
+    let skipped_total: usize = r.skipped.values().sum();
+    let mut text = format!(
+        "{label}: {} read, {} imported as {} ({} merged into an earlier meeting's group), {} skipped",
+        plural(r.read, "meeting"),
+        r.imported,
+        plural(r.groups, "group"),
+        r.merged,
+        skipped_total,
+    );
+    if !skipped.is_empty() {
+        let _ = write!(text, " ({})", skipped.join(", "));
+    }
+    let _ = writeln!(text, "{}", timezone_hint(r));
+    let _ = writeln!(
+        text,
+        "{} without an end time (given {} minutes), {} without coordinates, {} with unknown type codes, {}",
+        r.end_time_defaulted,
+        groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
+        r.without_coordinates,
+        r.unknown_types.values().map(Vec::len).sum::<usize>(),
+        plural(r.warnings.len(), "warning"),
+    );
+    let _ = writeln!(text, "wrote {out}");
+    text
+}
+
+/// `1 meeting`, `2 meetings`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

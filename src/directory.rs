@@ -1,0 +1,155 @@
+//! What a directory holds, counted: so staff can see the coverage and the quality of a feed
+//! before ranking with it (`groupmatch directory stats`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::group::Group;
+use crate::domain::vocab::Format;
+use crate::error::{Error, Result};
+use crate::formats::groups::parse_groups;
+use crate::formats::meeting_guide::{import_meeting_guide, ImportOptions, ImportReport};
+use crate::formats::{read_bytes, Syntax};
+
+/// Day names, Monday first, as in [`DirectoryStats::by_day`].
+pub const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Counts over a directory's groups.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DirectoryStats {
+    /// Groups.
+    pub groups: usize,
+    /// Weekly sessions of all groups.
+    pub sessions: usize,
+    /// Groups by approach.
+    pub by_approach: BTreeMap<String, usize>,
+    /// Groups by format.
+    pub by_format: BTreeMap<String, usize>,
+    /// Groups by language (a bilingual group counts under both).
+    pub by_language: BTreeMap<String, usize>,
+    /// Groups by audience (`everyone` when open to all; a group for two audiences counts under
+    /// both).
+    pub by_audience: BTreeMap<String, usize>,
+    /// Sessions by day of the week, Monday first ([`DAYS`]), in each group's own time zone.
+    pub by_day: [usize; 7],
+    /// Groups meeting in a room (in person or hybrid) without coordinates: they can never be
+    /// excluded for distance.
+    pub rooms_without_coordinates: usize,
+    /// For a Meeting Guide feed: what its import read, merged and skipped, including how many
+    /// meetings had no end time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<ImportReport>,
+}
+
+impl DirectoryStats {
+    /// Counts over `groups`.
+    pub fn of(groups: &[Group]) -> DirectoryStats {
+        let mut s = DirectoryStats {
+            groups: groups.len(),
+            ..DirectoryStats::default()
+        };
+        for g in groups {
+            *s.by_approach.entry(g.approach.as_str().into()).or_default() += 1;
+            *s.by_format.entry(g.format.as_str().into()).or_default() += 1;
+            for l in &g.languages {
+                *s.by_language.entry(l.as_str().into()).or_default() += 1;
+            }
+            if g.audience.is_empty() {
+                *s.by_audience.entry("everyone".into()).or_default() += 1;
+            }
+            for a in &g.audience {
+                *s.by_audience.entry(a.as_str().into()).or_default() += 1;
+            }
+            s.sessions += g.sessions.len();
+            for w in &g.sessions {
+                s.by_day[usize::from(w.day())] += 1;
+            }
+            if g.format != Format::Online && g.location.is_none() {
+                s.rooms_without_coordinates += 1;
+            }
+        }
+        s
+    }
+}
+
+/// The statistics of a directory file: a groups file (`.csv`, or `.json` whose records have
+/// `sessions`) or a Meeting Guide feed (`.json` whose records have `day` or `time`, imported with
+/// `options`).
+pub fn directory_stats(path: &Path, options: &ImportOptions) -> Result<DirectoryStats> {
+    let bytes = read_bytes(path)?;
+    let label = path.display().to_string();
+    let syntax = Syntax::of_path(path);
+    if syntax == Syntax::Json && is_meeting_guide(&bytes) {
+        let import = import_meeting_guide(&bytes, &label, options)?;
+        let mut stats = DirectoryStats::of(&import.groups);
+        stats.feed = Some(import.report);
+        return Ok(stats);
+    }
+    if syntax == Syntax::JsonLines {
+        return Err(Error::invalid(
+            &label,
+            None,
+            None,
+            "a directory is a groups file (.csv or .json) or a Meeting Guide feed (.json)",
+        ));
+    }
+    Ok(DirectoryStats::of(
+        &parse_groups(&bytes, syntax, &label)?.value,
+    ))
+}
+
+/// Whether a JSON file is a Meeting Guide feed: an array whose first object has `day` or `time`
+/// and no `sessions`.
+fn is_meeting_guide(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Array(rows)) => rows.iter().find_map(Value::as_object).is_some_and(|row| {
+            !row.contains_key("sessions") && (row.contains_key("day") || row.contains_key("time"))
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::group;
+
+    #[test]
+    fn counts_every_group_under_each_of_its_values() {
+        let mut a = group("a");
+        a.languages = vec!["en".parse().unwrap(), "es".parse().unwrap()];
+        a.audience = vec![crate::Audience::Women];
+        a.location = None;
+        let mut b = group("b");
+        b.format = Format::Online;
+        b.location = None;
+        let s = DirectoryStats::of(&[a.clone(), b]);
+        assert_eq!(s.groups, 2);
+        assert_eq!(s.by_language["en"], 2);
+        assert_eq!(s.by_language["es"], 1);
+        assert_eq!(s.by_audience["women"], 1);
+        assert_eq!(s.by_audience["everyone"], 1);
+        assert_eq!(s.by_format["online"], 1);
+        assert_eq!(s.sessions, 2 * a.sessions.len());
+        assert_eq!(s.by_day.iter().sum::<usize>(), s.sessions);
+        assert_eq!(
+            s.rooms_without_coordinates, 1,
+            "the online group needs none"
+        );
+    }
+
+    #[test]
+    fn feeds_are_told_from_groups_files_by_their_fields() {
+        assert!(is_meeting_guide(
+            br#"[{"name": "n", "day": 1, "time": "18:00"}]"#
+        ));
+        assert!(!is_meeting_guide(
+            br#"[{"id": "g", "sessions": ["Mon 18:00-19:00"]}]"#
+        ));
+        assert!(!is_meeting_guide(b"{}"));
+    }
+}

@@ -1,0 +1,351 @@
+//! Integration tests of `groupmatch import meeting-guide` and `groupmatch directory stats`: every
+//! real Meeting Guide feed in `../shared/data/external/` (public directory data; see SOURCES.md
+//! there) is imported, every meeting in it is accounted for, and `validate`, `rank` and `match`
+//! run on the result; hand-made feeds cover bad input. The tests assert on counts and codes only:
+//! the feeds' free text holds contact details that must not be copied anywhere.
+
+// Not every helper of the shared harness is used by this test crate.
+mod util;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use util::{repo_path, Workdir, NOW};
+
+/// The real feeds, sorted by name.
+fn real_feeds() -> Vec<PathBuf> {
+    let dir = repo_path("../shared/data/external");
+    let mut feeds: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list the real feeds in {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    feeds.sort();
+    assert!(
+        feeds.len() >= 3,
+        "expected the 3 feeds of SOURCES.md, found {feeds:?}"
+    );
+    feeds
+}
+
+/// The feeds state no time zone: each area's, by its file name.
+fn timezone_of(feed: &std::path::Path) -> &'static str {
+    let name = feed.file_name().unwrap().to_string_lossy().to_string();
+    if name.contains("orange-county-ca") {
+        "America/Los_Angeles"
+    } else if name.contains("edmonton") {
+        "America/Edmonton"
+    } else {
+        "America/New_York"
+    }
+}
+
+fn count(v: &Value, key: &str) -> u64 {
+    v[key].as_u64().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+#[test]
+fn every_real_feed_imports_with_every_meeting_accounted_for_and_ranks() {
+    let wd = Workdir::new();
+    for feed in real_feeds() {
+        let tz = timezone_of(&feed);
+        let raw: Vec<Value> = serde_json::from_slice(&std::fs::read(&feed).unwrap()).unwrap();
+        let out = wd.path().join("groups.csv");
+        let run = wd.run([
+            "import".as_ref(),
+            "meeting-guide".as_ref(),
+            feed.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--timezone".as_ref(),
+            tz.as_ref(),
+        ]);
+        run.assert_success()
+            .assert_stdout_contains(&format!("{} meetings read", raw.len()));
+
+        // The same import's report, in full.
+        let stats = wd
+            .run([
+                "directory".as_ref(),
+                "stats".as_ref(),
+                feed.as_os_str(),
+                "--timezone".as_ref(),
+                tz.as_ref(),
+                "--format".as_ref(),
+                "json".as_ref(),
+            ])
+            .assert_success()
+            .json();
+        let report = &stats["feed"];
+        let skipped: u64 = report["skipped"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!(count(report, "read"), raw.len() as u64);
+        assert_eq!(
+            count(report, "imported") + skipped,
+            raw.len() as u64,
+            "{feed:?}"
+        );
+        assert_eq!(
+            count(report, "groups") + count(report, "merged"),
+            count(report, "imported")
+        );
+        assert_eq!(count(&stats, "groups"), count(report, "groups"));
+        assert!(
+            count(report, "imported") * 10 >= raw.len() as u64 * 9,
+            "nine in ten meetings or more are active and imported: {report}"
+        );
+        // Only meetings the feed marks inactive or temporarily closed, or that cannot be
+        // read, are left out; active ones all arrive.
+        let inactive = raw
+            .iter()
+            .filter(|m| m["attendance_option"] == "inactive")
+            .count() as u64;
+        let closed = raw
+            .iter()
+            .filter(|m| {
+                m["types"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|c| c == "TC"))
+            })
+            .count() as u64;
+        let reasons = &report["skipped"];
+        assert_eq!(reasons["inactive"].as_u64().unwrap_or(0), inactive);
+        assert!(reasons["temporarily_closed"].as_u64().unwrap_or(0) <= closed);
+        let unread = skipped
+            - inactive
+            - reasons["temporarily_closed"].as_u64().unwrap_or(0)
+            - reasons["no_place_or_link"].as_u64().unwrap_or(0);
+        assert!(unread <= 2, "{feed:?}: {reasons}");
+        let days: u64 = stats["by_day"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!(days, count(&stats, "sessions"));
+
+        wd.run(["validate".as_ref(), out.as_os_str()])
+            .assert_success()
+            .assert_stdout_contains(&format!("ok (groups, {} records)", count(report, "groups")));
+        // Exit 1 is rank's answer when no group fits a person (a secular-only person and an
+        // AA directory, say); most example people get suggestions.
+        let mut suggested = 0;
+        for person in util::example_people() {
+            let run = wd.run([
+                "rank".as_ref(),
+                "--groups".as_ref(),
+                out.as_os_str(),
+                "--person".as_ref(),
+                person.as_os_str(),
+                "--now".as_ref(),
+                NOW.as_ref(),
+            ]);
+            run.assert_stdout_contains("eligible groups");
+            match run.code {
+                Some(0) => suggested += 1,
+                Some(1) => {
+                    run.assert_stdout_contains("No group fits every constraint");
+                }
+                _ => panic!("{run}"),
+            }
+        }
+        assert!(
+            suggested >= 3,
+            "{feed:?}: {suggested} people got suggestions"
+        );
+    }
+}
+
+/// The Philadelphia feed, imported into `wd` as `groups.csv`.
+fn import_philadelphia(wd: &Workdir) -> PathBuf {
+    let feed = real_feeds()
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains("southeastern-pennsylvania"))
+        .expect("the Philadelphia feed");
+    wd.run([
+        "import".as_ref(),
+        "meeting-guide".as_ref(),
+        feed.as_os_str(),
+        "--out".as_ref(),
+        "groups.csv".as_ref(),
+        "--timezone".as_ref(),
+        "America/New_York".as_ref(),
+    ])
+    .assert_success();
+    wd.path().join("groups.csv")
+}
+
+#[test]
+fn an_imported_feed_ranks_in_person_meetings_nearby_and_matches_a_waitlist() {
+    let wd = Workdir::new();
+    let groups = import_philadelphia(&wd);
+    // The example young man lives in Philadelphia: nearby in-person meetings come first.
+    let ranking = wd
+        .run([
+            "rank".as_ref(),
+            "--groups".as_ref(),
+            groups.as_os_str(),
+            "--person".as_ref(),
+            repo_path("data/people/young-man-first-year.json").as_os_str(),
+            "--now".as_ref(),
+            NOW.as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ])
+        .assert_success()
+        .json();
+    let suggestions = ranking["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions.len(), 10);
+    assert!(suggestions
+        .iter()
+        .all(|s| s["approach"] == "twelve_step" && s["format"] != "online"));
+
+    wd.create(
+        "waitlist.csv",
+        "id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,max_travel_km,waiting_since\n\
+         w1,early,no_preference,in_person,Mon 17:00-22:00;Thu 17:00-22:00,America/New_York,39.95,-75.16,10,2026-10-01\n\
+         w2,first_year,secular,online,Sat 08:00-14:00,America/New_York,,,,2026-11-01\n\
+         w3,sustained,spiritual,either,Sun 09:00-13:00,America/New_York,40.0,-75.2,5,2026-09-15\n",
+    );
+    wd.run([
+        "match",
+        "--waitlist",
+        "waitlist.csv",
+        "--groups",
+        "groups.csv",
+        "--out",
+        "match.csv",
+        "--now",
+        NOW,
+    ])
+    .assert_success();
+    let rows = util::read_csv(&wd, "match.csv");
+    assert_eq!(rows.rows.len(), 3);
+    let reason = rows.column("reason");
+    assert!(
+        rows.rows.iter().all(|r| r[reason] == "placed"),
+        "{:?}",
+        rows.rows
+    );
+}
+
+#[test]
+fn a_feed_that_is_not_json_fails_naming_the_line_and_writes_nothing() {
+    let wd = Workdir::new();
+    wd.create("feed.json", "[\n{\"name\": \"a\", \"day\": 1,,}\n]");
+    wd.create("groups.csv", "kept");
+    wd.run([
+        "import",
+        "meeting-guide",
+        "feed.json",
+        "--out",
+        "groups.csv",
+        "--timezone",
+        "UTC",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("feed.json:2: not valid JSON");
+    assert_eq!(
+        util::read(&wd, "groups.csv"),
+        "kept",
+        "the old file is untouched"
+    );
+}
+
+#[test]
+fn a_feed_without_time_zones_needs_one_and_says_so() {
+    let wd = Workdir::new();
+    wd.create(
+        "feed.json",
+        r#"[{"name": "a", "day": 1, "time": "18:00", "types": ["ONL"]}]"#,
+    );
+    wd.run([
+        "import",
+        "meeting-guide",
+        "feed.json",
+        "--out",
+        "groups.csv",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("1 meeting without a time zone: pass --timezone");
+    assert!(!wd.path().join("groups.csv").exists());
+    wd.run([
+        "import",
+        "meeting-guide",
+        "feed.json",
+        "--out",
+        "groups.csv",
+        "--timezone",
+        "Nowhere",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("unknown time zone 'Nowhere'");
+}
+
+#[test]
+fn problem_rows_are_warned_with_their_index_and_the_rest_imported() {
+    let wd = Workdir::new();
+    wd.create(
+        "feed.json",
+        r#"[{"name": "a", "slug": "a", "day": 1, "time": "18:00", "types": ["ONL", "ASBI"]},
+            {"name": "b", "slug": "b", "day": 8, "time": "18:00", "types": ["ONL"]},
+            {"name": "c", "slug": "c", "day": 2, "time": "6:30 PM", "types": ["ONL", "ASBI"],
+             "attendance_option": "online"},
+            {"name": "d", "slug": "d", "day": 2, "time": "18:00", "attendance_option": "inactive"}]"#,
+    );
+    wd.run([
+        "import",
+        "meeting-guide",
+        "feed.json",
+        "--out",
+        "groups.json",
+        "--timezone",
+        "Europe/London",
+    ])
+    .assert_success()
+    .assert_stderr_contains("feed.json: meeting 1: day: 8 is not a day")
+    .assert_stderr_contains("unknown code 'ASBI' (ignored) in 2 meetings at 0, 2")
+    .assert_stdout_contains(
+        "4 meetings read, 2 imported as 2 groups (0 merged into an earlier meeting's group), 2 skipped (1 inactive, 1 bad_schedule)",
+    );
+    let groups = util::read_json(&wd, "groups.json");
+    let ids: Vec<&str> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(groups[1]["sessions"][0], "Tue 18:30-19:30");
+    wd.run(["validate", "groups.json"]).assert_success();
+}
+
+#[test]
+fn directory_stats_counts_a_groups_file() {
+    let wd = Workdir::new();
+    let stats = wd
+        .run([
+            "directory".as_ref(),
+            "stats".as_ref(),
+            repo_path("data/groups.csv").as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ])
+        .assert_success()
+        .json();
+    let groups = count(&stats, "groups");
+    let by_format: u64 = stats["by_format"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_format, groups);
+    assert!(stats["by_language"]["en"].as_u64().unwrap() <= groups);
+    assert!(stats.get("feed").is_none(), "a groups file is not a feed");
+}
