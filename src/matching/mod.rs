@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::person::WaitlistEntry;
-use crate::rank::Engine;
+use crate::rank::{Engine, Scored};
 use flow::{scale, solve, AssignmentProblem};
 
 /// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
@@ -162,22 +162,35 @@ struct PersonEdges {
     ranked: Vec<(usize, f64)>,
     /// Whether `ranked` stops before the end of the ranking.
     truncated: bool,
+    /// How many groups are eligible (the length of the whole ranking).
+    eligible: usize,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
     cut: bool,
 }
 
-/// Every eligible group for `person` at `now` that `keep` accepts, best first: (group index,
-/// score).
-fn ranking(
+/// The eligible groups for `person` at `now` that `keep` accepts: all of them scored, unordered.
+fn eligible_scored(
     engine: &Engine,
     person: &crate::Person,
     now: DateTime<Utc>,
     keep: impl Fn(usize) -> bool + Sync,
-) -> Vec<(usize, f64)> {
-    let mut j = engine.judge_where(person, now, false, keep);
-    j.scored.sort_by(|a, b| engine.by_score(a, b));
-    j.scored.iter().map(|s| (s.index, s.score)).collect()
+) -> Vec<Scored> {
+    engine.judge_where(person, now, false, keep).scored
+}
+
+/// The best `top` of `scored`, best first: (group index, score). Only those are sorted.
+fn best(engine: &Engine, mut scored: Vec<Scored>, top: usize) -> Vec<(usize, f64)> {
+    let order = |a: &Scored, b: &Scored| engine.by_score(a, b);
+    if top == 0 {
+        return Vec::new();
+    }
+    if top < scored.len() {
+        scored.select_nth_unstable_by(top - 1, order);
+        scored.truncate(top);
+    }
+    scored.sort_by(order);
+    scored.iter().map(|s| (s.index, s.score)).collect()
 }
 
 /// Matches a waitlist to the engine's directory.
@@ -218,28 +231,29 @@ pub fn score_candidates(
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
-            let mut ranked = ranking(engine, &entry.person, options.now, |_| true);
-            let bonus = options.wait_weight * wait / longest;
-            // Same bonus for all of a person's edges: the ranking order is the weight order, and
-            // the edges are a prefix of the ranking.
-            let mut above_min = ranked
+            let scored = eligible_scored(engine, &entry.person, options.now, |_| true);
+            let eligible = scored.len();
+            let above_min = scored
                 .iter()
-                .filter(|(_, score)| *score >= options.min_score);
-            let edges: Vec<(usize, f64, f64)> = above_min
-                .by_ref()
-                .take(options.candidates)
+                .filter(|s| s.score >= options.min_score)
+                .count();
+            let n_edges = above_min.min(options.candidates);
+            // The groups scoring at least the minimum come first in the ranking, so the edges
+            // are its first `n_edges` (and the same bonus for all of a person's edges keeps the
+            // weight order the ranking order).
+            let keep = 2 * n_edges + options.alternates;
+            let ranked = best(engine, scored, keep);
+            let bonus = options.wait_weight * wait / longest;
+            let edges = ranked[..n_edges]
+                .iter()
                 .map(|&(g, score)| (g, score, score + bonus))
                 .collect();
-            let cut = above_min.next().is_some();
-            let keep = 2 * edges.len() + options.alternates;
-            let truncated = ranked.len() > keep;
-            ranked.truncate(keep);
-            ranked.shrink_to_fit();
             PersonEdges {
+                truncated: eligible > ranked.len(),
                 ranked,
-                truncated,
+                eligible,
                 edges,
-                cut,
+                cut: above_min > options.candidates,
             }
         })
         .collect();
@@ -296,8 +310,10 @@ pub fn assign(
             };
             let found = pick(&p.ranked);
             if found.len() < options.alternates && p.truncated {
-                // Only groups with a seat left can be alternates: judge just those.
-                pick(&ranking(engine, &entry.person, options.now, has_open_seat))
+                // Only groups with a seat left can be alternates: judge just those (the placed
+                // group may be one of them).
+                let open = eligible_scored(engine, &entry.person, options.now, has_open_seat);
+                pick(&best(engine, open, options.alternates + 1))
             } else {
                 found
             }
@@ -309,7 +325,7 @@ pub fn assign(
     for (i, ((entry, p), alternates)) in waitlist.iter().zip(judged).zip(alternates).enumerate() {
         let placed = assignment.group_of[i].map(|g| g as usize);
         let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
-        let reason = match (placed, p.ranked.is_empty(), p.edges.is_empty()) {
+        let reason = match (placed, p.eligible == 0, p.edges.is_empty()) {
             (Some(_), _, _) => Outcome::Placed,
             (None, true, _) => Outcome::NoEligibleGroup,
             (None, false, true) => Outcome::BelowMinScore,
@@ -458,6 +474,13 @@ mod tests {
         options.min_score = 0.99;
         let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options);
         assert_eq!(strict.rows[0].reason, Outcome::BelowMinScore);
+        options.alternates = 0;
+        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options);
+        assert_eq!(
+            strict.rows[0].reason,
+            Outcome::BelowMinScore,
+            "with nothing of the ranking kept, the group is still known to be eligible"
+        );
         assert!(strict.edges.is_empty());
     }
 
