@@ -258,11 +258,23 @@ impl Engine {
         index: usize,
         facts: PairFacts,
     ) -> Result<Scored, Vec<Exclusion>> {
-        let group = &self.groups[index];
-        let reasons = eligibility::check(person, group, &facts);
+        let reasons = eligibility::check(person, &self.groups[index], &facts);
         if !reasons.is_empty() {
             return Err(reasons);
         }
+        self.score_eligible(person, rules, index, facts)
+    }
+
+    /// The model, then the rules, on a pair that passes every hard constraint. `Err` holds the
+    /// exclusions by rules.
+    fn score_eligible(
+        &self,
+        person: &Person,
+        rules: &PersonRules,
+        index: usize,
+        facts: PairFacts,
+    ) -> Result<Scored, Vec<Exclusion>> {
+        let group = &self.groups[index];
         let mut logit = self.model.logit(&features::compute(person, group, &facts));
         let context = PairContext {
             person,
@@ -342,16 +354,17 @@ impl Engine {
         let rules = self.rules.for_person(person);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
-            if !with_reasons && !eligibility::is_eligible(person, &self.groups[index], &facts) {
-                return None;
-            }
-            Some(
+            let verdict = if with_reasons {
                 self.judge(person, &rules, index, facts)
-                    .map_err(|reasons| Excluded {
-                        group_id: self.groups[index].id.clone(),
-                        reasons,
-                    }),
-            )
+            } else if eligibility::is_eligible(person, &self.groups[index], &facts) {
+                self.score_eligible(person, &rules, index, facts)
+            } else {
+                return None;
+            };
+            Some(verdict.map_err(|reasons| Excluded {
+                group_id: self.groups[index].id.clone(),
+                reasons,
+            }))
         };
         // Without reasons, only groups the index cannot rule out need judging.
         let mut indices: Vec<usize> = if with_reasons {
