@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::{fits_inside, next_start, utc_offset_minutes};
+use crate::domain::schedule::{next_start, utc_offset_minutes, UtcWindow, Window};
 use crate::domain::vocab::{Format, FormatPreference};
 
 /// How a person would attend a group.
@@ -31,16 +31,31 @@ pub struct PreparedPerson<'a> {
     pub offset: i32,
     /// The instant the ranking is for.
     pub now: DateTime<Utc>,
+    /// The person's availability on the UTC week at `now`.
+    availability: Vec<UtcWindow>,
 }
 
 impl<'a> PreparedPerson<'a> {
     /// Prepares `person` for a ranking at `now`.
     pub fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
+        let offset = utc_offset_minutes(person.timezone, now);
         PreparedPerson {
             person,
-            offset: utc_offset_minutes(person.timezone, now),
+            offset,
             now,
+            availability: person
+                .availability
+                .iter()
+                .map(|w| w.on_utc_week(offset))
+                .collect(),
         }
+    }
+
+    /// Whether a session of a group whose zone has offset `group_offset` lies wholly inside one
+    /// of the person's availability windows.
+    pub fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
+        let s = session.on_utc_week(group_offset);
+        self.availability.iter().any(|w| s.fits_inside(*w))
     }
 }
 
@@ -60,8 +75,10 @@ impl PairFacts {
     /// person's `now`.
     pub fn new(person: &PreparedPerson, group: &Group, group_offset: i32) -> PairFacts {
         let p = person.person;
-        let distance = match (p.location, group.location) {
-            (Some(a), Some(b)) => Some(a.distance_km(&b)),
+        // An online group is joined online: its place does not matter.
+        let distance = match (p.location, group.location, group.format) {
+            (_, _, Format::Online) => None,
+            (Some(a), Some(b), _) => Some(a.distance_km(&b)),
             _ => None,
         };
         let attendance = match (group.format, p.format_preference) {
@@ -79,11 +96,7 @@ impl PairFacts {
         let sessions_fitting = group
             .sessions
             .iter()
-            .filter(|s| {
-                p.availability
-                    .iter()
-                    .any(|w| fits_inside(s, group_offset, w, person.offset))
-            })
+            .filter(|s| person.is_available_for(s, group_offset))
             .count() as u32;
         PairFacts {
             attendance,
@@ -99,17 +112,11 @@ impl PairFacts {
         group: &Group,
         group_offset: i32,
     ) -> Option<DateTime<Utc>> {
-        let p = person.person;
         let starts = |fitting_only: bool| {
             group
                 .sessions
                 .iter()
-                .filter(move |s| {
-                    !fitting_only
-                        || p.availability
-                            .iter()
-                            .any(|w| fits_inside(s, group_offset, w, person.offset))
-                })
+                .filter(move |s| !fitting_only || person.is_available_for(s, group_offset))
                 .map(|s| next_start(s, group_offset, person.now))
                 .min()
         };

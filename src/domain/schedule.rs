@@ -71,6 +71,14 @@ impl Window {
         let local = i32::from(self.day) * 1440 + i32::from(self.start);
         (local - offset_minutes).rem_euclid(WEEK_MINUTES)
     }
+
+    /// The window on the UTC week, given the zone's offset (local minus UTC, minutes).
+    pub fn on_utc_week(&self, offset_minutes: i32) -> UtcWindow {
+        UtcWindow {
+            start: self.utc_start(offset_minutes),
+            minutes: i32::from(self.duration_minutes()),
+        }
+    }
 }
 
 impl fmt::Display for Window {
@@ -181,9 +189,26 @@ pub fn fits_inside(
     window: &Window,
     window_offset: i32,
 ) -> bool {
-    let lead = (session.utc_start(session_offset) - window.utc_start(window_offset))
-        .rem_euclid(WEEK_MINUTES);
-    lead + i32::from(session.duration_minutes()) <= i32::from(window.duration_minutes())
+    session
+        .on_utc_week(session_offset)
+        .fits_inside(window.on_utc_week(window_offset))
+}
+
+/// A weekly window placed on the UTC week, for comparing windows of different zones many times
+/// without converting them each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcWindow {
+    /// Start, minutes after Monday 00:00 UTC (0 to 10079).
+    start: i32,
+    /// Length in minutes.
+    minutes: i32,
+}
+
+impl UtcWindow {
+    /// Whether this window lies wholly inside `outer` (across the end of the week too).
+    pub fn fits_inside(self, outer: UtcWindow) -> bool {
+        (self.start - outer.start).rem_euclid(WEEK_MINUTES) + self.minutes <= outer.minutes
+    }
 }
 
 /// The next start of `session` at or after `now`, as an instant.
