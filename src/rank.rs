@@ -24,7 +24,7 @@ use crate::formats::groups::parse_groups;
 use crate::formats::Syntax;
 use crate::pair::{PairFacts, PreparedPerson};
 use crate::rules::facts::PairContext;
-use crate::rules::{Action, PersonRules, RuleSet};
+use crate::rules::{Action, GroupMasks, PersonRules, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
 pub const EMBEDDED_GROUPS: &str = include_str!("../data/groups.csv");
@@ -160,6 +160,8 @@ pub struct Engine {
     groups: Vec<Group>,
     model: EngagementModel,
     rules: RuleSet,
+    /// The group-only parts of the rules' conditions, decided for every group.
+    masks: GroupMasks,
     /// Groups by what can rule them out first (and by time zone), for batch work.
     index: CandidateIndex,
 }
@@ -193,11 +195,13 @@ impl Engine {
             groups,
             model,
             rules: RuleSet::empty(),
+            masks: GroupMasks::default(),
         }
     }
 
     /// The same engine with a rules layer on top of the model.
     pub fn with_rules(mut self, rules: RuleSet) -> Engine {
+        self.masks = rules.group_masks(&self.groups);
         self.rules = rules;
         self
     }
@@ -282,7 +286,7 @@ impl Engine {
             facts: &facts,
         };
         let mut policy = Vec::new();
-        rules.for_each_fired(&context, |r| {
+        rules.for_each_fired_at(&context, index, |r| {
             let rule = &self.rules.rules()[r];
             match rule.action {
                 Action::Adjust(a) => logit += a,
@@ -351,7 +355,7 @@ impl Engine {
     ) -> Judged<'e, 'p> {
         let prepared = PreparedPerson::new(person, now);
         let offsets = self.index.offsets(now);
-        let rules = self.rules.for_person(person);
+        let rules = self.rules.for_person_in(person, &self.masks);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
             let verdict = if with_reasons {
@@ -406,7 +410,7 @@ impl Engine {
     ) -> Vec<ExplanationItem> {
         let prepared = PreparedPerson::new(person, now);
         let offset = utc_offset_minutes(self.groups[index].timezone, now);
-        let rules = self.rules.for_person(person);
+        let rules = self.rules.for_person_in(person, &self.masks);
         let facts = PairFacts::new(&prepared, &self.groups[index], offset);
         self.judge(person, &rules, index, facts)
             .map(|s| self.explanation(person, &rules, &s))

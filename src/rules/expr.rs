@@ -564,6 +564,13 @@ impl Expr {
         self.facts().iter().all(|f| f.is_person_fact())
     }
 
+    /// Whether the expression reads group facts and nothing else (so one group decides it for
+    /// every person).
+    pub fn is_group_only(&self) -> bool {
+        let facts = self.facts();
+        !facts.is_empty() && facts.iter().all(|f| f.is_group_fact())
+    }
+
     /// Every fact the expression reads, in order of appearance.
     pub fn facts(&self) -> Vec<Fact> {
         let mut out = Vec::new();

@@ -143,6 +143,16 @@ impl<'a> FactSource<'a> for PersonOnly<'a> {
     }
 }
 
+/// A group alone: group facts have values, person and pair facts are missing.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupOnly<'a>(pub &'a Group);
+
+impl<'a> FactSource<'a> for GroupOnly<'a> {
+    fn fact(&self, f: Fact) -> Value<'a> {
+        f.group_value(self.0).unwrap_or(Value::Missing)
+    }
+}
+
 macro_rules! facts {
     ($($variant:ident = $name:literal : $ty:ident, $vocab:expr, $doc:literal;)+) => {
         /// A fact rules can test.
@@ -239,12 +249,18 @@ impl Fact {
     /// The fact's value for a pair.
     pub fn value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
         self.person_value(c.person)
+            .or_else(|| self.group_value(c.group))
             .unwrap_or_else(|| self.pair_value(c))
     }
 
     /// Whether the fact is about the person alone.
     pub fn is_person_fact(self) -> bool {
         self.name().starts_with("person.")
+    }
+
+    /// Whether the fact is about the group alone.
+    pub fn is_group_fact(self) -> bool {
+        self.name().starts_with("group.")
     }
 
     /// The value of a person fact; `None` for group and pair facts.
@@ -278,12 +294,11 @@ impl Fact {
         })
     }
 
-    /// The value of a group or pair fact.
-    fn pair_value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+    /// The value of a group fact; `None` for person and pair facts.
+    pub fn group_value(self, g: &Group) -> Option<Value<'_>> {
         use Fact::*;
-        let (p, g, facts) = (c.person, c.group, c.facts);
         let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
-        match self {
+        Some(match self {
             GroupId => Value::Str(&g.id),
             GroupName => Value::Str(&g.name),
             GroupCity => g.city.as_deref().map_or(Value::Missing, Value::Str),
@@ -303,6 +318,16 @@ impl Fact {
             GroupOpenSeats => num(g.open_seats().map(f64::from)),
             GroupCost => num(g.cost),
             GroupSessionsPerWeek => Value::Num(g.sessions.len() as f64),
+            _ => return None,
+        })
+    }
+
+    /// The value of a pair fact.
+    fn pair_value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+        use Fact::*;
+        let (p, g, facts) = (c.person, c.group, c.facts);
+        let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
+        match self {
             PairAttendance => Value::Str(match facts.attendance {
                 Attendance::InPerson => "in_person",
                 Attendance::Online => "online",
@@ -326,7 +351,7 @@ impl Fact {
             PairPriorOutcome => {
                 Value::Str(p.prior_outcome(g.approach).map_or("none", |o| o.as_str()))
             }
-            _ => unreachable!("person facts are read by person_value"),
+            _ => unreachable!("person and group facts are read by person_value and group_value"),
         }
     }
 }

@@ -17,10 +17,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::error::{Error, Problem, Result};
 use expr::{compile, resolve, Expr};
-use facts::{Fact, PairContext, PersonOnly};
+use facts::{Fact, GroupOnly, PairContext, PersonOnly};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -152,11 +153,33 @@ pub struct RuleSet {
     references: BTreeMap<String, String>,
 }
 
-/// A [`RuleSet`] narrowed to one person by [`RuleSet::for_person`].
+/// For each rule of a [`RuleSet`], which groups of one directory pass the parts of its condition
+/// that read only group facts (`None` for a rule without such parts): decided once per directory
+/// by [`RuleSet::group_masks`], so that ranking many people does not decide them again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupMasks {
+    masks: Vec<Option<Vec<bool>>>,
+}
+
+/// A [`RuleSet`] narrowed to one person by [`RuleSet::for_person`] or
+/// [`RuleSet::for_person_in`].
 #[derive(Debug, Clone)]
 pub struct PersonRules<'r> {
     /// Rules still possible for the person, with the parts of their condition left to check.
-    active: Vec<(usize, Vec<&'r Expr>)>,
+    active: Vec<ActiveRule<'r>>,
+    /// The group-only parts, decided per group of the directory, when known.
+    masks: Option<&'r GroupMasks>,
+}
+
+/// A rule still possible for one person.
+#[derive(Debug, Clone)]
+struct ActiveRule<'r> {
+    /// Index into [`RuleSet::rules`].
+    index: usize,
+    /// The parts of its condition that read only group facts.
+    group_only: Vec<&'r Expr>,
+    /// The other parts that are not about the person alone.
+    rest: Vec<&'r Expr>,
 }
 
 impl PersonRules<'_> {
@@ -169,10 +192,25 @@ impl PersonRules<'_> {
     }
 
     /// Calls `f` with each rule that fires for a pair, in file order, without allocating.
-    pub fn for_each_fired(&self, c: &PairContext, mut f: impl FnMut(usize)) {
-        for (i, rest) in &self.active {
-            if rest.iter().all(|e| e.holds(c)) {
-                f(*i);
+    pub fn for_each_fired(&self, c: &PairContext, f: impl FnMut(usize)) {
+        self.fire(c, None, f);
+    }
+
+    /// [`PersonRules::for_each_fired`] for a pair whose group is `group` in the directory the
+    /// masks were made for (given to [`RuleSet::for_person_in`]): the group-only parts are looked
+    /// up, not evaluated.
+    pub fn for_each_fired_at(&self, c: &PairContext, group: usize, f: impl FnMut(usize)) {
+        self.fire(c, Some(group), f);
+    }
+
+    fn fire(&self, c: &PairContext, group: Option<usize>, mut f: impl FnMut(usize)) {
+        for rule in &self.active {
+            let group_ok = match (self.masks, group) {
+                (Some(masks), Some(g)) => masks.masks[rule.index].as_ref().is_none_or(|m| m[g]),
+                _ => rule.group_only.iter().all(|e| e.holds(c)),
+            };
+            if group_ok && rule.rest.iter().all(|e| e.holds(c)) {
+                f(rule.index);
             }
         }
     }
@@ -481,16 +519,60 @@ impl RuleSet {
             .rules
             .iter()
             .enumerate()
-            .filter_map(|(i, rule)| {
-                let (personal, rest): (Vec<&Expr>, Vec<&Expr>) = rule
+            .filter_map(|(index, rule)| {
+                let (personal, others): (Vec<&Expr>, Vec<&Expr>) = rule
                     .when
                     .conjuncts()
                     .into_iter()
                     .partition(|c| c.is_person_only());
-                personal.iter().all(|c| c.holds(&who)).then_some((i, rest))
+                let (group_only, rest) = others.into_iter().partition(|c| c.is_group_only());
+                personal
+                    .iter()
+                    .all(|c| c.holds(&who))
+                    .then_some(ActiveRule {
+                        index,
+                        group_only,
+                        rest,
+                    })
             })
             .collect();
-        PersonRules { active }
+        PersonRules {
+            active,
+            masks: None,
+        }
+    }
+
+    /// [`RuleSet::for_person`], with the group-only parts of the conditions already decided for
+    /// every group of a directory (`masks`, from [`RuleSet::group_masks`] on that directory).
+    pub fn for_person_in<'r>(&'r self, person: &Person, masks: &'r GroupMasks) -> PersonRules<'r> {
+        PersonRules {
+            masks: Some(masks),
+            ..self.for_person(person)
+        }
+    }
+
+    /// Decides, for every rule and every group of `groups`, the parts of the rule's condition
+    /// that read only group facts.
+    pub fn group_masks(&self, groups: &[Group]) -> GroupMasks {
+        let masks = self
+            .rules
+            .iter()
+            .map(|rule| {
+                let parts: Vec<&Expr> = rule
+                    .when
+                    .conjuncts()
+                    .into_iter()
+                    .filter(|c| !c.is_person_only() && c.is_group_only())
+                    .collect();
+                (!parts.is_empty()).then(|| {
+                    groups
+                        .iter()
+                        .map(|g| parts.iter().all(|c| c.holds(&GroupOnly(g))))
+                        .collect()
+                })
+            })
+            .collect();
+        GroupMasks { masks }
     }
 
     /// The rule table as Markdown, for `docs/rules.md`.
@@ -650,8 +732,10 @@ tonigan2002 = "Tonigan JS et al. (2002)"
         for bytes in people {
             let p = crate::parse_person(bytes, "p").unwrap().value;
             let narrowed = set.for_person(&p);
+            let masks = set.group_masks(&groups);
+            let masked = set.for_person_in(&p, &masks);
             let prepared = PreparedPerson::new(&p, now());
-            for g in &groups {
+            for (i, g) in groups.iter().enumerate() {
                 let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
                 let c = PairContext {
                     person: &p,
@@ -659,6 +743,9 @@ tonigan2002 = "Tonigan JS et al. (2002)"
                     facts: &facts,
                 };
                 assert_eq!(narrowed.fired(&c), set.fired(&c), "{} / {}", p.id, g.id);
+                let mut looked_up = Vec::new();
+                masked.for_each_fired_at(&c, i, |r| looked_up.push(r));
+                assert_eq!(looked_up, set.fired(&c), "{} / {}", p.id, g.id);
                 fired += set.fired(&c).len();
             }
         }
