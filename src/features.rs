@@ -120,6 +120,17 @@ pub(crate) fn centred(score: Option<u8>) -> f64 {
     score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
 }
 
+/// ln(1 + n), the same value as `libm::log1p`, looked up for the small counts of sessions a week
+/// (computed once) rather than computed for every pair.
+fn ln_1p_count(n: u32) -> f64 {
+    static TABLE: std::sync::OnceLock<[f64; 32]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| std::array::from_fn(|i| libm::log1p(i as f64)));
+    table
+        .get(n as usize)
+        .copied()
+        .unwrap_or_else(|| libm::log1p(f64::from(n)))
+}
+
 /// Needs handled by their own features or by eligibility, left out of `needs_covered`.
 const SEPARATE_NEEDS: [Need; 2] = [Need::CoOccurring, Need::Wheelchair];
 
@@ -133,10 +144,7 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
         set(F::OrientationMatch, flag(group.orientation == wanted));
         set(F::OrientationMismatch, flag(group.orientation != wanted));
     }
-    set(
-        F::SessionsFitting,
-        libm::log1p(f64::from(facts.sessions_fitting)),
-    );
+    set(F::SessionsFitting, ln_1p_count(facts.sessions_fitting));
     let in_person = facts.attendance == Attendance::InPerson;
     set(F::Distance10km, facts.distance_km.map_or(0.0, |d| d / 10.0));
     set(
@@ -184,15 +192,11 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
         F::CoOccurringTraditional12Step,
         flag(co_occurring && group.approach == Approach::TwelveStep && !group.is_dual_focus()),
     );
-    let other_needs: Vec<Need> = person
-        .needs
-        .iter()
-        .copied()
-        .filter(|n| !SEPARATE_NEEDS.contains(n))
-        .collect();
-    if !other_needs.is_empty() {
-        let covered = other_needs.iter().filter(|n| group.covers(**n)).count();
-        set(F::NeedsCovered, covered as f64 / other_needs.len() as f64);
+    let other_needs = || person.needs.iter().filter(|n| !SEPARATE_NEEDS.contains(n));
+    let wanted = other_needs().count();
+    if wanted > 0 {
+        let covered = other_needs().filter(|n| group.covers(**n)).count();
+        set(F::NeedsCovered, covered as f64 / wanted as f64);
     }
     set(
         F::MainLanguage,
@@ -307,6 +311,16 @@ pub fn describe(feature: Feature, person: &Person, group: &Group, facts: &PairFa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_looked_up_log_is_libms_to_the_bit() {
+        for n in 0..100u32 {
+            assert_eq!(
+                ln_1p_count(n).to_bits(),
+                libm::log1p(f64::from(n)).to_bits()
+            );
+        }
+    }
 
     #[test]
     fn names_are_unique_and_in_enum_order() {
