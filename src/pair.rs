@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::{next_start, utc_offset_minutes, UtcWindow, Window};
+use crate::domain::schedule::{next_start, utc_offset_minutes, WeekRoom, Window};
 use crate::domain::vocab::{Format, FormatPreference};
 
 /// How a person would attend a group.
@@ -32,7 +32,7 @@ pub struct PreparedPerson<'a> {
     /// The instant the ranking is for.
     pub now: DateTime<Utc>,
     /// The person's availability on the UTC week at `now`.
-    availability: Vec<UtcWindow>,
+    availability: WeekRoom,
 }
 
 impl<'a> PreparedPerson<'a> {
@@ -43,19 +43,20 @@ impl<'a> PreparedPerson<'a> {
             person,
             offset,
             now,
-            availability: person
-                .availability
-                .iter()
-                .map(|w| w.on_utc_week(offset))
-                .collect(),
+            availability: WeekRoom::new(
+                &person
+                    .availability
+                    .iter()
+                    .map(|w| w.on_utc_week(offset))
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 
     /// Whether a session of a group whose zone has offset `group_offset` lies wholly inside one
     /// of the person's availability windows.
     pub fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
-        let s = session.on_utc_week(group_offset);
-        self.availability.iter().any(|w| s.fits_inside(*w))
+        self.availability.holds(session.on_utc_week(group_offset))
     }
 }
 

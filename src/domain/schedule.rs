@@ -211,6 +211,34 @@ impl UtcWindow {
     }
 }
 
+/// A set of windows on the UTC week, for testing many windows against it: for every minute of the
+/// week, the most minutes left from it to the end of one window that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekRoom {
+    left: Vec<u16>,
+}
+
+impl WeekRoom {
+    /// The room of `windows`.
+    pub fn new(windows: &[UtcWindow]) -> WeekRoom {
+        let mut left = vec![0u16; WEEK_MINUTES as usize];
+        for w in windows {
+            for lead in 0..w.minutes {
+                let m = (w.start + lead).rem_euclid(WEEK_MINUTES) as usize;
+                // At most a day: the length of a window.
+                left[m] = left[m].max((w.minutes - lead) as u16);
+            }
+        }
+        WeekRoom { left }
+    }
+
+    /// Whether `w` lies wholly inside one of the windows: [`UtcWindow::fits_inside`] for some
+    /// window, found in one lookup.
+    pub fn holds(&self, w: UtcWindow) -> bool {
+        w.minutes <= i32::from(self.left[w.start as usize])
+    }
+}
+
 /// The next start of `session` at or after `now`, as an instant.
 pub fn next_start(session: &Window, session_offset: i32, now: DateTime<Utc>) -> DateTime<Utc> {
     let wait = (session.utc_start(session_offset) - utc_week_minute(now)).rem_euclid(WEEK_MINUTES);
@@ -235,6 +263,37 @@ pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_room_of_windows_holds_exactly_what_fits_inside_one_of_them() {
+        let windows: Vec<UtcWindow> = [
+            "Sun 22:00-24:00",
+            "Mon 00:00-01:00",
+            "Mon 09:00-12:00",
+            "Mon 10:00-11:30",
+        ]
+        .iter()
+        .map(|s| w(s).on_utc_week(-300))
+        .collect();
+        let room = WeekRoom::new(&windows);
+        let mut seen = [0usize; 2];
+        for day in 0..7u8 {
+            for start in (0..1440u16).step_by(15) {
+                for len in [15u16, 60, 90, 120, 150] {
+                    let Some(session) = Window::new(day, start, (start + len).min(1440)) else {
+                        continue;
+                    };
+                    for offset in [-300, 60] {
+                        let s = session.on_utc_week(offset);
+                        let one = windows.iter().any(|o| s.fits_inside(*o));
+                        assert_eq!(room.holds(s), one, "{session} at offset {offset}");
+                        seen[usize::from(one)] += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
+    }
 
     fn w(s: &str) -> Window {
         s.parse().unwrap()
