@@ -12,7 +12,7 @@
 //! 12-hour times, coordinates as strings, custom type codes) and all of them are handled and
 //! documented in `docs/formats.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -311,7 +311,7 @@ pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) 
     };
     let mut groups: Vec<Group> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashSet<String> = HashSet::new();
     for (index, row) in rows.iter().enumerate() {
         let mut row_report = RowReport {
             index,
@@ -339,10 +339,11 @@ pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) 
                     }
                     None => {
                         let mut group = m.group;
-                        let n = ids.entry(group.id.clone()).or_default();
-                        *n += 1;
-                        if *n > 1 {
-                            let id = format!("{}-{}", group.id, n);
+                        if ids.contains(&group.id) {
+                            let id = (2..)
+                                .map(|n| format!("{}-{n}", group.id))
+                                .find(|id| !ids.contains(id))
+                                .expect("some suffix is free");
                             report.warnings.push(RowWarning {
                                 index,
                                 field: "slug".into(),
@@ -353,6 +354,7 @@ pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) 
                             });
                             group.id = id;
                         }
+                        ids.insert(group.id.clone());
                         by_key.insert(m.key, groups.len());
                         groups.push(group);
                     }
@@ -1033,10 +1035,11 @@ mod tests {
     fn repeated_ids_of_different_groups_get_a_suffix() {
         let i = import(
             r#"[{"name": "a", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]},
-                {"name": "b", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]}]"#,
+                {"name": "b", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]},
+                {"name": "c", "slug": "x-2", "day": 1, "time": "18:00", "types": ["ONL"]}]"#,
         );
         let ids: Vec<&str> = i.groups.iter().map(|g| g.id.as_str()).collect();
-        assert_eq!(ids, ["x", "x-2"]);
+        assert_eq!(ids, ["x", "x-2", "x-2-2"]);
         assert_eq!(i.report.warnings[0].field, "slug");
     }
 

@@ -108,6 +108,12 @@ struct Auction<'a> {
 
 impl Auction<'_> {
     /// Whether heap entry (price, holder) of group `g` is still held.
+    /// Whether group `g` has more seats than people with an edge to it (an unlimited group,
+    /// say): it never fills and its price stays 0, so its seats are not auctioned.
+    fn never_full(&self, g: usize) -> bool {
+        self.seats[g].count as usize > self.start[g + 1] - self.start[g]
+    }
+
     fn holds(&self, g: usize, price: i64, holder: u32) -> bool {
         self.class_of[holder as usize] == g as u32 && self.paid[holder as usize] == price
     }
@@ -115,6 +121,13 @@ impl Auction<'_> {
     /// Seats person `i` in group `g` at `bid` (above the group's price), evicting the holder of
     /// the cheapest seat if it has no vacant one.
     fn seat(&mut self, g: usize, bid: i64, i: u32) {
+        if self.never_full(g) {
+            // A seat is always free here, at price 0.
+            self.seats[g].free -= 1;
+            self.class_of[i as usize] = g as u32;
+            self.paid[i as usize] = 0;
+            return;
+        }
         let s = &self.seats[g];
         let take_free = s.free > 0
             && s.heap
@@ -159,7 +172,12 @@ impl Auction<'_> {
             self.profit[i] = 0;
         } else {
             let bid = benefit - second + eps;
-            self.profit[i] = second - eps;
+            // Where seats are not auctioned the person pays 0 and keeps all of its best value.
+            self.profit[i] = if self.never_full(best_group as usize) {
+                best
+            } else {
+                second - eps
+            };
             self.seat(best_group as usize, bid, i as u32);
         }
     }
@@ -250,9 +268,18 @@ impl Auction<'_> {
             }
             let mut lowered = false;
             for g in std::mem::take(&mut self.vacated) {
-                let s = &self.seats[g as usize];
+                let g = g as usize;
+                let never_full = self.never_full(g);
+                let s = &mut self.seats[g];
+                if never_full {
+                    // A vacated seat is simply free again, at price 0: lowering would rank all
+                    // the group's members for nothing, on every vacancy.
+                    s.free += s.vacant;
+                    s.vacant = 0;
+                    continue;
+                }
                 if s.count > 0 && (s.vacant > 0 || (s.free > 0 && s.free_price > 0)) {
-                    self.lower(g as usize, eps);
+                    self.lower(g, eps);
                     lowered = true;
                     work += 1;
                 }
@@ -340,8 +367,10 @@ pub fn solve(problem: &AssignmentProblem) -> Option<Assignment> {
     let seats: Vec<Seats> = (0..groups)
         .map(|g| {
             let degree = (start[g + 1] - start[g]) as u32;
+            // More seats than people with an edge here can never fill: one spare seat is as
+            // good as any number.
             Seats {
-                count: problem.seats[g].map_or(degree, |s| degree.min(s)),
+                count: problem.seats[g].map_or(degree + 1, |s| s.min(degree + 1)),
                 ..Seats::default()
             }
         })
