@@ -7,26 +7,26 @@
 // Not every helper of the shared harness is used by this test crate.
 mod util;
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-use util::{repo_path, Workdir, NOW};
+use util::{repo_path, Output, Workdir, NOW};
 
-/// The real feeds, sorted by name.
+/// The real feeds (the three of SOURCES.md), sorted by name.
 fn real_feeds() -> Vec<PathBuf> {
-    let dir = repo_path("../shared/data/external");
-    let mut feeds: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot list the real feeds in {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    util::json_files(&repo_path("../shared/data/external"), 3)
+}
+
+/// `groupmatch import meeting-guide ARGS...` in `wd`.
+fn import<S: AsRef<OsStr>>(wd: &Workdir, args: impl IntoIterator<Item = S>) -> Output {
+    let args: Vec<OsString> = ["import", "meeting-guide"]
+        .into_iter()
+        .map(OsString::from)
+        .chain(args.into_iter().map(|a| a.as_ref().to_owned()))
         .collect();
-    feeds.sort();
-    assert!(
-        feeds.len() >= 3,
-        "expected the 3 feeds of SOURCES.md, found {feeds:?}"
-    );
-    feeds
+    wd.run(args)
 }
 
 /// The feeds state no time zone: each area's, by its file name.
@@ -52,15 +52,16 @@ fn every_real_feed_imports_with_every_meeting_accounted_for_and_ranks() {
         let tz = timezone_of(&feed);
         let raw: Vec<Value> = serde_json::from_slice(&std::fs::read(&feed).unwrap()).unwrap();
         let out = wd.path().join("groups.csv");
-        let run = wd.run([
-            "import".as_ref(),
-            "meeting-guide".as_ref(),
-            feed.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-            "--timezone".as_ref(),
-            tz.as_ref(),
-        ]);
+        let run = import(
+            &wd,
+            [
+                feed.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+                "--timezone".as_ref(),
+                tz.as_ref(),
+            ],
+        );
         run.assert_success()
             .assert_stdout_contains(&format!("{} meetings read", raw.len()));
 
@@ -167,15 +168,16 @@ fn import_philadelphia(wd: &Workdir) -> PathBuf {
         .into_iter()
         .find(|f| f.to_string_lossy().contains("southeastern-pennsylvania"))
         .expect("the Philadelphia feed");
-    wd.run([
-        "import".as_ref(),
-        "meeting-guide".as_ref(),
-        feed.as_os_str(),
-        "--out".as_ref(),
-        "groups.csv".as_ref(),
-        "--timezone".as_ref(),
-        "America/New_York".as_ref(),
-    ])
+    import(
+        wd,
+        [
+            feed.as_os_str(),
+            "--out".as_ref(),
+            "groups.csv".as_ref(),
+            "--timezone".as_ref(),
+            "America/New_York".as_ref(),
+        ],
+    )
     .assert_success();
     wd.path().join("groups.csv")
 }
@@ -239,15 +241,10 @@ fn a_feed_that_is_not_json_fails_naming_the_line_and_writes_nothing() {
     let wd = Workdir::new();
     wd.create("feed.json", "[\n{\"name\": \"a\", \"day\": 1,,}\n]");
     wd.create("groups.csv", "kept");
-    wd.run([
-        "import",
-        "meeting-guide",
-        "feed.json",
-        "--out",
-        "groups.csv",
-        "--timezone",
-        "UTC",
-    ])
+    import(
+        &wd,
+        ["feed.json", "--out", "groups.csv", "--timezone", "UTC"],
+    )
     .assert_code(2)
     .assert_stderr_contains("feed.json:2: not valid JSON");
     assert_eq!(
@@ -264,25 +261,14 @@ fn a_feed_without_time_zones_needs_one_and_says_so() {
         "feed.json",
         r#"[{"name": "a", "day": 1, "time": "18:00", "types": ["ONL"]}]"#,
     );
-    wd.run([
-        "import",
-        "meeting-guide",
-        "feed.json",
-        "--out",
-        "groups.csv",
-    ])
-    .assert_code(2)
-    .assert_stderr_contains("1 meeting without a time zone: pass --timezone");
+    import(&wd, ["feed.json", "--out", "groups.csv"])
+        .assert_code(2)
+        .assert_stderr_contains("1 meeting without a time zone: pass --timezone");
     assert!(!wd.path().join("groups.csv").exists());
-    wd.run([
-        "import",
-        "meeting-guide",
-        "feed.json",
-        "--out",
-        "groups.csv",
-        "--timezone",
-        "Nowhere",
-    ])
+    import(
+        &wd,
+        ["feed.json", "--out", "groups.csv", "--timezone", "Nowhere"],
+    )
     .assert_code(2)
     .assert_stderr_contains("unknown time zone 'Nowhere'");
 }
@@ -298,15 +284,7 @@ fn problem_rows_are_warned_with_their_index_and_the_rest_imported() {
              "attendance_option": "online"},
             {"name": "d", "slug": "d", "day": 2, "time": "18:00", "attendance_option": "inactive"}]"#,
     );
-    wd.run([
-        "import",
-        "meeting-guide",
-        "feed.json",
-        "--out",
-        "groups.json",
-        "--timezone",
-        "Europe/London",
-    ])
+    import(&wd, ["feed.json", "--out", "groups.json", "--timezone", "Europe/London"])
     .assert_success()
     .assert_stderr_contains("feed.json: meeting 1: day: 8 is not a day")
     .assert_stderr_contains("unknown code 'ASBI' (ignored) in 2 meetings at 0, 2")

@@ -22,20 +22,24 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 /// Every example person shipped in `data/people/`, sorted by file name.
 pub fn example_people() -> Vec<PathBuf> {
-    let dir = repo_path("data/people");
-    let mut people: Vec<PathBuf> = std::fs::read_dir(&dir)
+    json_files(&repo_path("data/people"), 6)
+}
+
+/// The `.json` files in `dir`, sorted by name; at least `at_least` of them.
+pub fn json_files(dir: &Path, at_least: usize) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
-    people.sort();
+    files.sort();
     assert!(
-        people.len() >= 6,
-        "expected at least 6 example people in {}, found {}",
+        files.len() >= at_least,
+        "expected at least {at_least} .json files in {}, found {}",
         dir.display(),
-        people.len()
+        files.len()
     );
-    people
+    files
 }
 
 /// A temporary directory, deleted on drop, that commands run in.
