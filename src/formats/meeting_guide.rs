@@ -705,7 +705,7 @@ fn schedule(
 }
 
 fn bad_time(t: &str) -> String {
-    format!("'{t}' is not a time (HH:MM, HH:MM:SS or 7:30 PM)")
+    format!("'{t}' is not a time (HH:MM, HH:MM:SS, 7:30 PM or 7 PM)")
 }
 
 /// A day: 0-6 from Sunday, as a number or a digit, or an English day name.
@@ -732,7 +732,8 @@ fn parse_day(v: &Value) -> Option<u8> {
     }
 }
 
-/// Minutes after midnight of `HH:MM`, `HH:MM:SS` or a 12-hour `7:30 PM`; `24:00` is 1440.
+/// Minutes after midnight of `HH:MM`, `HH:MM:SS` or a 12-hour `7:30 PM` (or `7 PM`); `24:00` is
+/// 1440.
 fn parse_time(t: &str) -> Option<u16> {
     let t = t.trim().to_ascii_lowercase();
     let (clock, meridiem) = if let Some(c) = t.strip_suffix("am") {
@@ -744,7 +745,11 @@ fn parse_time(t: &str) -> Option<u16> {
     };
     let mut parts = clock.split(':');
     let hour: u16 = parts.next()?.parse().ok()?;
-    let minute: u16 = parts.next()?.parse().ok()?;
+    // `7 PM` has no minutes; a 24-hour time must have them.
+    let minute: u16 = match parts.next() {
+        None if meridiem.is_some() => 0,
+        m => m?.parse().ok()?,
+    };
     if let Some(seconds) = parts.next() {
         seconds.parse::<u16>().ok().filter(|&s| s < 60)?;
     }
@@ -824,6 +829,7 @@ mod tests {
         assert_eq!(parse_time("12:00 pm"), Some(720));
         assert_eq!(parse_time("12:15 AM"), Some(15));
         assert_eq!(parse_time("24:00"), Some(1440));
+        assert_eq!(parse_time("7pm"), Some(1140));
         for bad in [
             "25:00",
             "7",
