@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::features::{self, Feature};
 use crate::formats::groups::parse_groups;
 use crate::formats::Syntax;
-use crate::pair::{PairFacts, PreparedPerson};
+use crate::pair::{Attendance, PairFacts, PreparedPerson};
 use crate::rules::facts::PairContext;
 use crate::rules::{Action, GroupMasks, PersonRules, RuleSet};
 
@@ -80,9 +80,11 @@ pub struct Suggestion {
     pub approach: Approach,
     /// The group's format.
     pub format: Format,
+    /// How the person would attend (a hybrid group in person or online).
+    pub attendance: Attendance,
     /// The next session that fits the person's availability, in their local time (`Thu 19:00`).
     pub next_session: Option<String>,
-    /// Travel distance when attending in person.
+    /// Travel distance when attending in person and both places are known.
     pub distance_km: Option<f64>,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
     pub score: f64,
@@ -441,6 +443,7 @@ impl Engine {
             approach: group.approach,
             format: group.format,
             next_session: next.map(|t| format_local(t, person.person.timezone)),
+            attendance: s.facts.attendance,
             distance_km: s.facts.distance_km,
             score: s.score,
             logit: s.logit,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use groupmatch::{parse_person, read_person, Engine, Person, RankOptions, Ranking, Suggestion};
+use groupmatch::{
+    parse_person, read_person, Attendance, Engine, Person, RankOptions, Ranking, Suggestion,
+};
 
 use super::{print_stdout, EngineArgs, OutputFormat};
 
@@ -160,9 +162,12 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
 }
 
 fn write_suggestion(out: &mut String, s: &Suggestion) {
-    let travel = s
-        .distance_km
-        .map_or_else(|| "online".to_string(), |d| format!("{d:.1} km"));
+    let travel = match (s.attendance, s.distance_km) {
+        (Attendance::Online, _) => "online".to_string(),
+        (Attendance::InPerson, Some(d)) => format!("{d:.1} km"),
+        // A place without coordinates (many real meeting lists have none).
+        (Attendance::InPerson, None) => "? km".to_string(),
+    };
     let _ = writeln!(
         out,
         "{:>3}  {:<5.2}  {:<34} {:<18} {:<9} {:<9} {:>7}",
