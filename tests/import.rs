@@ -1,8 +1,10 @@
 //! Integration tests of `groupmatch import meeting-guide` and `groupmatch directory stats`: every
-//! real Meeting Guide feed in `../shared/data/external/` (public directory data; see SOURCES.md
-//! there) is imported, every meeting in it is accounted for, and `validate`, `rank` and `match`
-//! run on the result; hand-made feeds cover bad input. The tests assert on counts and codes only:
-//! the feeds' free text holds contact details that must not be copied anywhere.
+//! real Meeting Guide feed is imported, every meeting in it is accounted for, and `validate`,
+//! `rank` and `match` run on the result; hand-made feeds cover bad input. The real feeds are the
+//! redacted Edmonton copy in `data/meeting-guide/` and, where the workplace's shared data is
+//! beside the repository, the three feeds of `../shared/data/external/` (public directory data;
+//! see SOURCES.md there). The tests assert on counts and codes only: the feeds' free text holds
+//! contact details that must not be copied anywhere.
 
 // Not every helper of the shared harness is used by this test crate.
 mod util;
@@ -14,9 +16,25 @@ use serde_json::Value;
 
 use util::{repo_path, Output, Workdir, NOW};
 
-/// The real feeds (the three of SOURCES.md), sorted by name.
+/// The shared real feeds, when they are there.
+fn shared_feeds() -> Vec<PathBuf> {
+    let dir = repo_path("../shared/data/external");
+    if dir.is_dir() {
+        util::json_files(&dir, 3)
+    } else {
+        eprintln!(
+            "{} is not here: only the feed in data/ is tested",
+            dir.display()
+        );
+        Vec::new()
+    }
+}
+
+/// Every real feed: the one in `data/` and the shared ones.
 fn real_feeds() -> Vec<PathBuf> {
-    util::json_files(&repo_path("../shared/data/external"), 3)
+    let mut feeds = vec![repo_path("data/meeting-guide/edmonton-2022-09.json")];
+    feeds.extend(shared_feeds());
+    feeds
 }
 
 /// `groupmatch import meeting-guide ARGS...` in `wd`.
@@ -162,57 +180,26 @@ fn every_real_feed_imports_with_every_meeting_accounted_for_and_ranks() {
     }
 }
 
-/// The Philadelphia feed, imported into `wd` as `groups.csv`.
-fn import_philadelphia(wd: &Workdir) -> PathBuf {
-    let feed = real_feeds()
-        .into_iter()
-        .find(|f| f.to_string_lossy().contains("southeastern-pennsylvania"))
-        .expect("the Philadelphia feed");
+#[test]
+fn an_imported_feed_matches_a_waitlist() {
+    let wd = Workdir::new();
     import(
-        wd,
+        &wd,
         [
-            feed.as_os_str(),
+            repo_path("data/meeting-guide/edmonton-2022-09.json").as_os_str(),
             "--out".as_ref(),
             "groups.csv".as_ref(),
             "--timezone".as_ref(),
-            "America/New_York".as_ref(),
+            "America/Edmonton".as_ref(),
         ],
     )
     .assert_success();
-    wd.path().join("groups.csv")
-}
-
-#[test]
-fn an_imported_feed_ranks_in_person_meetings_nearby_and_matches_a_waitlist() {
-    let wd = Workdir::new();
-    let groups = import_philadelphia(&wd);
-    // The example young man lives in Philadelphia: nearby in-person meetings come first.
-    let ranking = wd
-        .run([
-            "rank".as_ref(),
-            "--groups".as_ref(),
-            groups.as_os_str(),
-            "--person".as_ref(),
-            repo_path("data/people/young-man-first-year.json").as_os_str(),
-            "--now".as_ref(),
-            NOW.as_ref(),
-            "--format".as_ref(),
-            "json".as_ref(),
-        ])
-        .assert_success()
-        .json();
-    let suggestions = ranking["suggestions"].as_array().unwrap();
-    assert_eq!(suggestions.len(), 10);
-    assert!(suggestions
-        .iter()
-        .all(|s| s["approach"] == "twelve_step" && s["format"] != "online"));
-
     wd.create(
         "waitlist.csv",
         "id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,max_travel_km,waiting_since\n\
-         w1,early,no_preference,in_person,Mon 17:00-22:00;Thu 17:00-22:00,America/New_York,39.95,-75.16,10,2026-10-01\n\
-         w2,first_year,secular,online,Sat 08:00-14:00,America/New_York,,,,2026-11-01\n\
-         w3,sustained,spiritual,either,Sun 09:00-13:00,America/New_York,40.0,-75.2,5,2026-09-15\n",
+         w1,early,no_preference,in_person,Mon 17:00-22:00;Thu 17:00-22:00,America/Edmonton,53.55,-113.49,10,2026-10-01\n\
+         w2,first_year,no_preference,online,Sat 08:00-14:00;Sun 08:00-14:00,America/Edmonton,,,,2026-11-01\n\
+         w3,sustained,spiritual,either,Wed 18:00-22:00,America/Edmonton,53.5,-113.5,5,2026-09-15\n",
     );
     wd.run([
         "match",
@@ -228,12 +215,77 @@ fn an_imported_feed_ranks_in_person_meetings_nearby_and_matches_a_waitlist() {
     .assert_success();
     let rows = util::read_csv(&wd, "match.csv");
     assert_eq!(rows.rows.len(), 3);
-    let reason = rows.column("reason");
+    let (reason, group) = (rows.column("reason"), rows.column("group_id"));
     assert!(
-        rows.rows.iter().all(|r| r[reason] == "placed"),
+        rows.rows
+            .iter()
+            .all(|r| r[reason] == "placed" && !r[group].is_empty()),
         "{:?}",
         rows.rows
     );
+    // The in-person meetings have no coordinates: shown as an unknown distance, never as online.
+    let ranking = wd
+        .run([
+            "rank".as_ref(),
+            "--groups".as_ref(),
+            "groups.csv".as_ref(),
+            "--person".as_ref(),
+            repo_path("data/meeting-guide/edmonton-person.json").as_os_str(),
+            "--now".as_ref(),
+            NOW.as_ref(),
+        ])
+        .assert_success()
+        .stdout();
+    let rooms: Vec<&str> = ranking
+        .lines()
+        .filter(|l| l.contains(" in_person "))
+        .collect();
+    assert!(!rooms.is_empty());
+    assert!(rooms.iter().all(|l| l.ends_with("? km")), "{ranking}");
+}
+
+#[test]
+fn the_philadelphia_feed_ranks_rooms_near_a_philadelphian() {
+    let Some(feed) = shared_feeds()
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains("southeastern-pennsylvania"))
+    else {
+        return;
+    };
+    let wd = Workdir::new();
+    import(
+        &wd,
+        [
+            feed.as_os_str(),
+            "--out".as_ref(),
+            "groups.csv".as_ref(),
+            "--timezone".as_ref(),
+            "America/New_York".as_ref(),
+        ],
+    )
+    .assert_success();
+    // The example young man lives in Philadelphia and wants to meet in person.
+    let ranking = wd
+        .run([
+            "rank".as_ref(),
+            "--groups".as_ref(),
+            "groups.csv".as_ref(),
+            "--person".as_ref(),
+            repo_path("data/people/young-man-first-year.json").as_os_str(),
+            "--now".as_ref(),
+            NOW.as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ])
+        .assert_success()
+        .json();
+    let suggestions = ranking["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions.len(), 10);
+    for s in suggestions {
+        assert_eq!(s["approach"], "twelve_step");
+        assert_eq!(s["attendance"], "in_person");
+        assert!(s["distance_km"].as_f64().unwrap() <= 6.0, "{s}");
+    }
 }
 
 #[test]
