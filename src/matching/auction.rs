@@ -107,19 +107,19 @@ struct Auction<'a> {
 }
 
 impl Auction<'_> {
-    /// Whether heap entry (price, holder) of group `g` is still held.
     /// Whether group `g` has more seats than people with an edge to it (an unlimited group,
     /// say): it never fills and its price stays 0, so its seats are not auctioned.
     fn never_full(&self, g: usize) -> bool {
         self.seats[g].count as usize > self.start[g + 1] - self.start[g]
     }
 
+    /// Whether heap entry (price, holder) of group `g` is still held.
     fn holds(&self, g: usize, price: i64, holder: u32) -> bool {
         self.class_of[holder as usize] == g as u32 && self.paid[holder as usize] == price
     }
 
     /// Seats person `i` in group `g` at `bid` (above the group's price), evicting the holder of
-    /// the cheapest seat if it has no vacant one.
+    /// the cheapest seat if it has no vacant one; in a group that never fills, at price 0.
     fn seat(&mut self, g: usize, bid: i64, i: u32) {
         if self.never_full(g) {
             // A seat is always free here, at price 0.
