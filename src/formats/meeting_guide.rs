@@ -809,6 +809,7 @@ fn city(row: &Map<String, Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn options() -> ImportOptions {
         ImportOptions {
@@ -1109,6 +1110,126 @@ mod tests {
         ] {
             let e = import_meeting_guide(feed.as_bytes(), "feed.json", &options()).unwrap_err();
             assert!(e.to_string().starts_with(want), "{feed:?}: {e}");
+        }
+    }
+
+    /// A JSON value of any of the shapes real feeds use for a field, plausible or not.
+    fn arb_field() -> impl Strategy<Value = Value> {
+        let scalar = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-10i64..3000).prop_map(|n| n.into()),
+            any::<f64>().prop_map(|x| {
+                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+            }),
+            prop::sample::select(vec![
+                "",
+                "0",
+                "6",
+                "7",
+                "Sunday",
+                "19:30",
+                "7:30 PM",
+                "24:00",
+                "00:00",
+                "25:00",
+                "12:15",
+                "ONL",
+                "TC",
+                "W",
+                "M",
+                "S",
+                "EN",
+                "X",
+                "onl",
+                "ASBI",
+                "in_person",
+                "online",
+                "hybrid",
+                "inactive",
+                "yes",
+                "no",
+                "39.95",
+                "-75.16",
+                "abc",
+                "America/New_York",
+                "Nowhere",
+                "1 Elm St, Springfield, IL 62701, USA",
+                "Philadelphia, PA, USA",
+            ])
+            .prop_map(|s| Value::String(s.to_string())),
+        ];
+        scalar.prop_recursive(2, 8, 4, |inner| {
+            prop::collection::vec(inner, 0..4).prop_map(Value::Array)
+        })
+    }
+
+    /// A meeting row: a plausible one with some fields replaced by values of any shape or left
+    /// out; now and then not an object at all.
+    fn arb_row() -> impl Strategy<Value = Value> {
+        const FIELDS: [&str; 14] = [
+            "name",
+            "slug",
+            "day",
+            "time",
+            "end_time",
+            "timezone",
+            "types",
+            "attendance_option",
+            "latitude",
+            "longitude",
+            "approximate",
+            "formatted_address",
+            "conference_url",
+            "regions",
+        ];
+        let field = || prop::sample::select(FIELDS.to_vec());
+        let object = (
+            prop::sample::select(vec!["a", "b", "c"]),
+            0u8..7,
+            prop::sample::select(vec!["18:00", "19:30", "23:30"]),
+            prop::collection::vec((field(), arb_field()), 0..4),
+            prop::collection::vec(field(), 0..2),
+        )
+            .prop_map(|(name, day, time, replaced, removed)| {
+                let mut row = serde_json::json!({
+                    "name": name, "slug": name, "day": day, "time": time,
+                    "types": ["ONL"], "formatted_address": "1 Elm St, Springfield, IL 62701, USA",
+                });
+                let map = row.as_object_mut().expect("an object");
+                for (k, v) in replaced {
+                    map.insert(k.to_string(), v);
+                }
+                for k in removed {
+                    map.remove(k);
+                }
+                row
+            });
+        prop_oneof![9 => object, 1 => arb_field()]
+    }
+
+    proptest! {
+        #[test]
+        fn any_feed_imports_without_panic_and_accounts_for_every_row(
+            rows in prop::collection::vec(arb_row(), 1..30)
+        ) {
+            let feed = serde_json::to_vec(&rows).unwrap();
+            let i = import_meeting_guide(&feed, "f", &options()).unwrap();
+            let skipped: usize = i.report.skipped.values().sum();
+            prop_assert_eq!(i.report.read, rows.len());
+            prop_assert_eq!(i.report.imported + skipped, rows.len());
+            prop_assert_eq!(i.groups.len() + i.report.merged, i.report.imported);
+            let mut ids: Vec<&str> = i.groups.iter().map(|g| g.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), i.groups.len(), "ids are unique");
+            for g in &i.groups {
+                prop_assert!(!g.sessions.is_empty() && !g.languages.is_empty());
+                let sessions = g.sessions.len();
+                let mut distinct = g.sessions.clone();
+                distinct.dedup();
+                prop_assert_eq!(distinct.len(), sessions, "no session twice");
+            }
         }
     }
 
