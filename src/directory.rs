@@ -11,7 +11,7 @@ use crate::domain::group::Group;
 use crate::domain::vocab::Format;
 use crate::error::{Error, Result};
 use crate::formats::groups::parse_groups;
-use crate::formats::meeting_guide::{import_meeting_guide, ImportOptions, ImportReport};
+use crate::formats::meeting_guide::{import_rows, parse_json, ImportOptions, ImportReport};
 use crate::formats::{read_bytes, Syntax};
 
 /// Day names, Monday first, as in [`DirectoryStats::by_day`].
@@ -82,11 +82,15 @@ pub fn directory_stats(path: &Path, options: &ImportOptions) -> Result<Directory
     let bytes = read_bytes(path)?;
     let label = path.display().to_string();
     let syntax = Syntax::of_path(path);
-    if syntax == Syntax::Json && is_meeting_guide(&bytes) {
-        let import = import_meeting_guide(&bytes, &label, options)?;
-        let mut stats = DirectoryStats::of(&import.groups);
-        stats.feed = Some(import.report);
-        return Ok(stats);
+    if syntax == Syntax::Json {
+        if let Value::Array(rows) = parse_json(&bytes, &label)? {
+            if is_meeting_guide(&rows) {
+                let import = import_rows(&rows, &label, options)?;
+                let mut stats = DirectoryStats::of(&import.groups);
+                stats.feed = Some(import.report);
+                return Ok(stats);
+            }
+        }
     }
     if syntax == Syntax::JsonLines {
         return Err(Error::invalid(
@@ -101,16 +105,12 @@ pub fn directory_stats(path: &Path, options: &ImportOptions) -> Result<Directory
     ))
 }
 
-/// Whether a JSON file is a Meeting Guide feed: an array whose first object has `day` or `time`
-/// and no `sessions`.
-fn is_meeting_guide(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Array(rows)) => rows.iter().find_map(Value::as_object).is_some_and(|row| {
-            !row.contains_key("sessions") && (row.contains_key("day") || row.contains_key("time"))
-        }),
-        _ => false,
-    }
+/// Whether the records of a JSON array are Meeting Guide meetings: the first object has `day`
+/// or `time` and no `sessions`.
+fn is_meeting_guide(rows: &[Value]) -> bool {
+    rows.iter().find_map(Value::as_object).is_some_and(|row| {
+        !row.contains_key("sessions") && (row.contains_key("day") || row.contains_key("time"))
+    })
 }
 
 #[cfg(test)]
@@ -144,12 +144,13 @@ mod tests {
 
     #[test]
     fn feeds_are_told_from_groups_files_by_their_fields() {
-        assert!(is_meeting_guide(
-            br#"[{"name": "n", "day": 1, "time": "18:00"}]"#
-        ));
-        assert!(!is_meeting_guide(
-            br#"[{"id": "g", "sessions": ["Mon 18:00-19:00"]}]"#
-        ));
-        assert!(!is_meeting_guide(b"{}"));
+        let rows = |json: &str| -> Vec<Value> { serde_json::from_str(json).unwrap() };
+        assert!(is_meeting_guide(&rows(
+            r#"[{"name": "n", "day": 1, "time": "18:00"}]"#
+        )));
+        assert!(!is_meeting_guide(&rows(
+            r#"[{"id": "g", "sessions": ["Mon 18:00-19:00"]}]"#
+        )));
+        assert!(!is_meeting_guide(&[]));
     }
 }

@@ -13,6 +13,7 @@
 //! documented in `docs/formats.md`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -23,6 +24,7 @@ use crate::domain::group::Group;
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{Approach, Audience, Format, Language, Need, Orientation};
 use crate::error::{Error, Result};
+use crate::formats::read_bytes;
 
 /// Session length when a meeting has no `end_time`, in minutes.
 pub const DEFAULT_DURATION_MINUTES: u16 = 60;
@@ -277,26 +279,37 @@ pub struct Import {
 /// assert_eq!(import.report.merged, 1);
 /// ```
 pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) -> Result<Import> {
+    match parse_json(bytes, label)? {
+        Value::Array(rows) => import_rows(&rows, label, options),
+        _ => Err(Error::invalid(
+            label,
+            Some(1),
+            None,
+            "a Meeting Guide feed is a JSON array of meetings",
+        )),
+    }
+}
+
+/// Reads and imports a Meeting Guide feed file (see [`import_meeting_guide`]).
+pub fn read_meeting_guide(path: &Path, options: &ImportOptions) -> Result<Import> {
+    import_meeting_guide(&read_bytes(path)?, &path.display().to_string(), options)
+}
+
+/// A JSON document (a byte-order mark is ignored), or the error with its line.
+pub(crate) fn parse_json(bytes: &[u8], label: &str) -> Result<Value> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let rows: Vec<Value> = match serde_json::from_slice(bytes) {
-        Ok(Value::Array(rows)) => rows,
-        Ok(_) => {
-            return Err(Error::invalid(
-                label,
-                Some(1),
-                None,
-                "a Meeting Guide feed is a JSON array of meetings",
-            ))
-        }
-        Err(e) => {
-            return Err(Error::invalid(
-                label,
-                Some(e.line() as u64),
-                None,
-                format!("not valid JSON: {e}"),
-            ))
-        }
-    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::invalid(
+            label,
+            Some(e.line() as u64),
+            None,
+            format!("not valid JSON: {e}"),
+        )
+    })
+}
+
+/// Imports the meetings of a feed already parsed; `label` names it in errors.
+pub(crate) fn import_rows(rows: &[Value], label: &str, options: &ImportOptions) -> Result<Import> {
     if rows.is_empty() {
         return Err(Error::invalid(
             label,
@@ -413,9 +426,8 @@ fn meeting(
     let Some(row) = row.as_object() else {
         return Err(out.skip(SkipReason::NotAMeeting, "", "not a JSON object (skipped)"));
     };
-    let types = type_codes(row, out);
-    let has = |m: TypeMeaning| types.iter().any(|t| type_meaning(t) == Some(m));
-    let format = attendance(row, &has, out)?;
+    let types = type_meanings(row, out);
+    let format = attendance(row, &types, out)?;
     let (sessions, end_time_defaulted) = schedule(row, out)?;
     let timezone = match text(row, "timezone").map(|t| parse_timezone(&t)) {
         Some(Ok(tz)) => tz,
@@ -443,18 +455,17 @@ fn meeting(
     let mut secular = false;
     let mut newcomer = false;
     for t in &types {
-        match type_meaning(t) {
-            Some(TypeMeaning::Audience(a)) => audience.push(a),
-            Some(TypeMeaning::Language(code)) => {
+        match *t {
+            TypeMeaning::Audience(a) => audience.push(a),
+            TypeMeaning::Language(code) => {
                 languages.push(code.parse().expect("the table holds ISO 639-1 codes"))
             }
-            Some(TypeMeaning::Accessibility(n)) => accessibility.push(n),
-            Some(TypeMeaning::Focus(n)) => focus.push(n),
-            Some(TypeMeaning::Secular) => secular = true,
-            Some(TypeMeaning::Newcomer) => newcomer = true,
-            Some(TypeMeaning::Closed(c)) => closed.push(c),
-            Some(TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored)
-            | None => {}
+            TypeMeaning::Accessibility(n) => accessibility.push(n),
+            TypeMeaning::Focus(n) => focus.push(n),
+            TypeMeaning::Secular => secular = true,
+            TypeMeaning::Newcomer => newcomer = true,
+            TypeMeaning::Closed(c) => closed.push(c),
+            TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored => {}
         }
     }
     for list in [&mut accessibility, &mut focus] {
@@ -483,7 +494,7 @@ fn meeting(
     };
 
     let location = coordinates(row, out);
-    let place = text(row, "formatted_address").or_else(|| text(row, "address"));
+    let place = address(row);
     let conference = text(row, "conference_url");
     let orientation = if secular {
         Orientation::Secular
@@ -539,8 +550,8 @@ fn meeting(
     })
 }
 
-/// The row's type codes, as written; unknown ones are recorded in the report.
-fn type_codes(row: &Map<String, Value>, out: &mut RowReport) -> Vec<String> {
+/// What the row's type codes mean, in their order; unknown codes are recorded in the report.
+fn type_meanings(row: &Map<String, Value>, out: &mut RowReport) -> Vec<TypeMeaning> {
     let codes: Vec<String> = match row.get("types") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -562,23 +573,27 @@ fn type_codes(row: &Map<String, Value>, out: &mut RowReport) -> Vec<String> {
             Vec::new()
         }
     };
-    for c in &codes {
-        if type_meaning(c).is_none() {
-            out.report
-                .unknown_types
-                .entry(c.clone())
-                .or_default()
-                .push(out.index);
-        }
-    }
     codes
+        .into_iter()
+        .filter_map(|c| {
+            let meaning = type_meaning(&c);
+            if meaning.is_none() {
+                out.report
+                    .unknown_types
+                    .entry(c)
+                    .or_default()
+                    .push(out.index);
+            }
+            meaning
+        })
+        .collect()
 }
 
 /// The group's format, from `attendance_option` or, without it, from the type codes, conference
 /// links and address.
 fn attendance(
     row: &Map<String, Value>,
-    has: &dyn Fn(TypeMeaning) -> bool,
+    types: &[TypeMeaning],
     out: &mut RowReport,
 ) -> std::result::Result<Format, SkipReason> {
     if let Some(option) = text(row, "attendance_option") {
@@ -593,10 +608,10 @@ fn attendance(
             ),
         }
     }
-    let online = has(TypeMeaning::Online)
+    let online = types.contains(&TypeMeaning::Online)
         || text(row, "conference_url").is_some()
         || text(row, "conference_phone").is_some();
-    let closed = has(TypeMeaning::TemporarilyClosed);
+    let closed = types.contains(&TypeMeaning::TemporarilyClosed);
     let place = !closed && !approximate(row);
     match (place, online) {
         (true, true) => Ok(Format::Hybrid),
@@ -612,10 +627,10 @@ fn attendance(
 /// is the meeting's city or region, or it is at most three parts without a digit
 /// ("Philadelphia, PA, USA").
 fn approximate(row: &Map<String, Value>) -> bool {
-    if let Some(a) = text(row, "approximate") {
-        return a.eq_ignore_ascii_case("yes");
+    if let Some(said) = says_approximate(row) {
+        return said;
     }
-    let Some(address) = text(row, "formatted_address").or_else(|| text(row, "address")) else {
+    let Some(address) = address(row) else {
         return true;
     };
     let parts: Vec<&str> = address
@@ -639,6 +654,16 @@ fn approximate(row: &Map<String, Value>) -> bool {
     !has_digit(first)
         && (places.iter().any(|p| p.eq_ignore_ascii_case(first))
             || (parts.len() <= 3 && !has_digit(&address)))
+}
+
+/// Whether the feed marks the row's place approximate (`approximate`: `yes` or `no`), if it says.
+fn says_approximate(row: &Map<String, Value>) -> Option<bool> {
+    text(row, "approximate").map(|a| a.eq_ignore_ascii_case("yes"))
+}
+
+/// The row's address: `formatted_address`, else `address`.
+fn address(row: &Map<String, Value>) -> Option<String> {
+    text(row, "formatted_address").or_else(|| text(row, "address"))
 }
 
 /// The row's weekly sessions (one per day listed) and whether the end time was defaulted.
@@ -775,7 +800,7 @@ fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint
         _ => None,
     };
     let (lat, lon) = (number("latitude")?, number("longitude")?);
-    if text(row, "approximate").is_some_and(|a| a.eq_ignore_ascii_case("yes")) {
+    if says_approximate(row) == Some(true) {
         return None;
     }
     if lat == 0.0 && lon == 0.0 {
