@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use groupmatch::directory::{directory_stats, DirectoryStats, DAYS};
 
-use super::import::{plural, FeedDefaults};
-use super::{print_stdout, OutputFormat};
+use super::import::FeedDefaults;
+use super::{plural, print_stdout, OutputFormat};
 
 /// Arguments of `directory`.
 #[derive(Debug, clap::Args)]

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use groupmatch::formats::meeting_guide::{import_meeting_guide, ImportOptions, ImportReport};
+use groupmatch::formats::meeting_guide::{read_meeting_guide, ImportOptions, ImportReport};
 use groupmatch::formats::write::{write_csv, write_json};
 use groupmatch::formats::Syntax;
 use groupmatch::{Approach, Group};
 
-use super::print_stdout;
+use super::{plural, print_stdout};
 
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
@@ -62,8 +62,7 @@ impl FeedDefaults {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Source::MeetingGuide(args) = args.source;
     let label = args.feed.display().to_string();
-    let bytes = std::fs::read(&args.feed).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
-    let import = import_meeting_guide(&bytes, &label, &args.defaults.options())?;
+    let import = read_meeting_guide(&args.feed, &args.defaults.options())?;
     let report = &import.report;
     eprint!("{}", warnings(&label, report));
     if import.groups.is_empty() {
@@ -157,13 +156,4 @@ fn summary(label: &str, out: &str, r: &ImportReport) -> String {
     );
     let _ = writeln!(text, "wrote {out}");
     text
-}
-
-/// `1 meeting`, `2 meetings`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

@@ -180,3 +180,12 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// `1 record`, `2 records`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use groupmatch::{validate_file, FileKind};
 
-use super::{print_stdout, OutputFormat};
+use super::{plural, print_stdout, OutputFormat};
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -58,13 +58,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// `1 record`, `2 records`.
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
