@@ -562,7 +562,7 @@ impl RuleSet {
                     .when
                     .conjuncts()
                     .into_iter()
-                    .filter(|c| !c.is_person_only() && c.is_group_only())
+                    .filter(|c| c.is_group_only())
                     .collect();
                 (!parts.is_empty()).then(|| {
                     groups
