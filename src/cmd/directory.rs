@@ -41,8 +41,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     options.timezone = options.timezone.or(Some(chrono_tz::Tz::UTC));
     let stats = directory_stats(&args.file, &options)?;
     let text = match args.format {
-        super::OutputFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
-        super::OutputFormat::Table => table(&args.file.display().to_string(), &stats),
+        OutputFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
+        OutputFormat::Table => table(&args.file.display().to_string(), &stats),
     };
     print_stdout(&text)?;
     Ok(ExitCode::SUCCESS)

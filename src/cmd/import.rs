@@ -87,7 +87,7 @@ fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> 
 
 /// Every row warning (`FEED: meeting INDEX: field: message`), then each unknown type code once
 /// with the rows that use it.
-pub fn warnings(label: &str, report: &ImportReport) -> String {
+fn warnings(label: &str, report: &ImportReport) -> String {
     let mut out = String::new();
     for w in &report.warnings {
         let field = if w.field.is_empty() {
