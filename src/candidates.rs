@@ -153,6 +153,13 @@ impl Reach {
 impl CandidateIndex {
     /// Indexes a directory.
     pub fn new(groups: &[Group]) -> CandidateIndex {
+        CandidateIndex::new_where(groups, |_| true)
+    }
+
+    /// Indexes only the groups of a directory that `keep` accepts (by index): the others are
+    /// never candidates. Zones are numbered as in [`CandidateIndex::new`] on the same directory,
+    /// so the offsets of either serve both.
+    pub fn new_where(groups: &[Group], keep: impl Fn(usize) -> bool) -> CandidateIndex {
         let mut index = CandidateIndex::default();
         for (i, g) in groups.iter().enumerate() {
             let zone = match index.zones.iter().position(|z| *z == g.timezone) {
@@ -181,6 +188,9 @@ impl CandidateIndex {
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
             });
+            if !keep(i) {
+                continue;
+            }
             index.starts[zone][g.format as usize].extend(g.sessions.iter().map(|s| {
                 // A local start is the start on the UTC week of a zone at offset 0.
                 let start = s.utc_start(0);
@@ -403,6 +413,27 @@ mod tests {
                     "group {} kept: {:?}", i, codes
                 );
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn an_index_of_some_groups_finds_the_candidates_among_them(
+            groups in prop::collection::vec(arb_group(), 1..40),
+            p in arb_person(),
+            now in arb_now(),
+            kept in prop::collection::vec(any::<bool>(), 40),
+        ) {
+            let all = CandidateIndex::new(&groups);
+            let some = CandidateIndex::new_where(&groups, |g| kept[g]);
+            let prepared = PreparedPerson::new(&p, now);
+            let expected: Vec<usize> = all
+                .candidates(&prepared, &all.offsets(now))
+                .into_iter()
+                .filter(|g| kept[*g])
+                .collect();
+            prop_assert_eq!(all.offsets(now), some.offsets(now));
+            prop_assert_eq!(some.candidates(&prepared, &all.offsets(now)), expected);
         }
     }
 

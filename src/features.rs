@@ -42,6 +42,16 @@ macro_rules! features {
                     Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport | Feature::Exploring
                 )
             }
+
+            /// Whether the feature reads the pair's [`PairFacts`] (how the person attends, how
+            /// far, how many sessions fit); every other feature reads only the person and the
+            /// group's attributes.
+            pub fn reads_pair_facts(self) -> bool {
+                matches!(
+                    self,
+                    Feature::SessionsFitting | Feature::Distance10km | Feature::LocationUnknown | Feature::OnlineAttendance
+                )
+            }
         }
     };
 }
@@ -329,6 +339,49 @@ mod tests {
             assert_eq!(FEATURE_NAMES.iter().filter(|n| **n == f.name()).count(), 1);
         }
         assert_eq!(Feature::ALL.len(), N_FEATURES);
+    }
+
+    #[test]
+    fn only_the_features_declared_to_read_pair_facts_change_with_them() {
+        use crate::pair::Attendance;
+        let sim = crate::simulate::simulate(&crate::simulate::SimulationParams::new(2, 30, 60, 10))
+            .unwrap();
+        let facts = [
+            PairFacts {
+                attendance: Attendance::InPerson,
+                distance_km: Some(7.5),
+                sessions_fitting: 3,
+            },
+            PairFacts {
+                attendance: Attendance::InPerson,
+                distance_km: None,
+                sessions_fitting: 1,
+            },
+            PairFacts {
+                attendance: Attendance::Online,
+                distance_km: None,
+                sessions_fitting: 2,
+            },
+        ];
+        let mut changed = [false; N_FEATURES];
+        for p in &sim.people {
+            for g in &sim.groups {
+                let x: Vec<FeatureVector> = facts.iter().map(|f| compute(p, g, f)).collect();
+                for f in Feature::ALL {
+                    let j = *f as usize;
+                    let differs = x.iter().any(|y| y[j] != x[0][j]);
+                    assert!(
+                        !differs || f.reads_pair_facts(),
+                        "{} reads pair facts",
+                        f.name()
+                    );
+                    changed[j] |= differs;
+                }
+            }
+        }
+        for f in Feature::ALL.iter().filter(|f| f.reads_pair_facts()) {
+            assert!(changed[*f as usize], "{} never changed", f.name());
+        }
     }
 
     #[test]

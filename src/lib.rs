@@ -37,6 +37,7 @@
 
 #![deny(missing_docs)]
 
+pub(crate) mod bound;
 pub mod candidates;
 pub mod directory;
 pub mod domain;

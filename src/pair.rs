@@ -94,16 +94,24 @@ impl PairFacts {
                 _ => Attendance::Online,
             },
         };
-        let sessions_fitting = group
-            .sessions
-            .iter()
-            .filter(|s| person.is_available_for(s, group_offset))
-            .count() as u32;
         PairFacts {
             attendance,
             distance_km: distance.filter(|_| attendance == Attendance::InPerson),
-            sessions_fitting,
+            sessions_fitting: PairFacts::sessions_fitting(person, &group.sessions, group_offset),
         }
+    }
+
+    /// How many of a group's weekly `sessions` lie wholly inside one of the person's
+    /// availability windows, when the group's zone has offset `group_offset`.
+    pub fn sessions_fitting(
+        person: &PreparedPerson,
+        sessions: &[Window],
+        group_offset: i32,
+    ) -> u32 {
+        sessions
+            .iter()
+            .filter(|s| person.is_available_for(s, group_offset))
+            .count() as u32
     }
 
     /// The next session start that fits the person's availability (or, if none fits, the next

@@ -5,12 +5,14 @@
 //! ranks many people against it from many threads. Each ranking is a pure function of the engine,
 //! the person and [`RankOptions::now`].
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::bound::{GroupTable, PersonBound, MARGIN};
 use crate::candidates::CandidateIndex;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
@@ -166,6 +168,8 @@ pub struct Engine {
     masks: GroupMasks,
     /// Groups by what can rule them out first (and by time zone), for batch work.
     index: CandidateIndex,
+    /// What bounds on the groups' logits read, packed.
+    table: GroupTable,
 }
 
 /// Every group judged for one person (see [`Engine::judge_all`]).
@@ -189,11 +193,39 @@ pub(crate) struct Scored {
     pub(crate) score: f64,
 }
 
+/// A logit ordered by [`f64::total_cmp`], for a heap of the best ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Logit(f64);
+
+impl Eq for Logit {}
+
+impl PartialOrd for Logit {
+    fn partial_cmp(&self, other: &Logit) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Logit {
+    fn cmp(&self, other: &Logit) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The start of one person's ranking (see [`Engine::best`]).
+pub(crate) struct Best {
+    /// The best eligible groups, best first.
+    pub(crate) scored: Vec<Scored>,
+    /// Whether every eligible group is known to be among them (when not, groups left out
+    /// unscored may all be ineligible).
+    pub(crate) complete: bool,
+}
+
 impl Engine {
     /// An engine over `groups` scored by `model`.
     pub fn new(groups: Vec<Group>, model: EngagementModel) -> Engine {
         Engine {
             index: CandidateIndex::new(&groups),
+            table: GroupTable::new(&groups),
             groups,
             model,
             rules: RuleSet::empty(),
@@ -314,7 +346,7 @@ impl Engine {
             offsets,
             mut scored,
             excluded,
-        } = self.judge_all(person, options.now, true);
+        } = self.judge_all(person, options.now);
         let eligible = scored.len();
         let top = options.top.unwrap_or(eligible).min(eligible);
         if top < eligible && top > 0 {
@@ -336,62 +368,34 @@ impl Engine {
     }
 
     /// Every group judged for `person` at `now`: the eligible ones scored (unordered), the
-    /// others with every reason (only when `with_reasons`: batch matching needs none, and building
-    /// them for the many excluded groups is most of the cost), plus what explaining a pair needs.
+    /// others with every reason, plus what explaining a pair needs.
     pub(crate) fn judge_all<'e, 'p>(
         &'e self,
         person: &'p Person,
         now: DateTime<Utc>,
-        with_reasons: bool,
-    ) -> Judged<'e, 'p> {
-        self.judge_where(person, now, with_reasons, |_| true)
-    }
-
-    /// [`Engine::judge_all`] over only the groups (by index) that `keep` accepts.
-    pub(crate) fn judge_where<'e, 'p>(
-        &'e self,
-        person: &'p Person,
-        now: DateTime<Utc>,
-        with_reasons: bool,
-        keep: impl Fn(usize) -> bool + Sync,
     ) -> Judged<'e, 'p> {
         let prepared = PreparedPerson::new(person, now);
         let offsets = self.index.offsets(now);
         let rules = self.rules.for_person_in(person, &self.masks);
         let judge = |index: usize| {
             let facts = self.facts(&prepared, &offsets, index);
-            let verdict = if with_reasons {
-                self.judge(person, &rules, index, facts)
-            } else if eligibility::is_eligible(person, &self.groups[index], &facts) {
-                self.score_eligible(person, &rules, index, facts)
-            } else {
-                return None;
-            };
-            Some(verdict.map_err(|reasons| Excluded {
-                group_id: self.groups[index].id.clone(),
-                reasons,
-            }))
+            self.judge(person, &rules, index, facts)
+                .map_err(|reasons| Excluded {
+                    group_id: self.groups[index].id.clone(),
+                    reasons,
+                })
         };
-        // Without reasons, only groups the index cannot rule out need judging.
-        let mut indices: Vec<usize> = if with_reasons {
-            (0..self.groups.len()).collect()
+        let n = self.groups.len();
+        let judged: Vec<std::result::Result<Scored, Excluded>> = if n >= PARALLEL_MIN_GROUPS {
+            (0..n).into_par_iter().map(judge).collect()
         } else {
-            self.index.candidates(&prepared, &offsets)
+            (0..n).map(judge).collect()
         };
-        indices.retain(|&i| keep(i));
-        let judged: Vec<Option<std::result::Result<Scored, Excluded>>> =
-            if indices.len() >= PARALLEL_MIN_GROUPS {
-                indices.par_iter().map(|&i| judge(i)).collect()
-            } else {
-                indices.iter().map(|&i| judge(i)).collect()
-            };
-        let mut scored = Vec::new();
-        let mut excluded = Vec::new();
-        for j in judged.into_iter().flatten() {
+        let (mut scored, mut excluded) = (Vec::new(), Vec::new());
+        for j in judged {
             match j {
                 Ok(s) => scored.push(s),
-                Err(e) if with_reasons => excluded.push(e),
-                Err(_) => {}
+                Err(e) => excluded.push(e),
             }
         }
         Judged {
@@ -401,6 +405,115 @@ impl Engine {
             scored,
             excluded,
         }
+    }
+
+    /// Bounds on the logits of `person`'s pairs ([`crate::bound`]), whose rules are `rules`.
+    pub(crate) fn person_bound<'a>(
+        &'a self,
+        person: &'a Person,
+        rules: &'a PersonRules<'a>,
+    ) -> PersonBound<'a> {
+        PersonBound::new(
+            person,
+            &self.groups,
+            &self.table,
+            &self.model,
+            &self.rules,
+            rules,
+        )
+    }
+
+    /// The directory's index restricted to the groups that `keep` accepts (by index), for
+    /// [`Engine::best`] among them.
+    pub(crate) fn index_where(&self, keep: impl Fn(usize) -> bool) -> CandidateIndex {
+        CandidateIndex::new_where(&self.groups, keep)
+    }
+
+    /// The start of `person`'s ranking at `now` among the groups of `among` (an
+    /// [`Engine::index_where`]; `None` for the whole directory): exactly the best `top` of
+    /// [`Engine::rank`]'s order, best first, but without scoring every group in full. Only
+    /// groups the index cannot rule out are looked at, in the order of a cheap upper bound on
+    /// their logits ([`crate::bound`]), and each is scored in full until the bound of the next
+    /// cannot reach the `top`-th best score found.
+    pub(crate) fn best(
+        &self,
+        person: &Person,
+        now: DateTime<Utc>,
+        among: Option<&CandidateIndex>,
+        top: usize,
+    ) -> Best {
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = self.index.offsets(now);
+        let rules = self.rules.for_person_in(person, &self.masks);
+        let mut bound = self.person_bound(person, &rules);
+        let mut pending: Vec<(f64, usize)> = among
+            .unwrap_or(&self.index)
+            .candidates(&prepared, &offsets)
+            .into_iter()
+            .filter_map(|g| {
+                let offset = offsets[self.index.zone_of(g)];
+                let sessions =
+                    PairFacts::sessions_fitting(&prepared, self.table.sessions(g), offset);
+                Some((bound.logit(g, sessions)?, g))
+            })
+            .collect();
+        let judge = |g: usize| {
+            let facts = self.facts(&prepared, &offsets, g);
+            eligibility::is_eligible(person, &self.groups[g], &facts)
+                .then(|| self.score_eligible(person, &rules, g, facts).ok())
+                .flatten()
+        };
+        // Most promising first: once `top` are scored, a group whose bound is at most `cut`
+        // has a logit below `cut + MARGIN`, so a score below the `top`-th best (unless scores
+        // no longer tell such logits apart, near 1), and so has every group after it. Only as
+        // much of the order is sorted as is walked, in chunks of growing size.
+        let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut best_logits: BinaryHeap<Reverse<Logit>> =
+            BinaryHeap::with_capacity(top.min(pending.len()) + 1);
+        let (mut cut, mut cut_for) = (None, None);
+        let mut scored: Vec<Scored> = Vec::new();
+        let (mut sorted, mut chunk) = (0, 4 * top.max(1));
+        let mut pruned = false;
+        for i in 0..pending.len() {
+            if i == sorted {
+                let rest = &mut pending[sorted..];
+                let n = chunk.min(rest.len());
+                if n < rest.len() {
+                    rest.select_nth_unstable_by(n - 1, by_bound);
+                }
+                rest[..n].sort_unstable_by(by_bound);
+                sorted += n;
+                chunk *= 2;
+            }
+            let (bound, g) = pending[i];
+            if cut.is_some_and(|cut| bound <= cut) {
+                pruned = true;
+                break;
+            }
+            let Some(s) = judge(g) else { continue };
+            best_logits.push(Reverse(Logit(s.logit)));
+            scored.push(s);
+            if best_logits.len() > top {
+                best_logits.pop();
+            }
+            // The `top`-th best logit so far, once there are `top`; the cut moves up with it.
+            let last = best_logits
+                .peek()
+                .filter(|_| best_logits.len() == top)
+                .map(|l| l.0 .0);
+            if let Some(last) = last.filter(|l| Some(*l) != cut_for) {
+                cut_for = Some(last);
+                let c = last - 2.0 * MARGIN;
+                cut = (sigmoid(c + MARGIN) < sigmoid(last)).then_some(c);
+            }
+        }
+        let complete = !pruned && scored.len() <= top;
+        if top < scored.len() {
+            scored.select_nth_unstable_by(top.saturating_sub(1), |a, b| self.by_score(a, b));
+        }
+        scored.truncate(top);
+        scored.sort_by(|a, b| self.by_score(a, b));
+        Best { scored, complete }
     }
 
     /// The explanation of one pair at `now`, as `rank` gives it (empty when not eligible).
@@ -744,6 +857,57 @@ mod tests {
             }
             assert!(pairs > sim.people.len(), "{pairs} eligible pairs at {now}");
         }
+    }
+
+    #[test]
+    fn best_is_exactly_the_start_of_the_ranking() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(6, 80, 500, 10))
+                .unwrap();
+        let engine = Engine::new(sim.groups, EngagementModel::embedded_default())
+            .with_rules(RuleSet::embedded_default());
+        // Every third group, as the groups with a seat left after a match.
+        let some = engine.index_where(|g| g % 3 == 0);
+        let index_of: std::collections::HashMap<&str, usize> = engine
+            .groups()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.as_str(), i))
+            .collect();
+        let mut cut = 0;
+        for p in &sim.people {
+            let full = engine.rank(p, &RankOptions::new(None, now()));
+            for top in [1, 4, 25, 103] {
+                for among in [None, Some(&some)] {
+                    let expected: Vec<(&str, f64)> = full
+                        .suggestions
+                        .iter()
+                        .filter(|s| among.is_none() || index_of[s.group_id.as_str()] % 3 == 0)
+                        .map(|s| (s.group_id.as_str(), s.score))
+                        .collect();
+                    let best = engine.best(p, now(), among, top);
+                    let got: Vec<(&str, f64)> = best
+                        .scored
+                        .iter()
+                        .map(|s| (engine.groups[s.index].id.as_str(), s.score))
+                        .collect();
+                    assert_eq!(
+                        got,
+                        expected[..top.min(expected.len())],
+                        "{} top {top}",
+                        p.id
+                    );
+                    // Complete when known to be; then there is nothing past the start.
+                    assert!(
+                        !best.complete || expected.len() <= top,
+                        "{} top {top}",
+                        p.id
+                    );
+                    cut += usize::from(expected.len() > top);
+                }
+            }
+        }
+        assert!(cut > 100, "{cut} rankings cut");
     }
 
     #[test]

@@ -207,6 +207,12 @@ impl EngagementModel {
         c
     }
 
+    /// How much feature `f`'s contribution grows per unit of the feature (its coefficient over
+    /// its scale).
+    pub(crate) fn weight(&self, f: crate::Feature) -> f64 {
+        self.weight[f as usize]
+    }
+
     /// The logit: intercept plus every contribution, summed in schema order.
     pub fn logit(&self, x: &FeatureVector) -> f64 {
         self.intercept() + self.contributions(x).iter().sum::<f64>()

@@ -1,7 +1,10 @@
 //! Batch matching of a waitlist to groups with limited seats.
 //!
 //! Every person is judged against every group with exactly the scoring `rank` uses (eligibility,
-//! model, rules). Each eligible pair with score >= `min_score` becomes an edge of weight
+//! model, rules), though only the start of each ranking is needed and computed: groups are taken
+//! in the order of a cheap upper bound on their logits ([`crate::bound`]), and those whose bound
+//! cannot reach the start are never scored in full. Each eligible pair with score >= `min_score`
+//! becomes an edge of weight
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
 //! `candidates` keeps their best ones. The assignment that maximises the total weight, each
 //! person in at most one group and each group within its open seats, is then found exactly
@@ -17,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::person::WaitlistEntry;
-use crate::rank::{Engine, Scored};
+use crate::rank::Engine;
 use flow::{scale, solve, AssignmentProblem};
 
 /// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
@@ -162,35 +165,11 @@ struct PersonEdges {
     ranked: Vec<(usize, f64)>,
     /// Whether `ranked` stops before the end of the ranking.
     truncated: bool,
-    /// How many groups are eligible (the length of the whole ranking).
-    eligible: usize,
+    /// Whether any group is eligible.
+    any_eligible: bool,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
     cut: bool,
-}
-
-/// The eligible groups for `person` at `now` that `keep` accepts: all of them scored, unordered.
-fn eligible_scored(
-    engine: &Engine,
-    person: &crate::Person,
-    now: DateTime<Utc>,
-    keep: impl Fn(usize) -> bool + Sync,
-) -> Vec<Scored> {
-    engine.judge_where(person, now, false, keep).scored
-}
-
-/// The best `top` of `scored`, best first: (group index, score). Only those are sorted.
-fn best(engine: &Engine, mut scored: Vec<Scored>, top: usize) -> Vec<(usize, f64)> {
-    let order = |a: &Scored, b: &Scored| engine.by_score(a, b);
-    if top == 0 {
-        return Vec::new();
-    }
-    if top < scored.len() {
-        scored.select_nth_unstable_by(top - 1, order);
-        scored.truncate(top);
-    }
-    scored.sort_by(order);
-    scored.iter().map(|s| (s.index, s.score)).collect()
 }
 
 /// Matches a waitlist to the engine's directory.
@@ -231,27 +210,37 @@ pub fn score_candidates(
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
-            let scored = eligible_scored(engine, &entry.person, options.now, |_| true);
-            let eligible = scored.len();
-            let above_min = scored
+            // The edges and as many groups again past them, plus the alternates: the most any
+            // person keeps.
+            let most = 2 * options.candidates + options.alternates;
+            let best = engine.best(&entry.person, options.now, None, most);
+            let any_eligible = !best.scored.is_empty();
+            // Groups scoring at least the minimum come first in the ranking (so when all `most`
+            // do, more than `candidates` do), and the edges are its first `n_edges` (the same
+            // bonus for all of a person's edges keeps the weight order the ranking order).
+            let above_min = best
+                .scored
                 .iter()
                 .filter(|s| s.score >= options.min_score)
                 .count();
             let n_edges = above_min.min(options.candidates);
-            // The groups scoring at least the minimum come first in the ranking, so the edges
-            // are its first `n_edges` (and the same bonus for all of a person's edges keeps the
-            // weight order the ranking order).
             let keep = 2 * n_edges + options.alternates;
-            let ranked = best(engine, scored, keep);
+            let truncated = !best.complete || keep < best.scored.len();
+            let ranked: Vec<(usize, f64)> = best
+                .scored
+                .iter()
+                .take(keep)
+                .map(|s| (s.index, s.score))
+                .collect();
             let bonus = options.wait_weight * wait / longest;
             let edges = ranked[..n_edges]
                 .iter()
                 .map(|&(g, score)| (g, score, score + bonus))
                 .collect();
             PersonEdges {
-                truncated: eligible > ranked.len(),
                 ranked,
-                eligible,
+                truncated,
+                any_eligible,
                 edges,
                 cut: above_min > options.candidates,
             }
@@ -292,10 +281,12 @@ pub fn assign(
         filled[*g as usize] += 1;
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
+    let open_groups = engine.index_where(has_open_seat);
 
-    // The next groups with a seat left in each person's ranking; ranked again, among the groups
-    // with a seat left, when the kept start of it is too short.
-    let alternates: Vec<Vec<String>> = waitlist
+    // The explanation of each placement, and the next groups with a seat left in each person's
+    // ranking; ranked again, among the groups with a seat left, when the kept start of it is too
+    // short.
+    let explained: Vec<(String, Vec<String>)> = waitlist
         .par_iter()
         .zip(judged)
         .zip(&assignment.group_of)
@@ -308,32 +299,42 @@ pub fn assign(
                     .map(|(g, _)| groups[*g].id.clone())
                     .collect()
             };
+            let explanation = match placed {
+                Some(g) => placement_reasons(engine, entry, *g as usize, options.now),
+                None => String::new(),
+            };
             let found = pick(&p.ranked);
-            if found.len() < options.alternates && p.truncated {
+            let alternates = if found.len() < options.alternates && p.truncated {
                 // Only groups with a seat left can be alternates: judge just those (the placed
                 // group may be one of them).
-                let open = eligible_scored(engine, &entry.person, options.now, has_open_seat);
-                pick(&best(engine, open, options.alternates + 1))
+                let open = engine.best(
+                    &entry.person,
+                    options.now,
+                    Some(&open_groups),
+                    options.alternates + 1,
+                );
+                let open: Vec<(usize, f64)> =
+                    open.scored.iter().map(|s| (s.index, s.score)).collect();
+                pick(&open)
             } else {
                 found
-            }
+            };
+            (explanation, alternates)
         })
         .collect();
 
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, ((entry, p), alternates)) in waitlist.iter().zip(judged).zip(alternates).enumerate() {
+    for (i, ((entry, p), (explanation, alternates))) in
+        waitlist.iter().zip(judged).zip(explained).enumerate()
+    {
         let placed = assignment.group_of[i].map(|g| g as usize);
         let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
-        let reason = match (placed, p.eligible == 0, p.edges.is_empty()) {
+        let reason = match (placed, !p.any_eligible, p.edges.is_empty()) {
             (Some(_), _, _) => Outcome::Placed,
             (None, true, _) => Outcome::NoEligibleGroup,
             (None, false, true) => Outcome::BelowMinScore,
             (None, false, false) => Outcome::SeatsTaken,
-        };
-        let explanation = match placed {
-            Some(g) => placement_reasons(engine, entry, g, options.now),
-            None => String::new(),
         };
         if let Some(&(_, _, w)) = edge {
             objective += w;

@@ -203,6 +203,34 @@ impl PersonRules<'_> {
         self.fire(c, Some(group), f);
     }
 
+    /// The most the rules can add to the logit of a pair of this person with group `group` of
+    /// the directory the masks were made for, reading only what is decided without the pair: a
+    /// rule whose condition is decided adds its adjustment, one that also reads pair facts adds
+    /// its adjustment when positive. `None` when a decided rule excludes the group.
+    pub(crate) fn bound_at(&self, rules: &RuleSet, group: usize) -> Option<f64> {
+        let mut sum = 0.0;
+        for rule in &self.active {
+            let (group_ok, decided) = match self.masks {
+                Some(masks) => (
+                    masks.masks[rule.index].as_ref().is_none_or(|m| m[group]),
+                    rule.rest.is_empty(),
+                ),
+                // Without masks the group-only parts are not decided here either.
+                None => (true, rule.rest.is_empty() && rule.group_only.is_empty()),
+            };
+            if !group_ok {
+                continue;
+            }
+            match (rules.rules[rule.index].action, decided) {
+                (Action::Adjust(a), true) => sum += a,
+                (Action::Adjust(a), false) => sum += a.max(0.0),
+                (Action::Exclude, true) => return None,
+                (Action::Exclude, false) => {}
+            }
+        }
+        Some(sum)
+    }
+
     fn fire(&self, c: &PairContext, group: Option<usize>, mut f: impl FnMut(usize)) {
         for rule in &self.active {
             let group_ok = match (self.masks, group) {
