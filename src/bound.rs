@@ -10,7 +10,8 @@
 //! - the terms that read the pair's facts ([`crate::Feature::reads_pair_facts`]) with the
 //!   sessions fitting counted exactly (a table lookup each), but the travel distance at its
 //!   lower bound, the straight-line (chord) distance, and for a hybrid group that the person
-//!   could join either way, the better way;
+//!   could join either way, the better way. A room whose chord is beyond the travel limit is out
+//!   of reach for sure: the pair is not eligible, or, for a hybrid group, joined online;
 //! - the rules still possible for the person and the group ([`PersonRules::bound_at`]): a rule
 //!   decided without the pair adds its adjustment (or certainly excludes the group), one that
 //!   also reads pair facts adds its adjustment when positive.
@@ -170,7 +171,8 @@ impl<'a> PersonBound<'a> {
 
     /// An upper bound on the logit of the pair with group `g`, of whose sessions `sessions`
     /// fit the person's availability ([`PairFacts::sessions_fitting`]), if it can be eligible;
-    /// `None` when no session fits or a rule certainly excludes it.
+    /// `None` when no session fits, the room is certainly out of reach for someone who must go,
+    /// or a rule certainly excludes it.
     pub(crate) fn logit(&mut self, g: usize, sessions: u32) -> Option<f64> {
         if sessions == 0 {
             return None;
@@ -180,20 +182,29 @@ impl<'a> PersonBound<'a> {
         if self.attributes[class].is_nan() {
             self.attributes[class] = self.attribute_terms(class);
         }
+        // At least this far, when the pair's distance is known (both places, and a room).
+        let chord = match (self.home, self.table.room[g]) {
+            (Some(home), Some(room)) => Some(chord_km(&home, &room)),
+            _ => None,
+        };
+        // Then farther than the travel limit (allowing for rounding), for sure.
+        let too_far = chord
+            .zip(self.person.max_travel_km)
+            .is_some_and(|(km, max)| km > max * (1.0 + 1e-9) + 1e-9);
         let (in_person, online) = match (self.table.format[g], self.person.format_preference) {
             (Format::InPerson, _) | (Format::Hybrid, FormatPreference::InPerson) => (true, false),
             (Format::Online, _) | (Format::Hybrid, FormatPreference::Online) => (false, true),
-            // Joined in person only when the room is known (and near enough).
-            (Format::Hybrid, FormatPreference::Either) => (self.located(g), true),
+            // Joined in person only when the room is known and not too far.
+            (Format::Hybrid, FormatPreference::Either) => (chord.is_some() && !too_far, true),
         };
         let mut best = f64::NEG_INFINITY;
         if in_person {
-            let travel = match (self.home, self.table.room[g]) {
-                (Some(home), Some(room)) => Some(self.travel_bound(&home, &room)),
-                _ => None,
-            };
-            best = self.fact_terms(g, Attendance::InPerson, travel.is_some(), sessions)
-                + travel.unwrap_or(0.0);
+            if too_far && !online {
+                // In the room or not at all: out of reach.
+                return None;
+            }
+            best = self.fact_terms(g, Attendance::InPerson, chord.is_some(), sessions)
+                + chord.map_or(0.0, |km| self.travel_bound(km));
         }
         if online {
             best = best.max(self.fact_terms(g, Attendance::Online, false, sessions));
@@ -201,17 +212,11 @@ impl<'a> PersonBound<'a> {
         Some(self.attributes[class] + best + rules)
     }
 
-    /// Whether the pair's distance is known (both places, and the group has a room).
-    fn located(&self, g: usize) -> bool {
-        self.home.is_some() && self.table.room[g].is_some()
-    }
-
-    /// The most the distance term adds beyond its value at 0 km, for a trip of at least the
-    /// chord from `home` to `room` (and at most the travel limit, past which the pair is not
-    /// eligible).
-    fn travel_bound(&self, home: &UnitVector, room: &UnitVector) -> f64 {
+    /// The most the distance term adds beyond its value at 0 km, for a trip of at least
+    /// `chord` km (and at most the travel limit, past which the pair is not eligible).
+    fn travel_bound(&self, chord: f64) -> f64 {
         if self.per_km <= 0.0 {
-            self.per_km * chord_km(home, room)
+            self.per_km * chord
         } else {
             self.per_km * self.person.max_travel_km.unwrap_or(f64::INFINITY)
         }

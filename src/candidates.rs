@@ -18,11 +18,12 @@
 //!   when either has no coordinates, when the person has no travel limit, or when the room lies
 //!   in a latitude/longitude box that holds every place within the limit. Hybrid groups pass for
 //!   a person who accepts online (they join online when the room is too far).
+//! - **seats** (exact): a full group is not indexed at all.
 //!
 //! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
 //! order, so no per-person list of the whole directory is built or sorted. The other constraints
-//! (gender-specific, approach, accessibility, seats) are left to eligibility: they rule out few
-//! of the groups that pass these.
+//! (gender-specific, approach, accessibility) are left to eligibility: they rule out few of the
+//! groups that pass these.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -188,7 +189,7 @@ impl CandidateIndex {
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
             });
-            if !keep(i) {
+            if !keep(i) || g.open_seats() == Some(0) {
                 continue;
             }
             index.starts[zone][g.format as usize].extend(g.sessions.iter().map(|s| {
@@ -331,18 +332,27 @@ mod tests {
             prop::option::of((-0.4f64..0.4, -0.4f64..0.4)),
             arb_languages(),
             prop::sample::subsequence(Audience::ALL.to_vec(), 0..2),
+            prop::option::of((0u32..3, 0u32..3)),
         )
-            .prop_map(|(format, zone, sessions, place, languages, audience)| {
-                let mut g = group("g");
-                g.format = Format::ALL[format];
-                g.timezone = ZONES[zone];
-                g.sessions = sessions;
-                g.location = place
-                    .map(|(dlat, dlon)| GeoPoint::new(39.9526 + dlat, -75.1652 + dlon).unwrap());
-                g.languages = languages;
-                g.audience = audience;
-                g
-            })
+            .prop_map(
+                |(format, zone, sessions, place, languages, audience, seats)| {
+                    let mut g = group("g");
+                    // Unlimited, or 0-2 seats of which 0-2 taken (full, or even over-full).
+                    if let Some((capacity, enrolled)) = seats {
+                        g.capacity = Some(capacity);
+                        g.enrolled = enrolled;
+                    }
+                    g.format = Format::ALL[format];
+                    g.timezone = ZONES[zone];
+                    g.sessions = sessions;
+                    g.location = place.map(|(dlat, dlon)| {
+                        GeoPoint::new(39.9526 + dlat, -75.1652 + dlon).unwrap()
+                    });
+                    g.languages = languages;
+                    g.audience = audience;
+                    g
+                },
+            )
     }
 
     fn arb_person() -> impl Strategy<Value = crate::Person> {
@@ -409,6 +419,7 @@ mod tests {
                             | ExclusionCode::Format
                             | ExclusionCode::Language
                             | ExclusionCode::Audience
+                            | ExclusionCode::Full
                     )),
                     "group {} kept: {:?}", i, codes
                 );
