@@ -445,12 +445,15 @@ impl Engine {
         let prepared = PreparedPerson::new(person, now);
         let offsets = self.index.offsets(now);
         let rules = self.rules.for_person_in(person, &self.masks);
-        let mut bound = self.person_bound(person, &rules);
-        let mut pending: Vec<(f64, usize)> = among
-            .unwrap_or(&self.index)
-            .candidates(&prepared, &offsets)
+        let candidates = among.unwrap_or(&self.index).candidates(&prepared, &offsets);
+        // With no more candidates than `top`, every one is scored: bounds would only cost.
+        let mut bound = (candidates.len() > top).then(|| self.person_bound(person, &rules));
+        let mut pending: Vec<(f64, usize)> = candidates
             .into_iter()
             .filter_map(|g| {
+                let Some(bound) = bound.as_mut() else {
+                    return Some((f64::INFINITY, g));
+                };
                 let offset = offsets[self.index.zone_of(g)];
                 let sessions =
                     PairFacts::sessions_fitting(&prepared, self.table.sessions(g), offset);
