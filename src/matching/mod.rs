@@ -159,8 +159,8 @@ impl Candidates {
 #[derive(Debug, Clone)]
 struct PersonEdges {
     /// The start of the person's ranking of eligible groups, (group index, score): the edges
-    /// and as many groups again past them, plus the alternates. Keeping every eligible group
-    /// would take gigabytes for a large waitlist and directory; [`assign`] ranks the people whose
+    /// and as many groups again as alternates. Keeping every eligible group would take
+    /// gigabytes for a large waitlist and directory; [`assign`] ranks the people whose
     /// alternates lie further down again, among the groups left with a seat.
     ranked: Vec<(usize, f64)>,
     /// Whether `ranked` stops before the end of the ranking.
@@ -210,9 +210,8 @@ pub fn score_candidates(
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
-            // The edges and as many groups again past them, plus the alternates: the most any
-            // person keeps.
-            let most = 2 * options.candidates + options.alternates;
+            // The edges and as many groups again as alternates: the most any person keeps.
+            let most = options.candidates + options.alternates;
             let best = engine.best(&entry.person, options.now, None, most);
             let any_eligible = !best.scored.is_empty();
             // Groups scoring at least the minimum come first in the ranking (so when all `most`
@@ -224,7 +223,7 @@ pub fn score_candidates(
                 .filter(|s| s.score >= options.min_score)
                 .count();
             let n_edges = above_min.min(options.candidates);
-            let keep = 2 * n_edges + options.alternates;
+            let keep = n_edges + options.alternates;
             let truncated = !best.complete || keep < best.scored.len();
             let ranked: Vec<(usize, f64)> = best
                 .scored
@@ -528,7 +527,7 @@ mod tests {
     fn alternates_past_the_kept_ranking_are_found_by_ranking_again() {
         // Five one-seat groups in a row, and four people each at one of g0-g3 with that group
         // as their one edge: g0-g3 fill, so everyone's one alternate is g4, past the kept start
-        // of their ranking (three groups: twice the one edge, plus one alternate).
+        // of their ranking (two groups: the one edge, and one for the alternate).
         let groups: Vec<_> = (0..5)
             .map(|i| {
                 let mut g = group(&format!("g{i}"));
@@ -556,7 +555,7 @@ mod tests {
         assert!(candidates
             .people
             .iter()
-            .all(|p| p.truncated && p.ranked.len() == 3));
+            .all(|p| p.truncated && p.ranked.len() == 2));
         let (r, _) = assign(&engine, &people, &candidates, &options);
         for (i, row) in r.rows.iter().enumerate() {
             assert_eq!(row.group_id, Some(format!("g{i}")));
