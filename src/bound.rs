@@ -14,7 +14,8 @@
 //!   of reach for sure: the pair is not eligible, or, for a hybrid group, joined online;
 //! - the rules still possible for the person and the group ([`PersonRules::bound_at`]): a rule
 //!   decided without the pair adds its adjustment (or certainly excludes the group), one that
-//!   also reads pair facts adds its adjustment when positive.
+//!   also reads pair facts adds its adjustment when positive. The parts of rules' conditions
+//!   that read only the group are part of its class, so this too is computed once per class.
 //!
 //! So no eligible pair's logit exceeds its bound, but for rounding in the order of the sums, far
 //! below [`MARGIN`]; a property test checks it on random people, groups and rules.
@@ -29,7 +30,7 @@ use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
 use crate::features::{self, Feature};
 use crate::pair::{Attendance, PairFacts};
-use crate::rules::{PersonRules, RuleSet};
+use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
 /// Added to a bound before it is compared with an exact logit: far more than the rounding of
 /// either sum (about 1e-15 of terms of order 1), far less than any difference that matters.
@@ -37,8 +38,9 @@ pub(crate) const MARGIN: f64 = 1e-6;
 
 /// What bounding reads of each group of a directory, packed so that a pass over thousands of
 /// groups per person stays in cache: its class of equal attributes for the model (everything
-/// but the pair's facts), its format, its meeting place as a point for chord distances, and its
-/// sessions. Built once per directory.
+/// but the pair's facts) and for the rules (whether the group-only parts of their conditions
+/// hold), its format, its meeting place as a point for chord distances, and its sessions. Built
+/// once per directory and rule set.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GroupTable {
     /// Each group's class.
@@ -55,7 +57,8 @@ pub(crate) struct GroupTable {
     first_session: Vec<u32>,
 }
 
-/// What the model's features read of a group, besides the pair's facts.
+/// What the model's features read of a group, besides the pair's facts, and which rules'
+/// group-only conditions it passes.
 #[derive(PartialEq, Eq, Hash)]
 struct Attributes<'g> {
     approach: crate::Approach,
@@ -67,10 +70,11 @@ struct Attributes<'g> {
     accessibility: &'g [crate::Need],
     languages: &'g [crate::Language],
     substances: &'g [crate::Substance],
+    rules: Vec<bool>,
 }
 
 impl<'g> Attributes<'g> {
-    fn of(g: &'g Group) -> Attributes<'g> {
+    fn of(g: &'g Group, rules: impl Iterator<Item = bool>) -> Attributes<'g> {
         Attributes {
             approach: g.approach,
             orientation: g.orientation,
@@ -81,18 +85,22 @@ impl<'g> Attributes<'g> {
             accessibility: &g.accessibility,
             languages: &g.languages,
             substances: &g.substances,
+            rules: rules.collect(),
         }
     }
 }
 
 impl GroupTable {
-    /// Packs a directory.
-    pub(crate) fn new(groups: &[Group]) -> GroupTable {
+    /// Packs a directory, whose groups pass the group-only parts of the rules' conditions as
+    /// `masks` (of the rule set the bounds will use) say.
+    pub(crate) fn new(groups: &[Group], masks: &GroupMasks) -> GroupTable {
         let mut classes: HashMap<Attributes, u32> = HashMap::new();
         let mut table = GroupTable::default();
         for (i, g) in groups.iter().enumerate() {
             let next = classes.len() as u32;
-            let class = *classes.entry(Attributes::of(g)).or_insert(next);
+            let class = *classes
+                .entry(Attributes::of(g, masks.of(i)))
+                .or_insert(next);
             if class == next {
                 table.representative.push(i as u32);
             }
@@ -135,7 +143,7 @@ pub(crate) struct PersonBound<'a> {
     rule_set: &'a RuleSet,
     rules: &'a PersonRules<'a>,
     home: Option<UnitVector>,
-    /// The model's attribute terms (intercept included) by class; NaN until computed.
+    /// [`PersonBound::class_terms`] by class; NaN until computed.
     attributes: Vec<f64>,
     /// The model's fact terms by attendance (in person, online), whether the distance is known
     /// (at 0 km) and sessions fitting; NaN until computed.
@@ -177,10 +185,13 @@ impl<'a> PersonBound<'a> {
         if sessions == 0 {
             return None;
         }
-        let rules = self.rules.bound_at(self.rule_set, g)?;
         let class = self.table.class_of[g] as usize;
         if self.attributes[class].is_nan() {
-            self.attributes[class] = self.attribute_terms(class);
+            self.attributes[class] = self.class_terms(class);
+        }
+        if self.attributes[class] == f64::NEG_INFINITY {
+            // A rule excludes every group of the class.
+            return None;
         }
         // At least this far, when the pair's distance is known (both places, and a room).
         let chord = match (self.home, self.table.room[g]) {
@@ -209,7 +220,7 @@ impl<'a> PersonBound<'a> {
         if online {
             best = best.max(self.fact_terms(g, Attendance::Online, false, sessions));
         }
-        Some(self.attributes[class] + best + rules)
+        Some(self.attributes[class] + best)
     }
 
     /// The most the distance term adds beyond its value at 0 km, for a trip of at least
@@ -222,15 +233,25 @@ impl<'a> PersonBound<'a> {
         }
     }
 
-    /// The model's terms that do not read pair facts, plus the intercept, for a class.
-    fn attribute_terms(&self, class: usize) -> f64 {
-        let group = &self.groups[self.table.representative[class] as usize];
+    /// For a class: the model's terms that do not read pair facts plus the intercept, plus the
+    /// most the rules add; minus infinity when a rule certainly excludes its groups.
+    fn class_terms(&self, class: usize) -> f64 {
+        let representative = self.table.representative[class] as usize;
+        let Some(rules) = self.rules.bound_at(self.rule_set, representative) else {
+            return f64::NEG_INFINITY;
+        };
         let facts = PairFacts {
             attendance: Attendance::Online,
             distance_km: None,
             sessions_fitting: 1,
         };
-        terms(self.person, self.model, group, &facts, false)
+        terms(
+            self.person,
+            self.model,
+            &self.groups[representative],
+            &facts,
+            false,
+        ) + rules
     }
 
     /// The model's fact terms for group `g` attended as `attendance`, with the distance known
@@ -286,8 +307,9 @@ mod tests {
     use crate::simulate::{simulate, SimulationParams};
     use crate::testutil::now;
 
-    /// Rules over every kind of fact: decided and undecided adjustments of both signs, a decided
-    /// exclusion, an undecided one, and a condition mixing person and pair facts.
+    /// Rules over every kind of fact: decided and undecided adjustments of both signs (one on a
+    /// group fact the model does not read), a decided exclusion, an undecided one, and a
+    /// condition mixing person and pair facts.
     const RULES: &str = r#"
 [[rules]]
 id = "two-sessions"
@@ -330,6 +352,15 @@ id = "professional"
 description = "d"
 when = "person.stage in ['early', 'first_year'] and group.facilitation == 'professional'"
 adjust = 0.25
+reason = "r"
+cite = "c"
+confidence = "weak"
+
+[[rules]]
+id = "online-early"
+description = "d"
+when = "group.format == 'online' and person.stage != 'sustained'"
+adjust = 0.2
 reason = "r"
 cite = "c"
 confidence = "weak"
@@ -416,27 +447,41 @@ c = "A test."
     }
 
     #[test]
-    fn groups_of_one_class_share_what_the_model_reads_of_them() {
+    fn groups_of_one_class_share_what_the_model_and_the_rules_read_of_them() {
         let sim = simulate(&SimulationParams::new(5, 40, 400, 10)).unwrap();
-        let table = GroupTable::new(&sim.groups);
-        assert!(table.classes() < sim.groups.len(), "{}", table.classes());
         let model = random_model(11);
         let facts = PairFacts {
             attendance: Attendance::InPerson,
             distance_km: Some(3.0),
             sessions_fitting: 2,
         };
-        for person in &sim.people {
-            for (g, group) in sim.groups.iter().enumerate() {
-                let representative =
-                    &sim.groups[table.representative[table.class_of[g] as usize] as usize];
-                assert_eq!(
-                    terms(person, &model, group, &facts, false),
-                    terms(person, &model, representative, &facts, false),
-                    "{} and {}",
-                    group.id,
-                    representative.id
-                );
+        let rule_sets = [
+            RuleSet::embedded_default(),
+            RuleSet::parse(RULES, "test").unwrap(),
+        ];
+        for rule_set in &rule_sets {
+            let masks = rule_set.group_masks(&sim.groups);
+            let table = GroupTable::new(&sim.groups, &masks);
+            assert!(table.classes() < sim.groups.len(), "{}", table.classes());
+            for person in &sim.people {
+                let rules = rule_set.for_person_in(person, &masks);
+                for (g, group) in sim.groups.iter().enumerate() {
+                    let r = table.representative[table.class_of[g] as usize] as usize;
+                    assert_eq!(
+                        terms(person, &model, group, &facts, false),
+                        terms(person, &model, &sim.groups[r], &facts, false),
+                        "{} and {}",
+                        group.id,
+                        sim.groups[r].id
+                    );
+                    assert_eq!(
+                        rules.bound_at(rule_set, g),
+                        rules.bound_at(rule_set, r),
+                        "{} and {}",
+                        group.id,
+                        sim.groups[r].id
+                    );
+                }
             }
         }
     }

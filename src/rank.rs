@@ -225,7 +225,7 @@ impl Engine {
     pub fn new(groups: Vec<Group>, model: EngagementModel) -> Engine {
         Engine {
             index: CandidateIndex::new(&groups),
-            table: GroupTable::new(&groups),
+            table: GroupTable::new(&groups, &GroupMasks::default()),
             groups,
             model,
             rules: RuleSet::empty(),
@@ -236,6 +236,7 @@ impl Engine {
     /// The same engine with a rules layer on top of the model.
     pub fn with_rules(mut self, rules: RuleSet) -> Engine {
         self.masks = rules.group_masks(&self.groups);
+        self.table = GroupTable::new(&self.groups, &self.masks);
         self.rules = rules;
         self
     }

@@ -182,6 +182,14 @@ struct ActiveRule<'r> {
     rest: Vec<&'r Expr>,
 }
 
+impl GroupMasks {
+    /// For group `g`, whether the group-only parts of each rule's condition hold, for the rules
+    /// with such parts.
+    pub(crate) fn of(&self, g: usize) -> impl Iterator<Item = bool> + '_ {
+        self.masks.iter().flatten().map(move |m| m[g])
+    }
+}
+
 impl PersonRules<'_> {
     /// The rules that fire for a pair of this person, as indices into [`RuleSet::rules`], in
     /// file order: the same as [`RuleSet::fired`].
