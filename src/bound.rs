@@ -144,7 +144,7 @@ pub(crate) struct PersonBound<'a> {
     rules: &'a PersonRules<'a>,
     home: Option<UnitVector>,
     /// [`PersonBound::class_terms`] by class; NaN until computed.
-    attributes: Vec<f64>,
+    classes: Vec<f64>,
     /// The model's fact terms by attendance (in person, online), whether the distance is known
     /// (at 0 km) and sessions fitting; NaN until computed.
     facts: [[[f64; CACHED_SESSIONS]; 2]; 2],
@@ -171,7 +171,7 @@ impl<'a> PersonBound<'a> {
             rule_set,
             rules,
             home: person.location.map(|p| p.unit_vector()),
-            attributes: vec![f64::NAN; table.representative.len()],
+            classes: vec![f64::NAN; table.representative.len()],
             facts: [[[f64::NAN; CACHED_SESSIONS]; 2]; 2],
             per_km: model.weight(Feature::Distance10km) / 10.0,
         }
@@ -186,10 +186,10 @@ impl<'a> PersonBound<'a> {
             return None;
         }
         let class = self.table.class_of[g] as usize;
-        if self.attributes[class].is_nan() {
-            self.attributes[class] = self.class_terms(class);
+        if self.classes[class].is_nan() {
+            self.classes[class] = self.class_terms(class);
         }
-        if self.attributes[class] == f64::NEG_INFINITY {
+        if self.classes[class] == f64::NEG_INFINITY {
             // A rule excludes every group of the class.
             return None;
         }
@@ -220,7 +220,7 @@ impl<'a> PersonBound<'a> {
         if online {
             best = best.max(self.fact_terms(g, Attendance::Online, false, sessions));
         }
-        Some(self.attributes[class] + best)
+        Some(self.classes[class] + best)
     }
 
     /// The most the distance term adds beyond its value at 0 km, for a trip of at least
