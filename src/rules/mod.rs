@@ -188,6 +188,12 @@ impl GroupMasks {
     pub(crate) fn of(&self, g: usize) -> impl Iterator<Item = bool> + '_ {
         self.masks.iter().flatten().map(move |m| m[g])
     }
+
+    /// Whether the group-only parts of rule `rule`'s condition hold for group `g` (a rule
+    /// without such parts passes every group).
+    fn holds(&self, rule: usize, g: usize) -> bool {
+        self.masks[rule].as_ref().is_none_or(|m| m[g])
+    }
 }
 
 impl PersonRules<'_> {
@@ -219,10 +225,7 @@ impl PersonRules<'_> {
         let mut sum = 0.0;
         for rule in &self.active {
             let (group_ok, decided) = match self.masks {
-                Some(masks) => (
-                    masks.masks[rule.index].as_ref().is_none_or(|m| m[group]),
-                    rule.rest.is_empty(),
-                ),
+                Some(masks) => (masks.holds(rule.index, group), rule.rest.is_empty()),
                 // Without masks the group-only parts are not decided here either.
                 None => (true, rule.rest.is_empty() && rule.group_only.is_empty()),
             };
@@ -242,7 +245,7 @@ impl PersonRules<'_> {
     fn fire(&self, c: &PairContext, group: Option<usize>, mut f: impl FnMut(usize)) {
         for rule in &self.active {
             let group_ok = match (self.masks, group) {
-                (Some(masks), Some(g)) => masks.masks[rule.index].as_ref().is_none_or(|m| m[g]),
+                (Some(masks), Some(g)) => masks.holds(rule.index, g),
                 _ => rule.group_only.iter().all(|e| e.holds(c)),
             };
             if group_ok && rule.rest.iter().all(|e| e.holds(c)) {
