@@ -30,7 +30,8 @@ use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
 use crate::features::{self, Feature};
 use crate::pair::{Attendance, PairFacts};
-use crate::rules::{GroupMasks, PersonRules, RuleSet};
+use crate::rank::Engine;
+use crate::rules::{GroupMasks, PersonRules};
 
 /// Added to a bound before it is compared with an exact logit: far more than the rounding of
 /// either sum (about 1e-15 of terms of order 1), far less than any difference that matters.
@@ -137,10 +138,8 @@ const CACHED_SESSIONS: usize = 8;
 /// The bound for one person, with its per-class and per-fact terms cached as they are met.
 pub(crate) struct PersonBound<'a> {
     person: &'a Person,
-    groups: &'a [Group],
-    table: &'a GroupTable,
-    model: &'a EngagementModel,
-    rule_set: &'a RuleSet,
+    engine: &'a Engine,
+    /// The engine's rules narrowed to the person, with the directory's masks.
     rules: &'a PersonRules<'a>,
     home: Option<UnitVector>,
     /// [`PersonBound::class_terms`] by class; NaN until computed.
@@ -153,27 +152,21 @@ pub(crate) struct PersonBound<'a> {
 }
 
 impl<'a> PersonBound<'a> {
-    /// The bound for `person` over `groups` (packed as `table`), scored by `model` and
-    /// `rule_set` (narrowed to the person as `rules`, with the directory's masks).
+    /// The bound for `person` with `engine`'s groups, model and rules (narrowed to the person
+    /// as `rules`, with the directory's masks: [`crate::rules::RuleSet::for_person_in`]).
     pub(crate) fn new(
+        engine: &'a Engine,
         person: &'a Person,
-        groups: &'a [Group],
-        table: &'a GroupTable,
-        model: &'a EngagementModel,
-        rule_set: &'a RuleSet,
         rules: &'a PersonRules<'a>,
     ) -> PersonBound<'a> {
         PersonBound {
             person,
-            groups,
-            table,
-            model,
-            rule_set,
+            engine,
             rules,
             home: person.location.map(|p| p.unit_vector()),
-            classes: vec![f64::NAN; table.representative.len()],
+            classes: vec![f64::NAN; engine.table().representative.len()],
             facts: [[[f64::NAN; CACHED_SESSIONS]; 2]; 2],
-            per_km: model.weight(Feature::Distance10km) / 10.0,
+            per_km: engine.model().weight(Feature::Distance10km) / 10.0,
         }
     }
 
@@ -185,7 +178,8 @@ impl<'a> PersonBound<'a> {
         if sessions == 0 {
             return None;
         }
-        let class = self.table.class_of[g] as usize;
+        let table = self.engine.table();
+        let class = table.class_of[g] as usize;
         if self.classes[class].is_nan() {
             self.classes[class] = self.class_terms(class);
         }
@@ -194,7 +188,7 @@ impl<'a> PersonBound<'a> {
             return None;
         }
         // At least this far, when the pair's distance is known (both places, and a room).
-        let chord = match (self.home, self.table.room[g]) {
+        let chord = match (self.home, table.room[g]) {
             (Some(home), Some(room)) => Some(chord_km(&home, &room)),
             _ => None,
         };
@@ -202,7 +196,7 @@ impl<'a> PersonBound<'a> {
         let too_far = chord
             .zip(self.person.max_travel_km)
             .is_some_and(|(km, max)| km > max * (1.0 + 1e-9) + 1e-9);
-        let (in_person, online) = match (self.table.format[g], self.person.format_preference) {
+        let (in_person, online) = match (table.format[g], self.person.format_preference) {
             (Format::InPerson, _) | (Format::Hybrid, FormatPreference::InPerson) => (true, false),
             (Format::Online, _) | (Format::Hybrid, FormatPreference::Online) => (false, true),
             // Joined in person only when the room is known and not too far.
@@ -236,8 +230,8 @@ impl<'a> PersonBound<'a> {
     /// For a class: the model's terms that do not read pair facts plus the intercept, plus the
     /// most the rules add; minus infinity when a rule certainly excludes its groups.
     fn class_terms(&self, class: usize) -> f64 {
-        let representative = self.table.representative[class] as usize;
-        let Some(rules) = self.rules.bound_at(self.rule_set, representative) else {
+        let representative = self.engine.table().representative[class] as usize;
+        let Some(rules) = self.rules.bound_at(self.engine.rules(), representative) else {
             return f64::NEG_INFINITY;
         };
         let facts = PairFacts {
@@ -245,13 +239,8 @@ impl<'a> PersonBound<'a> {
             distance_km: None,
             sessions_fitting: 1,
         };
-        terms(
-            self.person,
-            self.model,
-            &self.groups[representative],
-            &facts,
-            false,
-        ) + rules
+        let group = &self.engine.groups()[representative];
+        terms(self.person, self.engine.model(), group, &facts, false) + rules
     }
 
     /// The model's fact terms for group `g` attended as `attendance`, with the distance known
@@ -268,14 +257,15 @@ impl<'a> PersonBound<'a> {
             distance_km: located.then_some(0.0),
             sessions_fitting: sessions,
         };
+        let (person, model, group) = (self.person, self.engine.model(), &self.engine.groups()[g]);
         let Some(cached) = self.facts[(attendance == Attendance::Online) as usize]
             [located as usize]
             .get_mut(sessions as usize)
         else {
-            return terms(self.person, self.model, &self.groups[g], &facts, true);
+            return terms(person, model, group, &facts, true);
         };
         if cached.is_nan() {
-            *cached = terms(self.person, self.model, &self.groups[g], &facts, true);
+            *cached = terms(person, model, group, &facts, true);
         }
         *cached
     }
@@ -303,7 +293,7 @@ fn terms(
 mod tests {
     use super::*;
     use crate::engagement::model::ModelFile;
-    use crate::rank::Engine;
+    use crate::rules::RuleSet;
     use crate::simulate::{simulate, SimulationParams};
     use crate::testutil::now;
 
@@ -420,7 +410,7 @@ c = "A test."
                 let (mut pairs, mut gap) = (0, 0.0);
                 for person in &sim.people {
                     let judged = engine.judge_all(person, now());
-                    let mut bound = engine.person_bound(person, &judged.rules);
+                    let mut bound = PersonBound::new(engine, person, &judged.rules);
                     for s in &judged.scored {
                         let b = bound
                             .logit(s.index, s.facts.sessions_fitting)

@@ -408,20 +408,9 @@ impl Engine {
         }
     }
 
-    /// Bounds on the logits of `person`'s pairs ([`crate::bound`]), whose rules are `rules`.
-    pub(crate) fn person_bound<'a>(
-        &'a self,
-        person: &'a Person,
-        rules: &'a PersonRules<'a>,
-    ) -> PersonBound<'a> {
-        PersonBound::new(
-            person,
-            &self.groups,
-            &self.table,
-            &self.model,
-            &self.rules,
-            rules,
-        )
+    /// What bounds on the groups' logits read ([`crate::bound`]).
+    pub(crate) fn table(&self) -> &GroupTable {
+        &self.table
     }
 
     /// The directory's index restricted to the groups that `keep` accepts (by index), for
@@ -448,7 +437,7 @@ impl Engine {
         let rules = self.rules.for_person_in(person, &self.masks);
         let candidates = among.unwrap_or(&self.index).candidates(&prepared, &offsets);
         // With no more candidates than `top`, every one is scored: bounds would only cost.
-        let mut bound = (candidates.len() > top).then(|| self.person_bound(person, &rules));
+        let mut bound = (candidates.len() > top).then(|| PersonBound::new(self, person, &rules));
         let mut pending: Vec<(f64, usize)> = candidates
             .into_iter()
             .filter_map(|g| {
