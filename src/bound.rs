@@ -204,8 +204,9 @@ impl<'a> PersonBound<'a> {
         };
         let mut best = f64::NEG_INFINITY;
         if in_person {
-            if too_far && !online {
-                // In the room or not at all: out of reach.
+            if too_far {
+                // Only someone who must go in person gets here with a room too far (a hybrid
+                // group is then joined online): out of reach.
                 return None;
             }
             best = self.fact_terms(g, Attendance::InPerson, chord.is_some(), sessions)
