@@ -4,7 +4,7 @@
 //! built outside the timed closure.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use groupmatch::rank::embedded_groups;
+use groupmatch::embedded_groups;
 use groupmatch::rules::RuleSet;
 use groupmatch::{parse_person, EngagementModel, Engine, GeoPoint, Group, RankOptions};
 

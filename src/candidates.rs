@@ -39,21 +39,8 @@ use crate::pair::PreparedPerson;
 /// A directory indexed by session start, format, language, audience and place (see the module
 /// docs), and the distinct time zones of its groups. Built once per directory; independent of
 /// `now`.
-///
-/// ```
-/// use groupmatch::candidates::CandidateIndex;
-/// use groupmatch::rank::embedded_groups;
-/// use groupmatch::{parse_person, PreparedPerson};
-/// let groups = embedded_groups();
-/// let index = CandidateIndex::new(&groups);
-/// let person = parse_person(include_bytes!("../data/people/early-secular-woman.json"), "p").unwrap().value;
-/// let now = "2026-11-26T12:00:00Z".parse().unwrap();
-/// let candidates = index.candidates(&PreparedPerson::new(&person, now), &index.offsets(now));
-/// assert!(candidates.len() < groups.len());
-/// assert!(candidates.windows(2).all(|w| w[0] < w[1]), "in directory order");
-/// ```
 #[derive(Debug, Clone, Default)]
-pub struct CandidateIndex {
+pub(crate) struct CandidateIndex {
     /// Distinct time zones of the groups.
     zones: Vec<Tz>,
     /// Each group's index into `zones`.
@@ -274,7 +261,7 @@ mod tests {
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
-    use crate::pair::PairFacts;
+    use crate::pair::Pair;
     use crate::testutil::{center_city, group, person};
     use chrono::TimeZone;
     use proptest::prelude::*;
@@ -407,8 +394,8 @@ mod tests {
             let candidates = index.candidates(&prepared, &index.offsets(now));
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
             for (i, g) in groups.iter().enumerate() {
-                let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now));
-                let codes: Vec<ExclusionCode> = check(&p, g, &facts).iter().map(|e| e.code).collect();
+                let pair = Pair::new(&prepared, g, utc_offset_minutes(g.timezone, now));
+                let codes: Vec<ExclusionCode> = check(&pair).iter().map(|e| e.code).collect();
                 let kept = candidates.binary_search(&i).is_ok();
                 prop_assert!(kept || !codes.is_empty(), "eligible group {} dropped", i);
                 // Every filter but distance is exact.

@@ -8,7 +8,6 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::domain::group::Group;
 use crate::domain::person::Person;
 use chrono_tz::Tz;
 
@@ -16,7 +15,7 @@ use crate::domain::schedule::Window;
 use crate::domain::vocab::{
     Audience, Format, FormatPreference, Gender, GenderSpecific, Language, Need, Orientation,
 };
-use crate::pair::{Attendance, PairFacts};
+use crate::pair::{Attendance, Pair};
 
 /// The oldest age that fits a young people's group.
 pub const YOUNG_PEOPLE_MAX_AGE: u8 = 30;
@@ -237,33 +236,19 @@ impl Serialize for Exclusion {
     }
 }
 
-/// Every hard constraint `group` fails for `person`; empty when the group is eligible.
-///
-/// ```
-/// # use groupmatch::{parse_groups, parse_person, Syntax, eligibility, PairFacts, PreparedPerson};
-/// let groups = parse_groups(b"id,name,approach,format,sessions,timezone,audience\n\
-///     g1,Women's Step,twelve_step,online,Mon 19:00-20:00,UTC,women\n", Syntax::Csv, "g").unwrap().value;
-/// let person = parse_person(br#"{"id": "p1", "stage": "early", "approach_preference": "no_preference",
-///     "format_preference": "online", "availability": ["Tue 18:00-22:00"], "timezone": "UTC",
-///     "gender": "man"}"#, "p").unwrap().value;
-/// let now = "2026-11-26T12:00:00Z".parse().unwrap();
-/// let prepared = PreparedPerson::new(&person, now);
-/// let facts = PairFacts::new(&prepared, &groups[0], 0);
-/// let reasons = eligibility::check(&person, &groups[0], &facts);
-/// let codes: Vec<_> = reasons.iter().map(|r| r.code.as_str()).collect();
-/// assert_eq!(codes, ["schedule", "audience"]);
-/// assert_eq!(reasons[1].text(), "women-only group");
-/// ```
-pub fn check(person: &Person, group: &Group, facts: &PairFacts) -> Vec<Exclusion> {
+/// Every hard constraint the pair's group fails for its person, in check order; empty when the
+/// group is eligible. [`crate::Ranking::excluded`] and [`crate::Explanation::eligibility`] show
+/// them.
+pub(crate) fn check(pair: &Pair) -> Vec<Exclusion> {
     let mut out = Vec::new();
-    visit(person, group, facts, |e| out.push(e));
+    visit(pair, |e| out.push(e));
     out
 }
 
 /// Whether `group` passes every hard constraint for `person`, without building any reasons.
-pub fn is_eligible(person: &Person, group: &Group, facts: &PairFacts) -> bool {
+pub(crate) fn is_eligible(pair: &Pair) -> bool {
     let mut eligible = true;
-    visit(person, group, facts, |_| eligible = false);
+    visit(pair, |_| eligible = false);
     eligible
 }
 
@@ -280,7 +265,8 @@ pub(crate) fn in_audience(person: &Person, audience: Audience) -> bool {
 }
 
 /// Runs every check, handing each failure to `sink`: the one place the rules live.
-fn visit(person: &Person, group: &Group, facts: &PairFacts, mut sink: impl FnMut(Exclusion)) {
+fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
+    let (person, group, facts) = (pair.person, pair.group, &pair.facts);
     let mut push = |code, detail| sink(Exclusion { code, detail });
 
     match (person.format_preference, group.format) {
@@ -383,9 +369,8 @@ pub(crate) fn round_km(km: f64) -> String {
 mod tests {
     use super::*;
     use crate::domain::geo::GeoPoint;
-    use crate::domain::schedule::utc_offset_minutes;
+    use crate::domain::group::Group;
     use crate::domain::vocab::*;
-    use crate::pair::PreparedPerson;
     use crate::testutil::{group, now, person};
 
     fn codes(p: &Person, g: &Group) -> Vec<ExclusionCode> {
@@ -393,9 +378,7 @@ mod tests {
     }
 
     fn texts(p: &Person, g: &Group) -> Vec<Exclusion> {
-        let prepared = PreparedPerson::new(p, now());
-        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
-        check(p, g, &facts)
+        check(&Pair::at(p, g, now()))
     }
 
     #[test]

@@ -1,19 +1,37 @@
-//! A full account of one person-group pair: every eligibility check, every model feature and
-//! every rule, fired or not, and the score they add up to. For `groupmatch explain`.
+//! Explanations: the terms a scored pair's logit adds up from ([`ExplanationItem`], shown with
+//! every suggestion of `rank` and every placement of `match`), and the full account of one pair
+//! for `groupmatch explain` ([`Explanation`]: every eligibility check, every model feature and
+//! every rule, fired or not, and the score they add up to).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::person::Person;
-use crate::domain::schedule::utc_offset_minutes;
 use crate::eligibility::{self, ExclusionCode};
-use crate::engagement::model::sigmoid;
+use crate::engine::{Engine, Scored};
 use crate::error::{Error, Result};
 use crate::features::{self, Feature};
-use crate::pair::{PairFacts, PreparedPerson};
-use crate::rank::Engine;
-use crate::rules::facts::PairContext;
-use crate::rules::Action;
+use crate::pair::Pair;
+use crate::rules::{Action, PersonRules};
+
+/// One line of a suggestion's explanation: a term of the logit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplanationItem {
+    /// Whether the term is about the person alone (the same for every group).
+    #[serde(skip)]
+    pub person_level: bool,
+    /// Which layer produced it: `model` or `rule`.
+    pub source: &'static str,
+    /// The feature or rule id.
+    pub id: String,
+    /// A sentence for staff.
+    pub text: String,
+    /// The term's value in the logit.
+    pub contribution: f64,
+    /// For rules: the full citation of the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cite: Option<String>,
+}
 
 /// One hard constraint and whether the pair passes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,9 +121,9 @@ impl Engine {
             .position(|g| g.id == group_id)
             .ok_or_else(|| Error::NotFound(format!("no group '{group_id}' in the directory")))?;
         let group = &self.groups()[index];
-        let prepared = PreparedPerson::new(person, now);
-        let facts = PairFacts::new(&prepared, group, utc_offset_minutes(group.timezone, now));
-        let failures = eligibility::check(person, group, &facts);
+        let pair = Pair::at(person, group, now);
+        let rules = self.rules_for(person);
+        let failures = eligibility::check(&pair);
         let checks: Vec<Check> = ExclusionCode::ALL
             .iter()
             .filter(|c| **c != ExclusionCode::Rule)
@@ -122,7 +140,7 @@ impl Engine {
                 }
             })
             .collect();
-        let x = features::compute(person, group, &facts);
+        let x = features::compute(&pair);
         let contributions = self.model().contributions(&x);
         let coefficients: Vec<f64> = self.model().coefficients().map(|(_, c)| c).collect();
         let features: Vec<FeatureTerm> = Feature::ALL
@@ -134,21 +152,16 @@ impl Engine {
                     value: x[j],
                     coefficient: coefficients[j],
                     contribution: contributions[j],
-                    text: features::describe(*f, person, group, &facts),
+                    text: features::describe(*f, &pair),
                 }
             })
             .collect();
-        let context = PairContext {
-            person,
-            group,
-            facts: &facts,
-        };
-        let rules: Vec<RuleTerm> = self
+        let terms: Vec<RuleTerm> = self
             .rules()
             .rules()
             .iter()
             .map(|r| {
-                let fired = r.fires(&context);
+                let fired = r.fires(&pair);
                 RuleTerm {
                     id: r.id.clone(),
                     fired,
@@ -157,34 +170,86 @@ impl Engine {
                         (true, Action::Adjust(a)) => a,
                         _ => 0.0,
                     },
-                    reason: fired.then(|| r.reason(&context)),
+                    reason: fired.then(|| r.reason(&pair)),
                     when: r.when_text.clone(),
-                    inputs: r.inputs(&context),
+                    inputs: r.inputs(&pair),
                     cite: self.rules().citation(&r.cite).map(str::to_string),
                 }
             })
             .collect();
-        let excluded_by_rule = rules.iter().any(|r| r.fired && r.action == Action::Exclude);
-        let eligible = failures.is_empty() && !excluded_by_rule;
-        // The same sum, in the same order, as ranking: the model's logit, then each fired rule's
-        // term in file order (a rule that did not fire adds an exact 0).
-        let logit = eligible.then(|| {
-            rules
-                .iter()
-                .fold(self.model().logit(&x), |z, r| z + r.contribution)
-        });
+        // Scored exactly as ranking scores it.
+        let scored = failures
+            .is_empty()
+            .then(|| self.score_eligible(&rules, index, pair).ok())
+            .flatten();
         Ok(Explanation {
             person_id: person.id.clone(),
             group_id: group.id.clone(),
             name: group.name.clone(),
             eligibility: checks,
-            eligible,
+            eligible: scored.is_some(),
             intercept: self.model().intercept(),
             features,
-            rules,
-            logit,
-            score: logit.map(sigmoid),
+            rules: terms,
+            logit: scored.map(|s| s.logit),
+            score: scored.map(|s| s.score),
         })
+    }
+
+    /// Every non-zero term of a scored pair's logit, largest effect first: the model's, then
+    /// each fired rule's adjustment, with a sentence for staff. `rules` is the engine's rules
+    /// narrowed to the pair's person ([`Engine::rules_for`]).
+    pub(crate) fn explanation(&self, rules: &PersonRules, s: &Scored) -> Vec<ExplanationItem> {
+        let x = features::compute(&s.pair);
+        let contributions = self.model().contributions(&x);
+        let mut explanation: Vec<ExplanationItem> = Feature::ALL
+            .iter()
+            .zip(contributions)
+            .filter(|(_, c)| *c != 0.0)
+            .map(|(f, c)| ExplanationItem {
+                person_level: f.is_person_level(),
+                source: "model",
+                id: f.name().to_string(),
+                text: features::describe(*f, &s.pair),
+                contribution: c,
+                cite: None,
+            })
+            .collect();
+        for r in rules.fired(&s.pair, Some(s.index)) {
+            let rule = &self.rules().rules()[r];
+            if let Action::Adjust(a) = rule.action {
+                explanation.push(ExplanationItem {
+                    person_level: false,
+                    source: "rule",
+                    id: rule.id.clone(),
+                    text: rule.reason(&s.pair),
+                    contribution: a,
+                    cite: self.rules().citation(&rule.cite).map(str::to_string),
+                });
+            }
+        }
+        explanation.sort_by(|a, b| {
+            b.contribution
+                .abs()
+                .total_cmp(&a.contribution.abs())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        explanation
+    }
+
+    /// The explanation of the pair of `person` and group `index` at `now`, as `rank` gives it
+    /// (empty when the group is not eligible).
+    pub(crate) fn explain_pair(
+        &self,
+        person: &Person,
+        index: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<ExplanationItem> {
+        let rules = self.rules_for(person);
+        let pair = Pair::at(person, &self.groups()[index], now);
+        self.judge(&rules, index, pair)
+            .map(|s| self.explanation(&rules, &s))
+            .unwrap_or_default()
     }
 }
 

@@ -5,13 +5,11 @@
 //! are 0/1 indicators so that a coefficient reads directly as a log-odds change. Sources for the
 //! prior coefficients are in `models/README.md`.
 
-use crate::domain::group::Group;
-use crate::domain::person::Person;
 use crate::domain::vocab::{
     Approach, Audience, Facilitation, GenderSpecific, Need, PriorOutcome, SocialSupport, Stage,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
-use crate::pair::{Attendance, PairFacts};
+use crate::pair::{Attendance, Pair};
 
 macro_rules! features {
     ($($(#[$doc:meta])* $variant:ident = $name:literal),+ $(,)?) => {
@@ -145,7 +143,8 @@ fn ln_1p_count(n: u32) -> f64 {
 const SEPARATE_NEEDS: [Need; 2] = [Need::CoOccurring, Need::Wheelchair];
 
 /// Computes the feature vector of a pair.
-pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVector {
+pub(crate) fn compute(pair: &Pair) -> FeatureVector {
+    let (person, group, facts) = (pair.person, pair.group, &pair.facts);
     use Feature as F;
     let mut x = [0.0; N_FEATURES];
     let mut set = |f: F, v: f64| x[f as usize] = v;
@@ -252,7 +251,8 @@ pub fn compute(person: &Person, group: &Group, facts: &PairFacts) -> FeatureVect
 }
 
 /// A sentence explaining a feature's value for this pair, for staff.
-pub fn describe(feature: Feature, person: &Person, group: &Group, facts: &PairFacts) -> String {
+pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
+    let (person, group, facts) = (pair.person, pair.group, &pair.facts);
     use Feature as F;
     let pref = person
         .approach_preference
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn only_the_features_declared_to_read_pair_facts_change_with_them() {
-        use crate::pair::Attendance;
+        use crate::pair::{Attendance, PairFacts};
         let sim = crate::simulate::simulate(&crate::simulate::SimulationParams::new(2, 30, 60, 10))
             .unwrap();
         let facts = [
@@ -366,7 +366,16 @@ mod tests {
         let mut changed = [false; N_FEATURES];
         for p in &sim.people {
             for g in &sim.groups {
-                let x: Vec<FeatureVector> = facts.iter().map(|f| compute(p, g, f)).collect();
+                let x: Vec<FeatureVector> = facts
+                    .iter()
+                    .map(|&facts| {
+                        compute(&Pair {
+                            person: p,
+                            group: g,
+                            facts,
+                        })
+                    })
+                    .collect();
                 for f in Feature::ALL {
                     let j = *f as usize;
                     let differs = x.iter().any(|y| y[j] != x[0][j]);
@@ -395,15 +404,11 @@ mod tests {
 #[cfg(test)]
 mod pair_tests {
     use super::*;
-    use crate::domain::schedule::utc_offset_minutes;
     use crate::domain::vocab::*;
-    use crate::pair::PreparedPerson;
     use crate::testutil::{group, now, person};
 
-    fn x(p: &Person, g: &Group) -> FeatureVector {
-        let prepared = PreparedPerson::new(p, now());
-        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
-        compute(p, g, &facts)
+    fn x(p: &crate::Person, g: &crate::Group) -> FeatureVector {
+        compute(&Pair::at(p, g, now()))
     }
 
     fn get(v: &FeatureVector, f: Feature) -> f64 {
@@ -479,10 +484,9 @@ mod pair_tests {
         let mut p = person();
         p.needs = vec![Need::Family];
         let g = group("g");
-        let prepared = PreparedPerson::new(&p, now());
-        let facts = PairFacts::new(&prepared, &g, utc_offset_minutes(g.timezone, now()));
+        let pair = Pair::at(&p, &g, now());
         for f in Feature::ALL {
-            assert!(!describe(*f, &p, &g, &facts).is_empty(), "{}", f.name());
+            assert!(!describe(*f, &pair).is_empty(), "{}", f.name());
         }
     }
 }

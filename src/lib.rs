@@ -37,18 +37,18 @@
 
 #![deny(missing_docs)]
 
-pub(crate) mod bound;
-pub mod candidates;
+pub(crate) mod candidates;
 pub mod directory;
 pub mod domain;
 pub mod eligibility;
 pub mod engagement;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod features;
 pub mod formats;
 pub mod matching;
-pub mod pair;
+pub(crate) mod pair;
 pub mod rank;
 pub mod rules;
 pub mod simulate;
@@ -69,11 +69,13 @@ pub use domain::schedule::Window;
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};
 pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Scaling};
+pub use engine::{embedded_groups, Engine, EngineBuilder, EMBEDDED_GROUPS};
 pub use error::{Error, Problem, Result};
+pub use explain::ExplanationItem;
 pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
-pub use pair::{Attendance, PairFacts, PreparedPerson};
-pub use rank::{Engine, Excluded, ExplanationItem, RankOptions, Ranking, Suggestion};
+pub use pair::Attendance;
+pub use rank::{Excluded, RankOptions, Ranking, Suggestion};
 pub use validate::{validate_file, FileKind, Report};

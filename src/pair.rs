@@ -1,9 +1,10 @@
-//! Facts about one person-group pair, computed once and shared by eligibility and features.
+//! One person-group pair, and the facts about it that every layer reads.
 //!
 //! How the person would attend (in person or online), how far they would travel, and how many of
 //! the group's weekly sessions fall inside their availability are needed by the hard constraints,
-//! by the model's features and by the explanation. [`PairFacts`] computes them once per pair so no
-//! stage recomputes (or disagrees with) another.
+//! by the model's features, by the rules and by the explanation. [`Pair::new`] computes them once
+//! per pair, so no layer recomputes (or disagrees with) another: eligibility, features and rules
+//! all read a [`Pair`].
 
 use chrono::{DateTime, Utc};
 
@@ -24,20 +25,20 @@ pub enum Attendance {
 
 /// A person prepared for ranking at one instant: their zone's offset is computed once.
 #[derive(Debug, Clone)]
-pub struct PreparedPerson<'a> {
+pub(crate) struct PreparedPerson<'a> {
     /// The person.
-    pub person: &'a Person,
+    pub(crate) person: &'a Person,
     /// Their zone's UTC offset at `now`, minutes.
-    pub offset: i32,
+    pub(crate) offset: i32,
     /// The instant the ranking is for.
-    pub now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     /// The person's availability on the UTC week at `now`.
     availability: WeekRoom,
 }
 
 impl<'a> PreparedPerson<'a> {
     /// Prepares `person` for a ranking at `now`.
-    pub fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
+    pub(crate) fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
         let offset = utc_offset_minutes(person.timezone, now);
         PreparedPerson {
             person,
@@ -55,26 +56,60 @@ impl<'a> PreparedPerson<'a> {
 
     /// Whether a session of a group whose zone has offset `group_offset` lies wholly inside one
     /// of the person's availability windows.
-    pub fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
+    pub(crate) fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
         self.availability.holds(session.on_utc_week(group_offset))
     }
 }
 
+/// One person and one group, with the facts about them: what eligibility, features and rules
+/// read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pair<'a> {
+    /// The person.
+    pub(crate) person: &'a Person,
+    /// The group.
+    pub(crate) group: &'a Group,
+    /// What is known about the two together.
+    pub(crate) facts: PairFacts,
+}
+
+impl<'a> Pair<'a> {
+    /// The pair of a prepared person and `group`, whose zone has offset `group_offset` at the
+    /// person's `now`. A ranking prepares the person once and takes each zone's offset once.
+    pub(crate) fn new(
+        person: &PreparedPerson<'a>,
+        group: &'a Group,
+        group_offset: i32,
+    ) -> Pair<'a> {
+        Pair {
+            person: person.person,
+            group,
+            facts: PairFacts::new(person, group, group_offset),
+        }
+    }
+
+    /// The pair of `person` and `group` taken alone, at `now`.
+    pub(crate) fn at(person: &'a Person, group: &'a Group, now: DateTime<Utc>) -> Pair<'a> {
+        let prepared = PreparedPerson::new(person, now);
+        Pair::new(&prepared, group, utc_offset_minutes(group.timezone, now))
+    }
+}
+
 /// What is known about one person-group pair before scoring.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PairFacts {
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub(crate) struct PairFacts {
     /// How the person would attend.
-    pub attendance: Attendance,
+    pub(crate) attendance: Attendance,
     /// Great-circle km to the meeting place, when attending in person and both places are known.
-    pub distance_km: Option<f64>,
+    pub(crate) distance_km: Option<f64>,
     /// Weekly sessions that lie wholly inside one of the person's availability windows.
-    pub sessions_fitting: u32,
+    pub(crate) sessions_fitting: u32,
 }
 
 impl PairFacts {
     /// Computes the facts for `person` and `group`, whose zone has offset `group_offset` at the
     /// person's `now`.
-    pub fn new(person: &PreparedPerson, group: &Group, group_offset: i32) -> PairFacts {
+    fn new(person: &PreparedPerson, group: &Group, group_offset: i32) -> PairFacts {
         let p = person.person;
         // An online group is joined online: its place does not matter.
         let distance = match (p.location, group.location, group.format) {
@@ -103,7 +138,7 @@ impl PairFacts {
 
     /// How many of a group's weekly `sessions` lie wholly inside one of the person's
     /// availability windows, when the group's zone has offset `group_offset`.
-    pub fn sessions_fitting(
+    pub(crate) fn sessions_fitting(
         person: &PreparedPerson,
         sessions: &[Window],
         group_offset: i32,
@@ -116,7 +151,7 @@ impl PairFacts {
 
     /// The next session start that fits the person's availability (or, if none fits, the next
     /// session at all), at or after `now`.
-    pub fn next_session(
+    pub(crate) fn next_session(
         person: &PreparedPerson,
         group: &Group,
         group_offset: i32,

@@ -76,13 +76,12 @@ pub struct RulesArgs {
 }
 
 impl RulesArgs {
-    /// The rules asked for.
-    pub fn choice(&self) -> groupmatch::rank::RulesChoice<'_> {
-        use groupmatch::rank::RulesChoice;
+    /// `builder` with the rules asked for.
+    pub fn apply(&self, builder: groupmatch::EngineBuilder) -> groupmatch::EngineBuilder {
         match (&self.rules, self.no_rules) {
-            (Some(path), _) => RulesChoice::File(path),
-            (None, true) => RulesChoice::None,
-            (None, false) => RulesChoice::Default,
+            (Some(path), _) => builder.rules_file(path),
+            (None, true) => builder.no_rules(),
+            (None, false) => builder,
         }
     }
 }
@@ -104,17 +103,20 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The engine asked for; the groups file's warnings go to stderr.
     pub fn load(&self) -> anyhow::Result<groupmatch::Engine> {
-        let (engine, warnings) = groupmatch::rank::load_engine(
-            self.groups.as_deref(),
-            self.model.as_deref(),
-            self.rules.choice(),
-        )?;
+        let mut builder = self.rules.apply(groupmatch::EngineBuilder::new());
         if let Some(path) = &self.groups {
-            for w in &warnings {
+            builder = builder.groups_file(path);
+        }
+        if let Some(path) = &self.model {
+            builder = builder.model_file(path);
+        }
+        let loaded = builder.build()?;
+        if let Some(path) = &self.groups {
+            for w in &loaded.warnings {
                 eprintln!("warning: {}", w.display_in(&path.display().to_string()));
             }
         }
-        Ok(engine)
+        Ok(loaded.value)
     }
 }
 
@@ -145,11 +147,14 @@ impl HistoryArgs {
             .groups
             .clone()
             .or_else(|| beside.exists().then_some(beside));
-        let (engine, _) = groupmatch::rank::load_engine(
-            groups.as_deref(),
-            model,
-            groupmatch::rank::RulesChoice::None,
-        )?;
+        let mut builder = groupmatch::EngineBuilder::new().no_rules();
+        if let Some(path) = groups {
+            builder = builder.groups_file(path);
+        }
+        if let Some(path) = model {
+            builder = builder.model_file(path);
+        }
+        let engine = builder.build()?.value;
         let history = groupmatch::engagement::history::read_history(&self.history, &engine)?.value;
         Ok((engine, history))
     }

@@ -19,20 +19,16 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::domain::group::Group;
-use crate::domain::person::Person;
-use crate::domain::schedule::utc_offset_minutes;
 use crate::engagement::history::{design_matrix, in_holdout, History};
 use crate::engagement::metrics::{
     auc, calibration, ece, ndcg_at_k, precision_at_1, CalibrationBin, ECE_BINS,
 };
 use crate::engagement::model::{sigmoid, EngagementModel};
 use crate::engagement::train::TrainParams;
+use crate::engine::Engine;
 use crate::features;
-use crate::pair::{PairFacts, PreparedPerson};
-use crate::rank::Engine;
-use crate::rules::facts::PairContext;
-use crate::rules::{Action, RuleSet};
+use crate::pair::Pair;
+use crate::rules::RuleSet;
 use crate::simulate::{placement_instant, SimulationDir};
 
 /// Distance an online attendance counts as in the distance-only baseline.
@@ -89,25 +85,11 @@ type Scores = [f64; 6];
 type PersonResult = (usize, Scores, Scores);
 
 /// A logit with the rules layer applied; a group a rule excludes ranks last.
-fn with_rules(
-    logit: f64,
-    rules: &RuleSet,
-    person: &Person,
-    group: &Group,
-    facts: &PairFacts,
-) -> f64 {
-    let context = PairContext {
-        person,
-        group,
-        facts,
-    };
+fn with_rules(logit: f64, rules: &RuleSet, pair: &Pair) -> f64 {
     rules
-        .fired(&context)
-        .iter()
-        .fold(logit, |z, &r| match rules.rules()[r].action {
-            Action::Adjust(a) => z + a,
-            Action::Exclude => f64::NEG_INFINITY,
-        })
+        .for_person(pair.person)
+        .apply(pair, None, logit)
+        .unwrap_or(f64::NEG_INFINITY)
 }
 
 /// Evaluates `learned` (alone and with `rules`) on `sim`, holding out people as `split` does
@@ -145,20 +127,17 @@ pub fn evaluate(
             rng.set_stream(i as u64);
             let scores: Vec<Scores> = pairs
                 .iter()
-                .map(|(g, facts)| {
-                    let group = &engine.groups()[*g];
-                    let x = features::compute(person, group, facts);
-                    let distance = facts.distance_km.unwrap_or(ONLINE_AS_KM);
+                .map(|(g, pair)| {
+                    let x = features::compute(pair);
+                    let distance = pair.facts.distance_km.unwrap_or(ONLINE_AS_KM);
                     let logit = learned.logit(&x);
                     [
                         logit,
-                        with_rules(logit, rules, person, group, facts),
+                        with_rules(logit, rules, pair),
                         prior.logit(&x),
                         -distance,
                         rng.gen(),
-                        sim.file
-                            .truth
-                            .probability(person, group, facts, effects[*g]),
+                        sim.file.truth.probability(pair, effects[*g]),
                     ]
                 })
                 .collect();
@@ -202,15 +181,13 @@ pub fn evaluate(
             let x = design.row(r);
             let row = &history.rows[r];
             let (person, group) = (&history.people[row.person], &engine.groups()[row.group]);
-            let at = placement_instant(row.placed_on);
-            let prepared = PreparedPerson::new(person, at);
-            let facts = PairFacts::new(&prepared, group, utc_offset_minutes(group.timezone, at));
+            let pair = Pair::at(person, group, placement_instant(row.placed_on));
             let distance = x[features::Feature::Distance10km as usize] * 10.0;
             let online = x[features::Feature::OnlineAttendance as usize] > 0.0;
             let logit = learned.logit(&x);
             [
                 sigmoid(logit),
-                sigmoid(with_rules(logit, rules, person, group, &facts)),
+                sigmoid(with_rules(logit, rules, &pair)),
                 sigmoid(prior.logit(&x)),
                 -(if online { ONLINE_AS_KM } else { distance }),
                 rng.gen(),

@@ -15,14 +15,14 @@ use rayon::prelude::*;
 
 use crate::domain::person::Person;
 use crate::engagement::model::{sigmoid, EngagementModel};
+use crate::engine::Engine;
 use crate::error::{Problem, Result};
 use crate::features::{self, FeatureVector, N_FEATURES};
 use crate::formats::groups::first_seen;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
 use crate::formats::record::{csv_record_chunks, unknown_field_warnings, Fields, Record};
 use crate::formats::{read_bytes, Loaded};
-use crate::pair::{PairFacts, PreparedPerson};
-use crate::rank::Engine;
+use crate::pair::Pair;
 use crate::simulate::{placement_instant, HISTORY_EXTRA_FIELDS};
 
 /// One past placement.
@@ -234,11 +234,7 @@ pub fn design_matrix(history: &History, engine: &Engine) -> DesignMatrix {
 fn pair_features(history: &History, engine: &Engine, row: &HistoryRow) -> FeatureVector {
     let person = &history.people[row.person];
     let group = &engine.groups()[row.group];
-    let now = placement_instant(row.placed_on);
-    let prepared = PreparedPerson::new(person, now);
-    let offset = crate::domain::schedule::utc_offset_minutes(group.timezone, now);
-    let facts = PairFacts::new(&prepared, group, offset);
-    features::compute(person, group, &facts)
+    features::compute(&Pair::at(person, group, placement_instant(row.placed_on)))
 }
 
 /// The model's probability for every history row, in file order (eligibility is not applied).

@@ -240,7 +240,7 @@ fn standardize(mut x: Array2<f64>, mean: &Array1<f64>, scale: &Array1<f64>) -> A
 mod tests {
     use super::*;
     use crate::engagement::history::design_matrix;
-    use crate::rank::Engine;
+    use crate::engine::Engine;
     use crate::simulate::{simulate, SimulationParams};
 
     fn small_simulation() -> (History, Engine) {

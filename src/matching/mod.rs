@@ -2,7 +2,7 @@
 //!
 //! Every person is judged against every group with exactly the scoring `rank` uses (eligibility,
 //! model, rules), though only the start of each ranking is needed and computed: groups are taken
-//! in the order of a cheap upper bound on their logits ([`crate::bound`]), and those whose bound
+//! in the order of a cheap upper bound on their logits ([`shortlist`]), and those whose bound
 //! cannot reach the start are never scored in full. Each eligible pair with score >= `min_score`
 //! becomes an edge of weight
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
@@ -11,7 +11,9 @@
 //! ([`flow`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod auction;
+mod bound;
 pub mod flow;
+mod shortlist;
 
 use std::collections::BTreeMap;
 
@@ -20,8 +22,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::person::WaitlistEntry;
-use crate::rank::Engine;
+use crate::engine::Engine;
+use bound::GroupTable;
 use flow::{scale, solve, AssignmentProblem};
+use shortlist::Shortlist;
 
 /// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
 /// `candidates` >= 1 (the command line refuses other values).
@@ -146,6 +150,8 @@ pub struct MatchResult {
 #[derive(Debug, Clone)]
 pub struct Candidates {
     people: Vec<PersonEdges>,
+    /// What bounds on the groups' logits read, made once per run.
+    table: GroupTable,
 }
 
 impl Candidates {
@@ -206,13 +212,15 @@ pub fn score_candidates(
         .map(|e| (today - e.waiting_since).num_days().max(0) as f64)
         .collect();
     let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
+    let table = GroupTable::new(engine.groups(), engine.masks());
+    let shortlist = Shortlist::new(engine, &table);
     let judged: Vec<PersonEdges> = waitlist
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
             // The edges and as many groups again as alternates: the most any person keeps.
             let most = options.candidates + options.alternates;
-            let best = engine.best(&entry.person, options.now, None, most);
+            let best = shortlist.best(&entry.person, options.now, None, most);
             let any_eligible = !best.scored.is_empty();
             // Groups scoring at least the minimum come first in the ranking (so when all `most`
             // do, more than `candidates` do), and the edges are its first `n_edges` (the same
@@ -245,7 +253,10 @@ pub fn score_candidates(
             }
         })
         .collect();
-    Candidates { people: judged }
+    Candidates {
+        people: judged,
+        table,
+    }
 }
 
 /// Solves the assignment exactly and accounts for every person. Also returns the seconds the
@@ -280,7 +291,8 @@ pub fn assign(
         filled[*g as usize] += 1;
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
-    let open_groups = engine.index_where(has_open_seat);
+    let shortlist = Shortlist::new(engine, &candidates.table);
+    let open_groups = shortlist.index_where(has_open_seat);
 
     // The explanation of each placement, and the next groups with a seat left in each person's
     // ranking; ranked again, among the groups with a seat left, when the kept start of it is too
@@ -306,7 +318,7 @@ pub fn assign(
             let alternates = if found.len() < options.alternates && p.truncated {
                 // Only groups with a seat left can be alternates: judge just those (the placed
                 // group may be one of them).
-                let open = engine.best(
+                let open = shortlist.best(
                     &entry.person,
                     options.now,
                     Some(&open_groups),

@@ -661,20 +661,12 @@ fn member<'a>(item: &Operand, list: &'a Expr, c: &impl FactSource<'a>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schedule::utc_offset_minutes;
-    use crate::pair::{PairFacts, PreparedPerson};
-    use crate::rules::facts::PairContext;
+    use crate::pair::Pair;
     use crate::testutil::{group, now, person};
 
     fn eval_on(text: &str, p: &crate::Person, g: &crate::Group) -> bool {
         let expr = compile(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-        let prepared = PreparedPerson::new(p, now());
-        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
-        expr.holds(&PairContext {
-            person: p,
-            group: g,
-            facts: &facts,
-        })
+        expr.holds(&Pair::at(p, g, now()))
     }
 
     fn eval(text: &str) -> bool {

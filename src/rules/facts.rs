@@ -9,7 +9,7 @@ use std::fmt;
 use crate::domain::group::Group;
 use crate::domain::person::{Person, Prior};
 use crate::domain::vocab::*;
-use crate::pair::{Attendance, PairFacts};
+use crate::pair::{Attendance, Pair};
 
 /// The type of a fact or an expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,24 +110,13 @@ impl fmt::Display for Value<'_> {
     }
 }
 
-/// One person-group pair, as rules see it.
-#[derive(Debug, Clone, Copy)]
-pub struct PairContext<'a> {
-    /// The person.
-    pub person: &'a Person,
-    /// The group.
-    pub group: &'a Group,
-    /// Their derived facts.
-    pub facts: &'a PairFacts,
-}
-
 /// Where an expression reads facts from: a whole pair, or a person alone.
 pub trait FactSource<'a> {
     /// The value of a fact.
     fn fact(&self, f: Fact) -> Value<'a>;
 }
 
-impl<'a> FactSource<'a> for PairContext<'a> {
+impl<'a> FactSource<'a> for Pair<'a> {
     fn fact(&self, f: Fact) -> Value<'a> {
         f.value(self)
     }
@@ -247,7 +236,7 @@ impl Fact {
     }
 
     /// The fact's value for a pair.
-    pub fn value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+    pub(crate) fn value<'a>(self, c: &Pair<'a>) -> Value<'a> {
         self.person_value(c.person)
             .or_else(|| self.group_value(c.group))
             .unwrap_or_else(|| self.pair_value(c))
@@ -323,9 +312,9 @@ impl Fact {
     }
 
     /// The value of a pair fact.
-    fn pair_value<'a>(self, c: &PairContext<'a>) -> Value<'a> {
+    fn pair_value<'a>(self, c: &Pair<'a>) -> Value<'a> {
         use Fact::*;
-        let (p, g, facts) = (c.person, c.group, c.facts);
+        let (p, g, facts) = (c.person, c.group, &c.facts);
         let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
         match self {
             PairAttendance => Value::Str(match facts.attendance {

@@ -20,8 +20,9 @@ use toml::Spanned;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::error::{Error, Problem, Result};
+use crate::pair::Pair;
 use expr::{compile, resolve, Expr};
-use facts::{Fact, GroupOnly, PairContext, PersonOnly};
+use facts::{Fact, GroupOnly, PersonOnly};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -87,7 +88,7 @@ impl Template {
         Ok(Template(pieces))
     }
 
-    fn render(&self, c: &PairContext) -> String {
+    fn render(&self, c: &Pair) -> String {
         let mut out = String::new();
         for p in &self.0 {
             match p {
@@ -126,18 +127,18 @@ pub struct Rule {
 
 impl Rule {
     /// Whether the rule's condition holds for a pair.
-    pub fn fires(&self, c: &PairContext) -> bool {
+    pub(crate) fn fires(&self, c: &Pair) -> bool {
         self.when.holds(c)
     }
 
     /// The reason for a pair, placeholders filled in.
-    pub fn reason(&self, c: &PairContext) -> String {
+    pub(crate) fn reason(&self, c: &Pair) -> String {
         self.reason.render(c)
     }
 
     /// The facts the condition reads, with their values for a pair (to show why a rule did not
     /// fire).
-    pub fn inputs(&self, c: &PairContext) -> Vec<(&'static str, String)> {
+    pub(crate) fn inputs(&self, c: &Pair) -> Vec<(&'static str, String)> {
         self.when
             .facts()
             .into_iter()
@@ -157,14 +158,16 @@ pub struct RuleSet {
 /// that read only group facts (`None` for a rule without such parts): decided once per directory
 /// by [`RuleSet::group_masks`], so that ranking many people does not decide them again.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupMasks {
+pub(crate) struct GroupMasks {
     masks: Vec<Option<Vec<bool>>>,
 }
 
 /// A [`RuleSet`] narrowed to one person by [`RuleSet::for_person`] or
 /// [`RuleSet::for_person_in`].
 #[derive(Debug, Clone)]
-pub struct PersonRules<'r> {
+pub(crate) struct PersonRules<'r> {
+    /// The whole rule set.
+    rules: &'r RuleSet,
     /// Rules still possible for the person, with the parts of their condition left to check.
     active: Vec<ActiveRule<'r>>,
     /// The group-only parts, decided per group of the directory, when known.
@@ -197,31 +200,47 @@ impl GroupMasks {
 }
 
 impl PersonRules<'_> {
+    /// The rules applied to a pair's model `logit`: the logit plus every fired rule's adjustment
+    /// (added in file order), or, when rules exclude the group, every such exclusion with its
+    /// reason. `at` is the group's index in the directory the masks were made for (see
+    /// [`RuleSet::for_person_in`]), when known. This is the one place rules change a score.
+    pub(crate) fn apply(
+        &self,
+        pair: &Pair,
+        at: Option<usize>,
+        logit: f64,
+    ) -> std::result::Result<f64, Vec<crate::Exclusion>> {
+        let mut logit = logit;
+        let mut excluded = Vec::new();
+        self.fire(pair, at, |r| {
+            let rule = &self.rules.rules[r];
+            match rule.action {
+                Action::Adjust(a) => logit += a,
+                Action::Exclude => {
+                    excluded.push(crate::Exclusion::by_rule(&rule.id, rule.reason(pair)))
+                }
+            }
+        });
+        if excluded.is_empty() {
+            Ok(logit)
+        } else {
+            Err(excluded)
+        }
+    }
+
     /// The rules that fire for a pair of this person, as indices into [`RuleSet::rules`], in
-    /// file order: the same as [`RuleSet::fired`].
-    pub fn fired(&self, c: &PairContext) -> Vec<usize> {
+    /// file order: the same as [`RuleSet::fired`]. `at` as for [`PersonRules::apply`].
+    pub(crate) fn fired(&self, c: &Pair, at: Option<usize>) -> Vec<usize> {
         let mut fired = Vec::new();
-        self.for_each_fired(c, |i| fired.push(i));
+        self.fire(c, at, |i| fired.push(i));
         fired
-    }
-
-    /// Calls `f` with each rule that fires for a pair, in file order, without allocating.
-    pub fn for_each_fired(&self, c: &PairContext, f: impl FnMut(usize)) {
-        self.fire(c, None, f);
-    }
-
-    /// [`PersonRules::for_each_fired`] for a pair whose group is `group` in the directory the
-    /// masks were made for (given to [`RuleSet::for_person_in`]): the group-only parts are looked
-    /// up, not evaluated.
-    pub fn for_each_fired_at(&self, c: &PairContext, group: usize, f: impl FnMut(usize)) {
-        self.fire(c, Some(group), f);
     }
 
     /// The most the rules can add to the logit of a pair of this person with group `group` of
     /// the directory the masks were made for, reading only what is decided without the pair: a
     /// rule whose condition is decided adds its adjustment, one that also reads pair facts adds
     /// its adjustment when positive. `None` when a decided rule excludes the group.
-    pub(crate) fn bound_at(&self, rules: &RuleSet, group: usize) -> Option<f64> {
+    pub(crate) fn bound_at(&self, group: usize) -> Option<f64> {
         let mut sum = 0.0;
         for rule in &self.active {
             let (group_ok, decided) = match self.masks {
@@ -232,7 +251,7 @@ impl PersonRules<'_> {
             if !group_ok {
                 continue;
             }
-            match (rules.rules[rule.index].action, decided) {
+            match (self.rules.rules[rule.index].action, decided) {
                 (Action::Adjust(a), true) => sum += a,
                 (Action::Adjust(a), false) => sum += a.max(0.0),
                 (Action::Exclude, true) => return None,
@@ -242,7 +261,9 @@ impl PersonRules<'_> {
         Some(sum)
     }
 
-    fn fire(&self, c: &PairContext, group: Option<usize>, mut f: impl FnMut(usize)) {
+    /// Calls `f` with each rule that fires for a pair, in file order, without allocating; the
+    /// group-only parts are looked up when the group's index `group` is known, else evaluated.
+    fn fire(&self, c: &Pair, group: Option<usize>, mut f: impl FnMut(usize)) {
         for rule in &self.active {
             let group_ok = match (self.masks, group) {
                 (Some(masks), Some(g)) => masks.holds(rule.index, g),
@@ -543,8 +564,10 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
-    /// The rules that fire for a pair, as indices into [`RuleSet::rules`], in file order.
-    pub fn fired(&self, c: &PairContext) -> Vec<usize> {
+    /// The rules that fire for a pair, as indices into [`RuleSet::rules`], in file order, each
+    /// condition evaluated whole: what [`PersonRules::fired`] is tested against.
+    #[cfg(test)]
+    pub(crate) fn fired(&self, c: &Pair) -> Vec<usize> {
         (0..self.rules.len())
             .filter(|&i| self.rules[i].fires(c))
             .collect()
@@ -552,7 +575,7 @@ impl RuleSet {
 
     /// The rules narrowed to one person, for evaluating many groups: the parts of each condition
     /// that read only person facts are decided once, and rules they rule out are dropped.
-    pub fn for_person(&self, person: &Person) -> PersonRules<'_> {
+    pub(crate) fn for_person(&self, person: &Person) -> PersonRules<'_> {
         let who = PersonOnly(person);
         let active = self
             .rules
@@ -576,6 +599,7 @@ impl RuleSet {
             })
             .collect();
         PersonRules {
+            rules: self,
             active,
             masks: None,
         }
@@ -583,7 +607,11 @@ impl RuleSet {
 
     /// [`RuleSet::for_person`], with the group-only parts of the conditions already decided for
     /// every group of a directory (`masks`, from [`RuleSet::group_masks`] on that directory).
-    pub fn for_person_in<'r>(&'r self, person: &Person, masks: &'r GroupMasks) -> PersonRules<'r> {
+    pub(crate) fn for_person_in<'r>(
+        &'r self,
+        person: &Person,
+        masks: &'r GroupMasks,
+    ) -> PersonRules<'r> {
         PersonRules {
             masks: Some(masks),
             ..self.for_person(person)
@@ -592,7 +620,7 @@ impl RuleSet {
 
     /// Decides, for every rule and every group of `groups`, the parts of the rule's condition
     /// that read only group facts.
-    pub fn group_masks(&self, groups: &[Group]) -> GroupMasks {
+    pub(crate) fn group_masks(&self, groups: &[Group]) -> GroupMasks {
         let masks = self
             .rules
             .iter()
@@ -647,8 +675,6 @@ impl RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schedule::utc_offset_minutes;
-    use crate::pair::{PairFacts, PreparedPerson};
     use crate::testutil::{group, now, person};
 
     const GOOD: &str = r#"
@@ -681,13 +707,7 @@ tonigan2002 = "Tonigan JS et al. (2002)"
         let mut p = person();
         p.approach_preference = crate::ApproachPreference::Secular;
         let g = group("g1");
-        let prepared = PreparedPerson::new(&p, now());
-        let facts = PairFacts::new(&prepared, &g, utc_offset_minutes(g.timezone, now()));
-        let c = PairContext {
-            person: &p,
-            group: &g,
-            facts: &facts,
-        };
+        let c = Pair::at(&p, &g, now());
         assert_eq!(set.fired(&c), [0]);
         assert_eq!(
             set.rules()[0].reason(&c),
@@ -759,7 +779,7 @@ tonigan2002 = "Tonigan JS et al. (2002)"
     #[test]
     fn rules_narrowed_to_a_person_fire_exactly_as_the_full_set() {
         let set = RuleSet::embedded_default();
-        let groups = crate::rank::embedded_groups();
+        let groups = crate::engine::embedded_groups();
         let people = [
             &include_bytes!("../../data/people/early-secular-woman.json")[..],
             include_bytes!("../../data/people/young-man-first-year.json"),
@@ -773,18 +793,22 @@ tonigan2002 = "Tonigan JS et al. (2002)"
             let narrowed = set.for_person(&p);
             let masks = set.group_masks(&groups);
             let masked = set.for_person_in(&p, &masks);
-            let prepared = PreparedPerson::new(&p, now());
             for (i, g) in groups.iter().enumerate() {
-                let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
-                let c = PairContext {
-                    person: &p,
-                    group: g,
-                    facts: &facts,
-                };
-                assert_eq!(narrowed.fired(&c), set.fired(&c), "{} / {}", p.id, g.id);
-                let mut looked_up = Vec::new();
-                masked.for_each_fired_at(&c, i, |r| looked_up.push(r));
-                assert_eq!(looked_up, set.fired(&c), "{} / {}", p.id, g.id);
+                let c = Pair::at(&p, g, now());
+                assert_eq!(
+                    narrowed.fired(&c, None),
+                    set.fired(&c),
+                    "{} / {}",
+                    p.id,
+                    g.id
+                );
+                assert_eq!(
+                    masked.fired(&c, Some(i)),
+                    set.fired(&c),
+                    "{} / {}",
+                    p.id,
+                    g.id
+                );
                 fired += set.fired(&c).len();
             }
         }

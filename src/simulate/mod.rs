@@ -23,12 +23,13 @@ use crate::domain::group::Group;
 use crate::domain::person::{Person, WaitlistEntry};
 use crate::engagement::history::{History, HistoryRow};
 use crate::engagement::model::EngagementModel;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::features;
 use crate::formats::groups::{read_groups, GROUP_FIELDS};
 use crate::formats::people::{read_people, PERSON_FIELDS};
 use crate::formats::write::{csv_cells, write_atomic, write_csv, write_json, write_jsonl};
-use crate::rank::Engine;
+use crate::pair::Pair;
 use truth::Truth;
 
 /// The `format` value of `simulation.json`.
@@ -148,10 +149,10 @@ impl SimulationFile {
     ) -> Option<f64> {
         let group = &engine.groups()[index];
         let effect = *self.group_effects.get(&group.id)?;
-        let prepared = crate::pair::PreparedPerson::new(person, now);
-        let offset = crate::domain::schedule::utc_offset_minutes(group.timezone, now);
-        let facts = crate::pair::PairFacts::new(&prepared, group, offset);
-        Some(self.truth.probability(person, group, &facts, effect))
+        Some(
+            self.truth
+                .probability(&Pair::at(person, group, now), effect),
+        )
     }
 }
 
@@ -235,7 +236,7 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
             params.reference_date - Days::new(days)
         })
         .collect();
-    let eligible: Vec<Vec<(usize, crate::PairFacts)>> = people
+    let eligible: Vec<Vec<(usize, Pair)>> = people
         .par_iter()
         .zip(&dates)
         .map(|(p, d)| engine.eligible_pairs(p, placement_instant(*d)))
@@ -267,13 +268,9 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
         .map(|i| {
             let mut rng = stream(seed, STREAM_PLACEMENT, i);
             let _date_draw: u64 = rng.gen_range(30..=730);
-            let person = &people[i];
-            let mut pool: Vec<(usize, &crate::PairFacts, f64)> = eligible[i]
+            let mut pool: Vec<(usize, &Pair, f64)> = eligible[i]
                 .iter()
-                .map(|(g, facts)| {
-                    let x = features::compute(person, &engine.groups()[*g], facts);
-                    (*g, facts, prior.logit(&x))
-                })
+                .map(|(g, pair)| (*g, pair, prior.logit(&features::compute(pair))))
                 .collect();
             let mut chosen = Vec::with_capacity(quota[i]);
             for _ in 0..quota[i] {
@@ -291,8 +288,8 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
                     }
                     best.1
                 };
-                let (g, facts, _) = pool.swap_remove(pick);
-                let p = truth.probability(person, &engine.groups()[g], facts, effects[g]);
+                let (g, pair, _) = pool.swap_remove(pick);
+                let p = truth.probability(pair, effects[g]);
                 chosen.push((g, rng.gen_bool(p), p));
             }
             chosen

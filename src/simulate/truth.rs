@@ -12,8 +12,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::group::Group;
-use crate::domain::person::Person;
 use crate::domain::vocab::{
     Approach, Audience, Facilitation, Gender, GenderSpecific, Need, Orientation, PriorOutcome,
     SocialSupport, Stage,
@@ -21,7 +19,7 @@ use crate::domain::vocab::{
 use crate::eligibility::YOUNG_PEOPLE_MAX_AGE;
 use crate::engagement::model::sigmoid;
 use crate::features::centred;
-use crate::pair::{Attendance, PairFacts};
+use crate::pair::{Attendance, Pair};
 
 /// Every parameter of the ground truth (log-odds unless stated). Stored in `simulation.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,13 +155,8 @@ impl Default for Truth {
 
 impl Truth {
     /// The true logit of a pair, given the group's unobserved quality `group_effect`.
-    pub fn logit(
-        &self,
-        person: &Person,
-        group: &Group,
-        facts: &PairFacts,
-        group_effect: f64,
-    ) -> f64 {
+    pub(crate) fn logit(&self, pair: &Pair, group_effect: f64) -> f64 {
+        let (person, group, facts) = (pair.person, pair.group, &pair.facts);
         let mut z = self.intercept + group_effect;
         z += self.readiness * centred(person.readiness)
             + self.self_efficacy * centred(person.self_efficacy);
@@ -290,28 +283,18 @@ impl Truth {
     }
 
     /// The true probability of a pair: sigmoid of [`Truth::logit`].
-    pub fn probability(
-        &self,
-        person: &Person,
-        group: &Group,
-        facts: &PairFacts,
-        group_effect: f64,
-    ) -> f64 {
-        sigmoid(self.logit(person, group, facts, group_effect))
+    pub(crate) fn probability(&self, pair: &Pair, group_effect: f64) -> f64 {
+        sigmoid(self.logit(pair, group_effect))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schedule::utc_offset_minutes;
-    use crate::pair::PreparedPerson;
     use crate::testutil::{group, now, person};
 
-    fn p(t: &Truth, person: &Person, g: &Group) -> f64 {
-        let prepared = PreparedPerson::new(person, now());
-        let facts = PairFacts::new(&prepared, g, utc_offset_minutes(g.timezone, now()));
-        t.probability(person, g, &facts, 0.0)
+    fn p(t: &Truth, person: &crate::Person, g: &crate::Group) -> f64 {
+        t.probability(&Pair::at(person, g, now()), 0.0)
     }
 
     #[test]

@@ -28,9 +28,9 @@ use crate::domain::person::Person;
 use crate::domain::schedule::Window;
 use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
+use crate::engine::Engine;
 use crate::features::{self, Feature};
-use crate::pair::{Attendance, PairFacts};
-use crate::rank::Engine;
+use crate::pair::{Attendance, Pair, PairFacts};
 use crate::rules::{GroupMasks, PersonRules};
 
 /// Added to a bound before it is compared with an exact logit: far more than the rounding of
@@ -139,6 +139,8 @@ const CACHED_SESSIONS: usize = 8;
 pub(crate) struct PersonBound<'a> {
     person: &'a Person,
     engine: &'a Engine,
+    /// The engine's directory as bounding reads it.
+    table: &'a GroupTable,
     /// The engine's rules narrowed to the person, with the directory's masks.
     rules: &'a PersonRules<'a>,
     home: Option<UnitVector>,
@@ -152,19 +154,22 @@ pub(crate) struct PersonBound<'a> {
 }
 
 impl<'a> PersonBound<'a> {
-    /// The bound for `person` with `engine`'s groups, model and rules (narrowed to the person
-    /// as `rules`, with the directory's masks: [`crate::rules::RuleSet::for_person_in`]).
+    /// The bound for `person` with `engine`'s groups (as `table`, made from them), model and
+    /// rules (narrowed to the person as `rules`, with the directory's masks:
+    /// [`Engine::rules_for`]).
     pub(crate) fn new(
         engine: &'a Engine,
+        table: &'a GroupTable,
         person: &'a Person,
         rules: &'a PersonRules<'a>,
     ) -> PersonBound<'a> {
         PersonBound {
             person,
             engine,
+            table,
             rules,
             home: person.location.map(|p| p.unit_vector()),
-            classes: vec![f64::NAN; engine.table().representative.len()],
+            classes: vec![f64::NAN; table.representative.len()],
             facts: [[[f64::NAN; CACHED_SESSIONS]; 2]; 2],
             per_km: engine.model().weight(Feature::Distance10km) / 10.0,
         }
@@ -178,7 +183,7 @@ impl<'a> PersonBound<'a> {
         if sessions == 0 {
             return None;
         }
-        let table = self.engine.table();
+        let table = self.table;
         let class = table.class_of[g] as usize;
         if self.classes[class].is_nan() {
             self.classes[class] = self.class_terms(class);
@@ -231,8 +236,8 @@ impl<'a> PersonBound<'a> {
     /// For a class: the model's terms that do not read pair facts plus the intercept, plus the
     /// most the rules add; minus infinity when a rule certainly excludes its groups.
     fn class_terms(&self, class: usize) -> f64 {
-        let representative = self.engine.table().representative[class] as usize;
-        let Some(rules) = self.rules.bound_at(self.engine.rules(), representative) else {
+        let representative = self.table.representative[class] as usize;
+        let Some(rules) = self.rules.bound_at(representative) else {
             return f64::NEG_INFINITY;
         };
         let facts = PairFacts {
@@ -273,7 +278,7 @@ impl<'a> PersonBound<'a> {
 }
 
 /// The sum of the model's terms that read pair facts (`of_facts`), or of the others plus the
-/// intercept.
+/// intercept, for `person` and `group` if the facts about them were `facts`.
 fn terms(
     person: &Person,
     model: &EngagementModel,
@@ -281,7 +286,12 @@ fn terms(
     facts: &PairFacts,
     of_facts: bool,
 ) -> f64 {
-    let x = features::compute(person, group, facts);
+    // A pair as it could be, not as it is: the one place a pair is made without Pair::new.
+    let x = features::compute(&Pair {
+        person,
+        group,
+        facts: *facts,
+    });
     let base = if of_facts { 0.0 } else { model.intercept() };
     Feature::ALL
         .iter()
@@ -411,10 +421,11 @@ c = "A test."
                 let (mut pairs, mut gap) = (0, 0.0);
                 for person in &sim.people {
                     let judged = engine.judge_all(person, now());
-                    let mut bound = PersonBound::new(engine, person, &judged.rules);
+                    let table = GroupTable::new(engine.groups(), engine.masks());
+                    let mut bound = PersonBound::new(engine, &table, person, &judged.rules);
                     for s in &judged.scored {
                         let b = bound
-                            .logit(s.index, s.facts.sessions_fitting)
+                            .logit(s.index, s.pair.facts.sessions_fitting)
                             .expect("an eligible pair has a bound");
                         assert!(
                             s.logit <= b + 1e-9,
@@ -466,8 +477,8 @@ c = "A test."
                         sim.groups[r].id
                     );
                     assert_eq!(
-                        rules.bound_at(rule_set, g),
-                        rules.bound_at(rule_set, r),
+                        rules.bound_at(g),
+                        rules.bound_at(r),
                         "{} and {}",
                         group.id,
                         sim.groups[r].id

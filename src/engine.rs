@@ -1,0 +1,395 @@
+//! The engine: a directory, a model and a rules layer loaded once, and the scoring of one pair.
+//!
+//! An [`Engine`] is `Send + Sync`, so a service ranks many people against it from many threads.
+//! Scoring one pair is the same everywhere: every hard constraint, then the model's logit, then
+//! the rules ([`crate::rules::PersonRules::apply`]), which only run on eligible groups and so can
+//! never make one eligible. `rank`, `explain`, batch matching and `evaluate` all score through
+//! [`Engine::judge`] or [`Engine::score_eligible`].
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::candidates::CandidateIndex;
+use crate::domain::group::Group;
+use crate::domain::person::Person;
+use crate::eligibility::{self, Exclusion};
+use crate::engagement::model::{sigmoid, EngagementModel};
+use crate::error::Result;
+use crate::features;
+use crate::formats::groups::{parse_groups, read_groups};
+use crate::formats::{Loaded, Syntax};
+use crate::pair::{Pair, PreparedPerson};
+use crate::rules::{GroupMasks, PersonRules, RuleSet};
+
+/// The default directory embedded in the binary (`data/groups.csv`).
+pub const EMBEDDED_GROUPS: &str = include_str!("../data/groups.csv");
+
+/// The directory embedded in the binary.
+pub fn embedded_groups() -> Vec<Group> {
+    parse_groups(EMBEDDED_GROUPS.as_bytes(), Syntax::Csv, "data/groups.csv")
+        .expect("the embedded directory is valid (tested)")
+        .value
+}
+
+/// A loaded directory, model and rules layer, ready to rank people. Cheap to share across
+/// threads.
+///
+/// ```
+/// use groupmatch::{Engine, RankOptions, parse_person};
+/// let engine = Engine::embedded();
+/// let person = parse_person(include_bytes!("../data/people/early-secular-woman.json"), "p").unwrap().value;
+/// let now = "2026-11-26T12:00:00Z".parse().unwrap();
+/// let ranking = engine.rank(&person, &RankOptions::new(Some(5), now));
+/// assert!(ranking.suggestions.len() <= 5);
+/// for s in &ranking.suggestions {
+///     let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();
+///     assert!((s.intercept + sum - s.logit).abs() < 1e-9);
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    groups: Vec<Group>,
+    model: EngagementModel,
+    rules: RuleSet,
+    /// The group-only parts of the rules' conditions, decided for every group: the rules
+    /// compiled for this directory.
+    masks: GroupMasks,
+    /// Groups by what can rule them out first (and by time zone).
+    index: CandidateIndex,
+}
+
+/// Where one part of an engine comes from: a value, or a file read when the engine is built.
+#[derive(Debug, Clone)]
+enum Source<T> {
+    Value(T),
+    File(PathBuf),
+}
+
+/// How an [`Engine`] is put together: the directory, model and rules embedded in the binary,
+/// unless values or files are given. Files are read by [`EngineBuilder::build`].
+///
+/// ```
+/// use groupmatch::{EngagementModel, EngineBuilder};
+/// let loaded = EngineBuilder::new()
+///     .model(EngagementModel::prior())
+///     .no_rules()
+///     .build()
+///     .unwrap();
+/// assert!(loaded.warnings.is_empty());
+/// assert!(loaded.value.rules().is_empty());
+/// assert!(loaded.value.groups().len() > 300); // the embedded directory
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct EngineBuilder {
+    groups: Option<Source<Vec<Group>>>,
+    model: Option<Source<EngagementModel>>,
+    rules: Option<Source<RuleSet>>,
+}
+
+impl EngineBuilder {
+    /// The embedded directory, model and rules.
+    pub fn new() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// This directory instead of the embedded one.
+    pub fn groups(mut self, groups: Vec<Group>) -> EngineBuilder {
+        self.groups = Some(Source::Value(groups));
+        self
+    }
+
+    /// The directory in this file (.csv or .json) instead of the embedded one.
+    pub fn groups_file(mut self, path: impl Into<PathBuf>) -> EngineBuilder {
+        self.groups = Some(Source::File(path.into()));
+        self
+    }
+
+    /// This model instead of the embedded default.
+    pub fn model(mut self, model: EngagementModel) -> EngineBuilder {
+        self.model = Some(Source::Value(model));
+        self
+    }
+
+    /// The model in this file (.json) instead of the embedded default.
+    pub fn model_file(mut self, path: impl Into<PathBuf>) -> EngineBuilder {
+        self.model = Some(Source::File(path.into()));
+        self
+    }
+
+    /// These rules instead of the embedded default rules.
+    pub fn rules(mut self, rules: RuleSet) -> EngineBuilder {
+        self.rules = Some(Source::Value(rules));
+        self
+    }
+
+    /// The rules in this file (.toml) instead of the embedded default rules.
+    pub fn rules_file(mut self, path: impl Into<PathBuf>) -> EngineBuilder {
+        self.rules = Some(Source::File(path.into()));
+        self
+    }
+
+    /// No rules: the model alone.
+    pub fn no_rules(self) -> EngineBuilder {
+        self.rules(RuleSet::empty())
+    }
+
+    /// Reads the files given and builds the engine; the warnings are the groups file's
+    /// (unknown fields, which are ignored).
+    pub fn build(self) -> Result<Loaded<Engine>> {
+        let (groups, warnings) = match self.groups {
+            None => (embedded_groups(), Vec::new()),
+            Some(Source::Value(groups)) => (groups, Vec::new()),
+            Some(Source::File(path)) => {
+                let loaded = read_groups(&path)?;
+                (loaded.value, loaded.warnings)
+            }
+        };
+        let model = match self.model {
+            None => EngagementModel::embedded_default(),
+            Some(Source::Value(model)) => model,
+            Some(Source::File(path)) => EngagementModel::read(&path)?,
+        };
+        let rules = match self.rules {
+            None => RuleSet::embedded_default(),
+            Some(Source::Value(rules)) => rules,
+            Some(Source::File(path)) => RuleSet::read(&path)?,
+        };
+        Ok(Loaded {
+            value: Engine::new(groups, model).with_rules(rules),
+            warnings,
+        })
+    }
+}
+
+/// One eligible pair, scored but not yet explained.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scored<'a> {
+    /// The group's index in [`Engine::groups`].
+    pub(crate) index: usize,
+    /// The pair.
+    pub(crate) pair: Pair<'a>,
+    /// Model logit plus every fired rule's adjustment.
+    pub(crate) logit: f64,
+    /// sigmoid(logit): the order is by score (two logits can round to one score), then by id.
+    pub(crate) score: f64,
+}
+
+impl Engine {
+    /// An engine over `groups` scored by `model`.
+    pub fn new(groups: Vec<Group>, model: EngagementModel) -> Engine {
+        Engine {
+            index: CandidateIndex::new(&groups),
+            groups,
+            model,
+            rules: RuleSet::empty(),
+            masks: GroupMasks::default(),
+        }
+    }
+
+    /// The same engine with a rules layer on top of the model.
+    pub fn with_rules(mut self, rules: RuleSet) -> Engine {
+        self.masks = rules.group_masks(&self.groups);
+        self.rules = rules;
+        self
+    }
+
+    /// The directory, default model and default rules embedded in the binary.
+    pub fn embedded() -> Engine {
+        Engine::new(embedded_groups(), EngagementModel::embedded_default())
+            .with_rules(RuleSet::embedded_default())
+    }
+
+    /// The rules layer.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The directory.
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// The model.
+    pub fn model(&self) -> &EngagementModel {
+        &self.model
+    }
+
+    /// The directory's candidate index.
+    pub(crate) fn index(&self) -> &CandidateIndex {
+        &self.index
+    }
+
+    /// The group-only parts of the rules' conditions, decided for every group.
+    pub(crate) fn masks(&self) -> &GroupMasks {
+        &self.masks
+    }
+
+    /// The rules narrowed to `person`, with the directory's masks.
+    pub(crate) fn rules_for<'e>(&'e self, person: &Person) -> PersonRules<'e> {
+        self.rules.for_person_in(person, &self.masks)
+    }
+
+    /// The pair of a prepared person with group `index`, the zones' offsets at the person's
+    /// `now` being `offsets` (from [`CandidateIndex::offsets`]).
+    pub(crate) fn pair<'a>(
+        &'a self,
+        person: &PreparedPerson<'a>,
+        offsets: &[i32],
+        index: usize,
+    ) -> Pair<'a> {
+        Pair::new(
+            person,
+            &self.groups[index],
+            offsets[self.index.zone_of(index)],
+        )
+    }
+
+    /// Every group eligible for `person` at `now`, as (index into [`Engine::groups`], pair), in
+    /// directory order. No reasons are built for the others, and only the groups the index cannot
+    /// rule out are checked.
+    pub(crate) fn eligible_pairs<'a>(
+        &'a self,
+        person: &'a Person,
+        now: DateTime<Utc>,
+    ) -> Vec<(usize, Pair<'a>)> {
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = self.index.offsets(now);
+        self.index
+            .candidates(&prepared, &offsets)
+            .into_iter()
+            .filter_map(|i| {
+                let pair = self.pair(&prepared, &offsets, i);
+                eligibility::is_eligible(&pair).then_some((i, pair))
+            })
+            .collect()
+    }
+
+    /// The verdict on one pair (its group is `index`), in layer order: every hard constraint,
+    /// then the model, then the rules. `Err` holds every reason the group is out.
+    pub(crate) fn judge<'a>(
+        &self,
+        rules: &PersonRules,
+        index: usize,
+        pair: Pair<'a>,
+    ) -> Result<Scored<'a>, Vec<Exclusion>> {
+        let reasons = eligibility::check(&pair);
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        self.score_eligible(rules, index, pair)
+    }
+
+    /// The model, then the rules, on a pair that passes every hard constraint. `Err` holds the
+    /// exclusions by rules.
+    pub(crate) fn score_eligible<'a>(
+        &self,
+        rules: &PersonRules,
+        index: usize,
+        pair: Pair<'a>,
+    ) -> Result<Scored<'a>, Vec<Exclusion>> {
+        let logit = self.model.logit(&features::compute(&pair));
+        let logit = rules.apply(&pair, Some(index), logit)?;
+        Ok(Scored {
+            index,
+            pair,
+            logit,
+            score: sigmoid(logit),
+        })
+    }
+
+    /// The ranking order: best score first, ties by group id.
+    pub(crate) fn by_score(&self, a: &Scored, b: &Scored) -> std::cmp::Ordering {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| self.groups[a.index].id.cmp(&self.groups[b.index].id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vocab::*;
+    use crate::pair::PairFacts;
+
+    #[test]
+    fn eligible_pairs_from_the_index_equal_the_exhaustive_filter() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(3, 150, 400, 10))
+                .unwrap();
+        assert!(sim
+            .groups
+            .iter()
+            .any(|g| g.timezone != sim.groups[0].timezone));
+        let e = Engine::new(sim.groups, EngagementModel::prior());
+        // Summer and winter time, and the hours either side of the US change.
+        for now in [
+            "2026-11-26T12:00:00Z",
+            "2026-07-01T03:00:00Z",
+            "2026-03-08T06:30:00Z",
+            "2026-03-08T07:30:00Z",
+        ] {
+            let now: DateTime<Utc> = now.parse().unwrap();
+            let mut pairs = 0;
+            for p in &sim.people {
+                let exhaustive: Vec<(usize, PairFacts)> = e
+                    .groups()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, g)| {
+                        let pair = Pair::at(p, g, now);
+                        eligibility::is_eligible(&pair).then_some((i, pair.facts))
+                    })
+                    .collect();
+                let indexed: Vec<(usize, PairFacts)> = e
+                    .eligible_pairs(p, now)
+                    .into_iter()
+                    .map(|(i, pair)| (i, pair.facts))
+                    .collect();
+                assert_eq!(indexed, exhaustive, "{} at {now}", p.id);
+                pairs += exhaustive.len();
+            }
+            assert!(pairs > sim.people.len(), "{pairs} eligible pairs at {now}");
+        }
+    }
+
+    #[test]
+    fn embedded_directory_is_a_realistic_metro_directory() {
+        let groups = embedded_groups();
+        assert!(groups.len() >= 300, "{}", groups.len());
+        let twelve = groups
+            .iter()
+            .filter(|g| g.approach == Approach::TwelveStep)
+            .count();
+        assert!(twelve * 2 > groups.len(), "12-step groups are the majority");
+        for a in [
+            Approach::SmartRecovery,
+            Approach::Lifering,
+            Approach::WomenForSobriety,
+            Approach::RecoveryDharma,
+            Approach::CelebrateRecovery,
+            Approach::Cbt,
+            Approach::Motivational,
+            Approach::Psychoeducation,
+            Approach::DualRecovery,
+        ] {
+            assert!(groups.iter().any(|g| g.approach == a), "{a}");
+        }
+        for f in Format::ALL {
+            assert!(groups.iter().any(|g| g.format == *f), "{f}");
+        }
+        assert!(groups
+            .iter()
+            .any(|g| g.languages.iter().any(|l| l.as_str() != "en")));
+        assert!(groups.iter().any(|g| !g.audience.is_empty()));
+        assert!(groups
+            .iter()
+            .any(|g| g.facilitation == Facilitation::Professional && g.capacity.is_some()));
+    }
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+}

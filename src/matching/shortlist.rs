@@ -1,0 +1,221 @@
+//! The start of one person's ranking without scoring every group: the bounded search batch
+//! matching runs for every person on a waitlist.
+//!
+//! Only groups the candidate index cannot rule out are looked at, in the order of a cheap upper
+//! bound on their logits ([`crate::matching::bound`]), and each is scored in full, exactly as
+//! [`Engine::rank`] scores it, until the bound of the next cannot reach the `top`-th best score
+//! found. The result is exactly the start of `rank`'s order.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use chrono::{DateTime, Utc};
+
+use crate::candidates::CandidateIndex;
+use crate::domain::person::Person;
+use crate::eligibility;
+use crate::engagement::model::sigmoid;
+use crate::engine::{Engine, Scored};
+use crate::matching::bound::{GroupTable, PersonBound, MARGIN};
+use crate::pair::{PairFacts, PreparedPerson};
+
+/// A logit ordered by [`f64::total_cmp`], for a heap of the best ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Logit(f64);
+
+impl Eq for Logit {}
+
+impl PartialOrd for Logit {
+    fn partial_cmp(&self, other: &Logit) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Logit {
+    fn cmp(&self, other: &Logit) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The start of one person's ranking (see [`Shortlist::best`]).
+pub(crate) struct Best<'a> {
+    /// The best eligible groups, best first.
+    pub(crate) scored: Vec<Scored<'a>>,
+    /// Whether every eligible group is known to be among them (when not, groups left out
+    /// unscored may all be ineligible).
+    pub(crate) complete: bool,
+}
+
+/// An engine's directory ready for bounded searches: built once per match run.
+pub(crate) struct Shortlist<'e> {
+    engine: &'e Engine,
+    /// What bounds on the groups' logits read, packed.
+    table: &'e GroupTable,
+}
+
+impl<'e> Shortlist<'e> {
+    /// Searches over `engine`'s directory, whose bounds read `table` (made from the engine's
+    /// groups and masks).
+    pub(crate) fn new(engine: &'e Engine, table: &'e GroupTable) -> Shortlist<'e> {
+        Shortlist { engine, table }
+    }
+
+    /// The directory's index restricted to the groups that `keep` accepts (by index), for
+    /// [`Shortlist::best`] among them.
+    pub(crate) fn index_where(&self, keep: impl Fn(usize) -> bool) -> CandidateIndex {
+        CandidateIndex::new_where(self.engine.groups(), keep)
+    }
+
+    /// The start of `person`'s ranking at `now` among the groups of `among` (an
+    /// [`Shortlist::index_where`]; `None` for the whole directory): exactly the best `top` of
+    /// [`Engine::rank`]'s order, best first, but without scoring every group in full.
+    pub(crate) fn best<'a>(
+        &'a self,
+        person: &'a Person,
+        now: DateTime<Utc>,
+        among: Option<&CandidateIndex>,
+        top: usize,
+    ) -> Best<'a> {
+        let engine = self.engine;
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = engine.index().offsets(now);
+        let rules = engine.rules_for(person);
+        let candidates = among
+            .unwrap_or(engine.index())
+            .candidates(&prepared, &offsets);
+        // With no more candidates than `top`, every one is scored: bounds would only cost.
+        let mut bound =
+            (candidates.len() > top).then(|| PersonBound::new(engine, self.table, person, &rules));
+        let mut pending: Vec<(f64, usize)> = candidates
+            .into_iter()
+            .filter_map(|g| {
+                let Some(bound) = bound.as_mut() else {
+                    return Some((f64::INFINITY, g));
+                };
+                let offset = offsets[engine.index().zone_of(g)];
+                let sessions =
+                    PairFacts::sessions_fitting(&prepared, self.table.sessions(g), offset);
+                Some((bound.logit(g, sessions)?, g))
+            })
+            .collect();
+        let judge = |g: usize| {
+            let pair = engine.pair(&prepared, &offsets, g);
+            eligibility::is_eligible(&pair)
+                .then(|| engine.score_eligible(&rules, g, pair).ok())
+                .flatten()
+        };
+        // Most promising first: once `top` are scored, a group whose bound is at most `cut`
+        // has a logit below `cut + MARGIN`, so a score below the `top`-th best (unless scores
+        // no longer tell such logits apart, near 1), and so has every group after it. Only as
+        // much of the order is sorted as is walked, in chunks of growing size.
+        let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut best_logits: BinaryHeap<Reverse<Logit>> =
+            BinaryHeap::with_capacity(top.min(pending.len()) + 1);
+        let (mut cut, mut cut_for) = (None, None);
+        let mut scored: Vec<Scored> = Vec::new();
+        let (mut sorted, mut chunk) = (0, 4 * top.max(1));
+        let mut pruned = false;
+        for i in 0..pending.len() {
+            if i == sorted {
+                let rest = &mut pending[sorted..];
+                let n = chunk.min(rest.len());
+                if n < rest.len() {
+                    rest.select_nth_unstable_by(n - 1, by_bound);
+                }
+                rest[..n].sort_unstable_by(by_bound);
+                sorted += n;
+                chunk *= 2;
+            }
+            let (bound, g) = pending[i];
+            if cut.is_some_and(|cut| bound <= cut) {
+                pruned = true;
+                break;
+            }
+            let Some(s) = judge(g) else { continue };
+            best_logits.push(Reverse(Logit(s.logit)));
+            scored.push(s);
+            if best_logits.len() > top {
+                best_logits.pop();
+            }
+            // The `top`-th best logit so far, once there are `top`; the cut moves up with it.
+            let last = best_logits
+                .peek()
+                .filter(|_| best_logits.len() == top)
+                .map(|l| l.0 .0);
+            if let Some(last) = last.filter(|l| Some(*l) != cut_for) {
+                cut_for = Some(last);
+                let c = last - 2.0 * MARGIN;
+                cut = (sigmoid(c + MARGIN) < sigmoid(last)).then_some(c);
+            }
+        }
+        let complete = !pruned && scored.len() <= top;
+        if top < scored.len() {
+            scored.select_nth_unstable_by(top.saturating_sub(1), |a, b| engine.by_score(a, b));
+        }
+        scored.truncate(top);
+        scored.sort_by(|a, b| engine.by_score(a, b));
+        Best { scored, complete }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engagement::model::EngagementModel;
+    use crate::rules::RuleSet;
+    use crate::testutil::now;
+    use crate::RankOptions;
+
+    #[test]
+    fn best_is_exactly_the_start_of_the_ranking() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(6, 80, 500, 10))
+                .unwrap();
+        let engine = Engine::new(sim.groups, EngagementModel::embedded_default())
+            .with_rules(RuleSet::embedded_default());
+        // Every third group, as the groups with a seat left after a match.
+        let table = GroupTable::new(engine.groups(), engine.masks());
+        let shortlist = Shortlist::new(&engine, &table);
+        let some = shortlist.index_where(|g| g % 3 == 0);
+        let index_of: std::collections::HashMap<&str, usize> = engine
+            .groups()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.as_str(), i))
+            .collect();
+        let mut cut = 0;
+        for p in &sim.people {
+            let full = engine.rank(p, &RankOptions::new(None, now()));
+            for top in [1, 4, 25, 103] {
+                for among in [None, Some(&some)] {
+                    let expected: Vec<(&str, f64)> = full
+                        .suggestions
+                        .iter()
+                        .filter(|s| among.is_none() || index_of[s.group_id.as_str()] % 3 == 0)
+                        .map(|s| (s.group_id.as_str(), s.score))
+                        .collect();
+                    let best = shortlist.best(p, now(), among, top);
+                    let got: Vec<(&str, f64)> = best
+                        .scored
+                        .iter()
+                        .map(|s| (engine.groups()[s.index].id.as_str(), s.score))
+                        .collect();
+                    assert_eq!(
+                        got,
+                        expected[..top.min(expected.len())],
+                        "{} top {top}",
+                        p.id
+                    );
+                    // Complete when known to be; then there is nothing past the start.
+                    assert!(
+                        !best.complete || expected.len() <= top,
+                        "{} top {top}",
+                        p.id
+                    );
+                    cut += usize::from(expected.len() > top);
+                }
+            }
+        }
+        assert!(cut > 100, "{cut} rankings cut");
+    }
+}
