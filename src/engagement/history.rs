@@ -17,9 +17,10 @@ use crate::domain::person::Person;
 use crate::engagement::model::{sigmoid, EngagementModel};
 use crate::error::{Problem, Result};
 use crate::features::{self, FeatureVector, N_FEATURES};
-use crate::formats::groups::first_seen;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
-use crate::formats::record::{csv_record_chunks, unknown_field_warnings, Fields, Record};
+use crate::formats::record::{
+    csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
+};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::{PairFacts, PreparedPerson};
 use crate::rank::Engine;
