@@ -11,7 +11,7 @@ use groupmatch::engagement::metrics::calibration_svg;
 use groupmatch::engagement::train::{TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_atomic;
 use groupmatch::simulate::SimulationDir;
-use groupmatch::{EngagementModel, Engine};
+use groupmatch::EngagementModel;
 
 use super::train::progress;
 use super::{print_stdout, OutputFormat, RulesArgs};
@@ -48,8 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map_or_else(TrainParams::default, |t| t.params);
     progress("reading the simulation ...");
     let sim = SimulationDir::read(&args.sim)?;
-    let engine = Engine::new(sim.groups.clone(), model.clone());
-    let history = read_history(&args.sim.join("history.csv"), &engine)?.value;
+    let history = read_history(&args.sim.join("history.csv"), &sim.groups)?.value;
     progress("ranking held-out people ...");
     let rules = args.rules.choice().load()?;
     let result = evaluate(&sim, &history, &model, &rules, &split);

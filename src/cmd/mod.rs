@@ -150,7 +150,8 @@ impl HistoryArgs {
             model,
             groupmatch::rank::RulesChoice::None,
         )?;
-        let history = groupmatch::engagement::history::read_history(&self.history, &engine)?.value;
+        let history =
+            groupmatch::engagement::history::read_history(&self.history, engine.groups())?.value;
         Ok((engine, history))
     }
 }
