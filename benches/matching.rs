@@ -4,7 +4,9 @@
 //! checked against the shortest-paths objective.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use groupmatch::matching::flow::{scale, shortest_paths, solve, AssignmentProblem};
+use groupmatch::matching::flow::shortest_paths;
+use groupmatch::matching::problem::{scale, AssignmentProblem};
+use groupmatch::matching::solve::solve;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -19,7 +21,7 @@ fn problem(people: usize, groups: usize, per_person: usize) -> AssignmentProblem
                 .map(|_| {
                     (
                         rng.gen_range(0..groups as u32),
-                        scale(rng.gen_range(0.2..1.2)),
+                        scale(rng.gen_range(0.2..1.2)).unwrap(),
                     )
                 })
                 .collect();
@@ -66,12 +68,14 @@ fn match_s(c: &mut Criterion) {
     let sim = simulate(&params).unwrap();
     let engine = Engine::new(sim.groups.clone(), EngagementModel::embedded_default());
     let options = MatchOptions::new("2026-06-01T12:00:00Z".parse().unwrap());
-    let expected = match_waitlist(&engine, &sim.waitlist, &options).objective;
+    let expected = match_waitlist(&engine, &sim.waitlist, &options)
+        .unwrap()
+        .objective;
     let mut group = c.benchmark_group("match_waitlist");
     group.sample_size(10);
     group.bench_function("S", |b| {
         b.iter(|| {
-            let r = match_waitlist(&engine, &sim.waitlist, &options);
+            let r = match_waitlist(&engine, &sim.waitlist, &options).unwrap();
             assert_eq!(r.objective, expected);
             r
         })

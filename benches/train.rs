@@ -66,16 +66,14 @@ fn fit(c: &mut Criterion) {
 fn features(c: &mut Criterion) {
     use groupmatch::engagement::history::design_matrix;
     use groupmatch::simulate::{simulate, SimulationParams};
-    use groupmatch::{EngagementModel, Engine};
 
     let sim = simulate(&SimulationParams::new(7, 20_000, 300, 100_000)).unwrap();
     let history = sim.to_history();
-    let engine = Engine::new(sim.groups.clone(), EngagementModel::prior());
     let mut group = c.benchmark_group("design_matrix");
     group.sample_size(10);
     group.bench_function(BenchmarkId::from_parameter(history.rows.len()), |b| {
         b.iter(|| {
-            let d = design_matrix(&history, &engine);
+            let d = design_matrix(&history, &sim.groups);
             assert_eq!(d.x.nrows(), history.rows.len());
             d
         })

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use groupmatch::matching::flow;
-use groupmatch::matching::flow::{scale, AssignmentProblem, WEIGHT_SCALE};
+use groupmatch::matching::problem::{scale, AssignmentProblem, WEIGHT_SCALE};
+use groupmatch::matching::solve::solve;
 
 /// Seats at or above this in `capacity.csv` mean unlimited.
 const UNLIMITED: u64 = 1_000_000_000;
@@ -36,12 +36,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             edges.push(Vec::new());
         }
         let g = *groups.get(&row[1]).ok_or("edge to an unknown group")?;
-        edges[p].push((g, scale(row[2].parse()?)));
+        edges[p].push((g, scale(row[2].parse()?)?));
     }
     let problem = AssignmentProblem { seats, edges };
     let load = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let a = flow::solve(&problem);
+    let a = solve(&problem);
     let solve_s = started.elapsed().as_secs_f64();
     let placed = a.group_of.iter().flatten().count();
     println!(

@@ -93,6 +93,15 @@ pub enum Error {
     /// invalid hyperparameters, ...).
     #[error("{0}")]
     Training(String),
+    /// A match weight (score plus the waiting bonus) too large, or not a number, to scale to the
+    /// exact solver's integer weights.
+    #[error("match weight {weight} is too large to solve exactly: weights must be finite and at most {most:e} in absolute value (lower the wait weight)")]
+    WeightOutOfRange {
+        /// The weight.
+        weight: f64,
+        /// The largest weight that scales to an integer.
+        most: f64,
+    },
 }
 
 impl From<linfa::Error> for Error {

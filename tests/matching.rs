@@ -1188,3 +1188,27 @@ fn skip_invalid_still_stops_on_a_duplicate_id() {
     run.assert_stderr_contains("duplicate id 'a'");
     assert!(!wd.path().join("m.csv").exists(), "{run}");
 }
+
+#[test]
+fn a_wait_weight_too_large_to_solve_exactly_exits_2_and_writes_nothing() {
+    let wd = Workdir::new();
+    bad_waitlist(&wd, &[]);
+    let run = run_hand(
+        &wd,
+        "wait.csv",
+        "m.csv",
+        &[
+            "--wait-weight",
+            "1e10",
+            "--summary",
+            "s.json",
+            "--export-scores",
+            "ex",
+        ],
+    );
+    run.assert_code(2).assert_stdout_empty();
+    run.assert_stderr_contains("too large to solve exactly");
+    for file in ["m.csv", "s.json", "ex"] {
+        assert!(!wd.path().join(file).exists(), "{file} was written{run}");
+    }
+}

@@ -11,7 +11,7 @@ use groupmatch::engagement::metrics::calibration_svg;
 use groupmatch::engagement::train::{TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_atomic;
 use groupmatch::simulate::SimulationDir;
-use groupmatch::{EngagementModel, EngineBuilder};
+use groupmatch::EngagementModel;
 
 use super::train::progress;
 use super::{print_stdout, OutputFormat, RulesArgs};
@@ -48,13 +48,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map_or_else(TrainParams::default, |t| t.params);
     progress("reading the simulation ...");
     let sim = SimulationDir::read(&args.sim)?;
-    let builder = EngineBuilder::new()
-        .groups(sim.groups.clone())
-        .model(model.clone());
-    let engine = args.rules.apply(builder).build()?.value;
-    let history = read_history(&args.sim.join("history.csv"), &engine)?.value;
+    let history = read_history(&args.sim.join("history.csv"), &sim.groups)?.value;
     progress("ranking held-out people ...");
-    let result = evaluate(&sim, &history, &model, engine.rules(), &split);
+    let rules = args.rules.load()?;
+    let result = evaluate(&sim, &history, &model, &rules, &split);
     if let Some(plot) = &args.plot {
         let series: Vec<(&str, &[groupmatch::engagement::metrics::CalibrationBin])> = result
             .calibration

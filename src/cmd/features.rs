@@ -29,7 +29,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (engine, history) = args.input.load(None)?;
-    let design = design_matrix(&history, &engine);
+    let design = design_matrix(&history, engine.groups());
     write_atomic(&args.out, |w| {
         write!(w, "placement_id,person_id,holdout")?;
         for name in FEATURE_NAMES {

@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let candidates = score_candidates(&engine, &waitlist, &options);
     let score = score_start.elapsed().as_secs_f64();
     let assign_start = Instant::now();
-    let (result, solve) = assign(&engine, &waitlist, &candidates, &options);
+    let (result, solve) = assign(&engine, &waitlist, &candidates, &options)?;
     // Scoring for alternates past the kept rankings counts as scoring, not solving.
     let score = score + (assign_start.elapsed().as_secs_f64() - solve);
 

@@ -76,13 +76,14 @@ pub struct RulesArgs {
 }
 
 impl RulesArgs {
-    /// `builder` with the rules asked for.
-    pub fn apply(&self, builder: groupmatch::EngineBuilder) -> groupmatch::EngineBuilder {
-        match (&self.rules, self.no_rules) {
-            (Some(path), _) => builder.rules_file(path),
-            (None, true) => builder.no_rules(),
-            (None, false) => builder,
-        }
+    /// The rules asked for: the file's, none, or the embedded default rules.
+    pub fn load(&self) -> anyhow::Result<groupmatch::rules::RuleSet> {
+        use groupmatch::rules::RuleSet;
+        Ok(match (&self.rules, self.no_rules) {
+            (Some(path), _) => RuleSet::read(path)?,
+            (None, true) => RuleSet::empty(),
+            (None, false) => RuleSet::embedded_default(),
+        })
     }
 }
 
@@ -103,7 +104,7 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The engine asked for; the groups file's warnings go to stderr.
     pub fn load(&self) -> anyhow::Result<groupmatch::Engine> {
-        let mut builder = self.rules.apply(groupmatch::EngineBuilder::new());
+        let mut builder = groupmatch::EngineBuilder::new().rules(self.rules.load()?);
         if let Some(path) = &self.groups {
             builder = builder.groups_file(path);
         }
@@ -155,7 +156,8 @@ impl HistoryArgs {
             builder = builder.model_file(path);
         }
         let engine = builder.build()?.value;
-        let history = groupmatch::engagement::history::read_history(&self.history, &engine)?.value;
+        let history =
+            groupmatch::engagement::history::read_history(&self.history, engine.groups())?.value;
         Ok((engine, history))
     }
 }

@@ -23,7 +23,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (engine, history) = args.input.load(Some(&args.model))?;
-    let probabilities = score_history(&history, &engine, engine.model());
+    let probabilities = score_history(&history, engine.groups(), engine.model());
     write_atomic(&args.out, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let io = std::io::Error::other;

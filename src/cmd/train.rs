@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         history.people.len(),
         start.elapsed().as_secs_f64()
     ));
-    let design = design_matrix(&history, &engine);
+    let design = design_matrix(&history, engine.groups());
     progress("fitting ...");
     let params = TrainParams {
         holdout: args.holdout,

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engagement::history::{design_matrix, in_holdout, History};
+use crate::engagement::history::{design_matrix, in_holdout, placement_instant, History};
 use crate::engagement::metrics::{
     auc, calibration, ece, ndcg_at_k, precision_at_1, CalibrationBin, ECE_BINS,
 };
@@ -29,7 +29,7 @@ use crate::engine::Engine;
 use crate::features;
 use crate::pair::Pair;
 use crate::rules::RuleSet;
-use crate::simulate::{placement_instant, SimulationDir};
+use crate::simulate::SimulationDir;
 
 /// Distance an online attendance counts as in the distance-only baseline.
 const ONLINE_AS_KM: f64 = 15.0;
@@ -172,7 +172,7 @@ pub fn evaluate(
             )
         })
         .collect();
-    let design = design_matrix(history, &engine);
+    let design = design_matrix(history, engine.groups());
     let labels: Vec<bool> = rows.iter().map(|&r| design.y[r]).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xa0c);
     let probabilities: Vec<Scores> = rows

@@ -5,25 +5,45 @@
 //! simulations, `true_probability` (never used as a feature). Every row is checked; all problems
 //! are reported with line and field. The design matrix holds exactly the features `rank` scores
 //! with, computed as of the placement date (noon UTC), so training and ranking agree.
+//!
+//! The file's layout ([`HISTORY_EXTRA_FIELDS`]) and its writer ([`write_history`]) live here with
+//! the reader, so the simulator, which writes histories, and `train`, which reads them, share one
+//! description of the file.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
+use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::engagement::model::{sigmoid, EngagementModel};
-use crate::engine::Engine;
 use crate::error::{Problem, Result};
 use crate::features::{self, FeatureVector, N_FEATURES};
-use crate::formats::groups::first_seen;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
-use crate::formats::record::{csv_record_chunks, unknown_field_warnings, Fields, Record};
+use crate::formats::record::{
+    csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
+};
+use crate::formats::write::{csv_cells, write_atomic};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::Pair;
-use crate::simulate::{placement_instant, HISTORY_EXTRA_FIELDS};
+
+/// History columns besides the person's fields (the person's `id` is its `id` column). In the
+/// file `placement_id` comes first, then the person's fields, then the rest in this order.
+pub const HISTORY_EXTRA_FIELDS: [&str; 5] = [
+    "placement_id",
+    "group_id",
+    "placed_on",
+    "engaged_90d",
+    "true_probability",
+];
+
+/// The instant a placement made on `date` is judged at (time-zone offsets, schedule fit): noon UTC.
+pub fn placement_instant(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(12, 0, 0).expect("noon exists").and_utc()
+}
 
 /// One past placement.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +52,7 @@ pub struct HistoryRow {
     pub placement_id: String,
     /// Index into [`History::people`].
     pub person: usize,
-    /// Index into the engine's groups.
+    /// Index into the directory's groups.
     pub group: usize,
     /// The date of the placement.
     pub placed_on: NaiveDate,
@@ -51,22 +71,21 @@ pub struct History {
     pub rows: Vec<HistoryRow>,
 }
 
-/// Reads a history CSV against the directory in `engine` (every `group_id` must be in it).
-pub fn read_history(path: &Path, engine: &Engine) -> Result<Loaded<History>> {
+/// Reads a history CSV against the directory `groups` (every `group_id` must be in it).
+pub fn read_history(path: &Path, groups: &[Group]) -> Result<Loaded<History>> {
     let bytes = read_bytes(path)?;
-    parse_history(&bytes, engine, &path.display().to_string())
+    parse_history(&bytes, groups, &path.display().to_string())
 }
 
 /// Parses a history CSV's contents; `label` names it in messages.
-pub fn parse_history(bytes: &[u8], engine: &Engine, label: &str) -> Result<Loaded<History>> {
+pub fn parse_history(bytes: &[u8], groups: &[Group], label: &str) -> Result<Loaded<History>> {
     let required: Vec<&str> = [PERSON_REQUIRED, &HISTORY_EXTRA_FIELDS[..4]].concat();
     let known: Vec<&str> = [PERSON_FIELDS, &HISTORY_EXTRA_FIELDS[..]].concat();
     let text = match crate::formats::record::text_of(bytes) {
         Ok(t) => t,
         Err(p) => return Loaded::finish(None, vec![p], Vec::new(), label),
     };
-    let group_index: HashMap<&str, usize> = engine
-        .groups()
+    let group_index: HashMap<&str, usize> = groups
         .iter()
         .enumerate()
         .map(|(i, g)| (g.id.as_str(), i))
@@ -216,12 +235,12 @@ impl DesignMatrix {
     }
 }
 
-/// Builds the design matrix of `history` against `engine`'s directory (in parallel).
-pub fn design_matrix(history: &History, engine: &Engine) -> DesignMatrix {
+/// Builds the design matrix of `history` against its directory `groups` (in parallel).
+pub fn design_matrix(history: &History, groups: &[Group]) -> DesignMatrix {
     let rows: Vec<FeatureVector> = history
         .rows
         .par_iter()
-        .map(|row| pair_features(history, engine, row))
+        .map(|row| pair_features(history, groups, row))
         .collect();
     let mut x = Array2::zeros((rows.len(), N_FEATURES));
     for (mut target, row) in x.outer_iter_mut().zip(&rows) {
@@ -231,19 +250,61 @@ pub fn design_matrix(history: &History, engine: &Engine) -> DesignMatrix {
     DesignMatrix { x, y }
 }
 
-fn pair_features(history: &History, engine: &Engine, row: &HistoryRow) -> FeatureVector {
+fn pair_features(history: &History, groups: &[Group], row: &HistoryRow) -> FeatureVector {
     let person = &history.people[row.person];
-    let group = &engine.groups()[row.group];
+    let group = &groups[row.group];
     features::compute(&Pair::at(person, group, placement_instant(row.placed_on)))
 }
 
 /// The model's probability for every history row, in file order (eligibility is not applied).
-pub fn score_history(history: &History, engine: &Engine, model: &EngagementModel) -> Vec<f64> {
+pub fn score_history(history: &History, groups: &[Group], model: &EngagementModel) -> Vec<f64> {
     history
         .rows
         .par_iter()
-        .map(|row| sigmoid(model.logit(&pair_features(history, engine, row))))
+        .map(|row| sigmoid(model.logit(&pair_features(history, groups, row))))
         .collect()
+}
+
+/// Writes a history CSV (atomically) that [`read_history`] reads back: `rows` index `people` and
+/// the directory `groups`. A row without a true probability leaves that cell empty.
+pub fn write_history(
+    path: &Path,
+    people: &[Person],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> Result<()> {
+    let person_cells: Vec<Vec<String>> = people
+        .par_iter()
+        .map(|p| {
+            csv_cells(
+                &serde_json::to_value(p).expect("people serialise"),
+                PERSON_FIELDS,
+            )
+        })
+        .collect();
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let header: Vec<&str> = std::iter::once(HISTORY_EXTRA_FIELDS[0])
+            .chain(PERSON_FIELDS.iter().copied())
+            .chain(HISTORY_EXTRA_FIELDS[1..].iter().copied())
+            .collect();
+        csv.write_record(&header).map_err(std::io::Error::other)?;
+        for h in rows {
+            let mut row: Vec<&str> = Vec::with_capacity(header.len());
+            row.push(&h.placement_id);
+            row.extend(person_cells[h.person].iter().map(String::as_str));
+            let placed = h.placed_on.to_string();
+            let p = h
+                .true_probability
+                .map_or_else(String::new, |p| p.to_string());
+            row.push(&groups[h.group].id);
+            row.push(&placed);
+            row.push(if h.engaged_90d { "1" } else { "0" });
+            row.push(&p);
+            csv.write_record(&row).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
 }
 
 /// Whether a person is in the holdout: a stable hash of their id and the seed, below `fraction`.
@@ -267,8 +328,8 @@ mod tests {
     use crate::testutil::group;
     use crate::Error;
 
-    fn engine() -> Engine {
-        Engine::new(vec![group("g1"), group("g2")], EngagementModel::prior())
+    fn groups() -> Vec<Group> {
+        vec![group("g1"), group("g2")]
     }
 
     const HEADER: &str = "placement_id,id,stage,approach_preference,format_preference,availability,timezone,group_id,placed_on,engaged_90d\n";
@@ -278,7 +339,7 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<(u64, String)> {
-        match parse_history(text.as_bytes(), &engine(), "h.csv") {
+        match parse_history(text.as_bytes(), &groups(), "h.csv") {
             Err(Error::Invalid { problems, .. }) => crate::testutil::lines_and_fields(&problems),
             other => panic!("expected problems, got {other:?}"),
         }
@@ -292,7 +353,7 @@ mod tests {
             row("x2", "p1", "g2", "0"),
             row("x3", "p2", "g1", "0")
         );
-        let h = parse_history(text.as_bytes(), &engine(), "h.csv")
+        let h = parse_history(text.as_bytes(), &groups(), "h.csv")
             .unwrap()
             .value;
         assert_eq!(h.people.len(), 2);
@@ -301,7 +362,7 @@ mod tests {
             (h.rows[1].person, h.rows[1].group, h.rows[1].engaged_90d),
             (0, 1, false)
         );
-        let d = design_matrix(&h, &engine());
+        let d = design_matrix(&h, &groups());
         assert_eq!(d.x.dim(), (3, N_FEATURES));
         assert_eq!(d.y.to_vec(), [true, false, false]);
     }
@@ -341,6 +402,35 @@ mod tests {
         let text = HEADER.replace(",engaged_90d", "")
             + "x1,p1,early,secular,either,Mon 18:00-22:00,UTC,g1,2026-03-02\n";
         assert_eq!(problems(&text), [(1, "engaged_90d".to_string())]);
+    }
+
+    #[test]
+    fn a_written_history_reads_back_as_it_was() {
+        let sim = crate::simulate::simulate(&crate::simulate::SimulationParams::new(5, 40, 12, 80))
+            .unwrap();
+        let mut history = sim.to_history();
+        history.rows[0].true_probability = None;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.csv");
+        write_history(&path, &history.people, &sim.groups, &history.rows).unwrap();
+        let back = read_history(&path, &sim.groups).unwrap();
+        assert!(back.warnings.is_empty());
+        // People without placements are not in the file, so compare people, not their indices.
+        let rows = |h: &History| -> Vec<(Person, HistoryRow)> {
+            h.rows
+                .iter()
+                .map(|r| {
+                    (
+                        h.people[r.person].clone(),
+                        HistoryRow {
+                            person: 0,
+                            ..r.clone()
+                        },
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(rows(&back.value), rows(&history));
     }
 
     #[test]

@@ -239,14 +239,13 @@ fn standardize(mut x: Array2<f64>, mean: &Array1<f64>, scale: &Array1<f64>) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::group::Group;
     use crate::engagement::history::design_matrix;
-    use crate::engine::Engine;
     use crate::simulate::{simulate, SimulationParams};
 
-    fn small_simulation() -> (History, Engine) {
+    fn small_simulation() -> (History, Vec<Group>) {
         let sim = simulate(&SimulationParams::new(3, 4000, 150, 20_000)).unwrap();
-        let engine = Engine::new(sim.groups.clone(), EngagementModel::prior());
-        (sim.to_history(), engine)
+        (sim.to_history(), sim.groups)
     }
 
     #[test]
@@ -266,8 +265,8 @@ mod tests {
 
     #[test]
     fn trained_model_predicts_its_holdout_nearly_as_well_as_the_truth() {
-        let (history, engine) = small_simulation();
-        let design = design_matrix(&history, &engine);
+        let (history, groups) = small_simulation();
+        let design = design_matrix(&history, &groups);
         let file = train(&history, &design, &TrainParams::default(), "sim").unwrap();
         let model = EngagementModel::from_file(file.clone(), "m").unwrap();
         let summary: TrainingSummary =
@@ -297,8 +296,8 @@ mod tests {
 
     #[test]
     fn training_is_deterministic_except_for_the_clock() {
-        let (history, engine) = small_simulation();
-        let design = design_matrix(&history, &engine);
+        let (history, groups) = small_simulation();
+        let design = design_matrix(&history, &groups);
         let a = train(&history, &design, &TrainParams::default(), "sim").unwrap();
         let b = train(&history, &design, &TrainParams::default(), "sim").unwrap();
         assert_eq!(a.coefficients, b.coefficients);
@@ -307,15 +306,15 @@ mod tests {
 
     #[test]
     fn one_class_and_too_few_rows_are_refused() {
-        let (mut history, engine) = small_simulation();
+        let (mut history, groups) = small_simulation();
         for r in &mut history.rows {
             r.engaged_90d = true;
         }
-        let design = design_matrix(&history, &engine);
+        let design = design_matrix(&history, &groups);
         let err = train(&history, &design, &TrainParams::default(), "sim").unwrap_err();
         assert!(err.to_string().contains("same outcome"), "{err}");
         history.rows.truncate(10);
-        let design = design_matrix(&history, &engine);
+        let design = design_matrix(&history, &groups);
         let err = train(&history, &design, &TrainParams::default(), "sim").unwrap_err();
         assert!(err.to_string().contains("training rows"), "{err}");
     }

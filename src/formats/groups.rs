@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation};
 use crate::error::{Problem, Result};
-use crate::formats::record::{csv_records, json_records, unknown_field_warnings, Fields, Record};
+use crate::formats::record::{first_seen, records_of, Fields};
 use crate::formats::{read_bytes, Loaded, Syntax};
 
 /// Every field of a groups file, in documented order.
@@ -77,40 +76,6 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     Loaded::finish(Some(groups), problems, warnings, label)
 }
 
-/// Splits a file into records by its syntax, with the structural problems and unknown-field warnings.
-pub(crate) fn records_of(
-    bytes: &[u8],
-    syntax: Syntax,
-    required: &[&str],
-    known: &[&str],
-) -> (Vec<Record>, Vec<Problem>, Vec<Problem>) {
-    let text = match crate::formats::record::text_of(bytes) {
-        Ok(t) => t,
-        Err(p) => return (Vec::new(), vec![p], Vec::new()),
-    };
-    match syntax {
-        Syntax::Csv => {
-            let (headers, records, problems) = csv_records(text, required);
-            let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), known);
-            (records, problems, warnings)
-        }
-        Syntax::Json | Syntax::JsonLines => {
-            let (records, problems) = if syntax == Syntax::Json {
-                json_records(text, true)
-            } else {
-                crate::formats::people::jsonl_records(text)
-            };
-            let warnings = unknown_field_warnings(
-                records
-                    .iter()
-                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (&**n, *l))),
-                known,
-            );
-            (records, problems, warnings)
-        }
-    }
-}
-
 fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let id = f.text("id", true);
     let name = f.text("name", true);
@@ -122,7 +87,7 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
         .unwrap_or(approach.map_or(Facilitation::Peer, Approach::default_facilitation));
     let sessions: Option<Vec<Window>> = f.required_list("sessions");
     let timezone = f.parse_with("timezone", true, parse_timezone);
-    let location = geo_point(f);
+    let location = f.geo_point();
     let city = f.text("city", false);
     let mut languages: Vec<Language> = f.list("languages");
     let audience = f.list("audience");
@@ -178,60 +143,6 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
         cost,
         url,
     })
-}
-
-/// Records the record's id as seen; `false` (with a problem) when an earlier record had it. Checked
-/// on the raw id, so a repeated id is caught even in a row with other problems (which are still
-/// reported).
-pub(crate) fn first_seen(
-    record: &Record,
-    field: &str,
-    first_line: &mut HashMap<String, u64>,
-    f: &mut Fields,
-) -> bool {
-    let Some(id) = record.scalar(field) else {
-        return true;
-    };
-    if let Some(first) = first_line.get(&id) {
-        f.problem(
-            field,
-            format!("duplicate {field} '{id}' (first on line {first})"),
-        );
-        return false;
-    }
-    first_line.insert(id, record.line);
-    true
-}
-
-/// Reads `latitude`/`longitude`: both or neither. `Err` when they are present but bad.
-pub(crate) fn geo_point(f: &mut Fields) -> std::result::Result<Option<GeoPoint>, ()> {
-    let lat = f.number("latitude", false, -90.0..=90.0);
-    let lon = f.number("longitude", false, -180.0..=180.0);
-    let (lat_given, lon_given) = (f.cell("latitude").is_some(), f.cell("longitude").is_some());
-    match (lat, lon) {
-        (Some(la), Some(lo)) => Ok(GeoPoint::new(la, lo).ok()),
-        _ if !lat_given && !lon_given => Ok(None),
-        _ => {
-            if lat_given != lon_given {
-                let missing = if lat_given { "longitude" } else { "latitude" };
-                f.problem(missing, "missing (latitude and longitude go together)");
-            }
-            Err(())
-        }
-    }
-}
-
-impl Fields<'_> {
-    /// A field parsed by `parse`, whose error becomes the problem's message.
-    pub(crate) fn parse_with<T>(
-        &mut self,
-        field: &str,
-        required: bool,
-        parse: impl Fn(&str) -> std::result::Result<T, String>,
-    ) -> Option<T> {
-        let text = self.text(field, required)?;
-        parse(&text).map_err(|e| self.problem(field, e)).ok()
-    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use crate::domain::person::{Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
 use crate::error::{Problem, Result};
-use crate::formats::groups::{first_seen, geo_point, records_of};
-use crate::formats::record::{json_records, Cell, Fields, Record};
+use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields};
 use crate::formats::{read_bytes, Loaded, Syntax};
 
 /// Every field of a person, in documented order.
@@ -206,31 +205,6 @@ pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
     )
 }
 
-/// One record per non-blank line of JSON Lines text; a bad line is a problem, the others are read.
-pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
-    let mut records = Vec::new();
-    let mut problems = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let line_no = i as u64 + 1;
-        let (recs, line_problems) = json_records(line, false);
-        problems.extend(line_problems.into_iter().map(|mut p| {
-            p.line = Some(line_no);
-            p
-        }));
-        for mut rec in recs {
-            rec.line = line_no;
-            for field in &mut rec.fields {
-                field.2 = line_no;
-            }
-            records.push(rec);
-        }
-    }
-    (records, problems)
-}
-
 /// Builds a person from a record, recording a problem for each bad field.
 pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let id = f.text("id", true);
@@ -240,7 +214,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let format_preference = f.parse("format_preference", true);
     let availability = f.required_list("availability");
     let timezone = f.parse_with("timezone", true, parse_timezone);
-    let location = geo_point(f);
+    let location = f.geo_point();
     let max_travel_km = f.number("max_travel_km", false, 0.0..=20_000.0);
     let mut languages: Vec<Language> = f.list("languages");
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);

@@ -5,11 +5,18 @@
 //! [`Fields`] reader per kind turns a record into a domain value, collecting a [`Problem`] for each
 //! bad field instead of stopping at the first. This is what lets `validate` list every problem of a
 //! file, and keeps the CSV and JSON readings of a field identical by construction.
+//!
+//! What every reader shares lives here too, so no format reaches into another: splitting a file
+//! into records by its syntax ([`records_of`]), catching a repeated id ([`first_seen`]) and
+//! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]).
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::domain::geo::GeoPoint;
 use crate::error::Problem;
+use crate::formats::Syntax;
 
 /// A raw cell: CSV text, or a JSON value.
 #[derive(Debug, Clone)]
@@ -249,6 +256,38 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field parsed by `parse`, whose error becomes the problem's message.
+    pub fn parse_with<T>(
+        &mut self,
+        field: &str,
+        required: bool,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.text(field, required)?;
+        parse(&text).map_err(|e| self.problem(field, e)).ok()
+    }
+
+    /// Reads `latitude`/`longitude`: both or neither. `Err` when they are present but bad.
+    pub fn geo_point(&mut self) -> Result<Option<GeoPoint>, ()> {
+        let lat = self.number("latitude", false, -90.0..=90.0);
+        let lon = self.number("longitude", false, -180.0..=180.0);
+        let (lat_given, lon_given) = (
+            self.cell("latitude").is_some(),
+            self.cell("longitude").is_some(),
+        );
+        match (lat, lon) {
+            (Some(la), Some(lo)) => Ok(GeoPoint::new(la, lo).ok()),
+            _ if !lat_given && !lon_given => Ok(None),
+            _ => {
+                if lat_given != lon_given {
+                    let missing = if lat_given { "longitude" } else { "latitude" };
+                    self.problem(missing, "missing (latitude and longitude go together)");
+                }
+                Err(())
+            }
+        }
+    }
+
     /// The raw JSON value of a field (for structured fields such as `prior`).
     pub fn cell(&self, field: &str) -> Option<&'a Cell> {
         self.record.get(field).map(|(c, _)| c)
@@ -282,6 +321,63 @@ pub(crate) fn unknown_field_warnings<'r>(
         warnings.push(Problem::new(Some(line), Some(name), message));
     }
     warnings
+}
+
+/// Records the record's id as seen; `false` (with a problem) when an earlier record had it. Checked
+/// on the raw id, so a repeated id is caught even in a row with other problems (which are still
+/// reported).
+pub(crate) fn first_seen(
+    record: &Record,
+    field: &str,
+    first_line: &mut HashMap<String, u64>,
+    f: &mut Fields,
+) -> bool {
+    let Some(id) = record.scalar(field) else {
+        return true;
+    };
+    if let Some(first) = first_line.get(&id) {
+        f.problem(
+            field,
+            format!("duplicate {field} '{id}' (first on line {first})"),
+        );
+        return false;
+    }
+    first_line.insert(id, record.line);
+    true
+}
+
+/// Splits a file into records by its syntax, with the structural problems and unknown-field warnings.
+pub(crate) fn records_of(
+    bytes: &[u8],
+    syntax: Syntax,
+    required: &[&str],
+    known: &[&str],
+) -> (Vec<Record>, Vec<Problem>, Vec<Problem>) {
+    let text = match text_of(bytes) {
+        Ok(t) => t,
+        Err(p) => return (Vec::new(), vec![p], Vec::new()),
+    };
+    match syntax {
+        Syntax::Csv => {
+            let (headers, records, problems) = csv_records(text, required);
+            let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), known);
+            (records, problems, warnings)
+        }
+        Syntax::Json | Syntax::JsonLines => {
+            let (records, problems) = if syntax == Syntax::Json {
+                json_records(text, true)
+            } else {
+                jsonl_records(text)
+            };
+            let warnings = unknown_field_warnings(
+                records
+                    .iter()
+                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (&**n, *l))),
+                known,
+            );
+            (records, problems, warnings)
+        }
+    }
 }
 
 /// Checks that `bytes` are UTF-8 text with something in them.
@@ -532,6 +628,31 @@ pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record>, Vec<Problem
             })
             .collect();
         records.push(Record { line, fields });
+    }
+    (records, problems)
+}
+
+/// One record per non-blank line of JSON Lines text; a bad line is a problem, the others are read.
+pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_no = i as u64 + 1;
+        let (recs, line_problems) = json_records(line, false);
+        problems.extend(line_problems.into_iter().map(|mut p| {
+            p.line = Some(line_no);
+            p
+        }));
+        for mut rec in recs {
+            rec.line = line_no;
+            for field in &mut rec.fields {
+                field.2 = line_no;
+            }
+            records.push(rec);
+        }
     }
     (records, problems)
 }

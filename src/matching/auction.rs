@@ -1,4 +1,4 @@
-//! An exact auction solver for the seat assignment problem (see [`super::flow`] for the problem
+//! An exact auction solver for the seat assignment problem (see [`super::problem`] for the problem
 //! and its types), after Bertsekas's auction algorithm with ε-scaling.
 //!
 //! **Auction.** Every group is a class of identical seats (its open seats, at most the number of
@@ -33,7 +33,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::flow::{Assignment, AssignmentProblem};
+use super::problem::{Assignment, AssignmentProblem};
 
 /// ε is divided by this between phases.
 const EPSILON_FACTOR: i64 = 8;
@@ -328,12 +328,12 @@ impl Auction<'_> {
 }
 
 /// Solves the problem exactly, or returns `None` if the auction needs more than a budget of
-/// bids (a bound on its running time) or cannot prove its result optimal; [`super::flow::solve`]
+/// bids (a bound on its running time) or cannot prove its result optimal; `solve::solve`
 /// then falls back on shortest paths.
 ///
 /// ```
 /// use groupmatch::matching::auction::solve;
-/// use groupmatch::matching::flow::AssignmentProblem;
+/// use groupmatch::matching::problem::AssignmentProblem;
 /// // Two people want the one seat of group 0; the second also likes group 1.
 /// let p = AssignmentProblem {
 ///     seats: vec![Some(1), Some(1)],
@@ -426,7 +426,8 @@ pub fn solve(problem: &AssignmentProblem) -> Option<Assignment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matching::flow::{self, tests::arb_problem};
+    use crate::matching::flow;
+    use crate::matching::problem::tests::arb_problem;
     use proptest::prelude::*;
 
     proptest! {

@@ -1,9 +1,5 @@
-//! An exact solver for the seat assignment problem: each person to at most one group, each group
-//! within its seats, maximising the total weight of the chosen person-group edges.
-//!
-//! [`solve`] runs the auction of [`super::auction`] (fast, and its result is proven optimal by a
-//! dual bound) and falls back on [`shortest_paths`] in the rare case the auction cannot prove its
-//! result or runs over its budget. Both are exact.
+//! Successive shortest paths, an exact solver for the seat assignment problem of
+//! [`super::problem`]; `solve::solve` uses it when the auction cannot prove its result.
 //!
 //! [`shortest_paths`] is a min-cost flow (source -> person -> group -> sink, plus a zero-cost
 //! "unplaced" arc from every person to the sink) solved by successive shortest paths with Johnson
@@ -14,38 +10,13 @@
 //! graph whose assignment can change; potentials are updated only on the nodes it settled (a
 //! constant shift of all the others does not change reduced costs).
 //!
-//! Weights are integers (callers scale real scores, see [`scale`]), so the optimum is exact and
-//! the same on every machine; both methods are deterministic.
+//! Weights are integers (callers scale real scores, see [`super::problem::scale`]), so the
+//! optimum is exact and the same on every machine; the method is deterministic.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Weights are scaled by this before solving: 1e-9 resolution keeps objectives exact to far
-/// better than 1e-6 relative and sums of 10^7 edges well inside i64.
-pub const WEIGHT_SCALE: f64 = 1e9;
-
-/// A real weight as the solver's integer weight.
-pub fn scale(weight: f64) -> i64 {
-    (weight * WEIGHT_SCALE).round() as i64
-}
-
-/// An assignment problem on a sparse bipartite graph.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssignmentProblem {
-    /// Seats per group; `None` is unlimited.
-    pub seats: Vec<Option<u32>>,
-    /// Edges of each person, as (group, weight). Only positive weights are worth taking.
-    pub edges: Vec<Vec<(u32, i64)>>,
-}
-
-/// An optimal assignment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assignment {
-    /// The group of each person, if placed.
-    pub group_of: Vec<Option<u32>>,
-    /// The total weight of the chosen edges.
-    pub objective: i64,
-}
+use super::problem::{Assignment, AssignmentProblem};
 
 /// The current assignment, with what the residual graph needs. Node numbering: people 0..P,
 /// groups P..P+G, the sink P+G.
@@ -83,28 +54,11 @@ impl Graph<'_> {
     }
 }
 
-/// Solves the problem exactly: the auction, or shortest paths if the auction cannot prove its
-/// result.
-///
-/// ```
-/// use groupmatch::matching::flow::{solve, AssignmentProblem};
-/// // Two people want the one seat of group 0; the second also likes group 1.
-/// let p = AssignmentProblem {
-///     seats: vec![Some(1), Some(1)],
-///     edges: vec![vec![(0, 10)], vec![(0, 9), (1, 8)]],
-/// };
-/// let a = solve(&p);
-/// assert_eq!(a.group_of, vec![Some(0), Some(1)]);
-/// assert_eq!(a.objective, 18);
-/// ```
-pub fn solve(problem: &AssignmentProblem) -> Assignment {
-    super::auction::solve(problem).unwrap_or_else(|| shortest_paths(problem))
-}
-
 /// Solves the problem exactly by successive shortest paths (see the module documentation).
 ///
 /// ```
-/// use groupmatch::matching::flow::{shortest_paths, AssignmentProblem};
+/// use groupmatch::matching::flow::shortest_paths;
+/// use groupmatch::matching::problem::AssignmentProblem;
 /// // Two people want the one seat of group 0; the second also likes group 1.
 /// let p = AssignmentProblem {
 ///     seats: vec![Some(1), Some(1)],
@@ -251,8 +205,10 @@ pub fn shortest_paths(problem: &AssignmentProblem) -> Assignment {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::matching::problem::tests::arb_problem;
+    use crate::matching::solve::solve;
     use proptest::prelude::*;
 
     /// The best total weight by trying every assignment (tiny problems only).
@@ -298,27 +254,6 @@ pub(crate) mod tests {
         assert_eq!(total, a.objective);
     }
 
-    /// Random problems below the given sizes: up to 3 seats a group (a fifth unlimited), up to
-    /// 6 edges a person, weights 1 to 99.
-    pub(crate) fn arb_problem(
-        max_groups: usize,
-        max_people: usize,
-    ) -> impl Strategy<Value = AssignmentProblem> {
-        (1..max_groups, 1..max_people).prop_flat_map(|(groups, people)| {
-            (
-                prop::collection::vec(prop::option::weighted(0.8, 0u32..4), groups),
-                prop::collection::vec(
-                    prop::collection::btree_map(0u32..groups as u32, 1i64..100, 0..=groups.min(6)),
-                    people,
-                ),
-            )
-                .prop_map(|(seats, edges)| AssignmentProblem {
-                    seats,
-                    edges: edges.into_iter().map(|m| m.into_iter().collect()).collect(),
-                })
-        })
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
@@ -329,45 +264,5 @@ pub(crate) mod tests {
                 prop_assert_eq!(a.objective, best);
             }
         }
-    }
-
-    #[test]
-    fn a_scarce_seat_goes_where_it_adds_most() {
-        // Person 0 only likes group 0; person 1 likes both, slightly less: the optimum moves
-        // person 1 away even though it came second and both value group 0 the most.
-        let p = AssignmentProblem {
-            seats: vec![Some(1), Some(1)],
-            edges: vec![vec![(0, 5)], vec![(0, 6), (1, 4)]],
-        };
-        let a = solve(&p);
-        assert_eq!(a.group_of, vec![Some(0), Some(1)]);
-        assert_eq!(a.objective, 9);
-    }
-
-    #[test]
-    fn unlimited_groups_take_everyone_and_zero_seats_no_one() {
-        let p = AssignmentProblem {
-            seats: vec![None, Some(0)],
-            edges: vec![vec![(0, 1), (1, 9)]; 5],
-        };
-        let a = solve(&p);
-        assert!(a.group_of.iter().all(|g| *g == Some(0)));
-        assert_eq!(a.objective, 5);
-    }
-
-    #[test]
-    fn same_problem_same_assignment() {
-        let p = AssignmentProblem {
-            seats: vec![Some(1), Some(1)],
-            edges: vec![vec![(0, 5), (1, 5)], vec![(0, 5), (1, 5)], vec![(0, 5)]],
-        };
-        assert_eq!(solve(&p), solve(&p));
-        assert_eq!(solve(&p).objective, 10);
-    }
-
-    #[test]
-    fn weights_scale_to_nanounits() {
-        assert_eq!(scale(0.25), 250_000_000);
-        assert_eq!(scale(1.0 / 3.0), 333_333_333);
     }
 }

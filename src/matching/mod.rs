@@ -8,12 +8,14 @@
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
 //! `candidates` keeps their best ones. The assignment that maximises the total weight, each
 //! person in at most one group and each group within its open seats, is then found exactly
-//! ([`flow`]). Every person gets a row: placed, or the reason they were not.
+//! ([`solve()`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod auction;
 mod bound;
 pub mod flow;
+pub mod problem;
 mod shortlist;
+pub mod solve;
 
 use std::collections::BTreeMap;
 
@@ -23,9 +25,11 @@ use serde::Serialize;
 
 use crate::domain::person::WaitlistEntry;
 use crate::engine::Engine;
+use crate::error::Result;
 use bound::GroupTable;
-use flow::{scale, solve, AssignmentProblem};
+use problem::{scale, AssignmentProblem};
 use shortlist::Shortlist;
+use solve::solve;
 
 /// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
 /// `candidates` >= 1 (the command line refuses other values).
@@ -178,7 +182,8 @@ struct PersonEdges {
     cut: bool,
 }
 
-/// Matches a waitlist to the engine's directory.
+/// Matches a waitlist to the engine's directory. An error when a weight is too large to solve
+/// exactly (a wait weight in the billions).
 ///
 /// ```
 /// use groupmatch::matching::{match_waitlist, MatchOptions, Outcome};
@@ -187,7 +192,7 @@ struct PersonEdges {
 ///            w1,early,no_preference,online,Mon 00:00-24:00;Tue 00:00-24:00;Wed 00:00-24:00,America/New_York,2026-10-01\n";
 /// let waitlist = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w").unwrap().value;
 /// let engine = Engine::embedded();
-/// let result = match_waitlist(&engine, &waitlist, &MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap()));
+/// let result = match_waitlist(&engine, &waitlist, &MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap())).unwrap();
 /// assert_eq!(result.rows.len(), 1);
 /// assert_eq!(result.rows[0].reason, Outcome::Placed);
 /// ```
@@ -195,9 +200,9 @@ pub fn match_waitlist(
     engine: &Engine,
     waitlist: &[WaitlistEntry],
     options: &MatchOptions,
-) -> MatchResult {
+) -> Result<MatchResult> {
     let candidates = score_candidates(engine, waitlist, options);
-    assign(engine, waitlist, &candidates, options).0
+    Ok(assign(engine, waitlist, &candidates, options)?.0)
 }
 
 /// Scores every person against every group (in parallel) and keeps their edges.
@@ -261,12 +266,13 @@ pub fn score_candidates(
 
 /// Solves the assignment exactly and accounts for every person. Also returns the seconds the
 /// exact solver took: the rest is bookkeeping, and scoring for alternates past the kept rankings.
+/// An error when a weight is too large to solve exactly.
 pub fn assign(
     engine: &Engine,
     waitlist: &[WaitlistEntry],
     candidates: &Candidates,
     options: &MatchOptions,
-) -> (MatchResult, f64) {
+) -> Result<(MatchResult, f64)> {
     let judged = &candidates.people;
     let groups = engine.groups();
     let problem = AssignmentProblem {
@@ -276,10 +282,10 @@ pub fn assign(
             .map(|p| {
                 p.edges
                     .iter()
-                    .map(|&(g, _, w)| (g as u32, scale(w)))
+                    .map(|&(g, _, w)| Ok((g as u32, scale(w)?)))
                     .collect()
             })
-            .collect(),
+            .collect::<Result<_>>()?,
     };
     let started = std::time::Instant::now();
     let assignment = solve(&problem);
@@ -406,7 +412,7 @@ pub fn assign(
         by_stage,
         by_gender,
     };
-    (result, solve_seconds)
+    Ok((result, solve_seconds))
 }
 
 /// The top three reasons of a placement, as `rank` would explain it.
@@ -454,7 +460,8 @@ mod tests {
             &engine(vec![g]),
             &[entry("a", 1), entry("b", 90)],
             &MatchOptions::new(now()),
-        );
+        )
+        .unwrap();
         let reasons: Vec<Outcome> = result.rows.iter().map(|r| r.reason).collect();
         assert_eq!(reasons, [Outcome::SeatsTaken, Outcome::Placed]);
         assert_eq!(result.rows[1].group_id.as_deref(), Some("g1"));
@@ -481,13 +488,13 @@ mod tests {
         let mut far = group("far");
         far.languages = vec!["fr".parse().unwrap()];
         let mut options = MatchOptions::new(now());
-        let only_far = match_waitlist(&engine(vec![far]), &[entry("a", 3)], &options);
+        let only_far = match_waitlist(&engine(vec![far]), &[entry("a", 3)], &options).unwrap();
         assert_eq!(only_far.rows[0].reason, Outcome::NoEligibleGroup);
         options.min_score = 0.99;
-        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options);
+        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options).unwrap();
         assert_eq!(strict.rows[0].reason, Outcome::BelowMinScore);
         options.alternates = 0;
-        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options);
+        let strict = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options).unwrap();
         assert_eq!(
             strict.rows[0].reason,
             Outcome::BelowMinScore,
@@ -508,7 +515,7 @@ mod tests {
             .collect();
         let mut options = MatchOptions::new(now());
         options.candidates = 2;
-        let r = match_waitlist(&engine(groups), &[entry("a", 3)], &options);
+        let r = match_waitlist(&engine(groups), &[entry("a", 3)], &options).unwrap();
         assert_eq!(r.candidate_cut, 1);
         let kept: Vec<usize> = r.edges.iter().map(|e| e.1).collect();
         assert_eq!(kept, [0, 1], "the two nearest groups score best");
@@ -527,11 +534,11 @@ mod tests {
         let engine = engine(groups);
         let mut options = MatchOptions::new(now());
         options.candidates = 1;
-        let r = match_waitlist(&engine, &[entry("a", 3)], &options);
+        let r = match_waitlist(&engine, &[entry("a", 3)], &options).unwrap();
         assert_eq!(r.rows[0].group_id.as_deref(), Some("g0"));
         assert_eq!(r.rows[0].alternates, ["g1", "g2", "g3"]);
         options.alternates = 5;
-        let r = match_waitlist(&engine, &[entry("a", 3)], &options);
+        let r = match_waitlist(&engine, &[entry("a", 3)], &options).unwrap();
         assert_eq!(r.rows[0].alternates, ["g1", "g2", "g3", "g4", "g5"]);
     }
 
@@ -568,7 +575,7 @@ mod tests {
             .people
             .iter()
             .all(|p| p.truncated && p.ranked.len() == 2));
-        let (r, _) = assign(&engine, &people, &candidates, &options);
+        let (r, _) = assign(&engine, &people, &candidates, &options).unwrap();
         for (i, row) in r.rows.iter().enumerate() {
             assert_eq!(row.group_id, Some(format!("g{i}")));
             assert_eq!(row.alternates, ["g4"], "{}", row.person_id);
@@ -624,7 +631,7 @@ mod tests {
         ) {
             let engine = engine(groups);
             let options = MatchOptions { candidates, ..MatchOptions::new(now()) };
-            let result = match_waitlist(&engine, &people, &options);
+            let result = match_waitlist(&engine, &people, &options).unwrap();
             prop_assert_eq!(result.rows.len(), people.len());
             for (row, e) in result.rows.iter().zip(&people) {
                 prop_assert_eq!(&row.person_id, &e.person.id);
@@ -666,7 +673,7 @@ mod tests {
                     .collect();
                 prop_assert_eq!(row.alternates.iter().collect::<Vec<_>>(), alternates);
             }
-            prop_assert_eq!(&match_waitlist(&engine, &people, &options), &result, "deterministic");
+            prop_assert_eq!(&match_waitlist(&engine, &people, &options).unwrap(), &result, "deterministic");
             let total: f64 = result.rows.iter().filter_map(|r| r.weight).sum();
             prop_assert!((total - result.objective).abs() < 1e-9);
         }

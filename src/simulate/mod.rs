@@ -21,14 +21,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::group::Group;
 use crate::domain::person::{Person, WaitlistEntry};
-use crate::engagement::history::{History, HistoryRow};
+use crate::engagement::history::{placement_instant, write_history, History, HistoryRow};
 use crate::engagement::model::EngagementModel;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::features;
 use crate::formats::groups::{read_groups, GROUP_FIELDS};
 use crate::formats::people::{read_people, PERSON_FIELDS};
-use crate::formats::write::{csv_cells, write_atomic, write_csv, write_json, write_jsonl};
+use crate::formats::write::{write_csv, write_json, write_jsonl};
 use crate::pair::Pair;
 use truth::Truth;
 
@@ -43,20 +43,6 @@ pub const SIMULATION_FILES: [&str; 5] = [
     "history.csv",
     "simulation.json",
 ];
-
-/// History columns besides the person's fields (the person's `id` is its `id` column).
-pub const HISTORY_EXTRA_FIELDS: [&str; 5] = [
-    "placement_id",
-    "group_id",
-    "placed_on",
-    "engaged_90d",
-    "true_probability",
-];
-
-/// The instant a placement made on `date` is judged at (time-zone offsets, schedule fit): noon UTC.
-pub fn placement_instant(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(12, 0, 0).expect("noon exists").and_utc()
-}
 
 /// Parameters of a simulation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,35 +128,16 @@ impl SimulationFile {
     /// The true probability that `person` is still attending `group` at 90 days, judged at `now`.
     pub fn true_probability(
         &self,
-        engine: &Engine,
-        index: usize,
+        group: &Group,
         person: &Person,
         now: DateTime<Utc>,
     ) -> Option<f64> {
-        let group = &engine.groups()[index];
         let effect = *self.group_effects.get(&group.id)?;
         Some(
             self.truth
                 .probability(&Pair::at(person, group, now), effect),
         )
     }
-}
-
-/// One past placement.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Placement {
-    /// Unique id.
-    pub placement_id: String,
-    /// Index of the person in [`Simulation::people`].
-    pub person: usize,
-    /// Index of the group in [`Simulation::groups`].
-    pub group: usize,
-    /// The date of the placement.
-    pub placed_on: NaiveDate,
-    /// Still attending at 90 days.
-    pub engaged_90d: bool,
-    /// The true probability the outcome was drawn from.
-    pub true_probability: f64,
 }
 
 /// A whole simulation, in memory.
@@ -184,8 +151,10 @@ pub struct Simulation {
     pub people: Vec<Person>,
     /// The waitlist: the last `waitlist` people, with the date they joined it.
     pub waitlist: Vec<WaitlistEntry>,
-    /// Past placements, by person, then in the order staff made them.
-    pub history: Vec<Placement>,
+    /// Past placements, by person, then in the order staff made them; each indexes
+    /// [`Simulation::people`] and [`Simulation::groups`] and has the true probability its outcome
+    /// was drawn from.
+    pub history: Vec<HistoryRow>,
 }
 
 /// Purposes of the random streams, so no two draws share one.
@@ -298,13 +267,13 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
     let mut history = Vec::with_capacity(params.placements);
     for (i, placements) in per_person.into_iter().enumerate() {
         for (g, engaged, p) in placements {
-            history.push(Placement {
+            history.push(HistoryRow {
                 placement_id: format!("sim-x{:07}", history.len()),
                 person: i,
                 group: g,
                 placed_on: dates[i],
                 engaged_90d: engaged,
-                true_probability: p,
+                true_probability: Some(p),
             });
         }
     }
@@ -343,18 +312,7 @@ impl Simulation {
     pub fn to_history(&self) -> History {
         History {
             people: self.people.clone(),
-            rows: self
-                .history
-                .iter()
-                .map(|h| HistoryRow {
-                    placement_id: h.placement_id.clone(),
-                    person: h.person,
-                    group: h.group,
-                    placed_on: h.placed_on,
-                    engaged_90d: h.engaged_90d,
-                    true_probability: Some(h.true_probability),
-                })
-                .collect(),
+            rows: self.history.clone(),
         }
     }
 
@@ -390,43 +348,9 @@ impl Simulation {
             })
             .collect();
         write_csv(&paths[2], &waitlist_fields, &waitlist)?;
-        self.write_history(&paths[3])?;
+        write_history(&paths[3], &self.people, &self.groups, &self.history)?;
         write_json(&paths[4], &self.file)?;
         Ok(paths)
-    }
-
-    fn write_history(&self, path: &Path) -> Result<()> {
-        let person_cells: Vec<Vec<String>> = self
-            .people
-            .par_iter()
-            .map(|p| {
-                csv_cells(
-                    &serde_json::to_value(p).expect("people serialise"),
-                    PERSON_FIELDS,
-                )
-            })
-            .collect();
-        write_atomic(path, |w| {
-            let mut csv = csv::Writer::from_writer(w);
-            let header: Vec<&str> = std::iter::once(HISTORY_EXTRA_FIELDS[0])
-                .chain(PERSON_FIELDS.iter().copied())
-                .chain(HISTORY_EXTRA_FIELDS[1..].iter().copied())
-                .collect();
-            csv.write_record(&header).map_err(std::io::Error::other)?;
-            for h in &self.history {
-                let mut row: Vec<&str> = Vec::with_capacity(header.len());
-                row.push(&h.placement_id);
-                row.extend(person_cells[h.person].iter().map(String::as_str));
-                let placed = h.placed_on.to_string();
-                let p = h.true_probability.to_string();
-                row.push(&self.groups[h.group].id);
-                row.push(&placed);
-                row.push(if h.engaged_90d { "1" } else { "0" });
-                row.push(&p);
-                csv.write_record(&row).map_err(std::io::Error::other)?;
-            }
-            csv.flush()
-        })
     }
 }
 
