@@ -3,6 +3,7 @@
 
 pub mod evaluate;
 pub mod history;
+mod lbfgs;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
