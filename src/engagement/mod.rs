@@ -7,4 +7,5 @@ mod lbfgs;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod train;
