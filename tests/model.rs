@@ -915,4 +915,4 @@ fn a_model_with_another_feature_schema_is_refused_by_evaluate_score_and_rank() {
     }
 }
 
-// The default model (`rank` without `--model` uses models/engagement.json) is covered in cli.rs.
+// The default model (`rank` without `--model` uses models/engagement.json) is covered in rank.rs.

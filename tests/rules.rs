@@ -10,19 +10,13 @@ use std::collections::BTreeSet;
 use approx::assert_abs_diff_eq;
 use serde_json::Value;
 
-use util::{example_people, repo_path, Output, Workdir, NOW};
+use util::{example_people, repo_path, Output, Workdir, EXAMPLE_PERSON, NOW};
 
 /// The default rule file, as shipped (and embedded in the binary).
 const DEFAULT_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/rules/default.toml");
 
 /// The default engagement model, as shipped (and embedded in the binary).
 const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagement.json");
-
-/// The example person `rank` falls back to.
-const EXAMPLE_PERSON: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/data/people/early-secular-woman.json"
-);
 
 /// More suggestions than any directory here has groups: asks for the whole ranking.
 const ALL: &str = "100000";

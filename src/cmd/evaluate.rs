@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use groupmatch::engagement::evaluate::{evaluate, MODEL_NAMES};
 use groupmatch::engagement::history::read_history;
-use groupmatch::engagement::metrics::calibration_svg;
+use groupmatch::engagement::plot::calibration_svg;
 use groupmatch::engagement::train::{TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_atomic;
 use groupmatch::simulate::SimulationDir;

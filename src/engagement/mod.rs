@@ -3,7 +3,9 @@
 
 pub mod evaluate;
 pub mod history;
+mod lbfgs;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod train;

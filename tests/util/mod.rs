@@ -25,6 +25,61 @@ pub fn example_people() -> Vec<PathBuf> {
     json_files(&repo_path("data/people"), 6)
 }
 
+/// The example person `rank` falls back to.
+pub const EXAMPLE_PERSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/people/early-secular-woman.json"
+);
+
+/// A small directory (Philadelphia, America/New_York) where [`small_person`] finds two
+/// groups eligible and three excluded, each for one known reason.
+pub const SMALL_GROUPS_CSV: &str = "\
+id,name,approach,format,sessions,timezone,latitude,longitude,languages,capacity,enrolled
+t-online,Evening SMART Online,smart_recovery,online,Mon 19:00-20:00;Wed 19:00-20:00,America/New_York,,,en,,
+t-near,Neighbourhood Step,twelve_step,in_person,Mon 18:30-19:30,America/New_York,39.95,-75.16,en;es,,
+t-far,Faraway Dharma,recovery_dharma,in_person,Mon 19:00-20:00,America/New_York,40.5,-74.0,en,,
+t-full,Full CBT Group,cbt,online,Mon 19:00-20:00,America/New_York,,,en,10,10
+t-es,Grupo en Línea,twelve_step,online,Wed 19:00-20:00,America/New_York,,,es,,
+";
+
+/// The same directory as `SMALL_GROUPS_CSV`, as a JSON array.
+pub const SMALL_GROUPS_JSON: &str = r#"[
+  {"id": "t-online", "name": "Evening SMART Online", "approach": "smart_recovery",
+   "format": "online", "sessions": ["Mon 19:00-20:00", "Wed 19:00-20:00"],
+   "timezone": "America/New_York", "languages": ["en"]},
+  {"id": "t-near", "name": "Neighbourhood Step", "approach": "twelve_step", "format": "in_person",
+   "sessions": ["Mon 18:30-19:30"], "timezone": "America/New_York",
+   "latitude": 39.95, "longitude": -75.16, "languages": ["en", "es"]},
+  {"id": "t-far", "name": "Faraway Dharma", "approach": "recovery_dharma", "format": "in_person",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/New_York",
+   "latitude": 40.5, "longitude": -74.0, "languages": ["en"]},
+  {"id": "t-full", "name": "Full CBT Group", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/New_York", "languages": ["en"],
+   "capacity": 10, "enrolled": 10},
+  {"id": "t-es", "name": "Grupo en Línea", "approach": "twelve_step", "format": "online",
+   "sessions": ["Wed 19:00-20:00"], "timezone": "America/New_York", "languages": ["es"]}
+]
+"#;
+
+/// A person for the small directory, available at `availability` (JSON list items).
+pub fn small_person(id: &str, availability: &str) -> String {
+    format!(
+        r#"{{
+  "id": "{id}",
+  "stage": "early",
+  "approach_preference": "no_preference",
+  "format_preference": "either",
+  "availability": [{availability}],
+  "timezone": "America/New_York",
+  "latitude": 39.9526,
+  "longitude": -75.1652,
+  "max_travel_km": 10,
+  "languages": ["en"]
+}}
+"#
+    )
+}
+
 /// The `.json` files in `dir`, sorted by name; at least `at_least` of them.
 pub fn json_files(dir: &Path, at_least: usize) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
