@@ -1,5 +1,5 @@
 //! The L-BFGS minimiser and its strong Wolfe line search, used to fit the logistic regression of
-//! [`super::logistic`].
+//! `logistic.rs`.
 //!
 //! It minimises a smooth function given as a closure that returns the value at a point and writes
 //! the gradient there; it knows nothing of rows, labels or chunks. L-BFGS keeps the last

@@ -3,7 +3,7 @@
 //! `train` reports discrimination ([`auc`]), probabilistic accuracy ([`log_loss`], [`brier`]) and
 //! calibration ([`ece`]) on its holdout; `evaluate` compares each model's ranking of a person's
 //! groups with the oracle's ([`ndcg_at_k`], [`precision_at_1`]) and bins predictions for the
-//! reliability diagram ([`calibration`]; [`crate::engagement::plot`] draws it). Everything here is
+//! reliability diagram ([`calibration`]; `plot.rs` draws it). Everything here is
 //! a pure function over slices: no I/O, no randomness, and the same input always gives
 //! bit-identical output, so reported figures are reproducible.
 //!
