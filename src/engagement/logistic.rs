@@ -46,6 +46,7 @@ use rayon::prelude::*;
 use linfa::traits::Predict;
 
 use super::lbfgs::{dot, minimize};
+use super::model::sigmoid;
 use crate::error::Error;
 
 /// Rows per parallel work item. Fixed, not derived from the thread count, so that the order of
@@ -390,16 +391,6 @@ fn first_non_finite(x: &[f64]) -> Option<usize> {
             let within = block.iter().position(|v| !v.is_finite())?;
             Some(i * BLOCK + within)
         })
-}
-
-/// The logistic function, without overflow for large `|z|`.
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + libm::exp(-z))
-    } else {
-        let e = libm::exp(z);
-        e / (1.0 + e)
-    }
 }
 
 /// The penalised mean log loss over a row-major design matrix, evaluated with its gradient.

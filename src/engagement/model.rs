@@ -219,9 +219,15 @@ impl EngagementModel {
     }
 }
 
-/// The logistic function.
+/// The logistic function, without overflow for large `|z|`: the one sigmoid of the crate, for
+/// scores, training and the simulator alike.
 pub fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + libm::exp(-z))
+    if z >= 0.0 {
+        1.0 / (1.0 + libm::exp(-z))
+    } else {
+        let e = libm::exp(z);
+        e / (1.0 + e)
+    }
 }
 
 #[cfg(test)]
@@ -298,5 +304,13 @@ mod tests {
     fn sigmoid_is_symmetric() {
         assert_eq!(sigmoid(0.0), 0.5);
         assert!((sigmoid(2.0) + sigmoid(-2.0) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn sigmoid_is_finite_and_monotone_at_the_extremes() {
+        assert_eq!(sigmoid(1000.0), 1.0);
+        assert!(sigmoid(-1000.0) >= 0.0 && sigmoid(-700.0) > 0.0);
+        assert!(sigmoid(-700.0) > sigmoid(-701.0));
+        assert!(sigmoid(f64::NEG_INFINITY) == 0.0 && sigmoid(f64::INFINITY) == 1.0);
     }
 }
