@@ -41,7 +41,7 @@ macro_rules! features {
                 )
             }
 
-            /// Whether the feature reads the pair's [`PairFacts`] (how the person attends, how
+            /// Whether the feature reads the pair's facts (how the person attends, how
             /// far, how many sessions fit); every other feature reads only the person and the
             /// group's attributes.
             pub fn reads_pair_facts(self) -> bool {

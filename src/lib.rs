@@ -2,13 +2,13 @@
 //!
 //! It ranks groups for one person in three layers, each of which explains itself:
 //!
-//! 1. **Eligibility** ([`eligibility`]): hard constraints (format, travel distance, schedule across
+//! 1. **Eligibility**: hard constraints (format, travel distance, schedule across
 //!    time zones, language, audience, strict approach preference, accessibility, open seats), each
 //!    failing one with a stable code and a sentence.
-//! 2. **Engagement model** ([`engagement`]): a linear logit over named pair features
-//!    ([`features`]) estimating the chance the person is still attending at 90 days. The
+//! 2. **Engagement model** ([`EngagementModel`]): a linear logit over named pair features
+//!    ([`Feature`]) estimating the chance the person is still attending at 90 days. The
 //!    explanation of a suggestion lists every term, and `intercept + sum(contributions) == logit`.
-//! 3. **Rules** ([`rules`]): editable, cited log-odds adjustments (or exclusions) on top of the
+//! 3. **Rules** ([`RuleSet`]): editable, cited log-odds adjustments (or exclusions) on top of the
 //!    model, each shown in the explanation.
 //!
 //! Load a directory and a model once into an [`Engine`], then rank many people against it, from
@@ -32,27 +32,53 @@
 //! println!("{}", serde_json::to_string(&ranking).unwrap());
 //! ```
 //!
+//! [`Engine::explain`] gives the full account of one pair, and [`match_waitlist`] places a
+//! waitlist in groups with limited seats, exactly, with the same scores.
+//!
+//! # The public API
+//!
+//! The crate root holds what a calling service needs: building an engine ([`EngineBuilder`],
+//! [`Engine`]), ranking ([`RankOptions`], [`Ranking`]), explaining ([`Explanation`]), batch
+//! matching ([`match_waitlist`], [`MatchOptions`], [`MatchResult`]), the readers and validators of
+//! every input file ([`read_groups`], [`read_person`], [`read_waitlist`], [`validate_file`]),
+//! and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
+//! the tooling layers the command line is built on: [`engagement`] (training and evaluating the
+//! model), [`simulate`], [`formats`] (the Meeting Guide import and the writers), [`directory`],
+//! [`rules`] and [`matching`] (the exact assignment solver). Everything else is internal.
+//!
+//! # Features
+//!
+//! - `cli` (on by default): the `groupmatch` command-line program. A service that only calls the
+//!   library depends on it with `default-features = false` and compiles neither clap nor anyhow:
+//!
+//!   ```toml
+//!   [dependencies]
+//!   groupmatch = { version = "0.1", default-features = false }
+//!   ```
+//!
 //! The file formats are documented in `docs/formats.md`, the eligibility rules in
-//! `docs/eligibility.md`, and the model in `models/README.md`.
+//! `docs/eligibility.md`, the model in `models/README.md`, and the layers of the code in
+//! `docs/architecture.md`.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
-pub(crate) mod candidates;
+mod candidates;
 pub mod directory;
-pub mod domain;
-pub mod eligibility;
+mod domain;
+mod eligibility;
 pub mod engagement;
-pub mod engine;
-pub mod error;
-pub mod explain;
-pub mod features;
+mod engine;
+mod error;
+mod explain;
+mod features;
 pub mod formats;
 pub mod matching;
-pub(crate) mod pair;
-pub mod rank;
+mod pair;
+mod rank;
 pub mod rules;
 pub mod simulate;
-pub mod validate;
+mod validate;
 
 #[cfg(test)]
 mod testutil;
@@ -62,20 +88,30 @@ mod testutil;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+/// The date and time types the API takes (`chrono`), re-exported so a caller need not depend on
+/// the same version.
+pub use chrono::{DateTime, NaiveDate, Utc};
+/// Time zones (`chrono-tz`), as groups and people carry them.
+pub use chrono_tz::Tz;
+
 pub use domain::geo::GeoPoint;
 pub use domain::group::Group;
 pub use domain::person::{Person, Prior, WaitlistEntry};
-pub use domain::schedule::Window;
+pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};
-pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Scaling};
+pub use engagement::model::{sigmoid, EngagementModel, ModelFile};
 pub use engine::{embedded_groups, Engine, EngineBuilder, EMBEDDED_GROUPS};
 pub use error::{Error, Problem, Result};
-pub use explain::ExplanationItem;
+pub use explain::{Check, Explanation, ExplanationItem, FeatureTerm, RuleTerm};
 pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+pub use matching::{
+    match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, Outcome, Stratum,
+};
 pub use pair::Attendance;
 pub use rank::{Excluded, RankOptions, Ranking, Suggestion};
+pub use rules::{Action, Confidence, Rule, RuleSet};
 pub use validate::{validate_file, FileKind, Report};

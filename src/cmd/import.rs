@@ -42,7 +42,7 @@ pub struct FeedArgs {
 pub struct FeedDefaults {
     /// Time zone of meetings without one of their own (most feeds have none), e.g.
     /// America/Los_Angeles.
-    #[arg(long, value_parser = clap::builder::ValueParser::new(groupmatch::domain::schedule::parse_timezone))]
+    #[arg(long, value_parser = clap::builder::ValueParser::new(groupmatch::parse_timezone))]
     timezone: Option<chrono_tz::Tz>,
     /// Programme of the imported groups.
     #[arg(long, default_value = "twelve_step", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Approach>()))]

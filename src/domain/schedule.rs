@@ -181,19 +181,6 @@ pub fn utc_week_minute(at: DateTime<Utc>) -> i32 {
     at.weekday().num_days_from_monday() as i32 * 1440 + at.hour() as i32 * 60 + at.minute() as i32
 }
 
-/// Whether `session` (in a zone at `session_offset`) lies wholly inside `window` (in a zone at
-/// `window_offset`), compared on the UTC week.
-pub fn fits_inside(
-    session: &Window,
-    session_offset: i32,
-    window: &Window,
-    window_offset: i32,
-) -> bool {
-    session
-        .on_utc_week(session_offset)
-        .fits_inside(window.on_utc_week(window_offset))
-}
-
 /// A weekly window placed on the UTC week, for comparing windows of different zones many times
 /// without converting them each time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +250,19 @@ pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `session` (in a zone at `session_offset`) lies wholly inside `window` (in a zone at
+    /// `window_offset`), compared on the UTC week.
+    fn fits_inside(
+        session: &Window,
+        session_offset: i32,
+        window: &Window,
+        window_offset: i32,
+    ) -> bool {
+        session
+            .on_utc_week(session_offset)
+            .fits_inside(window.on_utc_week(window_offset))
+    }
 
     #[test]
     fn the_room_of_windows_holds_exactly_what_fits_inside_one_of_them() {

@@ -1,5 +1,5 @@
 //! The engagement model: the chance a person is still attending a group at 90 days, as a linear
-//! logit over the named pair features of [`crate::features`].
+//! logit over the named pair features ([`crate::Feature`]).
 
 pub mod evaluate;
 pub mod history;

@@ -13,7 +13,7 @@
 //! **Exactness.** Benefits are the integer weights times `n + 1`, where `n` is the number of
 //! people; an assignment with ε-slackness is within `n·ε` of the optimum, so the last
 //! phase, with ε = 1, ends at an exact optimum of the integer weights. Earlier phases, with ε
-//! divided by [`EPSILON_FACTOR`] each time from a large start, only find good prices quickly (each
+//! divided by `EPSILON_FACTOR` each time from a large start, only find good prices quickly (each
 //! phase starts over from the last phase's prices, slightly lowered, with every seat free).
 //!
 //! **Reverse bids.** A group that ends a phase with vacant seats above price 0 would break the

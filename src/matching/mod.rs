@@ -2,7 +2,7 @@
 //!
 //! Every person is judged against every group with exactly the scoring `rank` uses (eligibility,
 //! model, rules), though only the start of each ranking is needed and computed: groups are taken
-//! in the order of a cheap upper bound on their logits ([`shortlist`]), and those whose bound
+//! in the order of a cheap upper bound on their logits (`shortlist.rs`), and those whose bound
 //! cannot reach the start are never scored in full. Each eligible pair with score >= `min_score`
 //! becomes an edge of weight
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than

@@ -2,7 +2,7 @@
 //!
 //! Each fact has a name, a type and, for closed vocabularies, its allowed values, so a rule file
 //! is type-checked once when it is read. At evaluation a fact is read straight from the person,
-//! the group and their [`PairFacts`], without allocating.
+//! the group and the facts about the pair, without allocating.
 
 use std::fmt;
 

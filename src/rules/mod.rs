@@ -7,7 +7,7 @@
 //! allocating. Rules run only on groups that passed eligibility, so a rule can never make an
 //! ineligible group eligible.
 
-pub mod expr;
+mod expr;
 pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};
