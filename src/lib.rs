@@ -24,7 +24,7 @@
 //!     "timezone": "America/New_York"
 //! }"#, "request").unwrap().value;
 //! let now = "2026-11-26T12:00:00Z".parse().unwrap();
-//! let ranking = engine.rank(&person, &RankOptions::new(Some(3), now));
+//! let ranking = engine.rank(&person, &RankOptions::new(Some(3), now)).unwrap();
 //! for s in &ranking.suggestions {
 //!     println!("{} {} {:.2}", s.rank, s.name, s.score);
 //! }
@@ -77,5 +77,5 @@ pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
 pub use pair::Attendance;
-pub use rank::{Excluded, RankOptions, Ranking, Suggestion};
+pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use validate::{validate_file, FileKind, Report};
