@@ -66,12 +66,14 @@ fn match_s(c: &mut Criterion) {
     let sim = simulate(&params).unwrap();
     let engine = Engine::new(sim.groups.clone(), EngagementModel::embedded_default());
     let options = MatchOptions::new("2026-06-01T12:00:00Z".parse().unwrap());
-    let expected = match_waitlist(&engine, &sim.waitlist, &options).objective;
+    let expected = match_waitlist(&engine, &sim.waitlist, &options)
+        .unwrap()
+        .objective;
     let mut group = c.benchmark_group("match_waitlist");
     group.sample_size(10);
     group.bench_function("S", |b| {
         b.iter(|| {
-            let r = match_waitlist(&engine, &sim.waitlist, &options);
+            let r = match_waitlist(&engine, &sim.waitlist, &options).unwrap();
             assert_eq!(r.objective, expected);
             r
         })
