@@ -21,7 +21,7 @@ fn main() -> Result<(), groupmatch::Error> {
         "request",
     )?
     .value;
-    let ranking = engine.rank(&person, &options);
+    let ranking = engine.rank(&person, &options)?;
     for s in &ranking.suggestions {
         println!("{}. {} ({:.2})", s.rank, s.name, s.score);
         for e in s.explanation.iter().take(2) {
@@ -39,12 +39,13 @@ fn main() -> Result<(), groupmatch::Error> {
             person.max_travel_km = Some(5.0 * f64::from(i + 1));
             std::thread::spawn(move || {
                 let r = engine.rank(&person, &RankOptions::new(Some(1), now));
-                (person.id, r.eligible)
+                (person.id, r.map(|r| r.eligible))
             })
         })
         .collect();
     for h in handles {
         let (id, eligible) = h.join().expect("thread finished");
+        let eligible = eligible?;
         println!("{id}: {eligible} eligible groups");
     }
     Ok(())

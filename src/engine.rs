@@ -40,7 +40,7 @@ pub fn embedded_groups() -> Vec<Group> {
 /// let engine = Engine::embedded();
 /// let person = parse_person(include_bytes!("../data/people/early-secular-woman.json"), "p").unwrap().value;
 /// let now = "2026-11-26T12:00:00Z".parse().unwrap();
-/// let ranking = engine.rank(&person, &RankOptions::new(Some(5), now));
+/// let ranking = engine.rank(&person, &RankOptions::new(Some(5), now)).unwrap();
 /// assert!(ranking.suggestions.len() <= 5);
 /// for s in &ranking.suggestions {
 ///     let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();

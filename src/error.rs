@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// One problem found in an input file: where it is and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     /// 1-based line in the file, when the problem has one.
     pub line: Option<u64>,
@@ -132,6 +132,20 @@ impl Error {
             warnings: Vec::new(),
         }
     }
+
+    /// The problems of an [`Error::Invalid`], in order; empty for every other error.
+    ///
+    /// ```
+    /// let e = groupmatch::Error::invalid("person", None, Some("readiness"), "200 is outside 1 to 10");
+    /// assert_eq!(e.problems()[0].field.as_deref(), Some("readiness"));
+    /// assert!(groupmatch::Error::NotFound("no group 'x'".into()).problems().is_empty());
+    /// ```
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Error::Invalid { problems, .. } => problems,
+            _ => &[],
+        }
+    }
 }
 
 /// The crate's result type.
@@ -163,5 +177,12 @@ mod tests {
             warnings: vec![],
         };
         assert_eq!(e.to_string(), "g.csv:2: id: a\ng.csv:3: id: b");
+        assert_eq!(e.problems().len(), 2);
+    }
+
+    #[test]
+    fn errors_without_problems_have_none() {
+        assert!(Error::NotFound("x".into()).problems().is_empty());
+        assert!(Error::Training("x".into()).problems().is_empty());
     }
 }

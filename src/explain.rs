@@ -115,6 +115,9 @@ impl Engine {
         group_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Explanation> {
+        let mut problems = person.problems();
+        problems.extend(crate::rank::now_problem(now));
+        crate::domain::person::invalid_if_any("explain", problems)?;
         let index = self
             .groups()
             .iter()
@@ -295,6 +298,7 @@ k = "Someone (2020)"
         let ex = e.explain(&p, "g1", now()).unwrap();
         let ranked = &e
             .rank(&p, &crate::RankOptions::new(None, now()))
+            .unwrap()
             .suggestions[0];
         let sum = ex.intercept
             + ex.features.iter().map(|f| f.contribution).sum::<f64>()
@@ -321,6 +325,14 @@ k = "Someone (2020)"
             .map(|c| c.code)
             .collect();
         assert_eq!(failed, [ExclusionCode::Language]);
+    }
+
+    #[test]
+    fn a_person_without_languages_is_refused_not_a_panic() {
+        let mut p = person();
+        p.languages.clear();
+        let err = engine().explain(&p, "g1", now()).unwrap_err();
+        assert_eq!(err.problems()[0].field.as_deref(), Some("languages"));
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //!     "timezone": "America/New_York"
 //! }"#, "request").unwrap().value;
 //! let now = "2026-11-26T12:00:00Z".parse().unwrap();
-//! let ranking = engine.rank(&person, &RankOptions::new(Some(3), now));
+//! let ranking = engine.rank(&person, &RankOptions::new(Some(3), now)).unwrap();
 //! for s in &ranking.suggestions {
 //!     println!("{} {} {:.2}", s.rank, s.name, s.score);
 //! }
@@ -96,7 +96,7 @@ pub use chrono_tz::Tz;
 
 pub use domain::geo::GeoPoint;
 pub use domain::group::Group;
-pub use domain::person::{Person, Prior, WaitlistEntry};
+pub use domain::person::{Person, Prior, WaitlistEntry, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE};
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};
@@ -112,6 +112,6 @@ pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, Outcome, Stratum,
 };
 pub use pair::Attendance;
-pub use rank::{Excluded, RankOptions, Ranking, Suggestion};
+pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use rules::{Action, Confidence, Rule, RuleSet};
 pub use validate::{validate_file, FileKind, Report};

@@ -5,15 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::person::Person;
+use crate::domain::person::{invalid_if_any, Person};
 use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
 use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
+use crate::error::{Problem, Result};
 use crate::explain::ExplanationItem;
 use crate::pair::{Attendance, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
@@ -21,20 +22,107 @@ use crate::rules::PersonRules;
 /// Below this many groups a ranking runs on the calling thread; above, on rayon's pool.
 const PARALLEL_MIN_GROUPS: usize = 4096;
 
+/// How much of the excluded groups a [`Ranking`] carries ([`Ranking::excluded`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExcludedDetail {
+    /// Only how many groups were excluded. The cheapest: groups the candidate index rules out
+    /// are never checked one by one.
+    None,
+    /// How many groups were excluded, and how many reasons of each code (the library's default:
+    /// listing every excluded group is most of the cost of serialising a ranking).
+    #[default]
+    Counts,
+    /// Every excluded group with every reason (what `groupmatch rank` prints).
+    Full,
+}
+
 /// Options of one ranking.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// ```
+/// use groupmatch::{ExcludedDetail, RankOptions};
+/// let options: RankOptions =
+///     serde_json::from_str(r#"{"top": 3, "now": "2026-11-26T12:00:00Z"}"#).unwrap();
+/// assert_eq!(options.excluded, ExcludedDetail::Counts);
+/// assert!(serde_json::from_str::<RankOptions>(r#"{"now": "+99999-01-01T00:00:00Z"}"#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawRankOptions")]
 pub struct RankOptions {
     /// How many suggestions to return; `None` for all eligible groups.
     pub top: Option<usize>,
     /// The instant the ranking is for: time-zone offsets and next sessions are taken at it.
+    /// Years 1 to 9999 (see [`RankOptions::validate`]).
     pub now: DateTime<Utc>,
+    /// How much of the excluded groups the ranking carries.
+    pub excluded: ExcludedDetail,
+}
+
+/// [`RankOptions`] as written, before [`RankOptions::validate`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRankOptions {
+    #[serde(default)]
+    top: Option<usize>,
+    now: DateTime<Utc>,
+    #[serde(default)]
+    excluded: ExcludedDetail,
+}
+
+impl TryFrom<RawRankOptions> for RankOptions {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawRankOptions) -> Result<RankOptions> {
+        let options = RankOptions {
+            top: raw.top,
+            now: raw.now,
+            excluded: raw.excluded,
+        };
+        options.validate()?;
+        Ok(options)
+    }
 }
 
 impl RankOptions {
-    /// The top `top` suggestions at `now`.
+    /// The top `top` suggestions at `now`, with counts of the excluded groups
+    /// ([`ExcludedDetail::Counts`]).
     pub fn new(top: Option<usize>, now: DateTime<Utc>) -> RankOptions {
-        RankOptions { top, now }
+        RankOptions {
+            top,
+            now,
+            excluded: ExcludedDetail::default(),
+        }
     }
+
+    /// The same options carrying `excluded` of the excluded groups.
+    pub fn with_excluded(mut self, excluded: ExcludedDetail) -> RankOptions {
+        self.excluded = excluded;
+        self
+    }
+
+    /// Checks that `now` is in years 1 to 9999 (the years RFC 3339 writes; next sessions are
+    /// found a week past it). Every `top` is valid.
+    ///
+    /// ```
+    /// use groupmatch::RankOptions;
+    /// let late = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+    /// let err = RankOptions::new(None, late).validate().unwrap_err();
+    /// assert_eq!(err.problems()[0].field.as_deref(), Some("now"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        invalid_if_any("rank options", now_problem(self.now).into_iter().collect())
+    }
+}
+
+/// Why `now` cannot be the instant of a ranking or a match, if it cannot.
+pub(crate) fn now_problem(now: DateTime<Utc>) -> Option<Problem> {
+    (!(1..=9999).contains(&now.year())).then(|| {
+        Problem::new(
+            None,
+            Some("now"),
+            format!("{now} is outside the years 1 to 9999"),
+        )
+    })
 }
 
 /// One suggested group, with its score and the explanation that adds up to it.
@@ -75,6 +163,67 @@ pub struct Excluded {
     pub reasons: Vec<Exclusion>,
 }
 
+/// The groups a ranking left out, in the detail [`RankOptions::excluded`] asked for. In JSON,
+/// [`ExcludedGroups::Full`] is the list of groups and the others an object
+/// `{"total": 312, "by_code": {"distance": 80, "schedule": 201}}` (`by_code` only with
+/// [`ExcludedDetail::Counts`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ExcludedGroups {
+    /// Every excluded group with every reason, in directory order ([`ExcludedDetail::Full`]).
+    Full(Vec<Excluded>),
+    /// How many groups were excluded ([`ExcludedDetail::None`] and [`ExcludedDetail::Counts`]).
+    Counted {
+        /// Excluded groups.
+        total: usize,
+        /// Reasons of each code, leaving out codes with none ([`ExcludedDetail::Counts`]).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by_code: Option<BTreeMap<ExclusionCode, usize>>,
+    },
+}
+
+impl ExcludedGroups {
+    /// How many groups were excluded.
+    pub fn len(&self) -> usize {
+        match self {
+            ExcludedGroups::Full(groups) => groups.len(),
+            ExcludedGroups::Counted { total, .. } => *total,
+        }
+    }
+
+    /// Whether no group was excluded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every excluded group with its reasons: empty unless [`ExcludedDetail::Full`] was asked.
+    pub fn groups(&self) -> &[Excluded] {
+        match self {
+            ExcludedGroups::Full(groups) => groups,
+            ExcludedGroups::Counted { .. } => &[],
+        }
+    }
+
+    /// How many reasons there are of each code, when known (not with [`ExcludedDetail::None`]).
+    fn by_code(&self) -> Option<BTreeMap<ExclusionCode, usize>> {
+        match self {
+            ExcludedGroups::Full(groups) => Some(count_reasons(groups)),
+            ExcludedGroups::Counted { by_code, .. } => by_code.clone(),
+        }
+    }
+}
+
+/// How many reasons of each code `groups` have.
+fn count_reasons(groups: &[Excluded]) -> BTreeMap<ExclusionCode, usize> {
+    let mut counts: BTreeMap<ExclusionCode, usize> = BTreeMap::new();
+    for e in groups {
+        for r in &e.reasons {
+            *counts.entry(r.code).or_default() += 1;
+        }
+    }
+    counts
+}
+
 /// The result of ranking one person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ranking {
@@ -82,8 +231,8 @@ pub struct Ranking {
     pub person_id: String,
     /// Suggestions, best first; ties broken by group id.
     pub suggestions: Vec<Suggestion>,
-    /// Excluded groups, in directory order.
-    pub excluded: Vec<Excluded>,
+    /// The excluded groups, in the detail asked for.
+    pub excluded: ExcludedGroups,
     /// How many groups were eligible (suggestions may be cut to the top N).
     pub eligible: usize,
 }
@@ -91,25 +240,28 @@ pub struct Ranking {
 impl Ranking {
     /// How many exclusion reasons there are of each code, in check order, leaving out codes with
     /// none. A group failing two constraints counts under both (and twice under `audience` when
-    /// two of its audiences do not fit).
+    /// two of its audiences do not fit). Empty with [`ExcludedDetail::None`].
     pub fn exclusion_counts(&self) -> Vec<(ExclusionCode, usize)> {
-        let mut counts: BTreeMap<ExclusionCode, usize> = BTreeMap::new();
-        for e in &self.excluded {
-            for r in &e.reasons {
-                *counts.entry(r.code).or_default() += 1;
-            }
-        }
-        counts.into_iter().collect()
+        self.excluded
+            .by_code()
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
     }
 
-    /// A one-line summary such as `312 excluded: 201 schedule, 80 distance`.
+    /// A one-line summary such as `312 excluded: 201 schedule, 80 distance` (just
+    /// `312 excluded` with [`ExcludedDetail::None`], which does not count reasons).
     pub fn exclusion_summary(&self) -> String {
-        let parts: Vec<String> = self
-            .exclusion_counts()
-            .iter()
-            .map(|(code, n)| format!("{n} {code}"))
-            .collect();
-        format!("{} excluded: {}", self.excluded.len(), parts.join(", "))
+        match self.excluded.by_code() {
+            Some(counts) => {
+                let parts: Vec<String> = counts
+                    .iter()
+                    .map(|(code, n)| format!("{n} {code}"))
+                    .collect();
+                format!("{} excluded: {}", self.excluded.len(), parts.join(", "))
+            }
+            None => format!("{} excluded", self.excluded.len()),
+        }
     }
 }
 
@@ -125,16 +277,36 @@ pub(crate) struct Judged<'a> {
 }
 
 impl Engine {
-    /// Ranks every group for `person`.
-    pub fn rank(&self, person: &Person, options: &RankOptions) -> Ranking {
+    /// Ranks every group for `person`, after checking the person ([`Person::validate`]) and the
+    /// options ([`RankOptions::validate`]); the error lists every problem of both.
+    pub fn rank(&self, person: &Person, options: &RankOptions) -> Result<Ranking> {
+        let mut problems = person.problems();
+        if let Err(e) = options.validate() {
+            problems.extend_from_slice(e.problems());
+        }
+        invalid_if_any("rank", problems)?;
         let Judged {
             prepared,
             rules,
             offsets,
             mut scored,
             excluded,
-        } = self.judge_all(person, options.now);
+        } = match options.excluded {
+            ExcludedDetail::None => self.judge_eligible(person, options.now),
+            ExcludedDetail::Counts | ExcludedDetail::Full => self.judge_all(person, options.now),
+        };
         let eligible = scored.len();
+        let excluded = match (options.excluded, excluded) {
+            (ExcludedDetail::None, _) => ExcludedGroups::Counted {
+                total: self.groups().len() - eligible,
+                by_code: None,
+            },
+            (ExcludedDetail::Counts, excluded) => ExcludedGroups::Counted {
+                total: excluded.len(),
+                by_code: Some(count_reasons(&excluded)),
+            },
+            (ExcludedDetail::Full, excluded) => ExcludedGroups::Full(excluded),
+        };
         let top = options.top.unwrap_or(eligible).min(eligible);
         if top < eligible && top > 0 {
             scored.select_nth_unstable_by(top - 1, |a, b| self.by_score(a, b));
@@ -146,11 +318,37 @@ impl Engine {
             .enumerate()
             .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
             .collect();
-        Ranking {
+        Ok(Ranking {
             person_id: person.id.clone(),
             suggestions,
             excluded,
             eligible,
+        })
+    }
+
+    /// The eligible groups for `person` at `now`, scored, found through the candidate index: no
+    /// reasons are built for the others (`excluded` is empty).
+    fn judge_eligible<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
+        let prepared = PreparedPerson::new(person, now);
+        let offsets = self.index().offsets(now);
+        let rules = self.rules_for(person);
+        let scored = self
+            .index()
+            .candidates(&prepared, &offsets)
+            .into_iter()
+            .filter_map(|index| {
+                let pair = self.pair(&prepared, &offsets, index);
+                crate::eligibility::is_eligible(&pair)
+                    .then(|| self.score_eligible(&rules, index, pair).ok())
+                    .flatten()
+            })
+            .collect();
+        Judged {
+            prepared,
+            rules,
+            offsets,
+            scored,
+            excluded: Vec::new(),
         }
     }
 
@@ -233,7 +431,7 @@ mod tests {
     #[test]
     fn equal_scores_are_ordered_by_group_id() {
         let e = engine(vec![group("b"), group("c"), group("a")]);
-        let r = e.rank(&person(), &RankOptions::new(None, now()));
+        let r = e.rank(&person(), &RankOptions::new(None, now())).unwrap();
         let ids: Vec<&str> = r.suggestions.iter().map(|s| s.group_id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(r.suggestions[0].score, r.suggestions[2].score);
@@ -242,7 +440,9 @@ mod tests {
     #[test]
     fn top_cuts_suggestions_but_counts_every_eligible_group() {
         let groups = (0..20).map(|i| group(&format!("g{i:02}"))).collect();
-        let r = engine(groups).rank(&person(), &RankOptions::new(Some(3), now()));
+        let r = engine(groups)
+            .rank(&person(), &RankOptions::new(Some(3), now()))
+            .unwrap();
         assert_eq!(r.suggestions.len(), 3);
         assert_eq!(r.eligible, 20);
         assert_eq!(r.suggestions[2].rank, 3);
@@ -256,15 +456,78 @@ mod tests {
         h.capacity = Some(1);
         h.enrolled = 1;
         h.languages = vec!["es".parse().unwrap()];
-        let r = engine(vec![g, h]).rank(&person(), &RankOptions::new(None, now()));
+        let r = engine(vec![g, h])
+            .rank(&person(), &RankOptions::new(None, now()))
+            .unwrap();
         assert!(r.suggestions.is_empty());
         assert_eq!(r.exclusion_summary(), "2 excluded: 2 language, 1 full");
     }
 
     #[test]
+    fn every_detail_of_excluded_groups_summarises_them() {
+        let mut g = group("g");
+        g.languages = vec!["es".parse().unwrap()];
+        let e = engine(vec![g, group("h")]);
+        let rank = |detail| {
+            e.rank(
+                &person(),
+                &RankOptions::new(None, now()).with_excluded(detail),
+            )
+            .unwrap()
+        };
+        let full = rank(ExcludedDetail::Full);
+        let counts = rank(ExcludedDetail::Counts);
+        let none = rank(ExcludedDetail::None);
+        assert_eq!(full.excluded.groups().len(), 1);
+        assert!(counts.excluded.groups().is_empty());
+        assert_eq!(full.exclusion_summary(), "1 excluded: 1 language");
+        assert_eq!(counts.exclusion_summary(), "1 excluded: 1 language");
+        assert_eq!(none.exclusion_summary(), "1 excluded");
+        assert_eq!(counts.exclusion_counts(), full.exclusion_counts());
+        let json = |r: &Ranking| serde_json::to_value(r).unwrap()["excluded"].clone();
+        assert!(json(&full).is_array(), "the full list serialises as before");
+        assert_eq!(
+            json(&counts),
+            serde_json::json!({"total": 1, "by_code": {"language": 1}})
+        );
+        assert_eq!(json(&none), serde_json::json!({"total": 1}));
+    }
+
+    #[test]
+    fn the_library_default_counts_excluded_groups() {
+        assert_eq!(
+            RankOptions::new(None, now()).excluded,
+            ExcludedDetail::Counts
+        );
+    }
+
+    #[test]
+    fn rank_refuses_a_person_without_languages_and_a_now_out_of_range() {
+        let mut p = person();
+        p.languages.clear();
+        let options = RankOptions::new(None, DateTime::<Utc>::MAX_UTC);
+        let err = engine(vec![group("g")]).rank(&p, &options).unwrap_err();
+        let fields: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|p| p.field.as_deref().unwrap())
+            .collect();
+        assert_eq!(fields, ["languages", "now"]);
+    }
+
+    #[test]
+    fn rank_options_round_trip_through_serde() {
+        let options = RankOptions::new(Some(3), now()).with_excluded(ExcludedDetail::None);
+        let json = serde_json::to_string(&options).unwrap();
+        assert_eq!(serde_json::from_str::<RankOptions>(&json).unwrap(), options);
+    }
+
+    #[test]
     fn next_session_is_the_next_fitting_one_in_local_time() {
         // Thursday 07:00 in New York: the Thursday 19:00 session is next.
-        let r = engine(vec![group("g")]).rank(&person(), &RankOptions::new(None, now()));
+        let r = engine(vec![group("g")])
+            .rank(&person(), &RankOptions::new(None, now()))
+            .unwrap();
         assert_eq!(r.suggestions[0].next_session.as_deref(), Some("Thu 19:00"));
     }
 
@@ -272,7 +535,9 @@ mod tests {
     fn a_closer_group_ranks_above_a_farther_one() {
         let mut far = group("far");
         far.location = Some(crate::GeoPoint::new(40.0, -75.1652).unwrap());
-        let r = engine(vec![far, group("near")]).rank(&person(), &RankOptions::new(None, now()));
+        let r = engine(vec![far, group("near")])
+            .rank(&person(), &RankOptions::new(None, now()))
+            .unwrap();
         assert_eq!(r.suggestions[0].group_id, "near");
     }
 
@@ -339,8 +604,20 @@ mod tests {
             p in arb_person(),
         ) {
             let n = groups.len();
-            let r = engine(groups).rank(&p, &RankOptions::new(None, now()));
+            let e = engine(groups);
+            let options = RankOptions::new(None, now());
+            let r = e.rank(&p, &options.clone().with_excluded(ExcludedDetail::Full)).unwrap();
             prop_assert_eq!(r.suggestions.len() + r.excluded.len(), n);
+            // Every detail of the excluded groups ranks the same, and counts the same.
+            for detail in [ExcludedDetail::None, ExcludedDetail::Counts] {
+                let other = e.rank(&p, &options.clone().with_excluded(detail)).unwrap();
+                prop_assert_eq!(&other.suggestions, &r.suggestions);
+                prop_assert_eq!(other.eligible, r.eligible);
+                prop_assert_eq!(other.excluded.len(), r.excluded.len());
+                if detail == ExcludedDetail::Counts {
+                    prop_assert_eq!(other.exclusion_summary(), r.exclusion_summary());
+                }
+            }
             prop_assert_eq!(r.eligible, r.suggestions.len());
             for s in &r.suggestions {
                 let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();
@@ -354,7 +631,7 @@ mod tests {
                         || (pair[0].score == pair[1].score && pair[0].group_id <= pair[1].group_id)
                 );
             }
-            prop_assert!(r.excluded.iter().all(|e| !e.reasons.is_empty()));
+            prop_assert!(r.excluded.groups().iter().all(|e| !e.reasons.is_empty()));
         }
 
         #[test]
@@ -364,8 +641,8 @@ mod tests {
             n in 1usize..10,
         ) {
             let e = engine(groups);
-            let all = e.rank(&p, &RankOptions::new(None, now()));
-            let top = e.rank(&p, &RankOptions::new(Some(n), now()));
+            let all = e.rank(&p, &RankOptions::new(None, now())).unwrap();
+            let top = e.rank(&p, &RankOptions::new(Some(n), now())).unwrap();
             let k = n.min(all.suggestions.len());
             prop_assert_eq!(&top.suggestions[..], &all.suggestions[..k]);
         }
@@ -382,9 +659,13 @@ mod tests {
                 g
             })
             .collect();
-        let big = engine(groups.clone()).rank(&person(), &RankOptions::new(Some(50), now()));
+        let big = engine(groups.clone())
+            .rank(&person(), &RankOptions::new(Some(50), now()))
+            .unwrap();
         groups.truncate(PARALLEL_MIN_GROUPS - 1);
-        let small = engine(groups).rank(&person(), &RankOptions::new(Some(50), now()));
+        let small = engine(groups)
+            .rank(&person(), &RankOptions::new(Some(50), now()))
+            .unwrap();
         // Both contain the 97 distinct distances; the best 50 are the same places.
         let scores = |r: &Ranking| r.suggestions.iter().map(|s| s.score).collect::<Vec<_>>();
         assert_eq!(scores(&big), scores(&small));

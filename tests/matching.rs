@@ -1185,7 +1185,7 @@ fn a_wait_weight_too_large_to_solve_exactly_exits_2_and_writes_nothing() {
         ],
     );
     run.assert_code(2).assert_stdout_empty();
-    run.assert_stderr_contains("too large to solve exactly");
+    run.assert_stderr_contains("wait_weight: 10000000000 is too large");
     for file in ["m.csv", "s.json", "ex"] {
         assert!(!wd.path().join(file).exists(), "{file} was written{run}");
     }

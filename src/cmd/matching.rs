@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
-use groupmatch::matching::{assign, score_candidates, MatchOptions, Outcome};
+use groupmatch::matching::{assign, score_candidates, MatchOptions};
 use groupmatch::read_waitlist;
 use serde_json::json;
 
@@ -111,10 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         now: args.now.unwrap_or_else(Utc::now),
     };
     let score_start = Instant::now();
-    let candidates = score_candidates(&engine, &waitlist, &options);
+    let candidates = score_candidates(&engine, &waitlist, &options)?;
     let score = score_start.elapsed().as_secs_f64();
     let assign_start = Instant::now();
     let (result, solve) = assign(&engine, &waitlist, &candidates, &options)?;
+    let result = result.with_invalid(invalid, &label);
     // Scoring for alternates past the kept rankings counts as scoring, not solving.
     let score = score + (assign_start.elapsed().as_secs_f64() - solve);
 
@@ -155,30 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ])
         .map_err(io)?;
         // Rows in waitlist order: matched people, with the skipped ones where they stood.
-        let mut skipped = invalid.iter().peekable();
-        let mut matched = result.rows.iter();
-        for position in 0..result.rows.len() + invalid.len() {
-            if let Some((_, bad)) = skipped.next_if(|(p, _)| *p == position) {
-                let problems: Vec<String> = bad
-                    .problems
-                    .iter()
-                    .map(|p| p.display_in(&label).to_string())
-                    .collect();
-                let id = bad.id.clone().unwrap_or_default();
-                csv.write_record([
-                    id.as_str(),
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "invalid_input",
-                    &problems.join("; "),
-                ])
-                .map_err(io)?;
-                continue;
-            }
-            let r = matched.next().expect("one matched row per valid person");
+        for r in &result.rows {
             let num = |v: Option<f64>| v.map_or_else(String::new, |x| format!("{x:.6}"));
             csv.write_record([
                 r.person_id.as_str(),
@@ -197,51 +175,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let write = write_start.elapsed().as_secs_f64();
 
-    let mut unplaced = std::collections::BTreeMap::new();
-    for r in result.rows.iter().filter(|r| r.reason != Outcome::Placed) {
-        *unplaced.entry(r.reason.as_str()).or_insert(0usize) += 1;
-    }
-    if !invalid.is_empty() {
-        unplaced.insert("invalid_input", invalid.len());
-    }
-    let placed = result
-        .rows
-        .iter()
-        .filter(|r| r.reason == Outcome::Placed)
-        .count();
-    let mean_score = result.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
-    let summary = json!({
-        "people": result.rows.len() + invalid.len(),
-        "placed": placed,
-        "unplaced": unplaced,
-        "objective": result.objective,
-        "mean_score": mean_score,
-        "candidate_cut": result.candidate_cut,
-        "edges": candidates.edges(),
-        "seconds": {"load": load, "score": score, "solve": solve, "write": write},
-        "by_stage": result.by_stage,
-        "by_gender": result.by_gender,
-        "groups": result.groups,
-    });
+    let summary = result.summary();
+    let mut json = serde_json::to_value(&summary)?;
+    json["seconds"] = json!({"load": load, "score": score, "solve": solve, "write": write});
     if let Some(path) = &args.summary {
-        write_json(path, &summary)?;
+        write_json(path, &json)?;
     }
     let mut table = format!(
-        "{} people: {placed} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
-        result.rows.len() + invalid.len(),
-        result.objective,
-        mean_score,
-        candidates.edges(),
+        "{} people: {} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
+        summary.people,
+        summary.placed,
+        summary.objective,
+        summary.mean_score,
+        summary.edges,
         start.elapsed().as_secs_f64()
     );
-    for (reason, n) in &unplaced {
+    for (reason, n) in &summary.unplaced {
         table.push_str(&format!("  {n:>7} {reason}\n"));
     }
     table.push_str(&format!(
         "  {:<18} {:>7} {:>7} {:>6}\n",
         "stage", "people", "placed", "score"
     ));
-    for (stage, s) in &result.by_stage {
+    for (stage, s) in &summary.by_stage {
         table.push_str(&format!(
             "  {stage:<18} {:>7} {:>7} {:>6.3}\n",
             s.people, s.placed, s.mean_score

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::{
-    parse_person, read_person, Attendance, Engine, Person, RankOptions, Ranking, Suggestion,
+    parse_person, read_person, Attendance, Engine, ExcludedDetail, Person, RankOptions, Ranking,
+    Suggestion,
 };
 
 use super::{print_stdout, EngineArgs, OutputFormat};
@@ -37,9 +38,31 @@ pub struct Args {
     /// List every excluded group with its reasons (the table shows only a summary otherwise).
     #[arg(long)]
     show_excluded: bool,
+    /// How much of the excluded groups to report: every group with its reasons (`full`), counts
+    /// of reasons by code (`counts`), or how many groups (`none`).
+    #[arg(long, value_enum, default_value_t = Excluded::Full)]
+    excluded: Excluded,
     /// The current time (RFC 3339, such as 2026-11-26T12:00:00Z), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+}
+
+/// `--excluded`: the library's [`ExcludedDetail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Excluded {
+    None,
+    Counts,
+    Full,
+}
+
+impl From<Excluded> for ExcludedDetail {
+    fn from(e: Excluded) -> ExcludedDetail {
+        match e {
+            Excluded::None => ExcludedDetail::None,
+            Excluded::Counts => ExcludedDetail::Counts,
+            Excluded::Full => ExcludedDetail::Full,
+        }
+    }
 }
 
 pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -51,8 +74,9 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = args.engine.load()?;
     let person = load_person(args.person.as_ref())?;
-    let options = RankOptions::new(Some(args.top), args.now.unwrap_or_else(Utc::now));
-    let ranking = engine.rank(&person, &options);
+    let options = RankOptions::new(Some(args.top), args.now.unwrap_or_else(Utc::now))
+        .with_excluded(args.excluded.into());
+    let ranking = engine.rank(&person, &options)?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
         OutputFormat::Table => table(&engine, &ranking, args.show_excluded),
@@ -108,8 +132,13 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
         .iter()
         .map(|(code, n)| format!("{n} {code}"))
         .collect();
-    if let Some(first) = summary.first_mut() {
-        *first = format!("{} excluded: {first}", ranking.excluded.len());
+    match summary.first_mut() {
+        Some(first) => *first = format!("{} excluded: {first}", ranking.excluded.len()),
+        // With `--excluded none` reasons are not counted.
+        None if !ranking.excluded.is_empty() => {
+            summary.push(format!("{} excluded", ranking.excluded.len()))
+        }
+        None => {}
     }
     for line in wrap(&summary, ", ", 0, usize::MAX) {
         let _ = writeln!(out, "{line}");
@@ -138,7 +167,7 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     }
     if show_excluded {
         let _ = writeln!(out, "\nExcluded:");
-        for e in &ranking.excluded {
+        for e in ranking.excluded.groups() {
             let name = engine
                 .groups()
                 .iter()

@@ -1,8 +1,15 @@
-//! A person looking for a group, and a waitlist entry.
+//! A person looking for a group, and a waitlist entry, and the checks every one of them passes
+//! before it is ranked or matched.
+//!
+//! The file readers and a program building a [`Person`] in Rust go through the same checks
+//! ([`Person::validate`]), so a person the library accepts is one it can rank without surprises:
+//! a travel limit that is a number, a main language, scores on their scale.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::geo::GeoPoint;
 use super::group::serialize_tz;
@@ -11,9 +18,18 @@ use super::vocab::{
     Approach, ApproachPreference, FacilitationPreference, FormatPreference, Gender, GenderSpecific,
     Language, Need, PriorOutcome, SocialSupport, Stage, Substance,
 };
+use crate::error::{Error, Problem, Result};
+use crate::formats::record::{Cell, Fields, Record};
+
+/// The longest travel limit a person may give, in km (half the earth's circumference).
+pub const MAX_TRAVEL_KM: f64 = 20_000.0;
+/// The oldest age a person may give, in years.
+pub const MAX_AGE: u8 = 120;
+/// The scale of `self_efficacy` and `readiness`.
+pub const SCORE_SCALE: std::ops::RangeInclusive<u8> = 1..=10;
 
 /// A person's earlier experience with one approach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prior {
     /// The approach they tried.
     pub approach: Approach,
@@ -24,7 +40,18 @@ pub struct Prior {
 /// A person looking for a group: stage, preferences, schedule, location and needs.
 ///
 /// The `id` is pseudonymous; groupmatch never logs any other field. Read people with
-/// [`crate::read_person`] or [`crate::read_waitlist`].
+/// [`crate::read_person`] or [`crate::read_waitlist`], or deserialise one from the same JSON
+/// object (with the same defaults and checks); a person built in Rust is checked by
+/// [`Person::validate`] at every entry point that takes one.
+///
+/// ```
+/// let person: groupmatch::Person = serde_json::from_str(r#"{"id": "p1", "stage": "early",
+///     "approach_preference": "secular", "format_preference": "online",
+///     "availability": ["Mon 18:00-22:00"], "timezone": "America/New_York"}"#).unwrap();
+/// assert_eq!(person.languages[0].as_str(), "en");
+/// let bad = serde_json::from_str::<groupmatch::Person>(r#"{"id": "p1"}"#).unwrap_err();
+/// assert!(bad.to_string().contains("stage: missing"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Person {
     /// Pseudonymous id.
@@ -92,13 +119,310 @@ impl Person {
             .find(|p| p.approach == approach)
             .map(|p| p.outcome)
     }
+
+    /// Checks every field a file reader checks, so a person built in Rust is one the library
+    /// can rank: a non-empty `id` and `availability`, a place on the earth, a finite travel limit
+    /// from 0 to [`MAX_TRAVEL_KM`], at least one language, an age up to [`MAX_AGE`], scores on
+    /// [`SCORE_SCALE`], and a gender when a gender-specific group is required. The error lists
+    /// every problem, each naming its field.
+    ///
+    /// ```
+    /// let mut person: groupmatch::Person = serde_json::from_str(r#"{"id": "p1", "stage": "early",
+    ///     "approach_preference": "secular", "format_preference": "online",
+    ///     "availability": ["Mon 18:00-22:00"], "timezone": "UTC"}"#).unwrap();
+    /// assert!(person.validate().is_ok());
+    /// person.readiness = Some(200);
+    /// person.max_travel_km = Some(f64::NAN);
+    /// let err = person.validate().unwrap_err();
+    /// let fields: Vec<_> = err.problems().iter().map(|p| p.field.as_deref().unwrap()).collect();
+    /// assert_eq!(fields, ["max_travel_km", "readiness"]);
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        invalid_if_any("person", self.problems())
+    }
+
+    /// Every problem [`Person::validate`] reports, in field order, without a line.
+    pub(crate) fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            problems.push(Problem::new(None, Some(field), message));
+        };
+        if self.id.trim().is_empty() {
+            problem("id", MISSING.into());
+        }
+        if self.availability.is_empty() {
+            problem("availability", MISSING.into());
+        }
+        if let Some(at) = self.location {
+            if let Some(m) = number_problem(at.latitude, -90.0..=90.0) {
+                problem("latitude", m);
+            }
+            if let Some(m) = number_problem(at.longitude, -180.0..=180.0) {
+                problem("longitude", m);
+            }
+        }
+        if let Some(m) = self
+            .max_travel_km
+            .and_then(|km| number_problem(km, 0.0..=MAX_TRAVEL_KM))
+        {
+            problem("max_travel_km", m);
+        }
+        if self.languages.is_empty() {
+            problem(
+                "languages",
+                "empty (list at least one language; the first is the main one)".into(),
+            );
+        }
+        if let Some(m) = gender_specific_problem(self.gender, self.gender_specific) {
+            problem("gender_specific", m.into());
+        }
+        if let Some(m) = self.age.and_then(|a| integer_problem(a, 0..=MAX_AGE)) {
+            problem("age", m);
+        }
+        if let Some(m) = self
+            .self_efficacy
+            .and_then(|v| integer_problem(v, SCORE_SCALE))
+        {
+            problem("self_efficacy", m);
+        }
+        if let Some(m) = self.readiness.and_then(|v| integer_problem(v, SCORE_SCALE)) {
+            problem("readiness", m);
+        }
+        problems
+    }
 }
 
-/// A person on a waitlist, with the date they joined it.
+/// The message of a required field that is missing or empty (the readers' wording).
+const MISSING: &str = "missing (this field is required)";
+
+/// Why `gender_specific` cannot be met with `gender`, if it cannot (shared with the readers).
+pub(crate) fn gender_specific_problem(
+    gender: Gender,
+    gender_specific: GenderSpecific,
+) -> Option<&'static str> {
+    (gender_specific == GenderSpecific::Required && gender == Gender::Unspecified)
+        .then_some("'required' needs a gender (woman, man or nonbinary) to know which groups fit")
+}
+
+/// Why `v` is not a finite number in `range`, in the readers' wording.
+fn number_problem(v: f64, range: std::ops::RangeInclusive<f64>) -> Option<String> {
+    if !v.is_finite() {
+        Some(format!("{v} is not a finite number"))
+    } else if !range.contains(&v) {
+        Some(format!(
+            "{v} is outside {} to {}",
+            range.start(),
+            range.end()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Why `v` is not in `range`, in the readers' wording.
+fn integer_problem(v: u8, range: std::ops::RangeInclusive<u8>) -> Option<String> {
+    (!range.contains(&v)).then(|| format!("{v} is outside {} to {}", range.start(), range.end()))
+}
+
+/// `Ok` when there are no problems, else every one as an [`Error::Invalid`] labelled `label`.
+pub(crate) fn invalid_if_any(label: &str, problems: Vec<Problem>) -> Result<()> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            path: label.to_string(),
+            problems,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// Parses `waiting_since`: a date written `YYYY-MM-DD` (shared with the readers).
+pub(crate) fn parse_waiting_since(s: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
+}
+
+/// A JSON object as the readers' record: deserialising goes through exactly their reading.
+fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record {
+    Record {
+        line: 0,
+        fields: map
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), Cell::Json(v), 0))
+            .collect(),
+    }
+}
+
+/// The problems as one deserialisation error (`field: message; ...`); lines mean nothing here.
+fn de_error<E: serde::de::Error>(problems: &[Problem]) -> E {
+    let text: Vec<String> = problems
+        .iter()
+        .map(|p| match &p.field {
+            Some(field) => format!("{field}: {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect();
+    E::custom(text.join("; "))
+}
+
+impl<'de> Deserialize<'de> for Person {
+    /// Reads a person object exactly as [`crate::parse_person`] does (same defaults, same checks).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Person, D::Error> {
+        let record = record_of(serde_json::Map::deserialize(d)?);
+        let mut problems = Vec::new();
+        let person =
+            crate::formats::people::person_from_fields(&mut Fields::new(&record, &mut problems));
+        match person {
+            Some(person) if problems.is_empty() => Ok(person),
+            _ => Err(de_error(&problems)),
+        }
+    }
+}
+
+/// A person on a waitlist, with the date they joined it. Serialised as one waitlist row: the
+/// person's fields and `waiting_since`.
+///
+/// ```
+/// let entry: groupmatch::WaitlistEntry = serde_json::from_str(r#"{"id": "w1", "stage": "early",
+///     "approach_preference": "secular", "format_preference": "online",
+///     "availability": ["Mon 18:00-22:00"], "timezone": "UTC", "waiting_since": "2026-10-01"}"#)
+///     .unwrap();
+/// assert_eq!(entry.waiting_since.to_string(), "2026-10-01");
+/// let back: groupmatch::WaitlistEntry =
+///     serde_json::from_str(&serde_json::to_string(&entry).unwrap()).unwrap();
+/// assert_eq!(back, entry);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WaitlistEntry {
     /// The person.
+    #[serde(flatten)]
     pub person: Person,
     /// The date they joined the waitlist.
     pub waiting_since: NaiveDate,
+}
+
+impl WaitlistEntry {
+    /// Checks the person ([`Person::validate`]); any date is a valid `waiting_since`.
+    pub fn validate(&self) -> Result<()> {
+        self.person.validate()
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitlistEntry {
+    /// Reads a waitlist row object as [`crate::parse_waitlist`] reads one line of JSON Lines.
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<WaitlistEntry, D::Error> {
+        let record = record_of(serde_json::Map::deserialize(d)?);
+        let mut problems = Vec::new();
+        let mut f = Fields::new(&record, &mut problems);
+        let person = crate::formats::people::person_from_fields(&mut f);
+        let since = f.parse_with("waiting_since", true, parse_waiting_since);
+        match (person, since) {
+            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
+                person,
+                waiting_since,
+            }),
+            _ => Err(de_error(&problems)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::person;
+
+    fn fields_of(p: &Person) -> Vec<String> {
+        p.validate()
+            .unwrap_err()
+            .problems()
+            .iter()
+            .map(|p| p.field.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_person_from_the_readers_is_valid() {
+        assert!(person().validate().is_ok());
+    }
+
+    #[test]
+    fn a_person_without_languages_is_refused() {
+        let mut p = person();
+        p.languages.clear();
+        assert_eq!(fields_of(&p), ["languages"]);
+    }
+
+    #[test]
+    fn non_finite_or_negative_travel_limits_are_refused() {
+        for km in [f64::NAN, f64::INFINITY, -1.0, 20_000.5] {
+            let mut p = person();
+            p.max_travel_km = Some(km);
+            assert_eq!(fields_of(&p), ["max_travel_km"], "{km}");
+        }
+    }
+
+    #[test]
+    fn scores_and_age_off_their_scales_are_refused() {
+        let mut p = person();
+        p.readiness = Some(200);
+        p.self_efficacy = Some(0);
+        p.age = Some(121);
+        assert_eq!(fields_of(&p), ["age", "self_efficacy", "readiness"]);
+        let err = p.validate().unwrap_err();
+        assert_eq!(err.problems()[2].message, "200 is outside 1 to 10");
+    }
+
+    #[test]
+    fn empty_id_and_availability_and_a_point_off_the_earth_are_refused() {
+        let mut p = person();
+        p.id = " ".into();
+        p.availability.clear();
+        p.location = Some(crate::GeoPoint {
+            latitude: f64::NAN,
+            longitude: 200.0,
+        });
+        assert_eq!(
+            fields_of(&p),
+            ["id", "availability", "latitude", "longitude"]
+        );
+    }
+
+    #[test]
+    fn required_gender_specific_needs_a_gender() {
+        let mut p = person();
+        p.gender = Gender::Unspecified;
+        p.gender_specific = GenderSpecific::Required;
+        assert_eq!(fields_of(&p), ["gender_specific"]);
+    }
+
+    #[test]
+    fn a_person_round_trips_through_serde() {
+        let p = person();
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
+    }
+
+    #[test]
+    fn deserialising_applies_the_readers_checks() {
+        let mut v = serde_json::to_value(person()).unwrap();
+        v["readiness"] = 200.into();
+        v["languages"] = serde_json::json!(["xx"]);
+        let err = serde_json::from_value::<Person>(v).unwrap_err().to_string();
+        assert!(err.contains("readiness: 200 is outside 1 to 10"), "{err}");
+        assert!(err.contains("languages: unknown language 'xx'"), "{err}");
+    }
+
+    #[test]
+    fn a_waitlist_entry_needs_a_date() {
+        let v = serde_json::to_value(person()).unwrap();
+        let err = serde_json::from_value::<WaitlistEntry>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("waiting_since: missing"), "{err}");
+    }
 }

@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::person::{Person, Prior, WaitlistEntry};
+use crate::domain::person::{self, parse_waiting_since, Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
 use crate::error::{Problem, Result};
@@ -160,12 +159,7 @@ pub fn parse_waitlist_rows(
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
         let person = person_from_fields(&mut f).filter(|_| fresh);
-        let since = f.parse_with("waiting_since", true, |s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .filter(|_| s.len() == 10)
-                .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
-        });
+        let since = f.parse_with("waiting_since", true, parse_waiting_since);
         rows.push(match (person, since) {
             (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
                 person,
@@ -215,13 +209,15 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let availability = f.required_list("availability");
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
-    let max_travel_km = f.number("max_travel_km", false, 0.0..=20_000.0);
+    let max_travel_km = f.number("max_travel_km", false, 0.0..=person::MAX_TRAVEL_KM);
     let mut languages: Vec<Language> = f.list("languages");
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
     let gender_specific = f
         .parse("gender_specific", false)
         .unwrap_or(GenderSpecific::No);
-    let age = f.integer("age", false, 0..=120).map(|a| a as u8);
+    let age = f
+        .integer("age", false, 0..=person::MAX_AGE.into())
+        .map(|a| a as u8);
     let lgbtq = f.boolean("lgbtq").unwrap_or(false);
     let veteran = f.boolean("veteran").unwrap_or(false);
     let needs = f.list("needs");
@@ -229,17 +225,15 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let facilitation_preference = f
         .parse("facilitation_preference", false)
         .unwrap_or(crate::FacilitationPreference::Either);
-    let self_efficacy = f.integer("self_efficacy", false, 1..=10).map(|v| v as u8);
-    let readiness = f.integer("readiness", false, 1..=10).map(|v| v as u8);
+    let scale = || (*person::SCORE_SCALE.start()).into()..=(*person::SCORE_SCALE.end()).into();
+    let self_efficacy = f.integer("self_efficacy", false, scale()).map(|v| v as u8);
+    let readiness = f.integer("readiness", false, scale()).map(|v| v as u8);
     let social_support = f.parse("social_support", false);
     let network_supports_use = f.boolean("network_supports_use");
     let prior = prior_of(f);
 
-    if gender_specific == GenderSpecific::Required && gender == Gender::Unspecified {
-        f.problem(
-            "gender_specific",
-            "'required' needs a gender (woman, man or nonbinary) to know which groups fit",
-        );
+    if let Some(message) = person::gender_specific_problem(gender, gender_specific) {
+        f.problem("gender_specific", message);
         return None;
     }
     if languages.is_empty() {

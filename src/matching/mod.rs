@@ -17,23 +17,36 @@ pub mod problem;
 mod shortlist;
 pub mod solve;
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::person::WaitlistEntry;
+use crate::domain::person::{invalid_if_any, WaitlistEntry};
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Problem, Result};
+use crate::formats::people::InvalidEntry;
 use bound::GroupTable;
-use problem::{scale, AssignmentProblem};
+use problem::{scale, AssignmentProblem, WEIGHT_SCALE};
 use shortlist::Shortlist;
 use solve::solve;
 
-/// Options of a batch match. Expected: `min_score` in 0..=1, `wait_weight` >= 0 and finite,
-/// `candidates` >= 1 (the command line refuses other values).
-#[derive(Debug, Clone, PartialEq)]
+/// Options of a batch match: `min_score` in 0..=1, `wait_weight` finite, 0 or more and at most
+/// [`max_wait_weight`], `candidates` at least 1 (see [`MatchOptions::validate`]).
+///
+/// ```
+/// use groupmatch::matching::MatchOptions;
+/// let options: MatchOptions = serde_json::from_str(r#"{"min_score": 0.2, "wait_weight": 0.1,
+///     "alternates": 3, "candidates": 50, "now": "2026-11-26T12:00:00Z"}"#).unwrap();
+/// assert_eq!(options, MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap()));
+/// let zero = r#"{"min_score": 0.2, "wait_weight": 0.1, "alternates": 3, "candidates": 0,
+///     "now": "2026-11-26T12:00:00Z"}"#;
+/// assert!(serde_json::from_str::<MatchOptions>(zero).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawMatchOptions")]
 pub struct MatchOptions {
     /// Pairs scoring below this are not offered.
     pub min_score: f64,
@@ -45,6 +58,50 @@ pub struct MatchOptions {
     pub candidates: usize,
     /// The instant of the match (days waited, time zones).
     pub now: DateTime<Utc>,
+}
+
+/// [`MatchOptions`] as written, before [`MatchOptions::validate`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatchOptions {
+    min_score: f64,
+    wait_weight: f64,
+    alternates: usize,
+    candidates: usize,
+    now: DateTime<Utc>,
+}
+
+impl TryFrom<RawMatchOptions> for MatchOptions {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawMatchOptions) -> Result<MatchOptions> {
+        let options = MatchOptions {
+            min_score: raw.min_score,
+            wait_weight: raw.wait_weight,
+            alternates: raw.alternates,
+            candidates: raw.candidates,
+            now: raw.now,
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+/// The largest `wait_weight` a match of `people` people accepts.
+///
+/// The heaviest edge weighs a score of 1 plus the whole wait weight; the solver works with it as
+/// an integer ([`problem::scale`], [`WEIGHT_SCALE`] units), and its auction with that integer times
+/// `people + 1`, times 4 for headroom. Keeping that within half of `i64::MAX` keeps every weight
+/// from saturating and every sum of weights the solvers form from overflowing.
+///
+/// ```
+/// use groupmatch::matching::max_wait_weight;
+/// assert!(max_wait_weight(1_000_000) > 1000.0);
+/// assert!(max_wait_weight(0) < 2e9);
+/// ```
+pub fn max_wait_weight(people: usize) -> f64 {
+    let headroom = (i64::MAX / 2) as f64 / (4.0 * (people as f64 + 1.0));
+    (headroom / WEIGHT_SCALE).floor() - 1.0
 }
 
 impl MatchOptions {
@@ -59,10 +116,73 @@ impl MatchOptions {
             now,
         }
     }
+
+    /// Checks the options, whatever the waitlist: `min_score` from 0 to 1, `wait_weight` a finite
+    /// number from 0 to [`max_wait_weight`] of an empty list, `candidates` at least 1,
+    /// `candidates + alternates` countable, `now` in years 1 to 9999. The error lists every
+    /// problem, each naming its field. [`match_waitlist`] also checks the wait weight against
+    /// the waitlist's length.
+    ///
+    /// ```
+    /// use groupmatch::matching::MatchOptions;
+    /// let mut options = MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap());
+    /// assert!(options.validate().is_ok());
+    /// options.wait_weight = f64::NAN;
+    /// options.candidates = 0;
+    /// let err = options.validate().unwrap_err();
+    /// let fields: Vec<_> = err.problems().iter().map(|p| p.field.as_deref().unwrap()).collect();
+    /// assert_eq!(fields, ["wait_weight", "candidates"]);
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        invalid_if_any("match options", self.problems(0))
+    }
+
+    /// Every problem of the options for a waitlist of `people` people.
+    fn problems(&self, people: usize) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            problems.push(Problem::new(None, Some(field), message));
+        };
+        if !(0.0..=1.0).contains(&self.min_score) {
+            problem(
+                "min_score",
+                format!("{} is not a number from 0 to 1", self.min_score),
+            );
+        }
+        let w = self.wait_weight;
+        if !w.is_finite() || w < 0.0 {
+            problem(
+                "wait_weight",
+                format!("{w} is not a finite number of 0 or more"),
+            );
+        } else if w > max_wait_weight(people) {
+            problem(
+                "wait_weight",
+                format!(
+                    "{w} is too large for a waitlist of {people}: at most {} (the solver's integer \
+                     weights would overflow)",
+                    max_wait_weight(people)
+                ),
+            );
+        }
+        if self.candidates == 0 {
+            problem("candidates", "0 is not at least 1".into());
+        } else if self.candidates.checked_add(self.alternates).is_none() {
+            problem(
+                "alternates",
+                format!(
+                    "{} alternates and {} candidates are more than can be counted",
+                    self.alternates, self.candidates
+                ),
+            );
+        }
+        problems.extend(crate::rank::now_problem(self.now));
+        problems
+    }
 }
 
 /// Why a person was or was not placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Placed in a group.
@@ -73,6 +193,8 @@ pub enum Outcome {
     BelowMinScore,
     /// Groups fit, but their seats went to others (the best total).
     SeatsTaken,
+    /// The person's waitlist row could not be read (see [`MatchResult::with_invalid`]).
+    InvalidInput,
 }
 
 impl Outcome {
@@ -83,12 +205,13 @@ impl Outcome {
             Outcome::NoEligibleGroup => "no_eligible_group",
             Outcome::BelowMinScore => "below_min_score",
             Outcome::SeatsTaken => "seats_taken",
+            Outcome::InvalidInput => "invalid_input",
         }
     }
 }
 
 /// One person's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchRow {
     /// The person's pseudonymous id.
     pub person_id: String,
@@ -104,12 +227,15 @@ pub struct MatchRow {
     pub alternates: Vec<String>,
     /// Placed, or why not.
     pub reason: Outcome,
-    /// The top reasons of the placement.
+    /// The top reasons of the placement; for [`Outcome::InvalidInput`], the row's problems.
     pub explanation: String,
+    /// What is wrong with the row, for [`Outcome::InvalidInput`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
 /// One group's seats after the match.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupFill {
     /// The group.
     pub group_id: String,
@@ -120,7 +246,7 @@ pub struct GroupFill {
 }
 
 /// Counts for one stratum (a stage, a gender).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stratum {
     /// People.
     pub people: usize,
@@ -131,13 +257,14 @@ pub struct Stratum {
 }
 
 /// The result of a batch match.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchResult {
-    /// One row per person, in waitlist order.
+    /// One row per person, in waitlist order (with rows that could not be read where they
+    /// stood, after [`MatchResult::with_invalid`]).
     pub rows: Vec<MatchRow>,
     /// Total weight of the placements.
     pub objective: f64,
-    /// Every edge offered to the solver: (person index, group index, weight).
+    /// Every edge offered to the solver: (index in the waitlist matched, group index, weight).
     #[serde(skip)]
     pub edges: Vec<(usize, usize, f64)>,
     /// Seats per group after the match (groups with limited seats, and any that took people).
@@ -150,12 +277,128 @@ pub struct MatchResult {
     pub by_gender: BTreeMap<String, Stratum>,
 }
 
+/// The numbers of a match, as `groupmatch match --summary` writes them (with its timings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchSummary {
+    /// People on the waitlist, rows that could not be read included.
+    pub people: usize,
+    /// Of whom placed.
+    pub placed: usize,
+    /// The others, by outcome name.
+    pub unplaced: BTreeMap<String, usize>,
+    /// Total weight of the placements.
+    pub objective: f64,
+    /// Mean score of the placed (0 when none).
+    pub mean_score: f64,
+    /// How many people had more edges than `candidates` and kept only their best.
+    pub candidate_cut: usize,
+    /// Edges offered to the solver.
+    pub edges: usize,
+    /// Placed and unplaced counts by stage.
+    pub by_stage: BTreeMap<String, Stratum>,
+    /// Placed and unplaced counts by gender.
+    pub by_gender: BTreeMap<String, Stratum>,
+    /// Seats per group after the match.
+    pub groups: Vec<GroupFill>,
+}
+
+impl MatchResult {
+    /// The result with a row of [`Outcome::InvalidInput`] for each row of the waitlist that could
+    /// not be read, at its place: `invalid` holds (place among all rows, row), in order, as
+    /// [`crate::formats::people::read_waitlist_rows`] gives them. The row's `explanation` lists
+    /// its problems in `label` (the file). Strata and edges stay those of the people matched.
+    pub fn with_invalid(mut self, invalid: Vec<(usize, InvalidEntry)>, label: &str) -> MatchResult {
+        if invalid.is_empty() {
+            return self;
+        }
+        let total = self.rows.len() + invalid.len();
+        let mut matched = std::mem::take(&mut self.rows).into_iter();
+        let mut skipped = invalid.into_iter().peekable();
+        let mut rows = Vec::with_capacity(total);
+        for at in 0..total {
+            // A place past the end of the rows puts the row last, rather than dropping it.
+            let row = match skipped.next_if(|(place, _)| *place <= at) {
+                Some((_, bad)) => Some(invalid_row(bad, label)),
+                None => matched
+                    .next()
+                    .or_else(|| skipped.next().map(|(_, bad)| invalid_row(bad, label))),
+            };
+            rows.extend(row);
+        }
+        self.rows = rows;
+        self
+    }
+
+    /// The numbers of the match.
+    ///
+    /// ```
+    /// use groupmatch::matching::{match_waitlist, MatchOptions};
+    /// use groupmatch::{parse_waitlist, Engine, Syntax};
+    /// let csv = "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n\
+    ///            w1,early,no_preference,online,Mon 00:00-24:00,America/New_York,2026-10-01\n";
+    /// let waitlist = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w").unwrap().value;
+    /// let options = MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap());
+    /// let summary = match_waitlist(&Engine::embedded(), &waitlist, &options).unwrap().summary();
+    /// assert_eq!((summary.people, summary.placed), (1, 1));
+    /// ```
+    pub fn summary(&self) -> MatchSummary {
+        let mut unplaced = BTreeMap::new();
+        for r in self.rows.iter().filter(|r| r.reason != Outcome::Placed) {
+            *unplaced
+                .entry(r.reason.as_str().to_string())
+                .or_insert(0usize) += 1;
+        }
+        let placed = self
+            .rows
+            .iter()
+            .filter(|r| r.reason == Outcome::Placed)
+            .count();
+        let mean_score =
+            self.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
+        MatchSummary {
+            people: self.rows.len(),
+            placed,
+            unplaced,
+            objective: self.objective,
+            mean_score,
+            candidate_cut: self.candidate_cut,
+            edges: self.edges.len(),
+            by_stage: self.by_stage.clone(),
+            by_gender: self.by_gender.clone(),
+            groups: self.groups.clone(),
+        }
+    }
+}
+
+/// The row of a waitlist row that could not be read.
+fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
+    let explanation: Vec<String> = bad
+        .problems
+        .iter()
+        .map(|p| p.display_in(label).to_string())
+        .collect();
+    MatchRow {
+        person_id: bad.id.unwrap_or_default(),
+        group_id: None,
+        score: None,
+        weight: None,
+        rank_for_person: None,
+        alternates: Vec::new(),
+        reason: Outcome::InvalidInput,
+        explanation: explanation.join("; "),
+        problems: bad.problems,
+    }
+}
+
 /// Every person's judged groups and edges: the scoring half of a match, before solving.
 #[derive(Debug, Clone)]
 pub struct Candidates {
     people: Vec<PersonEdges>,
     /// What bounds on the groups' logits read, made once per run.
     table: GroupTable,
+    /// The options the people were scored with, and the size of the directory.
+    options: MatchOptions,
+    groups: usize,
 }
 
 impl Candidates {
@@ -201,16 +444,48 @@ pub fn match_waitlist(
     waitlist: &[WaitlistEntry],
     options: &MatchOptions,
 ) -> Result<MatchResult> {
-    let candidates = score_candidates(engine, waitlist, options);
+    let candidates = score_candidates(engine, waitlist, options)?;
     Ok(assign(engine, waitlist, &candidates, options)?.0)
 }
 
-/// Scores every person against every group (in parallel) and keeps their edges.
+/// Every problem of a match of `waitlist` with `options`: the options' (for this many people),
+/// then each entry's, its `line` being its 1-based place in the list, and repeated ids.
+fn match_problems(waitlist: &[WaitlistEntry], options: &MatchOptions) -> Vec<Problem> {
+    let mut problems = options.problems(waitlist.len());
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, entry) in waitlist.iter().enumerate() {
+        let line = Some(i as u64 + 1);
+        problems.extend(entry.person.problems().into_iter().map(|mut p| {
+            p.line = line;
+            p
+        }));
+        match first.entry(&entry.person.id) {
+            Entry::Occupied(at) => problems.push(Problem::new(
+                line,
+                Some("id"),
+                format!(
+                    "duplicate id '{}' (first at entry {})",
+                    entry.person.id,
+                    at.get()
+                ),
+            )),
+            Entry::Vacant(place) => {
+                place.insert(i + 1);
+            }
+        }
+    }
+    problems
+}
+
+/// Scores every person against every group (in parallel) and keeps their edges, after checking
+/// the options and every entry (an error lists every problem; an entry's problems have its
+/// 1-based place in the list as their `line`).
 pub fn score_candidates(
     engine: &Engine,
     waitlist: &[WaitlistEntry],
     options: &MatchOptions,
-) -> Candidates {
+) -> Result<Candidates> {
+    invalid_if_any("waitlist", match_problems(waitlist, options))?;
     let today = options.now.date_naive();
     let waits: Vec<f64> = waitlist
         .iter()
@@ -258,14 +533,18 @@ pub fn score_candidates(
             }
         })
         .collect();
-    Candidates {
+    Ok(Candidates {
         people: judged,
         table,
-    }
+        options: options.clone(),
+        groups: engine.groups().len(),
+    })
 }
 
 /// Solves the assignment exactly and accounts for every person. Also returns the seconds the
 /// exact solver took: the rest is bookkeeping, and scoring for alternates past the kept rankings.
+/// `candidates` must come from [`score_candidates`] with the same engine, waitlist and options.
+///
 /// An error when a weight is too large to solve exactly.
 pub fn assign(
     engine: &Engine,
@@ -273,6 +552,28 @@ pub fn assign(
     candidates: &Candidates,
     options: &MatchOptions,
 ) -> Result<(MatchResult, f64)> {
+    let mut problems = Vec::new();
+    if *options != candidates.options {
+        problems.push(Problem::new(
+            None,
+            Some("options"),
+            "differ from the options the candidates were scored with",
+        ));
+    }
+    if waitlist.len() != candidates.people.len() || engine.groups().len() != candidates.groups {
+        problems.push(Problem::new(
+            None,
+            Some("candidates"),
+            format!(
+                "scored for {} people and {} groups, not this waitlist of {} and directory of {}",
+                candidates.people.len(),
+                candidates.groups,
+                waitlist.len(),
+                engine.groups().len()
+            ),
+        ));
+    }
+    invalid_if_any("match", problems)?;
     let judged = &candidates.people;
     let groups = engine.groups();
     let problem = AssignmentProblem {
@@ -367,6 +668,7 @@ pub fn assign(
             alternates,
             reason,
             explanation,
+            problems: Vec::new(),
         });
     }
 
@@ -570,7 +872,7 @@ mod tests {
                 e
             })
             .collect();
-        let candidates = score_candidates(&engine, &people, &options);
+        let candidates = score_candidates(&engine, &people, &options).unwrap();
         assert!(candidates
             .people
             .iter()
@@ -580,6 +882,181 @@ mod tests {
             assert_eq!(row.group_id, Some(format!("g{i}")));
             assert_eq!(row.alternates, ["g4"], "{}", row.person_id);
         }
+    }
+
+    /// The fields named by the problems of `match_waitlist` with `options`.
+    fn refused_fields(people: &[WaitlistEntry], options: &MatchOptions) -> Vec<String> {
+        let err = match_waitlist(&engine(vec![group("g")]), people, options).unwrap_err();
+        err.problems()
+            .iter()
+            .map(|p| p.field.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn zero_candidates_are_refused_not_read_as_below_min_score() {
+        let options = MatchOptions {
+            candidates: 0,
+            ..MatchOptions::new(now())
+        };
+        assert_eq!(refused_fields(&[entry("a", 3)], &options), ["candidates"]);
+    }
+
+    #[test]
+    fn candidates_and_alternates_that_overflow_are_refused() {
+        let options = MatchOptions {
+            candidates: usize::MAX,
+            alternates: 1,
+            ..MatchOptions::new(now())
+        };
+        assert_eq!(refused_fields(&[entry("a", 3)], &options), ["alternates"]);
+        let huge = MatchOptions {
+            candidates: usize::MAX / 2,
+            alternates: usize::MAX / 2,
+            ..MatchOptions::new(now())
+        };
+        let r = match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &huge).unwrap();
+        assert_eq!(
+            r.rows[0].reason,
+            Outcome::Placed,
+            "large but countable is fine"
+        );
+    }
+
+    #[test]
+    fn nan_negative_and_infinite_wait_weights_are_refused() {
+        for w in [f64::NAN, -0.1, f64::INFINITY, f64::NEG_INFINITY] {
+            let options = MatchOptions {
+                wait_weight: w,
+                ..MatchOptions::new(now())
+            };
+            assert_eq!(
+                refused_fields(&[entry("a", 3)], &options),
+                ["wait_weight"],
+                "{w}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wait_weight_the_solver_cannot_hold_is_refused() {
+        let at = |w: f64| MatchOptions {
+            wait_weight: w,
+            ..MatchOptions::new(now())
+        };
+        // Past the point where scale() saturates, for any waitlist.
+        let saturating = i64::MAX as f64 / WEIGHT_SCALE;
+        assert!(at(saturating).validate().is_err());
+        assert!(at(max_wait_weight(0)).validate().is_ok());
+        // Within the bound for no one, past it for this many people.
+        let people: Vec<_> = (0..3).map(|i| entry(&format!("p{i}"), i)).collect();
+        let w = max_wait_weight(people.len()) + 1.0;
+        assert!(at(w).validate().is_ok());
+        assert_eq!(refused_fields(&people, &at(w)), ["wait_weight"]);
+        let r = match_waitlist(
+            &engine(vec![group("g")]),
+            &people,
+            &at(max_wait_weight(people.len())),
+        )
+        .unwrap();
+        assert!(r.rows.iter().all(|r| r.reason == Outcome::Placed));
+    }
+
+    #[test]
+    fn a_min_score_that_is_nan_or_off_0_to_1_is_refused() {
+        for m in [f64::NAN, -0.1, 1.5] {
+            let options = MatchOptions {
+                min_score: m,
+                ..MatchOptions::new(now())
+            };
+            assert_eq!(
+                refused_fields(&[entry("a", 3)], &options),
+                ["min_score"],
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_bad_person_and_repeated_id_is_named_at_its_place() {
+        let mut bad = entry("b", 3);
+        bad.person.languages.clear();
+        let people = [entry("a", 3), bad, entry("a", 1)];
+        let err = match_waitlist(
+            &engine(vec![group("g")]),
+            &people,
+            &MatchOptions::new(now()),
+        )
+        .unwrap_err();
+        let got: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|p| (p.line, p.field.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(2), "languages".to_string()),
+                (Some(3), "id".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn assign_refuses_candidates_of_another_waitlist_or_options() {
+        let engine = engine(vec![group("g")]);
+        let options = MatchOptions::new(now());
+        let people = [entry("a", 3)];
+        let candidates = score_candidates(&engine, &people, &options).unwrap();
+        assert!(assign(&engine, &[], &candidates, &options).is_err());
+        let other = MatchOptions {
+            alternates: 9,
+            ..options.clone()
+        };
+        assert!(assign(&engine, &people, &candidates, &other).is_err());
+    }
+
+    #[test]
+    fn invalid_rows_take_their_place_and_count_in_the_summary() {
+        let result = match_waitlist(
+            &engine(vec![group("g")]),
+            &[entry("a", 3), entry("c", 2)],
+            &MatchOptions::new(now()),
+        )
+        .unwrap();
+        let bad = |line: u64, id: &str| InvalidEntry {
+            line,
+            id: Some(id.to_string()),
+            problems: vec![Problem::new(Some(line), Some("stage"), "unknown")],
+        };
+        let result = result.with_invalid(vec![(0, bad(2, "x")), (2, bad(4, "b"))], "w.csv");
+        let ids: Vec<_> = result.rows.iter().map(|r| r.person_id.as_str()).collect();
+        assert_eq!(ids, ["x", "a", "b", "c"]);
+        assert_eq!(result.rows[2].reason, Outcome::InvalidInput);
+        assert_eq!(result.rows[2].explanation, "w.csv:4: stage: unknown");
+        let summary = result.summary();
+        assert_eq!((summary.people, summary.placed), (4, 2));
+        assert_eq!(summary.unplaced["invalid_input"], 2);
+        assert_eq!(
+            summary.by_stage.values().map(|s| s.people).sum::<usize>(),
+            2
+        );
+    }
+
+    #[test]
+    fn results_and_options_round_trip_through_serde() {
+        let options = MatchOptions::new(now());
+        let json = serde_json::to_string(&options).unwrap();
+        assert_eq!(
+            serde_json::from_str::<MatchOptions>(&json).unwrap(),
+            options
+        );
+        let mut result =
+            match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options).unwrap();
+        let back: MatchResult =
+            serde_json::from_str(&serde_json::to_string(&result).unwrap()).unwrap();
+        result.edges.clear(); // not serialised: the solver's input, not a result
+        assert_eq!(back, result);
     }
 
     fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
@@ -645,7 +1122,7 @@ mod tests {
                         filled[g] += 1;
                         prop_assert!(row.score.unwrap() >= options.min_score);
                         let person = &people.iter().find(|e| e.person.id == row.person_id).unwrap().person;
-                        let ranking = engine.rank(person, &crate::RankOptions::new(None, now()));
+                        let ranking = engine.rank(person, &crate::RankOptions::new(None, now())).unwrap();
                         let s = ranking.suggestions.iter().find(|s| &s.group_id == id);
                         prop_assert!(s.is_some(), "placed pair is eligible");
                         prop_assert_eq!(s.unwrap().score, row.score.unwrap());
@@ -659,7 +1136,7 @@ mod tests {
             }
             // Alternates as read from the whole ranking (only its start is kept).
             for (row, e) in result.rows.iter().zip(&people) {
-                let ranking = engine.rank(&e.person, &crate::RankOptions::new(None, now()));
+                let ranking = engine.rank(&e.person, &crate::RankOptions::new(None, now())).unwrap();
                 let alternates: Vec<&String> = ranking
                     .suggestions
                     .iter()

@@ -113,7 +113,7 @@ impl<'e> Shortlist<'e> {
             BinaryHeap::with_capacity(top.min(pending.len()) + 1);
         let (mut cut, mut cut_for) = (None, None);
         let mut scored: Vec<Scored> = Vec::new();
-        let (mut sorted, mut chunk) = (0, 4 * top.max(1));
+        let (mut sorted, mut chunk) = (0, top.max(1).saturating_mul(4));
         let mut pruned = false;
         for i in 0..pending.len() {
             if i == sorted {
@@ -124,7 +124,7 @@ impl<'e> Shortlist<'e> {
                 }
                 rest[..n].sort_unstable_by(by_bound);
                 sorted += n;
-                chunk *= 2;
+                chunk = chunk.saturating_mul(2);
             }
             let (bound, g) = pending[i];
             if cut.is_some_and(|cut| bound <= cut) {
@@ -185,7 +185,7 @@ mod tests {
             .collect();
         let mut cut = 0;
         for p in &sim.people {
-            let full = engine.rank(p, &RankOptions::new(None, now()));
+            let full = engine.rank(p, &RankOptions::new(None, now())).unwrap();
             for top in [1, 4, 25, 103] {
                 for among in [None, Some(&some)] {
                     let expected: Vec<(&str, f64)> = full

@@ -333,7 +333,9 @@ impl Fact {
             } else {
                 p.needs.iter().filter(|n| g.covers(**n)).count() as f64 / p.needs.len() as f64
             }),
-            PairMainLanguage => Value::Bool(g.languages.contains(&p.languages[0])),
+            PairMainLanguage => {
+                Value::Bool(p.languages.first().is_some_and(|l| g.languages.contains(l)))
+            }
             PairSubstanceMatch => Value::Bool(
                 g.substances.is_empty() || p.substances.iter().any(|s| g.substances.contains(s)),
             ),

@@ -1,0 +1,233 @@
+//! The public API never panics on a value a caller can pass: `Engine::rank`, `Engine::explain`
+//! and `match_waitlist` called with arbitrary people and options built field by field in Rust
+//! return `Ok`, or an error whose problems are not empty and each name a field.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use groupmatch::matching::{match_waitlist, MatchOptions};
+use groupmatch::*;
+use proptest::prelude::*;
+
+/// Any f64, NaN and infinities included, with the edges more often than chance.
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+        Just(-0.0),
+        Just(1.0),
+        Just(f64::MAX),
+        -1e12f64..1e12,
+        any::<f64>(),
+    ]
+}
+
+fn any_usize() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        1 => Just(0usize),
+        1 => Just(usize::MAX),
+        1 => Just(usize::MAX / 2),
+        4 => 1usize..100
+    ]
+}
+
+/// Any instant chrono can hold, and ordinary ones more often.
+fn any_now() -> impl Strategy<Value = DateTime<Utc>> {
+    prop_oneof![
+        3 => (1_700_000_000i64..1_900_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap()),
+        1 => Just(DateTime::<Utc>::MAX_UTC),
+        1 => Just(DateTime::<Utc>::MIN_UTC),
+        1 => any::<i64>().prop_map(|s| DateTime::from_timestamp(s / 1000, 0)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)),
+    ]
+}
+
+fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+    (0..all.len()).prop_map(move |i| all[i])
+}
+
+fn any_window() -> impl Strategy<Value = Window> {
+    (0u8..7, 0u16..1439, 1u16..=1440).prop_map(|(day, start, end)| {
+        Window::new(day, start.min(end - 1), end.max(start + 1)).unwrap()
+    })
+}
+
+/// A person built field by field, every field any value its type can hold.
+fn any_person() -> impl Strategy<Value = Person> {
+    let who = (
+        prop_oneof![
+            1 => Just(String::new()),
+            1 => Just(" ".to_string()),
+            6 => "[a-z0-9-]{1,8}"
+        ],
+        pick(Stage::ALL),
+        pick(ApproachPreference::ALL),
+        any::<bool>(),
+        pick(FormatPreference::ALL),
+        prop::collection::vec(any_window(), 0..4),
+        prop_oneof![
+            Just(chrono_tz::UTC),
+            Just(chrono_tz::America::New_York),
+            Just(chrono_tz::Pacific::Kiritimati)
+        ],
+        prop::option::of(prop_oneof![
+            (39.0f64..41.0, -76.0f64..-74.0),
+            (any_f64(), any_f64())
+        ]),
+        prop::option::of(prop_oneof![0.0f64..50.0, any_f64()]),
+        prop::collection::vec(
+            prop_oneof![Just("en"), Just("es"), Just("fr")].prop_map(|l| l.parse().unwrap()),
+            0..4,
+        ),
+    );
+    let what = (
+        pick(Gender::ALL),
+        pick(GenderSpecific::ALL),
+        prop::option::of(prop_oneof![0u8..=120, any::<u8>()]),
+        any::<bool>(),
+        prop::sample::subsequence(Need::ALL.to_vec(), 0..3),
+        prop::option::of(prop_oneof![1u8..=10, any::<u8>()]),
+        prop::option::of(prop_oneof![1u8..=10, any::<u8>()]),
+        prop::option::of(any::<bool>()),
+    );
+    (who, what).prop_map(
+        |(
+            (id, stage, approach, strict, format, availability, timezone, place, travel, languages),
+            (gender, gender_specific, age, lgbtq, needs, efficacy, readiness, network),
+        )| Person {
+            id,
+            stage,
+            approach_preference: approach,
+            approach_strict: strict,
+            format_preference: format,
+            availability,
+            timezone,
+            location: place.map(|(latitude, longitude)| GeoPoint {
+                latitude,
+                longitude,
+            }),
+            max_travel_km: travel,
+            languages,
+            gender,
+            gender_specific,
+            age,
+            lgbtq,
+            veteran: false,
+            needs,
+            substances: Vec::new(),
+            facilitation_preference: FacilitationPreference::Either,
+            self_efficacy: efficacy,
+            readiness,
+            social_support: None,
+            network_supports_use: network,
+            prior: Vec::new(),
+        },
+    )
+}
+
+fn any_entry() -> impl Strategy<Value = WaitlistEntry> {
+    (any_person(), -100_000i32..100_000).prop_map(|(person, days)| WaitlistEntry {
+        person,
+        waiting_since: NaiveDate::from_num_days_from_ce_opt(739_000 + days).unwrap(),
+    })
+}
+
+/// Ok, or problems that are not empty and each name a field.
+fn refused_properly<T>(result: Result<T>) -> std::result::Result<(), TestCaseError> {
+    if let Err(e) = result {
+        prop_assert!(!e.problems().is_empty(), "{e}");
+        for p in e.problems() {
+            prop_assert!(p.field.is_some(), "{e}");
+        }
+    }
+    Ok(())
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(Engine::embedded)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn rank_never_panics(
+        person in any_person(),
+        top in prop::option::of(any_usize()),
+        now in any_now(),
+        detail in pick(&[ExcludedDetail::None, ExcludedDetail::Counts, ExcludedDetail::Full]),
+    ) {
+        let options = RankOptions::new(top, now).with_excluded(detail);
+        let result = engine().rank(&person, &options);
+        prop_assert_eq!(result.is_ok(), person.validate().is_ok() && options.validate().is_ok());
+        refused_properly(result)?;
+    }
+
+    #[test]
+    fn explain_never_panics(person in any_person(), now in any_now(), group in 0usize..400) {
+        let id = engine().groups()[group % engine().groups().len()].id.clone();
+        let result = engine().explain(&person, &id, now);
+        let now_ok = RankOptions::new(None, now).validate().is_ok();
+        prop_assert_eq!(result.is_ok(), person.validate().is_ok() && now_ok);
+        refused_properly(result)?;
+    }
+
+    #[test]
+    fn match_waitlist_never_panics(
+        waitlist in prop::collection::vec(any_entry(), 0..4),
+        min_score in any_f64(),
+        wait_weight in any_f64(),
+        alternates in any_usize(),
+        candidates in any_usize(),
+        now in any_now(),
+    ) {
+        let options = MatchOptions { min_score, wait_weight, alternates, candidates, now };
+        let result = match_waitlist(engine(), &waitlist, &options);
+        if let Ok(r) = &result {
+            prop_assert_eq!(r.rows.len(), waitlist.len());
+            prop_assert!(options.validate().is_ok());
+        }
+        refused_properly(result)?;
+    }
+}
+
+#[test]
+fn the_arbitrary_people_are_often_valid_so_the_ok_paths_are_exercised() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let valid = (0..400)
+        .filter(|_| {
+            let p = any_person().new_tree(&mut runner).unwrap().current();
+            p.validate().is_ok()
+        })
+        .count();
+    assert!(valid > 40, "{valid} of 400 valid");
+}
+
+#[test]
+fn a_person_built_in_rust_without_languages_is_refused_everywhere() {
+    let mut person: Person = serde_json::from_str(
+        r#"{"id": "p1", "stage": "early", "approach_preference": "secular",
+            "format_preference": "online", "availability": ["Mon 00:00-24:00"],
+            "timezone": "America/New_York"}"#,
+    )
+    .unwrap();
+    person.languages.clear();
+    let now: DateTime<Utc> = "2026-11-26T12:00:00Z".parse().unwrap();
+    let named = |e: Error| e.problems()[0].field.clone().unwrap();
+    let rank = engine().rank(&person, &RankOptions::new(None, now));
+    assert_eq!(named(rank.unwrap_err()), "languages");
+    let id = &engine().groups()[0].id;
+    assert_eq!(
+        named(engine().explain(&person, id, now).unwrap_err()),
+        "languages"
+    );
+    let entry = WaitlistEntry {
+        person,
+        waiting_since: now.date_naive(),
+    };
+    let err = match_waitlist(engine(), &[entry], &MatchOptions::new(now)).unwrap_err();
+    assert_eq!(err.problems()[0].line, Some(1), "the entry's place");
+    assert_eq!(named(err), "languages");
+}
