@@ -8,14 +8,14 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use crate::candidates::CandidateIndex;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::eligibility::{self, Exclusion};
 use crate::engagement::model::{sigmoid, EngagementModel};
-use crate::error::Result;
+use crate::error::{Problem, Result};
 use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
@@ -57,6 +57,17 @@ pub struct Engine {
     masks: GroupMasks,
     /// Groups by what can rule them out first (and by time zone).
     index: CandidateIndex,
+}
+
+/// Why `now` cannot be the instant of a ranking or a match, if it cannot.
+pub(crate) fn now_problem(now: DateTime<Utc>) -> Option<Problem> {
+    (!(1..=9999).contains(&now.year())).then(|| {
+        Problem::new(
+            None,
+            Some("now"),
+            format!("{now} is outside the years 1 to 9999"),
+        )
+    })
 }
 
 /// Where one part of an engine comes from: a value, or a file read when the engine is built.

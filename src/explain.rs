@@ -116,7 +116,7 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<Explanation> {
         let mut problems = person.problems();
-        problems.extend(crate::rank::now_problem(now));
+        problems.extend(crate::engine::now_problem(now));
         crate::domain::person::invalid_if_any("explain", problems)?;
         let index = self
             .groups()

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
 use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
-use crate::error::{Problem, Result};
+use crate::error::Result;
 use crate::explain::ExplanationItem;
 use crate::pair::{Attendance, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
@@ -110,19 +110,11 @@ impl RankOptions {
     /// assert_eq!(err.problems()[0].field.as_deref(), Some("now"));
     /// ```
     pub fn validate(&self) -> Result<()> {
-        invalid_if_any("rank options", now_problem(self.now).into_iter().collect())
-    }
-}
-
-/// Why `now` cannot be the instant of a ranking or a match, if it cannot.
-pub(crate) fn now_problem(now: DateTime<Utc>) -> Option<Problem> {
-    (!(1..=9999).contains(&now.year())).then(|| {
-        Problem::new(
-            None,
-            Some("now"),
-            format!("{now} is outside the years 1 to 9999"),
+        invalid_if_any(
+            "rank options",
+            crate::engine::now_problem(self.now).into_iter().collect(),
         )
-    })
+    }
 }
 
 /// One suggested group, with its score and the explanation that adds up to it.

@@ -5,8 +5,6 @@
 //! ([`Person::validate`]), so a person the library accepts is one it can rank without surprises:
 //! a travel limit that is a number, a main language, scores on their scale.
 
-use std::sync::Arc;
-
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -19,7 +17,6 @@ use super::vocab::{
     Language, Need, PriorOutcome, SocialSupport, Stage, Substance,
 };
 use crate::error::{Error, Problem, Result};
-use crate::formats::record::{Cell, Fields, Record};
 
 /// The longest travel limit a person may give, in km (half the earth's circumference).
 pub const MAX_TRAVEL_KM: f64 = 20_000.0;
@@ -237,51 +234,6 @@ pub(crate) fn invalid_if_any(label: &str, problems: Vec<Problem>) -> Result<()> 
     }
 }
 
-/// Parses `waiting_since`: a date written `YYYY-MM-DD` (shared with the readers).
-pub(crate) fn parse_waiting_since(s: &str) -> std::result::Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
-}
-
-/// A JSON object as the readers' record: deserialising goes through exactly their reading.
-fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record {
-    Record {
-        line: 0,
-        fields: map
-            .into_iter()
-            .map(|(k, v)| (Arc::from(k), Cell::Json(v), 0))
-            .collect(),
-    }
-}
-
-/// The problems as one deserialisation error (`field: message; ...`); lines mean nothing here.
-fn de_error<E: serde::de::Error>(problems: &[Problem]) -> E {
-    let text: Vec<String> = problems
-        .iter()
-        .map(|p| match &p.field {
-            Some(field) => format!("{field}: {}", p.message),
-            None => p.message.clone(),
-        })
-        .collect();
-    E::custom(text.join("; "))
-}
-
-impl<'de> Deserialize<'de> for Person {
-    /// Reads a person object exactly as [`crate::parse_person`] does (same defaults, same checks).
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Person, D::Error> {
-        let record = record_of(serde_json::Map::deserialize(d)?);
-        let mut problems = Vec::new();
-        let person =
-            crate::formats::people::person_from_fields(&mut Fields::new(&record, &mut problems));
-        match person {
-            Some(person) if problems.is_empty() => Ok(person),
-            _ => Err(de_error(&problems)),
-        }
-    }
-}
-
 /// A person on a waitlist, with the date they joined it. Serialised as one waitlist row: the
 /// person's fields and `waiting_since`.
 ///
@@ -308,26 +260,6 @@ impl WaitlistEntry {
     /// Checks the person ([`Person::validate`]); any date is a valid `waiting_since`.
     pub fn validate(&self) -> Result<()> {
         self.person.validate()
-    }
-}
-
-impl<'de> Deserialize<'de> for WaitlistEntry {
-    /// Reads a waitlist row object as [`crate::parse_waitlist`] reads one line of JSON Lines.
-    fn deserialize<D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<WaitlistEntry, D::Error> {
-        let record = record_of(serde_json::Map::deserialize(d)?);
-        let mut problems = Vec::new();
-        let mut f = Fields::new(&record, &mut problems);
-        let person = crate::formats::people::person_from_fields(&mut f);
-        let since = f.parse_with("waiting_since", true, parse_waiting_since);
-        match (person, since) {
-            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
-                person,
-                waiting_since,
-            }),
-            _ => Err(de_error(&problems)),
-        }
     }
 }
 

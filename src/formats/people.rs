@@ -2,14 +2,16 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use serde::Serialize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::person::{self, parse_waiting_since, Person, Prior, WaitlistEntry};
+use crate::domain::person::{self, Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
 use crate::error::{Problem, Result};
-use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields};
+use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields, Record};
 use crate::formats::{read_bytes, Loaded, Syntax};
 
 /// Every field of a person, in documented order.
@@ -311,6 +313,70 @@ fn prior_of(f: &mut Fields) -> Option<Vec<Prior>> {
         }
     }
     (prior.len() == prior.capacity()).then_some(prior)
+}
+
+/// Parses `waiting_since`: a date written `YYYY-MM-DD`.
+fn parse_waiting_since(s: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
+}
+
+/// A JSON object as the readers' record: deserialising goes through exactly their reading.
+fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record {
+    Record {
+        line: 0,
+        fields: map
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), Cell::Json(v), 0))
+            .collect(),
+    }
+}
+
+/// The problems as one deserialisation error (`field: message; ...`); lines mean nothing here.
+fn de_error<E: serde::de::Error>(problems: &[Problem]) -> E {
+    let text: Vec<String> = problems
+        .iter()
+        .map(|p| match &p.field {
+            Some(field) => format!("{field}: {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect();
+    E::custom(text.join("; "))
+}
+
+impl<'de> Deserialize<'de> for Person {
+    /// Reads a person object exactly as [`crate::parse_person`] does (same defaults, same checks).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Person, D::Error> {
+        let record = record_of(serde_json::Map::deserialize(d)?);
+        let mut problems = Vec::new();
+        let person = person_from_fields(&mut Fields::new(&record, &mut problems));
+        match person {
+            Some(person) if problems.is_empty() => Ok(person),
+            _ => Err(de_error(&problems)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitlistEntry {
+    /// Reads a waitlist row object as [`crate::parse_waitlist`] reads one line of JSON Lines.
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<WaitlistEntry, D::Error> {
+        let record = record_of(serde_json::Map::deserialize(d)?);
+        let mut problems = Vec::new();
+        let mut f = Fields::new(&record, &mut problems);
+        let person = person_from_fields(&mut f);
+        let since = f.parse_with("waiting_since", true, parse_waiting_since);
+        match (person, since) {
+            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
+                person,
+                waiting_since,
+            }),
+            _ => Err(de_error(&problems)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ impl MatchOptions {
                 ),
             );
         }
-        problems.extend(crate::rank::now_problem(self.now));
+        problems.extend(crate::engine::now_problem(self.now));
         problems
     }
 }
