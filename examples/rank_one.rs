@@ -50,3 +50,9 @@ fn main() -> Result<(), groupmatch::Error> {
     }
     Ok(())
 }
+
+/// `cargo test` runs the example (`test = true` in Cargo.toml), so it cannot rot.
+#[test]
+fn the_example_runs() {
+    main().expect("the example runs");
+}

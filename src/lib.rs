@@ -109,7 +109,7 @@ pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
 pub use matching::{
-    match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, Outcome, Stratum,
+    match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };
 pub use pair::Attendance;
 pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
