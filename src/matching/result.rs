@@ -1,0 +1,218 @@
+//! What a batch match gives: a row for every person (placed, or why not), the seats of every
+//! group, and the summary coordinators read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Problem;
+use crate::formats::people::InvalidEntry;
+
+/// Why a person was or was not placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Placed in a group.
+    Placed,
+    /// No group passes the hard constraints.
+    NoEligibleGroup,
+    /// Eligible groups exist, but none scores at least the minimum.
+    BelowMinScore,
+    /// Groups fit, but their seats went to others (the best total).
+    SeatsTaken,
+    /// The person's waitlist row could not be read (see [`MatchResult::with_invalid`]).
+    InvalidInput,
+}
+
+impl Outcome {
+    /// The outcome's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Placed => "placed",
+            Outcome::NoEligibleGroup => "no_eligible_group",
+            Outcome::BelowMinScore => "below_min_score",
+            Outcome::SeatsTaken => "seats_taken",
+            Outcome::InvalidInput => "invalid_input",
+        }
+    }
+}
+
+/// One person's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRow {
+    /// The person's pseudonymous id.
+    pub person_id: String,
+    /// The group, when placed.
+    pub group_id: Option<String>,
+    /// The pair's score (the one `rank` shows), when placed.
+    pub score: Option<f64>,
+    /// The edge weight used in the objective, when placed.
+    pub weight: Option<f64>,
+    /// The group's place in the person's own ranking, when placed.
+    pub rank_for_person: Option<usize>,
+    /// The next eligible groups in the person's ranking that still have open seats.
+    pub alternates: Vec<String>,
+    /// Placed, or why not.
+    pub reason: Outcome,
+    /// The top reasons of the placement; for [`Outcome::InvalidInput`], the row's problems.
+    pub explanation: String,
+    /// What is wrong with the row, for [`Outcome::InvalidInput`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One group's seats after the match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFill {
+    /// The group.
+    pub group_id: String,
+    /// Open seats before the match; `None` is unlimited.
+    pub open_seats: Option<u32>,
+    /// People placed in it.
+    pub filled: u32,
+}
+
+/// Counts for one stratum (a stage, a gender).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stratum {
+    /// People.
+    pub people: usize,
+    /// Of whom placed.
+    pub placed: usize,
+    /// Mean score of the placed (0 when none).
+    pub mean_score: f64,
+}
+
+/// The result of a batch match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchResult {
+    /// One row per person, in waitlist order (with rows that could not be read where they
+    /// stood, after [`MatchResult::with_invalid`]).
+    pub rows: Vec<MatchRow>,
+    /// Total weight of the placements.
+    pub objective: f64,
+    /// Every edge offered to the solver: (index in the waitlist matched, group index, weight).
+    #[serde(skip)]
+    pub edges: Vec<(usize, usize, f64)>,
+    /// Seats per group after the match (groups with limited seats, and any that took people).
+    pub groups: Vec<GroupFill>,
+    /// How many people had more edges than `candidates` and kept only their best.
+    pub candidate_cut: usize,
+    /// Placed and unplaced counts by stage.
+    pub by_stage: BTreeMap<String, Stratum>,
+    /// Placed and unplaced counts by gender.
+    pub by_gender: BTreeMap<String, Stratum>,
+}
+
+/// The numbers of a match, as `groupmatch match --summary` writes them (with its timings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchSummary {
+    /// People on the waitlist, rows that could not be read included.
+    pub people: usize,
+    /// Of whom placed.
+    pub placed: usize,
+    /// The others, by outcome name.
+    pub unplaced: BTreeMap<String, usize>,
+    /// Total weight of the placements.
+    pub objective: f64,
+    /// Mean score of the placed (0 when none).
+    pub mean_score: f64,
+    /// How many people had more edges than `candidates` and kept only their best.
+    pub candidate_cut: usize,
+    /// Edges offered to the solver.
+    pub edges: usize,
+    /// Placed and unplaced counts by stage.
+    pub by_stage: BTreeMap<String, Stratum>,
+    /// Placed and unplaced counts by gender.
+    pub by_gender: BTreeMap<String, Stratum>,
+    /// Seats per group after the match.
+    pub groups: Vec<GroupFill>,
+}
+
+impl MatchResult {
+    /// The result with a row of [`Outcome::InvalidInput`] for each row of the waitlist that could
+    /// not be read, at its place: `invalid` holds (place among all rows, row), in order, as
+    /// [`crate::formats::people::read_waitlist_rows`] gives them. The row's `explanation` lists
+    /// its problems in `label` (the file). Strata and edges stay those of the people matched.
+    pub fn with_invalid(mut self, invalid: Vec<(usize, InvalidEntry)>, label: &str) -> MatchResult {
+        if invalid.is_empty() {
+            return self;
+        }
+        let total = self.rows.len() + invalid.len();
+        let mut matched = std::mem::take(&mut self.rows).into_iter();
+        let mut skipped = invalid.into_iter().peekable();
+        let mut rows = Vec::with_capacity(total);
+        for at in 0..total {
+            // A place past the end of the rows puts the row last, rather than dropping it.
+            let row = match skipped.next_if(|(place, _)| *place <= at) {
+                Some((_, bad)) => Some(invalid_row(bad, label)),
+                None => matched
+                    .next()
+                    .or_else(|| skipped.next().map(|(_, bad)| invalid_row(bad, label))),
+            };
+            rows.extend(row);
+        }
+        self.rows = rows;
+        self
+    }
+
+    /// The numbers of the match.
+    ///
+    /// ```
+    /// use groupmatch::matching::{match_waitlist, MatchOptions};
+    /// use groupmatch::{parse_waitlist, Engine, Syntax};
+    /// let csv = "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n\
+    ///            w1,early,no_preference,online,Mon 00:00-24:00,America/New_York,2026-10-01\n";
+    /// let waitlist = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w").unwrap().value;
+    /// let options = MatchOptions::new("2026-11-26T12:00:00Z".parse().unwrap());
+    /// let summary = match_waitlist(&Engine::embedded(), &waitlist, &options).unwrap().summary();
+    /// assert_eq!((summary.people, summary.placed), (1, 1));
+    /// ```
+    pub fn summary(&self) -> MatchSummary {
+        let mut unplaced = BTreeMap::new();
+        for r in self.rows.iter().filter(|r| r.reason != Outcome::Placed) {
+            *unplaced
+                .entry(r.reason.as_str().to_string())
+                .or_insert(0usize) += 1;
+        }
+        let placed = self
+            .rows
+            .iter()
+            .filter(|r| r.reason == Outcome::Placed)
+            .count();
+        let mean_score =
+            self.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
+        MatchSummary {
+            people: self.rows.len(),
+            placed,
+            unplaced,
+            objective: self.objective,
+            mean_score,
+            candidate_cut: self.candidate_cut,
+            edges: self.edges.len(),
+            by_stage: self.by_stage.clone(),
+            by_gender: self.by_gender.clone(),
+            groups: self.groups.clone(),
+        }
+    }
+}
+
+/// The row of a waitlist row that could not be read.
+fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
+    let explanation: Vec<String> = bad
+        .problems
+        .iter()
+        .map(|p| p.display_in(label).to_string())
+        .collect();
+    MatchRow {
+        person_id: bad.id.unwrap_or_default(),
+        group_id: None,
+        score: None,
+        weight: None,
+        rank_for_person: None,
+        alternates: Vec::new(),
+        reason: Outcome::InvalidInput,
+        explanation: explanation.join("; "),
+        problems: bad.problems,
+    }
+}
