@@ -288,6 +288,7 @@ k = "Someone (2020)"
 
     fn engine() -> Engine {
         Engine::new(vec![group("g1")], EngagementModel::prior())
+            .unwrap()
             .with_rules(RuleSet::parse(RULES, "r").unwrap())
     }
 

@@ -418,7 +418,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn engine(groups: Vec<Group>) -> Engine {
-        Engine::new(groups, EngagementModel::prior())
+        Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
     #[test]

@@ -735,7 +735,7 @@ mod tests {
     }
 
     fn engine(groups: Vec<crate::Group>) -> Engine {
-        Engine::new(groups, EngagementModel::prior())
+        Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
     #[test]
