@@ -66,7 +66,7 @@ fn match_s(c: &mut Criterion) {
     let mut params = SimulationParams::new(5, 2_000, 300, 4_000);
     params.waitlist = 2_000;
     let sim = simulate(&params).unwrap();
-    let engine = Engine::new(sim.groups.clone(), EngagementModel::embedded_default());
+    let engine = Engine::new(sim.groups.clone(), EngagementModel::embedded_default()).unwrap();
     let options = MatchOptions::new("2026-06-01T12:00:00Z".parse().unwrap());
     let expected = match_waitlist(&engine, &sim.waitlist, &options)
         .unwrap()

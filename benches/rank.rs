@@ -44,7 +44,7 @@ fn rank(c: &mut Criterion) {
     let mut group = c.benchmark_group("rank_one_person");
     group.sample_size(20);
     for size in [1_000, 10_000, 100_000] {
-        let engine = Engine::new(directory(size), EngagementModel::prior());
+        let engine = Engine::new(directory(size), EngagementModel::prior()).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(size), &engine, |b, engine| {
             b.iter(|| {
                 let r = engine.rank(&person, &options).unwrap();
@@ -71,8 +71,9 @@ fn rules_overhead(c: &mut Criterion) {
         ("model_only", RuleSet::empty()),
         ("model_and_default_rules", RuleSet::embedded_default()),
     ] {
-        let engine =
-            Engine::new(groups.clone(), EngagementModel::embedded_default()).with_rules(rules);
+        let engine = Engine::new(groups.clone(), EngagementModel::embedded_default())
+            .unwrap()
+            .with_rules(rules);
         group.bench_function(name, |b| {
             b.iter(|| {
                 let r = engine.rank(&person, &options).unwrap();

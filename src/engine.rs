@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Datelike, Utc};
 
 use crate::candidates::CandidateIndex;
-use crate::domain::group::Group;
+use crate::domain::check::invalid_if_any;
+use crate::domain::group::{directory_problems, Group};
 use crate::domain::person::Person;
 use crate::eligibility::{self, Exclusion};
 use crate::engagement::model::{sigmoid, EngagementModel};
@@ -146,7 +147,17 @@ impl EngineBuilder {
     }
 
     /// Reads the files given and builds the engine; the warnings are the groups file's
-    /// (unknown fields, which are ignored).
+    /// (unknown fields, which are ignored). Groups given as values are checked as
+    /// [`Engine::new`] checks them.
+    ///
+    /// ```
+    /// use groupmatch::{embedded_groups, EngineBuilder};
+    /// let mut groups = embedded_groups();
+    /// groups[1].id = groups[0].id.clone();
+    /// let err = EngineBuilder::new().groups(groups).build().unwrap_err();
+    /// assert_eq!(err.problems()[0].line, Some(2));
+    /// assert_eq!(err.problems()[0].field.as_deref(), Some("id"));
+    /// ```
     pub fn build(self) -> Result<Loaded<Engine>> {
         let (groups, warnings) = match self.groups {
             None => (embedded_groups(), Vec::new()),
@@ -167,7 +178,7 @@ impl EngineBuilder {
             Some(Source::File(path)) => RuleSet::read(&path)?,
         };
         Ok(Loaded {
-            value: Engine::new(groups, model).with_rules(rules),
+            value: Engine::new(groups, model)?.with_rules(rules),
             warnings,
         })
     }
@@ -187,8 +198,27 @@ pub(crate) struct Scored<'a> {
 }
 
 impl Engine {
-    /// An engine over `groups` scored by `model`.
-    pub fn new(groups: Vec<Group>, model: EngagementModel) -> Engine {
+    /// An engine over `groups` scored by `model`, after checking every group
+    /// ([`Group::validate`]) and that no two share an id. The error lists every problem, each
+    /// naming its field, with the group's 1-based place in `groups` as its `line`.
+    ///
+    /// ```
+    /// use groupmatch::{embedded_groups, EngagementModel, Engine};
+    /// let mut groups = embedded_groups();
+    /// assert!(Engine::new(groups.clone(), EngagementModel::prior()).is_ok());
+    /// groups[2].languages.clear();
+    /// let err = Engine::new(groups, EngagementModel::prior()).unwrap_err();
+    /// let p = &err.problems()[0];
+    /// assert_eq!((p.line, p.field.as_deref()), (Some(3), Some("languages")));
+    /// ```
+    pub fn new(groups: Vec<Group>, model: EngagementModel) -> Result<Engine> {
+        invalid_if_any("groups", directory_problems(&groups))?;
+        Ok(Engine::over_checked(groups, model))
+    }
+
+    /// An engine over groups already checked: by the groups reader, which checks every rule
+    /// [`Engine::new`] does (tested on the embedded directory).
+    fn over_checked(groups: Vec<Group>, model: EngagementModel) -> Engine {
         Engine {
             index: CandidateIndex::new(&groups),
             groups,
@@ -207,7 +237,7 @@ impl Engine {
 
     /// The directory, default model and default rules embedded in the binary.
     pub fn embedded() -> Engine {
-        Engine::new(embedded_groups(), EngagementModel::embedded_default())
+        Engine::over_checked(embedded_groups(), EngagementModel::embedded_default())
             .with_rules(RuleSet::embedded_default())
     }
 
@@ -332,7 +362,7 @@ mod tests {
             .groups
             .iter()
             .any(|g| g.timezone != sim.groups[0].timezone));
-        let e = Engine::new(sim.groups, EngagementModel::prior());
+        let e = Engine::new(sim.groups, EngagementModel::prior()).unwrap();
         // Summer and winter time, and the hours either side of the US change.
         for now in [
             "2026-11-26T12:00:00Z",
@@ -396,6 +426,34 @@ mod tests {
         assert!(groups
             .iter()
             .any(|g| g.facilitation == Facilitation::Professional && g.capacity.is_some()));
+    }
+
+    #[test]
+    fn the_embedded_directory_passes_the_checks_of_engine_new() {
+        // Engine::embedded skips them, relying on the reader.
+        assert!(directory_problems(&embedded_groups()).is_empty());
+    }
+
+    #[test]
+    fn engine_new_and_the_builder_refuse_a_bad_directory_with_each_groups_place() {
+        let mut groups = vec![crate::testutil::group("g1"), crate::testutil::group("g2")];
+        groups[1].languages.clear();
+        groups.push(crate::testutil::group("g1"));
+        let places = |e: crate::Error| {
+            e.problems()
+                .iter()
+                .map(|p| (p.line.unwrap(), p.field.clone().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let want = [(2, "languages".to_string()), (3, "id".to_string())];
+        let err = Engine::new(groups.clone(), EngagementModel::prior()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("groups:2: languages: empty"),
+            "{err}"
+        );
+        assert_eq!(places(err), want);
+        let err = EngineBuilder::new().groups(groups).build().unwrap_err();
+        assert_eq!(places(err), want);
     }
 
     #[test]

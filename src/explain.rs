@@ -117,7 +117,7 @@ impl Engine {
     ) -> Result<Explanation> {
         let mut problems = person.problems();
         problems.extend(crate::engine::now_problem(now));
-        crate::domain::person::invalid_if_any("explain", problems)?;
+        crate::domain::check::invalid_if_any("explain", problems)?;
         let index = self
             .groups()
             .iter()
@@ -288,6 +288,7 @@ k = "Someone (2020)"
 
     fn engine() -> Engine {
         Engine::new(vec![group("g1")], EngagementModel::prior())
+            .unwrap()
             .with_rules(RuleSet::parse(RULES, "r").unwrap())
     }
 

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::person::{invalid_if_any, Person};
+use crate::domain::check::invalid_if_any;
+use crate::domain::person::Person;
 use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
 use crate::eligibility::{Exclusion, ExclusionCode};
@@ -417,7 +418,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn engine(groups: Vec<Group>) -> Engine {
-        Engine::new(groups, EngagementModel::prior())
+        Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
     #[test]

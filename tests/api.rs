@@ -1,6 +1,7 @@
-//! The public API never panics on a value a caller can pass: `Engine::rank`, `Engine::explain`
-//! and `match_waitlist` called with arbitrary people and options built field by field in Rust
-//! return `Ok`, or an error whose problems are not empty and each name a field.
+//! The public API never panics on a value a caller can pass: `Engine::new`, `EngineBuilder::build`,
+//! `Engine::rank`, `Engine::explain` and `match_waitlist` called with arbitrary groups, people and
+//! options built field by field in Rust return `Ok`, or an error whose problems are not empty and
+//! each name a field.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use groupmatch::matching::{match_waitlist, MatchOptions};
@@ -125,6 +126,101 @@ fn any_person() -> impl Strategy<Value = Person> {
     )
 }
 
+/// A group built field by field, every field any value its type can hold, valid more often than
+/// not; ids from a small set, so directories repeat them.
+fn any_group() -> impl Strategy<Value = Group> {
+    let what = (
+        prop_oneof![
+            1 => Just(String::new()),
+            1 => Just(" ".to_string()),
+            8 => "g[0-9]{1,2}"
+        ],
+        prop_oneof![1 => Just(" ".to_string()), 8 => "[A-Za-z]{1,10}"],
+        pick(Approach::ALL),
+        pick(Orientation::ALL),
+        pick(Format::ALL),
+        pick(Facilitation::ALL),
+        prop_oneof![
+            1 => Just(Vec::new()),
+            6 => prop::collection::vec(any_window(), 1..4)
+        ],
+        prop_oneof![
+            Just(chrono_tz::UTC),
+            Just(chrono_tz::America::New_York),
+            Just(chrono_tz::Pacific::Kiritimati)
+        ],
+        prop::option::of(prop_oneof![
+            8 => (39.0f64..41.0, -76.0f64..-74.0),
+            1 => (any_f64(), any_f64())
+        ]),
+        prop_oneof![
+            1 => Just(Vec::new()),
+            6 => prop::collection::vec(
+                prop_oneof![Just("en"), Just("es"), Just("fr")].prop_map(|l| l.parse().unwrap()),
+                1..3,
+            )
+        ],
+    );
+    let who = (
+        prop::sample::subsequence(Audience::ALL.to_vec(), 0..2),
+        prop::option::of(any::<bool>()),
+        any::<bool>(),
+        prop::sample::subsequence(Need::ALL.to_vec(), 0..3),
+        prop::sample::subsequence(Substance::ALL.to_vec(), 0..2),
+        prop::option::of(prop_oneof![8 => 0u32..20, 1 => any::<u32>()]),
+        prop_oneof![8 => 0u32..25, 1 => any::<u32>()],
+        prop::option::of(prop_oneof![8 => 0.0f64..20.0, 1 => any_f64()]),
+    );
+    (what, who).prop_map(
+        |(
+            (
+                id,
+                name,
+                approach,
+                orientation,
+                format,
+                facilitation,
+                sessions,
+                timezone,
+                place,
+                languages,
+            ),
+            (audience, closed, beginner_friendly, needs, substances, capacity, enrolled, cost),
+        )| Group {
+            id,
+            name,
+            approach,
+            orientation,
+            format,
+            facilitation,
+            sessions,
+            timezone,
+            location: place.map(|(latitude, longitude)| GeoPoint {
+                latitude,
+                longitude,
+            }),
+            city: None,
+            languages,
+            audience,
+            closed,
+            beginner_friendly,
+            focus: needs.clone(),
+            accessibility: needs,
+            substances,
+            capacity,
+            enrolled,
+            cost,
+            url: None,
+        },
+    )
+}
+
+/// Whether `Engine::new` should take `groups`: each valid, no id twice.
+fn valid_directory(groups: &[Group]) -> bool {
+    let ids: std::collections::HashSet<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+    ids.len() == groups.len() && groups.iter().all(|g| g.validate().is_ok())
+}
+
 fn any_entry() -> impl Strategy<Value = WaitlistEntry> {
     (any_person(), -100_000i32..100_000).prop_map(|(person, days)| WaitlistEntry {
         person,
@@ -189,6 +285,81 @@ proptest! {
             prop_assert!(options.validate().is_ok());
         }
         refused_properly(result)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn engines_over_arbitrary_groups_never_panic(
+        groups in prop::collection::vec(any_group(), 0..5),
+        person in any_person(),
+        waitlist in prop::collection::vec(any_entry(), 0..3),
+        now in any_now(),
+    ) {
+        let valid = valid_directory(&groups);
+        let built = Engine::new(groups.clone(), EngagementModel::prior());
+        let loaded = EngineBuilder::new().groups(groups.clone()).build();
+        prop_assert_eq!(built.is_ok(), valid);
+        prop_assert_eq!(loaded.is_ok(), valid);
+        let (built, loaded) = match (built, loaded) {
+            (Ok(built), Ok(loaded)) => (built, loaded.value),
+            (built, loaded) => {
+                for e in [built.err(), loaded.err()].into_iter().flatten() {
+                    for p in e.problems() {
+                        prop_assert!(p.line.is_some_and(|l| (1..=groups.len() as u64).contains(&l)), "{e}");
+                    }
+                    refused_properly::<()>(Err(e))?;
+                }
+                return Ok(());
+            }
+        };
+        let options = RankOptions::new(None, now);
+        let person_ok = person.validate().is_ok() && options.validate().is_ok();
+        for engine in [&built, &loaded] {
+            let ranking = engine.rank(&person, &options);
+            prop_assert_eq!(ranking.is_ok(), person_ok);
+            refused_properly(ranking)?;
+            for g in engine.groups() {
+                let explanation = engine.explain(&person, &g.id, now);
+                prop_assert_eq!(explanation.is_ok(), person_ok);
+                refused_properly(explanation)?;
+            }
+            let result = match_waitlist(engine, &waitlist, &MatchOptions::new(now));
+            if let Ok(r) = &result {
+                prop_assert_eq!(r.rows.len(), waitlist.len());
+            }
+            refused_properly(result)?;
+        }
+    }
+}
+
+#[test]
+fn the_arbitrary_directories_are_often_valid_so_the_ok_paths_are_exercised() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let directories = prop::collection::vec(any_group(), 0..5);
+    let valid = (0..400)
+        .filter(|_| valid_directory(&directories.new_tree(&mut runner).unwrap().current()))
+        .count();
+    assert!((100..=360).contains(&valid), "{valid} of 400 valid");
+}
+
+#[test]
+fn a_group_built_in_rust_without_sessions_is_refused_with_its_place() {
+    let mut groups = embedded_groups();
+    groups[4].sessions.clear();
+    for err in [
+        Engine::new(groups.clone(), EngagementModel::prior()).unwrap_err(),
+        EngineBuilder::new().groups(groups).build().unwrap_err(),
+    ] {
+        let p = &err.problems()[0];
+        assert_eq!((p.line, p.field.as_deref()), (Some(5), Some("sessions")));
+        assert!(
+            err.to_string().starts_with("groups:5: sessions: missing"),
+            "{err}"
+        );
     }
 }
 

@@ -51,7 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let history = read_history(&args.sim.join("history.csv"), &sim.groups)?.value;
     progress("ranking held-out people ...");
     let rules = args.rules.load()?;
-    let result = evaluate(&sim, &history, &model, &rules, &split);
+    let result = evaluate(&sim, &history, &model, &rules, &split)?;
     if let Some(plot) = &args.plot {
         let series: Vec<(&str, &[groupmatch::engagement::metrics::CalibrationBin])> = result
             .calibration

@@ -1,6 +1,16 @@
 //! Points on the earth and the great-circle distance between them.
 
+use std::ops::RangeInclusive;
+
 use serde::Serialize;
+
+use super::check::{number_problem, outside};
+use crate::error::Problem;
+
+/// The latitudes on the earth, in degrees.
+pub(crate) const LATITUDE: RangeInclusive<f64> = -90.0..=90.0;
+/// The longitudes on the earth, in degrees.
+pub(crate) const LONGITUDE: RangeInclusive<f64> = -180.0..=180.0;
 
 /// Mean earth radius in km (IUGG), as used by the haversine formula.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -23,16 +33,30 @@ impl GeoPoint {
     /// assert!(GeoPoint::new(123.0, -75.17).is_err());
     /// ```
     pub fn new(latitude: f64, longitude: f64) -> Result<GeoPoint, String> {
-        if !(-90.0..=90.0).contains(&latitude) {
-            return Err(format!("latitude {latitude} is outside -90 to 90"));
+        if !LATITUDE.contains(&latitude) {
+            return Err(format!("latitude {}", outside(latitude, &LATITUDE)));
         }
-        if !(-180.0..=180.0).contains(&longitude) {
-            return Err(format!("longitude {longitude} is outside -180 to 180"));
+        if !LONGITUDE.contains(&longitude) {
+            return Err(format!("longitude {}", outside(longitude, &LONGITUDE)));
         }
         Ok(GeoPoint {
             latitude,
             longitude,
         })
+    }
+
+    /// A problem for each coordinate that is not a finite number on the earth, naming
+    /// `latitude` or `longitude` (for a point built in Rust, whose fields are public).
+    pub(crate) fn problems(&self) -> Vec<Problem> {
+        [
+            ("latitude", self.latitude, LATITUDE),
+            ("longitude", self.longitude, LONGITUDE),
+        ]
+        .into_iter()
+        .filter_map(|(field, v, range)| {
+            number_problem(v, &range).map(|m| Problem::new(None, Some(field), m))
+        })
+        .collect()
     }
 
     /// Great-circle distance in km (haversine).

@@ -3,16 +3,24 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::check::{integer_problem, invalid_if_any, list_problems, number_problem, MISSING};
 use super::geo::GeoPoint;
 use super::schedule::Window;
 use super::vocab::{
     Approach, Audience, Facilitation, Format, Language, Need, Orientation, Substance,
 };
+use crate::error::{Problem, Result};
+
+/// The most seats a group may have in total, or have taken.
+pub const MAX_SEATS: u32 = 1_000_000;
+/// The highest cost per session a group may give, in local currency.
+pub const MAX_COST: f64 = 1e9;
 
 /// A support group: what it is, when and where it meets, and who it is for.
 ///
 /// Groups are read with [`crate::read_groups`], which validates every field; the fields are public
-/// so that services can build groups in code as well.
+/// so that services can build groups in code as well, and such a group is checked by
+/// [`Group::validate`] when an engine is built over it ([`crate::Engine::new`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
     /// Unique id within its directory.
@@ -51,11 +59,11 @@ pub struct Group {
     pub accessibility: Vec<Need>,
     /// Substances the group focuses on; empty means any.
     pub substances: Vec<Substance>,
-    /// Seats in total; `None` means unlimited.
+    /// Seats in total, up to [`MAX_SEATS`]; `None` means unlimited.
     pub capacity: Option<u32>,
-    /// Seats taken.
+    /// Seats taken, up to [`MAX_SEATS`]. May be more than `capacity`: the group is then full.
     pub enrolled: u32,
-    /// Cost per session, in local currency.
+    /// Cost per session, in local currency: from 0 to [`MAX_COST`].
     pub cost: Option<f64>,
     /// Web page.
     pub url: Option<String>,
@@ -77,8 +85,199 @@ impl Group {
     pub fn covers(&self, need: crate::Need) -> bool {
         self.focus.contains(&need) || self.accessibility.contains(&need)
     }
+
+    /// Checks every field the groups reader checks, so a group built in Rust is one the library
+    /// can rank: a non-empty `id`, `name` and `sessions`, a place on the earth, at least one
+    /// language, `capacity` and `enrolled` up to [`MAX_SEATS`], and a finite `cost` from 0 to
+    /// [`MAX_COST`]. The error lists every problem, each naming its field. (Every session is a
+    /// possible one by construction: see [`crate::Window::new`].)
+    ///
+    /// ```
+    /// use groupmatch::{parse_groups, Syntax};
+    /// let csv = "id,name,approach,format,sessions,timezone\n\
+    ///            g1,Morning Online,cbt,online,Mon 07:00-08:00,UTC\n";
+    /// let mut group = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap().value.remove(0);
+    /// assert!(group.validate().is_ok());
+    /// group.sessions.clear();
+    /// group.cost = Some(f64::NAN);
+    /// let err = group.validate().unwrap_err();
+    /// let fields: Vec<_> = err.problems().iter().map(|p| p.field.as_deref().unwrap()).collect();
+    /// assert_eq!(fields, ["sessions", "cost"]);
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        invalid_if_any("group", self.problems())
+    }
+
+    /// Every problem [`Group::validate`] reports, in field order, without a line.
+    pub(crate) fn problems(&self) -> Vec<Problem> {
+        let named = |field: &str, message: String| Problem::new(None, Some(field), message);
+        let mut problems = Vec::new();
+        if self.id.trim().is_empty() {
+            problems.push(named("id", MISSING.into()));
+        }
+        if self.name.trim().is_empty() {
+            problems.push(named("name", MISSING.into()));
+        }
+        if self.sessions.is_empty() {
+            problems.push(named("sessions", MISSING.into()));
+        }
+        problems.extend(self.location.iter().flat_map(GeoPoint::problems));
+        if self.languages.is_empty() {
+            problems.push(named(
+                "languages",
+                "empty (list at least one language the group is held in)".into(),
+            ));
+        }
+        let seats = 0..=MAX_SEATS;
+        if let Some(m) = self.capacity.and_then(|c| integer_problem(c, &seats)) {
+            problems.push(named("capacity", m));
+        }
+        if let Some(m) = integer_problem(self.enrolled, &seats) {
+            problems.push(named("enrolled", m));
+        }
+        if let Some(m) = self.cost.and_then(|c| number_problem(c, &(0.0..=MAX_COST))) {
+            problems.push(named("cost", m));
+        }
+        problems
+    }
+}
+
+/// Every problem of a directory built in Rust: each group's ([`Group::validate`]) and a problem
+/// on `id` for each id an earlier group has, every problem's `line` being its group's 1-based
+/// place in the list.
+pub(crate) fn directory_problems(groups: &[Group]) -> Vec<Problem> {
+    list_problems(groups, "group", |g| &g.id, Group::problems)
 }
 
 pub(crate) fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(tz.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::groups::parse_groups;
+    use crate::formats::Syntax;
+    use crate::testutil::group;
+
+    fn fields_of(g: &Group) -> Vec<String> {
+        g.validate()
+            .unwrap_err()
+            .problems()
+            .iter()
+            .map(|p| p.field.clone().unwrap())
+            .collect()
+    }
+
+    /// The groups reader's message on `field` for one CSV row with `field` set to `value`.
+    fn reader_message(field: &str, value: &str) -> String {
+        let csv = format!(
+            "id,name,approach,format,sessions,timezone,{field}\n\
+             g1,A,cbt,online,Mon 19:00-20:00,UTC,{value}\n"
+        );
+        let err = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap_err();
+        let on_field = err
+            .problems()
+            .iter()
+            .find(|p| p.field.as_deref() == Some(field));
+        on_field.expect("a problem on the field").message.clone()
+    }
+
+    #[test]
+    fn groups_from_the_reader_are_valid() {
+        assert!(group("g1").validate().is_ok());
+        for g in crate::engine::embedded_groups() {
+            assert!(g.validate().is_ok(), "{}", g.id);
+        }
+    }
+
+    #[test]
+    fn empty_id_name_and_sessions_are_refused() {
+        let mut g = group("g1");
+        g.id = " ".into();
+        g.name.clear();
+        g.sessions.clear();
+        assert_eq!(fields_of(&g), ["id", "name", "sessions"]);
+        assert!(g
+            .validate()
+            .unwrap_err()
+            .problems()
+            .iter()
+            .all(|p| p.message == MISSING));
+    }
+
+    #[test]
+    fn a_point_off_the_earth_is_refused() {
+        let mut g = group("g1");
+        g.location = Some(GeoPoint {
+            latitude: 91.0,
+            longitude: f64::NAN,
+        });
+        assert_eq!(fields_of(&g), ["latitude", "longitude"]);
+        let err = g.validate().unwrap_err();
+        assert_eq!(err.problems()[0].message, reader_message("latitude", "91"));
+    }
+
+    #[test]
+    fn a_group_without_languages_is_refused() {
+        let mut g = group("g1");
+        g.languages.clear();
+        assert_eq!(fields_of(&g), ["languages"]);
+    }
+
+    #[test]
+    fn seats_past_the_readers_limit_are_refused_in_its_words() {
+        let mut g = group("g1");
+        g.capacity = Some(MAX_SEATS + 1);
+        g.enrolled = u32::MAX;
+        assert_eq!(fields_of(&g), ["capacity", "enrolled"]);
+        let err = g.validate().unwrap_err();
+        assert_eq!(
+            err.problems()[0].message,
+            reader_message("capacity", "1000001")
+        );
+        assert_eq!(
+            err.problems()[1].message,
+            reader_message("enrolled", "4294967295")
+        );
+    }
+
+    #[test]
+    fn a_cost_not_finite_or_off_its_range_is_refused() {
+        for cost in [f64::NAN, f64::INFINITY, -1.0, MAX_COST * 2.0] {
+            let mut g = group("g1");
+            g.cost = Some(cost);
+            assert_eq!(fields_of(&g), ["cost"], "{cost}");
+        }
+        let mut g = group("g1");
+        g.cost = Some(-1.0);
+        let err = g.validate().unwrap_err();
+        assert_eq!(err.problems()[0].message, reader_message("cost", "-1"));
+    }
+
+    #[test]
+    fn more_enrolled_than_seats_is_a_full_group_not_an_error() {
+        // docs/formats.md: a group with `enrolled` >= `capacity` is full; the reader accepts it.
+        let mut g = group("g1");
+        g.capacity = Some(10);
+        g.enrolled = 12;
+        assert!(g.validate().is_ok());
+        assert_eq!(g.open_seats(), Some(0));
+    }
+
+    #[test]
+    fn a_directory_names_each_groups_place_and_repeated_ids() {
+        let mut bad = group("g2");
+        bad.sessions.clear();
+        let groups = [group("g1"), bad, group("g1")];
+        let problems = directory_problems(&groups);
+        assert_eq!(
+            problems,
+            [
+                Problem::new(Some(2), Some("sessions"), MISSING),
+                Problem::new(Some(3), Some("id"), "duplicate id 'g1' (first at group 1)"),
+            ]
+        );
+        assert!(directory_problems(&[]).is_empty());
+    }
 }

@@ -1,5 +1,6 @@
 //! The domain: groups, people, weekly schedules, places and the closed vocabularies.
 
+pub(crate) mod check;
 pub mod geo;
 pub mod group;
 pub mod person;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::check::{integer_problem, invalid_if_any, number_problem, MISSING};
 use super::geo::GeoPoint;
 use super::group::serialize_tz;
 use super::schedule::Window;
@@ -16,7 +17,7 @@ use super::vocab::{
     Approach, ApproachPreference, FacilitationPreference, FormatPreference, Gender, GenderSpecific,
     Language, Need, PriorOutcome, SocialSupport, Stage, Substance,
 };
-use crate::error::{Error, Problem, Result};
+use crate::error::{Problem, Result};
 
 /// The longest travel limit a person may give, in km (half the earth's circumference).
 pub const MAX_TRAVEL_KM: f64 = 20_000.0;
@@ -140,57 +141,48 @@ impl Person {
 
     /// Every problem [`Person::validate`] reports, in field order, without a line.
     pub(crate) fn problems(&self) -> Vec<Problem> {
+        let named = |field: &str, message: String| Problem::new(None, Some(field), message);
         let mut problems = Vec::new();
-        let mut problem = |field: &str, message: String| {
-            problems.push(Problem::new(None, Some(field), message));
-        };
         if self.id.trim().is_empty() {
-            problem("id", MISSING.into());
+            problems.push(named("id", MISSING.into()));
         }
         if self.availability.is_empty() {
-            problem("availability", MISSING.into());
+            problems.push(named("availability", MISSING.into()));
         }
-        if let Some(at) = self.location {
-            if let Some(m) = number_problem(at.latitude, -90.0..=90.0) {
-                problem("latitude", m);
-            }
-            if let Some(m) = number_problem(at.longitude, -180.0..=180.0) {
-                problem("longitude", m);
-            }
-        }
+        problems.extend(self.location.iter().flat_map(GeoPoint::problems));
         if let Some(m) = self
             .max_travel_km
-            .and_then(|km| number_problem(km, 0.0..=MAX_TRAVEL_KM))
+            .and_then(|km| number_problem(km, &(0.0..=MAX_TRAVEL_KM)))
         {
-            problem("max_travel_km", m);
+            problems.push(named("max_travel_km", m));
         }
         if self.languages.is_empty() {
-            problem(
+            problems.push(named(
                 "languages",
                 "empty (list at least one language; the first is the main one)".into(),
-            );
+            ));
         }
         if let Some(m) = gender_specific_problem(self.gender, self.gender_specific) {
-            problem("gender_specific", m.into());
+            problems.push(named("gender_specific", m.into()));
         }
-        if let Some(m) = self.age.and_then(|a| integer_problem(a, 0..=MAX_AGE)) {
-            problem("age", m);
+        if let Some(m) = self.age.and_then(|a| integer_problem(a, &(0..=MAX_AGE))) {
+            problems.push(named("age", m));
         }
         if let Some(m) = self
             .self_efficacy
-            .and_then(|v| integer_problem(v, SCORE_SCALE))
+            .and_then(|v| integer_problem(v, &SCORE_SCALE))
         {
-            problem("self_efficacy", m);
+            problems.push(named("self_efficacy", m));
         }
-        if let Some(m) = self.readiness.and_then(|v| integer_problem(v, SCORE_SCALE)) {
-            problem("readiness", m);
+        if let Some(m) = self
+            .readiness
+            .and_then(|v| integer_problem(v, &SCORE_SCALE))
+        {
+            problems.push(named("readiness", m));
         }
         problems
     }
 }
-
-/// The message of a required field that is missing or empty (the readers' wording).
-const MISSING: &str = "missing (this field is required)";
 
 /// Why `gender_specific` cannot be met with `gender`, if it cannot (shared with the readers).
 pub(crate) fn gender_specific_problem(
@@ -199,39 +191,6 @@ pub(crate) fn gender_specific_problem(
 ) -> Option<&'static str> {
     (gender_specific == GenderSpecific::Required && gender == Gender::Unspecified)
         .then_some("'required' needs a gender (woman, man or nonbinary) to know which groups fit")
-}
-
-/// Why `v` is not a finite number in `range`, in the readers' wording.
-fn number_problem(v: f64, range: std::ops::RangeInclusive<f64>) -> Option<String> {
-    if !v.is_finite() {
-        Some(format!("{v} is not a finite number"))
-    } else if !range.contains(&v) {
-        Some(format!(
-            "{v} is outside {} to {}",
-            range.start(),
-            range.end()
-        ))
-    } else {
-        None
-    }
-}
-
-/// Why `v` is not in `range`, in the readers' wording.
-fn integer_problem(v: u8, range: std::ops::RangeInclusive<u8>) -> Option<String> {
-    (!range.contains(&v)).then(|| format!("{v} is outside {} to {}", range.start(), range.end()))
-}
-
-/// `Ok` when there are no problems, else every one as an [`Error::Invalid`] labelled `label`.
-pub(crate) fn invalid_if_any(label: &str, problems: Vec<Problem>) -> Result<()> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid {
-            path: label.to_string(),
-            problems,
-            warnings: Vec::new(),
-        })
-    }
 }
 
 /// A person on a waitlist, with the date they joined it. Serialised as one waitlist row: the

@@ -26,6 +26,7 @@ use crate::engagement::metrics::{
 use crate::engagement::model::{sigmoid, EngagementModel};
 use crate::engagement::train::TrainParams;
 use crate::engine::Engine;
+use crate::error::Result;
 use crate::features;
 use crate::pair::Pair;
 use crate::rules::RuleSet;
@@ -93,15 +94,16 @@ fn with_rules(logit: f64, rules: &RuleSet, pair: &Pair) -> f64 {
 }
 
 /// Evaluates `learned` (alone and with `rules`) on `sim`, holding out people as `split` does
-/// (use the model's own training parameters so the people are unseen).
+/// (use the model's own training parameters so the people are unseen). The simulation's groups
+/// are checked as [`Engine::new`] checks them.
 pub fn evaluate(
     sim: &SimulationDir,
     history: &History,
     learned: &EngagementModel,
     rules: &RuleSet,
     split: &TrainParams,
-) -> Evaluation {
-    let engine = Engine::new(sim.groups.clone(), learned.clone());
+) -> Result<Evaluation> {
+    let engine = Engine::new(sim.groups.clone(), learned.clone())?;
     let prior = EngagementModel::prior();
     let now = placement_instant(sim.file.params.reference_date);
     let seed = sim.file.params.seed;
@@ -214,11 +216,11 @@ pub fn evaluate(
             bins.push((name.to_string(), calibration(&scores, &labels, ECE_BINS)));
         }
     }
-    Evaluation {
+    Ok(Evaluation {
         people,
         pairs: ranked.iter().map(|r| r.0).sum(),
         placements: rows.len(),
         models,
         calibration: bins,
-    }
+    })
 }

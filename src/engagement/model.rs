@@ -301,6 +301,43 @@ mod tests {
     }
 
     #[test]
+    fn a_model_file_built_in_rust_with_bad_numbers_or_counts_is_refused() {
+        // ModelFile's fields are public and EngagementModel's are not: from_file is the one way
+        // in, so these are every way a caller can pass such a model.
+        let refused = |f: ModelFile| match EngagementModel::from_file(f, "m") {
+            Err(Error::ModelSchema { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        let mut f = prior_file();
+        f.coefficients[4] = f64::NAN;
+        assert!(refused(f).contains("must be finite"));
+        let mut f = prior_file();
+        f.intercept = f64::INFINITY;
+        assert!(refused(f).contains("must be finite"));
+        let mut f = prior_file();
+        f.coefficients.truncate(3);
+        assert_eq!(
+            refused(f),
+            format!("3 coefficients for {N_FEATURES} features")
+        );
+        let mut f = prior_file();
+        f.coefficients.push(0.0);
+        assert!(refused(f).contains("coefficients for"));
+        let mut f = prior_file();
+        f.scaling = Some(Scaling {
+            mean: vec![f64::NAN; N_FEATURES],
+            scale: vec![1.0; N_FEATURES],
+        });
+        assert!(refused(f).contains("must be finite"));
+        let mut f = prior_file();
+        f.scaling = Some(Scaling {
+            mean: vec![0.0; 2],
+            scale: vec![1.0; N_FEATURES],
+        });
+        assert!(refused(f).contains("scaling has 2 means"));
+    }
+
+    #[test]
     fn sigmoid_is_symmetric() {
         assert_eq!(sigmoid(0.0), 0.5);
         assert!((sigmoid(2.0) + sigmoid(-2.0) - 1.0).abs() < 1e-15);

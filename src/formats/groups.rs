@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::domain::group::Group;
+use crate::domain::group::{Group, MAX_COST, MAX_SEATS};
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation};
 use crate::error::{Problem, Result};
@@ -96,11 +96,10 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let focus = f.list("focus");
     let accessibility = f.list("accessibility");
     let substances = f.list("substances");
-    let capacity = f
-        .integer("capacity", false, 0..=1_000_000)
-        .map(|c| c as u32);
-    let enrolled = f.integer("enrolled", false, 0..=1_000_000).unwrap_or(0) as u32;
-    let cost = f.number("cost", false, 0.0..=1e9);
+    let seats = || 0..=MAX_SEATS.into();
+    let capacity = f.integer("capacity", false, seats()).map(|c| c as u32);
+    let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
+    let cost = f.number("cost", false, 0.0..=MAX_COST);
     let url = f.text("url", false);
 
     let orientation = match (stated, approach) {

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::domain::geo::GeoPoint;
+use crate::domain::check::{outside, MISSING};
+use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
 use crate::error::Problem;
 use crate::formats::Syntax;
 
@@ -91,11 +92,8 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&mut self, field: &str) {
-        self.problems.push(Problem::new(
-            Some(self.record.line),
-            Some(field),
-            "missing (this field is required)",
-        ));
+        self.problems
+            .push(Problem::new(Some(self.record.line), Some(field), MISSING));
     }
 
     /// The trimmed text of a scalar field; `None` when absent or empty (a problem if required).
@@ -219,10 +217,7 @@ impl<'a> Fields<'a> {
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() && range.contains(&v) => Some(v),
             Ok(v) if v.is_finite() => {
-                self.problem(
-                    field,
-                    format!("{v} is outside {} to {}", range.start(), range.end()),
-                );
+                self.problem(field, outside(v, &range));
                 None
             }
             _ => {
@@ -243,10 +238,7 @@ impl<'a> Fields<'a> {
         match text.parse::<i64>() {
             Ok(v) if range.contains(&v) => Some(v),
             Ok(v) => {
-                self.problem(
-                    field,
-                    format!("{v} is outside {} to {}", range.start(), range.end()),
-                );
+                self.problem(field, outside(v, &range));
                 None
             }
             Err(_) => {
@@ -269,8 +261,8 @@ impl<'a> Fields<'a> {
 
     /// Reads `latitude`/`longitude`: both or neither. `Err` when they are present but bad.
     pub fn geo_point(&mut self) -> Result<Option<GeoPoint>, ()> {
-        let lat = self.number("latitude", false, -90.0..=90.0);
-        let lon = self.number("longitude", false, -180.0..=180.0);
+        let lat = self.number("latitude", false, LATITUDE);
+        let lon = self.number("longitude", false, LONGITUDE);
         let (lat_given, lon_given) = (
             self.cell("latitude").is_some(),
             self.cell("longitude").is_some(),

@@ -407,9 +407,14 @@ c = "A test."
         let rules = RuleSet::parse(RULES, "test").unwrap();
         vec![
             Engine::new(groups.to_vec(), EngagementModel::embedded_default())
+                .unwrap()
                 .with_rules(RuleSet::embedded_default()),
-            Engine::new(groups.to_vec(), EngagementModel::prior()).with_rules(rules.clone()),
-            Engine::new(groups.to_vec(), random_model(7)).with_rules(rules),
+            Engine::new(groups.to_vec(), EngagementModel::prior())
+                .unwrap()
+                .with_rules(rules.clone()),
+            Engine::new(groups.to_vec(), random_model(7))
+                .unwrap()
+                .with_rules(rules),
         ]
     }
 

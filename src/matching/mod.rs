@@ -19,13 +19,13 @@ mod result;
 mod shortlist;
 pub mod solve;
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use crate::domain::person::{invalid_if_any, WaitlistEntry};
+use crate::domain::check::{invalid_if_any, list_problems};
+use crate::domain::person::WaitlistEntry;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
 use bound::GroupTable;
@@ -98,28 +98,12 @@ pub fn match_waitlist(
 /// then each entry's, its `line` being its 1-based place in the list, and repeated ids.
 fn match_problems(waitlist: &[WaitlistEntry], options: &MatchOptions) -> Vec<Problem> {
     let mut problems = options.problems(waitlist.len());
-    let mut first: HashMap<&str, usize> = HashMap::new();
-    for (i, entry) in waitlist.iter().enumerate() {
-        let line = Some(i as u64 + 1);
-        problems.extend(entry.person.problems().into_iter().map(|mut p| {
-            p.line = line;
-            p
-        }));
-        match first.entry(&entry.person.id) {
-            Entry::Occupied(at) => problems.push(Problem::new(
-                line,
-                Some("id"),
-                format!(
-                    "duplicate id '{}' (first at entry {})",
-                    entry.person.id,
-                    at.get()
-                ),
-            )),
-            Entry::Vacant(place) => {
-                place.insert(i + 1);
-            }
-        }
-    }
+    problems.extend(list_problems(
+        waitlist,
+        "entry",
+        |e| &e.person.id,
+        |e| e.person.problems(),
+    ));
     problems
 }
 
@@ -399,7 +383,7 @@ mod tests {
     }
 
     fn engine(groups: Vec<crate::Group>) -> Engine {
-        Engine::new(groups, EngagementModel::prior())
+        Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::problem::WEIGHT_SCALE;
-use crate::domain::person::invalid_if_any;
+use crate::domain::check::invalid_if_any;
 use crate::error::{Problem, Result};
 
 /// Options of a batch match: `min_score` in 0..=1, `wait_weight` finite, 0 or more and at most

@@ -172,6 +172,7 @@ mod tests {
             crate::simulate::simulate(&crate::simulate::SimulationParams::new(6, 80, 500, 10))
                 .unwrap();
         let engine = Engine::new(sim.groups, EngagementModel::embedded_default())
+            .unwrap()
             .with_rules(RuleSet::embedded_default());
         // Every third group, as the groups with a seat left after a match.
         let table = GroupTable::new(engine.groups(), engine.masks());

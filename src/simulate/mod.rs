@@ -195,7 +195,7 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
     let effects: Vec<f64> = (0..groups.len())
         .map(|j| truth.group_effect_sd * normal(&mut stream(seed, STREAM_EFFECT, j)))
         .collect();
-    let engine = Engine::new(groups, EngagementModel::prior());
+    let engine = Engine::new(groups, EngagementModel::prior())?;
     let prior = EngagementModel::prior();
 
     // Each person's placement date and the groups eligible for them then.
