@@ -339,11 +339,15 @@ impl Engine {
         })
     }
 
-    /// The ranking order: best score first, ties by group id.
+    /// The ranking order of two scored pairs: best score first, ties by group id.
     pub(crate) fn by_score(&self, a: &Scored, b: &Scored) -> std::cmp::Ordering {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| self.groups[a.index].id.cmp(&self.groups[b.index].id))
+        self.order((a.score, a.index), (b.score, b.index))
+    }
+
+    /// The ranking order of two (score, group index): best score first, ties by group id.
+    pub(crate) fn order(&self, a: (f64, usize), b: (f64, usize)) -> std::cmp::Ordering {
+        b.0.total_cmp(&a.0)
+            .then_with(|| self.groups[a.1].id.cmp(&self.groups[b.1].id))
     }
 }
 
