@@ -48,6 +48,8 @@
 //!
 //! # Features
 //!
+//! - `fuzzing`: the fuzz targets (`fuzzing::Target`), which `fuzz/` runs under cargo-afl and
+//!   `tests/fuzz_corpora.rs` replays; a test harness, not an API.
 //! - `cli` (on by default): the `groupmatch` command-line program. A service that only calls the
 //!   library depends on it with `default-features = false` and compiles neither clap nor anyhow:
 //!
@@ -73,6 +75,8 @@ mod error;
 mod explain;
 mod features;
 pub mod formats;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod matching;
 mod pair;
 mod rank;

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of every fuzz target into fuzz/seeds/TARGET/ from the repository's own
+data (data/, docs/examples/, models/): small inputs, as a coverage-guided fuzzer wants them.
+Run from the repository root: python3 fuzz/seed.py"""
+import csv, io, json, os, shutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "fuzz", "seeds")
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), "rb") as f:
+        return f.read()
+
+
+shutil.rmtree(OUT, ignore_errors=True)
+
+# Groups: a few rows of the embedded directory, as CSV and as JSON; the documented bad file.
+lines = read("data/groups.csv").decode().splitlines()
+header = lines[0]
+for i, start in enumerate([1, 40, 120, 250]):
+    put("groups_csv", f"rows-{i}.csv", "\n".join([header] + lines[start:start + 3]) + "\n")
+put("groups_csv", "bad-groups.csv", read("docs/examples/bad-groups.csv"))
+rows = list(csv.DictReader(io.StringIO("\n".join([header] + lines[1:4]))))
+for i, row in enumerate(rows):
+    obj = {k: v for k, v in row.items() if v != ""}
+    for k in ("sessions", "languages", "audience", "focus", "accessibility", "substances"):
+        if k in obj:
+            obj[k] = obj[k].split(";")
+    put("groups_json", f"group-{i}.json", json.dumps([obj], indent=1))
+
+# People and waitlists: the example people.
+people = sorted(p for p in os.listdir(os.path.join(ROOT, "data/people")) if p.endswith(".json"))
+for p in people:
+    put("person_json", p, read(f"data/people/{p}"))
+put("person_json", "edmonton-person.json", read("data/meeting-guide/edmonton-person.json"))
+jsonl = []
+for i, p in enumerate(people[:3]):
+    obj = json.loads(read(f"data/people/{p}"))
+    obj["waiting_since"] = f"2026-10-0{i + 1}"
+    jsonl.append(json.dumps(obj))
+put("waitlist_jsonl", "three.jsonl", "\n".join(jsonl) + "\n")
+put("waitlist_csv", "two.csv",
+    "id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,"
+    "max_travel_km,languages,gender,needs,waiting_since\n"
+    "w1,early,secular,either,Mon 17:00-22:00;Sat 09:00-13:00,America/New_York,39.95,-75.16,15,en;es,"
+    "woman,childcare,2026-09-01\n"
+    "w2,first_year,spiritual,online,Tue 18:00-21:00,America/New_York,,,,en,man,,2026-11-01\n")
+
+# Rules: the default file, and each rule alone.
+default = read("data/rules/default.toml").decode()
+put("rules", "default.toml", default)
+blocks = default.split("[[rules]]")
+refs = default[default.index("[references]"):] if "[references]" in default else ""
+for i, block in enumerate(blocks[1:6]):
+    body = block.split("[references]")[0]
+    put("rules", f"rule-{i}.toml", "[[rules]]" + body + "\n" + refs)
+
+# Models.
+for m in sorted(os.listdir(os.path.join(ROOT, "models"))):
+    if m.endswith(".json"):
+        put("model", m, read(f"models/{m}"))
+
+# Meeting Guide: a few meetings of the redacted feed in data/, one at a time and together.
+feed = json.loads(read("data/meeting-guide/edmonton-2022-09.json"))
+for i, start in enumerate([0, 50, 150]):
+    put("meeting_guide", f"edmonton-{i}.json", json.dumps(feed[start:start + 2], indent=1))
