@@ -79,7 +79,7 @@ impl DirectoryStats {
 /// `sessions`) or a Meeting Guide feed (`.json` whose records have `day` or `time`, imported with
 /// `options`).
 pub fn directory_stats(path: &Path, options: &ImportOptions) -> Result<DirectoryStats> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     let label = path.display().to_string();
     let syntax = Syntax::of_path(path);
     if syntax == Syntax::Json {

@@ -77,6 +77,7 @@ mod features;
 pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod limits;
 pub mod matching;
 mod pair;
 mod rank;
@@ -112,6 +113,10 @@ pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+pub use limits::{
+    MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_EXPR_DEPTH, MAX_FIELD_BYTES, MAX_ID_BYTES,
+    MAX_LIST_ITEMS, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS, MAX_WHEN_BYTES,
+};
 pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };

@@ -6,11 +6,13 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::domain::check::file_size_problem;
 use crate::error::{Error, Problem};
 use crate::formats::groups::parse_groups;
 use crate::formats::people::{parse_person, parse_waitlist};
 use crate::formats::record::text_of;
 use crate::formats::{read_bytes, Syntax};
+use crate::limits::{MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES};
 
 /// The kinds of input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,8 +108,12 @@ pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Report {
         problems: Vec::new(),
         warnings: Vec::new(),
     };
-    let bytes = match read_bytes(path) {
+    let bytes = match read_bytes(path, MAX_DATA_FILE_BYTES) {
         Ok(bytes) => bytes,
+        Err(Error::Invalid { problems, .. }) => {
+            report.problems = problems;
+            return report;
+        }
         Err(e) => {
             report
                 .problems
@@ -121,6 +127,14 @@ pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Report {
     }
     report.kind = kind.or_else(|| FileKind::detect(path, &bytes));
     let (label, syntax) = (&report.path, Syntax::of_path(path));
+    if report.kind == Some(FileKind::Person) && bytes.len() as u64 > MAX_DOCUMENT_FILE_BYTES {
+        report.problems.push(Problem::new(
+            None,
+            None,
+            file_size_problem(MAX_DOCUMENT_FILE_BYTES),
+        ));
+        return report;
+    }
     let read = match report.kind {
         Some(FileKind::Groups) => {
             parse_groups(&bytes, syntax, label).map(|l| (l.value.len(), l.warnings))

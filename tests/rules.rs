@@ -1023,3 +1023,84 @@ fn explain_unknown_group_exits_2_naming_the_id() {
         .assert_stdout_empty()
         .assert_stderr_contains("no-such-group-42");
 }
+
+/// A rule file whose one rule's condition (line 4) is `when`.
+fn one_rule_when(when: &str) -> String {
+    one_rule_with(4, &format!("when = \"{when}\""))
+}
+
+#[test]
+fn rules_check_refuses_10000_nested_parentheses_without_crashing() {
+    let wd = Workdir::new();
+    let when = format!("{}true{}", "(".repeat(10_000), ")".repeat(10_000));
+    let out = check_invalid(&wd, &one_rule_when(&when));
+    out.assert_problem(
+        "rules.toml",
+        4,
+        Some("when"),
+        &["bytes long", "at most 4096"],
+    );
+    // Deep but short enough to parse: refused for its depth.
+    let when = format!("{}true{}", "(".repeat(1_000), ")".repeat(1_000));
+    let out = check_invalid(&wd, &one_rule_when(&when));
+    out.assert_problem("rules.toml", 4, Some("when"), &["nested more than 64 deep"]);
+}
+
+#[test]
+fn rules_check_refuses_10000_chained_nots_without_crashing() {
+    let wd = Workdir::new();
+    let out = check_invalid(&wd, &one_rule_when(&"not ".repeat(10_000)));
+    out.assert_problem("rules.toml", 4, Some("when"), &["at most 4096"]);
+    let out = check_invalid(
+        &wd,
+        &one_rule_when(&format!("{}true", "not ".repeat(1_000))),
+    );
+    out.assert_problem("rules.toml", 4, Some("when"), &["nested more than 64 deep"]);
+}
+
+#[test]
+fn rank_refuses_200000_anded_conditions_without_crashing() {
+    let wd = Workdir::new();
+    let when = vec!["group.id == 'g1'"; 200_000].join(" and ");
+    wd.create("long.toml", one_rule_when(&when));
+    let out = wd.run(["rank", "--rules", "long.toml", "--now", NOW]);
+    out.assert_code(2).assert_stdout_empty();
+    out.assert_problem(
+        "long.toml",
+        4,
+        Some("when"),
+        &["bytes long", "at most 4096"],
+    );
+    let out = check_invalid(&wd, &one_rule_when(&when));
+    out.assert_problem("rules.toml", 4, Some("when"), &["at most 4096"]);
+}
+
+#[test]
+fn rules_check_refuses_a_rule_id_with_a_space_and_more_than_1000_rules() {
+    let wd = Workdir::new();
+    let out = check_invalid(&wd, &one_rule_with(2, r#"id = "boost g1""#));
+    out.assert_problem("rules.toml", 2, Some("id"), &["whitespace", "no spaces"]);
+    let rule = ONE_RULE.split("[references]").next().unwrap();
+    let rules: String = (0..1001)
+        .map(|i| rule.replace("boost-g1", &format!("r{i}")))
+        .collect();
+    let text = format!("{rules}[references]\nlocal2026 = \"Local policy (2026)\"\n");
+    let out = check_invalid(&wd, &text);
+    let line = 1 + 1000 * rule.matches('\n').count() as u64;
+    out.assert_problem(
+        "rules.toml",
+        line,
+        Some("rules"),
+        &["1001 rules", "at most 1000"],
+    );
+}
+
+#[test]
+fn rules_check_refuses_a_rule_file_past_its_size_limit() {
+    let wd = Workdir::new();
+    let padding = format!("# {}\n", "x".repeat(1022)).repeat(9 * 1024);
+    wd.create("big.toml", format!("{padding}{ONE_RULE}"));
+    let out = wd.run(["rules", "check", "big.toml"]);
+    out.assert_code(2)
+        .assert_stdout_contains("big.toml: file is larger than 8 MiB");
+}

@@ -459,3 +459,83 @@ fn validate_without_files_is_a_usage_error() {
     let wd = Workdir::new();
     wd.run(["validate"]).assert_code(2).assert_stdout_empty();
 }
+
+#[test]
+fn validate_refuses_a_5_mb_id_without_echoing_it() {
+    let wd = Workdir::new();
+    let id = "g".repeat(5_000_000);
+    let out = validate_bad(
+        &wd,
+        "groups.csv",
+        format!("{GROUPS_HEADER}{}", group_row(&id)),
+    );
+    out.assert_problem(
+        "groups.csv",
+        2,
+        Some("id"),
+        &["5000000 bytes long", "at most 128"],
+    );
+    assert!(
+        out.stdout().len() + out.stderr().len() < 10_000,
+        "the id is not echoed"
+    );
+}
+
+#[test]
+fn validate_refuses_ids_with_a_space_or_a_control_character() {
+    let wd = Workdir::new();
+    let rows = format!(
+        "{GROUPS_HEADER}{}{}",
+        group_row("\"g 1\""),
+        group_row("g\u{1b}1")
+    );
+    let out = validate_bad(&wd, "groups.csv", rows);
+    out.assert_problem("groups.csv", 2, Some("id"), &["whitespace (U+0020)"]);
+    out.assert_problem(
+        "groups.csv",
+        3,
+        Some("id"),
+        &["a control character (U+001B)"],
+    );
+    let person = std::fs::read_to_string(EXAMPLE_PERSON).unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(&person).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = validate_bad(&wd, "person.json", person.replace(&id, "p\\t1"));
+    out.assert_problem("person.json", 2, Some("id"), &["whitespace (U+0009)"]);
+}
+
+#[test]
+fn validate_refuses_a_group_with_too_many_sessions() {
+    let wd = Workdir::new();
+    let sessions = vec!["Mon 19:00-20:00"; 201].join(";");
+    let row = group_row("g1").replace("Mon 19:00-20:00", &sessions);
+    let out = validate_bad(&wd, "groups.csv", format!("{GROUPS_HEADER}{row}"));
+    out.assert_problem(
+        "groups.csv",
+        2,
+        Some("sessions"),
+        &["201 items", "at most 200"],
+    );
+}
+
+#[test]
+fn validate_and_rank_refuse_a_person_file_past_its_size_limit() {
+    let wd = Workdir::new();
+    let person = std::fs::read_to_string(EXAMPLE_PERSON).unwrap();
+    let big = format!("{person}{}", " ".repeat(2 * 1024 * 1024));
+    let out = validate_bad(&wd, "person.json", &big);
+    out.assert_stdout_contains("person.json: file is larger than 1 MiB");
+    let out = wd.run(["rank", "--person", "person.json"]);
+    out.assert_code(2)
+        .assert_stderr_contains("person.json: file is larger than 1 MiB");
+}
+
+#[test]
+fn validate_refuses_deeply_nested_json_without_crashing() {
+    let wd = Workdir::new();
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    let out = validate_bad(&wd, "person.json", format!("{{\"id\": {deep}}}"));
+    out.assert_stdout_contains("recursion limit");
+}

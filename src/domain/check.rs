@@ -8,6 +8,7 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use crate::error::{Error, Problem, Result};
+use crate::limits::{MAX_FIELD_BYTES, MAX_ID_BYTES};
 
 /// The message of a required field that is missing or empty.
 pub(crate) const MISSING: &str = "missing (this field is required)";
@@ -32,6 +33,75 @@ pub(crate) fn integer_problem<T: PartialOrd + Display>(
     range: &RangeInclusive<T>,
 ) -> Option<String> {
     (!range.contains(&v)).then(|| outside(v, range))
+}
+
+/// Why `id` is not an id, if it is not: at most [`MAX_ID_BYTES`] bytes of printable characters,
+/// without whitespace, control or invisible formatting characters (an empty id is
+/// [`MISSING`], checked apart). The id itself is never quoted, as it may be huge or unprintable.
+pub(crate) fn id_problem(id: &str) -> Option<String> {
+    if id.len() > MAX_ID_BYTES {
+        return Some(format!(
+            "{} bytes long; an id has at most {MAX_ID_BYTES}",
+            id.len()
+        ));
+    }
+    let (at, c) = id.chars().enumerate().find(|(_, c)| !printable(*c))?;
+    let what = if c.is_whitespace() {
+        "whitespace"
+    } else if c.is_control() {
+        "a control character"
+    } else {
+        "an invisible character"
+    };
+    Some(format!(
+        "{what} (U+{:04X}) at character {}; an id has only printable characters and no spaces",
+        c as u32,
+        at + 1
+    ))
+}
+
+/// Whether `c` may be in an id: not whitespace, not a control character, and not one of the
+/// invisible formatting characters that make two different ids look the same (zero-width
+/// spaces and joiners, direction marks and overrides, the byte-order mark).
+fn printable(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'))
+}
+
+/// Why a text field is too long, if it is: more than [`MAX_FIELD_BYTES`] bytes.
+pub(crate) fn text_problem(text: &str) -> Option<String> {
+    (text.len() > MAX_FIELD_BYTES).then(|| {
+        format!(
+            "{} bytes long; a field has at most {MAX_FIELD_BYTES}",
+            text.len()
+        )
+    })
+}
+
+/// Why a list of `len` items is too long, if it is: more than `max` items.
+pub(crate) fn list_length_problem(len: usize, max: usize) -> Option<String> {
+    (len > max).then(|| format!("{len} items; at most {max} are allowed"))
+}
+
+/// The message of a file larger than `max` bytes.
+pub(crate) fn file_size_problem(max: u64) -> String {
+    format!(
+        "file is larger than {}, the most read for this kind of file",
+        size(max)
+    )
+}
+
+/// `max` bytes in the largest whole unit.
+fn size(max: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if max >= MIB && max % MIB == 0 {
+        format!("{} MiB", max / MIB)
+    } else if max >= 1024 && max % 1024 == 0 {
+        format!("{} KiB", max / 1024)
+    } else {
+        format!("{max} bytes")
+    }
 }
 
 /// The problems of a list built in Rust: each item's own (`problems_of`), with the item's 1-based
@@ -97,6 +167,51 @@ mod tests {
         assert_eq!(
             integer_problem(7u32, &(0..=5)).unwrap(),
             "7 is outside 0 to 5"
+        );
+    }
+
+    #[test]
+    fn ids_are_short_printable_and_without_whitespace() {
+        for good in [
+            "g1",
+            "na-0007",
+            "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "réunion_été",
+            "12345",
+        ] {
+            assert_eq!(id_problem(good), None, "{good}");
+        }
+        assert_eq!(id_problem(&"x".repeat(MAX_ID_BYTES)), None);
+        assert_eq!(
+            id_problem(&"x".repeat(5_000_000)).unwrap(),
+            "5000000 bytes long; an id has at most 128"
+        );
+        assert!(id_problem("a b")
+            .unwrap()
+            .starts_with("whitespace (U+0020) at character 2"));
+        assert!(id_problem("a\tb").unwrap().starts_with("whitespace"));
+        assert!(id_problem("a\u{1b}[31m")
+            .unwrap()
+            .starts_with("a control character"));
+        assert!(id_problem("a\u{200b}")
+            .unwrap()
+            .starts_with("an invisible character"));
+        assert!(id_problem("\u{202e}abc")
+            .unwrap()
+            .starts_with("an invisible character"));
+    }
+
+    #[test]
+    fn long_texts_and_lists_are_named() {
+        assert_eq!(text_problem(&"x".repeat(MAX_FIELD_BYTES)), None);
+        assert_eq!(
+            text_problem(&"x".repeat(MAX_FIELD_BYTES + 1)).unwrap(),
+            "4097 bytes long; a field has at most 4096"
+        );
+        assert_eq!(list_length_problem(3, 3), None);
+        assert_eq!(
+            list_length_problem(4, 3).unwrap(),
+            "4 items; at most 3 are allowed"
         );
     }
 

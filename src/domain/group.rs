@@ -3,13 +3,17 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::check::{integer_problem, invalid_if_any, list_problems, number_problem, MISSING};
+use super::check::{
+    id_problem, integer_problem, invalid_if_any, list_length_problem, list_problems,
+    number_problem, text_problem, MISSING,
+};
 use super::geo::GeoPoint;
 use super::schedule::Window;
 use super::vocab::{
     Approach, Audience, Facilitation, Format, Language, Need, Orientation, Substance,
 };
 use crate::error::{Problem, Result};
+use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
 
 /// The most seats a group may have in total, or have taken.
 pub const MAX_SEATS: u32 = 1_000_000;
@@ -87,8 +91,10 @@ impl Group {
     }
 
     /// Checks every field the groups reader checks, so a group built in Rust is one the library
-    /// can rank: a non-empty `id`, `name` and `sessions`, a place on the earth, at least one
-    /// language, `capacity` and `enrolled` up to [`MAX_SEATS`], and a finite `cost` from 0 to
+    /// can rank: an `id` ([`crate::MAX_ID_BYTES`] at most, printable, no whitespace), a non-empty
+    /// `name` and `sessions`, a place on the earth, at least one language, texts up to
+    /// [`crate::MAX_FIELD_BYTES`], up to [`crate::MAX_SESSIONS`] sessions and
+    /// [`crate::MAX_LIST_ITEMS`] items in each other list, `capacity` and `enrolled` up to [`MAX_SEATS`], and a finite `cost` from 0 to
     /// [`MAX_COST`]. The error lists every problem, each naming its field. (Every session is a
     /// possible one by construction: see [`crate::Window::new`].)
     ///
@@ -114,19 +120,39 @@ impl Group {
         let mut problems = Vec::new();
         if self.id.trim().is_empty() {
             problems.push(named("id", MISSING.into()));
+        } else if let Some(m) = id_problem(&self.id) {
+            problems.push(named("id", m));
         }
         if self.name.trim().is_empty() {
             problems.push(named("name", MISSING.into()));
+        } else if let Some(m) = text_problem(&self.name) {
+            problems.push(named("name", m));
         }
         if self.sessions.is_empty() {
             problems.push(named("sessions", MISSING.into()));
+        } else if let Some(m) = list_length_problem(self.sessions.len(), MAX_SESSIONS) {
+            problems.push(named("sessions", m));
         }
         problems.extend(self.location.iter().flat_map(GeoPoint::problems));
+        if let Some(m) = self.city.as_deref().and_then(text_problem) {
+            problems.push(named("city", m));
+        }
         if self.languages.is_empty() {
             problems.push(named(
                 "languages",
                 "empty (list at least one language the group is held in)".into(),
             ));
+        }
+        for (field, len) in [
+            ("languages", self.languages.len()),
+            ("audience", self.audience.len()),
+            ("focus", self.focus.len()),
+            ("accessibility", self.accessibility.len()),
+            ("substances", self.substances.len()),
+        ] {
+            if let Some(m) = list_length_problem(len, MAX_LIST_ITEMS) {
+                problems.push(named(field, m));
+            }
         }
         let seats = 0..=MAX_SEATS;
         if let Some(m) = self.capacity.and_then(|c| integer_problem(c, &seats)) {
@@ -137,6 +163,9 @@ impl Group {
         }
         if let Some(m) = self.cost.and_then(|c| number_problem(c, &(0.0..=MAX_COST))) {
             problems.push(named("cost", m));
+        }
+        if let Some(m) = self.url.as_deref().and_then(text_problem) {
+            problems.push(named("url", m));
         }
         problems
     }
@@ -279,5 +308,26 @@ mod tests {
             ]
         );
         assert!(directory_problems(&[]).is_empty());
+    }
+
+    #[test]
+    fn ids_texts_and_lists_past_the_limits_are_refused_in_the_readers_words() {
+        let mut g = group("g1");
+        g.id = "x".repeat(5_000_000);
+        g.city = Some("n".repeat(5000));
+        g.sessions = vec![g.sessions[0]; MAX_SESSIONS + 1];
+        g.focus = vec![crate::Need::Trauma; MAX_LIST_ITEMS + 1];
+        assert_eq!(fields_of(&g), ["id", "sessions", "city", "focus"]);
+        let err = g.validate().unwrap_err();
+        let city = g.city.as_deref().unwrap();
+        assert_eq!(err.problems()[2].message, reader_message("city", city));
+        let many = vec!["Mon 07:00-08:00"; MAX_SESSIONS + 1].join(";");
+        let csv =
+            format!("id,name,approach,format,sessions,timezone\ng1,A,cbt,online,{many},UTC\n");
+        let from_reader = parse_groups(csv.as_bytes(), Syntax::Csv, "g").unwrap_err();
+        assert_eq!(err.problems()[1].message, from_reader.problems()[0].message);
+        let mut g = group("g1");
+        g.id = "g\n1".into();
+        assert_eq!(fields_of(&g), ["id"]);
     }
 }

@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::check::{integer_problem, invalid_if_any, number_problem, MISSING};
+use super::check::{
+    id_problem, integer_problem, invalid_if_any, list_length_problem, number_problem, MISSING,
+};
 use super::geo::GeoPoint;
 use super::group::serialize_tz;
 use super::schedule::Window;
@@ -18,6 +20,7 @@ use super::vocab::{
     Language, Need, PriorOutcome, SocialSupport, Stage, Substance,
 };
 use crate::error::{Problem, Result};
+use crate::limits::MAX_LIST_ITEMS;
 
 /// The longest travel limit a person may give, in km (half the earth's circumference).
 pub const MAX_TRAVEL_KM: f64 = 20_000.0;
@@ -119,7 +122,8 @@ impl Person {
     }
 
     /// Checks every field a file reader checks, so a person built in Rust is one the library
-    /// can rank: a non-empty `id` and `availability`, a place on the earth, a finite travel limit
+    /// can rank: an `id` ([`crate::MAX_ID_BYTES`] at most, printable, no whitespace), a
+    /// non-empty `availability`, up to [`crate::MAX_LIST_ITEMS`] items in each list, a place on the earth, a finite travel limit
     /// from 0 to [`MAX_TRAVEL_KM`], at least one language, an age up to [`MAX_AGE`], scores on
     /// [`SCORE_SCALE`], and a gender when a gender-specific group is required. The error lists
     /// every problem, each naming its field.
@@ -145,10 +149,19 @@ impl Person {
         let mut problems = Vec::new();
         if self.id.trim().is_empty() {
             problems.push(named("id", MISSING.into()));
+        } else if let Some(m) = id_problem(&self.id) {
+            problems.push(named("id", m));
         }
         if self.availability.is_empty() {
             problems.push(named("availability", MISSING.into()));
         }
+        let lists = [
+            ("availability", self.availability.len()),
+            ("languages", self.languages.len()),
+            ("needs", self.needs.len()),
+            ("substances", self.substances.len()),
+            ("prior", self.prior.len()),
+        ];
         problems.extend(self.location.iter().flat_map(GeoPoint::problems));
         if let Some(m) = self
             .max_travel_km
@@ -161,6 +174,11 @@ impl Person {
                 "languages",
                 "empty (list at least one language; the first is the main one)".into(),
             ));
+        }
+        for (field, len) in lists {
+            if let Some(m) = list_length_problem(len, MAX_LIST_ITEMS) {
+                problems.push(named(field, m));
+            }
         }
         if let Some(m) = gender_specific_problem(self.gender, self.gender_specific) {
             problems.push(named("gender_specific", m.into()));
@@ -315,5 +333,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("waiting_since: missing"), "{err}");
+    }
+
+    #[test]
+    fn ids_and_lists_past_the_limits_are_refused() {
+        let mut p = person();
+        p.id = "x".repeat(5_000_000);
+        p.needs = vec![crate::Need::Trauma; crate::limits::MAX_LIST_ITEMS + 1];
+        assert_eq!(fields_of(&p), ["id", "needs"]);
+        let err = p.validate().unwrap_err();
+        assert_eq!(
+            err.problems()[0].message,
+            "5000000 bytes long; an id has at most 128"
+        );
+        p.id = "p\u{0}".into();
+        p.needs.clear();
+        assert_eq!(fields_of(&p), ["id"]);
     }
 }

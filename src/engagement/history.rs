@@ -73,7 +73,7 @@ pub struct History {
 
 /// Reads a history CSV against the directory `groups` (every `group_id` must be in it).
 pub fn read_history(path: &Path, groups: &[Group]) -> Result<Loaded<History>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     parse_history(&bytes, groups, &path.display().to_string())
 }
 

@@ -160,7 +160,7 @@ impl EngagementModel {
 
     /// Reads and checks a model file.
     pub fn read(path: &Path) -> Result<EngagementModel> {
-        let text = crate::formats::read_text(path)?;
+        let text = crate::formats::read_text(path, crate::limits::MAX_DOCUMENT_FILE_BYTES)?;
         EngagementModel::from_json(&text, &path.display().to_string())
     }
 

@@ -9,6 +9,7 @@ use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, records_of, Fields};
 use crate::formats::{read_bytes, Loaded, Syntax};
+use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
 
 /// Every field of a groups file, in documented order.
 pub const GROUP_FIELDS: &[&str] = &[
@@ -44,7 +45,7 @@ pub const GROUP_REQUIRED: &[&str] = &["id", "name", "approach", "format", "sessi
 /// Every problem in the file is reported at once in [`crate::Error::Invalid`]; unknown columns are
 /// warnings in the result.
 pub fn read_groups(path: &Path) -> Result<Loaded<Vec<Group>>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     parse_groups(&bytes, Syntax::of_path(path), &path.display().to_string())
 }
 
@@ -77,7 +78,7 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
 }
 
 fn group_from_fields(f: &mut Fields) -> Option<Group> {
-    let id = f.text("id", true);
+    let id = f.id("id");
     let name = f.text("name", true);
     let approach: Option<Approach> = f.parse("approach", true);
     let stated: Option<Orientation> = f.parse("orientation", false);
@@ -85,17 +86,17 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let facilitation: Facilitation = f
         .parse("facilitation", false)
         .unwrap_or(approach.map_or(Facilitation::Peer, Approach::default_facilitation));
-    let sessions: Option<Vec<Window>> = f.required_list("sessions");
+    let sessions: Option<Vec<Window>> = f.required_list("sessions", MAX_SESSIONS);
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
     let city = f.text("city", false);
-    let mut languages: Vec<Language> = f.list("languages");
-    let audience = f.list("audience");
+    let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
+    let audience = f.list("audience", MAX_LIST_ITEMS);
     let closed = f.boolean("closed");
     let beginner_friendly = f.boolean("beginner_friendly").unwrap_or(false);
-    let focus = f.list("focus");
-    let accessibility = f.list("accessibility");
-    let substances = f.list("substances");
+    let focus = f.list("focus", MAX_LIST_ITEMS);
+    let accessibility = f.list("accessibility", MAX_LIST_ITEMS);
+    let substances = f.list("substances", MAX_LIST_ITEMS);
     let seats = || 0..=MAX_SEATS.into();
     let capacity = f.integer("capacity", false, seats()).map(|c| c as u32);
     let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
@@ -240,5 +241,64 @@ mod tests {
         assert!(loaded.warnings[0]
             .message
             .contains("did you mean 'languages'"));
+    }
+
+    #[test]
+    fn ids_sessions_and_names_past_the_limits_are_refused() {
+        let row = |id: &str, sessions: &str, name: &str| {
+            format!("id,name,approach,format,sessions,timezone\n{id},{name},cbt,online,{sessions},UTC\n")
+        };
+        let on = |csv: String| -> Vec<(String, String)> {
+            problems(&csv)
+                .into_iter()
+                .map(|p| (p.field.unwrap_or_default(), p.message))
+                .collect()
+        };
+        let got = on(row(&"g".repeat(5_000_000), "Mon 07:00-08:00", "A"));
+        assert_eq!(
+            got,
+            [(
+                "id".into(),
+                "5000000 bytes long; an id has at most 128".into()
+            )]
+        );
+        let got = on(row("\"g 1\"", "Mon 07:00-08:00", "A"));
+        assert_eq!(got[0].0, "id");
+        assert!(got[0].1.starts_with("whitespace"), "{got:?}");
+        let many = vec!["Mon 07:00-08:00"; MAX_SESSIONS + 1].join(";");
+        let got = on(row("g1", &many, "A"));
+        assert_eq!(
+            got,
+            [(
+                "sessions".into(),
+                "201 items; at most 200 are allowed".into()
+            )]
+        );
+        let got = on(row("g1", "Mon 07:00-08:00", &"n".repeat(5000)));
+        assert_eq!(
+            got,
+            [(
+                "name".into(),
+                "5000 bytes long; a field has at most 4096".into()
+            )]
+        );
+        let just = vec!["Mon 07:00-08:00"; MAX_SESSIONS].join(";");
+        assert!(parse_groups(row("g1", &just, "A").as_bytes(), Syntax::Csv, "g").is_ok());
+    }
+
+    #[test]
+    fn a_file_past_the_size_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.csv");
+        std::fs::write(&path, vec![b'x'; 2048]).unwrap();
+        let err = crate::formats::read_bytes(&path, 1024).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: file is larger than 1 KiB, the most read for this kind of file",
+                path.display()
+            )
+        );
+        assert_eq!(crate::formats::read_bytes(&path, 2048).unwrap().len(), 2048);
     }
 }

@@ -292,7 +292,11 @@ pub fn import_meeting_guide(bytes: &[u8], label: &str, options: &ImportOptions) 
 
 /// Reads and imports a Meeting Guide feed file (see [`import_meeting_guide`]).
 pub fn read_meeting_guide(path: &Path, options: &ImportOptions) -> Result<Import> {
-    import_meeting_guide(&read_bytes(path)?, &path.display().to_string(), options)
+    import_meeting_guide(
+        &read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?,
+        &path.display().to_string(),
+        options,
+    )
 }
 
 /// A JSON document (a byte-order mark is ignored), or the error with its line.
@@ -443,9 +447,21 @@ fn meeting(
     let Some(name) = text(row, "name") else {
         return Err(out.skip(SkipReason::NoName, "name", "missing (skipped)"));
     };
-    let id = text(row, "slug")
-        .or_else(|| text(row, "id"))
-        .unwrap_or_else(|| format!("meeting-{}", out.index));
+    let fallback = || format!("meeting-{}", out.index);
+    let id = match text(row, "slug")
+        .map(|s| ("slug", s))
+        .or_else(|| text(row, "id").map(|s| ("id", s)))
+    {
+        Some((field, id)) => match crate::domain::check::id_problem(&id) {
+            None => id,
+            Some(m) => {
+                let id = fallback();
+                out.warn(field, format!("{m}: the id '{id}' is used instead"));
+                id
+            }
+        },
+        None => fallback(),
+    };
 
     let mut languages: Vec<Language> = Vec::new();
     let mut audience: Vec<Audience> = Vec::new();

@@ -69,9 +69,10 @@ impl<T> Loaded<T> {
     }
 }
 
-/// Reads a whole UTF-8 text file with something in it, naming it in the error.
-pub(crate) fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
+/// Reads a whole UTF-8 text file of at most `max` bytes with something in it, naming it in the
+/// error.
+pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
+    let bytes = read_bytes(path, max)?;
     record::text_of(&bytes)
         .map(str::to_string)
         .map_err(|p| Error::Invalid {
@@ -81,10 +82,27 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
         })
 }
 
-/// Reads a whole file, naming it in the error.
-pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|error| Error::Io {
+/// Reads a whole file of at most `max` bytes (one of the limits in [`crate::limits`]), naming it
+/// in the error. A larger file is refused without reading more than `max + 1` bytes of it, so a
+/// huge file, or a device that never ends, costs no more memory than the limit.
+pub(crate) fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |error| Error::Io {
         path: path.to_path_buf(),
         error,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::invalid(
+            &path.display().to_string(),
+            None,
+            None,
+            crate::domain::check::file_size_problem(max),
+        ));
+    }
+    Ok(bytes)
 }

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields, Record};
 use crate::formats::{read_bytes, Loaded, Syntax};
+use crate::limits::MAX_LIST_ITEMS;
 
 /// Every field of a person, in documented order.
 pub const PERSON_FIELDS: &[&str] = &[
@@ -54,7 +56,7 @@ pub const PERSON_REQUIRED: &[&str] = &[
 
 /// Reads one person from a `.json` file holding one object.
 pub fn read_person(path: &Path) -> Result<Loaded<Person>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DOCUMENT_FILE_BYTES)?;
     parse_person(&bytes, &path.display().to_string())
 }
 
@@ -92,14 +94,14 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
 pub fn read_waitlist_rows(
     path: &Path,
 ) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     parse_waitlist_rows(&bytes, Syntax::of_path(path), &path.display().to_string())
 }
 
 /// Reads a waitlist: `.csv` (person fields as columns, `prior` as `approach:outcome;...`) or
 /// `.jsonl` (one person object per line), each with `waiting_since` (YYYY-MM-DD).
 pub fn read_waitlist(path: &Path) -> Result<Loaded<Vec<WaitlistEntry>>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     parse_waitlist(&bytes, Syntax::of_path(path), &path.display().to_string())
 }
 
@@ -169,7 +171,7 @@ pub fn parse_waitlist_rows(
             }),
             _ => Err(InvalidEntry {
                 line: record.line,
-                id: record.scalar("id"),
+                id: record.scalar("id").filter(|id| id_problem(id).is_none()),
                 problems,
             }),
         });
@@ -183,7 +185,7 @@ pub fn parse_waitlist_rows(
 
 /// Reads people from JSON Lines (one person object per line, as `simulate` writes `people.jsonl`).
 pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     let (records, mut problems, warnings) =
         records_of(&bytes, Syntax::JsonLines, PERSON_REQUIRED, PERSON_FIELDS);
     let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -203,16 +205,16 @@ pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
 
 /// Builds a person from a record, recording a problem for each bad field.
 pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
-    let id = f.text("id", true);
+    let id = f.id("id");
     let stage = f.parse("stage", true);
     let approach_preference = f.parse("approach_preference", true);
     let approach_strict = f.boolean("approach_strict").unwrap_or(false);
     let format_preference = f.parse("format_preference", true);
-    let availability = f.required_list("availability");
+    let availability = f.required_list("availability", MAX_LIST_ITEMS);
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
     let max_travel_km = f.number("max_travel_km", false, 0.0..=person::MAX_TRAVEL_KM);
-    let mut languages: Vec<Language> = f.list("languages");
+    let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
     let gender_specific = f
         .parse("gender_specific", false)
@@ -222,8 +224,8 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
         .map(|a| a as u8);
     let lgbtq = f.boolean("lgbtq").unwrap_or(false);
     let veteran = f.boolean("veteran").unwrap_or(false);
-    let needs = f.list("needs");
-    let substances = f.list("substances");
+    let needs = f.list("needs", MAX_LIST_ITEMS);
+    let substances = f.list("substances", MAX_LIST_ITEMS);
     let facilitation_preference = f
         .parse("facilitation_preference", false)
         .unwrap_or(crate::FacilitationPreference::Either);
@@ -304,8 +306,16 @@ fn prior_of(f: &mut Fields) -> Option<Vec<Prior>> {
             pairs
         }
     };
+    if let Some(m) = list_length_problem(pairs.len(), MAX_LIST_ITEMS) {
+        f.problem("prior", m);
+        return None;
+    }
     let mut prior = Vec::with_capacity(pairs.len());
     for (a, o) in pairs {
+        if let Some(m) = text_problem(&a).or_else(|| text_problem(&o)) {
+            f.problem("prior", m);
+            continue;
+        }
         match (a.parse::<Approach>(), o.parse::<PriorOutcome>()) {
             (Ok(approach), Ok(outcome)) => prior.push(Prior { approach, outcome }),
             (Err(e), _) => f.problem("prior", format!("approach: {e}")),
@@ -507,5 +517,87 @@ mod tests {
             (p[0].line, p[0].field.as_deref()),
             (Some(3), Some("timezone"))
         );
+    }
+
+    /// `PERSON` with `field` set to the JSON value `value`.
+    fn person_with(field: &str, value: serde_json::Value) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(PERSON).unwrap();
+        v[field] = value;
+        v.to_string()
+    }
+
+    #[test]
+    fn ids_past_the_limits_are_refused_without_being_quoted() {
+        for (id, start) in [
+            (
+                "x".repeat(5_000_000),
+                "5000000 bytes long; an id has at most 128",
+            ),
+            ("p 1".to_string(), "whitespace (U+0020) at character 2"),
+            (
+                "p\u{7}1".to_string(),
+                "a control character (U+0007) at character 2",
+            ),
+        ] {
+            let got = problems_of(parse_person(person_with("id", id.into()).as_bytes(), "p"));
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].field.as_deref(), Some("id"));
+            assert!(got[0].message.starts_with(start), "{}", got[0].message);
+        }
+    }
+
+    #[test]
+    fn lists_and_fields_past_the_limits_are_refused() {
+        let needs = vec!["childcare"; MAX_LIST_ITEMS + 1];
+        let got = problems_of(parse_person(
+            person_with("needs", needs.into()).as_bytes(),
+            "p",
+        ));
+        assert_eq!(got[0].field.as_deref(), Some("needs"));
+        assert_eq!(got[0].message, "65 items; at most 64 are allowed");
+        let prior = vec![serde_json::json!({"approach": "cbt", "outcome": "helped"}); 65];
+        let got = problems_of(parse_person(
+            person_with("prior", prior.into()).as_bytes(),
+            "p",
+        ));
+        assert_eq!(got[0].field.as_deref(), Some("prior"));
+        let long = "x".repeat(crate::limits::MAX_FIELD_BYTES + 1);
+        let got = problems_of(parse_person(
+            person_with("stage", long.into()).as_bytes(),
+            "p",
+        ));
+        assert_eq!(got[0].message, "4097 bytes long; a field has at most 4096");
+    }
+
+    #[test]
+    fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let got = problems_of(parse_person(
+            person_with("x", 1.into())
+                .replace("1}", &format!("{deep}}}"))
+                .as_bytes(),
+            "p",
+        ));
+        assert!(got[0].message.contains("recursion limit"), "{got:?}");
+        let got = problems_of(parse_waitlist(deep.as_bytes(), Syntax::JsonLines, "w"));
+        assert!(got[0].message.contains("recursion limit"), "{got:?}");
+    }
+
+    #[test]
+    fn a_waitlist_row_with_a_bad_id_does_not_carry_it() {
+        let row = |id: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(PERSON).unwrap();
+            v["id"] = id.into();
+            v["waiting_since"] = "2026-10-01".into();
+            v.to_string()
+        };
+        let text = format!("{}\n{}\n{}\n", row("a b"), row("a b"), row("ok"));
+        let rows = parse_waitlist_rows(text.as_bytes(), Syntax::JsonLines, "w")
+            .unwrap()
+            .value;
+        let bad: Vec<_> = rows.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(bad.len(), 2, "{rows:?}");
+        assert!(bad.iter().all(|e| e.id.is_none() && !e.is_duplicate()));
+        assert!(rows[2].is_ok());
     }
 }

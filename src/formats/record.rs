@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::domain::check::{outside, MISSING};
+use crate::domain::check::{id_problem, list_length_problem, outside, text_problem, MISSING};
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
 use crate::error::Problem;
 use crate::formats::Syntax;
@@ -96,8 +96,33 @@ impl<'a> Fields<'a> {
             .push(Problem::new(Some(self.record.line), Some(field), MISSING));
     }
 
-    /// The trimmed text of a scalar field; `None` when absent or empty (a problem if required).
+    /// The trimmed text of a scalar field; `None` when absent or empty (a problem if required),
+    /// or longer than [`crate::limits::MAX_FIELD_BYTES`] (a problem).
     pub fn text(&mut self, field: &str, required: bool) -> Option<String> {
+        let text = self.unchecked_text(field, required)?;
+        match text_problem(&text) {
+            None => Some(text),
+            Some(m) => {
+                self.problem(field, m);
+                None
+            }
+        }
+    }
+
+    /// A required id ([`id_problem`]: short, printable, without whitespace).
+    pub fn id(&mut self, field: &str) -> Option<String> {
+        let id = self.unchecked_text(field, true)?;
+        match id_problem(&id) {
+            None => Some(id),
+            Some(m) => {
+                self.problem(field, m);
+                None
+            }
+        }
+    }
+
+    /// [`Fields::text`] of any length.
+    fn unchecked_text(&mut self, field: &str, required: bool) -> Option<String> {
         match self.record.get(field) {
             None => {
                 if required {
@@ -131,8 +156,9 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A list field: a JSON array, or text with items separated by `;`. Absent means empty.
-    pub fn list<T>(&mut self, field: &str) -> Vec<T>
+    /// A list field: a JSON array, or text with items separated by `;`, of at most `max` items,
+    /// each at most [`crate::limits::MAX_FIELD_BYTES`] long. Absent means empty.
+    pub fn list<T>(&mut self, field: &str, max: usize) -> Vec<T>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
@@ -162,8 +188,17 @@ impl<'a> Fields<'a> {
                 }
             },
         };
+        let given = items.iter().filter(|s| !s.is_empty()).count();
+        if let Some(m) = list_length_problem(given, max) {
+            self.problem(field, m);
+            return Vec::new();
+        }
         let mut out = Vec::with_capacity(items.len());
         for item in items.iter().filter(|s| !s.is_empty()) {
+            if let Some(m) = text_problem(item) {
+                self.problem(field, m);
+                continue;
+            }
             match item.parse::<T>() {
                 Ok(v) => out.push(v),
                 Err(e) => self.problem(field, e.to_string()),
@@ -173,13 +208,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A list that must have at least one item; `None` (with a problem) when absent or bad.
-    pub fn required_list<T>(&mut self, field: &str) -> Option<Vec<T>>
+    pub fn required_list<T>(&mut self, field: &str, max: usize) -> Option<Vec<T>>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
     {
         let before = self.problems.len();
-        let items = self.list(field);
+        let items = self.list(field, max);
         if self.problems.len() > before {
             return None;
         }
@@ -324,7 +359,8 @@ pub(crate) fn first_seen(
     first_line: &mut HashMap<String, u64>,
     f: &mut Fields,
 ) -> bool {
-    let Some(id) = record.scalar(field) else {
+    // An id that is not one is refused by its own check, and never quoted here.
+    let Some(id) = record.scalar(field).filter(|id| id_problem(id).is_none()) else {
         return true;
     };
     if let Some(first) = first_line.get(&id) {
@@ -806,7 +842,7 @@ mod tests {
         assert_eq!(f.number("a", true, -90.0..=90.0), None);
         assert_eq!(f.number("b", true, -90.0..=90.0), None);
         assert_eq!(
-            f.list::<String>("c"),
+            f.list::<String>("c", crate::limits::MAX_LIST_ITEMS),
             vec!["x".to_string(), "y".to_string()]
         );
         assert_eq!(f.text("missing", true), None);

@@ -10,10 +10,16 @@
 //! path  := ("person" | "group" | "pair") "." name
 //! ```
 //!
+//! Chains of `and` and of `or` are read in a loop into one node holding every operand, so a long
+//! chain nests no deeper than a short one; parentheses, list brackets and `not`s nest, at most
+//! [`MAX_EXPR_DEPTH`] deep. Every walk of an expression (type checking, evaluation, its
+//! conjuncts and facts) recurses only into nested nodes, so none goes deeper than that.
+//!
 //! Comparisons with a missing value (an absent optional field) are false, whichever the operator,
 //! so a rule never fires on facts nobody gave. A string compared with a vocabulary fact must be
 //! one of its values, so a typo is an error when the file is read, not a rule that never fires.
 
+use crate::limits::MAX_EXPR_DEPTH;
 use crate::rules::facts::{Fact, FactSource, Type, Value};
 
 /// A comparison operator.
@@ -57,10 +63,10 @@ pub enum Expr {
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// Membership: the left value in the right list.
     In(Box<Expr>, Box<Expr>),
-    /// Both.
-    And(Box<Expr>, Box<Expr>),
-    /// Either.
-    Or(Box<Expr>, Box<Expr>),
+    /// Every one (two or more operands, in order).
+    And(Vec<Expr>),
+    /// Any one (two or more operands, in order).
+    Or(Vec<Expr>),
     /// Negation.
     Not(Box<Expr>),
 }
@@ -173,8 +179,8 @@ enum Raw {
     Path(String, usize),
     Cmp(CmpOp, Box<Raw>, Box<Raw>, usize),
     In(Box<Raw>, Box<Raw>, usize),
-    And(Box<Raw>, Box<Raw>),
-    Or(Box<Raw>, Box<Raw>),
+    And(Vec<Raw>),
+    Or(Vec<Raw>),
     Not(Box<Raw>, usize),
 }
 
@@ -186,7 +192,7 @@ impl Raw {
             | Raw::Cmp(.., c)
             | Raw::In(.., c)
             | Raw::Not(_, c) => *c,
-            Raw::And(a, _) | Raw::Or(a, _) => a.column(),
+            Raw::And(items) | Raw::Or(items) => items[0].column(),
         }
     }
 }
@@ -195,6 +201,8 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
     end: usize,
+    /// How many parentheses, brackets and `not`s enclose the token at `pos`.
+    depth: usize,
 }
 
 impl Parser {
@@ -222,26 +230,51 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Raw, ExprError> {
-        let mut left = self.and()?;
-        while self.keyword("or") {
-            left = Raw::Or(Box::new(left), Box::new(self.and()?));
+    /// Enters one level of nesting (at the current token), refusing one past [`MAX_EXPR_DEPTH`].
+    fn enter(&mut self) -> Result<(), ExprError> {
+        if self.depth == MAX_EXPR_DEPTH {
+            return self.error(format!(
+                "nested more than {MAX_EXPR_DEPTH} deep (parentheses, brackets and 'not's); \
+                 write the condition flatter"
+            ));
         }
-        Ok(left)
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Raw, ExprError> {
+        let mut items = vec![self.and()?];
+        while self.keyword("or") {
+            items.push(self.and()?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Raw::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Raw, ExprError> {
-        let mut left = self.not()?;
+        let mut items = vec![self.not()?];
         while self.keyword("and") {
-            left = Raw::And(Box::new(left), Box::new(self.not()?));
+            items.push(self.not()?);
         }
-        Ok(left)
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Raw::And(items)
+        })
     }
 
     fn not(&mut self) -> Result<Raw, ExprError> {
         let column = self.column();
         if self.keyword("not") {
-            return Ok(Raw::Not(Box::new(self.not()?), column));
+            self.pos -= 1;
+            self.enter()?;
+            self.pos += 1;
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Raw::Not(Box::new(inner), column));
         }
         self.cmp()
     }
@@ -290,42 +323,56 @@ impl Parser {
             }
             Token::Ident(w) => Ok(Raw::Path(w, column)),
             Token::LParen => {
+                self.pos -= 1;
+                self.enter()?;
+                self.pos += 1;
                 let inner = self.or()?;
                 if self.peek() != Some(&Token::RParen) {
                     return self.error("expected ')'");
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(inner)
             }
             Token::LBracket => {
-                let mut items = Vec::new();
-                if self.peek() == Some(&Token::RBracket) {
-                    self.pos += 1;
-                    return Ok(Raw::Lit(Literal::List(items), column));
-                }
-                loop {
-                    match self.value()? {
-                        Raw::Lit(l, _) => items.push(l),
-                        other => {
-                            return Err(ExprError {
-                                column: other.column(),
-                                message: "list items must be literals".into(),
-                            })
-                        }
-                    }
-                    match self.peek() {
-                        Some(Token::Comma) => self.pos += 1,
-                        Some(Token::RBracket) => {
-                            self.pos += 1;
-                            return Ok(Raw::Lit(Literal::List(items), column));
-                        }
-                        _ => return self.error("expected ',' or ']' in the list"),
-                    }
-                }
+                self.pos -= 1;
+                self.enter()?;
+                self.pos += 1;
+                let list = self.list(column);
+                self.depth -= 1;
+                list
             }
             other => {
                 self.pos -= 1;
                 self.error(format!("unexpected {}", describe(&other)))
+            }
+        }
+    }
+
+    /// The rest of a list literal, after its `[` at `column`.
+    fn list(&mut self, column: usize) -> Result<Raw, ExprError> {
+        let mut items = Vec::new();
+        if self.peek() == Some(&Token::RBracket) {
+            self.pos += 1;
+            return Ok(Raw::Lit(Literal::List(items), column));
+        }
+        loop {
+            match self.value()? {
+                Raw::Lit(l, _) => items.push(l),
+                other => {
+                    return Err(ExprError {
+                        column: other.column(),
+                        message: "list items must be literals".into(),
+                    })
+                }
+            }
+            match self.peek() {
+                Some(Token::Comma) => self.pos += 1,
+                Some(Token::RBracket) => {
+                    self.pos += 1;
+                    return Ok(Raw::Lit(Literal::List(items), column));
+                }
+                _ => return self.error("expected ',' or ']' in the list"),
             }
         }
     }
@@ -349,6 +396,7 @@ pub fn compile(text: &str) -> Result<Expr, ExprError> {
         tokens,
         pos: 0,
         end,
+        depth: 0,
     };
     let raw = parser.or()?;
     if parser.pos < parser.tokens.len() {
@@ -442,23 +490,34 @@ fn check(raw: &Raw) -> Result<(Expr, Type), ExprError> {
             }
             Ok((Expr::Not(Box::new(e)), Type::Bool))
         }
-        Raw::And(a, b) | Raw::Or(a, b) => {
-            let (ea, ta) = check(a)?;
-            let (eb, tb) = check(b)?;
-            for (t, side) in [(ta, a), (tb, b)] {
-                if t != Type::Bool {
-                    return err(
-                        side.column(),
-                        format!("'and'/'or' need true/false on both sides, got {t}"),
-                    );
+        Raw::And(items) | Raw::Or(items) => {
+            // In the order the nested pairs of a left-to-right chain were checked in, so a chain
+            // with several problems reports the same first one as before chains were flat: the
+            // first two operands, then their types, then each next operand and its type.
+            let mut checked = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                checked.push(check(item)?);
+                let typed: &[usize] = match i {
+                    0 => &[],
+                    1 => &[0, 1],
+                    _ => &[i],
+                };
+                for &j in typed {
+                    let t = checked[j].1;
+                    if t != Type::Bool {
+                        return err(
+                            items[j].column(),
+                            format!("'and'/'or' need true/false on both sides, got {t}"),
+                        );
+                    }
                 }
             }
-            let (a, b) = (Box::new(ea), Box::new(eb));
+            let operands = checked.into_iter().map(|(e, _)| e).collect();
             Ok((
                 if matches!(raw, Raw::And(..)) {
-                    Expr::And(a, b)
+                    Expr::And(operands)
                 } else {
-                    Expr::Or(a, b)
+                    Expr::Or(operands)
                 },
                 Type::Bool,
             ))
@@ -527,8 +586,8 @@ impl Expr {
     /// Evaluates a boolean expression on a pair (or a person alone).
     pub fn holds<'a>(&'a self, c: &impl FactSource<'a>) -> bool {
         match self {
-            Expr::And(a, b) => a.holds(c) && b.holds(c),
-            Expr::Or(a, b) => a.holds(c) || b.holds(c),
+            Expr::And(items) => items.iter().all(|e| e.holds(c)),
+            Expr::Or(items) => items.iter().any(|e| e.holds(c)),
             Expr::Not(a) => !a.holds(c),
             Expr::Cmp(op, a, b) => compare(*op, &a.value(c), &b.value(c)),
             Expr::In(a, b) => member(&a.value(c), b, c),
@@ -547,15 +606,18 @@ impl Expr {
         }
     }
 
-    /// The parts joined by top-level `and`s (the expression itself when it has none).
+    /// The parts joined by top-level `and`s (the expression itself when it has none), those of
+    /// a parenthesised `and` included.
     pub fn conjuncts(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        self.collect_conjuncts(&mut out);
+        out
+    }
+
+    fn collect_conjuncts<'e>(&'e self, out: &mut Vec<&'e Expr>) {
         match self {
-            Expr::And(a, b) => {
-                let mut out = a.conjuncts();
-                out.extend(b.conjuncts());
-                out
-            }
-            other => vec![other],
+            Expr::And(items) => items.iter().for_each(|e| e.collect_conjuncts(out)),
+            other => out.push(other),
         }
     }
 
@@ -587,7 +649,10 @@ impl Expr {
             }
             Expr::Lit(_) => {}
             Expr::Not(a) => a.collect_facts(out),
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::In(a, b) => {
+            Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|e| e.collect_facts(out));
+            }
+            Expr::Cmp(_, a, b) | Expr::In(a, b) => {
                 a.collect_facts(out);
                 b.collect_facts(out);
             }
@@ -793,6 +858,75 @@ mod tests {
         assert!(error("person.stage in [1, 'a']")
             .message
             .contains("every item"));
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("{}true{}", open.repeat(n), close.repeat(n))
+        };
+        let e = error(&deep("(", ")", 10_000));
+        assert_eq!(e.column, MAX_EXPR_DEPTH + 1);
+        assert!(
+            e.message.contains("nested more than 64 deep"),
+            "{}",
+            e.message
+        );
+        let e = error(&deep("not ", "", 10_000));
+        assert_eq!(e.column, 4 * MAX_EXPR_DEPTH + 1);
+        assert!(
+            e.message.contains("nested more than 64 deep"),
+            "{}",
+            e.message
+        );
+        let e = error(&format!("'en' in {}", deep("[", "]", 10_000)));
+        assert!(
+            e.message.contains("nested more than 64 deep"),
+            "{}",
+            e.message
+        );
+        assert!(error(&format!("not (not ({}))", deep("(", ")", 62)))
+            .message
+            .contains("nested more than"));
+        // Up to the limit, nesting is fine.
+        assert!(eval(&deep("(", ")", MAX_EXPR_DEPTH)));
+        assert!(eval(&deep("not ", "", MAX_EXPR_DEPTH)));
+        assert!(!eval(&deep("not ", "", MAX_EXPR_DEPTH - 1)));
+    }
+
+    #[test]
+    fn long_chains_are_flat_and_evaluated_without_deep_recursion() {
+        let n = 200_000;
+        let chain = vec!["person.readiness == 7"; n].join(" and ");
+        let expr = compile(&chain).unwrap();
+        assert!(matches!(&expr, Expr::And(items) if items.len() == n));
+        assert_eq!(expr.conjuncts().len(), n);
+        assert!(expr.is_person_only());
+        assert_eq!(expr.facts(), [Fact::named("person.readiness").unwrap()]);
+        assert!(eval(&chain));
+        let either = format!("{} or true", vec!["false"; n].join(" or "));
+        assert!(eval(&either));
+        assert!(!eval(&format!("{either} and false")));
+    }
+
+    #[test]
+    fn parenthesised_ands_are_conjuncts_too() {
+        let expr = compile(
+            "(person.lgbtq and group.beginner_friendly) and (pair.distance_km < 5 or true)",
+        )
+        .unwrap();
+        assert_eq!(expr.conjuncts().len(), 3);
+    }
+
+    #[test]
+    fn a_chain_reports_the_first_problem_in_reading_order() {
+        assert!(error("1 and true and group.nme == 'a'")
+            .message
+            .contains("both sides"));
+        assert!(error("true and person.stag == 'a' and 1")
+            .message
+            .contains("unknown fact"));
+        assert_eq!(error("true and true and 3 and person.x").column, 19);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use toml::Spanned;
 
 use super::expr::compile;
 use super::{Action, Confidence, Rule, RuleSet, Template};
+use crate::domain::check::{id_problem, text_problem};
 use crate::error::{Error, Problem, Result};
+use crate::limits::{MAX_RULES, MAX_WHEN_BYTES};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -118,7 +120,7 @@ impl RuleSet {
 
     /// Reads and checks a rule file.
     pub fn read(path: &Path) -> Result<RuleSet> {
-        let text = crate::formats::read_text(path)?;
+        let text = crate::formats::read_text(path, crate::limits::MAX_RULES_FILE_BYTES)?;
         RuleSet::parse(&text, &path.display().to_string())
     }
 
@@ -144,6 +146,17 @@ impl RuleSet {
         let raw: RawFile = toml::from_str(&scrubbed).map_err(syntax)?;
         // Spans below are into the scrubbed text, which has the same lines.
         let text = scrubbed.as_str();
+        if let Some(past) = raw.rules.get(MAX_RULES) {
+            problems.push(Problem::new(
+                Some(line_of(text, past.span().start)),
+                Some("rules"),
+                format!(
+                    "{} rules; a rule file has at most {MAX_RULES} (this is the first past the limit)",
+                    raw.rules.len()
+                ),
+            ));
+            return Err(invalid(problems));
+        }
         let mut rules = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         for spanned in raw.rules {
@@ -180,7 +193,25 @@ impl RuleSet {
             else {
                 continue;
             };
-            if let Some(first) = ids.get(id.get_ref()) {
+            let mut texts_ok = true;
+            // Long texts are refused before anything quotes them.
+            for (field, value) in [
+                ("description", &description),
+                ("reason", reason_text.get_ref()),
+                ("cite", cite.get_ref()),
+                ("confidence", confidence_text.get_ref()),
+            ] {
+                if let Some(m) = text_problem(value) {
+                    problem(Some(rule_line), field, m);
+                    texts_ok = false;
+                }
+            }
+            if !texts_ok {
+                continue;
+            }
+            if let Some(m) = id_problem(id.get_ref()) {
+                problem(at(&id.span()), "id", m);
+            } else if let Some(first) = ids.get(id.get_ref()) {
                 problem(
                     at(&id.span()),
                     "id",
@@ -189,15 +220,22 @@ impl RuleSet {
             } else {
                 ids.insert(id.get_ref().clone(), rule_line);
             }
-            let when = compile(when_text.get_ref())
-                .map_err(|e| {
-                    problem(
-                        at(&when_text.span()),
-                        "when",
-                        format!("column {}: {}", e.column, e.message),
-                    )
-                })
-                .ok();
+            let when_len = when_text.get_ref().len();
+            let when = if when_len > MAX_WHEN_BYTES {
+                let m = format!("{when_len} bytes long; a condition has at most {MAX_WHEN_BYTES}");
+                problem(at(&when_text.span()), "when", m);
+                None
+            } else {
+                compile(when_text.get_ref())
+                    .map_err(|e| {
+                        problem(
+                            at(&when_text.span()),
+                            "when",
+                            format!("column {}: {}", e.column, e.message),
+                        )
+                    })
+                    .ok()
+            };
             let reason = Template::parse(reason_text.get_ref())
                 .map_err(|m| problem(at(&reason_text.span()), "reason", m))
                 .ok();
@@ -353,5 +391,106 @@ mod tests {
         let got = problems(&GOOD.replace("reason = ", "reasn = "));
         let fields: Vec<&str> = got.iter().map(|(_, f, _)| f.as_str()).collect();
         assert_eq!(fields, ["reason", "reasn"], "{got:?}");
+    }
+
+    /// `GOOD` with its condition (line 5) replaced by `when`.
+    fn with_when(when: &str) -> String {
+        GOOD.replace(
+            "person.approach_preference == 'secular' and group.orientation == 'spiritual'",
+            when,
+        )
+    }
+
+    #[test]
+    fn deeply_nested_conditions_are_refused_on_their_line() {
+        // 1,000 deep fits the length limit and is refused for its depth; 10,000 deep is
+        // refused for its length before it is parsed.
+        for (n, message) in [
+            (1_000, "nested more than 64 deep"),
+            (10_000, "bytes long; a condition has at most 4096"),
+        ] {
+            for when in [
+                format!("{}true{}", "(".repeat(n), ")".repeat(n)),
+                format!("{}true", "not ".repeat(n)),
+            ] {
+                let got = problems(&with_when(&when));
+                assert_eq!(got.len(), 1, "{got:?}");
+                assert_eq!((got[0].0, got[0].1.as_str()), (5, "when"));
+                assert!(got[0].2.contains(message), "{got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_condition_past_the_length_limit_is_refused_on_its_line() {
+        let when = vec!["person.readiness > 3"; 200_000].join(" and ");
+        let got = problems(&with_when(&when));
+        assert_eq!(
+            got,
+            [(
+                5,
+                "when".to_string(),
+                format!("{} bytes long; a condition has at most 4096", when.len())
+            )]
+        );
+        // Just under the limit, a flat chain is read.
+        let when = vec!["true"; MAX_WHEN_BYTES / 9].join(" and ");
+        assert!(when.len() <= MAX_WHEN_BYTES);
+        assert!(RuleSet::parse(&with_when(&when), "r.toml").is_ok());
+    }
+
+    #[test]
+    fn too_many_rules_are_refused_at_the_first_past_the_limit() {
+        let rule = GOOD.split("[references]").next().unwrap();
+        let rules: String = (0..=MAX_RULES)
+            .map(|i| rule.replace("secular-at-spiritual", &format!("r{i}")))
+            .collect();
+        let text = format!("{rules}[references]\ntonigan2002 = \"t\"\n");
+        let got = problems(&text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let lines_per_rule = rule.matches('\n').count() as u64;
+        assert_eq!(got[0].0, 2 + MAX_RULES as u64 * lines_per_rule);
+        assert_eq!(got[0].1, "rules");
+        assert!(got[0]
+            .2
+            .starts_with("1001 rules; a rule file has at most 1000"));
+        let rules: String = (0..MAX_RULES)
+            .map(|i| rule.replace("secular-at-spiritual", &format!("r{i}")))
+            .collect();
+        let text = format!("{rules}[references]\ntonigan2002 = \"t\"\n");
+        assert_eq!(
+            RuleSet::parse(&text, "r.toml").unwrap().rules().len(),
+            MAX_RULES
+        );
+    }
+
+    #[test]
+    fn rule_ids_and_texts_past_their_limits_are_refused() {
+        let got = problems(&GOOD.replace("secular-at-spiritual", "secular at spiritual"));
+        assert_eq!((got[0].0, got[0].1.as_str()), (3, "id"));
+        assert!(got[0].2.starts_with("whitespace"), "{got:?}");
+        let long = "x".repeat(5_000_000);
+        let got = problems(&GOOD.replace("secular-at-spiritual", &long));
+        assert_eq!(got[0].2, "5000000 bytes long; an id has at most 128");
+        let got =
+            problems(&GOOD.replace("description = \"d\"", &format!("description = \"{long}\"")));
+        assert_eq!(got[0].1, "description");
+        assert!(got[0].2.len() < 100, "the text is not quoted back");
+        let got = problems(&GOOD.replace("\"moderate\"", &format!("\"{long}\"")));
+        assert_eq!(got[0].1, "confidence");
+        assert!(got[0].2.len() < 100, "the text is not quoted back");
+    }
+
+    #[test]
+    fn deeply_nested_toml_is_an_error_not_a_stack_overflow() {
+        let n = 100_000;
+        for text in [
+            format!("x = {}1{}", "[".repeat(n), "]".repeat(n)),
+            format!("x = {}1{}", "{a = ".repeat(n), "}".repeat(n)),
+            format!("{} = 1", vec!["a"; n].join(".")),
+            format!("[{}]", vec!["a"; n].join(".")),
+        ] {
+            assert!(RuleSet::parse(&text, "r.toml").is_err());
+        }
     }
 }

@@ -370,7 +370,7 @@ impl SimulationDir {
     pub fn read(dir: &Path) -> Result<SimulationDir> {
         let path = dir.join("simulation.json");
         let label = path.display().to_string();
-        let text = crate::formats::read_text(&path)?;
+        let text = crate::formats::read_text(&path, crate::limits::MAX_DOCUMENT_FILE_BYTES)?;
         let file: SimulationFile = serde_json::from_str(&text).map_err(|e| {
             Error::invalid(
                 &label,
