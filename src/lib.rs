@@ -78,6 +78,7 @@ mod pair;
 mod rank;
 pub mod rules;
 pub mod simulate;
+pub mod text;
 mod validate;
 
 #[cfg(test)]

@@ -203,6 +203,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             s.people, s.placed, s.mean_score
         ));
     }
-    eprint!("{table}");
+    super::print_stderr(&table);
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use groupmatch::text::escape_terminal;
 
 /// Match people in addiction recovery to support groups, with explained scores.
 #[derive(Debug, Parser)]
@@ -180,12 +181,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Writes `text` to stdout, reporting (not panicking on) a closed pipe.
+/// Writes `text` to stdout, reporting (not panicking on) a closed pipe. Every output of a command
+/// goes through here; control characters other than line breaks are escaped
+/// ([`escape_terminal`]), so none from the data reaches a terminal. JSON is unchanged by this:
+/// its strings are already escaped by the serialiser.
 fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(escape_terminal(text).as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
+fn print_stderr(text: &str) {
+    eprint!("{}", escape_terminal(text));
 }
 
 /// `1 record`, `2 records`.
