@@ -11,7 +11,7 @@ use groupmatch::formats::Syntax;
 use groupmatch::text::escape_control as esc;
 use groupmatch::{Approach, Group};
 
-use super::{plural, print_stderr, print_stdout};
+use super::{plural, print_stderr, print_stdout, ForceArg};
 
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +34,8 @@ pub struct FeedArgs {
     /// The groups file to write (.csv, or .json for a JSON array).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
     #[command(flatten)]
     pub defaults: FeedDefaults,
 }
@@ -62,6 +64,7 @@ impl FeedDefaults {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Source::MeetingGuide(args) = args.source;
+    args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
     let import = read_meeting_guide(&args.feed, &args.defaults.options())?;
     let report = &import.report;

@@ -197,6 +197,29 @@ fn print_stderr(text: &str) {
     eprint!("{}", escape_terminal(text));
 }
 
+/// `--force`, shared by every command that writes files.
+#[derive(Debug, clap::Args)]
+pub struct ForceArg {
+    /// Overwrite output files that exist (without it, an existing output is an error and is left
+    /// untouched).
+    #[arg(long)]
+    force: bool,
+}
+
+impl ForceArg {
+    /// The one rule for outputs, checked before any work: each of `paths` that exists is refused
+    /// unless `--force` ([`groupmatch::formats::write::refuse_to_overwrite`]).
+    pub fn check<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a std::path::Path>,
+    ) -> anyhow::Result<()> {
+        for path in paths {
+            groupmatch::formats::write::refuse_to_overwrite(path, self.force)?;
+        }
+        Ok(())
+    }
+}
+
 /// `1 record`, `2 records`.
 fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
