@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::text::escape_control;
+
 /// One problem found in an input file: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
@@ -28,7 +30,8 @@ impl Problem {
         }
     }
 
-    /// Formats the problem as `FILE:LINE: field: message` (parts that are unknown are left out).
+    /// Formats the problem as `FILE:LINE: field: message` (parts that are unknown are left out),
+    /// on one line: control characters in any part are escaped ([`crate::text::escape_control`]).
     pub fn display_in<'a>(&'a self, path: &'a str) -> impl fmt::Display + 'a {
         ProblemIn {
             path,
@@ -44,15 +47,17 @@ struct ProblemIn<'a> {
 
 impl fmt::Display for ProblemIn<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path)?;
+        // A problem is one line, and its field and message often quote a value from the file:
+        // escaped here, once, so no control character of the data reaches a terminal.
+        write!(f, "{}", escape_control(self.path))?;
         if let Some(line) = self.problem.line {
             write!(f, ":{line}")?;
         }
         write!(f, ": ")?;
         if let Some(field) = &self.problem.field {
-            write!(f, "{field}: ")?;
+            write!(f, "{}: ", escape_control(field))?;
         }
-        write!(f, "{}", self.problem.message)
+        write!(f, "{}", escape_control(&self.problem.message))
     }
 }
 
@@ -161,6 +166,11 @@ mod tests {
         assert_eq!(
             p.display_in("groups.csv").to_string(),
             "groups.csv:7: sessions: end 18:00 is before start 19:00"
+        );
+        let p = Problem::new(Some(2), Some("na\u{1b}me"), "unknown value 'a\nb\u{7}'");
+        assert_eq!(
+            p.display_in("x.csv").to_string(),
+            "x.csv:2: na\\u{1b}me: unknown value 'a\\nb\\u{7}'"
         );
         let p = Problem::new(None, None, "file is empty");
         assert_eq!(p.display_in("x.csv").to_string(), "x.csv: file is empty");

@@ -83,6 +83,7 @@ mod pair;
 mod rank;
 pub mod rules;
 pub mod simulate;
+pub mod text;
 mod validate;
 
 #[cfg(test)]

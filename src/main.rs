@@ -15,7 +15,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            // An error can quote a value from the data: no control character reaches the
+            // terminal (line breaks between listed problems are kept).
+            let message = format!("{err:#}");
+            eprintln!("error: {}", groupmatch::text::escape_terminal(&message));
             ExitCode::from(2)
         }
     }

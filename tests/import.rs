@@ -85,6 +85,8 @@ fn every_real_feed_imports_with_every_meeting_accounted_for_and_ranks() {
                 out.as_os_str(),
                 "--timezone".as_ref(),
                 tz.as_ref(),
+                // The previous feed's groups are replaced.
+                "--force".as_ref(),
             ],
         );
         run.assert_success()
@@ -307,7 +309,14 @@ fn a_feed_that_is_not_json_fails_naming_the_line_and_writes_nothing() {
     wd.create("groups.csv", "kept");
     import(
         &wd,
-        ["feed.json", "--out", "groups.csv", "--timezone", "UTC"],
+        [
+            "feed.json",
+            "--out",
+            "groups.csv",
+            "--timezone",
+            "UTC",
+            "--force",
+        ],
     )
     .assert_code(2)
     .assert_stderr_contains("feed.json:2: not valid JSON");

@@ -744,7 +744,7 @@ fn the_same_match_twice_gives_byte_identical_output_and_summary() {
     let files = ["m.csv", "ex/edges.csv", "ex/capacity.csv"];
     let before: Vec<Vec<u8>> = files.iter().map(|f| read_bytes(&wd, f)).collect();
     let summary = without_seconds(read_json(&wd, "s.json"));
-    let second = match_sim(&wd, "m.csv", &args);
+    let second = match_sim(&wd, "m.csv", &[&args[..], &["--force"]].concat());
     for (f, bytes) in files.iter().zip(&before) {
         assert!(
             read_bytes(&wd, f) == *bytes,
@@ -1056,7 +1056,13 @@ fn a_failed_match_leaves_existing_output_and_summary_untouched() {
     );
     wd.create("m.csv", "an earlier output\n");
     wd.create("s.json", "{\"earlier\": true}\n");
-    let run = run_hand(&wd, "wait.csv", "m.csv", &["--summary", "s.json"]);
+    // With --force, so the run gets as far as reading the waitlist.
+    let run = run_hand(
+        &wd,
+        "wait.csv",
+        "m.csv",
+        &["--summary", "s.json", "--force"],
+    );
     run.assert_code(2);
     assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
     assert_eq!(read_bytes(&wd, "s.json"), b"{\"earlier\": true}\n", "{run}");
@@ -1069,7 +1075,12 @@ fn a_match_that_cannot_export_scores_leaves_the_existing_output_untouched() {
     write_hand_case(&wd, &six_people());
     wd.create("m.csv", "an earlier output\n");
     wd.create("ex", "a file where the export directory should be\n");
-    let run = run_hand(&wd, "wait.csv", "m.csv", &["--export-scores", "ex"]);
+    let run = run_hand(
+        &wd,
+        "wait.csv",
+        "m.csv",
+        &["--export-scores", "ex", "--force"],
+    );
     run.assert_code(2);
     assert_eq!(read_bytes(&wd, "m.csv"), b"an earlier output\n", "{run}");
 }

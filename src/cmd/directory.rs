@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use groupmatch::directory::{directory_stats, DirectoryStats, DAYS};
+use groupmatch::text::escape_control as esc;
 
 use super::import::FeedDefaults;
 use super::{plural, print_stdout, OutputFormat};
@@ -54,13 +55,14 @@ fn table(label: &str, s: &DirectoryStats) -> String {
         let mut v: Vec<(&String, &usize)> = m.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         v.iter()
-            .map(|(k, n)| format!("{k} {n}"))
+            .map(|(k, n)| format!("{} {n}", esc(k)))
             .collect::<Vec<_>>()
             .join(", ")
     };
     let _ = writeln!(
         out,
-        "{label}: {}, {}",
+        "{}: {}, {}",
+        esc(label),
         plural(s.groups, "group"),
         plural(s.sessions, "weekly session")
     );

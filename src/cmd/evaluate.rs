@@ -14,7 +14,7 @@ use groupmatch::simulate::SimulationDir;
 use groupmatch::EngagementModel;
 
 use super::train::progress;
-use super::{print_stdout, OutputFormat, RulesArgs};
+use super::{print_stdout, ForceArg, OutputFormat, RulesArgs};
 
 /// Arguments of `evaluate`.
 #[derive(Debug, clap::Args)]
@@ -34,9 +34,12 @@ pub struct Args {
     /// The rules of the `learned_with_rules` row (with `--no-rules` it equals `learned`).
     #[command(flatten)]
     rules: RulesArgs,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.force.check(args.plot.as_deref())?;
     let model = EngagementModel::read(&args.model)?;
     // Hold out the people the model did not see; a model without a training record (the prior)
     // is judged on the default split.

@@ -9,6 +9,8 @@ use groupmatch::read_person;
 use groupmatch::rules::Action;
 
 use super::rank::parse_now;
+use groupmatch::text::escape_control as esc;
+
 use super::{print_stdout, EngineArgs, OutputFormat};
 
 /// Arguments of `explain`.
@@ -38,7 +40,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
         OutputFormat::Table => {
             let mut out = String::new();
-            writeln!(out, "{} and {} ({})", ex.person_id, ex.group_id, ex.name)?;
+            // Text from data is escaped value by value, so a line break in it cannot forge a line.
+            writeln!(
+                out,
+                "{} and {} ({})",
+                esc(&ex.person_id),
+                esc(&ex.group_id),
+                esc(&ex.name)
+            )?;
             writeln!(out, "\nEligibility")?;
             for c in &ex.eligibility {
                 let status = if c.passed { "pass" } else { "FAIL" };
@@ -46,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     out,
                     "  {status}  {:<16} {}",
                     c.code.as_str(),
-                    c.reasons.join("; ")
+                    esc(&c.reasons.join("; "))
                 )?;
             }
             writeln!(out, "\nModel (intercept {:+.3})", ex.intercept)?;
@@ -58,7 +67,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 writeln!(
                     out,
                     "  {:+.3}  {:<32} value {:<6.3} {}",
-                    f.contribution, f.id, f.value, f.text
+                    f.contribution,
+                    f.id,
+                    f.value,
+                    esc(&f.text)
                 )?;
             }
             let zero = ex
@@ -79,19 +91,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     (true, Action::Adjust(a)) => writeln!(
                         out,
                         "  {a:+.3}  {:<46} {}",
-                        r.id,
-                        r.reason.as_deref().unwrap_or("")
+                        esc(&r.id),
+                        esc(r.reason.as_deref().unwrap_or(""))
                     )?,
                     (true, Action::Exclude) => writeln!(
                         out,
                         "  excl.   {:<46} {}",
-                        r.id,
-                        r.reason.as_deref().unwrap_or("")
+                        esc(&r.id),
+                        esc(r.reason.as_deref().unwrap_or(""))
                     )?,
                     (false, _) => {
                         let inputs: Vec<String> =
                             r.inputs.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                        writeln!(out, "  no      {:<46} ({})", r.id, inputs.join(", "))?
+                        writeln!(
+                            out,
+                            "  no      {:<46} ({})",
+                            esc(&r.id),
+                            esc(&inputs.join(", "))
+                        )?
                     }
                 }
             }

@@ -9,7 +9,7 @@ use groupmatch::engagement::train::TrainParams;
 use groupmatch::formats::write::write_atomic;
 use groupmatch::FEATURE_NAMES;
 
-use super::HistoryArgs;
+use super::{ForceArg, HistoryArgs};
 
 /// Arguments of `features`.
 #[derive(Debug, clap::Args)]
@@ -25,9 +25,12 @@ pub struct Args {
     /// Seed of the split (as `train --seed`).
     #[arg(long, default_value_t = TrainParams::default().seed)]
     seed: u64,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.force.check([args.out.as_path()])?;
     let (engine, history) = args.input.load(None)?;
     let design = design_matrix(&history, engine.groups());
     write_atomic(&args.out, |w| {

@@ -8,9 +8,10 @@ use anyhow::bail;
 use groupmatch::formats::meeting_guide::{read_meeting_guide, ImportOptions, ImportReport};
 use groupmatch::formats::write::{write_csv, write_json};
 use groupmatch::formats::Syntax;
+use groupmatch::text::escape_control as esc;
 use groupmatch::{Approach, Group};
 
-use super::{plural, print_stdout};
+use super::{plural, print_stderr, print_stdout, ForceArg};
 
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
@@ -33,6 +34,8 @@ pub struct FeedArgs {
     /// The groups file to write (.csv, or .json for a JSON array).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
     #[command(flatten)]
     pub defaults: FeedDefaults,
 }
@@ -61,10 +64,11 @@ impl FeedDefaults {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Source::MeetingGuide(args) = args.source;
+    args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
     let import = read_meeting_guide(&args.feed, &args.defaults.options())?;
     let report = &import.report;
-    eprint!("{}", warnings(&label, report));
+    print_stderr(&warnings(&label, report));
     if import.groups.is_empty() {
         bail!(
             "{label}: no meeting could be imported, nothing written{}",
@@ -90,22 +94,25 @@ fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> 
 fn warnings(label: &str, report: &ImportReport) -> String {
     let mut out = String::new();
     for w in &report.warnings {
+        // A warning is one line; its message may quote the feed's value.
         let field = if w.field.is_empty() {
             String::new()
         } else {
-            format!("{}: ", w.field)
+            format!("{}: ", esc(&w.field))
         };
         let _ = writeln!(
             out,
             "warning: {label}: meeting {}: {field}{}",
-            w.index, w.message
+            w.index,
+            esc(&w.message)
         );
     }
     for (code, rows) in &report.unknown_types {
         let rows: Vec<String> = rows.iter().map(usize::to_string).collect();
         let _ = writeln!(
             out,
-            "warning: {label}: types: unknown code '{code}' (ignored) in {} at {}",
+            "warning: {label}: types: unknown code '{}' (ignored) in {} at {}",
+            esc(code),
             plural(rows.len(), "meeting"),
             rows.join(", ")
         );

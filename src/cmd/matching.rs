@@ -14,7 +14,11 @@ use groupmatch::read_waitlist;
 use serde_json::json;
 
 use super::rank::parse_now;
-use super::EngineArgs;
+use super::{EngineArgs, ForceArg};
+
+/// The files `--export-scores` writes in its folder.
+const EDGES: &str = "edges.csv";
+const CAPACITY: &str = "capacity.csv";
 
 /// Open seats written for unlimited groups in `capacity.csv`.
 const UNLIMITED_SEATS: u64 = 1_000_000_000;
@@ -55,6 +59,8 @@ pub struct Args {
     /// The current time (RFC 3339), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 fn unit_interval(s: &str) -> Result<f64, String> {
@@ -73,6 +79,16 @@ fn non_negative(s: &str) -> Result<f64, String> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
+    let exports = args
+        .export_scores
+        .as_ref()
+        .map(|dir| [dir.join(EDGES), dir.join(CAPACITY)]);
+    args.force.check(
+        std::iter::once(&args.out)
+            .chain(&args.summary)
+            .chain(exports.iter().flatten())
+            .map(PathBuf::as_path),
+    )?;
     let engine = args.engine.load()?;
     let label = args.waitlist.display().to_string();
     let (waitlist, invalid) = if args.skip_invalid {
@@ -125,14 +141,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create the export folder", dir.display()))?;
         let groups = engine.groups();
-        write_atomic(&dir.join("edges.csv"), |w| {
+        write_atomic(&dir.join(EDGES), |w| {
             writeln!(w, "person_id,group_id,score")?;
             for &(p, g, weight) in &result.edges {
                 writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
             }
             Ok(())
         })?;
-        write_atomic(&dir.join("capacity.csv"), |w| {
+        write_atomic(&dir.join(CAPACITY), |w| {
             writeln!(w, "group_id,capacity")?;
             for g in groups {
                 let seats = g.open_seats().map_or(UNLIMITED_SEATS, u64::from);
@@ -203,6 +219,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             s.people, s.placed, s.mean_score
         ));
     }
-    eprint!("{table}");
+    super::print_stderr(&table);
     Ok(ExitCode::SUCCESS)
 }

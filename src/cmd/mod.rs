@@ -18,6 +18,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use groupmatch::text::escape_terminal;
 
 /// Match people in addiction recovery to support groups, with explained scores.
 #[derive(Debug, Parser)]
@@ -180,12 +181,43 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Writes `text` to stdout, reporting (not panicking on) a closed pipe.
+/// Writes `text` to stdout, reporting (not panicking on) a closed pipe. Every output of a command
+/// goes through here; control characters other than line breaks are escaped
+/// ([`escape_terminal`]), so none from the data reaches a terminal. JSON is unchanged by this:
+/// its strings are already escaped by the serialiser.
 fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(escape_terminal(text).as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
+fn print_stderr(text: &str) {
+    eprint!("{}", escape_terminal(text));
+}
+
+/// `--force`, shared by every command that writes files.
+#[derive(Debug, clap::Args)]
+pub struct ForceArg {
+    /// Overwrite output files that exist (without it, an existing output is an error and is left
+    /// untouched).
+    #[arg(long)]
+    force: bool,
+}
+
+impl ForceArg {
+    /// The one rule for outputs, checked before any work: each of `paths` that exists is refused
+    /// unless `--force` ([`groupmatch::formats::write::refuse_to_overwrite`]).
+    pub fn check<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a std::path::Path>,
+    ) -> anyhow::Result<()> {
+        for path in paths {
+            groupmatch::formats::write::refuse_to_overwrite(path, self.force)?;
+        }
+        Ok(())
+    }
 }
 
 /// `1 record`, `2 records`.

@@ -11,6 +11,8 @@ use groupmatch::{
     Suggestion,
 };
 
+use groupmatch::text::escape_control as esc;
+
 use super::{print_stdout, EngineArgs, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
@@ -108,8 +110,10 @@ fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
     Ok(loaded.value)
 }
 
-/// Cuts `s` to `max` characters, marking a cut with `…`.
+/// Cuts `s` to `max` characters, marking a cut with `…`; control characters are escaped first
+/// (text from data is data: a name or reason never acts on the terminal, nor breaks the table).
 fn fit(s: &str, max: usize) -> String {
+    let s = &*esc(s);
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -123,7 +127,7 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     let _ = writeln!(
         out,
         "Suggestions for {}: {} of {} eligible groups",
-        ranking.person_id,
+        esc(&ranking.person_id),
         ranking.suggestions.len(),
         ranking.eligible,
     );
@@ -176,12 +180,12 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
             let reasons: Vec<String> = e
                 .reasons
                 .iter()
-                .map(|r| format!("{}: {}", r.code, r.text()))
+                .map(|r| format!("{}: {}", r.code, esc(&r.text())))
                 .collect();
             let _ = writeln!(
                 out,
                 "  {:<12} {:<30} {}",
-                e.group_id,
+                esc(&e.group_id),
                 fit(name, 30),
                 reasons.join("; ")
             );
@@ -215,7 +219,7 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
         .iter()
         .filter(|e| !e.person_level)
         .take(3)
-        .map(|e| format!("{} ({:+.2})", e.text, e.contribution))
+        .map(|e| format!("{} ({:+.2})", esc(&e.text), e.contribution))
         .collect();
     for line in wrap(&reasons, "; ", INDENT, 2) {
         let _ = writeln!(out, "{:INDENT$}{line}", "");

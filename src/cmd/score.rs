@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use groupmatch::engagement::history::score_history;
 use groupmatch::formats::write::write_atomic;
 
-use super::HistoryArgs;
+use super::{ForceArg, HistoryArgs};
 
 /// Arguments of `score`.
 #[derive(Debug, clap::Args)]
@@ -19,9 +19,12 @@ pub struct Args {
     /// Output CSV: person_id,group_id,probability.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.force.check([args.out.as_path()])?;
     let (engine, history) = args.input.load(Some(&args.model))?;
     let probabilities = score_history(&history, engine.groups(), engine.model());
     write_atomic(&args.out, |w| {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use groupmatch::simulate::{simulate, SimulationParams};
+use groupmatch::simulate::{simulate, SimulationParams, SIMULATION_FILES};
+
+use super::ForceArg;
 
 /// Arguments of `simulate`.
 #[derive(Debug, clap::Args)]
@@ -27,9 +29,8 @@ pub struct Args {
     /// Folder to write into (created if needed).
     #[arg(long)]
     out: PathBuf,
-    /// Overwrite existing files.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -38,8 +39,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         params.waitlist = w;
     }
     let start = Instant::now();
+    let files = SIMULATION_FILES.map(|f| args.out.join(f));
+    args.force.check(files.iter().map(PathBuf::as_path))?;
     let sim = simulate(&params)?;
-    let paths = sim.write(&args.out, args.force)?;
+    // Checked before the (long) simulation, and by the writer with the same rule.
+    let paths = sim.write(&args.out, args.force.force)?;
     let engaged = sim.history.iter().filter(|h| h.engaged_90d).count();
     eprintln!(
         "simulated {} groups, {} people ({} on the waitlist), {} placements ({:.1}% engaged at 90 days) in {:.1} s",

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::bail;
 use groupmatch::engagement::history::design_matrix;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
 
-use super::HistoryArgs;
+use super::{ForceArg, HistoryArgs};
 
 /// Arguments of `train`.
 #[derive(Debug, clap::Args)]
@@ -29,9 +28,8 @@ pub struct Args {
     /// L2 penalty on standardised coefficients (mean log loss + l2/2 ||w||^2).
     #[arg(long, default_value_t = 1e-4)]
     l2: f64,
-    /// Overwrite an existing model file.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 /// Prints a progress line to stderr when it is a terminal.
@@ -42,12 +40,7 @@ pub fn progress(message: &str) {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.out.exists() && !args.force {
-        bail!(
-            "{}: already exists (use --force to overwrite)",
-            args.out.display()
-        );
-    }
+    args.force.check([args.out.as_path()])?;
     let start = Instant::now();
     let source = args.input.history.display().to_string();
     progress(&format!("reading {source} ..."));

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use groupmatch::text::escape_control as esc;
 use groupmatch::{validate_file, FileKind};
 
 use super::{plural, print_stdout, OutputFormat};
@@ -41,12 +42,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     writeln!(out, "warning: {}", w.display_in(&r.path))?;
                 }
                 let kind = r.kind.map_or("unknown kind", |k| k.as_str());
+                let path = esc(&r.path);
                 if r.problems.is_empty() {
                     let records = plural(r.records, "record");
-                    writeln!(out, "{}: ok ({kind}, {records})", r.path)?;
+                    writeln!(out, "{path}: ok ({kind}, {records})")?;
                 } else {
                     let problems = plural(r.problems.len(), "problem");
-                    writeln!(out, "{}: {problems} ({kind})", r.path)?;
+                    writeln!(out, "{path}: {problems} ({kind})")?;
                 }
             }
             out

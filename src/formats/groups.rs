@@ -60,13 +60,15 @@ pub fn read_groups(path: &Path) -> Result<Loaded<Vec<Group>>> {
 /// assert_eq!(groups[0].orientation.as_str(), "secular");
 /// ```
 pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<Vec<Group>>> {
-    let (records, mut problems, warnings) = records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
+    let (records, mut problems, mut warnings) =
+        records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
     let mut groups = Vec::with_capacity(records.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut replaced = Vec::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let group = group_from_fields(&mut f);
+        let group = group_from_fields(&mut f, &mut replaced);
         if fresh {
             groups.extend(group);
         }
@@ -74,12 +76,18 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     if problems.is_empty() && groups.is_empty() {
         problems.push(Problem::new(None, None, "no groups in the file"));
     }
+    if !replaced.is_empty() {
+        warnings.extend(replaced);
+        warnings.sort_by_key(|w| w.line);
+    }
     Loaded::finish(Some(groups), problems, warnings, label)
 }
 
-fn group_from_fields(f: &mut Fields) -> Option<Group> {
+/// The group of one record; control characters in its text fields are replaced, with a warning
+/// in `warnings` (see [`crate::text`]).
+fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Group> {
     let id = f.id("id");
-    let name = f.text("name", true);
+    let name = f.single_line("name", true, warnings);
     let approach: Option<Approach> = f.parse("approach", true);
     let stated: Option<Orientation> = f.parse("orientation", false);
     let format: Option<Format> = f.parse("format", true);
@@ -89,7 +97,7 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let sessions: Option<Vec<Window>> = f.required_list("sessions", MAX_SESSIONS);
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
-    let city = f.text("city", false);
+    let city = f.single_line("city", false, warnings);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let audience = f.list("audience", MAX_LIST_ITEMS);
     let closed = f.boolean("closed");
@@ -101,7 +109,7 @@ fn group_from_fields(f: &mut Fields) -> Option<Group> {
     let capacity = f.integer("capacity", false, seats()).map(|c| c as u32);
     let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
     let cost = f.number("cost", false, 0.0..=MAX_COST);
-    let url = f.text("url", false);
+    let url = f.single_line("url", false, warnings);
 
     let orientation = match (stated, approach) {
         (Some(o), _) => Some(o),

@@ -10,8 +10,10 @@
 //! Inactive and temporarily closed meetings are skipped and counted; rows that cannot be read are
 //! skipped with a warning naming their index; real feeds have many quirks (days as arrays,
 //! 12-hour times, coordinates as strings, custom type codes) and all of them are handled and
-//! documented in `docs/formats.md`.
+//! documented in `docs/formats.md`. Control characters and line breaks in the text that is
+//! imported ([`TEXT_FIELDS`]) are replaced by U+FFFD with a warning (see [`crate::text`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -25,6 +27,7 @@ use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{Approach, Audience, Format, Language, Need, Orientation};
 use crate::error::{Error, Result};
 use crate::formats::read_bytes;
+use crate::text::{has_forbidden, single_line, REPLACED};
 
 /// Session length when a meeting has no `end_time`, in minutes.
 pub const DEFAULT_DURATION_MINUTES: u16 = 60;
@@ -413,6 +416,54 @@ struct Meeting {
     end_time_defaulted: bool,
 }
 
+/// The row's fields whose text is imported (into the group, its id, or the key that merges the
+/// rows of one group). Other fields are read as codes, numbers or times, or not at all.
+pub const TEXT_FIELDS: &[&str] = &[
+    "name",
+    "slug",
+    "id",
+    "formatted_address",
+    "address",
+    "city",
+    "regions",
+    "region",
+    "url",
+    "conference_url",
+];
+
+/// The row with control characters and line breaks in its [`TEXT_FIELDS`] replaced by U+FFFD
+/// ([`crate::text::single_line`]), each such field warned; borrowed when there are none.
+fn single_line_fields<'r>(
+    row: &'r Map<String, Value>,
+    out: &mut RowReport,
+) -> Cow<'r, Map<String, Value>> {
+    let mut clean: Option<Map<String, Value>> = None;
+    for field in TEXT_FIELDS {
+        let replaced = match row.get(*field) {
+            Some(Value::String(s)) if has_forbidden(s) => Value::String(single_line(s).into()),
+            Some(Value::Array(items))
+                if items.iter().any(|v| v.as_str().is_some_and(has_forbidden)) =>
+            {
+                Value::Array(
+                    items
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) => Value::String(single_line(s).into()),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                )
+            }
+            _ => continue,
+        };
+        out.warn(field, REPLACED);
+        clean
+            .get_or_insert_with(|| row.clone())
+            .insert(field.to_string(), replaced);
+    }
+    clean.map_or(Cow::Borrowed(row), Cow::Owned)
+}
+
 /// A non-empty trimmed string field (numbers are taken as their text, as feeds mix the two).
 fn text(row: &Map<String, Value>, field: &str) -> Option<String> {
     match row.get(field)? {
@@ -430,6 +481,7 @@ fn meeting(
     let Some(row) = row.as_object() else {
         return Err(out.skip(SkipReason::NotAMeeting, "", "not a JSON object (skipped)"));
     };
+    let row = &*single_line_fields(row, out);
     let types = type_meanings(row, out);
     let format = attendance(row, &types, out)?;
     let (sessions, end_time_defaulted) = schedule(row, out)?;

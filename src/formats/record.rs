@@ -10,6 +10,7 @@
 //! into records by its syntax ([`records_of`]), catching a repeated id ([`first_seen`]) and
 //! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::domain::check::{id_problem, list_length_problem, outside, text_proble
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
 use crate::error::Problem;
 use crate::formats::Syntax;
+use crate::text::{single_line, REPLACED};
 
 /// A raw cell: CSV text, or a JSON value.
 #[derive(Debug, Clone)]
@@ -81,14 +83,18 @@ impl<'a> Fields<'a> {
 
     /// Records a problem with `field` at that field's line (or the record's).
     pub fn problem(&mut self, field: &str, message: impl Into<String>) {
-        let line = self
-            .record
+        let line = self.line_of(field);
+        self.problems
+            .push(Problem::new(Some(line), Some(field), message));
+    }
+
+    /// The line of `field`, or the record's when it is absent.
+    fn line_of(&self, field: &str) -> u64 {
+        self.record
             .fields
             .iter()
             .find(|(n, _, _)| &**n == field)
-            .map_or(self.record.line, |(_, _, l)| *l);
-        self.problems
-            .push(Problem::new(Some(line), Some(field), message));
+            .map_or(self.record.line, |(_, _, l)| *l)
     }
 
     fn missing(&mut self, field: &str) {
@@ -137,6 +143,29 @@ impl<'a> Fields<'a> {
                     None
                 }
             },
+        }
+    }
+
+    /// The text of a single-line field (a name, a city): as [`Fields::text`], with control
+    /// characters and line breaks replaced by U+FFFD ([`crate::text::single_line`]) and a warning
+    /// at the field's line in `warnings` when there were any.
+    pub fn single_line(
+        &mut self,
+        field: &str,
+        required: bool,
+        warnings: &mut Vec<Problem>,
+    ) -> Option<String> {
+        let text = self.text(field, required)?;
+        match single_line(&text) {
+            Cow::Borrowed(_) => Some(text),
+            Cow::Owned(clean) => {
+                warnings.push(Problem::new(
+                    Some(self.line_of(field)),
+                    Some(field),
+                    REPLACED,
+                ));
+                Some(clean)
+            }
         }
     }
 

@@ -1,8 +1,14 @@
-//! Writing files: atomically (a temp file renamed into place, so a failed run never leaves a
-//! half-written file), and in the same formats the readers accept.
+//! Writing files: never over an existing file by accident ([`refuse_to_overwrite`]), atomically
+//! (a temp file renamed into place, so a failed run never leaves a half-written file), and in the
+//! same formats the readers accept.
 //!
 //! Domain values serialise (serde) to exactly the JSON the readers take; CSV rows are made from
 //! that JSON by [`csv_cells`], so there is one description of each format, not one per writer.
+//!
+//! The temp file of `NAME` is `.NAME.PID.tmp` in the same folder (so the rename is atomic). It is
+//! removed on any error and on a panic (a drop guard). A process killed mid-write (Ctrl-C, a
+//! signal) cannot remove it: the next write of the same `NAME` removes such leftovers of processes
+//! that no longer run. See `docs/reliability.md`, "Outputs".
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -12,8 +18,55 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// The message of an output that exists and was not to be replaced.
+pub const EXISTS: &str = "already exists (use --force to overwrite)";
+
+/// The one rule of every command that writes a file: an existing `path` is replaced only when
+/// `force` is given; otherwise an [`Error::Io`] of kind `AlreadyExists` naming it. Checked before
+/// any work, so a long run never ends in a refusal.
+///
+/// ```
+/// use groupmatch::formats::write::refuse_to_overwrite;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("out.csv");
+/// assert!(refuse_to_overwrite(&path, false).is_ok());
+/// std::fs::write(&path, "kept").unwrap();
+/// let e = refuse_to_overwrite(&path, false).unwrap_err();
+/// assert!(e.to_string().ends_with("out.csv: already exists (use --force to overwrite)"));
+/// assert!(refuse_to_overwrite(&path, true).is_ok());
+/// ```
+pub fn refuse_to_overwrite(path: &Path, force: bool) -> Result<()> {
+    // `symlink_metadata`: a dangling link is an existing name too.
+    if force || std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
+    }
+    Err(Error::Io {
+        path: path.to_path_buf(),
+        error: std::io::Error::new(std::io::ErrorKind::AlreadyExists, EXISTS),
+    })
+}
+
+/// Removes the temp file it names when dropped, unless [`TempFile::keep`] was called: on an
+/// error, and on a panic in the caller's `write`.
+struct TempFile(Option<PathBuf>);
+
+impl TempFile {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 /// Writes `path` atomically: `write` fills a temp file in the same folder, which then replaces
-/// `path`. On any error the temp file is removed and `path` is untouched.
+/// `path`. On any error (or a panic in `write`) the temp file is removed and `path` is untouched.
+/// Whether an existing `path` may be replaced is decided before, by [`refuse_to_overwrite`].
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
@@ -29,20 +82,63 @@ pub fn write_atomic(
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    remove_stale_temps(&dir, &name);
+    let tmp = dir.join(temp_name(&name, std::process::id()));
+    let guard = TempFile(Some(tmp.clone()));
     let result = File::create(&tmp).and_then(|file| {
         let mut w = BufWriter::new(file);
         write(&mut w)?;
         w.flush()?;
         w.get_ref().sync_all()
     });
-    match result.and_then(|()| std::fs::rename(&tmp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(io_err(e))
+    result
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(io_err)?;
+    guard.keep();
+    Ok(())
+}
+
+/// The temp file of `name` written by process `pid`.
+fn temp_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{pid}.tmp")
+}
+
+/// Removes the temp files of `name` left in `dir` by processes killed mid-write. A temp file of a
+/// process still running (another write of the same file in progress) is left alone; where that
+/// cannot be known (no `/proc`), only leftovers older than a day are removed.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !still_running(pid, &entry.path()) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether the process that wrote the temp file `path` may still be writing it.
+fn still_running(pid: u32, path: &Path) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < DAY)
 }
 
 /// The CSV cells of a serialised record, in `fields` order: lists joined with `;`, `prior` items
@@ -153,6 +249,58 @@ mod tests {
             .unwrap()
             .value;
         assert_eq!(back, vec![entry]);
+    }
+
+    #[test]
+    fn a_panic_in_the_writer_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let caught = std::panic::catch_unwind(|| {
+            let _ = write_atomic(&path, |w| {
+                w.write_all(b"partial")?;
+                panic!("interrupted")
+            });
+        });
+        assert!(caught.is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_write_are_removed_by_the_next_write_of_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process has pid u32::MAX - 1 (above any pid_max); our own temp name is in use.
+        let dead = dir.path().join(temp_name("out.csv", u32::MAX - 1));
+        let other = dir.path().join(temp_name("other.csv", u32::MAX - 1));
+        let unrelated = dir.path().join(".out.csv.notes.tmp");
+        for p in [&dead, &other, &unrelated] {
+            std::fs::write(p, "partial").unwrap();
+        }
+        let path = dir.path().join("out.csv");
+        write_atomic(&path, |w| w.write_all(b"done")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "done");
+        assert!(
+            !dead.exists(),
+            "the dead process's temp file of out.csv is removed"
+        );
+        assert!(
+            other.exists() && unrelated.exists(),
+            "other names are not touched"
+        );
+    }
+
+    #[test]
+    fn an_existing_output_is_refused_without_force_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "kept").unwrap();
+        match refuse_to_overwrite(&path, false) {
+            Err(Error::Io { path: p, error }) => {
+                assert_eq!(p, path);
+                assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(refuse_to_overwrite(&path, true).is_ok());
     }
 
     #[test]

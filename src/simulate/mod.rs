@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::features;
 use crate::formats::groups::{read_groups, GROUP_FIELDS};
 use crate::formats::people::{read_people, PERSON_FIELDS};
-use crate::formats::write::{write_csv, write_json, write_jsonl};
+use crate::formats::write::{refuse_to_overwrite, write_csv, write_json, write_jsonl};
 use crate::pair::Pair;
 use truth::Truth;
 
@@ -324,16 +324,8 @@ impl Simulation {
             error,
         })?;
         let paths: Vec<PathBuf> = SIMULATION_FILES.iter().map(|f| dir.join(f)).collect();
-        if !force {
-            if let Some(existing) = paths.iter().find(|p| p.exists()) {
-                return Err(Error::Io {
-                    path: existing.clone(),
-                    error: std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "already exists (use --force to overwrite)",
-                    ),
-                });
-            }
+        for path in &paths {
+            refuse_to_overwrite(path, force)?;
         }
         write_csv(&paths[0], GROUP_FIELDS, &self.groups)?;
         write_jsonl(&paths[1], &self.people)?;

@@ -1,0 +1,145 @@
+//! Text from data is data: the one policy for control characters in values read from files.
+//!
+//! Names, cities and addresses come from files that volunteers edit (Meeting Guide feeds, groups
+//! files). A control character in one (`ESC [2J` clears a screen, `ESC ]0;...BEL` retitles a
+//! window, a newline forges an output line) must never act on the terminal of the staff member
+//! who prints it. Two functions enforce this, and every reader and printer uses them:
+//!
+//! - [`single_line`] is applied when a single-line text field is read (the groups reader, the
+//!   Meeting Guide import): each [forbidden](is_forbidden) character becomes U+FFFD, and the
+//!   reader warns with the field and line (or meeting index). `validate` reports those warnings.
+//! - [`escape_control`] renders any forbidden character that still reaches a terminal (in an id,
+//!   a rule's text, a message quoting a bad value) as a visible escape such as `\u{1b}`;
+//!   [`escape_terminal`] does the same for a whole multi-line output, keeping its line breaks.
+//!
+//! JSON and CSV outputs are written by their serialisers, which quote and escape; they hold the
+//! value exactly as read (after [`single_line`]).
+//!
+//! See `docs/reliability.md`, "Text from data".
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// What a forbidden character is replaced with in a single-line field.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// The warning of a field whose forbidden characters were replaced.
+pub const REPLACED: &str =
+    "control character or line break replaced by U+FFFD (text fields are single-line)";
+
+/// Whether `c` may not appear in a single-line text field, nor reach a terminal unescaped: the C0
+/// controls (including tab, newline, carriage return, ESC and BEL), DEL, the C1 controls, and the
+/// Unicode line and paragraph separators (U+2028, U+2029).
+///
+/// ```
+/// use groupmatch::text::is_forbidden;
+/// assert!(is_forbidden('\u{1b}') && is_forbidden('\n') && is_forbidden('\u{7f}') && is_forbidden('\u{9b}'));
+/// assert!(!is_forbidden('é') && !is_forbidden(' '));
+/// ```
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Whether `s` has a [forbidden](is_forbidden) character.
+pub fn has_forbidden(s: &str) -> bool {
+    s.chars().any(is_forbidden)
+}
+
+/// `s` with every [forbidden](is_forbidden) character replaced by U+FFFD (borrowed when there is
+/// none, which is the common case).
+///
+/// ```
+/// use groupmatch::text::single_line;
+/// assert_eq!(single_line("Hope\u{1b}[2J Group\n"), "Hope\u{fffd}[2J Group\u{fffd}");
+/// assert_eq!(single_line("Café Step"), "Café Step");
+/// ```
+pub fn single_line(s: &str) -> Cow<'_, str> {
+    if has_forbidden(s) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if is_forbidden(c) { REPLACEMENT } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `s` with every [forbidden](is_forbidden) character shown as its Rust escape (`\n`, `\t`,
+/// `\u{1b}`), for one value printed to a terminal. Other characters, backslashes included, are
+/// left as they are, so text without forbidden characters prints unchanged.
+///
+/// ```
+/// use groupmatch::text::escape_control;
+/// assert_eq!(escape_control("a\u{1b}]0;x\u{7}\nb"), "a\\u{1b}]0;x\\u{7}\\nb");
+/// assert_eq!(escape_control("plain \\ text"), "plain \\ text");
+/// ```
+pub fn escape_control(s: &str) -> Cow<'_, str> {
+    escape_except(s, |_| false)
+}
+
+/// [`escape_control`] for a whole output of several lines: line breaks (`\n`) are kept, every
+/// other forbidden character is escaped. The last guard before text reaches a terminal.
+///
+/// ```
+/// use groupmatch::text::escape_terminal;
+/// assert_eq!(escape_terminal("one\u{1b}[2J\ntwo\r\n"), "one\\u{1b}[2J\ntwo\\r\n");
+/// ```
+pub fn escape_terminal(s: &str) -> Cow<'_, str> {
+    escape_except(s, |c| c == '\n')
+}
+
+fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_forbidden(c) && !keep(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_forbidden(c) && !keep(c) {
+            let _ = write!(out, "{}", c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c0_c1_del_and_line_separators_are_forbidden_and_nothing_else() {
+        for c in [
+            '\0', '\u{7}', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{80}', '\u{9b}',
+        ] {
+            assert!(is_forbidden(c), "{c:?}");
+        }
+        assert!(is_forbidden('\u{2028}') && is_forbidden('\u{2029}'));
+        for c in [' ', '~', '\u{a0}', 'é', 'ß', '€', '\u{fffd}', '\\'] {
+            assert!(!is_forbidden(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn single_line_replaces_each_forbidden_character_once() {
+        assert_eq!(single_line("a\r\nb"), "a\u{fffd}\u{fffd}b");
+        assert!(matches!(single_line("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escaped_text_has_no_forbidden_character() {
+        let nasty = "\u{1b}[2J\u{1b}]0;title\u{7}\u{9b}31m\r\u{2028}\t\u{7f}";
+        assert!(!has_forbidden(&escape_control(nasty)));
+        let lines = format!("{nasty}\n");
+        let kept = escape_terminal(&lines);
+        assert_eq!(kept.matches('\n').count(), 1);
+        assert!(!kept.chars().any(|c| is_forbidden(c) && c != '\n'));
+    }
+
+    #[test]
+    fn escaping_is_borrowed_for_clean_text() {
+        assert!(matches!(escape_control("Hope Group"), Cow::Borrowed(_)));
+        assert!(matches!(escape_terminal("a\nb\n"), Cow::Borrowed(_)));
+    }
+}
