@@ -203,6 +203,35 @@ mod tests {
     use crate::formats::Syntax;
     use crate::testutil::{group, person};
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+        /// parse(write(x)) == x for directories and waitlists of every shape the simulator
+        /// draws, in CSV and JSON (JSON Lines for the waitlist).
+        #[test]
+        fn simulated_directories_and_waitlists_round_trip(seed in 0u64..1_000_000) {
+            let sim = crate::simulate::simulate(&crate::simulate::SimulationParams::new(
+                seed, 60, 40, 10,
+            ))
+            .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("groups.csv");
+            write_csv(&path, GROUP_FIELDS, &sim.groups).unwrap();
+            let back = parse_groups(&std::fs::read(&path).unwrap(), Syntax::Csv, "g").unwrap();
+            proptest::prop_assert_eq!(&back.value, &sim.groups);
+            let json = serde_json::to_string(&sim.groups).unwrap();
+            let back = parse_groups(json.as_bytes(), Syntax::Json, "g").unwrap();
+            proptest::prop_assert_eq!(&back.value, &sim.groups);
+            let jsonl: String = sim
+                .waitlist
+                .iter()
+                .map(|e| serde_json::to_string(e).unwrap() + "\n")
+                .collect();
+            let back = parse_waitlist(jsonl.as_bytes(), Syntax::JsonLines, "w").unwrap();
+            proptest::prop_assert_eq!(&back.value, &sim.waitlist);
+        }
+    }
+
     #[test]
     fn groups_round_trip_through_csv_and_json() {
         let mut g = group("g1");
