@@ -35,6 +35,16 @@ pub(crate) fn integer_problem<T: PartialOrd + Display>(
     (!range.contains(&v)).then(|| outside(v, range))
 }
 
+/// Why a value's required `id` is not an id, if it is not: [`MISSING`] when blank, else
+/// [`id_problem`]. What `Person::validate` and `Group::validate` check of their ids.
+pub(crate) fn required_id_problem(id: &str) -> Option<String> {
+    if id.trim().is_empty() {
+        Some(MISSING.into())
+    } else {
+        id_problem(id)
+    }
+}
+
 /// Why `id` is not an id, if it is not: at most [`MAX_ID_BYTES`] bytes of printable characters,
 /// without whitespace, control or invisible formatting characters (an empty id is
 /// [`MISSING`], checked apart). The id itself is never quoted, as it may be huge or unprintable.

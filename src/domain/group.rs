@@ -4,8 +4,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::check::{
-    id_problem, integer_problem, invalid_if_any, list_length_problem, list_problems,
-    number_problem, text_problem, MISSING,
+    integer_problem, invalid_if_any, list_length_problem, list_problems, number_problem,
+    required_id_problem, text_problem, MISSING,
 };
 use super::geo::GeoPoint;
 use super::schedule::Window;
@@ -118,9 +118,7 @@ impl Group {
     pub(crate) fn problems(&self) -> Vec<Problem> {
         let named = |field: &str, message: String| Problem::new(None, Some(field), message);
         let mut problems = Vec::new();
-        if self.id.trim().is_empty() {
-            problems.push(named("id", MISSING.into()));
-        } else if let Some(m) = id_problem(&self.id) {
+        if let Some(m) = required_id_problem(&self.id) {
             problems.push(named("id", m));
         }
         if self.name.trim().is_empty() {

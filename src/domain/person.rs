@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::check::{
-    id_problem, integer_problem, invalid_if_any, list_length_problem, number_problem, MISSING,
+    integer_problem, invalid_if_any, list_length_problem, number_problem, required_id_problem,
+    MISSING,
 };
 use super::geo::GeoPoint;
 use super::group::serialize_tz;
@@ -147,9 +148,7 @@ impl Person {
     pub(crate) fn problems(&self) -> Vec<Problem> {
         let named = |field: &str, message: String| Problem::new(None, Some(field), message);
         let mut problems = Vec::new();
-        if self.id.trim().is_empty() {
-            problems.push(named("id", MISSING.into()));
-        } else if let Some(m) = id_problem(&self.id) {
+        if let Some(m) = required_id_problem(&self.id) {
             problems.push(named("id", m));
         }
         if self.availability.is_empty() {
