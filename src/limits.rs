@@ -26,6 +26,10 @@ pub const MAX_FIELD_BYTES: usize = 4096;
 /// slugs, BMLT meeting numbers and HSDS UUIDs all fit.
 pub const MAX_ID_BYTES: usize = 128;
 
+/// The longest name from a file quoted in a message (an unknown field's name), in bytes; a longer
+/// one is cut, ending in `…`, so a warning about a huge key stays one readable line.
+pub const MAX_QUOTED_BYTES: usize = 128;
+
 /// The most weekly sessions a group may have.
 pub const MAX_SESSIONS: usize = 200;
 

@@ -89,6 +89,48 @@ pub fn escape_terminal(s: &str) -> Cow<'_, str> {
     escape_except(s, |c| c == '\n')
 }
 
+/// `s` cut to at most `max` bytes (on a character boundary) and ended with `…` when it is longer,
+/// for quoting a name from a file in a message.
+///
+/// ```
+/// use groupmatch::text::shorten;
+/// assert_eq!(shorten("name", 4), "name");
+/// assert_eq!(shorten("café step", 4), "caf…");
+/// ```
+pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    Cow::Owned(format!("{}…", &s[..cut]))
+}
+
+/// The name of `known` closest to `name` in edit distance, when it is at most `max_distance`
+/// edits away (the alphabetically first of equally close ones), for a "did you mean" hint. Names whose lengths
+/// differ by more than `max_distance` are not compared, so a huge name from a file costs nothing.
+///
+/// ```
+/// use groupmatch::text::closest;
+/// assert_eq!(closest("langauges", ["language", "languages"], 3), Some("languages"));
+/// assert_eq!(closest("colour", ["id", "name"], 3), None);
+/// ```
+pub fn closest<'k>(
+    name: &str,
+    known: impl IntoIterator<Item = &'k str>,
+    max_distance: usize,
+) -> Option<&'k str> {
+    known
+        .into_iter()
+        .filter(|k| k.len().abs_diff(name.len()) <= max_distance)
+        .map(|k| (strsim::levenshtein(k, name), k))
+        .filter(|(d, _)| *d <= max_distance)
+        .min()
+        .map(|(_, k)| k)
+}
+
 fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(|c| is_forbidden(c) && !keep(c)) {
         return Cow::Borrowed(s);
@@ -125,6 +167,24 @@ mod tests {
     fn single_line_replaces_each_forbidden_character_once() {
         assert_eq!(single_line("a\r\nb"), "a\u{fffd}\u{fffd}b");
         assert!(matches!(single_line("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn shorten_cuts_on_a_character_boundary_and_marks_the_cut() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("éé", 3), "é…");
+        assert_eq!(shorten("é", 0), "…");
+    }
+
+    #[test]
+    fn closest_takes_the_nearest_within_the_distance_and_the_alphabetical_first_of_a_tie() {
+        let known = ["state", "stage", "id"];
+        assert_eq!(closest("stag", known, 1), Some("stage"));
+        assert_eq!(closest("stae", known, 1), Some("stage"));
+        assert_eq!(closest("sta", known, 1), None);
+        assert_eq!(closest("sta", known, 2), Some("stage"));
+        assert_eq!(closest(&"x".repeat(1 << 20), known, 3), None);
     }
 
     #[test]

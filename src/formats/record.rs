@@ -11,7 +11,7 @@
 //! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -19,7 +19,8 @@ use crate::domain::check::{id_problem, list_length_problem, outside, text_proble
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
 use crate::error::Problem;
 use crate::formats::Syntax;
-use crate::text::{single_line, REPLACED};
+use crate::limits::MAX_QUOTED_BYTES;
+use crate::text::{closest, shorten, single_line, REPLACED};
 
 /// A raw cell: CSV text, or a JSON value.
 #[derive(Debug, Clone)]
@@ -356,25 +357,22 @@ pub(crate) fn unknown_field_warnings<'r>(
     records: impl IntoIterator<Item = (&'r str, u64)>,
     known: &[&str],
 ) -> Vec<Problem> {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     let mut warnings = Vec::new();
     for (name, line) in records {
-        if known.contains(&name) || seen.contains(&name) {
+        if known.contains(&name) || !seen.insert(name) {
             continue;
         }
-        seen.push(name);
-        let closest = known
-            .iter()
-            .map(|k| (strsim::levenshtein(k, &name.to_ascii_lowercase()), *k))
-            .min();
-        let message = match closest {
-            Some((d, k)) if d <= 3 => format!("unknown field, ignored; did you mean '{k}'?"),
-            _ => format!(
+        let lower = name.to_ascii_lowercase();
+        let message = match closest(&lower, known.iter().copied(), 3) {
+            Some(k) => format!("unknown field, ignored; did you mean '{k}'?"),
+            None => format!(
                 "unknown field, ignored (known fields: {})",
                 known.join(", ")
             ),
         };
-        warnings.push(Problem::new(Some(line), Some(name), message));
+        let name = shorten(name, MAX_QUOTED_BYTES);
+        warnings.push(Problem::new(Some(line), Some(&name), message));
     }
     warnings
 }
@@ -846,6 +844,15 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert!(w[0].message.contains("did you mean 'languages'"));
         assert!(w[1].message.contains("known fields: languages, id"));
+    }
+
+    #[test]
+    fn a_huge_unknown_field_name_is_quoted_cut() {
+        let name = "é".repeat(100_000);
+        let w = unknown_field_warnings([(name.as_str(), 1)], &["languages"]);
+        let field = w[0].field.as_deref().unwrap();
+        assert_eq!(field.len(), MAX_QUOTED_BYTES + '…'.len_utf8());
+        assert!(field.ends_with('…') && name.starts_with(field.trim_end_matches('…')));
     }
 
     #[test]

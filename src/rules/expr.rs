@@ -21,6 +21,7 @@
 
 use crate::limits::MAX_EXPR_DEPTH;
 use crate::rules::facts::{Fact, FactSource, Type, Value};
+use crate::text::closest;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,13 +416,8 @@ pub fn compile(text: &str) -> Result<Expr, ExprError> {
 /// Resolves a path to a fact, suggesting the closest one when unknown.
 pub fn resolve(path: &str) -> Result<Fact, String> {
     Fact::named(path).ok_or_else(|| {
-        let closest = Fact::ALL
-            .iter()
-            .map(|f| (strsim::levenshtein(f.name(), path), f.name()))
-            .min()
-            .filter(|(d, _)| *d <= 4);
-        match closest {
-            Some((_, name)) => format!("unknown fact '{path}' (did you mean '{name}'?)"),
+        match closest(path, Fact::ALL.iter().map(|f| f.name()), 4) {
+            Some(name) => format!("unknown fact '{path}' (did you mean '{name}'?)"),
             None => format!("unknown fact '{path}' (facts start with person., group. or pair.; see `groupmatch rules facts`)"),
         }
     })

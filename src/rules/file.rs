@@ -12,7 +12,8 @@ use super::expr::compile;
 use super::{Action, Confidence, Rule, RuleSet, Template};
 use crate::domain::check::{id_problem, text_problem};
 use crate::error::{Error, Problem, Result};
-use crate::limits::{MAX_RULES, MAX_WHEN_BYTES};
+use crate::limits::{MAX_QUOTED_BYTES, MAX_RULES, MAX_WHEN_BYTES};
+use crate::text::{closest, shorten};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -64,16 +65,12 @@ fn unknown_keys(text: &str, table: &toml::Table) -> (Vec<Problem>, String) {
     };
     let mut report = |lines: &mut Vec<&str>, from: usize, key: &str, known: &[&str]| {
         let at = key_line(lines, from, key);
-        let closest = known
-            .iter()
-            .map(|k| (strsim::levenshtein(k, key), *k))
-            .min()
-            .filter(|(d, _)| *d <= 3);
-        let message = match closest {
-            Some((_, k)) => format!("unknown field; did you mean '{k}'?"),
+        let message = match closest(key, known.iter().copied(), 3) {
+            Some(k) => format!("unknown field; did you mean '{k}'?"),
             None => format!("unknown field (known: {})", known.join(", ")),
         };
-        problems.push(Problem::new(at.map(|i| i as u64 + 1), Some(key), message));
+        let name = shorten(key, MAX_QUOTED_BYTES);
+        problems.push(Problem::new(at.map(|i| i as u64 + 1), Some(&name), message));
         if let Some(i) = at {
             lines[i] = "";
         }
