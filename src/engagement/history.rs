@@ -138,7 +138,7 @@ impl HistoryReader {
         for (record, (row, row_problems)) in records.iter().zip(parsed) {
             self.problems.extend(row_problems);
             let mut f = Fields::new(record, &mut self.problems);
-            let Some(placement_id) = f.text("placement_id", true) else {
+            let Some(placement_id) = f.id("placement_id") else {
                 continue;
             };
             let fresh = first_seen(record, "placement_id", &mut self.placement_lines, &mut f);
@@ -185,7 +185,7 @@ fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
     let mut f = Fields::new(record, &mut problems);
     let person = person_from_fields(&mut f);
     let group = f
-        .text("group_id", true)
+        .id("group_id")
         .and_then(|id| match group_index.get(id.as_str()) {
             Some(i) => Some(*i),
             None => {
@@ -384,6 +384,21 @@ mod tests {
                 (4, "engaged_90d".to_string()),
                 (5, "engaged_90d".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn placement_and_group_ids_follow_the_id_rules() {
+        let long = "g".repeat(crate::limits::MAX_ID_BYTES + 1);
+        let text = format!(
+            "{HEADER}{}{}{}",
+            row("x 1", "p1", "g1", "1"),
+            row("x2", "p2", &long, "0"),
+            row("x3", "p3", "g2", "0")
+        );
+        assert_eq!(
+            problems(&text),
+            [(2, "placement_id".to_string()), (3, "group_id".to_string())]
         );
     }
 
