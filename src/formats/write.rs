@@ -207,7 +207,8 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
 
         /// parse(write(x)) == x for directories and waitlists of every shape the simulator
-        /// draws, in CSV and JSON (JSON Lines for the waitlist).
+        /// draws, in CSV and JSON (JSON Lines for the waitlist), written as `simulate` writes
+        /// them.
         #[test]
         fn simulated_directories_and_waitlists_round_trip(seed in 0u64..1_000_000) {
             let sim = crate::simulate::simulate(&crate::simulate::SimulationParams::new(
@@ -228,6 +229,11 @@ mod tests {
                 .map(|e| serde_json::to_string(e).unwrap() + "\n")
                 .collect();
             let back = parse_waitlist(jsonl.as_bytes(), Syntax::JsonLines, "w").unwrap();
+            proptest::prop_assert_eq!(&back.value, &sim.waitlist);
+            let path = dir.path().join("waitlist.csv");
+            let fields = [PERSON_FIELDS, &["waiting_since"]].concat();
+            write_csv(&path, &fields, &sim.waitlist).unwrap();
+            let back = parse_waitlist(&std::fs::read(&path).unwrap(), Syntax::Csv, "w").unwrap();
             proptest::prop_assert_eq!(&back.value, &sim.waitlist);
         }
     }

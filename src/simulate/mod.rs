@@ -330,16 +330,7 @@ impl Simulation {
         write_csv(&paths[0], GROUP_FIELDS, &self.groups)?;
         write_jsonl(&paths[1], &self.people)?;
         let waitlist_fields = [PERSON_FIELDS, &["waiting_since"]].concat();
-        let waitlist: Vec<serde_json::Value> = self
-            .waitlist
-            .iter()
-            .map(|e| {
-                let mut v = serde_json::to_value(&e.person).expect("people serialise");
-                v["waiting_since"] = e.waiting_since.to_string().into();
-                v
-            })
-            .collect();
-        write_csv(&paths[2], &waitlist_fields, &waitlist)?;
+        write_csv(&paths[2], &waitlist_fields, &self.waitlist)?;
         write_history(&paths[3], &self.people, &self.groups, &self.history)?;
         write_json(&paths[4], &self.file)?;
         Ok(paths)
