@@ -116,7 +116,8 @@ pub use formats::people::{parse_person, parse_waitlist, read_people, read_person
 pub use formats::{Loaded, Syntax};
 pub use limits::{
     MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_EXPR_DEPTH, MAX_FIELD_BYTES, MAX_ID_BYTES,
-    MAX_LIST_ITEMS, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS, MAX_WHEN_BYTES,
+    MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,
+    MAX_WHEN_BYTES,
 };
 pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
