@@ -355,6 +355,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::domain::vocab::*;
+    use crate::domain::schedule::utc_offset_minutes;
     use crate::pair::PairFacts;
 
     #[test]
@@ -375,14 +376,20 @@ mod tests {
             "2026-03-08T07:30:00Z",
         ] {
             let now: DateTime<Utc> = now.parse().unwrap();
+            let offsets: Vec<i32> = e
+                .groups()
+                .iter()
+                .map(|g| utc_offset_minutes(g.timezone, now))
+                .collect();
             let mut pairs = 0;
             for p in &sim.people {
+                let prepared = PreparedPerson::new(p, now);
                 let exhaustive: Vec<(usize, PairFacts)> = e
                     .groups()
                     .iter()
                     .enumerate()
                     .filter_map(|(i, g)| {
-                        let pair = Pair::at(p, g, now);
+                        let pair = Pair::new(&prepared, g, offsets[i]);
                         eligibility::is_eligible(&pair).then_some((i, pair.facts))
                     })
                     .collect();
