@@ -416,6 +416,12 @@ mod tests {
         assert_eq!(reasons[0].text(), "24 km away, limit 15 km");
         p.max_travel_km = Some(30.0);
         assert!(codes(&p, &g).is_empty());
+        // A group exactly at the limit is within it.
+        let km = Pair::at(&p, &g, now()).facts.distance_km.unwrap();
+        p.max_travel_km = Some(km);
+        assert!(codes(&p, &g).is_empty());
+        p.max_travel_km = Some(km - 1e-9);
+        assert_eq!(codes(&p, &g), [ExclusionCode::Distance]);
         // A far hybrid group is joined online by a person who can do either.
         p.max_travel_km = Some(15.0);
         g.format = Format::Hybrid;
@@ -442,6 +448,27 @@ mod tests {
         // A window that covers only part of a session does not count.
         p.availability = vec!["Mon 19:30-22:00".parse().unwrap()];
         assert_eq!(codes(&p, &group("g")), [ExclusionCode::Schedule]);
+    }
+
+    #[test]
+    fn the_schedule_sentence_names_three_sessions_and_marks_more() {
+        let mut p = person();
+        p.availability = vec!["Sat 09:00-12:00".parse().unwrap()];
+        let mut g = group("g");
+        g.sessions = ["Mon 19:00-20:00", "Tue 19:00-20:00", "Wed 19:00-20:00"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "no session inside your availability (meets Mon 19:00-20:00, Tue 19:00-20:00, \
+             Wed 19:00-20:00, America/New_York time)"
+        );
+        g.sessions.push("Thu 19:00-20:00".parse().unwrap());
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "no session inside your availability (meets Mon 19:00-20:00, Tue 19:00-20:00, \
+             Wed 19:00-20:00, ..., America/New_York time)"
+        );
     }
 
     #[test]
