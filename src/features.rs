@@ -456,6 +456,41 @@ mod pair_tests {
     }
 
     #[test]
+    fn facilitation_young_people_and_partly_covered_needs() {
+        let mut p = person();
+        let mut g = group("g");
+        p.facilitation_preference = FacilitationPreference::Professional;
+        let v = x(&p, &g);
+        assert_eq!(
+            (
+                get(&v, Feature::FacilitationMatch),
+                get(&v, Feature::FacilitationMismatch)
+            ),
+            (0.0, 1.0)
+        );
+        g.facilitation = Facilitation::Professional;
+        let v = x(&p, &g);
+        assert_eq!(
+            (
+                get(&v, Feature::FacilitationMatch),
+                get(&v, Feature::FacilitationMismatch)
+            ),
+            (1.0, 0.0)
+        );
+        // Young adult: both the age and the group's audience, never one alone.
+        p.age = Some(YOUNG_PEOPLE_MAX_AGE);
+        assert_eq!(get(&x(&p, &g), Feature::YoungAdultAgeMatched), 0.0);
+        g.audience = vec![Audience::YoungPeople];
+        assert_eq!(get(&x(&p, &g), Feature::YoungAdultAgeMatched), 1.0);
+        p.age = Some(YOUNG_PEOPLE_MAX_AGE + 1);
+        assert_eq!(get(&x(&p, &g), Feature::YoungAdultAgeMatched), 0.0);
+        // One of two needs covered is half.
+        p.needs = vec![Need::Childcare, Need::Asl];
+        g.accessibility = vec![Need::Childcare];
+        assert_eq!(get(&x(&p, &g), Feature::NeedsCovered), 0.5);
+    }
+
+    #[test]
     fn person_level_and_history_features() {
         let mut p = person();
         p.readiness = Some(10);
