@@ -354,8 +354,8 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::vocab::*;
     use crate::domain::schedule::utc_offset_minutes;
+    use crate::domain::vocab::*;
     use crate::pair::PairFacts;
 
     #[test]

@@ -515,6 +515,48 @@ mod pair_tests {
     }
 
     #[test]
+    fn substance_mismatch_needs_substances_on_both_sides() {
+        let mut p = person();
+        let mut g = group("g");
+        g.substances = vec![Substance::Alcohol];
+        p.substances = vec![];
+        assert_eq!(get(&x(&p, &g), Feature::SubstanceMismatch), 0.0);
+        p.substances = vec![Substance::Opioids];
+        assert_eq!(get(&x(&p, &g), Feature::SubstanceMismatch), 1.0);
+        p.substances.push(Substance::Alcohol);
+        assert_eq!(get(&x(&p, &g), Feature::SubstanceMismatch), 0.0);
+        g.substances = vec![];
+        p.substances = vec![Substance::Opioids];
+        assert_eq!(get(&x(&p, &g), Feature::SubstanceMismatch), 0.0);
+    }
+
+    #[test]
+    fn sentences_say_the_pair_s_own_facts() {
+        let mut p = person();
+        p.approach_preference = ApproachPreference::Secular;
+        p.needs = vec![Need::Childcare, Need::Asl];
+        let mut g = group("g");
+        g.accessibility = vec![Need::Childcare];
+        let pair = Pair::at(&p, &g, now());
+        let say = |f| describe(f, &pair);
+        assert_eq!(
+            say(Feature::OrientationMismatch),
+            "spiritual group; you prefer secular"
+        );
+        assert_eq!(
+            say(Feature::SessionsFitting),
+            "2 sessions a week fit your schedule"
+        );
+        assert_eq!(say(Feature::NeedsCovered), "offers childcare");
+        g.sessions.truncate(1);
+        let pair = Pair::at(&p, &g, now());
+        assert_eq!(
+            describe(Feature::SessionsFitting, &pair),
+            "1 session a week fits your schedule"
+        );
+    }
+
+    #[test]
     fn every_nonzero_feature_has_a_sentence() {
         let mut p = person();
         p.needs = vec![Need::Family];

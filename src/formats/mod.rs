@@ -106,3 +106,23 @@ pub(crate) fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extension_names_the_syntax_in_any_case() {
+        for (path, syntax) in [
+            ("g.json", Syntax::Json),
+            ("g.JSON", Syntax::Json),
+            ("w.jsonl", Syntax::JsonLines),
+            ("w.ndjson", Syntax::JsonLines),
+            ("g.csv", Syntax::Csv),
+            ("g.txt", Syntax::Csv),
+            ("groups", Syntax::Csv),
+        ] {
+            assert_eq!(Syntax::of_path(Path::new(path)), syntax, "{path}");
+        }
+    }
+}
