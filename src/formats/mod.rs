@@ -125,4 +125,17 @@ mod tests {
             assert_eq!(Syntax::of_path(Path::new(path)), syntax, "{path}");
         }
     }
+
+    #[test]
+    fn read_text_gives_the_text_or_names_the_file_and_its_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, "\u{feff}[[rules]]\n").unwrap();
+        assert_eq!(read_text(&path, 100).unwrap(), "[[rules]]\n");
+        let refused = |max| read_text(&path, max).unwrap_err().to_string();
+        assert!(refused(5).contains("rules.toml"), "{}", refused(5));
+        assert!(refused(5).contains("larger than"), "{}", refused(5));
+        std::fs::write(&path, " \n").unwrap();
+        assert!(refused(100).ends_with("file is empty"), "{}", refused(100));
+    }
 }

@@ -509,6 +509,7 @@ mod tests {
             .people
             .iter()
             .all(|p| p.truncated && p.ranked.len() == 2));
+        assert_eq!(candidates.edges(), 4, "one edge each");
         let (r, _) = assign(&engine, &people, &candidates, &options).unwrap();
         for (i, row) in r.rows.iter().enumerate() {
             assert_eq!(row.group_id, Some(format!("g{i}")));
