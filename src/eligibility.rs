@@ -551,8 +551,23 @@ mod tests {
         let mut p = person();
         let mut g = group("g");
         p.gender_specific = GenderSpecific::Required;
+        for (gender, kind) in [
+            (Gender::Woman, "a women-only group"),
+            (Gender::Man, "a men-only group"),
+            (Gender::Nonbinary, "an LGBTQ+ group"),
+        ] {
+            p.gender = gender;
+            let reasons = texts(&p, &g);
+            assert_eq!(
+                (reasons.len(), reasons[0].code),
+                (1, ExclusionCode::GenderSpecific)
+            );
+            assert_eq!(
+                reasons[0].text(),
+                format!("not {kind}, which you asked for")
+            );
+        }
         p.gender = Gender::Woman;
-        assert_eq!(codes(&p, &g), [ExclusionCode::GenderSpecific]);
         g.audience = vec![Audience::Women];
         assert!(codes(&p, &g).is_empty());
         p.gender = Gender::Nonbinary;
