@@ -515,6 +515,31 @@ mod pair_tests {
     }
 
     #[test]
+    fn network_and_social_support_features_need_their_exact_conditions() {
+        let mut p = person();
+        let mut g = group("g");
+        p.network_supports_use = Some(true);
+        assert_eq!(get(&x(&p, &g), Feature::Network12Step), 1.0);
+        g.approach = Approach::SmartRecovery;
+        assert_eq!(get(&x(&p, &g), Feature::Network12Step), 0.0);
+        p.network_supports_use = Some(false);
+        g.approach = Approach::TwelveStep;
+        assert_eq!(get(&x(&p, &g), Feature::Network12Step), 0.0);
+        for (support, low) in [
+            (None, 0.0),
+            (Some(SocialSupport::Low), 1.0),
+            (Some(SocialSupport::High), 0.0),
+        ] {
+            p.social_support = support;
+            assert_eq!(
+                get(&x(&p, &g), Feature::LowSocialSupport),
+                low,
+                "{support:?}"
+            );
+        }
+    }
+
+    #[test]
     fn substance_mismatch_needs_substances_on_both_sides() {
         let mut p = person();
         let mut g = group("g");
