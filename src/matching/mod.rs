@@ -517,6 +517,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_ranking_kept_whole_is_not_marked_truncated() {
+        // Three eligible groups, one edge and two alternates: the kept start is the whole
+        // ranking, so alternates are never looked for again; with one alternate it is not.
+        let groups: Vec<_> = (0..3).map(|i| group(&format!("g{i}"))).collect();
+        let engine = engine(groups);
+        let people = [entry("a", 3)];
+        let mut options = MatchOptions {
+            candidates: 1,
+            alternates: 2,
+            ..MatchOptions::new(now())
+        };
+        let whole = score_candidates(&engine, &people, &options).unwrap();
+        assert_eq!(
+            (whole.people[0].ranked.len(), whole.people[0].truncated),
+            (3, false)
+        );
+        options.alternates = 1;
+        let cut = score_candidates(&engine, &people, &options).unwrap();
+        assert_eq!(
+            (cut.people[0].ranked.len(), cut.people[0].truncated),
+            (2, true)
+        );
+    }
+
     /// The fields named by the problems of `match_waitlist` with `options`.
     fn refused_fields(people: &[WaitlistEntry], options: &MatchOptions) -> Vec<String> {
         let err = match_waitlist(&engine(vec![group("g")]), people, options).unwrap_err();
