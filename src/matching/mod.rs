@@ -418,6 +418,44 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_counts_each_stratum_and_only_groups_with_seats_or_placements() {
+        let mut full = group("full");
+        full.capacity = Some(0);
+        let mut seats = group("seats");
+        seats.capacity = Some(1);
+        seats.location = Some(crate::GeoPoint::new(40.0, -75.2).unwrap());
+        let unlimited_unused = {
+            let mut g = group("unused");
+            g.languages = vec!["fr".parse().unwrap()];
+            g
+        };
+        let mut a = entry("a", 3);
+        a.person.readiness = Some(10);
+        let mut b = entry("b", 2);
+        b.person.stage = crate::Stage::Sustained;
+        let c = entry("c", 1);
+        let groups = vec![full, seats, group("open"), unlimited_unused];
+        let r = match_waitlist(&engine(groups), &[a, b, c], &MatchOptions::new(now())).unwrap();
+        let score = |i: usize| r.rows[i].score.unwrap();
+        let first_year = &r.by_stage["first_year"];
+        assert_eq!((first_year.people, first_year.placed), (2, 2));
+        assert!((first_year.mean_score - (score(0) + score(2)) / 2.0).abs() < 1e-12);
+        let sustained = &r.by_stage["sustained"];
+        assert_eq!((sustained.people, sustained.placed), (1, 1));
+        assert_eq!(sustained.mean_score, score(1));
+        // `full` has seats (none open); `unused` has no limit and no one placed: not listed.
+        let listed: Vec<&str> = r.groups.iter().map(|g| g.group_id.as_str()).collect();
+        assert_eq!(listed, ["full", "seats", "open"]);
+        // A placement's reasons are about the group, never the person's own readiness.
+        assert!(!r.rows[0].explanation.is_empty());
+        assert!(
+            !r.rows[0].explanation.contains("readiness"),
+            "{}",
+            r.rows[0].explanation
+        );
+    }
+
+    #[test]
     fn every_unplaced_person_has_a_reason() {
         let mut far = group("far");
         far.languages = vec!["fr".parse().unwrap()];
