@@ -256,6 +256,31 @@ tonigan2002 = "Tonigan JS et al. (2002)"
     }
 
     #[test]
+    fn a_template_is_text_and_facts_without_empty_pieces() {
+        let name = Piece::Fact(resolve("group.name").unwrap());
+        assert_eq!(
+            Template::parse("{group.name}").unwrap(),
+            Template(vec![name.clone()])
+        );
+        assert_eq!(
+            Template::parse("At { group.name }.").unwrap(),
+            Template(vec![
+                Piece::Text("At ".into()),
+                name,
+                Piece::Text(".".into())
+            ])
+        );
+        assert_eq!(
+            Template::parse("a {group.name").unwrap_err(),
+            "'{' at character 3 is not closed"
+        );
+        assert_eq!(Template::parse("a } b").unwrap_err(), "'}' without '{'");
+        assert!(Template::parse("{group.nmae}")
+            .unwrap_err()
+            .starts_with("placeholder {group.nmae}: unknown fact"));
+    }
+
+    #[test]
     fn markdown_table_lists_every_rule() {
         let set = RuleSet::parse(GOOD, "r.toml").unwrap();
         let md = set.to_markdown();
