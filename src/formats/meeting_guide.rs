@@ -1132,6 +1132,25 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_text_and_list_fields_are_replaced_and_warned() {
+        let i = import(
+            r#"[{"name": "Hope\u001b[2J", "slug": 42, "day": 1, "time": "18:00", "types": ["ONL"],
+                 "regions": ["Pennsylvania", "Phila\u0007delphia"]}]"#,
+        );
+        let g = &i.groups[0];
+        assert_eq!(g.name, "Hope\u{fffd}[2J");
+        assert_eq!(g.city.as_deref(), Some("Phila\u{fffd}delphia"));
+        assert_eq!(g.id, "42", "a number is taken as its text");
+        let warned: Vec<(&str, &str)> = i
+            .report
+            .warnings
+            .iter()
+            .map(|w| (w.field.as_str(), w.message.as_str()))
+            .collect();
+        assert_eq!(warned, [("name", REPLACED), ("regions", REPLACED)]);
+    }
+
+    #[test]
     fn repeated_ids_of_different_groups_get_a_suffix() {
         let i = import(
             r#"[{"name": "a", "slug": "x", "day": 1, "time": "18:00", "types": ["ONL"]},

@@ -281,6 +281,14 @@ tonigan2002 = "Tonigan JS et al. (2002)"
     }
 
     #[test]
+    fn a_file_without_rules_is_empty() {
+        assert!(!RuleSet::parse(GOOD, "r.toml").unwrap().is_empty());
+        assert!(RuleSet::parse("[references]\n", "r.toml")
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
     fn markdown_table_lists_every_rule() {
         let set = RuleSet::parse(GOOD, "r.toml").unwrap();
         let md = set.to_markdown();
