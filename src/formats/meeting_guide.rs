@@ -949,7 +949,7 @@ mod tests {
         ] {
             assert_eq!(parse_day(&serde_json::from_str(v).unwrap()), Some(d), "{v}");
         }
-        for v in ["7", "-1", "\"Funday\"", "1.5", "null"] {
+        for v in ["7", "\"7\"", "-1", "\"Funday\"", "1.5", "null"] {
             assert_eq!(parse_day(&serde_json::from_str(v).unwrap()), None, "{v}");
         }
     }
@@ -1148,6 +1148,28 @@ mod tests {
             .map(|w| (w.field.as_str(), w.message.as_str()))
             .collect();
         assert_eq!(warned, [("name", REPLACED), ("regions", REPLACED)]);
+    }
+
+    #[test]
+    fn only_zero_zero_is_a_placeholder_and_a_bad_time_is_named() {
+        let i = import(
+            r#"[{"name": "a", "slug": "a", "day": 1, "time": "18:00", "latitude": 0, "longitude": 0,
+                 "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"},
+                {"name": "b", "slug": "b", "day": 1, "time": "18:00", "latitude": 0, "longitude": 9.5,
+                 "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"},
+                {"name": "c", "slug": "c", "day": 1, "time": "25:00", "types": ["ONL"]}]"#,
+        );
+        assert_eq!(i.groups.len(), 2);
+        assert_eq!(i.groups[0].location, None);
+        assert_eq!(i.groups[1].location, Some(GeoPoint::new(0.0, 9.5).unwrap()));
+        let messages: Vec<&str> = i.report.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "coordinates 0, 0 are a placeholder (ignored)",
+                "'25:00' is not a time (HH:MM, HH:MM:SS, 7:30 PM or 7 PM)"
+            ]
+        );
     }
 
     #[test]

@@ -599,5 +599,21 @@ mod tests {
         assert_eq!(bad.len(), 2, "{rows:?}");
         assert!(bad.iter().all(|e| e.id.is_none() && !e.is_duplicate()));
         assert!(rows[2].is_ok());
+        let text = format!("{}\n{}\n", row("ok"), row("ok"));
+        let rows = parse_waitlist_rows(text.as_bytes(), Syntax::JsonLines, "w")
+            .unwrap()
+            .value;
+        assert!(rows[1].as_ref().is_err_and(InvalidEntry::is_duplicate));
+    }
+
+    #[test]
+    fn a_waitlist_entry_with_any_problem_does_not_deserialise() {
+        let mut v: serde_json::Value = serde_json::from_str(PERSON).unwrap();
+        v["waiting_since"] = "2026-10-01".into();
+        assert!(serde_json::from_value::<WaitlistEntry>(v.clone()).is_ok());
+        // A bad optional field leaves a person, but the entry is still refused.
+        v["age"] = 300.into();
+        let err = serde_json::from_value::<WaitlistEntry>(v).unwrap_err();
+        assert!(err.to_string().contains("age"), "{err}");
     }
 }
