@@ -22,8 +22,8 @@
 //!
 //! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
 //! order, so no per-person list of the whole directory is built or sorted. The other constraints
-//! (gender-specific, approach, accessibility) are left to eligibility: they rule out few of the
-//! groups that pass these.
+//! (whom the group serves, gender-specific, approach, accessibility) are left to eligibility:
+//! they rule out few of the groups that pass these.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 
 use crate::domain::schedule::Window;
 use crate::domain::vocab::{
-    Audience, Format, FormatPreference, Gender, GenderSpecific, Language, Need, Orientation,
+    Audience, Format, FormatPreference, Gender, GenderSpecific, Language, Need, Orientation, Role,
 };
 use crate::pair::{Attendance, Pair};
 
@@ -26,6 +26,8 @@ pub const SENIORS_MIN_AGE: u8 = 60;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionCode {
+    /// The group is for people in recovery and the person is a family member, or the reverse.
+    Role,
     /// The group meets only in a way the person cannot attend (online vs in person).
     Format,
     /// The meeting place is farther than the person can travel.
@@ -51,7 +53,8 @@ pub enum ExclusionCode {
 
 impl ExclusionCode {
     /// Every code, in the order checks run.
-    pub const ALL: [ExclusionCode; 10] = [
+    pub const ALL: [ExclusionCode; 11] = [
+        ExclusionCode::Role,
         ExclusionCode::Format,
         ExclusionCode::Distance,
         ExclusionCode::Schedule,
@@ -67,6 +70,7 @@ impl ExclusionCode {
     /// The code as written in output.
     pub fn as_str(self) -> &'static str {
         match self {
+            ExclusionCode::Role => "role",
             ExclusionCode::Format => "format",
             ExclusionCode::Distance => "distance",
             ExclusionCode::Schedule => "schedule",
@@ -101,6 +105,8 @@ pub struct Exclusion {
 /// The facts behind an exclusion's sentence.
 #[derive(Debug, Clone, PartialEq)]
 enum Detail {
+    ForFamilies,
+    ForPeopleInRecovery,
     OnlineOnly,
     InPersonOnly,
     Distance {
@@ -170,6 +176,12 @@ impl Exclusion {
     /// A sentence for staff, such as "38 km away, limit 15 km".
     pub fn text(&self) -> String {
         match self.detail.clone() {
+            Detail::ForFamilies => {
+                "a group for family members and friends of people who drink or use, not for your own recovery".into()
+            }
+            Detail::ForPeopleInRecovery => {
+                "a group for people in their own recovery, not for family members".into()
+            }
             Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
             Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
             Detail::Distance { km, limit } => {
@@ -268,6 +280,14 @@ pub(crate) fn in_audience(person: &Person, audience: Audience) -> bool {
 fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
     let (person, group, facts) = (pair.person, pair.group, &pair.facts);
     let mut push = |code, detail| sink(Exclusion { code, detail });
+
+    if !group.serves.includes(person.role) {
+        let detail = match person.role {
+            Role::InRecovery => Detail::ForFamilies,
+            Role::FamilyMember => Detail::ForPeopleInRecovery,
+        };
+        push(ExclusionCode::Role, detail);
+    }
 
     match (person.format_preference, group.format) {
         (FormatPreference::InPerson, Format::Online) => {
@@ -384,6 +404,37 @@ mod tests {
     #[test]
     fn plain_pair_is_eligible() {
         assert!(codes(&person(), &group("g")).is_empty());
+    }
+
+    #[test]
+    fn family_groups_are_for_family_members_and_recovery_groups_for_people_in_recovery() {
+        let mut p = person();
+        let mut g = group("g");
+        g.serves = Serves::Family;
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons[0].code, reasons[0].text().as_str()),
+            (
+                ExclusionCode::Role,
+                "a group for family members and friends of people who drink or use, not for your own recovery"
+            )
+        );
+        g.serves = Serves::Both;
+        assert!(codes(&p, &g).is_empty(), "multi-family groups take both");
+        p.role = Role::FamilyMember;
+        p.stage = None;
+        assert!(codes(&p, &g).is_empty());
+        g.serves = Serves::Family;
+        assert!(codes(&p, &g).is_empty());
+        g.serves = Serves::InRecovery;
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons[0].code, reasons[0].text().as_str()),
+            (
+                ExclusionCode::Role,
+                "a group for people in their own recovery, not for family members"
+            )
+        );
     }
 
     #[test]

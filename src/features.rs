@@ -161,7 +161,7 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
         flag(in_person && facts.distance_km.is_none()),
     );
     set(F::OnlineAttendance, flag(!in_person));
-    let early = person.stage.is_early();
+    let early = person.in_early_recovery();
     set(
         F::BeginnerFriendlyEarly,
         flag(early && group.beginner_friendly),
@@ -246,7 +246,7 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
         F::LowSocialSupport,
         flag(person.social_support == Some(SocialSupport::Low)),
     );
-    set(F::Exploring, flag(person.stage == Stage::Exploring));
+    set(F::Exploring, flag(person.stage == Some(Stage::Exploring)));
     x
 }
 
@@ -584,7 +584,7 @@ mod pair_tests {
     #[test]
     fn every_nonzero_feature_has_a_sentence() {
         let mut p = person();
-        p.needs = vec![Need::Family];
+        p.needs = vec![Need::Grief];
         let g = group("g");
         let pair = Pair::at(&p, &g, now());
         for f in Feature::ALL {

@@ -578,7 +578,7 @@ mod tests {
         )
             .prop_map(|(stage, pref, needs, readiness, efficacy, gender, age)| {
                 let mut p = person();
-                p.stage = Stage::ALL[stage];
+                p.stage = Some(Stage::ALL[stage]);
                 p.approach_preference = ApproachPreference::ALL[pref];
                 p.needs = needs;
                 p.readiness = readiness;

@@ -27,6 +27,7 @@ pub fn group(id: &str) -> Group {
         orientation: Orientation::Spiritual,
         format: Format::InPerson,
         facilitation: Facilitation::Peer,
+        serves: Serves::InRecovery,
         sessions: vec![
             "Mon 19:00-20:00".parse().unwrap(),
             "Thu 19:00-20:00".parse().unwrap(),
@@ -52,7 +53,10 @@ pub fn group(id: &str) -> Group {
 pub fn person() -> Person {
     Person {
         id: "p-test".into(),
-        stage: Stage::FirstYear,
+        role: Role::InRecovery,
+        stage: Some(Stage::FirstYear),
+        relationship: None,
+        family_aim: None,
         approach_preference: ApproachPreference::NoPreference,
         approach_strict: false,
         format_preference: FormatPreference::Either,

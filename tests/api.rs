@@ -61,7 +61,12 @@ fn any_person() -> impl Strategy<Value = Person> {
             1 => Just(" ".to_string()),
             6 => "[a-z0-9-]{1,8}"
         ],
-        pick(Stage::ALL),
+        // A role and a stage that go together, more often than not.
+        prop_oneof![
+            6 => pick(Stage::ALL).prop_map(|s| (Role::InRecovery, Some(s))),
+            2 => Just((Role::FamilyMember, None)),
+            1 => (pick(Role::ALL), prop::option::of(pick(Stage::ALL))),
+        ],
         pick(ApproachPreference::ALL),
         any::<bool>(),
         pick(FormatPreference::ALL),
@@ -93,11 +98,25 @@ fn any_person() -> impl Strategy<Value = Person> {
     );
     (who, what).prop_map(
         |(
-            (id, stage, approach, strict, format, availability, timezone, place, travel, languages),
+            (
+                id,
+                (role, stage),
+                approach,
+                strict,
+                format,
+                availability,
+                timezone,
+                place,
+                travel,
+                languages,
+            ),
             (gender, gender_specific, age, lgbtq, needs, efficacy, readiness, network),
         )| Person {
             id,
+            role,
             stage,
+            relationship: None,
+            family_aim: None,
             approach_preference: approach,
             approach_strict: strict,
             format_preference: format,
@@ -170,6 +189,7 @@ fn any_group() -> impl Strategy<Value = Group> {
         prop::option::of(prop_oneof![8 => 0u32..20, 1 => any::<u32>()]),
         prop_oneof![8 => 0u32..25, 1 => any::<u32>()],
         prop::option::of(prop_oneof![8 => 0.0f64..20.0, 1 => any_f64()]),
+        pick(Serves::ALL),
     );
     (what, who).prop_map(
         |(
@@ -185,7 +205,17 @@ fn any_group() -> impl Strategy<Value = Group> {
                 place,
                 languages,
             ),
-            (audience, closed, beginner_friendly, needs, substances, capacity, enrolled, cost),
+            (
+                audience,
+                closed,
+                beginner_friendly,
+                needs,
+                substances,
+                capacity,
+                enrolled,
+                cost,
+                serves,
+            ),
         )| Group {
             id,
             name,
@@ -193,6 +223,7 @@ fn any_group() -> impl Strategy<Value = Group> {
             orientation,
             format,
             facilitation,
+            serves,
             sessions,
             timezone,
             location: place.map(|(latitude, longitude)| GeoPoint {

@@ -26,6 +26,7 @@ const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagem
 
 /// Exclusion codes the JSON output may carry (docs/eligibility.md).
 const EXCLUSION_CODES: &[&str] = &[
+    "role",
     "format",
     "distance",
     "schedule",

@@ -22,7 +22,8 @@ const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagem
 const ALL: &str = "100000";
 
 /// The hard constraints `explain` reports, in check order (docs/eligibility.md).
-const CHECKS: [&str; 9] = [
+const CHECKS: [&str; 10] = [
+    "role",
     "format",
     "distance",
     "schedule",

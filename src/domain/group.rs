@@ -10,7 +10,7 @@ use super::check::{
 use super::geo::GeoPoint;
 use super::schedule::Window;
 use super::vocab::{
-    Approach, Audience, Facilitation, Format, Language, Need, Orientation, Substance,
+    Approach, Audience, Facilitation, Format, Language, Need, Orientation, Serves, Substance,
 };
 use crate::error::{Problem, Result};
 use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
@@ -39,6 +39,9 @@ pub struct Group {
     pub format: Format,
     /// Peer-led or professionally led.
     pub facilitation: Facilitation,
+    /// Whom the group is for: people in recovery, their families, or both (stated, or the
+    /// approach's default: [`Approach::default_serves`]).
+    pub serves: Serves,
     /// Weekly sessions, in the group's time zone. Never empty.
     pub sessions: Vec<Window>,
     /// The group's time zone.

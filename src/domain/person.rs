@@ -17,8 +17,9 @@ use super::geo::GeoPoint;
 use super::group::serialize_tz;
 use super::schedule::Window;
 use super::vocab::{
-    Approach, ApproachPreference, FacilitationPreference, FormatPreference, Gender, GenderSpecific,
-    Language, Need, PriorOutcome, SocialSupport, Stage, Substance,
+    Approach, ApproachPreference, FacilitationPreference, FamilyAim, FormatPreference, Gender,
+    GenderSpecific, Language, Need, PriorOutcome, Relationship, Role, SocialSupport, Stage,
+    Substance,
 };
 use crate::error::{Problem, Result};
 use crate::limits::MAX_LIST_ITEMS;
@@ -58,8 +59,15 @@ pub struct Prior {
 pub struct Person {
     /// Pseudonymous id.
     pub id: String,
-    /// Recovery stage.
-    pub stage: Stage,
+    /// Whom they are looking for a group for: their own recovery (the default) or themselves
+    /// as a family member.
+    pub role: Role,
+    /// Recovery stage: given for a person in recovery, absent for a family member.
+    pub stage: Option<Stage>,
+    /// A family member's relationship to the person who drinks or uses.
+    pub relationship: Option<Relationship>,
+    /// What a family member wants help with.
+    pub family_aim: Option<FamilyAim>,
     /// Preferred orientation.
     pub approach_preference: ApproachPreference,
     /// Exclude groups of other orientations.
@@ -112,6 +120,12 @@ impl Person {
         self.lgbtq || self.gender == super::vocab::Gender::Nonbinary
     }
 
+    /// Whether they are early in their own recovery ([`Stage::is_early`]); never for a family
+    /// member.
+    pub fn in_early_recovery(&self) -> bool {
+        self.stage.is_some_and(Stage::is_early)
+    }
+
     /// The outcome of their earlier experience with `approach`, if they tried it (the last entry
     /// wins when an approach is listed twice).
     pub fn prior_outcome(&self, approach: Approach) -> Option<PriorOutcome> {
@@ -150,6 +164,14 @@ impl Person {
         let mut problems = Vec::new();
         if let Some(m) = required_id_problem(&self.id) {
             problems.push(named("id", m));
+        }
+        for (field, m) in role_problems(
+            self.role,
+            self.stage.is_some(),
+            self.relationship.is_some(),
+            self.family_aim.is_some(),
+        ) {
+            problems.push(named(field, m.into()));
         }
         if self.availability.is_empty() {
             problems.push(named("availability", MISSING.into()));
@@ -199,6 +221,45 @@ impl Person {
         }
         problems
     }
+}
+
+/// The fields that do not fit the person's `role`, with why (shared with the readers): a person
+/// in recovery has a `stage` and no family member's fields; a family member has no `stage`.
+pub(crate) fn role_problems(
+    role: Role,
+    has_stage: bool,
+    has_relationship: bool,
+    has_family_aim: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut problems = Vec::new();
+    match role {
+        Role::InRecovery => {
+            if !has_stage {
+                problems.push(("stage", "missing (required for a person in recovery; a family member has role 'family_member')"));
+            }
+            if has_relationship {
+                problems.push((
+                    "relationship",
+                    "only for a family member (role 'family_member')",
+                ));
+            }
+            if has_family_aim {
+                problems.push((
+                    "family_aim",
+                    "only for a family member (role 'family_member')",
+                ));
+            }
+        }
+        Role::FamilyMember => {
+            if has_stage {
+                problems.push((
+                    "stage",
+                    "a family member has no recovery stage; leave it out",
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Why `gender_specific` cannot be met with `gender`, if it cannot (shared with the readers).
@@ -306,6 +367,57 @@ mod tests {
         p.gender = Gender::Unspecified;
         p.gender_specific = GenderSpecific::Required;
         assert_eq!(fields_of(&p), ["gender_specific"]);
+    }
+
+    #[test]
+    fn a_stage_is_for_a_person_in_recovery_and_family_fields_for_a_family_member() {
+        let mut p = person();
+        p.stage = None;
+        p.relationship = Some(Relationship::Parent);
+        p.family_aim = Some(FamilyAim::Both);
+        assert_eq!(fields_of(&p), ["stage", "relationship", "family_aim"]);
+        p.role = Role::FamilyMember;
+        assert!(p.validate().is_ok());
+        assert!(!p.in_early_recovery());
+        p.stage = Some(Stage::Early);
+        assert_eq!(fields_of(&p), ["stage"]);
+        assert_eq!(
+            p.validate().unwrap_err().problems()[0].message,
+            "a family member has no recovery stage; leave it out"
+        );
+    }
+
+    #[test]
+    fn a_family_member_reads_from_json_without_a_stage() {
+        let p: Person = serde_json::from_str(
+            r#"{"id": "f1", "role": "family_member", "relationship": "partner",
+                "family_aim": "loved_one_treatment", "approach_preference": "no_preference",
+                "format_preference": "either", "availability": ["Mon 18:00-22:00"],
+                "timezone": "UTC"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.role, p.stage, p.relationship, p.family_aim),
+            (
+                Role::FamilyMember,
+                None,
+                Some(Relationship::Partner),
+                Some(FamilyAim::LovedOneTreatment)
+            )
+        );
+        let err = serde_json::from_str::<Person>(
+            r#"{"id": "p1", "approach_preference": "no_preference",
+                "format_preference": "either", "availability": ["Mon 18:00-22:00"],
+                "timezone": "UTC"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("stage: missing (required for a person in recovery"),
+            "{err}"
+        );
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
     }
 
     #[test]

@@ -134,8 +134,12 @@ vocabulary! {
         Psychoeducation = "psychoeducation",
         /// Dual-focus group for substance use and mental health.
         DualRecovery = "dual_recovery",
-        /// Support for families and friends.
+        /// Mutual support for families and friends in their own right (Al-Anon, Nar-Anon,
+        /// Families Anonymous, family support groups).
         FamilySupport = "family_support",
+        /// Community Reinforcement and Family Training: groups that teach family members skills
+        /// to help a loved one into treatment (CRAFT groups, SMART Recovery Family & Friends).
+        Craft = "craft",
         /// Anything else; the group must state its orientation.
         Other = "other",
     }
@@ -150,8 +154,17 @@ impl Approach {
             TwelveStep | RecoveryDharma => Some(Orientation::Spiritual),
             CelebrateRecovery => Some(Orientation::Religious),
             SmartRecovery | Lifering | WomenForSobriety | SecularOther | Cbt | Motivational
-            | Psychoeducation | DualRecovery => Some(Orientation::Secular),
+            | Psychoeducation | DualRecovery | Craft => Some(Orientation::Secular),
             FamilySupport | Other => None,
+        }
+    }
+
+    /// Whom a group of this approach serves unless it states it: family members for
+    /// `family_support` and `craft`, people in recovery for the rest.
+    pub fn default_serves(self) -> Serves {
+        match self {
+            Approach::FamilySupport | Approach::Craft => Serves::Family,
+            _ => Serves::InRecovery,
         }
     }
 
@@ -164,6 +177,77 @@ impl Approach {
             }
             _ => Facilitation::Peer,
         }
+    }
+}
+
+vocabulary! {
+    /// Whom a person is looking for a group for.
+    Role {
+        /// Themselves, for their own recovery.
+        InRecovery = "in_recovery",
+        /// Themselves, as the family member or friend of someone who drinks or uses.
+        FamilyMember = "family_member",
+    }
+}
+
+vocabulary! {
+    /// Whom a group serves.
+    Serves {
+        /// People in recovery.
+        InRecovery = "in_recovery",
+        /// Family members and friends of people who drink or use.
+        Family = "family",
+        /// Both (multi-family groups).
+        Both = "both",
+    }
+}
+
+impl Serves {
+    /// Whether a group serving these people is for a person in `role`.
+    pub fn includes(self, role: Role) -> bool {
+        matches!(
+            (self, role),
+            (Serves::Both, _)
+                | (Serves::InRecovery, Role::InRecovery)
+                | (Serves::Family, Role::FamilyMember)
+        )
+    }
+}
+
+vocabulary! {
+    /// A family member's relationship to the person who drinks or uses.
+    Relationship {
+        /// Spouse or partner.
+        Partner = "partner",
+        /// Parent.
+        Parent = "parent",
+        /// Son or daughter.
+        Child = "child",
+        /// Brother or sister.
+        Sibling = "sibling",
+        /// Another relative.
+        OtherFamily = "other_family",
+        /// A friend.
+        Friend = "friend",
+    }
+}
+
+vocabulary! {
+    /// What a family member wants help with.
+    FamilyAim {
+        /// Support for themselves.
+        OwnSupport = "own_support",
+        /// Getting their loved one into treatment.
+        LovedOneTreatment = "loved_one_treatment",
+        /// Both.
+        Both = "both",
+    }
+}
+
+impl FamilyAim {
+    /// Whether the aim includes the loved one's entry into treatment.
+    pub fn wants_treatment_entry(self) -> bool {
+        self != FamilyAim::OwnSupport
     }
 }
 
@@ -226,8 +310,6 @@ vocabulary! {
         CoOccurring = "co_occurring",
         /// Trauma.
         Trauma = "trauma",
-        /// Family involvement or family issues.
-        Family = "family",
         /// Grief and loss.
         Grief = "grief",
         /// Chronic pain.

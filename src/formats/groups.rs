@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::domain::group::{Group, MAX_COST, MAX_SEATS};
 use crate::domain::schedule::{parse_timezone, Window};
-use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation};
+use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation, Serves};
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, records_of, Fields};
 use crate::formats::{read_bytes, Loaded, Syntax};
@@ -19,6 +19,7 @@ pub const GROUP_FIELDS: &[&str] = &[
     "orientation",
     "format",
     "facilitation",
+    "serves",
     "sessions",
     "timezone",
     "latitude",
@@ -94,6 +95,9 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let facilitation: Facilitation = f
         .parse("facilitation", false)
         .unwrap_or(approach.map_or(Facilitation::Peer, Approach::default_facilitation));
+    let serves: Serves = f
+        .parse("serves", false)
+        .unwrap_or(approach.map_or(Serves::InRecovery, Approach::default_serves));
     let sessions: Option<Vec<Window>> = f.required_list("sessions", MAX_SESSIONS);
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
@@ -135,6 +139,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
         orientation: orientation?,
         format: format?,
         facilitation,
+        serves,
         sessions: sessions?,
         timezone: timezone?,
         location: location.ok()?,

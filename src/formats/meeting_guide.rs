@@ -577,6 +577,7 @@ fn meeting(
         name,
         approach: options.approach,
         orientation,
+        serves: options.approach.default_serves(),
         format,
         facilitation: options.approach.default_facilitation(),
         sessions,
@@ -1162,7 +1163,12 @@ mod tests {
         assert_eq!(i.groups.len(), 2);
         assert_eq!(i.groups[0].location, None);
         assert_eq!(i.groups[1].location, Some(GeoPoint::new(0.0, 9.5).unwrap()));
-        let messages: Vec<&str> = i.report.warnings.iter().map(|w| w.message.as_str()).collect();
+        let messages: Vec<&str> = i
+            .report
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect();
         assert_eq!(
             messages,
             [

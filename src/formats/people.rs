@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
-use crate::domain::vocab::{Approach, Gender, GenderSpecific, Language, PriorOutcome};
+use crate::domain::vocab::{
+    Approach, FamilyAim, Gender, GenderSpecific, Language, PriorOutcome, Relationship, Role, Stage,
+};
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields, Record};
 use crate::formats::{read_bytes, Loaded, Syntax};
@@ -19,7 +21,10 @@ use crate::limits::MAX_LIST_ITEMS;
 /// Every field of a person, in documented order.
 pub const PERSON_FIELDS: &[&str] = &[
     "id",
+    "role",
     "stage",
+    "relationship",
+    "family_aim",
     "approach_preference",
     "approach_strict",
     "format_preference",
@@ -47,7 +52,6 @@ pub const PERSON_FIELDS: &[&str] = &[
 /// The fields a person must have.
 pub const PERSON_REQUIRED: &[&str] = &[
     "id",
-    "stage",
     "approach_preference",
     "format_preference",
     "availability",
@@ -206,7 +210,24 @@ pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
 /// Builds a person from a record, recording a problem for each bad field.
 pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let id = f.id("id");
-    let stage = f.parse("stage", true);
+    let role = f.parse("role", false).unwrap_or(Role::InRecovery);
+    let stage: Option<Stage> = f.parse("stage", false);
+    let relationship: Option<Relationship> = f.parse("relationship", false);
+    let family_aim: Option<FamilyAim> = f.parse("family_aim", false);
+    let role_fits = {
+        let present = |field| f.cell(field).is_some();
+        let found = person::role_problems(
+            role,
+            present("stage"),
+            present("relationship"),
+            present("family_aim"),
+        );
+        let fits = found.is_empty();
+        for (field, message) in found {
+            f.problem(field, message);
+        }
+        fits
+    };
     let approach_preference = f.parse("approach_preference", true);
     let approach_strict = f.boolean("approach_strict").unwrap_or(false);
     let format_preference = f.parse("format_preference", true);
@@ -243,9 +264,15 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     if languages.is_empty() {
         languages.push(Language::ENGLISH);
     }
+    if !role_fits {
+        return None;
+    }
     Some(Person {
         id: id?,
-        stage: stage?,
+        role,
+        stage,
+        relationship,
+        family_aim,
         approach_preference: approach_preference?,
         approach_strict,
         format_preference: format_preference?,

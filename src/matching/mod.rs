@@ -26,6 +26,7 @@ use rayon::prelude::*;
 
 use crate::domain::check::{invalid_if_any, list_problems};
 use crate::domain::person::WaitlistEntry;
+use crate::domain::vocab::Stage;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
 use bound::GroupTable;
@@ -319,7 +320,8 @@ pub fn assign(
         }
         out
     };
-    let by_stage = strata(&|e: &WaitlistEntry| e.person.stage.as_str());
+    let by_stage =
+        strata(&|e: &WaitlistEntry| e.person.stage.map_or(e.person.role.as_str(), Stage::as_str));
     let by_gender = strata(&|e: &WaitlistEntry| e.person.gender.as_str());
     let fills = groups
         .iter()
@@ -432,7 +434,7 @@ mod tests {
         let mut a = entry("a", 3);
         a.person.readiness = Some(10);
         let mut b = entry("b", 2);
-        b.person.stage = crate::Stage::Sustained;
+        b.person.stage = Some(crate::Stage::Sustained);
         let c = entry("c", 1);
         let groups = vec![full, seats, group("open"), unlimited_unused];
         let r = match_waitlist(&engine(groups), &[a, b, c], &MatchOptions::new(now())).unwrap();
@@ -787,7 +789,7 @@ mod tests {
                     e.person.availability =
                         vec![crate::Window::new(day, 17 * 60, 22 * 60).unwrap()];
                     if early {
-                        e.person.stage = crate::Stage::Early;
+                        e.person.stage = Some(crate::Stage::Early);
                     }
                     e
                 })

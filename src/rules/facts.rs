@@ -180,7 +180,10 @@ macro_rules! facts {
 const NONE: Option<&'static [&'static str]> = None;
 
 facts! {
-    PersonStage = "person.stage": Str, Some(Stage::NAMES), "recovery stage";
+    PersonRole = "person.role": Str, Some(Role::NAMES), "in recovery, or a family member";
+    PersonStage = "person.stage": Str, Some(Stage::NAMES), "recovery stage (missing for a family member)";
+    PersonRelationship = "person.relationship": Str, Some(Relationship::NAMES), "a family member's relationship to their loved one (may be missing)";
+    PersonFamilyAim = "person.family_aim": Str, Some(FamilyAim::NAMES), "what a family member wants help with (may be missing)";
     PersonApproachPreference = "person.approach_preference": Str, Some(ApproachPreference::NAMES), "preferred orientation";
     PersonApproachStrict = "person.approach_strict": Bool, NONE, "accepts only the preferred orientation";
     PersonFormatPreference = "person.format_preference": Str, Some(FormatPreference::NAMES), "in person, online or either";
@@ -207,6 +210,7 @@ facts! {
     GroupOrientation = "group.orientation": Str, Some(Orientation::NAMES), "spiritual, secular or religious";
     GroupFormat = "group.format": Str, Some(Format::NAMES), "in person, online or hybrid";
     GroupFacilitation = "group.facilitation": Str, Some(Facilitation::NAMES), "peer or professional";
+    GroupServes = "group.serves": Str, Some(Serves::NAMES), "people in recovery, family members, or both";
     GroupLanguages = "group.languages": List, Some(LANGUAGE_CODES), "languages";
     GroupAudience = "group.audience": List, Some(Audience::NAMES), "audience restriction";
     GroupFocus = "group.focus": List, Some(Need::NAMES), "topics";
@@ -257,7 +261,14 @@ impl Fact {
         use Fact::*;
         let num = |v: Option<f64>| v.map_or(Value::Missing, Value::Num);
         Some(match self {
-            PersonStage => Value::Str(p.stage.as_str()),
+            PersonRole => Value::Str(p.role.as_str()),
+            PersonStage => p.stage.map_or(Value::Missing, |s| Value::Str(s.as_str())),
+            PersonRelationship => p
+                .relationship
+                .map_or(Value::Missing, |r| Value::Str(r.as_str())),
+            PersonFamilyAim => p
+                .family_aim
+                .map_or(Value::Missing, |a| Value::Str(a.as_str())),
             PersonApproachPreference => Value::Str(p.approach_preference.as_str()),
             PersonApproachStrict => Value::Bool(p.approach_strict),
             PersonFormatPreference => Value::Str(p.format_preference.as_str()),
@@ -295,6 +306,7 @@ impl Fact {
             GroupOrientation => Value::Str(g.orientation.as_str()),
             GroupFormat => Value::Str(g.format.as_str()),
             GroupFacilitation => Value::Str(g.facilitation.as_str()),
+            GroupServes => Value::Str(g.serves.as_str()),
             GroupLanguages => Value::List(ListRef::Languages(&g.languages)),
             GroupAudience => Value::List(ListRef::Audience(&g.audience)),
             GroupFocus => Value::List(ListRef::Needs(&g.focus)),

@@ -165,7 +165,6 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
     let mut focus = Vec::new();
     match approach {
         DualRecovery => focus.push(Need::CoOccurring),
-        FamilySupport => focus.push(Need::Family),
         _ => {
             for (n, p) in [
                 (Need::CoOccurring, 0.05),
@@ -211,6 +210,7 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
         name: format!("{} group {index}", approach.as_str().replace('_', " ")),
         approach,
         orientation,
+        serves: approach.default_serves(),
         format,
         facilitation: if professional {
             Facilitation::Professional
@@ -353,7 +353,6 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
     for (n, p) in [
         (Need::CoOccurring, 0.30),
         (Need::Trauma, 0.15),
-        (Need::Family, 0.08),
         (Need::Grief, 0.05),
         (Need::ChronicPain, 0.08),
         (Need::Childcare, 0.09),
@@ -406,7 +405,10 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
     }
     Person {
         id: format!("sim-p{index:07}"),
-        stage,
+        role: Role::InRecovery,
+        stage: Some(stage),
+        relationship: None,
+        family_aim: None,
         approach_preference,
         approach_strict,
         format_preference,

@@ -166,7 +166,7 @@ impl Truth {
         if person.gender == Gender::Woman {
             z += self.woman;
         }
-        if person.stage == Stage::Exploring {
+        if person.stage == Some(Stage::Exploring) {
             z += self.exploring;
         }
         if let Some(wanted) = person.approach_preference.orientation() {
@@ -195,14 +195,14 @@ impl Truth {
             };
         }
         let professional = group.facilitation == Facilitation::Professional;
-        if person.stage.is_early() {
+        if person.in_early_recovery() {
             if group.beginner_friendly {
                 z += self.beginner_early;
             }
             if professional {
                 z += self.professional_early;
             }
-        } else if person.stage == Stage::Sustained && professional {
+        } else if person.stage == Some(Stage::Sustained) && professional {
             z += self.professional_sustained;
         }
         if let Some(w) = person.facilitation_preference.facilitation() {
@@ -226,7 +226,7 @@ impl Truth {
         if person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
             && group.audience.contains(&Audience::YoungPeople)
         {
-            z += if person.stage.is_early() {
+            z += if person.in_early_recovery() {
                 self.young_matched_early
             } else {
                 self.young_matched_later
