@@ -840,3 +840,71 @@ fn rank_rejects_an_empty_groups_file() {
         .assert_stdout_empty()
         .assert_stderr_contains("groups.csv: file is empty");
 }
+
+#[test]
+fn a_family_member_is_offered_family_groups_only_and_craft_first_when_the_aim_is_treatment() {
+    let wd = Workdir::new();
+    let family = util::repo_path("data/people/family-member-craft.json");
+    let (out, v) = rank_json(&wd, &family, ALL);
+    let approaches: Vec<&str> = suggestions(&v)
+        .iter()
+        .map(|s| s["approach"].as_str().expect("approach"))
+        .collect();
+    assert!(!approaches.is_empty(), "{out}");
+    assert!(
+        approaches
+            .iter()
+            .all(|a| ["family_support", "craft"].contains(a)),
+        "{approaches:?}{out}"
+    );
+    assert_eq!(approaches[0], "craft", "{out}");
+    let rules = |s: &Value| -> Vec<String> {
+        s["explanation"]
+            .as_array()
+            .expect("explanation")
+            .iter()
+            .filter(|e| e["source"] == "rule")
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        rules(&suggestions(&v)[0]),
+        ["craft-when-the-aim-is-treatment-entry"],
+        "{out}"
+    );
+    // Wanting support for themselves only, no rule prefers CRAFT.
+    let mut person: Value =
+        serde_json::from_str(&std::fs::read_to_string(&family).unwrap()).unwrap();
+    person["family_aim"] = "own_support".into();
+    let own = wd.create("own.json", person.to_string());
+    let (out, v) = rank_json(&wd, &own, ALL);
+    assert!(suggestions(&v).iter().all(|s| rules(s).is_empty()), "{out}");
+    // The people in recovery in the examples are offered no group that serves only families.
+    let mut directory = csv::Reader::from_path(EMBEDDED_GROUPS).unwrap();
+    let serves = directory
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "serves");
+    let families_only: BTreeSet<String> = directory
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| {
+            let cell = &r[serves.unwrap()];
+            cell == "family" || (cell.is_empty() && ["family_support", "craft"].contains(&&r[2]))
+        })
+        .map(|r| r[0].to_string())
+        .collect();
+    assert!(families_only.len() >= 10, "{families_only:?}");
+    for p in example_people() {
+        let (out, v) = rank_json(&wd, &p, ALL);
+        if v["person_id"] == "p-demo-08" {
+            continue;
+        }
+        let offered = suggested_ids(&v);
+        assert!(
+            offered.iter().all(|id| !families_only.contains(id)),
+            "{out}"
+        );
+    }
+}
