@@ -296,8 +296,8 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
             }
         }
         F::MainLanguage => format!("held in {}, your main language", person.languages[0]),
-        F::PriorHelped => format!("{} helped you before", group.approach),
-        F::PriorDisliked => format!("you disliked {} before", group.approach),
+        F::PriorHelped => format!("{} helped you before", group.approach.label()),
+        F::PriorDisliked => format!("you did not like {} before", group.approach.label()),
         F::Network12Step => "12-step fellowship offers a sober network".into(),
         F::LgbtqAffirming => "LGBTQ+ group".into(),
         F::VeteranGroup => "veterans' group".into(),
@@ -578,6 +578,25 @@ mod pair_tests {
         assert_eq!(
             describe(Feature::SessionsFitting, &pair),
             "1 session a week fits your schedule"
+        );
+    }
+
+    #[test]
+    fn earlier_experience_is_said_in_words_not_codes() {
+        let mut p = person();
+        let g = group("g");
+        p.prior = vec![crate::Prior {
+            approach: Approach::TwelveStep,
+            outcome: PriorOutcome::Helped,
+        }];
+        let pair = Pair::at(&p, &g, now());
+        assert_eq!(
+            describe(Feature::PriorHelped, &pair),
+            "12-step groups helped you before"
+        );
+        assert_eq!(
+            describe(Feature::PriorDisliked, &pair),
+            "you did not like 12-step groups before"
         );
     }
 

@@ -159,6 +159,33 @@ impl Approach {
         }
     }
 
+    /// The approach as staff and people say it, for sentences ("12-step groups helped you
+    /// before"), where the file name (`twelve_step`) would be an internal code.
+    ///
+    /// ```
+    /// assert_eq!(groupmatch::Approach::TwelveStep.label(), "12-step groups");
+    /// assert_eq!(groupmatch::Approach::Cbt.label(), "CBT groups");
+    /// ```
+    pub fn label(self) -> &'static str {
+        use Approach::*;
+        match self {
+            TwelveStep => "12-step groups",
+            SmartRecovery => "SMART Recovery",
+            Lifering => "LifeRing",
+            WomenForSobriety => "Women for Sobriety",
+            RecoveryDharma => "Recovery Dharma",
+            CelebrateRecovery => "Celebrate Recovery",
+            SecularOther => "secular peer groups",
+            Cbt => "CBT groups",
+            Motivational => "motivational groups",
+            Psychoeducation => "psychoeducation groups",
+            DualRecovery => "dual recovery groups",
+            FamilySupport => "family support groups",
+            Craft => "CRAFT groups",
+            Other => "groups of this kind",
+        }
+    }
+
     /// Whom a group of this approach serves unless it states it: family members for
     /// `family_support` and `craft`, people in recovery for the rest.
     pub fn default_serves(self) -> Serves {
