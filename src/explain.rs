@@ -83,6 +83,10 @@ pub struct RuleTerm {
 /// Everything about one pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
+    /// Where to go now, ahead of anything about the group, when staff flagged an immediate risk
+    /// on the person ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safety_first: Vec<String>,
     /// The person's pseudonymous id.
     pub person_id: String,
     /// The group's id.
@@ -186,6 +190,7 @@ impl Engine {
             .then(|| self.score_eligible(&rules, index, pair).ok())
             .flatten();
         Ok(Explanation {
+            safety_first: crate::safety::safety_first(person),
             person_id: person.id.clone(),
             group_id: group.id.clone(),
             name: group.name.clone(),

@@ -82,6 +82,7 @@ pub mod matching;
 mod pair;
 mod rank;
 pub mod rules;
+pub mod safety;
 pub mod simulate;
 pub mod text;
 mod validate;

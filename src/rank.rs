@@ -220,6 +220,10 @@ fn count_reasons(groups: &[Excluded]) -> BTreeMap<ExclusionCode, usize> {
 /// The result of ranking one person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ranking {
+    /// Where to go now, ahead of any group, when staff flagged an immediate risk on the person
+    /// ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safety_first: Vec<String>,
     /// The person's pseudonymous id.
     pub person_id: String,
     /// Suggestions, best first; ties broken by group id.
@@ -312,6 +316,7 @@ impl Engine {
             .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
             .collect();
         Ok(Ranking {
+            safety_first: crate::safety::safety_first(person),
             person_id: person.id.clone(),
             suggestions,
             excluded,

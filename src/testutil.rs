@@ -74,6 +74,7 @@ pub fn person() -> Person {
         lgbtq: false,
         veteran: false,
         needs: vec![],
+        risks: vec![],
         substances: vec![],
         facilitation_preference: FacilitationPreference::Either,
         self_efficacy: None,

@@ -134,6 +134,7 @@ fn any_person() -> impl Strategy<Value = Person> {
             lgbtq,
             veteran: false,
             needs,
+            risks: Vec::new(),
             substances: Vec::new(),
             facilitation_preference: FacilitationPreference::Either,
             self_efficacy: efficacy,

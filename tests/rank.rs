@@ -908,3 +908,52 @@ fn a_family_member_is_offered_family_groups_only_and_craft_first_when_the_aim_is
         );
     }
 }
+
+#[test]
+fn a_flagged_risk_puts_where_to_go_now_before_any_group_in_rank_and_explain() {
+    let wd = Workdir::new();
+    let at_risk = util::repo_path("data/people/recent-overdose.json");
+    let person = at_risk.to_str().unwrap();
+    let table = wd.run(["rank", "--person", person, "--now", NOW]);
+    table.assert_success();
+    let text = table.stdout();
+    assert!(
+        text.starts_with("SAFETY FIRST\n  In immediate danger: call 911"),
+        "{table}"
+    );
+    let safety = text.find("naloxone").expect("overdose advice");
+    assert!(safety < text.find("Suggestions for").unwrap(), "{table}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{table}");
+    let (out, v) = rank_json(&wd, &at_risk, "3");
+    let first_key = out
+        .stdout()
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(first_key.starts_with("\"safety_first\""), "{out}");
+    assert_eq!(v["safety_first"].as_array().unwrap().len(), 3, "{out}");
+    let explained = wd.run([
+        "explain",
+        "--person",
+        person,
+        "--group",
+        suggested_ids(&v)[0].as_str(),
+        "--now",
+        NOW,
+    ]);
+    explained.assert_success();
+    assert!(
+        explained.stdout().starts_with("SAFETY FIRST\n"),
+        "{explained}"
+    );
+    // Without a flag, nothing is added: the JSON has no such key and the table starts as ever.
+    for p in example_people() {
+        let (out, v) = rank_json(&wd, &p, "1");
+        if v["person_id"] == "p-demo-09" {
+            continue;
+        }
+        assert!(v.get("safety_first").is_none(), "{out}");
+    }
+}

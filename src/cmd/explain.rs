@@ -40,6 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
         OutputFormat::Table => {
             let mut out = String::new();
+            super::rank::safety_lines(&mut out, &ex.safety_first);
             // Text from data is escaped value by value, so a line break in it cannot forge a line.
             writeln!(
                 out,

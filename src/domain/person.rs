@@ -18,7 +18,7 @@ use super::group::serialize_tz;
 use super::schedule::Window;
 use super::vocab::{
     Approach, ApproachPreference, FacilitationPreference, FamilyAim, FormatPreference, Gender,
-    GenderSpecific, Language, Need, PriorOutcome, Relationship, Role, SocialSupport, Stage,
+    GenderSpecific, Language, Need, PriorOutcome, Relationship, Risk, Role, SocialSupport, Stage,
     Substance,
 };
 use crate::error::{Problem, Result};
@@ -98,6 +98,9 @@ pub struct Person {
     pub veteran: bool,
     /// Needs (co-occurring condition, childcare, wheelchair access, ...).
     pub needs: Vec<Need>,
+    /// Immediate risks flagged by staff; when any is, every output leads with where to go now
+    /// ([`crate::safety`]).
+    pub risks: Vec<Risk>,
     /// Substances they are recovering from.
     pub substances: Vec<Substance>,
     /// Peer-led, professionally led, or either.
@@ -180,6 +183,7 @@ impl Person {
             ("availability", self.availability.len()),
             ("languages", self.languages.len()),
             ("needs", self.needs.len()),
+            ("risks", self.risks.len()),
             ("substances", self.substances.len()),
             ("prior", self.prior.len()),
         ];

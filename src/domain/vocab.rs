@@ -242,6 +242,19 @@ impl Serves {
 }
 
 vocabulary! {
+    /// An immediate risk intake staff can flag on a person: outputs for them then lead with where
+    /// to go now ([`crate::safety`]).
+    Risk {
+        /// Thoughts of suicide.
+        SuicidalThoughts = "suicidal_thoughts",
+        /// Risk of dangerous withdrawal (alcohol, benzodiazepines, opioids).
+        WithdrawalRisk = "withdrawal_risk",
+        /// A recent overdose.
+        RecentOverdose = "recent_overdose",
+    }
+}
+
+vocabulary! {
     /// A family member's relationship to the person who drinks or uses.
     Relationship {
         /// Spouse or partner.

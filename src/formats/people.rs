@@ -40,6 +40,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "lgbtq",
     "veteran",
     "needs",
+    "risks",
     "substances",
     "facilitation_preference",
     "self_efficacy",
@@ -246,6 +247,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let lgbtq = f.boolean("lgbtq").unwrap_or(false);
     let veteran = f.boolean("veteran").unwrap_or(false);
     let needs = f.list("needs", MAX_LIST_ITEMS);
+    let risks = f.list("risks", MAX_LIST_ITEMS);
     let substances = f.list("substances", MAX_LIST_ITEMS);
     let facilitation_preference = f
         .parse("facilitation_preference", false)
@@ -287,6 +289,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
         lgbtq,
         veteran,
         needs,
+        risks,
         substances,
         facilitation_preference,
         self_efficacy,

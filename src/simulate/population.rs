@@ -423,6 +423,7 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
         lgbtq: gender == Gender::Nonbinary || rng.gen_bool(0.08),
         veteran: rng.gen_bool(if gender == Gender::Man { 0.10 } else { 0.03 }),
         needs,
+        risks: Vec::new(),
         substances,
         facilitation_preference: pick(
             rng,
