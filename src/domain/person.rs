@@ -99,7 +99,7 @@ pub struct Person {
     /// Needs (co-occurring condition, childcare, wheelchair access, ...).
     pub needs: Vec<Need>,
     /// Immediate risks flagged by staff; when any is, every output leads with where to go now
-    /// ([`crate::safety`]).
+    /// (the `safety` module).
     pub risks: Vec<Risk>,
     /// Substances they are recovering from.
     pub substances: Vec<Substance>,

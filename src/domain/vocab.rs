@@ -243,7 +243,7 @@ impl Serves {
 
 vocabulary! {
     /// An immediate risk intake staff can flag on a person: outputs for them then lead with where
-    /// to go now ([`crate::safety`]).
+    /// to go now (the `safety` module).
     Risk {
         /// Thoughts of suicide.
         SuicidalThoughts = "suicidal_thoughts",
