@@ -215,7 +215,7 @@ impl Engine {
             .zip(contributions)
             .filter(|(_, c)| *c != 0.0)
             .map(|(f, c)| ExplanationItem {
-                person_level: f.is_person_level(),
+                person_level: features::about_the_person(*f, &s.pair),
                 source: "model",
                 id: f.name().to_string(),
                 text: features::describe(*f, &s.pair),

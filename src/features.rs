@@ -6,7 +6,8 @@
 //! prior coefficients are in `models/README.md`.
 
 use crate::domain::vocab::{
-    Approach, Audience, Facilitation, GenderSpecific, Need, PriorOutcome, SocialSupport, Stage,
+    Approach, Audience, Facilitation, FormatPreference, GenderSpecific, Need, PriorOutcome,
+    SocialSupport, Stage,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
 use crate::pair::{Attendance, Pair};
@@ -250,6 +251,16 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
     x
 }
 
+/// Whether a feature's term is, for this pair, about the person rather than the group: the
+/// [person-level](Feature::is_person_level) features, and online attendance for a person who
+/// chose to meet online only (every group they can attend is joined online, so it is no reason
+/// about this group). Such terms stay in the logit but are shown apart from the reasons.
+pub(crate) fn about_the_person(feature: Feature, pair: &Pair) -> bool {
+    feature.is_person_level()
+        || (feature == Feature::OnlineAttendance
+            && pair.person.format_preference == FormatPreference::Online)
+}
+
 /// A sentence explaining a feature's value for this pair, for staff.
 pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
     let (person, group, facts) = (pair.person, pair.group, &pair.facts);
@@ -270,9 +281,11 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
             round_km(facts.distance_km.unwrap_or_default())
         ),
         F::LocationUnknown => "no map location, so travel distance is unknown".into(),
-        F::OnlineAttendance => "you would attend online (less involvement than in person)".into(),
-        F::BeginnerFriendlyEarly => "welcomes newcomers, which helps early in recovery".into(),
-        F::ProfessionalEarly => "professionally led structure early in recovery".into(),
+        F::OnlineAttendance => {
+            "joined online (people attending only online tend to take part less)".into()
+        }
+        F::BeginnerFriendlyEarly => "welcomes newcomers".into(),
+        F::ProfessionalEarly => "professionally led".into(),
         F::FacilitationMatch => format!("{} facilitation, as you prefer", group.facilitation),
         F::FacilitationMismatch => format!(
             "{} facilitation; you prefer {}",
@@ -598,6 +611,21 @@ mod pair_tests {
             describe(Feature::PriorDisliked, &pair),
             "you did not like 12-step groups before"
         );
+    }
+
+    #[test]
+    fn online_attendance_is_about_the_person_only_when_they_chose_online() {
+        let mut p = person();
+        let mut g = group("g");
+        g.format = Format::Online;
+        g.location = None;
+        let pair = Pair::at(&p, &g, now());
+        assert!(!about_the_person(Feature::OnlineAttendance, &pair));
+        assert!(!about_the_person(Feature::SessionsFitting, &pair));
+        assert!(about_the_person(Feature::Readiness, &pair));
+        p.format_preference = FormatPreference::Online;
+        let pair = Pair::at(&p, &g, now());
+        assert!(about_the_person(Feature::OnlineAttendance, &pair));
     }
 
     #[test]
