@@ -4,11 +4,11 @@
 //! Each effect's direction comes from `shared/EVIDENCE.md` and its size from the ranges there
 //! (section 2c), as documented in `docs/simulation.md`. Some effects are deliberately *not* linear
 //! in the model's features, so a linear model can only approximate them and the oracle is a real
-//! ceiling: schedule fit saturates exponentially, distance acts as a smooth threshold around 16 km (10 miles),
-//! the online penalty is smaller for people for whom in-person is hard, the age-matching bonus
-//! fades with recovery stage, childcare matters more than other needs, and every group has an
-//! unobserved quality (cohesion) that no feature sees. Interactions are kept small, as Project
-//! MATCH found matching effects to be (EVIDENCE caveat 3).
+//! ceiling: schedule fit saturates exponentially, distance acts as a smooth threshold around
+//! 16 km (10 miles), the online penalty is smaller for people for whom in-person is hard, the
+//! age-matching bonus fades with recovery stage, childcare matters more than other needs, and
+//! every group has an unobserved quality (cohesion) that no feature sees. Interactions are kept
+//! small, as Project MATCH found matching effects to be (EVIDENCE caveat 3).
 
 use serde::{Deserialize, Serialize};
 
