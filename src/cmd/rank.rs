@@ -112,32 +112,6 @@ fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
 
 /// Cuts `s` to `max` characters, marking a cut with `…`; control characters are escaped first
 /// (text from data is data: a name or reason never acts on the terminal, nor breaks the table).
-/// The safety-first lines, when there are any, ahead of everything else in a table output.
-pub(crate) fn safety_lines(out: &mut String, lines: &[String]) {
-    if lines.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "SAFETY FIRST");
-    for line in lines {
-        // Word-wrapped to fit the table's 100 columns, continuation lines indented.
-        let mut width = 0;
-        out.push_str("  ");
-        for (i, word) in line.split(' ').enumerate() {
-            if i > 0 && width + 1 + word.len() > 94 {
-                out.push_str("\n    ");
-                width = 2;
-            } else if i > 0 {
-                out.push(' ');
-                width += 1;
-            }
-            out.push_str(word);
-            width += word.len();
-        }
-        out.push('\n');
-    }
-    out.push('\n');
-}
-
 fn fit(s: &str, max: usize) -> String {
     let s = &*esc(s);
     if s.chars().count() <= max {
@@ -273,4 +247,21 @@ fn wrap(items: &[String], sep: &str, indent: usize, max_lines: usize) -> Vec<Str
         }
     }
     lines
+}
+
+/// The safety-first lines, when there are any, ahead of everything else in a table output: each
+/// laid out by [`wrap`] word by word, continuation lines indented further.
+pub(crate) fn safety_lines(out: &mut String, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "SAFETY FIRST");
+    for line in lines {
+        let words: Vec<String> = line.split(' ').map(str::to_string).collect();
+        for (i, part) in wrap(&words, " ", 4, usize::MAX).iter().enumerate() {
+            let indent = if i == 0 { 2 } else { 4 };
+            let _ = writeln!(out, "{:indent$}{part}", "");
+        }
+    }
+    out.push('\n');
 }
