@@ -109,8 +109,9 @@ pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// The name of `known` closest to `name` in edit distance, when it is at most `max_distance`
-/// edits away (the alphabetically first of equally close ones), for a "did you mean" hint. Names whose lengths
-/// differ by more than `max_distance` are not compared, so a huge name from a file costs nothing.
+/// edits away (the alphabetically first of equally close ones), for a "did you mean" hint. Names
+/// whose lengths differ by more than `max_distance` are not compared, so a huge name from a file
+/// costs nothing.
 ///
 /// ```
 /// use groupmatch::text::closest;
