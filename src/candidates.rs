@@ -104,9 +104,9 @@ impl Reach {
                 .fold(0, |m, a| m | 1 << *a as u32),
             accepts_online: person.format_preference != FormatPreference::InPerson,
             wants_room: person.format_preference != FormatPreference::Online,
-            within: match (person.location, person.max_travel_km) {
-                (Some(p), Some(km)) if !km.is_nan() => Some(BoundingBox::around(p, km)),
-                // No travel limit or no location: distance excludes nothing.
+            within: match (person.location, person.travel_limit_km()) {
+                (Some(p), km) if !km.is_nan() => Some(BoundingBox::around(p, km)),
+                // No location: distance excludes nothing.
                 _ => None,
             },
         }

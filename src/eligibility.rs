@@ -13,11 +13,14 @@ use chrono_tz::Tz;
 
 use crate::domain::schedule::Window;
 use crate::domain::vocab::{
-    Audience, Format, FormatPreference, Gender, GenderSpecific, Language, Need, Orientation, Role,
+    Audience, Fellowship, Format, FormatPreference, Gender, GenderSpecific, Language, Medication,
+    MedicationStance, Need, Orientation, Role, Substance,
 };
 use crate::pair::{Attendance, Pair};
 
-/// The oldest age that fits a young people's group.
+/// The oldest age at which a young people's group counts as near the person's age: a soft
+/// preference in the features and the simulation, never a limit (a group states its own with
+/// `max_age`).
 pub const YOUNG_PEOPLE_MAX_AGE: u8 = 30;
 /// The youngest age that fits a seniors' group.
 pub const SENIORS_MIN_AGE: u8 = 60;
@@ -38,12 +41,22 @@ pub enum ExclusionCode {
     Language,
     /// The group is restricted to an audience the person is not in.
     Audience,
+    /// The person's age is outside the limits the group states, or the person is under 18 and
+    /// the group is for adults (it states no minimum age under 18).
+    Age,
     /// The person requires a gender-specific group and this is not one for them.
     GenderSpecific,
+    /// A closed meeting for people recovering from a substance that is not among the person's.
+    ClosedMeeting,
     /// The person accepts only their preferred orientation.
     Approach,
+    /// The group limits sharing by members on methadone or buprenorphine, and the person is on
+    /// one of them.
+    Medication,
     /// The person needs wheelchair access to an in-person group that does not offer it.
     Accessibility,
+    /// The person needs a signed proof of attendance and the group does not give one.
+    ProofOfAttendance,
     /// No open seats.
     Full,
     /// A local policy rule with `exclude = true` fired (checked after every hard constraint
@@ -53,16 +66,20 @@ pub enum ExclusionCode {
 
 impl ExclusionCode {
     /// Every code, in the order checks run.
-    pub const ALL: [ExclusionCode; 11] = [
+    pub const ALL: [ExclusionCode; 15] = [
         ExclusionCode::Role,
         ExclusionCode::Format,
         ExclusionCode::Distance,
         ExclusionCode::Schedule,
         ExclusionCode::Language,
         ExclusionCode::Audience,
+        ExclusionCode::Age,
         ExclusionCode::GenderSpecific,
+        ExclusionCode::ClosedMeeting,
         ExclusionCode::Approach,
+        ExclusionCode::Medication,
         ExclusionCode::Accessibility,
+        ExclusionCode::ProofOfAttendance,
         ExclusionCode::Full,
         ExclusionCode::Rule,
     ];
@@ -76,9 +93,13 @@ impl ExclusionCode {
             ExclusionCode::Schedule => "schedule",
             ExclusionCode::Language => "language",
             ExclusionCode::Audience => "audience",
+            ExclusionCode::Age => "age",
             ExclusionCode::GenderSpecific => "gender_specific",
+            ExclusionCode::ClosedMeeting => "closed_meeting",
             ExclusionCode::Approach => "approach",
+            ExclusionCode::Medication => "medication",
             ExclusionCode::Accessibility => "accessibility",
+            ExclusionCode::ProofOfAttendance => "proof_of_attendance",
             ExclusionCode::Full => "full",
             ExclusionCode::Rule => "rule",
         }
@@ -112,6 +133,7 @@ enum Detail {
     Distance {
         km: f64,
         limit: f64,
+        stated: bool,
     },
     Schedule {
         first: [Option<Window>; 3],
@@ -125,14 +147,28 @@ enum Detail {
         audience: Audience,
         age: Option<u8>,
     },
+    AgeLimit {
+        min: Option<u8>,
+        max: Option<u8>,
+        age: u8,
+    },
+    ForAdults,
     GenderSpecific {
         wanted: Audience,
+    },
+    ClosedMeeting {
+        fellowship: Option<Fellowship>,
+        for_substances: [Option<Substance>; 3],
     },
     Approach {
         group: Orientation,
         wanted: Orientation,
     },
+    Medication {
+        on: Medication,
+    },
     Wheelchair,
+    ProofOfAttendance,
     Full {
         enrolled: u32,
         capacity: u32,
@@ -184,9 +220,12 @@ impl Exclusion {
             }
             Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
             Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
-            Detail::Distance { km, limit } => {
-                format!("{} km away, limit {} km", round_km(km), round_km(limit))
-            }
+            Detail::Distance { km, limit, stated } => format!(
+                "{} km away, limit {} km{}",
+                round_km(km),
+                round_km(limit),
+                if stated { "" } else { " (the default: no limit was given)" }
+            ),
             Detail::Schedule { first, more, zone } => format!(
                 "no session inside your availability (meets {}{}, {} time)",
                 join_some(&first),
@@ -203,20 +242,34 @@ impl Exclusion {
                     })
                 };
                 match audience {
-                    Audience::Women => "women-only group".into(),
-                    Audience::Men => "men-only group".into(),
-                    Audience::Lgbtq => "LGBTQ+ group".into(),
-                    Audience::YoungPeople => {
-                        format!(
-                            "young people's group ({YOUNG_PEOPLE_MAX_AGE} or under); {}",
-                            age()
-                        )
-                    }
                     Audience::Seniors => {
                         format!("seniors' group ({SENIORS_MIN_AGE} or over); {}", age())
                     }
-                    Audience::Veterans => "veterans' group".into(),
+                    other => format!("{} group", audience_label(other)),
                 }
+            }
+            Detail::AgeLimit { min, max, age } => {
+                let limits = match (min, max) {
+                    (Some(min), Some(max)) => format!("ages {min} to {max}"),
+                    (Some(min), None) => format!("ages {min} and over"),
+                    (None, Some(max)) => format!("ages up to {max}"),
+                    (None, None) => "all ages".into(),
+                };
+                format!("a group for {limits}; you are {age}")
+            }
+            Detail::ForAdults => {
+                "a group for adults (it states no minimum age under 18); see the note on groups for people under 18".into()
+            }
+            Detail::ClosedMeeting {
+                fellowship,
+                for_substances,
+            } => {
+                let names: Vec<&str> = for_substances.iter().flatten().map(|s| s.label()).collect();
+                format!(
+                    "closed {}meeting, for people who want to stop using {}, which is not among your substances; open meetings welcome anyone",
+                    fellowship.map_or(String::new(), |f| format!("{} ", f.label())),
+                    names.join(" or ")
+                )
             }
             Detail::GenderSpecific { wanted } => {
                 let kind = match wanted {
@@ -229,7 +282,13 @@ impl Exclusion {
             Detail::Approach { group, wanted } => {
                 format!("{group} group; you want {wanted} groups only")
             }
+            Detail::Medication { on } => format!(
+                "this meeting limits sharing by members on methadone or buprenorphine, and you are on {on}"
+            ),
             Detail::Wheelchair => "meeting place not marked wheelchair accessible".into(),
+            Detail::ProofOfAttendance => {
+                "does not sign a proof of attendance, which you need".into()
+            }
             Detail::Full { enrolled, capacity } => {
                 format!("full ({enrolled} of {capacity} seats taken)")
             }
@@ -264,15 +323,48 @@ pub(crate) fn is_eligible(pair: &Pair) -> bool {
     eligible
 }
 
-/// Whether `person` is in `audience`, so that a group restricted to it may take them.
+/// Whether `person` is in `audience`, so that a group for it may take them. A young people's
+/// group takes anyone: only an age limit the group states ([`ExclusionCode::Age`]) restricts.
 pub(crate) fn in_audience(person: &Person, audience: Audience) -> bool {
     match audience {
         Audience::Women => person.gender == Gender::Woman,
         Audience::Men => person.gender == Gender::Man,
-        Audience::Lgbtq => person.is_lgbtq(),
-        Audience::YoungPeople => person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE),
+        Audience::Lgbtq | Audience::Gay | Audience::Transgender | Audience::Nonbinary => {
+            person.is_lgbtq()
+        }
+        Audience::Lesbian => person.is_lgbtq() && person.gender != Gender::Man,
+        Audience::YoungPeople => true,
         Audience::Seniors => person.age.is_some_and(|a| a >= SENIORS_MIN_AGE),
         Audience::Veterans => person.veteran,
+    }
+}
+
+/// An audience as people say it: "women-only", "LGBTQ+", "young people's", ...
+pub(crate) fn audience_label(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Women => "women-only",
+        Audience::Men => "men-only",
+        Audience::Lgbtq => "LGBTQ+",
+        Audience::Gay => "gay",
+        Audience::Lesbian => "lesbian",
+        Audience::Transgender => "transgender",
+        Audience::Nonbinary => "nonbinary",
+        Audience::YoungPeople => "young people's",
+        Audience::Seniors => "seniors'",
+        Audience::Veterans => "veterans'",
+    }
+}
+
+/// The substances a closed meeting of `group` is for: its fellowship's
+/// ([`Fellowship::closed_meeting_substance`]), else the substances it lists; empty when it is
+/// not closed or takes any substance.
+fn closed_for(group: &crate::domain::group::Group) -> Vec<Substance> {
+    if group.closed != Some(true) {
+        return Vec::new();
+    }
+    match group.fellowship {
+        Some(f) => f.closed_meeting_substance().into_iter().collect(),
+        None => group.substances.clone(),
     }
 }
 
@@ -298,9 +390,14 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         }
         _ => {}
     }
-    if let (Some(km), Some(limit)) = (facts.distance_km, person.max_travel_km) {
+    if let Some(km) = facts.distance_km {
+        let limit = person.travel_limit_km();
         if km > limit {
-            push(ExclusionCode::Distance, Detail::Distance { km, limit });
+            let stated = person.max_travel_km.is_some();
+            push(
+                ExclusionCode::Distance,
+                Detail::Distance { km, limit, stated },
+            );
         }
     }
     if facts.sessions_fitting == 0 {
@@ -332,17 +429,40 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             );
         }
     }
+    if let Some(age) = person.age {
+        let (min, max) = (group.min_age, group.max_age);
+        if min.is_some_and(|m| age < m) || max.is_some_and(|m| age > m) {
+            push(ExclusionCode::Age, Detail::AgeLimit { min, max, age });
+        } else if age < 18 && min.is_none_or(|m| m >= 18) {
+            push(ExclusionCode::Age, Detail::ForAdults);
+        }
+    }
     if person.gender_specific == GenderSpecific::Required {
-        if let Some(wanted) = person
-            .gender
-            .own_audience()
-            .filter(|w| !group.audience.contains(w))
-        {
+        if let Some(wanted) = person.gender.own_audience().filter(|w| {
+            !group
+                .audience
+                .iter()
+                .any(|a| a == w || (*w == Audience::Lgbtq && a.is_lgbtq()))
+        }) {
             push(
                 ExclusionCode::GenderSpecific,
                 Detail::GenderSpecific { wanted },
             );
         }
+    }
+    let closed_for = closed_for(group);
+    if person.role == Role::InRecovery
+        && !closed_for.is_empty()
+        && !person.substances.is_empty()
+        && !closed_for.iter().any(|s| person.substances.contains(s))
+    {
+        push(
+            ExclusionCode::ClosedMeeting,
+            Detail::ClosedMeeting {
+                fellowship: group.fellowship,
+                for_substances: first_three(&closed_for),
+            },
+        );
     }
     if person.approach_strict {
         if let Some(wanted) = person.approach_preference.orientation() {
@@ -357,11 +477,23 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             }
         }
     }
+    if group.medication_stance == MedicationStance::LimitsSharing && person.medication.is_agonist()
+    {
+        push(
+            ExclusionCode::Medication,
+            Detail::Medication {
+                on: person.medication,
+            },
+        );
+    }
     if person.needs.contains(&Need::Wheelchair)
         && facts.attendance == Attendance::InPerson
         && !group.accessibility.contains(&Need::Wheelchair)
     {
         push(ExclusionCode::Accessibility, Detail::Wheelchair);
+    }
+    if person.needs.contains(&Need::ProofOfAttendance) && !group.covers(Need::ProofOfAttendance) {
+        push(ExclusionCode::ProofOfAttendance, Detail::ProofOfAttendance);
     }
     if let Some(capacity) = group.capacity {
         if group.enrolled >= capacity {
@@ -480,9 +612,36 @@ mod tests {
         // ... but not by one who wants to be in the room.
         p.format_preference = FormatPreference::InPerson;
         assert_eq!(codes(&p, &g), [ExclusionCode::Distance]);
-        // Without a limit, distance never excludes.
+        // Without a limit, the default limit applies, and the sentence says so.
         p.max_travel_km = None;
         assert!(codes(&p, &g).is_empty());
+        // Doylestown, about 40 km away, is beyond it.
+        g.location = Some(GeoPoint::new(40.3101, -75.1299).unwrap());
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "40 km away, limit 25 km (the default: no limit was given)"
+        );
+    }
+
+    #[test]
+    fn without_a_travel_limit_the_default_applies_and_a_far_hybrid_group_is_joined_online() {
+        let mut p = person();
+        p.max_travel_km = None;
+        let mut g = group("g");
+        // Pittsburgh: about 414 km from Center City.
+        g.location = Some(GeoPoint::new(40.4406, -79.9959).unwrap());
+        assert_eq!(codes(&p, &g), [ExclusionCode::Distance]);
+        g.format = Format::Hybrid;
+        let pair = Pair::at(&p, &g, now());
+        assert_eq!(pair.facts.attendance, Attendance::Online);
+        assert_eq!(pair.facts.distance_km, None);
+        assert!(codes(&p, &g).is_empty());
+        // At 20 km, inside the default, the same group is a trip.
+        g.location = Some(GeoPoint::new(40.1, -75.2).unwrap());
+        assert_eq!(
+            Pair::at(&p, &g, now()).facts.attendance,
+            Attendance::InPerson
+        );
     }
 
     #[test]
@@ -555,17 +714,17 @@ mod tests {
     }
 
     #[test]
-    fn audience_checks_gender_lgbtq_age_and_veterans() {
+    fn audience_checks_gender_lgbtq_and_veterans() {
         let mut p = person();
         let mut g = group("g");
         for (audience, text) in [
             (Audience::Women, "women-only group"),
             (Audience::Men, "men-only group"),
             (Audience::Lgbtq, "LGBTQ+ group"),
-            (
-                Audience::YoungPeople,
-                "young people's group (30 or under); you are 40",
-            ),
+            (Audience::Gay, "gay group"),
+            (Audience::Lesbian, "lesbian group"),
+            (Audience::Transgender, "transgender group"),
+            (Audience::Nonbinary, "nonbinary group"),
             (Audience::Seniors, "seniors' group (60 or over); you are 40"),
             (Audience::Veterans, "veterans' group"),
         ] {
@@ -581,19 +740,178 @@ mod tests {
         p.lgbtq = true;
         g.audience = vec![Audience::Women, Audience::Lgbtq];
         assert!(codes(&p, &g).is_empty());
-        p.age = Some(30);
-        g.audience = vec![Audience::YoungPeople];
+        // Meeting Guide's G, L, T and NB stay distinct: a lesbian meeting is for women.
+        for audience in [Audience::Gay, Audience::Lesbian, Audience::Transgender] {
+            g.audience = vec![audience];
+            assert!(codes(&p, &g).is_empty(), "{audience}");
+        }
+        p.gender = Gender::Man;
+        g.audience = vec![Audience::Lesbian];
+        assert_eq!(codes(&p, &g), [ExclusionCode::Audience]);
+        g.audience = vec![Audience::Gay];
+        assert!(codes(&p, &g).is_empty());
+        p.age = Some(60);
+        g.audience = vec![Audience::Seniors];
         assert!(codes(&p, &g).is_empty());
         p.age = None;
         assert_eq!(
             texts(&p, &g)[0].text(),
-            "young people's group (30 or under); your age is not given"
+            "seniors' group (60 or over); your age is not given"
         );
-        p.age = Some(60);
-        g.audience = vec![Audience::Seniors];
-        assert!(codes(&p, &g).is_empty());
         p.veteran = true;
         g.audience = vec![Audience::Veterans];
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn a_young_peoples_group_limits_age_only_where_it_states_a_limit() {
+        let mut p = person();
+        let mut g = group("g");
+        g.audience = vec![Audience::YoungPeople];
+        assert_eq!(p.age, Some(40));
+        assert!(codes(&p, &g).is_empty());
+        g.min_age = Some(18);
+        g.max_age = Some(25);
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons[0].code, reasons[0].text().as_str()),
+            (ExclusionCode::Age, "a group for ages 18 to 25; you are 40")
+        );
+        p.age = Some(25);
+        assert!(codes(&p, &g).is_empty());
+        p.age = Some(17);
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "a group for ages 18 to 25; you are 17"
+        );
+        g.max_age = None;
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "a group for ages 18 and over; you are 17"
+        );
+        // Age not given: no limit can be checked.
+        p.age = None;
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn people_under_18_are_not_offered_adult_groups() {
+        let mut p = person();
+        p.age = Some(16);
+        let mut g = group("g");
+        let reasons = texts(&p, &g);
+        assert_eq!(reasons[0].code, ExclusionCode::Age);
+        assert!(reasons[0].text().starts_with("a group for adults"));
+        // A group that states a minimum age under 18 takes them.
+        g.min_age = Some(13);
+        g.max_age = Some(17);
+        assert!(codes(&p, &g).is_empty());
+        // So does Alateen, for a young family member.
+        p.role = Role::FamilyMember;
+        p.stage = None;
+        g.serves = crate::Serves::Family;
+        g.max_age = Some(19);
+        assert!(codes(&p, &g).is_empty());
+        g.min_age = None;
+        g.max_age = None;
+        assert_eq!(codes(&p, &g), [ExclusionCode::Age]);
+        p.age = Some(18);
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn a_closed_meeting_needs_its_fellowships_substance_among_the_persons() {
+        let mut p = person();
+        p.substances = vec![Substance::Opioids];
+        let mut g = group("g");
+        g.fellowship = Some(Fellowship::Aa);
+        g.substances = vec![Substance::Alcohol];
+        g.closed = Some(true);
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons[0].code, reasons[0].text().as_str()),
+            (
+                ExclusionCode::ClosedMeeting,
+                "closed AA meeting, for people who want to stop using alcohol, which is not \
+                 among your substances; open meetings welcome anyone"
+            )
+        );
+        // Open (or unstated) meetings welcome anyone.
+        for closed in [Some(false), None] {
+            g.closed = closed;
+            assert!(codes(&p, &g).is_empty());
+        }
+        g.closed = Some(true);
+        p.substances.push(Substance::Alcohol);
+        assert!(codes(&p, &g).is_empty());
+        // NA and CA closed meetings take any substance, alcohol included.
+        p.substances = vec![Substance::Alcohol];
+        for fellowship in [Fellowship::Na, Fellowship::Ca] {
+            g.fellowship = Some(fellowship);
+            g.substances.clear();
+            assert!(codes(&p, &g).is_empty(), "{fellowship}");
+        }
+        // A closed Crystal Meth Anonymous meeting is for methamphetamine.
+        g.fellowship = Some(Fellowship::Cma);
+        assert_eq!(codes(&p, &g), [ExclusionCode::ClosedMeeting]);
+        p.substances.push(Substance::Methamphetamine);
+        assert!(codes(&p, &g).is_empty());
+        // Without a fellowship, the group's own substances decide.
+        g.fellowship = None;
+        g.substances = vec![Substance::Cocaine];
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "closed meeting, for people who want to stop using cocaine, which is not among your \
+             substances; open meetings welcome anyone"
+        );
+        // Substances not given: nothing to check.
+        p.substances.clear();
+        assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn a_meeting_limiting_sharing_by_people_on_agonist_medication_excludes_them_only() {
+        let mut p = person();
+        let mut g = group("g");
+        g.medication_stance = MedicationStance::LimitsSharing;
+        assert!(codes(&p, &g).is_empty());
+        for on in [Medication::Methadone, Medication::Buprenorphine] {
+            p.medication = on;
+            let reasons = texts(&p, &g);
+            assert_eq!(
+                (reasons[0].code, reasons[0].text()),
+                (
+                    ExclusionCode::Medication,
+                    format!(
+                        "this meeting limits sharing by members on methadone or buprenorphine, \
+                         and you are on {on}"
+                    )
+                )
+            );
+        }
+        p.medication = Medication::Naltrexone;
+        assert!(codes(&p, &g).is_empty());
+        p.medication = Medication::Buprenorphine;
+        for stance in [MedicationStance::Welcoming, MedicationStance::Unknown] {
+            g.medication_stance = stance;
+            assert!(codes(&p, &g).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_person_needing_proof_of_attendance_gets_groups_that_sign_one() {
+        let mut p = person();
+        p.needs = vec![Need::ProofOfAttendance];
+        let mut g = group("g");
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons[0].code, reasons[0].text().as_str()),
+            (
+                ExclusionCode::ProofOfAttendance,
+                "does not sign a proof of attendance, which you need"
+            )
+        );
+        g.accessibility = vec![Need::ProofOfAttendance];
         assert!(codes(&p, &g).is_empty());
     }
 

@@ -103,7 +103,9 @@ pub use chrono_tz::Tz;
 
 pub use domain::geo::GeoPoint;
 pub use domain::group::{Group, MAX_COST, MAX_SEATS};
-pub use domain::person::{Person, Prior, WaitlistEntry, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE};
+pub use domain::person::{
+    Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
+};
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};

@@ -123,9 +123,8 @@ impl PairFacts {
             (Format::Hybrid, FormatPreference::InPerson) => Attendance::InPerson,
             (Format::Hybrid, FormatPreference::Online) => Attendance::Online,
             // Either: go in person when the place is known and within reach, else join online.
-            (Format::Hybrid, FormatPreference::Either) => match (distance, p.max_travel_km) {
-                (Some(d), Some(max)) if d <= max => Attendance::InPerson,
-                (Some(_), None) => Attendance::InPerson,
+            (Format::Hybrid, FormatPreference::Either) => match distance {
+                Some(d) if d <= p.travel_limit_km() => Attendance::InPerson,
                 _ => Attendance::Online,
             },
         };

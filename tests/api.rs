@@ -54,7 +54,7 @@ fn any_window() -> impl Strategy<Value = Window> {
 }
 
 /// A person built field by field, every field any value its type can hold.
-fn any_person() -> impl Strategy<Value = Person> {
+fn any_person_core() -> impl Strategy<Value = Person> {
     let who = (
         prop_oneof![
             1 => Just(String::new()),
@@ -130,12 +130,16 @@ fn any_person() -> impl Strategy<Value = Person> {
             languages,
             gender,
             gender_specific,
+            audience_preference: Vec::new(),
             age,
             lgbtq,
             veteran: false,
             needs,
             risks: Vec::new(),
             substances: Vec::new(),
+            primary_substance: None,
+            medication: Medication::None,
+            goal: None,
             facilitation_preference: FacilitationPreference::Either,
             self_efficacy: efficacy,
             readiness,
@@ -148,7 +152,7 @@ fn any_person() -> impl Strategy<Value = Person> {
 
 /// A group built field by field, every field any value its type can hold, valid more often than
 /// not; ids from a small set, so directories repeat them.
-fn any_group() -> impl Strategy<Value = Group> {
+fn any_group_core() -> impl Strategy<Value = Group> {
     let what = (
         prop_oneof![
             1 => Just(String::new()),
@@ -221,6 +225,7 @@ fn any_group() -> impl Strategy<Value = Group> {
             id,
             name,
             approach,
+            fellowship: None,
             orientation,
             format,
             facilitation,
@@ -234,17 +239,82 @@ fn any_group() -> impl Strategy<Value = Group> {
             city: None,
             languages,
             audience,
+            min_age: None,
+            max_age: None,
             closed,
             beginner_friendly,
             focus: needs.clone(),
             accessibility: needs,
             substances,
+            medication_stance: MedicationStance::Unknown,
+            abstinence_required: None,
+            newcomer_contact: None,
+            requires: Vec::new(),
             capacity,
             enrolled,
             cost,
             url: None,
         },
     )
+}
+
+/// A person from [`any_person_core`] with any of the fields about substances, medication,
+/// goal and audience wishes (a main substance outside their substances is invalid).
+fn any_person() -> impl Strategy<Value = Person> {
+    (
+        any_person_core(),
+        prop::collection::vec(pick(Substance::ALL), 0..3),
+        prop::option::weighted(0.15, 0usize..3),
+        pick(Medication::ALL),
+        prop::option::of(pick(Goal::ALL)),
+        prop::collection::vec(pick(Audience::ALL), 0..3),
+    )
+        .prop_map(
+            |(p, substances, primary, medication, goal, wishes)| Person {
+                // Mostly one of their substances; past the list, any (often invalid).
+                primary_substance: primary.map(|i| {
+                    substances
+                        .get(i)
+                        .copied()
+                        .unwrap_or(Substance::ALL[i % Substance::ALL.len()])
+                }),
+                substances,
+                medication,
+                goal,
+                audience_preference: wishes,
+                ..p
+            },
+        )
+}
+
+/// A group from [`any_group_core`] with any fellowship, age limits (sometimes crossed),
+/// medication stance, abstinence, newcomer contact and requirements.
+fn any_group() -> impl Strategy<Value = Group> {
+    (
+        any_group_core(),
+        prop::option::of(pick(Fellowship::ALL)),
+        prop::option::of(prop_oneof![8 => 0u8..=30, 1 => 121u8..=255]),
+        prop::option::of(prop_oneof![8 => 13u8..=120, 1 => any::<u8>()]),
+        pick(MedicationStance::ALL),
+        prop::option::of(any::<bool>()),
+        prop::option::of(prop_oneof![
+            6 => Just("call 555-0100".to_string()),
+            1 => Just("a\u{7}b".to_string())
+        ]),
+        prop::collection::vec(pick(Requirement::ALL), 0..3),
+    )
+        .prop_map(
+            |(g, fellowship, min_age, max_age, stance, abstinence, contact, requires)| Group {
+                fellowship,
+                min_age,
+                max_age,
+                medication_stance: stance,
+                abstinence_required: abstinence,
+                newcomer_contact: contact,
+                requires,
+                ..g
+            },
+        )
 }
 
 /// Whether `Engine::new` should take `groups`: each valid, no id twice.

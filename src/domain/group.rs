@@ -10,7 +10,8 @@ use super::check::{
 use super::geo::GeoPoint;
 use super::schedule::Window;
 use super::vocab::{
-    Approach, Audience, Facilitation, Format, Language, Need, Orientation, Serves, Substance,
+    Approach, Audience, Facilitation, Fellowship, Format, Language, MedicationStance, Need,
+    Orientation, Requirement, Serves, Substance,
 };
 use crate::error::{Problem, Result};
 use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
@@ -33,6 +34,8 @@ pub struct Group {
     pub name: String,
     /// Programme.
     pub approach: Approach,
+    /// The fellowship a 12-step or family meeting belongs to (AA, NA, Al-Anon, ...), when known.
+    pub fellowship: Option<Fellowship>,
     /// Spiritual, secular or religious (stated, or the approach's default).
     pub orientation: Orientation,
     /// In person, online or hybrid.
@@ -54,18 +57,34 @@ pub struct Group {
     pub city: Option<String>,
     /// Languages the group is held in (default English). Never empty.
     pub languages: Vec<Language>,
-    /// Who the group is restricted to; empty means everyone.
+    /// Who the group is for; empty means everyone. Only an age limit the group states
+    /// (`min_age`, `max_age`) restricts by age.
     pub audience: Vec<Audience>,
-    /// Whether the meeting is closed (members and prospective members only).
+    /// The youngest age the group takes, when it states one. A group without it is for adults.
+    pub min_age: Option<u8>,
+    /// The oldest age the group takes, when it states one.
+    pub max_age: Option<u8>,
+    /// Whether the meeting is closed: for people with a desire to stop using the fellowship's
+    /// substance (see [`Fellowship::closed_meeting_substance`]).
     pub closed: Option<bool>,
     /// Whether the group welcomes newcomers explicitly.
     pub beginner_friendly: bool,
     /// Topics the group focuses on.
     pub focus: Vec<Need>,
-    /// Accommodations offered (wheelchair access, ASL, childcare).
+    /// Accommodations and services offered (wheelchair access, ASL, childcare, a signed proof of
+    /// attendance).
     pub accessibility: Vec<Need>,
     /// Substances the group focuses on; empty means any.
     pub substances: Vec<Substance>,
+    /// What the group says about members on medication for opioid use disorder.
+    pub medication_stance: MedicationStance,
+    /// Whether members are expected to aim for abstinence, when the group says.
+    pub abstinence_required: Option<bool>,
+    /// How a newcomer reaches a member before the first session, as the group publishes it
+    /// (a phone number, an e-mail address or a sentence); `None` when it offers no contact.
+    pub newcomer_contact: Option<String>,
+    /// Steps before the first session (a referral, an intake appointment, insurance).
+    pub requires: Vec<Requirement>,
     /// Seats in total, up to [`MAX_SEATS`]; `None` means unlimited.
     pub capacity: Option<u32>,
     /// Seats taken, up to [`MAX_SEATS`]. May be more than `capacity`: the group is then full.
@@ -89,7 +108,7 @@ impl Group {
     }
 
     /// Whether the group offers `need` as a focus or an accommodation.
-    pub fn covers(&self, need: crate::Need) -> bool {
+    pub fn covers(&self, need: Need) -> bool {
         self.focus.contains(&need) || self.accessibility.contains(&need)
     }
 
@@ -150,6 +169,7 @@ impl Group {
             ("focus", self.focus.len()),
             ("accessibility", self.accessibility.len()),
             ("substances", self.substances.len()),
+            ("requires", self.requires.len()),
         ] {
             if let Some(m) = list_length_problem(len, MAX_LIST_ITEMS) {
                 problems.push(named(field, m));
@@ -168,7 +188,28 @@ impl Group {
         if let Some(m) = self.url.as_deref().and_then(text_problem) {
             problems.push(named("url", m));
         }
+        if let Some(m) = self.newcomer_contact.as_deref().and_then(text_problem) {
+            problems.push(named("newcomer_contact", m));
+        }
+        if let Some(m) = self.age_limits_problem() {
+            problems.push(named("max_age", m));
+        }
         problems
+    }
+
+    /// Why the group's age limits cannot hold together, if they cannot (shared with the reader):
+    /// each up to [`crate::MAX_AGE`], and `min_age` not above `max_age`.
+    pub(crate) fn age_limits_problem(&self) -> Option<String> {
+        let ages = 0..=crate::domain::person::MAX_AGE;
+        for age in [self.min_age, self.max_age].into_iter().flatten() {
+            if let Some(m) = integer_problem(age, &ages) {
+                return Some(m);
+            }
+        }
+        match (self.min_age, self.max_age) {
+            (Some(min), Some(max)) if min > max => Some(format!("{max} is below min_age {min}")),
+            _ => None,
+        }
     }
 }
 

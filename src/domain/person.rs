@@ -17,15 +17,19 @@ use super::geo::GeoPoint;
 use super::group::serialize_tz;
 use super::schedule::Window;
 use super::vocab::{
-    Approach, ApproachPreference, FacilitationPreference, FamilyAim, FormatPreference, Gender,
-    GenderSpecific, Language, Need, PriorOutcome, Relationship, Risk, Role, SocialSupport, Stage,
-    Substance,
+    Approach, ApproachPreference, Audience, FacilitationPreference, FamilyAim, FormatPreference,
+    Gender, GenderSpecific, Goal, Language, Medication, Need, PriorOutcome, Relationship, Risk,
+    Role, SocialSupport, Stage, Substance,
 };
 use crate::error::{Problem, Result};
 use crate::limits::MAX_LIST_ITEMS;
 
 /// The longest travel limit a person may give, in km (half the earth's circumference).
 pub const MAX_TRAVEL_KM: f64 = 20_000.0;
+/// The travel limit of a person who gives none, in km: 25 km (about 15 miles), an engineering
+/// choice above the 16 km (10 miles) at which EVIDENCE F2 sees distance become a barrier, so
+/// groups a little farther still show, lower.
+pub const DEFAULT_TRAVEL_KM: f64 = 25.0;
 /// The oldest age a person may give, in years.
 pub const MAX_AGE: u8 = 120;
 /// The scale of `self_efficacy` and `readiness`.
@@ -82,7 +86,8 @@ pub struct Person {
     /// Where they travel from.
     #[serde(flatten)]
     pub location: Option<GeoPoint>,
-    /// How far they can travel to an in-person session.
+    /// How far they can travel to an in-person session; without it,
+    /// [`DEFAULT_TRAVEL_KM`] ([`Person::travel_limit_km`]).
     pub max_travel_km: Option<f64>,
     /// Languages they can take part in (default English). Never empty; the first is their main one.
     pub languages: Vec<Language>,
@@ -90,6 +95,9 @@ pub struct Person {
     pub gender: Gender,
     /// Whether they want a gender-specific group.
     pub gender_specific: GenderSpecific,
+    /// Groups for an audience they would like (LGBTQ+, women, young people, veterans, ...): a
+    /// wish that favours such groups a little, never a requirement.
+    pub audience_preference: Vec<Audience>,
     /// Age in years, when given.
     pub age: Option<u8>,
     /// LGBTQ+.
@@ -103,6 +111,12 @@ pub struct Person {
     pub risks: Vec<Risk>,
     /// Substances they are recovering from.
     pub substances: Vec<Substance>,
+    /// The one of `substances` that matters most to them, when they say.
+    pub primary_substance: Option<Substance>,
+    /// Medication for opioid use disorder they are on.
+    pub medication: Medication,
+    /// What they aim for with their use, when they say.
+    pub goal: Option<Goal>,
     /// Peer-led, professionally led, or either.
     pub facilitation_preference: FacilitationPreference,
     /// Confidence in staying in recovery, 1-10.
@@ -121,6 +135,16 @@ impl Person {
     /// Whether LGBTQ+ groups are for them: they said so, or they are nonbinary.
     pub fn is_lgbtq(&self) -> bool {
         self.lgbtq || self.gender == super::vocab::Gender::Nonbinary
+    }
+
+    /// How far they can travel: `max_travel_km`, or [`DEFAULT_TRAVEL_KM`] when they gave none.
+    pub fn travel_limit_km(&self) -> f64 {
+        self.max_travel_km.unwrap_or(DEFAULT_TRAVEL_KM)
+    }
+
+    /// Whether they are under 18.
+    pub fn is_minor(&self) -> bool {
+        self.age.is_some_and(|a| a < 18)
     }
 
     /// Whether they are early in their own recovery ([`Stage::is_early`]); never for a family
@@ -185,6 +209,7 @@ impl Person {
             ("needs", self.needs.len()),
             ("risks", self.risks.len()),
             ("substances", self.substances.len()),
+            ("audience_preference", self.audience_preference.len()),
             ("prior", self.prior.len()),
         ];
         problems.extend(self.location.iter().flat_map(GeoPoint::problems));
@@ -222,6 +247,9 @@ impl Person {
             .and_then(|v| integer_problem(v, &SCORE_SCALE))
         {
             problems.push(named("readiness", m));
+        }
+        if let Some(m) = primary_substance_problem(self.primary_substance, &self.substances) {
+            problems.push(named("primary_substance", m));
         }
         problems
     }
@@ -264,6 +292,17 @@ pub(crate) fn role_problems(
         }
     }
     problems
+}
+
+/// Why `primary` cannot be the person's main substance, if it cannot (shared with the readers):
+/// it must be one of their `substances`.
+pub(crate) fn primary_substance_problem(
+    primary: Option<Substance>,
+    substances: &[Substance],
+) -> Option<String> {
+    primary
+        .filter(|p| !substances.contains(p))
+        .map(|p| format!("'{p}' is not among substances (list it there too)"))
 }
 
 /// Why `gender_specific` cannot be met with `gender`, if it cannot (shared with the readers).

@@ -334,12 +334,35 @@ vocabulary! {
         Men = "men",
         /// LGBTQ+ people.
         Lgbtq = "lgbtq",
-        /// Young people (age 30 or under).
+        /// Gay people (Meeting Guide type `G`).
+        Gay = "gay",
+        /// Lesbians (Meeting Guide type `L`): women.
+        Lesbian = "lesbian",
+        /// Transgender people (Meeting Guide type `T`).
+        Transgender = "transgender",
+        /// Nonbinary people (Meeting Guide type `NB`).
+        Nonbinary = "nonbinary",
+        /// Young people. Not an age limit by itself: a group states one with `min_age` and
+        /// `max_age`.
         YoungPeople = "young_people",
         /// Seniors (age 60 or over).
         Seniors = "seniors",
         /// Military veterans.
         Veterans = "veterans",
+    }
+}
+
+impl Audience {
+    /// Whether this is an LGBTQ+ audience (LGBTQ+, gay, lesbian, transgender, nonbinary).
+    pub fn is_lgbtq(self) -> bool {
+        matches!(
+            self,
+            Audience::Lgbtq
+                | Audience::Gay
+                | Audience::Lesbian
+                | Audience::Transgender
+                | Audience::Nonbinary
+        )
     }
 }
 
@@ -360,6 +383,9 @@ vocabulary! {
         Wheelchair = "wheelchair",
         /// American Sign Language interpretation.
         Asl = "asl",
+        /// A signed proof of attendance (for a court, an employer or a treatment programme): a
+        /// group offering it lists it in `accessibility`.
+        ProofOfAttendance = "proof_of_attendance",
     }
 }
 
@@ -370,8 +396,10 @@ vocabulary! {
         Alcohol = "alcohol",
         /// Opioids (heroin, fentanyl, prescription opioids).
         Opioids = "opioids",
-        /// Stimulants (cocaine, methamphetamine).
-        Stimulants = "stimulants",
+        /// Cocaine, crack included.
+        Cocaine = "cocaine",
+        /// Methamphetamine (crystal meth).
+        Methamphetamine = "methamphetamine",
         /// Cannabis.
         Cannabis = "cannabis",
         /// Sedatives and benzodiazepines.
@@ -380,6 +408,160 @@ vocabulary! {
         Nicotine = "nicotine",
         /// Anything else.
         Other = "other",
+    }
+}
+
+impl Substance {
+    /// The substance as people say it, for sentences.
+    pub fn label(self) -> &'static str {
+        match self {
+            Substance::Alcohol => "alcohol",
+            Substance::Opioids => "opioids",
+            Substance::Cocaine => "cocaine",
+            Substance::Methamphetamine => "methamphetamine",
+            Substance::Cannabis => "cannabis",
+            Substance::Sedatives => "sedatives",
+            Substance::Nicotine => "nicotine",
+            Substance::Other => "other substances",
+        }
+    }
+}
+
+vocabulary! {
+    /// A named fellowship, beside the group's approach: which 12-step fellowship (or family
+    /// fellowship) a meeting belongs to. Other programmes are named by their approach.
+    Fellowship {
+        /// Alcoholics Anonymous.
+        Aa = "aa",
+        /// Narcotics Anonymous: any drug, alcohol included.
+        Na = "na",
+        /// Cocaine Anonymous: cocaine and all other mind-altering substances.
+        Ca = "ca",
+        /// Crystal Meth Anonymous.
+        Cma = "cma",
+        /// Heroin Anonymous.
+        Ha = "ha",
+        /// Marijuana Anonymous.
+        Ma = "ma",
+        /// Nicotine Anonymous.
+        Nica = "nica",
+        /// Al-Anon Family Groups (families and friends of alcoholics).
+        AlAnon = "al_anon",
+        /// Alateen (young family members, 13 to 19).
+        Alateen = "alateen",
+        /// Nar-Anon Family Groups.
+        NarAnon = "nar_anon",
+        /// Families Anonymous.
+        FamiliesAnonymous = "families_anonymous",
+    }
+}
+
+impl Fellowship {
+    /// The fellowship's name, for sentences.
+    pub fn label(self) -> &'static str {
+        use Fellowship::*;
+        match self {
+            Aa => "AA",
+            Na => "NA",
+            Ca => "CA",
+            Cma => "Crystal Meth Anonymous",
+            Ha => "Heroin Anonymous",
+            Ma => "Marijuana Anonymous",
+            Nica => "Nicotine Anonymous",
+            AlAnon => "Al-Anon",
+            Alateen => "Alateen",
+            NarAnon => "Nar-Anon",
+            FamiliesAnonymous => "Families Anonymous",
+        }
+    }
+
+    /// The substances its *closed* meetings are for (a closed meeting is for people with a
+    /// desire to stop using them), or `None` when its closed meetings take any substance (NA,
+    /// CA) or it is not a fellowship of people in recovery. Each is the fellowship's own third
+    /// tradition: "a desire to stop drinking" (AA), "to stop using crystal meth" (CMA), ...
+    pub fn closed_meeting_substance(self) -> Option<Substance> {
+        use Fellowship::*;
+        match self {
+            Aa => Some(Substance::Alcohol),
+            Cma => Some(Substance::Methamphetamine),
+            Ha => Some(Substance::Opioids),
+            Ma => Some(Substance::Cannabis),
+            Nica => Some(Substance::Nicotine),
+            Na | Ca | AlAnon | Alateen | NarAnon | FamiliesAnonymous => None,
+        }
+    }
+
+    /// The fellowships named for a person's main substance: AA for alcohol, NA or Heroin
+    /// Anonymous for opioids, CA for cocaine, Crystal Meth Anonymous for methamphetamine,
+    /// Marijuana Anonymous for cannabis, NA for sedatives and other drugs, Nicotine Anonymous
+    /// for nicotine.
+    pub fn for_substance(substance: Substance) -> &'static [Fellowship] {
+        use Fellowship::*;
+        match substance {
+            Substance::Alcohol => &[Aa],
+            Substance::Opioids => &[Na, Ha],
+            Substance::Cocaine => &[Ca],
+            Substance::Methamphetamine => &[Cma],
+            Substance::Cannabis => &[Ma],
+            Substance::Sedatives | Substance::Other => &[Na],
+            Substance::Nicotine => &[Nica],
+        }
+    }
+}
+
+vocabulary! {
+    /// A medication for opioid use disorder a person is on.
+    Medication {
+        /// None.
+        None = "none",
+        /// Methadone.
+        Methadone = "methadone",
+        /// Buprenorphine (Suboxone, Subutex, Sublocade).
+        Buprenorphine = "buprenorphine",
+        /// Naltrexone (Vivitrol).
+        Naltrexone = "naltrexone",
+    }
+}
+
+impl Medication {
+    /// Whether this is an opioid agonist (methadone, buprenorphine): the medications some NA
+    /// meetings limit sharing by (NA World Services, Bulletin #29, 1996).
+    pub fn is_agonist(self) -> bool {
+        matches!(self, Medication::Methadone | Medication::Buprenorphine)
+    }
+}
+
+vocabulary! {
+    /// What a group says about members on medication for opioid use disorder.
+    MedicationStance {
+        /// Welcomes members on medication, as full participants.
+        Welcoming = "welcoming",
+        /// Limits sharing or service by members on methadone or buprenorphine.
+        LimitsSharing = "limits_sharing",
+        /// Not stated.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// A step a professional group requires before the first session.
+    Requirement {
+        /// A referral from a clinician or programme.
+        Referral = "referral",
+        /// An intake appointment.
+        Intake = "intake",
+        /// Health insurance (or a payment arrangement).
+        Insurance = "insurance",
+    }
+}
+
+vocabulary! {
+    /// What a person aims for with their use.
+    Goal {
+        /// Stopping altogether.
+        Abstinence = "abstinence",
+        /// Cutting down.
+        Reducing = "reducing",
     }
 }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use crate::domain::group::{Group, MAX_COST, MAX_SEATS};
 use crate::domain::schedule::{parse_timezone, Window};
-use crate::domain::vocab::{Approach, Facilitation, Format, Language, Orientation, Serves};
+use crate::domain::vocab::{
+    Approach, Facilitation, Format, Language, MedicationStance, Orientation, Serves,
+};
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, records_of, Fields};
 use crate::formats::{read_bytes, Loaded, Syntax};
@@ -16,6 +18,7 @@ pub const GROUP_FIELDS: &[&str] = &[
     "id",
     "name",
     "approach",
+    "fellowship",
     "orientation",
     "format",
     "facilitation",
@@ -27,11 +30,17 @@ pub const GROUP_FIELDS: &[&str] = &[
     "city",
     "languages",
     "audience",
+    "min_age",
+    "max_age",
     "closed",
     "beginner_friendly",
     "focus",
     "accessibility",
     "substances",
+    "medication_stance",
+    "abstinence_required",
+    "newcomer_contact",
+    "requires",
     "capacity",
     "enrolled",
     "cost",
@@ -90,6 +99,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let id = f.id("id");
     let name = f.single_line("name", true, warnings);
     let approach: Option<Approach> = f.parse("approach", true);
+    let fellowship = f.parse("fellowship", false);
     let stated: Option<Orientation> = f.parse("orientation", false);
     let format: Option<Format> = f.parse("format", true);
     let facilitation: Facilitation = f
@@ -104,11 +114,20 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let city = f.single_line("city", false, warnings);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let audience = f.list("audience", MAX_LIST_ITEMS);
+    let ages = || 0..=crate::domain::person::MAX_AGE.into();
+    let min_age = f.integer("min_age", false, ages()).map(|a| a as u8);
+    let max_age = f.integer("max_age", false, ages()).map(|a| a as u8);
     let closed = f.boolean("closed");
     let beginner_friendly = f.boolean("beginner_friendly").unwrap_or(false);
     let focus = f.list("focus", MAX_LIST_ITEMS);
     let accessibility = f.list("accessibility", MAX_LIST_ITEMS);
     let substances = f.list("substances", MAX_LIST_ITEMS);
+    let medication_stance = f
+        .parse("medication_stance", false)
+        .unwrap_or(MedicationStance::Unknown);
+    let abstinence_required = f.boolean("abstinence_required");
+    let newcomer_contact = f.single_line("newcomer_contact", false, warnings);
+    let requires = f.list("requires", MAX_LIST_ITEMS);
     let seats = || 0..=MAX_SEATS.into();
     let capacity = f.integer("capacity", false, seats()).map(|c| c as u32);
     let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
@@ -132,10 +151,11 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     if languages.is_empty() {
         languages.push(Language::ENGLISH);
     }
-    Some(Group {
+    let group = Group {
         id: id?,
         name: name?,
         approach: approach?,
+        fellowship,
         orientation: orientation?,
         format: format?,
         facilitation,
@@ -146,16 +166,27 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
         city,
         languages,
         audience,
+        min_age,
+        max_age,
         closed,
         beginner_friendly,
         focus,
         accessibility,
         substances,
+        medication_stance,
+        abstinence_required,
+        newcomer_contact,
+        requires,
         capacity,
         enrolled,
         cost,
         url,
-    })
+    };
+    if let Some(m) = group.age_limits_problem() {
+        f.problem("max_age", m);
+        return None;
+    }
+    Some(group)
 }
 
 #[cfg(test)]

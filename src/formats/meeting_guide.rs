@@ -24,7 +24,9 @@ use serde_json::{Map, Value};
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::schedule::{parse_timezone, Window};
-use crate::domain::vocab::{Approach, Audience, Format, Language, Need, Orientation};
+use crate::domain::vocab::{
+    Approach, Audience, Format, Language, MedicationStance, Need, Orientation,
+};
 use crate::error::{Error, Result};
 use crate::formats::read_bytes;
 use crate::text::{has_forbidden, single_line, REPLACED};
@@ -576,6 +578,7 @@ fn meeting(
         id,
         name,
         approach: options.approach,
+        fellowship: None,
         orientation,
         serves: options.approach.default_serves(),
         format,
@@ -586,11 +589,17 @@ fn meeting(
         city: city(row),
         languages,
         audience,
+        min_age: None,
+        max_age: None,
         closed,
         beginner_friendly: newcomer,
         focus,
         accessibility,
         substances: Vec::new(),
+        medication_stance: MedicationStance::Unknown,
+        abstinence_required: None,
+        newcomer_contact: None,
+        requires: Vec::new(),
         capacity: None,
         enrolled: 0,
         cost: None,

@@ -11,7 +11,8 @@ use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
-    Approach, FamilyAim, Gender, GenderSpecific, Language, PriorOutcome, Relationship, Role, Stage,
+    Approach, FamilyAim, Gender, GenderSpecific, Language, Medication, PriorOutcome, Relationship,
+    Role, Stage, Substance,
 };
 use crate::error::{Problem, Result};
 use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields, Record};
@@ -36,12 +37,16 @@ pub const PERSON_FIELDS: &[&str] = &[
     "languages",
     "gender",
     "gender_specific",
+    "audience_preference",
     "age",
     "lgbtq",
     "veteran",
     "needs",
     "risks",
     "substances",
+    "primary_substance",
+    "medication",
+    "goal",
     "facilitation_preference",
     "self_efficacy",
     "readiness",
@@ -241,6 +246,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let gender_specific = f
         .parse("gender_specific", false)
         .unwrap_or(GenderSpecific::No);
+    let audience_preference = f.list("audience_preference", MAX_LIST_ITEMS);
     let age = f
         .integer("age", false, 0..=person::MAX_AGE.into())
         .map(|a| a as u8);
@@ -248,7 +254,13 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let veteran = f.boolean("veteran").unwrap_or(false);
     let needs = f.list("needs", MAX_LIST_ITEMS);
     let risks = f.list("risks", MAX_LIST_ITEMS);
-    let substances = f.list("substances", MAX_LIST_ITEMS);
+    let substances: Vec<Substance> = f.list("substances", MAX_LIST_ITEMS);
+    let primary_substance = f.parse("primary_substance", false);
+    if let Some(m) = person::primary_substance_problem(primary_substance, &substances) {
+        f.problem("primary_substance", m);
+    }
+    let medication = f.parse("medication", false).unwrap_or(Medication::None);
+    let goal = f.parse("goal", false);
     let facilitation_preference = f
         .parse("facilitation_preference", false)
         .unwrap_or(crate::FacilitationPreference::Either);
@@ -285,12 +297,16 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
         languages,
         gender,
         gender_specific,
+        audience_preference,
         age,
         lgbtq,
         veteran,
         needs,
         risks,
         substances,
+        primary_substance,
+        medication,
+        goal,
         facilitation_preference,
         self_efficacy,
         readiness,

@@ -199,7 +199,7 @@ impl<'a> PersonBound<'a> {
         };
         // Then farther than the travel limit (allowing for rounding), for sure.
         let too_far = chord
-            .zip(self.person.max_travel_km)
+            .map(|km| (km, self.person.travel_limit_km()))
             .is_some_and(|(km, max)| km > max * (1.0 + 1e-9) + 1e-9);
         let (in_person, online) = match (table.format[g], self.person.format_preference) {
             (Format::InPerson, _) | (Format::Hybrid, FormatPreference::InPerson) => (true, false),
@@ -229,7 +229,7 @@ impl<'a> PersonBound<'a> {
         if self.per_km <= 0.0 {
             self.per_km * chord
         } else {
-            self.per_km * self.person.max_travel_km.unwrap_or(f64::INFINITY)
+            self.per_km * self.person.travel_limit_km()
         }
     }
 
