@@ -87,6 +87,10 @@ pub struct Explanation {
     /// on the person ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub safety_first: Vec<String>,
+    /// For a person under 18, why adult groups are left out and where to look
+    /// ([`crate::guidance::under_18`]); left out of JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under_18: Option<String>,
     /// The person's pseudonymous id.
     pub person_id: String,
     /// The group's id.
@@ -107,6 +111,12 @@ pub struct Explanation {
     pub logit: Option<f64>,
     /// sigmoid(logit), the score `rank` shows; `None` when not eligible.
     pub score: Option<f64>,
+    /// Steps before the first session ([`crate::Suggestion::next_steps`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<String>,
+    /// What to know before going ([`crate::Suggestion::notes`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Engine {
@@ -191,6 +201,7 @@ impl Engine {
             .flatten();
         Ok(Explanation {
             safety_first: crate::safety::safety_first(person),
+            under_18: crate::guidance::under_18(person),
             person_id: person.id.clone(),
             group_id: group.id.clone(),
             name: group.name.clone(),
@@ -201,6 +212,8 @@ impl Engine {
             rules: terms,
             logit: scored.map(|s| s.logit),
             score: scored.map(|s| s.score),
+            next_steps: crate::guidance::next_steps(group),
+            notes: crate::guidance::notes(person, group),
         })
     }
 

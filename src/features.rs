@@ -98,7 +98,8 @@ features! {
     LgbtqAffirming = "lgbtq_affirming",
     /// A veteran and a veterans' group.
     VeteranGroup = "veteran_group",
-    /// The group focuses on substances other than the person's.
+    /// The group focuses on substances other than the person's and is not an open meeting
+    /// (an open meeting welcomes anyone; a closed one for other substances is excluded).
     SubstanceMismatch = "substance_mismatch",
     /// Readiness to change, centred: (readiness - 5.5) / 4.5, 0 when not given.
     Readiness = "readiness",
@@ -224,7 +225,7 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
     );
     set(
         F::LgbtqAffirming,
-        flag(person.is_lgbtq() && group.audience.contains(&Audience::Lgbtq)),
+        flag(person.is_lgbtq() && group.audience.iter().any(|a| a.is_lgbtq())),
     );
     set(
         F::VeteranGroup,
@@ -233,7 +234,8 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
     set(
         F::SubstanceMismatch,
         flag(
-            !group.substances.is_empty()
+            group.closed != Some(false)
+                && !group.substances.is_empty()
                 && !person.substances.is_empty()
                 && !person
                     .substances

@@ -74,6 +74,7 @@ mod engine;
 mod error;
 mod explain;
 mod features;
+pub mod guidance;
 pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

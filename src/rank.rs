@@ -145,6 +145,14 @@ pub struct Suggestion {
     pub intercept: f64,
     /// Every non-zero term of the logit, largest effect first.
     pub explanation: Vec<ExplanationItem>,
+    /// Steps before the first session: meeting a member through the group's newcomer contact;
+    /// a referral, intake or insurance it requires. Left out of JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<String>,
+    /// What to know before going (such as the group's stance on the person's medication). Left
+    /// out of JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A group that was excluded, with every reason.
@@ -224,6 +232,10 @@ pub struct Ranking {
     /// ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub safety_first: Vec<String>,
+    /// For a person under 18, why adult groups are left out and where to look
+    /// ([`crate::guidance::under_18`]); left out of JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under_18: Option<String>,
     /// The person's pseudonymous id.
     pub person_id: String,
     /// Suggestions, best first; ties broken by group id.
@@ -317,6 +329,7 @@ impl Engine {
             .collect();
         Ok(Ranking {
             safety_first: crate::safety::safety_first(person),
+            under_18: crate::guidance::under_18(person),
             person_id: person.id.clone(),
             suggestions,
             excluded,
@@ -409,6 +422,8 @@ impl Engine {
             logit: s.logit,
             intercept: self.model().intercept(),
             explanation: self.explanation(rules, s),
+            next_steps: crate::guidance::next_steps(group),
+            notes: crate::guidance::notes(person.person, group),
         }
     }
 }

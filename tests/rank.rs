@@ -32,9 +32,13 @@ const EXCLUSION_CODES: &[&str] = &[
     "schedule",
     "language",
     "audience",
+    "age",
     "gender_specific",
+    "closed_meeting",
     "approach",
+    "medication",
     "accessibility",
+    "proof_of_attendance",
     "full",
 ];
 

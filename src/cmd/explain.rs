@@ -41,6 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         OutputFormat::Table => {
             let mut out = String::new();
             super::rank::safety_lines(&mut out, &ex.safety_first);
+            super::rank::notice_lines(&mut out, ex.under_18.as_deref());
             // Text from data is escaped value by value, so a line break in it cannot forge a line.
             writeln!(
                 out,
@@ -119,6 +120,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "\nlogit {logit:+.4} = intercept + model terms + rule terms; score {score:.4} (chance of still attending at 90 days)"
                 )?,
                 _ => writeln!(out, "\nnot eligible: no score (rules never override eligibility)")?,
+            }
+            if !ex.next_steps.is_empty() || !ex.notes.is_empty() {
+                writeln!(out, "\nBefore going")?;
+                super::rank::step_lines(&mut out, &ex.next_steps, &ex.notes);
             }
             out
         }

@@ -125,6 +125,7 @@ fn fit(s: &str, max: usize) -> String {
 fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     let mut out = String::new();
     safety_lines(&mut out, &ranking.safety_first);
+    notice_lines(&mut out, ranking.under_18.as_deref());
     let _ = writeln!(
         out,
         "Suggestions for {}: {} of {} eligible groups",
@@ -225,6 +226,34 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
     for line in wrap(&reasons, "; ", INDENT, 2) {
         let _ = writeln!(out, "{:INDENT$}{line}", "");
     }
+    step_lines(out, &s.next_steps, &s.notes);
+}
+
+/// A suggestion's next steps and notes, each on its own lines (`next:`, `note:`) below its
+/// reasons; text from the directory escaped.
+pub(crate) fn step_lines(out: &mut String, next_steps: &[String], notes: &[String]) {
+    let labelled = next_steps
+        .iter()
+        .map(|s| ("next", s))
+        .chain(notes.iter().map(|n| ("note", n)));
+    for (label, text) in labelled {
+        let words: Vec<String> = esc(text).split(' ').map(str::to_string).collect();
+        for (i, part) in wrap(&words, " ", INDENT + 6, usize::MAX).iter().enumerate() {
+            let head = if i == 0 { format!("{label}: ") } else { String::new() };
+            let _ = writeln!(out, "{:INDENT$}{head:<6}{part}", "");
+        }
+    }
+}
+
+/// The line for a person under 18 ([`groupmatch::guidance::under_18`]), when there is one,
+/// after the safety lines and before the list, laid out by [`wrap`].
+pub(crate) fn notice_lines(out: &mut String, notice: Option<&str>) {
+    let Some(notice) = notice else { return };
+    let words: Vec<String> = notice.split(' ').map(str::to_string).collect();
+    for line in wrap(&words, " ", 0, usize::MAX) {
+        let _ = writeln!(out, "{line}");
+    }
+    out.push('\n');
 }
 
 /// Lays `items` out joined by `sep` on lines of at most `WIDTH` columns after `indent`, keeping

@@ -142,6 +142,26 @@ impl Person {
         self.max_travel_km.unwrap_or(DEFAULT_TRAVEL_KM)
     }
 
+    /// The substance that matters most to them: `primary_substance`, or their only substance.
+    pub fn main_substance(&self) -> Option<Substance> {
+        match (self.primary_substance, self.substances.as_slice()) {
+            (Some(s), _) => Some(s),
+            (None, [only]) => Some(*only),
+            _ => None,
+        }
+    }
+
+    /// Whether `group` is for an audience they would like (any LGBTQ+ audience for a wish for
+    /// LGBTQ+ groups).
+    pub fn wishes_audience_of(&self, group: &super::group::Group) -> bool {
+        self.audience_preference.iter().any(|wish| {
+            group
+                .audience
+                .iter()
+                .any(|a| a == wish || (*wish == Audience::Lgbtq && a.is_lgbtq()))
+        })
+    }
+
     /// Whether they are under 18.
     pub fn is_minor(&self) -> bool {
         self.age.is_some_and(|a| a < 18)

@@ -46,6 +46,8 @@ pub enum ListRef<'a> {
     Languages(&'a [Language]),
     /// Substances.
     Substances(&'a [Substance]),
+    /// A group's steps before the first session.
+    Requirements(&'a [Requirement]),
     /// The approaches of the person's earlier experiences with one outcome.
     Prior(&'a [Prior], PriorOutcome),
 }
@@ -58,6 +60,7 @@ impl ListRef<'_> {
             ListRef::Audience(v) => v.iter().any(|x| x.as_str() == s),
             ListRef::Languages(v) => v.iter().any(|x| x.as_str() == s),
             ListRef::Substances(v) => v.iter().any(|x| x.as_str() == s),
+            ListRef::Requirements(v) => v.iter().any(|x| x.as_str() == s),
             ListRef::Prior(v, o) => v
                 .iter()
                 .any(|p| p.outcome == *o && p.approach.as_str() == s),
@@ -71,6 +74,7 @@ impl ListRef<'_> {
             ListRef::Audience(v) => v.iter().map(|x| x.as_str()).collect(),
             ListRef::Languages(v) => v.iter().map(|x| x.as_str()).collect(),
             ListRef::Substances(v) => v.iter().map(|x| x.as_str()).collect(),
+            ListRef::Requirements(v) => v.iter().map(|x| x.as_str()).collect(),
             ListRef::Prior(v, o) => v
                 .iter()
                 .filter(|p| p.outcome == *o)
@@ -194,6 +198,10 @@ facts! {
     PersonVeteran = "person.veteran": Bool, NONE, "military veteran";
     PersonNeeds = "person.needs": List, Some(Need::NAMES), "needs";
     PersonSubstances = "person.substances": List, Some(Substance::NAMES), "substances";
+    PersonPrimarySubstance = "person.primary_substance": Str, Some(Substance::NAMES), "the substance that matters most to them (may be missing)";
+    PersonMedication = "person.medication": Str, Some(Medication::NAMES), "medication for opioid use disorder";
+    PersonGoal = "person.goal": Str, Some(Goal::NAMES), "abstinence or reducing (may be missing)";
+    PersonAudiencePreference = "person.audience_preference": List, Some(Audience::NAMES), "audiences they would like a group for";
     PersonLanguages = "person.languages": List, Some(LANGUAGE_CODES), "languages (the first is the main one)";
     PersonFacilitationPreference = "person.facilitation_preference": Str, Some(FacilitationPreference::NAMES), "peer, professional or either";
     PersonSelfEfficacy = "person.self_efficacy": Num, NONE, "confidence 1-10 (may be missing)";
@@ -207,6 +215,7 @@ facts! {
     GroupName = "group.name": Str, NONE, "the group's name";
     GroupCity = "group.city": Str, NONE, "city (may be missing)";
     GroupApproach = "group.approach": Str, Some(Approach::NAMES), "programme";
+    GroupFellowship = "group.fellowship": Str, Some(Fellowship::NAMES), "the fellowship of a 12-step or family meeting (may be missing)";
     GroupOrientation = "group.orientation": Str, Some(Orientation::NAMES), "spiritual, secular or religious";
     GroupFormat = "group.format": Str, Some(Format::NAMES), "in person, online or hybrid";
     GroupFacilitation = "group.facilitation": Str, Some(Facilitation::NAMES), "peer or professional";
@@ -216,7 +225,13 @@ facts! {
     GroupFocus = "group.focus": List, Some(Need::NAMES), "topics";
     GroupAccessibility = "group.accessibility": List, Some(Need::NAMES), "accommodations";
     GroupSubstances = "group.substances": List, Some(Substance::NAMES), "substances (empty: any)";
+    GroupMinAge = "group.min_age": Num, NONE, "youngest age taken (may be missing)";
+    GroupMaxAge = "group.max_age": Num, NONE, "oldest age taken (may be missing)";
     GroupClosed = "group.closed": Bool, NONE, "closed meeting (may be missing)";
+    GroupMedicationStance = "group.medication_stance": Str, Some(MedicationStance::NAMES), "stance on members on medication for opioid use disorder";
+    GroupAbstinenceRequired = "group.abstinence_required": Bool, NONE, "members aim for abstinence (may be missing)";
+    GroupNewcomerContact = "group.newcomer_contact": Str, NONE, "how a newcomer reaches a member (missing: none offered)";
+    GroupRequires = "group.requires": List, Some(Requirement::NAMES), "steps before the first session";
     GroupBeginnerFriendly = "group.beginner_friendly": Bool, NONE, "welcomes newcomers";
     GroupCapacity = "group.capacity": Num, NONE, "seats (missing: unlimited)";
     GroupEnrolled = "group.enrolled": Num, NONE, "seats taken";
@@ -230,6 +245,8 @@ facts! {
     PairNeedsCovered = "pair.needs_covered": Num, NONE, "share (0-1) of the person's needs the group offers; 0 without needs";
     PairMainLanguage = "pair.main_language": Bool, NONE, "the group is held in the person's first language";
     PairSubstanceMatch = "pair.substance_match": Bool, NONE, "the group lists no substances, or one of the person's";
+    PairFellowshipOfMainSubstance = "pair.fellowship_of_main_substance": Bool, NONE, "the group's fellowship is one named for the person's main substance (missing when either is unknown)";
+    PairAudienceWished = "pair.audience_wished": Bool, NONE, "the group is for an audience the person would like";
     PairPriorOutcome = "pair.prior_outcome": Str, Some(&["helped", "neutral", "disliked", "none"]), "the person's earlier experience with this approach";
 }
 
@@ -279,6 +296,12 @@ impl Fact {
             PersonVeteran => Value::Bool(p.veteran),
             PersonNeeds => Value::List(ListRef::Needs(&p.needs)),
             PersonSubstances => Value::List(ListRef::Substances(&p.substances)),
+            PersonPrimarySubstance => p
+                .primary_substance
+                .map_or(Value::Missing, |s| Value::Str(s.as_str())),
+            PersonMedication => Value::Str(p.medication.as_str()),
+            PersonGoal => p.goal.map_or(Value::Missing, |g| Value::Str(g.as_str())),
+            PersonAudiencePreference => Value::List(ListRef::Audience(&p.audience_preference)),
             PersonLanguages => Value::List(ListRef::Languages(&p.languages)),
             PersonFacilitationPreference => Value::Str(p.facilitation_preference.as_str()),
             PersonSelfEfficacy => num(p.self_efficacy.map(f64::from)),
@@ -303,6 +326,9 @@ impl Fact {
             GroupName => Value::Str(&g.name),
             GroupCity => g.city.as_deref().map_or(Value::Missing, Value::Str),
             GroupApproach => Value::Str(g.approach.as_str()),
+            GroupFellowship => g
+                .fellowship
+                .map_or(Value::Missing, |f| Value::Str(f.as_str())),
             GroupOrientation => Value::Str(g.orientation.as_str()),
             GroupFormat => Value::Str(g.format.as_str()),
             GroupFacilitation => Value::Str(g.facilitation.as_str()),
@@ -312,7 +338,13 @@ impl Fact {
             GroupFocus => Value::List(ListRef::Needs(&g.focus)),
             GroupAccessibility => Value::List(ListRef::Needs(&g.accessibility)),
             GroupSubstances => Value::List(ListRef::Substances(&g.substances)),
+            GroupMinAge => num(g.min_age.map(f64::from)),
+            GroupMaxAge => num(g.max_age.map(f64::from)),
             GroupClosed => g.closed.map_or(Value::Missing, Value::Bool),
+            GroupMedicationStance => Value::Str(g.medication_stance.as_str()),
+            GroupAbstinenceRequired => g.abstinence_required.map_or(Value::Missing, Value::Bool),
+            GroupNewcomerContact => g.newcomer_contact.as_deref().map_or(Value::Missing, Value::Str),
+            GroupRequires => Value::List(ListRef::Requirements(&g.requires)),
             GroupBeginnerFriendly => Value::Bool(g.beginner_friendly),
             GroupCapacity => num(g.capacity.map(f64::from)),
             GroupEnrolled => Value::Num(f64::from(g.enrolled)),
@@ -351,6 +383,11 @@ impl Fact {
             PairSubstanceMatch => Value::Bool(
                 g.substances.is_empty() || p.substances.iter().any(|s| g.substances.contains(s)),
             ),
+            PairFellowshipOfMainSubstance => match (p.main_substance(), g.fellowship) {
+                (Some(s), Some(f)) => Value::Bool(Fellowship::for_substance(s).contains(&f)),
+                _ => Value::Missing,
+            },
+            PairAudienceWished => Value::Bool(p.wishes_audience_of(g)),
             PairPriorOutcome => {
                 Value::Str(p.prior_outcome(g.approach).map_or("none", |o| o.as_str()))
             }
