@@ -112,6 +112,15 @@ fn combined<'a>(rules: &RuleSet, model: &EngagementModel, caps: &'a [Cap]) -> Ve
         .collect()
 }
 
+/// [`combined`] for the embedded default rules and model.
+fn default_combined(caps: &[Cap]) -> Vec<Combined<'_>> {
+    combined(
+        &RuleSet::embedded_default(),
+        &EngagementModel::embedded_default(),
+        caps,
+    )
+}
+
 /// The rules whose combined effect exceeds their cap, with the figures.
 fn over_cap(all: &[Combined]) -> Vec<String> {
     all.iter()
@@ -168,11 +177,7 @@ fn table(all: &[Combined]) -> String {
 #[test]
 fn every_default_rule_stays_within_its_evidence_cap() {
     let caps = caps();
-    let all = combined(
-        &RuleSet::embedded_default(),
-        &EngagementModel::embedded_default(),
-        &caps,
-    );
+    let all = default_combined(&caps);
     // Printed for `--nocapture`: the figures docs/rules.md shows.
     println!("{}", table(&all));
     let over = over_cap(&all);
@@ -245,11 +250,7 @@ fn a_scaled_model_term_is_its_coefficient_over_its_scale() {
 #[test]
 fn docs_rules_md_shows_the_caps_table() {
     let caps = caps();
-    let all = combined(
-        &RuleSet::embedded_default(),
-        &EngagementModel::embedded_default(),
-        &caps,
-    );
+    let all = default_combined(&caps);
     let expected = table(&all);
     let doc = include_str!("../docs/rules.md");
     let (begin, end) = ("<!-- caps:begin -->", "<!-- caps:end -->");

@@ -304,6 +304,21 @@ mod tests {
         t.probability(&Pair::at(person, g, now()), 0.0)
     }
 
+    /// A secular SMART Recovery group.
+    fn smart(id: &str) -> crate::Group {
+        let mut g = group(id);
+        g.approach = Approach::SmartRecovery;
+        g.orientation = Orientation::Secular;
+        g
+    }
+
+    /// The test person with a secular preference.
+    fn secular_person() -> crate::Person {
+        let mut person = person();
+        person.approach_preference = crate::ApproachPreference::Secular;
+        person
+    }
+
     #[test]
     fn schedule_effect_saturates() {
         let t = Truth::default();
@@ -343,13 +358,9 @@ mod tests {
     #[test]
     fn secular_people_engage_less_at_spiritual_groups() {
         let t = Truth::default();
-        let mut person = person();
-        person.approach_preference = crate::ApproachPreference::Secular;
+        let person = secular_person();
         let spiritual = group("g");
-        let mut secular = group("s");
-        secular.approach = Approach::SmartRecovery;
-        secular.orientation = Orientation::Secular;
-        assert!(p(&t, &person, &secular) > p(&t, &person, &spiritual));
+        assert!(p(&t, &person, &smart("s")) > p(&t, &person, &spiritual));
     }
 
     #[test]
@@ -358,9 +369,7 @@ mod tests {
         let t = Truth::default();
         let mut person = person();
         person.needs = vec![Need::CoOccurring];
-        let mut plain = group("g");
-        plain.approach = Approach::SmartRecovery;
-        plain.orientation = Orientation::Secular;
+        let plain = smart("g");
         let mut dual = plain.clone();
         dual.focus = vec![Need::CoOccurring];
         assert_eq!(p(&t, &person, &dual), p(&t, &person, &plain));
@@ -384,9 +393,7 @@ mod tests {
     #[test]
     fn a_spiritual_or_religious_person_has_no_penalty_at_a_secular_group() {
         let t = Truth::default();
-        let mut secular = group("s");
-        secular.approach = Approach::SmartRecovery;
-        secular.orientation = Orientation::Secular;
+        let secular = smart("s");
         let none = p(&t, &person(), &secular);
         for pref in [
             crate::ApproachPreference::Spiritual,
@@ -402,8 +409,7 @@ mod tests {
     fn secular_people_at_religious_and_spiritual_groups_alike() {
         // No study compares religious groups (F7): the assumed size at a spiritual group is used.
         let t = Truth::default();
-        let mut person = person();
-        person.approach_preference = crate::ApproachPreference::Secular;
+        let person = secular_person();
         let spiritual = group("g");
         let mut religious = group("r");
         religious.orientation = Orientation::Religious;
