@@ -286,7 +286,8 @@ fn rules_check_accepts_the_default_rules_and_counts_them() {
     let out = wd.run(["rules", "check", DEFAULT_RULES]);
     out.assert_success();
     let count = default_rule_ids().len();
-    assert!(count >= 12, "only {count} default rules");
+    // Few rules are left once each is held to its evidence (docs/rules.md, Evidence caps).
+    assert!(count >= 5, "only {count} default rules");
     out.assert_stdout_contains(&format!("{DEFAULT_RULES}: ok ({count} rules)"));
 }
 

@@ -1,8 +1,14 @@
 //! The simulator's ground truth: the true chance that a person is still attending a group at
 //! 90 days.
 //!
-//! Each effect's direction comes from `shared/EVIDENCE.md` and its size from the ranges there
-//! (section 2c), as documented in `docs/simulation.md`. Some effects are deliberately *not* linear
+//! Each effect's direction comes from `shared/EVIDENCE.md`; its size is an **assumption**: the
+//! ranges of EVIDENCE section 2c are engineering choices that give a direction only, and many
+//! effects have no size there at all (`docs/simulation.md` marks each). Effects the literature
+//! does not show are left out: no advantage of dual-focus groups in retention (D1: retention did
+//! not differ), no penalty for a fellowship of another substance (drug-dependent patients
+//! attending AA did as well as those attending NA: Kelly, Greene & Bergman 2014,
+//! `docs/evidence.md`), and no penalty for a spiritual or religious person at a secular group (no
+//! study). Some effects are deliberately *not* linear
 //! in the model's features, so a linear model can only approximate them and the oracle is a real
 //! ceiling: schedule fit saturates exponentially, distance acts as a smooth threshold around
 //! 16 km (10 miles), the online penalty is smaller for people for whom in-person is hard, the
@@ -27,98 +33,110 @@ use crate::pair::{Attendance, Pair};
 pub struct Truth {
     /// Logit for a person with average readiness and confidence at an average group.
     pub intercept: f64,
-    /// Per unit of centred readiness ((r - 5.5) / 4.5): M5, strongest prognostic predictor.
+    /// Per unit of centred readiness ((r - 5.5) / 4.5): M5, the strongest prognostic predictor
+    /// (PMRG 1998). Size an assumption: M5 gives the ranking of predictors, not a size.
     pub readiness: f64,
-    /// Per unit of centred self-efficacy: M5.
+    /// Per unit of centred self-efficacy: M5 (size an assumption).
     pub self_efficacy: f64,
-    /// Low social support: S5/M1.
+    /// Low social support: S5/M1 give the direction only; size an assumption.
     pub low_social_support: f64,
-    /// Women attend longer: Witbrodt 2012 (OR 1.1-1.3).
+    /// Women attend longer: OR 1.1, an assumption: EVIDENCE 2c suggests 1.1-1.3, Witbrodt 2012
+    /// gives the direction only.
     pub woman: f64,
-    /// Exploring (not yet committed): lower engagement.
+    /// Exploring (not yet committed): lower engagement (assumption; direction as S2, M5).
     pub exploring: f64,
-    /// Secular preference and a spiritual group: Tonigan 2002 (OR 0.6).
+    /// Secular preference and a spiritual group: OR 0.6, an assumption: EVIDENCE 2c, Tonigan
+    /// 2002 gives the direction only (atheists and agnostics attended AA less).
     pub secular_at_spiritual: f64,
-    /// Secular preference and a religious group.
+    /// Secular preference and a religious group: the same assumed size as at a spiritual group,
+    /// since no study compares religious groups (EVIDENCE F7; Tonigan 2002 studied AA).
     pub secular_at_religious: f64,
-    /// Spiritual or religious preference and a secular group.
-    pub faith_at_secular: f64,
-    /// Religious preference and a spiritual (non-religious) group, or the reverse.
+    /// Religious preference and a spiritual (non-religious) group, or the reverse (assumption;
+    /// no study).
     pub spiritual_religious_mismatch: f64,
-    /// Preferred orientation matched: Zemore 2017/2018 (OR 1.0-1.2).
+    /// Preferred orientation matched: OR 1.1, an assumption: EVIDENCE 2c suggests 1.0-1.2,
+    /// Zemore 2017/2018 give the direction only.
     pub orientation_match: f64,
-    /// Ceiling of the schedule effect: `schedule_max * (1 - exp(-schedule_rate * sessions))`.
+    /// Ceiling of the schedule effect: `schedule_max * (1 - exp(-schedule_rate * sessions))`
+    /// (assumption: T1 supports weekly attendance, F3 found no study of schedule fit).
     pub schedule_max: f64,
     /// Rate of the schedule saturation.
     pub schedule_rate: f64,
-    /// Largest distance penalty (OR 0.6-0.8 beyond ~10 miles, about 16 km: Fortney 1998,
-    /// Klinger 2018).
+    /// Largest distance penalty beyond ~10 miles (about 16 km): OR 0.6, an assumption: EVIDENCE
+    /// 2c suggests 0.6-0.8, Fortney 1998 and Klinger 2018 give the direction only.
     pub distance_max: f64,
     /// Distance (km) at which half the distance penalty applies.
     pub distance_mid_km: f64,
     /// Width (km) of the distance threshold.
     pub distance_width_km: f64,
-    /// Attending online: PAL (OR 0.6-0.7).
+    /// Attending online: OR 0.65, an assumption: EVIDENCE 2c suggests 0.6-0.7, the PAL analysis
+    /// gives the direction only (less involvement online).
     pub online: f64,
-    /// Attending online when in person is hard (childcare or wheelchair needs): F1.
+    /// Attending online when in person is hard (childcare or wheelchair needs): F1 suggests
+    /// online there; size an assumption.
     pub online_when_access_hard: f64,
-    /// Early stage and a beginner-friendly group: T1/T3.
+    /// Early stage and a beginner-friendly group (assumption; T1/T3 are about early attendance,
+    /// not about a group's welcome).
     pub beginner_early: f64,
-    /// Early stage and a professionally led group.
+    /// Early stage and a professionally led group (assumption; F5 finds no advantage of
+    /// professional leadership).
     pub professional_early: f64,
-    /// Sustained recovery and a professionally led group.
+    /// Sustained recovery and a professionally led group (assumption).
     pub professional_sustained: f64,
-    /// Facilitation preference met.
+    /// Facilitation preference met (assumption: preference fit).
     pub facilitation_match: f64,
-    /// Facilitation preference not met.
+    /// Facilitation preference not met (assumption: preference fit).
     pub facilitation_mismatch: f64,
-    /// A woman wanting a gender-specific group, at a women's group: G1 (OR 1.1-1.2).
+    /// A woman wanting a gender-specific group, at a women's group: OR 1.2, an assumption:
+    /// EVIDENCE 2c suggests 1.1-1.2, the G1 trials give satisfaction and affiliation up, outcomes
+    /// equal, no retention size.
     pub women_group_for_woman: f64,
-    /// Anyone else wanting a gender-specific group, at one for them.
+    /// Anyone else wanting a gender-specific group, at one for them (assumption).
     pub gender_group_other: f64,
     /// A young person at a young people's group in the first months (exploring, in treatment,
-    /// under 90 days): Y1 (OR 1.2-1.3 in months 0-3).
+    /// under 90 days): OR 1.28, an assumption: EVIDENCE 2c suggests 1.2-1.3, Y1 (Kelly 2005,
+    /// Labbe 2013) gives the direction only.
     pub young_matched_early: f64,
-    /// The same later in recovery, where the bonus fades to about OR 1.0: Labbe 2013.
+    /// The same later in recovery, where the bonus fades to about OR 1.0 (direction: Labbe
+    /// 2013; size an assumption).
     pub young_matched_later: f64,
-    /// Co-occurring condition and a dual-focus group: D1 (OR 1.3-1.5).
-    pub dual_focus: f64,
-    /// Co-occurring condition and a traditional 12-step group: D2 (OR 0.8).
+    /// Co-occurring condition and a traditional 12-step group: OR 0.8, an assumption: EVIDENCE
+    /// 2c, Kelly, McKellar & Moos 2003 (D2) give the direction only (less social involvement).
+    /// A dual-focus group has no term of its own: in D1, retention did not differ.
     pub co_occurring_at_12step: f64,
-    /// Childcare needed and offered.
+    /// Childcare needed and offered (assumption; F1 names childcare as a barrier).
     pub childcare_covered: f64,
-    /// Per share of the other needs covered.
+    /// Per share of the other needs covered (assumption).
     pub needs_covered: f64,
-    /// Multilingual person and a group in their main language: E1.
+    /// Multilingual person and a group in their main language (assumption; E1 is weak and has
+    /// no size).
     pub main_language: f64,
-    /// The approach helped before.
+    /// The approach helped before (assumption).
     pub prior_helped: f64,
-    /// The approach was disliked before.
+    /// The approach was disliked before (assumption).
     pub prior_disliked: f64,
-    /// Network that drinks or uses, and a 12-step group: M1 (OR 1.2-1.3).
+    /// Network that drinks or uses, and a 12-step group: OR 1.28, an assumption: EVIDENCE 2c
+    /// suggests 1.2-1.3, Longabaugh 1998 (M1) gives the direction only.
     pub network_12step: f64,
-    /// LGBTQ+ person at an LGBTQ+ group: L1.
+    /// LGBTQ+ person at an LGBTQ+ group (assumption; L1 is weak and has no size).
     pub lgbtq_group: f64,
-    /// Veteran at a veterans' group.
+    /// Veteran at a veterans' group (assumption; no study).
     pub veteran_group: f64,
-    /// A group focused on other substances.
-    pub substance_mismatch: f64,
-    /// Standard deviation of each group's unobserved quality (cohesion, F6).
+    /// Standard deviation of each group's unobserved quality (cohesion, F6; size an assumption).
     pub group_effect_sd: f64,
 }
 
 impl Default for Truth {
     fn default() -> Truth {
         Truth {
-            intercept: -0.82,
+            intercept: -0.88,
             readiness: 0.60,
             self_efficacy: 0.50,
             low_social_support: -0.25,
             woman: 0.10,
             exploring: -0.30,
             secular_at_spiritual: -0.51,
-            secular_at_religious: -0.70,
-            faith_at_secular: -0.30,
+            secular_at_religious: -0.51,
             spiritual_religious_mismatch: -0.15,
             orientation_match: 0.10,
             schedule_max: 0.90,
@@ -137,7 +155,6 @@ impl Default for Truth {
             gender_group_other: 0.05,
             young_matched_early: 0.25,
             young_matched_later: 0.05,
-            dual_focus: 0.40,
             co_occurring_at_12step: -0.22,
             childcare_covered: 0.45,
             needs_covered: 0.20,
@@ -147,7 +164,6 @@ impl Default for Truth {
             network_12step: 0.25,
             lgbtq_group: 0.20,
             veteran_group: 0.20,
-            substance_mismatch: -0.45,
             group_effect_sd: 0.10,
         }
     }
@@ -175,7 +191,9 @@ impl Truth {
                 (a, b) if a == b => self.orientation_match,
                 (Secular, Spiritual) => self.secular_at_spiritual,
                 (Secular, Religious) => self.secular_at_religious,
-                (_, Secular) => self.faith_at_secular,
+                // No study shows a spiritual or religious person engaging less at a secular
+                // group, so there is no term.
+                (_, Secular) => 0.0,
                 _ => self.spiritual_religious_mismatch,
             };
         }
@@ -232,13 +250,11 @@ impl Truth {
                 self.young_matched_later
             };
         }
-        let dual = group.is_dual_focus();
-        if person.needs.contains(&Need::CoOccurring) {
-            if dual {
-                z += self.dual_focus;
-            } else if group.approach == Approach::TwelveStep {
-                z += self.co_occurring_at_12step;
-            }
+        if person.needs.contains(&Need::CoOccurring)
+            && group.approach == Approach::TwelveStep
+            && !group.is_dual_focus()
+        {
+            z += self.co_occurring_at_12step;
         }
         if person.needs.contains(&Need::Childcare) && group.covers(Need::Childcare) {
             z += self.childcare_covered;
@@ -270,15 +286,6 @@ impl Truth {
         if person.veteran && group.audience.contains(&Audience::Veterans) {
             z += self.veteran_group;
         }
-        if !group.substances.is_empty()
-            && !person.substances.is_empty()
-            && !person
-                .substances
-                .iter()
-                .any(|s| group.substances.contains(s))
-        {
-            z += self.substance_mismatch;
-        }
         z
     }
 
@@ -295,6 +302,21 @@ mod tests {
 
     fn p(t: &Truth, person: &crate::Person, g: &crate::Group) -> f64 {
         t.probability(&Pair::at(person, g, now()), 0.0)
+    }
+
+    /// A secular SMART Recovery group.
+    fn smart(id: &str) -> crate::Group {
+        let mut g = group(id);
+        g.approach = Approach::SmartRecovery;
+        g.orientation = Orientation::Secular;
+        g
+    }
+
+    /// The test person with a secular preference.
+    fn secular_person() -> crate::Person {
+        let mut person = person();
+        person.approach_preference = crate::ApproachPreference::Secular;
+        person
     }
 
     #[test]
@@ -336,12 +358,61 @@ mod tests {
     #[test]
     fn secular_people_engage_less_at_spiritual_groups() {
         let t = Truth::default();
-        let mut person = person();
-        person.approach_preference = crate::ApproachPreference::Secular;
+        let person = secular_person();
         let spiritual = group("g");
-        let mut secular = group("s");
-        secular.approach = Approach::SmartRecovery;
-        secular.orientation = Orientation::Secular;
-        assert!(p(&t, &person, &secular) > p(&t, &person, &spiritual));
+        assert!(p(&t, &person, &smart("s")) > p(&t, &person, &spiritual));
+    }
+
+    #[test]
+    fn a_dual_focus_group_has_no_retention_advantage() {
+        // D1: in the cited quasi-experiment, retention did not differ.
+        let t = Truth::default();
+        let mut person = person();
+        person.needs = vec![Need::CoOccurring];
+        let plain = smart("g");
+        let mut dual = plain.clone();
+        dual.focus = vec![Need::CoOccurring];
+        assert_eq!(p(&t, &person, &dual), p(&t, &person, &plain));
+        dual.focus.clear();
+        dual.approach = Approach::DualRecovery;
+        assert_eq!(p(&t, &person, &dual), p(&t, &person, &plain));
+    }
+
+    #[test]
+    fn a_fellowship_for_another_substance_has_no_penalty() {
+        // Kelly, Greene & Bergman 2014: drug-dependent patients attending AA did as well.
+        let t = Truth::default();
+        let mut person = person();
+        person.substances = vec![crate::Substance::Opioids];
+        let any = group("g");
+        let mut alcohol = any.clone();
+        alcohol.substances = vec![crate::Substance::Alcohol];
+        assert_eq!(p(&t, &person, &alcohol), p(&t, &person, &any));
+    }
+
+    #[test]
+    fn a_spiritual_or_religious_person_has_no_penalty_at_a_secular_group() {
+        let t = Truth::default();
+        let secular = smart("s");
+        let none = p(&t, &person(), &secular);
+        for pref in [
+            crate::ApproachPreference::Spiritual,
+            crate::ApproachPreference::Religious,
+        ] {
+            let mut person = person();
+            person.approach_preference = pref;
+            assert_eq!(p(&t, &person, &secular), none, "{pref}");
+        }
+    }
+
+    #[test]
+    fn secular_people_at_religious_and_spiritual_groups_alike() {
+        // No study compares religious groups (F7): the assumed size at a spiritual group is used.
+        let t = Truth::default();
+        let person = secular_person();
+        let spiritual = group("g");
+        let mut religious = group("r");
+        religious.orientation = Orientation::Religious;
+        assert_eq!(p(&t, &person, &religious), p(&t, &person, &spiritual));
     }
 }
