@@ -107,7 +107,7 @@ pub use domain::person::{Person, Prior, WaitlistEntry, MAX_AGE, MAX_TRAVEL_KM, S
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};
-pub use engagement::model::{sigmoid, EngagementModel, ModelFile};
+pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Provenance};
 pub use engine::{embedded_groups, Engine, EngineBuilder, EMBEDDED_GROUPS};
 pub use error::{Error, Problem, Result};
 pub use explain::{Check, Explanation, ExplanationItem, FeatureTerm, RuleTerm};
