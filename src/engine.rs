@@ -44,7 +44,8 @@ pub fn embedded_groups() -> Vec<Group> {
 /// let ranking = engine.rank(&person, &RankOptions::new(Some(5), now)).unwrap();
 /// assert!(ranking.suggestions.len() <= 5);
 /// for s in &ranking.suggestions {
-///     let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();
+///     let terms = s.about_the_person.iter().chain(&s.explanation);
+///     let sum: f64 = terms.map(|e| e.contribution).sum();
 ///     assert!((s.intercept + sum - s.logit).abs() < 1e-9);
 /// }
 /// ```

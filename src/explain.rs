@@ -7,17 +7,54 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::person::Person;
+use crate::domain::vocab::Role;
 use crate::eligibility::{self, ExclusionCode};
+use crate::engagement::model::Provenance;
 use crate::engine::{Engine, Scored};
 use crate::error::{Error, Result};
 use crate::features::{self, Feature};
 use crate::pair::Pair;
 use crate::rules::{Action, PersonRules};
 
+/// What a score is, said with every ranking and explanation: what the model was estimated from,
+/// and the score in words for the person's role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScoreBasis {
+    /// What the model was estimated from (`simulation`, `local_outcomes` or `hand_set`); `null`
+    /// when the model file does not say.
+    pub provenance: Option<Provenance>,
+    /// The score in words, such as "the chance of still attending the group at 90 days,
+    /// estimated from a simulation rather than from real outcomes; not a promise about
+    /// recovery".
+    pub text: String,
+}
+
+impl ScoreBasis {
+    /// The basis of a score from a model of `provenance`, for a person of `role`: for a family
+    /// member, the chance that they keep attending, never a claim about anyone's recovery.
+    pub fn new(provenance: Option<Provenance>, role: Role) -> ScoreBasis {
+        let (who, promise) = match role {
+            Role::InRecovery => ("of still attending", "recovery"),
+            Role::FamilyMember => (
+                "that the family member is still attending",
+                "their loved one's recovery",
+            ),
+        };
+        ScoreBasis {
+            provenance,
+            text: format!(
+                "the chance {who} the group at 90 days, {}; not a promise about {promise}",
+                Provenance::estimated_from(provenance)
+            ),
+        }
+    }
+}
+
 /// One line of a suggestion's explanation: a term of the logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExplanationItem {
-    /// Whether the term is about the person alone (the same for every group).
+    /// Whether the term is about the person alone (the same for every group): such terms are
+    /// shown apart from the reasons about the group ([`crate::Suggestion::about_the_person`]).
     #[serde(skip)]
     pub person_level: bool,
     /// Which layer produced it: `model` or `rule`.
@@ -101,13 +138,20 @@ pub struct Explanation {
     pub eligibility: Vec<Check>,
     /// Whether every constraint passed and no rule excludes the group.
     pub eligible: bool,
+    /// What the score is and what the model was estimated from.
+    pub score_basis: ScoreBasis,
     /// The model's intercept.
     pub intercept: f64,
-    /// Every feature of the model.
+    /// Every feature of the model about the group and the fit.
     pub features: Vec<FeatureTerm>,
+    /// Every feature of the model about the person alone, the same for every group (readiness,
+    /// stage, online attendance for a person who chose online only): kept in the logit, shown
+    /// apart from the reasons about the group.
+    pub about_the_person: Vec<FeatureTerm>,
     /// Every rule.
     pub rules: Vec<RuleTerm>,
-    /// intercept + feature terms + fired rule adjustments; `None` when not eligible.
+    /// intercept + feature terms (of both lists) + fired rule adjustments; `None` when not
+    /// eligible.
     pub logit: Option<f64>,
     /// sigmoid(logit), the score `rank` shows; `None` when not eligible.
     pub score: Option<f64>,
@@ -160,19 +204,22 @@ impl Engine {
         let x = features::compute(&pair);
         let contributions = self.model().contributions(&x);
         let coefficients: Vec<f64> = self.model().coefficients().map(|(_, c)| c).collect();
-        let features: Vec<FeatureTerm> = Feature::ALL
-            .iter()
-            .map(|f| {
-                let j = *f as usize;
-                FeatureTerm {
-                    id: f.name(),
-                    value: x[j],
-                    coefficient: coefficients[j],
-                    contribution: contributions[j],
-                    text: features::describe(*f, &pair),
-                }
-            })
-            .collect();
+        let (mut features, mut about_the_person) = (Vec::new(), Vec::new());
+        for f in Feature::ALL {
+            let j = *f as usize;
+            let term = FeatureTerm {
+                id: f.name(),
+                value: x[j],
+                coefficient: coefficients[j],
+                contribution: contributions[j],
+                text: features::describe(*f, &pair),
+            };
+            if features::about_the_person(*f, &pair) {
+                about_the_person.push(term);
+            } else {
+                features.push(term);
+            }
+        }
         let terms: Vec<RuleTerm> = self
             .rules()
             .rules()
@@ -207,14 +254,21 @@ impl Engine {
             name: group.name.clone(),
             eligibility: checks,
             eligible: scored.is_some(),
+            score_basis: self.score_basis(person),
             intercept: self.model().intercept(),
             features,
+            about_the_person,
             rules: terms,
             logit: scored.map(|s| s.logit),
             score: scored.map(|s| s.score),
             next_steps: crate::guidance::next_steps(group),
             notes: crate::guidance::notes(person, group),
         })
+    }
+
+    /// What a score for `person` is: the model's provenance, in words for the person's role.
+    pub fn score_basis(&self, person: &Person) -> ScoreBasis {
+        ScoreBasis::new(self.model().provenance(), person.role)
     }
 
     /// Every non-zero term of a scored pair's logit, largest effect first: the model's, then
@@ -310,6 +364,20 @@ k = "Someone (2020)"
             .with_rules(RuleSet::parse(RULES, "r").unwrap())
     }
 
+    /// Panics unless the intercept and every term (both feature lists, the rules) add up to
+    /// the logit.
+    #[track_caller]
+    fn assert_adds_up(ex: &Explanation) {
+        let sum = ex.intercept
+            + ex.features.iter().map(|f| f.contribution).sum::<f64>()
+            + ex.about_the_person
+                .iter()
+                .map(|f| f.contribution)
+                .sum::<f64>()
+            + ex.rules.iter().map(|r| r.contribution).sum::<f64>();
+        assert!((sum - ex.logit.unwrap()).abs() < 1e-9);
+    }
+
     #[test]
     fn explanation_adds_up_to_the_ranked_score() {
         let e = engine();
@@ -319,14 +387,60 @@ k = "Someone (2020)"
             .rank(&p, &crate::RankOptions::new(None, now()))
             .unwrap()
             .suggestions[0];
-        let sum = ex.intercept
-            + ex.features.iter().map(|f| f.contribution).sum::<f64>()
-            + ex.rules.iter().map(|r| r.contribution).sum::<f64>();
-        assert!((sum - ex.logit.unwrap()).abs() < 1e-9);
+        assert_adds_up(&ex);
         assert_eq!(ex.score, Some(ranked.score));
         assert!(ex.eligibility.iter().all(|c| c.passed));
         assert!(ex.rules[0].fired && !ex.rules[1].fired);
         assert_eq!(ex.rules[1].inputs, [("person.lgbtq", "false".to_string())]);
+    }
+
+    #[test]
+    fn person_level_features_are_listed_apart_and_still_add_up() {
+        let e = engine();
+        let mut p = person();
+        p.readiness = Some(3);
+        p.stage = Some(crate::Stage::Exploring);
+        let ex = e.explain(&p, "g1", now()).unwrap();
+        let ids: Vec<&str> = ex.about_the_person.iter().map(|f| f.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "readiness",
+                "self_efficacy",
+                "low_social_support",
+                "exploring"
+            ]
+        );
+        assert!(ex.features.iter().all(|f| !ids.contains(&f.id)));
+        assert_eq!(ex.features.len() + ids.len(), Feature::ALL.len());
+        assert_adds_up(&ex);
+    }
+
+    #[test]
+    fn the_score_is_described_by_the_model_s_provenance_and_the_person_s_role() {
+        let say = |p, r| ScoreBasis::new(p, r).text;
+        assert_eq!(
+            say(Some(Provenance::Simulation), Role::InRecovery),
+            "the chance of still attending the group at 90 days, estimated from a simulation, not from real outcomes; not a promise about recovery"
+        );
+        assert!(say(Some(Provenance::LocalOutcomes), Role::InRecovery)
+            .contains("estimated from this organisation's outcomes"));
+        assert!(say(Some(Provenance::HandSet), Role::InRecovery)
+            .contains("set by hand from published findings"));
+        assert!(say(None, Role::InRecovery).contains("does not say"));
+        let family = say(Some(Provenance::Simulation), Role::FamilyMember);
+        assert!(family.starts_with("the chance that the family member is still attending"));
+        assert!(family.ends_with("not a promise about their loved one's recovery"));
+        let mut p = person();
+        assert_eq!(
+            engine().score_basis(&p).provenance,
+            Some(Provenance::HandSet)
+        );
+        p.role = Role::FamilyMember;
+        assert_eq!(
+            engine().score_basis(&p),
+            ScoreBasis::new(Some(Provenance::HandSet), Role::FamilyMember)
+        );
     }
 
     #[test]

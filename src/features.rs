@@ -263,6 +263,17 @@ pub(crate) fn about_the_person(feature: Feature, pair: &Pair) -> bool {
             && pair.person.format_preference == FormatPreference::Online)
 }
 
+/// A need a group offers, in words for a sentence: the accommodations by name, the others as a
+/// focus ("a chronic pain focus"), never as a code.
+fn need_words(need: Need) -> String {
+    match need {
+        Need::Asl => "ASL interpretation".into(),
+        Need::Childcare => "childcare".into(),
+        Need::Wheelchair => "wheelchair access".into(),
+        other => format!("a {} focus", other.as_str().replace('_', " ")),
+    }
+}
+
 /// A sentence explaining a feature's value for this pair, for staff.
 pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
     let (person, group, facts) = (pair.person, pair.group, &pair.facts);
@@ -283,6 +294,10 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
             round_km(facts.distance_km.unwrap_or_default())
         ),
         F::LocationUnknown => "no map location, so travel distance is unknown".into(),
+        // For a person who chose online only this is about them, not the group: said plainly.
+        F::OnlineAttendance if person.format_preference == FormatPreference::Online => {
+            "meets online only, as you chose".into()
+        }
         F::OnlineAttendance => {
             "joined online (people attending only online tend to take part less)".into()
         }
@@ -298,11 +313,11 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
         F::DualFocusCoOccurring => "dual focus on mental health and substance use".into(),
         F::CoOccurringTraditional12Step => "12-step group without a mental-health focus".into(),
         F::NeedsCovered => {
-            let offered: Vec<&str> = person
+            let offered: Vec<String> = person
                 .needs
                 .iter()
                 .filter(|n| !SEPARATE_NEEDS.contains(n) && group.covers(**n))
-                .map(|n| n.as_str())
+                .map(|n| need_words(*n))
                 .collect();
             if offered.is_empty() {
                 "offers none of your other needs".into()
@@ -405,6 +420,41 @@ mod tests {
         }
         for f in Feature::ALL.iter().filter(|f| f.reads_pair_facts()) {
             assert!(changed[*f as usize], "{} never changed", f.name());
+        }
+    }
+
+    #[test]
+    fn the_person_level_features_are_exactly_those_the_same_for_every_group() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(4, 200, 80, 10))
+                .unwrap();
+        let now = crate::testutil::now();
+        // Simulated groups all have a place: add some without, as real directories have.
+        let mut groups = sim.groups.clone();
+        groups.extend(sim.groups.iter().take(20).map(|g| {
+            let mut g = g.clone();
+            g.location = None;
+            g
+        }));
+        let mut varies = [false; N_FEATURES];
+        for p in &sim.people {
+            let x: Vec<FeatureVector> = groups
+                .iter()
+                .map(|g| compute(&Pair::at(p, g, now)))
+                .collect();
+            for f in Feature::ALL {
+                let j = *f as usize;
+                let differs = x.iter().any(|y| y[j] != x[0][j]);
+                assert!(!(differs && f.is_person_level()), "{}", f.name());
+                varies[*f as usize] |= differs;
+            }
+        }
+        for f in Feature::ALL.iter().filter(|f| !f.is_person_level()) {
+            assert!(
+                varies[*f as usize],
+                "{} is the same for every group",
+                f.name()
+            );
         }
     }
 
@@ -628,6 +678,25 @@ mod pair_tests {
         p.format_preference = FormatPreference::Online;
         let pair = Pair::at(&p, &g, now());
         assert!(about_the_person(Feature::OnlineAttendance, &pair));
+        // Said as the person's choice, not as less involvement to hold against them.
+        assert_eq!(
+            describe(Feature::OnlineAttendance, &pair),
+            "meets online only, as you chose"
+        );
+    }
+
+    #[test]
+    fn needs_are_said_in_words_not_codes() {
+        let mut p = person();
+        p.needs = vec![Need::ChronicPain, Need::Asl];
+        let mut g = group("g");
+        g.focus = vec![Need::ChronicPain];
+        g.accessibility = vec![Need::Asl];
+        let pair = Pair::at(&p, &g, now());
+        assert_eq!(
+            describe(Feature::NeedsCovered, &pair),
+            "offers a chronic pain focus, ASL interpretation"
+        );
     }
 
     #[test]

@@ -110,10 +110,10 @@ pub use domain::person::{
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};
-pub use engagement::model::{sigmoid, EngagementModel, ModelFile};
+pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Provenance};
 pub use engine::{embedded_groups, Engine, EngineBuilder, EMBEDDED_GROUPS};
 pub use error::{Error, Problem, Result};
-pub use explain::{Check, Explanation, ExplanationItem, FeatureTerm, RuleTerm};
+pub use explain::{Check, Explanation, ExplanationItem, FeatureTerm, RuleTerm, ScoreBasis};
 pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};

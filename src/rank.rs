@@ -16,7 +16,7 @@ use crate::domain::vocab::{Approach, Format};
 use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
-use crate::explain::ExplanationItem;
+use crate::explain::{ExplanationItem, ScoreBasis};
 use crate::pair::{Attendance, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
 
@@ -139,11 +139,15 @@ pub struct Suggestion {
     pub distance_km: Option<f64>,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
     pub score: f64,
-    /// intercept + the sum of the explanation's contributions.
+    /// intercept + the contributions of `about_the_person` + those of `explanation`.
     pub logit: f64,
     /// The model's intercept.
     pub intercept: f64,
-    /// Every non-zero term of the logit, largest effect first.
+    /// Every non-zero term of the logit about the person alone (readiness, stage, online
+    /// attendance for a person who chose online only), largest effect first: the same for every
+    /// group, so they move every score alike and never the order. Shown apart from the reasons.
+    pub about_the_person: Vec<ExplanationItem>,
+    /// Every other non-zero term of the logit, about the group and its fit, largest effect first.
     pub explanation: Vec<ExplanationItem>,
     /// Steps before the first session: meeting a member through the group's newcomer contact;
     /// a referral, intake or insurance it requires. Left out of JSON when empty.
@@ -238,6 +242,8 @@ pub struct Ranking {
     pub under_18: Option<String>,
     /// The person's pseudonymous id.
     pub person_id: String,
+    /// What the scores are and what the model was estimated from.
+    pub score_basis: ScoreBasis,
     /// Suggestions, best first; ties broken by group id.
     pub suggestions: Vec<Suggestion>,
     /// The excluded groups, in the detail asked for.
@@ -331,6 +337,7 @@ impl Engine {
             safety_first: crate::safety::safety_first(person),
             under_18: crate::guidance::under_18(person),
             person_id: person.id.clone(),
+            score_basis: self.score_basis(person),
             suggestions,
             excluded,
             eligible,
@@ -409,6 +416,10 @@ impl Engine {
     ) -> Suggestion {
         let group = s.pair.group;
         let next = PairFacts::next_session(person, group, offsets[self.index().zone_of(s.index)]);
+        let (about_the_person, explanation) = self
+            .explanation(rules, s)
+            .into_iter()
+            .partition(|e| e.person_level);
         Suggestion {
             rank,
             group_id: group.id.clone(),
@@ -421,7 +432,8 @@ impl Engine {
             score: s.score,
             logit: s.logit,
             intercept: self.model().intercept(),
-            explanation: self.explanation(rules, s),
+            about_the_person,
+            explanation,
             next_steps: crate::guidance::next_steps(group),
             notes: crate::guidance::notes(person.person, group),
         }
@@ -633,8 +645,12 @@ mod tests {
             }
             prop_assert_eq!(r.eligible, r.suggestions.len());
             for s in &r.suggestions {
-                let sum: f64 = s.explanation.iter().map(|e| e.contribution).sum();
+                let sum: f64 = s.about_the_person.iter().chain(&s.explanation).map(|e| e.contribution).sum();
                 prop_assert!((s.intercept + sum - s.logit).abs() < 1e-9);
+                prop_assert!(s.about_the_person.iter().all(|e| e.person_level));
+                prop_assert!(s.explanation.iter().all(|e| !e.person_level));
+                // The same for every group.
+                prop_assert_eq!(&s.about_the_person, &r.suggestions[0].about_the_person);
                 prop_assert!((sigmoid(s.logit) - s.score).abs() < 1e-15);
                 prop_assert!(s.explanation.iter().all(|e| e.contribution != 0.0 && !e.text.is_empty()));
             }

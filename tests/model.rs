@@ -409,10 +409,9 @@ fn rank_with_a_trained_model_explains_each_score_as_the_sum_of_its_logit() {
         for s in v["suggestions"].as_array().expect("suggestions") {
             let logit = s["logit"].as_f64().expect("logit");
             let score = s["score"].as_f64().expect("score");
-            let sum: f64 = s["explanation"]
-                .as_array()
-                .expect("explanation")
+            let sum: f64 = ["about_the_person", "explanation"]
                 .iter()
+                .flat_map(|block| s[*block].as_array().expect(block))
                 .map(|e| e["contribution"].as_f64().expect("contribution"))
                 .sum();
             assert_abs_diff_eq!(s["intercept"].as_f64().unwrap(), intercept, epsilon = 1e-12);
@@ -627,6 +626,79 @@ fn train_does_not_use_true_probability_as_a_feature() {
         !feature_names(&a).iter().any(|f| f.contains("true")),
         "{:?}",
         feature_names(&a)
+    );
+}
+
+#[test]
+fn train_writes_what_the_history_is_as_the_model_s_provenance() {
+    let wd = Workdir::new();
+    simulate(&wd);
+    // A simulated history carries true probabilities: the model says it came from a simulation.
+    train(&wd, "sim/history.csv", "a.json").assert_stdout_contains("(provenance: simulation)");
+    assert_eq!(read_json(&wd, "a.json")["provenance"], "simulation");
+    // Real outcomes have no true probability: local outcomes, unless told otherwise.
+    let real = edited_history(&wd, "real.csv", |t| {
+        let i = t.column("true_probability");
+        t.header.remove(i);
+        for r in &mut t.rows {
+            r.remove(i);
+        }
+    });
+    train(&wd, &real, "b.json");
+    assert_eq!(read_json(&wd, "b.json")["provenance"], "local_outcomes");
+    let told = wd.run([
+        "train",
+        "--history",
+        &real,
+        "--provenance",
+        "simulation",
+        "--out",
+        "c.json",
+    ]);
+    told.assert_success();
+    assert_eq!(read_json(&wd, "c.json")["provenance"], "simulation");
+    // A simulation is never passed off as local outcomes, and no trained model is hand-set.
+    let refused = wd.run([
+        "train",
+        "--history",
+        "sim/history.csv",
+        "--provenance",
+        "local_outcomes",
+        "--out",
+        "d.json",
+    ]);
+    refused
+        .assert_code(2)
+        .assert_stderr_contains("not local_outcomes");
+    assert!(!wd.path().join("d.json").exists(), "{refused}");
+    let hand = wd.run([
+        "train",
+        "--history",
+        "sim/history.csv",
+        "--provenance",
+        "hand_set",
+        "--out",
+        "e.json",
+    ]);
+    hand.assert_code(2);
+    // The trained model's score is described by what it was trained on.
+    let ranked = wd.run([
+        "rank",
+        "--model",
+        "b.json",
+        "--groups",
+        "sim/groups.csv",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    let basis = &ranked.json()["score_basis"];
+    assert_eq!(basis["provenance"], "local_outcomes", "{ranked}");
+    let text = basis["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("estimated from this organisation's outcomes"),
+        "{ranked}"
     );
 }
 

@@ -133,7 +133,7 @@ fn rank_with_no_flags_at_all_ranks_the_embedded_example_person() {
     let out = wd.run(["rank"]);
     out.assert_success()
         .assert_stdout_contains(&format!("Suggestions for {EXAMPLE_PERSON_ID}: "))
-        .assert_stdout_contains("estimated chance of still attending at 90 days")
+        .assert_stdout_contains("score: the chance of still attending the group at 90 days")
         .assert_stderr_contains("no --person given");
     let ranks = table_ranks(&out.stdout());
     assert_eq!(ranks, (1..=10).collect::<Vec<_>>(), "{out}");
@@ -386,10 +386,10 @@ fn rank_json_explanation_sums_to_logit_and_score_is_its_sigmoid() {
             let logit = s["logit"].as_f64().expect("logit");
             let intercept = s["intercept"].as_f64().expect("intercept");
             let score = s["score"].as_f64().expect("score");
-            let sum: f64 = s["explanation"]
-                .as_array()
-                .expect("explanation")
+            // The terms about the person alone are apart from the explanation, and in the sum.
+            let sum: f64 = ["about_the_person", "explanation"]
                 .iter()
+                .flat_map(|block| s[*block].as_array().expect("an array"))
                 .map(|e| e["contribution"].as_f64().expect("contribution"))
                 .sum();
             assert_abs_diff_eq!(intercept + sum, logit, epsilon = 1e-9);
@@ -960,4 +960,224 @@ fn a_flagged_risk_puts_where_to_go_now_before_any_group_in_rank_and_explain() {
         }
         assert!(v.get("safety_first").is_none(), "{out}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// honest words: what the score is, and the terms about the person apart
+// ---------------------------------------------------------------------------------------------
+
+/// The model features about the person alone, the same for every group.
+const PERSON_LEVEL: [&str; 4] = [
+    "readiness",
+    "self_efficacy",
+    "low_social_support",
+    "exploring",
+];
+
+/// The texts and ids of a suggestion's `block` (`explanation` or `about_the_person`).
+fn items<'v>(s: &'v Value, block: &str) -> Vec<(&'v str, &'v str)> {
+    s[block]
+        .as_array()
+        .unwrap_or_else(|| panic!("{block} is an array"))
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap(), e["text"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_table_and_json_say_what_the_score_is_estimated_from() {
+    let wd = Workdir::new();
+    let table = wd.run(["rank", "--now", NOW]);
+    table.assert_success();
+    let text = table.stdout();
+    // Footer: the last lines, word-wrapped within the table's width.
+    let footer = &text[text.rfind("\nscore: ").expect("a score footer") + 1..];
+    assert_eq!(
+        footer.split_whitespace().collect::<Vec<_>>().join(" "),
+        "score: the chance of still attending the group at 90 days, estimated from a simulation, \
+         not from real outcomes; not a promise about recovery."
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{table}");
+    let (out, v) = rank_json(&wd, std::path::Path::new(EXAMPLE_PERSON), "3");
+    assert_eq!(v["score_basis"]["provenance"], "simulation", "{out}");
+    assert!(
+        v["score_basis"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("estimated from a simulation"),
+        "{out}"
+    );
+    // The hand-set prior says so.
+    let prior = wd.run([
+        "rank",
+        "--model",
+        PRIOR_MODEL,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    prior.assert_success();
+    assert_eq!(prior.json()["score_basis"]["provenance"], "hand_set");
+    wd.run(["rank", "--model", PRIOR_MODEL, "--now", NOW])
+        .assert_stdout_contains("set by hand from published")
+        .assert_stdout_lacks("simulation");
+    // A model file from before the field is still read, and says that it does not say.
+    let old = std::fs::read_to_string(DEFAULT_MODEL)
+        .unwrap()
+        .replace("  \"provenance\": \"simulation\",\n", "");
+    wd.create("old.json", old);
+    let unstated = wd.run([
+        "rank", "--model", "old.json", "--now", NOW, "--format", "json",
+    ]);
+    unstated.assert_success();
+    let basis = &unstated.json()["score_basis"];
+    assert!(basis["provenance"].is_null(), "{unstated}");
+    assert!(
+        basis["text"].as_str().unwrap().contains("does not say"),
+        "{unstated}"
+    );
+}
+
+#[test]
+fn for_a_family_member_the_score_is_their_own_attendance_not_anyone_s_recovery() {
+    let wd = Workdir::new();
+    let family = util::repo_path("data/people/family-member-craft.json");
+    let out = wd.run(["rank", "--person", family.to_str().unwrap(), "--now", NOW]);
+    out.assert_success();
+    let text = out
+        .stdout()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "score: the chance that the family member is still attending the group at 90 days"
+        ),
+        "{out}"
+    );
+    assert!(
+        text.ends_with("not a promise about their loved one's recovery."),
+        "{out}"
+    );
+    let (out, v) = rank_json(&wd, &family, "1");
+    let basis = v["score_basis"]["text"].as_str().unwrap();
+    assert!(basis.contains("family member"), "{out}");
+    let explained = wd.run([
+        "explain",
+        "--person",
+        family.to_str().unwrap(),
+        "--group",
+        suggested_ids(&v)[0].as_str(),
+        "--now",
+        NOW,
+    ]);
+    explained.assert_success();
+    let text = explained
+        .stdout()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("the family member is still attending"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn terms_about_the_person_are_never_among_the_reasons_about_a_group() {
+    let wd = Workdir::new();
+    let mut seen = BTreeSet::new();
+    for person in example_people() {
+        let (out, v) = rank_json(&wd, &person, ALL);
+        let given: Value =
+            serde_json::from_str(&std::fs::read_to_string(&person).unwrap()).unwrap();
+        let online_only = given["format_preference"] == "online";
+        let about_person =
+            |id: &str| PERSON_LEVEL.contains(&id) || (online_only && id == "online_attendance");
+        let first = suggestions(&v)
+            .first()
+            .map(|s| s["about_the_person"].clone());
+        for s in suggestions(&v) {
+            for (id, _) in items(s, "explanation") {
+                assert!(!about_person(id), "{id} among the group's reasons{out}");
+            }
+            for (id, _) in items(s, "about_the_person") {
+                assert!(about_person(id), "{id} is about the group{out}");
+                seen.insert(id.to_string());
+            }
+            // The same for every group.
+            assert_eq!(Some(&s["about_the_person"]), first.as_ref(), "{out}");
+        }
+        // The table shows them once, in their own block, in words only.
+        let table = wd.run(["rank", "--person", person.to_str().unwrap(), "--now", NOW]);
+        let text = table.stdout();
+        let about = first
+            .as_ref()
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        assert_eq!(text.contains("\nAbout you ("), about, "{table}");
+        if let Some(at) = text.find("\nAbout you (") {
+            let (reasons, block) = text.split_at(at);
+            for (_, t) in items(&suggestions(&v)[0], "about_the_person") {
+                assert!(!reasons.contains(t), "{t:?} among the reasons{table}");
+                let line = block.lines().find(|l| l.contains(t)).expect("shown");
+                assert!(!line.contains("(-") && !line.contains("(+"), "{table}");
+            }
+        }
+    }
+    // The examples exercise every kind of term about the person.
+    for id in ["readiness", "self_efficacy", "online_attendance"] {
+        assert!(seen.contains(id), "no example person has {id}: {seen:?}");
+    }
+}
+
+/// Whether `text` holds a word written like an internal code: letters joined by `_`.
+fn has_snake_case(text: &str) -> Option<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|w| {
+            let parts: Vec<&str> = w.split('_').collect();
+            parts.len() > 1 && parts.iter().all(|p| !p.is_empty())
+        })
+}
+
+#[test]
+fn no_rendered_reason_holds_an_internal_code() {
+    let wd = Workdir::new();
+    let mut checked = 0;
+    for model in [DEFAULT_MODEL, PRIOR_MODEL] {
+        for person in example_people() {
+            let out = wd.run([
+                "rank".as_ref(),
+                "--person".as_ref(),
+                person.as_os_str(),
+                "--model".as_ref(),
+                model.as_ref(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "--now".as_ref(),
+                NOW.as_ref(),
+                "--top".as_ref(),
+                ALL.as_ref(),
+            ]);
+            out.assert_success();
+            let v = out.json();
+            for s in suggestions(&v) {
+                for block in ["explanation", "about_the_person"] {
+                    for (id, text) in items(s, block) {
+                        assert_eq!(has_snake_case(text), None, "{id}: {text:?}{out}");
+                        checked += 1;
+                    }
+                }
+            }
+            let basis = v["score_basis"]["text"].as_str().unwrap();
+            assert_eq!(has_snake_case(basis), None, "{basis}");
+        }
+    }
+    assert!(checked > 100, "only {checked} reasons checked");
+    assert_eq!(
+        has_snake_case("twelve_step helped you before"),
+        Some("twelve_step")
+    );
+    assert_eq!(has_snake_case("a 12-step group; __init__"), None);
 }

@@ -212,10 +212,10 @@ fn rule_items(s: &Value) -> Vec<&Value> {
 #[track_caller]
 fn assert_sum_invariant(out: &Output, ranking: &Value) {
     for s in suggestions(ranking) {
-        let sum: f64 = s["explanation"]
-            .as_array()
-            .expect("explanation is an array")
+        // The terms about the person alone are apart from the explanation, and in the sum.
+        let sum: f64 = ["about_the_person", "explanation"]
             .iter()
+            .flat_map(|block| s[*block].as_array().expect("an array"))
             .map(|e| e["contribution"].as_f64().expect("contribution"))
             .sum();
         let intercept = s["intercept"].as_f64().expect("intercept");
@@ -882,11 +882,36 @@ fn explain_accounts_for_every_check_feature_and_rule_and_gives_the_ranked_score(
         assert_eq!(codes, CHECKS, "{out}");
         assert!(checks.iter().all(|c| c["passed"] == true), "{out}");
 
-        let features = ex["features"].as_array().expect("features array");
-        let ids: Vec<&str> = features
+        // The features about the person alone are listed apart; together, every model feature.
+        let about = ex["about_the_person"]
+            .as_array()
+            .expect("about_the_person array");
+        let about_ids: Vec<&str> = about
             .iter()
             .map(|f| f["id"].as_str().unwrap_or(""))
             .collect();
+        assert_eq!(
+            about_ids,
+            [
+                "readiness",
+                "self_efficacy",
+                "low_social_support",
+                "exploring"
+            ],
+            "{out}"
+        );
+        let features: &Vec<Value> = &ex["features"]
+            .as_array()
+            .expect("features array")
+            .iter()
+            .chain(about)
+            .cloned()
+            .collect();
+        let mut ids: Vec<&str> = features
+            .iter()
+            .map(|f| f["id"].as_str().unwrap_or(""))
+            .collect();
+        ids.sort_by_key(|id| model_features.iter().position(|f| f == id));
         assert_eq!(ids, model_features, "one feature per model feature{out}");
 
         let rules = ex["rules"].as_array().expect("rules array");

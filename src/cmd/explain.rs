@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use groupmatch::read_person;
 use groupmatch::rules::Action;
+use groupmatch::{read_person, FeatureTerm};
 
 use super::rank::parse_now;
 use groupmatch::text::escape_control as esc;
@@ -61,29 +61,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 )?;
             }
             writeln!(out, "\nModel (intercept {:+.3})", ex.intercept)?;
-            for f in ex
-                .features
-                .iter()
-                .filter(|f| f.value != 0.0 || f.contribution != 0.0)
-            {
-                writeln!(
-                    out,
-                    "  {:+.3}  {:<32} value {:<6.3} {}",
-                    f.contribution,
-                    f.id,
-                    f.value,
-                    esc(&f.text)
-                )?;
-            }
+            feature_lines(&mut out, &ex.features)?;
             let zero = ex
                 .features
                 .iter()
-                .filter(|f| f.value == 0.0 && f.contribution == 0.0)
+                .chain(&ex.about_the_person)
+                .filter(|f| !adds_something(f))
                 .count();
             writeln!(
                 out,
                 "  ({zero} features are 0 for this pair and add nothing)"
             )?;
+            // Terms about the person alone: the same for every group, shown apart.
+            if ex.about_the_person.iter().any(|f| adds_something(&f)) {
+                writeln!(
+                    out,
+                    "\nAbout the person (model terms, the same for every group)"
+                )?;
+                feature_lines(&mut out, &ex.about_the_person)?;
+            }
             writeln!(
                 out,
                 "\nRules (fired: the term and reason; not fired: the facts that decided it)"
@@ -115,11 +111,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
             match (ex.logit, ex.score) {
-                (Some(logit), Some(score)) => writeln!(
+                (Some(logit), Some(score)) => {
+                    writeln!(
+                        out,
+                        "\nlogit {logit:+.4} = intercept + model terms + rule terms; score {score:.4}"
+                    )?;
+                    super::rank::score_lines(&mut out, &ex.score_basis);
+                }
+                _ => writeln!(
                     out,
-                    "\nlogit {logit:+.4} = intercept + model terms + rule terms; score {score:.4} (chance of still attending at 90 days)"
+                    "\nnot eligible: no score (rules never override eligibility)"
                 )?,
-                _ => writeln!(out, "\nnot eligible: no score (rules never override eligibility)")?,
             }
             if !ex.next_steps.is_empty() || !ex.notes.is_empty() {
                 writeln!(out, "\nBefore going")?;
@@ -130,4 +132,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     print_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a feature is non-zero for the pair (its value or its term).
+fn adds_something(f: &&FeatureTerm) -> bool {
+    f.value != 0.0 || f.contribution != 0.0
+}
+
+/// One line per feature that is non-zero for the pair: its term, name, value and sentence.
+fn feature_lines(out: &mut String, features: &[FeatureTerm]) -> std::fmt::Result {
+    for f in features.iter().filter(adds_something) {
+        writeln!(
+            out,
+            "  {:+.3}  {:<32} value {:<6.3} {}",
+            f.contribution,
+            f.id,
+            f.value,
+            esc(&f.text)
+        )?;
+    }
+    Ok(())
 }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::{
-    parse_person, read_person, Attendance, Engine, ExcludedDetail, Person, RankOptions, Ranking,
-    Suggestion,
+    parse_person, read_person, Attendance, Engine, ExcludedDetail, ExplanationItem, Person,
+    RankOptions, Ranking, ScoreBasis, Suggestion,
 };
 
 use groupmatch::text::escape_control as esc;
@@ -166,10 +166,10 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
         for s in &ranking.suggestions {
             write_suggestion(&mut out, s);
         }
-        let _ = writeln!(
-            out,
-            "\nscore: estimated chance of still attending at 90 days (not a promise about recovery)."
-        );
+        // The same for every suggestion: shown once, apart from the reasons, without numbers.
+        about_the_person_lines(&mut out, &ranking.suggestions[0].about_the_person);
+        out.push('\n');
+        score_lines(&mut out, &ranking.score_basis);
     }
     if show_excluded {
         let _ = writeln!(out, "\nExcluded:");
@@ -214,12 +214,11 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
         s.next_session.as_deref().unwrap_or("-"),
         travel
     );
-    // The top three reasons about this group (not the person alone), on at most two indented
-    // lines; the JSON output has them all.
+    // The top three reasons about this group (the terms about the person alone are apart), on
+    // at most two indented lines; the JSON output has them all.
     let reasons: Vec<String> = s
         .explanation
         .iter()
-        .filter(|e| !e.person_level)
         .take(3)
         .map(|e| format!("{} ({:+.2})", esc(&e.text), e.contribution))
         .collect();
@@ -276,6 +275,34 @@ fn wrap(items: &[String], sep: &str, indent: usize, max_lines: usize) -> Vec<Str
         }
     }
     lines
+}
+
+/// The terms about the person alone, when there are any: one block under the suggestions, in
+/// words only (they are the same for every group, so they are no reason for or against one).
+fn about_the_person_lines(out: &mut String, terms: &[ExplanationItem]) {
+    if terms.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nAbout you (the same for every group, so it does not change the order):"
+    );
+    let texts: Vec<String> = terms.iter().map(|t| esc(&t.text).into_owned()).collect();
+    for line in wrap(&texts, "; ", INDENT, usize::MAX) {
+        let _ = writeln!(out, "{:INDENT$}{line}", "");
+    }
+}
+
+/// What the score is (the model's provenance, in words for the person's role), word-wrapped.
+pub(crate) fn score_lines(out: &mut String, basis: &ScoreBasis) {
+    let words: Vec<String> = format!("score: {}.", basis.text)
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    for (i, line) in wrap(&words, " ", 7, usize::MAX).iter().enumerate() {
+        let indent = if i == 0 { 0 } else { 7 };
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
 }
 
 /// The safety-first lines, when there are any, ahead of everything else in a table output: each

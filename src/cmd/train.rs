@@ -8,6 +8,7 @@ use std::time::Instant;
 use groupmatch::engagement::history::design_matrix;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
+use groupmatch::Provenance;
 
 use super::{ForceArg, HistoryArgs};
 
@@ -28,8 +29,32 @@ pub struct Args {
     /// L2 penalty on standardised coefficients (mean log loss + l2/2 ||w||^2).
     #[arg(long, default_value_t = 1e-4)]
     l2: f64,
+    /// What the history is, written in the model as its `provenance` (how the score is
+    /// described). Default: `simulation` when the history has true_probability values (only
+    /// `groupmatch simulate` writes them), else `local_outcomes`.
+    #[arg(long, value_enum)]
+    provenance: Option<HistoryProvenance>,
     #[command(flatten)]
     force: ForceArg,
+}
+
+/// `--provenance`: the provenances a history can have (a trained model is never hand-set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum HistoryProvenance {
+    /// A simulated history.
+    Simulation,
+    /// The organisation's own placement outcomes.
+    #[value(name = "local_outcomes")]
+    LocalOutcomes,
+}
+
+impl From<HistoryProvenance> for Provenance {
+    fn from(p: HistoryProvenance) -> Provenance {
+        match p {
+            HistoryProvenance::Simulation => Provenance::Simulation,
+            HistoryProvenance::LocalOutcomes => Provenance::LocalOutcomes,
+        }
+    }
 }
 
 /// Prints a progress line to stderr when it is a terminal.
@@ -58,7 +83,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         l2: args.l2,
     };
-    let file = train(&history, &design, &params, &source)?;
+    let provenance = args
+        .provenance
+        .map_or_else(|| history.provenance(), Provenance::from);
+    let file = train(&history, &design, &params, &source, provenance)?;
     write_json(&args.out, &file)?;
     let summary: TrainingSummary = serde_json::from_value(
         file.training
@@ -79,6 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "holdout: auc {:.4}  log_loss {:.4}  brier {:.4}  ece {:.4}",
         m.auc, m.log_loss, m.brier, m.ece
     );
-    println!("wrote {}", args.out.display());
+    println!(
+        "wrote {} (provenance: {})",
+        args.out.display(),
+        provenance.as_str()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::engagement::model::{sigmoid, EngagementModel};
+use crate::engagement::model::{sigmoid, EngagementModel, Provenance};
 use crate::error::{Problem, Result};
 use crate::features::{self, FeatureVector, N_FEATURES};
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
@@ -69,6 +69,19 @@ pub struct History {
     pub people: Vec<Person>,
     /// The placements, in file order.
     pub rows: Vec<HistoryRow>,
+}
+
+impl History {
+    /// What the history says it is: a [simulation](Provenance::Simulation) when any row carries
+    /// a `true_probability` (only `groupmatch simulate` knows one; real outcomes never do), else
+    /// [local outcomes](Provenance::LocalOutcomes).
+    pub fn provenance(&self) -> Provenance {
+        if self.rows.iter().any(|r| r.true_probability.is_some()) {
+            Provenance::Simulation
+        } else {
+            Provenance::LocalOutcomes
+        }
+    }
 }
 
 /// Reads a history CSV against the directory `groups` (every `group_id` must be in it).

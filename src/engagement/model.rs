@@ -18,6 +18,41 @@ pub const MODEL_FORMAT: &str = "groupmatch-model";
 /// The model file version this binary reads and writes.
 pub const MODEL_VERSION: u32 = 1;
 
+/// What a model's coefficients were estimated from, which is what its score can honestly be
+/// called: the `provenance` field of a model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Fitted by `groupmatch train` on a simulated history (`groupmatch simulate`).
+    Simulation,
+    /// Fitted by `groupmatch train` on an organisation's own placement outcomes.
+    LocalOutcomes,
+    /// Set by hand from published findings (the prior model).
+    HandSet,
+}
+
+impl Provenance {
+    /// The value as written in model files and JSON output (`local_outcomes`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::Simulation => "simulation",
+            Provenance::LocalOutcomes => "local_outcomes",
+            Provenance::HandSet => "hand_set",
+        }
+    }
+
+    /// How a score from such a model was estimated, in words for people: "estimated from a
+    /// simulation", ... `None` (a file that does not say) is described as such.
+    pub fn estimated_from(provenance: Option<Provenance>) -> &'static str {
+        match provenance {
+            Some(Provenance::Simulation) => "estimated from a simulation, not from real outcomes",
+            Some(Provenance::LocalOutcomes) => "estimated from this organisation's outcomes",
+            Some(Provenance::HandSet) => "set by hand from published findings",
+            None => "estimated by a model whose file does not say what it was estimated from",
+        }
+    }
+}
+
 /// Standardisation applied to features before the coefficients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaling {
@@ -37,6 +72,10 @@ pub struct ModelFile {
     pub version: u32,
     /// What produced it, such as `prior` (hand-set) or `logistic_regression` (trained).
     pub kind: String,
+    /// What the coefficients were estimated from. A file made before the field existed has none
+    /// (`None`): it is still read, and its score is described as not saying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     /// One line on what the model is.
     pub description: String,
     /// Feature names, in the order of `coefficients`.
@@ -185,6 +224,11 @@ impl EngagementModel {
         &self.file
     }
 
+    /// What the coefficients were estimated from, when the file says.
+    pub fn provenance(&self) -> Option<Provenance> {
+        self.file.provenance
+    }
+
     /// The intercept.
     pub fn intercept(&self) -> f64 {
         self.file.intercept
@@ -245,6 +289,42 @@ mod tests {
         let m = EngagementModel::embedded_default();
         assert_eq!(m.file().kind, "logistic_regression");
         assert!(m.file().training.is_some());
+    }
+
+    #[test]
+    fn embedded_models_say_what_they_were_estimated_from_and_round_trip() {
+        assert_eq!(
+            EngagementModel::prior().provenance(),
+            Some(Provenance::HandSet)
+        );
+        assert_eq!(
+            EngagementModel::embedded_default().provenance(),
+            Some(Provenance::Simulation)
+        );
+        for text in [
+            include_str!("../../models/prior.json"),
+            include_str!("../../models/engagement.json"),
+        ] {
+            let file: ModelFile = serde_json::from_str(text).unwrap();
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(serde_json::to_value(&file).unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn a_file_without_provenance_is_read_as_not_saying_and_written_back_without_it() {
+        let text = include_str!("../../models/prior.json")
+            .replace("  \"provenance\": \"hand_set\",\n", "");
+        let m = EngagementModel::from_json(&text, "old.json").unwrap();
+        assert_eq!(m.provenance(), None);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_value(m.file()).unwrap(), value);
+        assert!(value.get("provenance").is_none());
+        let unknown = include_str!("../../models/prior.json").replace("hand_set", "guessed");
+        let err = EngagementModel::from_json(&unknown, "m")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("guessed"), "{err}");
     }
 
     #[test]

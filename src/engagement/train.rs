@@ -18,7 +18,7 @@ use crate::engagement::history::{in_holdout, DesignMatrix, History};
 use crate::engagement::logistic::LogisticParams;
 use crate::engagement::metrics::{auc, brier, ece, log_loss, ECE_BINS};
 use crate::engagement::model::{
-    sigmoid, EngagementModel, ModelFile, Scaling, MODEL_FORMAT, MODEL_VERSION,
+    sigmoid, EngagementModel, ModelFile, Provenance, Scaling, MODEL_FORMAT, MODEL_VERSION,
 };
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_NAMES, N_FEATURES};
@@ -101,14 +101,28 @@ pub fn split(history: &History, params: &TrainParams) -> Split {
 }
 
 /// Trains a model: split, standardise, fit, fold, measure. `source` names the history in the
-/// model's metadata.
+/// model's metadata; `provenance` is what the history is, written in the model so the score is
+/// described as what it is. A trained model is never [`Provenance::HandSet`], and a history that
+/// [is a simulation](History::provenance) is never local outcomes.
 pub fn train(
     history: &History,
     design: &DesignMatrix,
     params: &TrainParams,
     source: &str,
+    provenance: Provenance,
 ) -> Result<ModelFile> {
     let refuse = |message: String| Err(Error::Training(format!("{source}: {message}")));
+    match provenance {
+        Provenance::HandSet => {
+            return refuse("a trained model is never hand_set: its coefficients are fitted".into())
+        }
+        Provenance::LocalOutcomes if history.provenance() == Provenance::Simulation => {
+            return refuse(
+                "the history has true_probability values, which only a simulation has: it is not local_outcomes".into(),
+            )
+        }
+        _ => {}
+    }
     if !(params.holdout > 0.0 && params.holdout < 1.0) {
         return refuse(format!(
             "holdout {} must be between 0 and 1 (exclusive)",
@@ -166,6 +180,7 @@ pub fn train(
         format: MODEL_FORMAT.into(),
         version: MODEL_VERSION,
         kind: "logistic_regression".into(),
+        provenance: Some(provenance),
         description: format!("Logistic regression trained on {source}"),
         features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
         coefficients,
@@ -243,6 +258,8 @@ mod tests {
     use crate::engagement::history::design_matrix;
     use crate::simulate::{simulate, SimulationParams};
 
+    const SIM: Provenance = Provenance::Simulation;
+
     fn small_simulation() -> (History, Vec<Group>) {
         let sim = simulate(&SimulationParams::new(3, 4000, 150, 20_000)).unwrap();
         (sim.to_history(), sim.groups)
@@ -267,7 +284,7 @@ mod tests {
     fn trained_model_predicts_its_holdout_nearly_as_well_as_the_truth() {
         let (history, groups) = small_simulation();
         let design = design_matrix(&history, &groups);
-        let file = train(&history, &design, &TrainParams::default(), "sim").unwrap();
+        let file = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
         let model = EngagementModel::from_file(file.clone(), "m").unwrap();
         let summary: TrainingSummary =
             serde_json::from_value(file.training.clone().unwrap()).unwrap();
@@ -298,10 +315,31 @@ mod tests {
     fn training_is_deterministic_except_for_the_clock() {
         let (history, groups) = small_simulation();
         let design = design_matrix(&history, &groups);
-        let a = train(&history, &design, &TrainParams::default(), "sim").unwrap();
-        let b = train(&history, &design, &TrainParams::default(), "sim").unwrap();
+        let a = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
+        let b = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
         assert_eq!(a.coefficients, b.coefficients);
         assert_eq!(a.intercept, b.intercept);
+    }
+
+    #[test]
+    fn the_model_says_what_it_was_trained_on_and_a_simulation_is_never_called_local_outcomes() {
+        let (mut history, groups) = small_simulation();
+        let design = design_matrix(&history, &groups);
+        assert_eq!(history.provenance(), SIM);
+        let file = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
+        assert_eq!(file.provenance, Some(SIM));
+        for wrong in [Provenance::LocalOutcomes, Provenance::HandSet] {
+            let err = train(&history, &design, &TrainParams::default(), "sim", wrong).unwrap_err();
+            assert!(err.to_string().contains(wrong.as_str()), "{err}");
+        }
+        // Real outcomes carry no true probability.
+        for r in &mut history.rows {
+            r.true_probability = None;
+        }
+        let local = history.provenance();
+        assert_eq!(local, Provenance::LocalOutcomes);
+        let file = train(&history, &design, &TrainParams::default(), "h.csv", local).unwrap();
+        assert_eq!(file.provenance, Some(local));
     }
 
     #[test]
@@ -311,11 +349,11 @@ mod tests {
             r.engaged_90d = true;
         }
         let design = design_matrix(&history, &groups);
-        let err = train(&history, &design, &TrainParams::default(), "sim").unwrap_err();
+        let err = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap_err();
         assert!(err.to_string().contains("same outcome"), "{err}");
         history.rows.truncate(10);
         let design = design_matrix(&history, &groups);
-        let err = train(&history, &design, &TrainParams::default(), "sim").unwrap_err();
+        let err = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap_err();
         assert!(err.to_string().contains("training rows"), "{err}");
     }
 }
