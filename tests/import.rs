@@ -31,6 +31,19 @@ fn shared_feeds() -> Vec<PathBuf> {
     }
 }
 
+/// The shared real feed of `area`, or `None` with a notice that `test` is skipped.
+fn shared_feed(area: &str, test: &str) -> Option<PathBuf> {
+    let feed = shared_feeds()
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains(area));
+    if feed.is_none() {
+        notice(&format!(
+            "SKIPPED {test}: the {area} feed of ../shared/data/external/ is not here"
+        ));
+    }
+    feed
+}
+
 /// Writes `message` to the process's stderr, past libtest's capture of `eprintln!`, so that
 /// `cargo test` shows when a test ran on less than all the feeds or was skipped.
 fn notice(message: &str) {
@@ -255,15 +268,11 @@ fn an_imported_feed_matches_a_waitlist() {
 
 #[test]
 fn the_philadelphia_feed_ranks_rooms_near_a_philadelphian() {
-    let Some(feed) = shared_feeds()
-        .into_iter()
-        .find(|f| f.to_string_lossy().contains("southeastern-pennsylvania"))
-    else {
-        // No copy of this feed is in data/ (only Edmonton's, which has no coordinates).
-        notice(concat!(
-            "SKIPPED the_philadelphia_feed_ranks_rooms_near_a_philadelphian: ",
-            "the southeastern-pennsylvania feed of ../shared/data/external/ is not here"
-        ));
+    // No copy of this feed is in data/ (only Edmonton's, which has no coordinates).
+    let Some(feed) = shared_feed(
+        "southeastern-pennsylvania",
+        "the_philadelphia_feed_ranks_rooms_near_a_philadelphian",
+    ) else {
         return;
     };
     let wd = Workdir::new();
@@ -399,4 +408,102 @@ fn directory_stats_counts_a_groups_file() {
     assert_eq!(by_format, groups);
     assert!(stats["by_language"]["en"].as_u64().unwrap() <= groups);
     assert!(stats.get("feed").is_none(), "a groups file is not a feed");
+}
+
+#[test]
+fn the_fellowship_option_sets_the_fellowship_approach_and_meaning_of_poa() {
+    let wd = Workdir::new();
+    wd.create(
+        "feed.json",
+        r#"[{"name": "a", "slug": "a", "day": 1, "time": "18:00", "types": ["ONL", "POA", "C"]},
+            {"name": "b", "slug": "b", "day": 2, "time": "18:00", "types": ["ONL", "O"]}]"#,
+    );
+    // An import of the feed into `out` with `options` added.
+    let run = |out: &str, options: &[&str]| {
+        let base = ["feed.json", "--out", out, "--timezone", "UTC", "--force"];
+        import(&wd, base.iter().chain(options))
+    };
+    let groups = |options: &[&str]| -> Vec<Value> {
+        run("groups.json", options).assert_success();
+        wd.run(["validate", "groups.json"]).assert_success();
+        util::read_json(&wd, "groups.json")
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let signs_proof = |g: &Value| {
+        g["accessibility"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "proof_of_attendance")
+    };
+
+    let na = groups(&["--fellowship", "na"]);
+    assert!(na
+        .iter()
+        .all(|g| g["fellowship"] == "na" && g["approach"] == "twelve_step"));
+    assert!(signs_proof(&na[0]) && !signs_proof(&na[1]));
+
+    // Al-Anon's groups serve families, and its POA is Parents of Alcoholics.
+    let al_anon = groups(&["--fellowship", "al_anon"]);
+    assert!(al_anon
+        .iter()
+        .all(|g| g["fellowship"] == "al_anon" && g["approach"] == "family_support"));
+    assert!(!signs_proof(&al_anon[0]));
+
+    // No guess without the option, and the summary says how to set it.
+    run("groups.json", &[])
+        .assert_success()
+        .assert_stdout_contains("no fellowship set (a feed does not say): pass --fellowship aa");
+    assert!(groups(&[])[0]["fellowship"].is_null());
+    run("groups.json", &["--fellowship", "aa"])
+        .assert_success()
+        .assert_stdout_lacks("no fellowship set");
+
+    run("x.json", &["--fellowship", "al_anon", "--approach", "twelve_step"])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "--fellowship, --approach: al_anon meetings are for families, but approach twelve_step is for people in recovery",
+        );
+    run("x.json", &["--fellowship", "alcoholics"])
+        .assert_code(2)
+        .assert_stderr_contains("unknown value 'alcoholics'");
+    assert!(!wd.path().join("x.json").exists());
+}
+
+#[test]
+fn a_real_feeds_gay_lesbian_transgender_and_nonbinary_meetings_stay_apart() {
+    let test = "a_real_feeds_gay_lesbian_transgender_and_nonbinary_meetings_stay_apart";
+    let Some(feed) = shared_feed("orange-county", test) else {
+        return;
+    };
+    let wd = Workdir::new();
+    let out = wd.path().join("groups.json");
+    let tz = timezone_of(&feed);
+    let args = [feed.as_os_str(), "--out".as_ref(), out.as_os_str()];
+    import(
+        &wd,
+        args.into_iter().chain(["--timezone".as_ref(), tz.as_ref()]),
+    )
+    .assert_success();
+    let groups = util::read_json(&wd, "groups.json");
+    let with = |audience: &str| {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| {
+                g["audience"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == audience)
+            })
+            .count()
+    };
+    // The feed has 8 G, 1 L, 3 T, 1 NB and 10 LGBTQ meeting rows.
+    for audience in ["gay", "lesbian", "transgender", "nonbinary", "lgbtq"] {
+        assert!(with(audience) >= 1, "{audience}");
+    }
 }

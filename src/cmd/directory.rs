@@ -38,7 +38,7 @@ struct StatsArgs {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Action::Stats(args) = args.action;
     // A feed's time zone does not change any count: without one, read it as UTC.
-    let mut options = args.defaults.options();
+    let mut options = args.defaults.options()?;
     options.timezone = options.timezone.or(Some(chrono_tz::Tz::UTC));
     let stats = directory_stats(&args.file, &options)?;
     let text = match args.format {

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use groupmatch::formats::meeting_guide::{read_meeting_guide, ImportOptions, ImportReport};
+use groupmatch::formats::meeting_guide::{
+    fellowship_approach, read_meeting_guide, ImportOptions, ImportReport,
+};
 use groupmatch::formats::write::{write_csv, write_json};
 use groupmatch::formats::Syntax;
 use groupmatch::text::escape_control as esc;
-use groupmatch::{Approach, Group};
+use groupmatch::{Approach, Fellowship, Group};
 
 use super::{plural, print_stderr, print_stdout, ForceArg};
 
@@ -47,18 +49,43 @@ pub struct FeedDefaults {
     /// America/Los_Angeles.
     #[arg(long, value_parser = clap::builder::ValueParser::new(groupmatch::parse_timezone))]
     timezone: Option<chrono_tz::Tz>,
-    /// Programme of the imported groups.
-    #[arg(long, default_value = "twelve_step", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Approach>()))]
-    approach: Approach,
+    /// Programme of the imported groups [default: twelve_step, or family_support with a family
+    /// fellowship (al_anon, alateen, nar_anon, families_anonymous)].
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Approach>()))]
+    approach: Option<Approach>,
+    /// Fellowship of the imported groups, when the feed lists one fellowship's meetings (aa, na,
+    /// ca, cma, ha, ma, nica, al_anon, alateen, nar_anon, families_anonymous). No default: a feed
+    /// does not say which fellowship it lists.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Fellowship>()))]
+    fellowship: Option<Fellowship>,
 }
 
 impl FeedDefaults {
-    /// The import options these arguments ask for.
-    pub fn options(&self) -> ImportOptions {
-        ImportOptions {
+    /// The import options these arguments ask for: the approach defaults to the fellowship's
+    /// ([`fellowship_approach`]), else `twelve_step`. An approach that does not go with the
+    /// fellowship is an error naming both options.
+    pub fn options(&self) -> anyhow::Result<ImportOptions> {
+        let options = ImportOptions {
             timezone: self.timezone,
-            approach: self.approach,
+            approach: self
+                .approach
+                .or(self.fellowship.map(fellowship_approach))
+                .unwrap_or(Approach::TwelveStep),
+            fellowship: self.fellowship,
+        };
+        if let Err(e) = options.check() {
+            let message = e
+                .problems()
+                .first()
+                .map_or(e.to_string(), |p| p.message.clone());
+            bail!("--fellowship, --approach: {message}");
         }
+        Ok(options)
+    }
+
+    /// Whether `--fellowship` was given.
+    pub fn has_fellowship(&self) -> bool {
+        self.fellowship.is_some()
     }
 }
 
@@ -66,7 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Source::MeetingGuide(args) = args.source;
     args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
-    let import = read_meeting_guide(&args.feed, &args.defaults.options())?;
+    let import = read_meeting_guide(&args.feed, &args.defaults.options()?)?;
     let report = &import.report;
     print_stderr(&warnings(&label, report));
     if import.groups.is_empty() {
@@ -76,7 +103,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     write_groups(&args.out, &import.groups)?;
-    print_stdout(&summary(&label, &args.out.display().to_string(), report))?;
+    let mut summary = summary(&label, &args.out.display().to_string(), report);
+    if !args.defaults.has_fellowship() {
+        summary.push_str(FELLOWSHIP_HINT);
+    }
+    print_stdout(&summary)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -119,6 +150,9 @@ fn warnings(label: &str, report: &ImportReport) -> String {
     }
     out
 }
+
+/// The last line of the summary of an import without `--fellowship`.
+const FELLOWSHIP_HINT: &str = "no fellowship set (a feed does not say): pass --fellowship aa (or na, al_anon, ...) when it lists one fellowship's meetings, so that their closed meetings are checked\n";
 
 /// The hint to pass `--timezone` when meetings were skipped for the lack of one.
 fn timezone_hint(report: &ImportReport) -> String {

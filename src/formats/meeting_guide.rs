@@ -25,7 +25,7 @@ use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{
-    Approach, Audience, Format, Language, MedicationStance, Need, Orientation,
+    Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
 };
 use crate::error::{Error, Result};
 use crate::formats::read_bytes;
@@ -54,6 +54,10 @@ pub enum TypeMeaning {
     Secular,
     /// Newcomer-friendly: `beginner_friendly`.
     Newcomer,
+    /// `POA`: the accessibility need `proof_of_attendance` (the group signs a proof of
+    /// attendance), except in feeds of family groups (Al-Anon, Alateen, ...), where the code
+    /// means "Parents of Alcoholics" and is ignored ([`poa_is_proof_of_attendance`]).
+    ProofOfAttendance,
     /// Closed (`true`) or open (`false`).
     Closed(bool),
     /// Meets online (used only when the feed has no `attendance_option`).
@@ -102,7 +106,7 @@ pub const TYPE_CODES: &[(&str, &str, TypeMeaning)] = {
         ("FA", "Persian", Language("fa")),
         ("FF", "Fragrance Free", Ignored),
         ("FR", "French", Language("fr")),
-        ("G", "Gay", Audience(A::Lgbtq)),
+        ("G", "Gay", Audience(A::Gay)),
         ("GR", "Grapevine", Ignored),
         ("H", "Birthday", Ignored),
         ("HE", "Hebrew", Language("he")),
@@ -112,7 +116,7 @@ pub const TYPE_CODES: &[(&str, &str, TypeMeaning)] = {
         ("ITA", "Italian", Language("it")),
         ("JA", "Japanese", Language("ja")),
         ("KOR", "Korean", Language("ko")),
-        ("L", "Lesbian", Audience(A::Lgbtq)),
+        ("L", "Lesbian", Audience(A::Lesbian)),
         ("LGBTQ", "LGBTQ", Audience(A::Lgbtq)),
         ("LIT", "Literature", Ignored),
         ("LS", "Living Sober", Ignored),
@@ -121,13 +125,14 @@ pub const TYPE_CODES: &[(&str, &str, TypeMeaning)] = {
         ("MED", "Meditation", Ignored),
         ("ML", "Malayalam", Language("ml")),
         ("N", "Native American", Ignored),
-        ("NB", "Non-Binary", Audience(A::Lgbtq)),
+        ("NB", "Non-Binary", Audience(A::Nonbinary)),
         ("NDG", "Indigenous", Ignored),
         ("NO", "Norwegian", Language("no")),
         ("O", "Open", Closed(false)),
         ("ONL", "Online Meeting", Online),
         ("OUT", "Outdoor", Ignored),
         ("P", "Professionals", Ignored),
+        ("POA", "Proof of Attendance", ProofOfAttendance),
         ("POC", "People of Color", Ignored),
         ("POL", "Polish", Language("pl")),
         ("POR", "Portuguese", Language("pt")),
@@ -140,7 +145,7 @@ pub const TYPE_CODES: &[(&str, &str, TypeMeaning)] = {
         ("SP", "Speaker", Ignored),
         ("ST", "Step Study", Ignored),
         ("SV", "Swedish", Language("sv")),
-        ("T", "Transgender", Audience(A::Lgbtq)),
+        ("T", "Transgender", Audience(A::Transgender)),
         ("TC", "Location Temporarily Closed", TemporarilyClosed),
         ("TH", "Thai", Language("th")),
         ("TL", "Tagalog", Language("tl")),
@@ -162,6 +167,36 @@ pub fn type_meaning(code: &str) -> Option<TypeMeaning> {
         .map(|(_, _, m)| *m)
 }
 
+/// Whether type `POA` means a proof of attendance in a feed of groups of `approach`: only for
+/// groups of people in recovery. Al-Anon and Alateen feeds use `POA` for "Parents of
+/// Alcoholics", so in a feed of family groups (every family fellowship's approach serves
+/// families: see [`ImportOptions::check`]) it is ignored rather than read as a promise of a
+/// signed proof the group may not give.
+pub fn poa_is_proof_of_attendance(approach: Approach) -> bool {
+    approach.default_serves() == Serves::InRecovery
+}
+
+/// The approach of a fellowship's meetings when none is given: `family_support` for the family
+/// fellowships (Al-Anon, Alateen, Nar-Anon, Families Anonymous), `twelve_step` for the others.
+pub fn fellowship_approach(fellowship: Fellowship) -> Approach {
+    match fellowship {
+        Fellowship::AlAnon
+        | Fellowship::Alateen
+        | Fellowship::NarAnon
+        | Fellowship::FamiliesAnonymous => Approach::FamilySupport,
+        _ => Approach::TwelveStep,
+    }
+}
+
+/// The age limits every meeting of `fellowship` states: 13 to 19 for Alateen, none for the
+/// others (Meeting Guide feeds have no age field).
+fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
+    match fellowship {
+        Some(Fellowship::Alateen) => (Some(13), Some(19)),
+        _ => (None, None),
+    }
+}
+
 /// Options of an import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportOptions {
@@ -169,15 +204,61 @@ pub struct ImportOptions {
     pub timezone: Option<Tz>,
     /// Programme of every imported group (Meeting Guide feeds are 12-step fellowships).
     pub approach: Approach,
+    /// Fellowship of every imported group, when the feed lists one fellowship's meetings. A feed
+    /// does not say which fellowship it lists (AA, NA, Al-Anon and others use the same format
+    /// and codes), so there is no default: without it, groups have none.
+    pub fellowship: Option<Fellowship>,
 }
 
 impl Default for ImportOptions {
-    /// No default time zone; approach `twelve_step`.
+    /// No default time zone; approach `twelve_step`; no fellowship.
     fn default() -> ImportOptions {
         ImportOptions {
             timezone: None,
             approach: Approach::TwelveStep,
+            fellowship: None,
         }
+    }
+}
+
+impl ImportOptions {
+    /// Checks that the fellowship and the approach serve the same people: a family fellowship
+    /// (Al-Anon, Alateen, Nar-Anon, Families Anonymous) needs an approach for families
+    /// (`family_support`, `craft`), the others an approach for people in recovery. The error
+    /// names the field `fellowship`.
+    ///
+    /// ```
+    /// use groupmatch::formats::meeting_guide::ImportOptions;
+    /// use groupmatch::{Approach, Fellowship};
+    /// let mut options = ImportOptions { fellowship: Some(Fellowship::AlAnon), ..ImportOptions::default() };
+    /// assert!(options.check().is_err(), "Al-Anon meetings are not twelve_step groups for people in recovery");
+    /// options.approach = Approach::FamilySupport;
+    /// assert!(options.check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let Some(fellowship) = self.fellowship else {
+            return Ok(());
+        };
+        let serves = fellowship_approach(fellowship).default_serves();
+        if self.approach.default_serves() == serves {
+            return Ok(());
+        }
+        let whom = |s: Serves| match s {
+            Serves::Family => "families",
+            _ => "people in recovery",
+        };
+        Err(Error::invalid(
+            "import options",
+            None,
+            Some("fellowship"),
+            format!(
+                "{fellowship} meetings are for {}, but approach {} is for {}: use approach {}",
+                whom(serves),
+                self.approach,
+                whom(self.approach.default_serves()),
+                fellowship_approach(fellowship)
+            ),
+        ))
     }
 }
 
@@ -319,6 +400,7 @@ pub(crate) fn parse_json(bytes: &[u8], label: &str) -> Result<Value> {
 
 /// Imports the meetings of a feed already parsed; `label` names it in errors.
 pub(crate) fn import_rows(rows: &[Value], label: &str, options: &ImportOptions) -> Result<Import> {
+    options.check()?;
     if rows.is_empty() {
         return Err(Error::invalid(
             label,
@@ -534,6 +616,11 @@ fn meeting(
             TypeMeaning::Focus(n) => focus.push(n),
             TypeMeaning::Secular => secular = true,
             TypeMeaning::Newcomer => newcomer = true,
+            TypeMeaning::ProofOfAttendance => {
+                if poa_is_proof_of_attendance(options.approach) {
+                    accessibility.push(Need::ProofOfAttendance)
+                }
+            }
             TypeMeaning::Closed(c) => closed.push(c),
             TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored => {}
         }
@@ -574,11 +661,12 @@ fn meeting(
             .default_orientation()
             .unwrap_or(Orientation::Spiritual)
     };
+    let (min_age, max_age) = fellowship_ages(options.fellowship);
     let group = Group {
         id,
         name,
         approach: options.approach,
-        fellowship: None,
+        fellowship: options.fellowship,
         orientation,
         serves: options.approach.default_serves(),
         format,
@@ -589,8 +677,8 @@ fn meeting(
         city: city(row),
         languages,
         audience,
-        min_age: None,
-        max_age: None,
+        min_age,
+        max_age,
         closed,
         beginner_friendly: newcomer,
         focus,
@@ -1018,6 +1106,128 @@ mod tests {
         assert!(i.report.unknown_types.is_empty(), "lower-case onl is ONL");
     }
 
+    /// The groups of `feed` imported with `fellowship` (and its approach).
+    fn import_as(feed: &str, fellowship: Fellowship) -> Vec<Group> {
+        let options = ImportOptions {
+            fellowship: Some(fellowship),
+            approach: fellowship_approach(fellowship),
+            ..options()
+        };
+        import_meeting_guide(feed.as_bytes(), "feed.json", &options)
+            .unwrap()
+            .groups
+    }
+
+    #[test]
+    fn the_fellowship_option_sets_every_groups_fellowship() {
+        let feed = r#"[{"name": "a", "slug": "a", "day": 1, "time": "18:00", "types": ["ONL", "C"]},
+                       {"name": "b", "slug": "b", "day": 2, "time": "18:00", "types": ["ONL", "O"]}]"#;
+        let fellowships = |groups: &[Group]| -> Vec<Option<Fellowship>> {
+            groups.iter().map(|g| g.fellowship).collect()
+        };
+        assert_eq!(
+            fellowships(&import_as(feed, Fellowship::Na)),
+            [Some(Fellowship::Na); 2]
+        );
+        assert_eq!(fellowships(&import(feed).groups), [None; 2], "no guess");
+        let al_anon = import_as(feed, Fellowship::AlAnon);
+        assert_eq!(al_anon[0].approach, Approach::FamilySupport);
+        assert_eq!(al_anon[0].serves, Serves::Family);
+        let alateen = &import_as(feed, Fellowship::Alateen)[0];
+        assert_eq!((alateen.min_age, alateen.max_age), (Some(13), Some(19)));
+        let aa = &import_as(feed, Fellowship::Aa)[0];
+        assert_eq!((aa.min_age, aa.max_age), (None, None));
+    }
+
+    #[test]
+    fn a_fellowship_with_an_approach_for_other_people_is_an_error_naming_it() {
+        let al_anon = ImportOptions {
+            fellowship: Some(Fellowship::AlAnon),
+            ..options()
+        };
+        let e = import_meeting_guide(br#"[{"name": "a"}]"#, "feed.json", &al_anon).unwrap_err();
+        assert_eq!(e.problems()[0].field.as_deref(), Some("fellowship"));
+        assert_eq!(
+            e.problems()[0].message,
+            "al_anon meetings are for families, but approach twelve_step is for people in recovery: use approach family_support"
+        );
+        let na_for_families = ImportOptions {
+            fellowship: Some(Fellowship::Na),
+            approach: Approach::FamilySupport,
+            ..options()
+        };
+        assert!(na_for_families.check().is_err());
+    }
+
+    #[test]
+    fn gay_lesbian_transgender_and_nonbinary_are_distinct_audiences() {
+        let rows: Vec<String> = [
+            r#""G""#,
+            r#""l""#,
+            r#""T""#,
+            r#""NB""#,
+            r#""LGBTQ""#,
+            r#""G", "L""#,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(n, codes)| {
+            format!(r#"{{"name": "{n}", "day": 1, "time": "18:00", "types": ["ONL", {codes}]}}"#)
+        })
+        .collect();
+        let i = import(&format!("[{}]", rows.join(", ")));
+        let audiences: Vec<&[Audience]> = i.groups.iter().map(|g| &g.audience[..]).collect();
+        assert_eq!(
+            audiences,
+            [
+                &[Audience::Gay][..],
+                &[Audience::Lesbian],
+                &[Audience::Transgender],
+                &[Audience::Nonbinary],
+                &[Audience::Lgbtq],
+                &[Audience::Gay, Audience::Lesbian],
+            ]
+        );
+    }
+
+    #[test]
+    fn poa_is_a_proof_of_attendance_in_an_aa_feed_and_not_in_an_al_anon_feed() {
+        let feed = r#"[{"name": "a", "day": 1, "time": "18:00", "types": ["ONL", "POA", "X"]}]"#;
+        let needs = |groups: Vec<Group>| groups[0].accessibility.clone();
+        assert_eq!(
+            needs(import_as(feed, Fellowship::Aa)),
+            [Need::Wheelchair, Need::ProofOfAttendance]
+        );
+        assert_eq!(
+            needs(import(feed).groups),
+            [Need::Wheelchair, Need::ProofOfAttendance]
+        );
+        // Al-Anon's POA is "Parents of Alcoholics": a meeting for parents, no signed proof.
+        for family in [Fellowship::AlAnon, Fellowship::Alateen] {
+            assert_eq!(
+                needs(import_as(feed, family)),
+                [Need::Wheelchair],
+                "{family}"
+            );
+        }
+        let unnamed_family = ImportOptions {
+            approach: Approach::FamilySupport,
+            ..options()
+        };
+        let i = import_meeting_guide(feed.as_bytes(), "f", &unnamed_family).unwrap();
+        assert_eq!(needs(i.groups), [Need::Wheelchair]);
+        assert!(i.report.unknown_types.is_empty(), "POA is a known code");
+    }
+
+    #[test]
+    fn med_is_meditation_and_says_nothing_about_medication() {
+        assert_eq!(type_meaning("MED"), Some(TypeMeaning::Ignored));
+        let g = &import(r#"[{"name": "a", "day": 1, "time": "18:00", "types": ["ONL", "MED"]}]"#)
+            .groups[0];
+        assert_eq!(g.medication_stance, MedicationStance::Unknown);
+        assert!(g.focus.is_empty() && g.accessibility.is_empty() && g.audience.is_empty());
+    }
+
     #[test]
     fn unknown_and_empty_codes_are_recorded_with_their_rows() {
         let i = import(
@@ -1391,6 +1601,9 @@ mod tests {
             TypeMeaning::Focus(n) => format!("focus `{}`", n.as_str()),
             TypeMeaning::Secular => "orientation `secular`".into(),
             TypeMeaning::Newcomer => "`beginner_friendly` true".into(),
+            TypeMeaning::ProofOfAttendance => {
+                "accessibility `proof_of_attendance`; ignored in a feed of family groups (Al-Anon, Alateen, ...: Parents of Alcoholics)".into()
+            }
             TypeMeaning::Closed(c) => format!("`closed` {c}"),
             TypeMeaning::Online => "joinable online (format, without `attendance_option`)".into(),
             TypeMeaning::TemporarilyClosed => {
