@@ -408,7 +408,8 @@ k = "Someone (2020)"
                 "readiness",
                 "self_efficacy",
                 "low_social_support",
-                "exploring"
+                "exploring",
+                "warm_handoff"
             ]
         );
         assert!(ex.features.iter().all(|f| !ids.contains(&f.id)));

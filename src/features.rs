@@ -38,7 +38,7 @@ macro_rules! features {
             pub fn is_person_level(self) -> bool {
                 matches!(
                     self,
-                    Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport | Feature::Exploring
+                    Feature::Readiness | Feature::SelfEfficacy | Feature::LowSocialSupport | Feature::Exploring | Feature::WarmHandoff
                 )
             }
 
@@ -109,6 +109,10 @@ features! {
     LowSocialSupport = "low_social_support",
     /// Still exploring whether to change (not yet committed).
     Exploring = "exploring",
+    /// The person was introduced to a member (a warm handoff) rather than given the group's
+    /// details: set from a history's `referral_type`, and 0 when ranking, which estimates the
+    /// chance for a person given the details (the next step then suggests the handoff).
+    WarmHandoff = "warm_handoff",
 }
 
 /// Number of features.
@@ -332,7 +336,7 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
         F::LgbtqAffirming => "LGBTQ+ group".into(),
         F::VeteranGroup => "veterans' group".into(),
         F::SubstanceMismatch => {
-            let s: Vec<&str> = group.substances.iter().map(|s| s.as_str()).collect();
+            let s: Vec<&str> = group.substances.iter().map(|s| s.label()).collect();
             format!("focuses on {}, not your substances", s.join(", "))
         }
         F::Readiness => format!(
@@ -345,6 +349,9 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
         ),
         F::LowSocialSupport => "little support from people around you".into(),
         F::Exploring => "still exploring whether to change".into(),
+        F::WarmHandoff => {
+            "estimated for a referral by list, without an introduction to a member".into()
+        }
     }
 }
 

@@ -62,7 +62,10 @@ pub(crate) fn next_steps(group: &Group) -> Vec<String> {
                 Requirement::Insurance => "insurance cover (check it)",
             })
             .collect();
-        steps.push(format!("Needed before the first session: {}", each.join(", ")));
+        steps.push(format!(
+            "Needed before the first session: {}",
+            each.join(", ")
+        ));
     }
     steps
 }

@@ -74,10 +74,10 @@ mod engine;
 mod error;
 mod explain;
 mod features;
-pub mod guidance;
 pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod guidance;
 pub mod limits;
 pub mod matching;
 mod pair;

@@ -194,10 +194,16 @@ fn simulate_writes_the_five_files_in_the_project_formats() {
     assert!(n > 5, "{header:?}");
     assert_eq!(header[0], "placement_id");
     assert_eq!(
-        header[n - 4..],
-        ["group_id", "placed_on", "engaged_90d", "true_probability"]
+        header[n - 5..],
+        [
+            "group_id",
+            "placed_on",
+            "engaged_90d",
+            "referral_type",
+            "true_probability"
+        ]
     );
-    let middle: BTreeSet<String> = header[1..n - 4].iter().map(|s| s.to_string()).collect();
+    let middle: BTreeSet<String> = header[1..n - 5].iter().map(|s| s.to_string()).collect();
     assert_eq!(middle, person_fields, "person columns of history.csv");
     assert_eq!(
         history.lines().count(),

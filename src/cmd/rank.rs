@@ -238,7 +238,11 @@ pub(crate) fn step_lines(out: &mut String, next_steps: &[String], notes: &[Strin
     for (label, text) in labelled {
         let words: Vec<String> = esc(text).split(' ').map(str::to_string).collect();
         for (i, part) in wrap(&words, " ", INDENT + 6, usize::MAX).iter().enumerate() {
-            let head = if i == 0 { format!("{label}: ") } else { String::new() };
+            let head = if i == 0 {
+                format!("{label}: ")
+            } else {
+                String::new()
+            };
             let _ = writeln!(out, "{:INDENT$}{head:<6}{part}", "");
         }
     }

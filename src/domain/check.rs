@@ -10,6 +10,9 @@ use std::ops::RangeInclusive;
 use crate::error::{Error, Problem, Result};
 use crate::limits::{MAX_FIELD_BYTES, MAX_ID_BYTES};
 
+/// The oldest age a person may give, and a group state as a limit, in years.
+pub const MAX_AGE: u8 = 120;
+
 /// The message of a required field that is missing or empty.
 pub(crate) const MISSING: &str = "missing (this field is required)";
 

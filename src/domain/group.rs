@@ -200,7 +200,7 @@ impl Group {
     /// Why the group's age limits cannot hold together, if they cannot (shared with the reader):
     /// each up to [`crate::MAX_AGE`], and `min_age` not above `max_age`.
     pub(crate) fn age_limits_problem(&self) -> Option<String> {
-        let ages = 0..=crate::domain::person::MAX_AGE;
+        let ages = 0..=super::check::MAX_AGE;
         for age in [self.min_age, self.max_age].into_iter().flatten() {
             if let Some(m) = integer_problem(age, &ages) {
                 return Some(m);

@@ -30,8 +30,7 @@ pub const MAX_TRAVEL_KM: f64 = 20_000.0;
 /// choice above the 16 km (10 miles) at which EVIDENCE F2 sees distance become a barrier, so
 /// groups a little farther still show, lower.
 pub const DEFAULT_TRAVEL_KM: f64 = 25.0;
-/// The oldest age a person may give, in years.
-pub const MAX_AGE: u8 = 120;
+pub use super::check::MAX_AGE;
 /// The scale of `self_efficacy` and `readiness`.
 pub const SCORE_SCALE: std::ops::RangeInclusive<u8> = 1..=10;
 
@@ -151,12 +150,11 @@ impl Person {
         }
     }
 
-    /// Whether `group` is for an audience they would like (any LGBTQ+ audience for a wish for
-    /// LGBTQ+ groups).
-    pub fn wishes_audience_of(&self, group: &super::group::Group) -> bool {
+    /// Whether a group for `audience` is one they would like (any LGBTQ+ audience for a wish
+    /// for LGBTQ+ groups).
+    pub fn wishes_any_of(&self, audience: &[Audience]) -> bool {
         self.audience_preference.iter().any(|wish| {
-            group
-                .audience
+            audience
                 .iter()
                 .any(|a| a == wish || (*wish == Audience::Lgbtq && a.is_lgbtq()))
         })

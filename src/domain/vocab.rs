@@ -556,6 +556,17 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How a person was referred to a group.
+    ReferralType {
+        /// Given the group's details (a list).
+        List = "list",
+        /// Introduced to a member of the group, who got in touch before the first meeting (a warm
+        /// handoff, EVIDENCE F4).
+        WarmHandoff = "warm_handoff",
+    }
+}
+
+vocabulary! {
     /// What a person aims for with their use.
     Goal {
         /// Stopping altogether.

@@ -1,8 +1,10 @@
 //! Placement histories (`history.csv`) and the design matrix built from them.
 //!
 //! A history row is one past placement: the person's fields (their `id` is the person's id), the
-//! `group_id` they were placed in, `placed_on`, the outcome `engaged_90d` (0/1) and, in
-//! simulations, `true_probability` (never used as a feature). Every row is checked; all problems
+//! `group_id` they were placed in, `placed_on`, the outcome `engaged_90d` (0/1), how the person
+//! was referred (`referral_type`: `list` or `warm_handoff`, the model's `warm_handoff` feature;
+//! `list` when empty or absent) and, in simulations, `true_probability` (never used as a
+//! feature). Every row is checked; all problems
 //! are reported with line and field. The design matrix holds exactly the features `rank` scores
 //! with, computed as of the placement date (noon UTC), so training and ranking agree.
 //!
@@ -19,9 +21,10 @@ use rayon::prelude::*;
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
+use crate::domain::vocab::ReferralType;
 use crate::engagement::model::{sigmoid, EngagementModel, Provenance};
 use crate::error::{Problem, Result};
-use crate::features::{self, FeatureVector, N_FEATURES};
+use crate::features::{self, Feature, FeatureVector, N_FEATURES};
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
 use crate::formats::record::{
     csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
@@ -32,11 +35,12 @@ use crate::pair::Pair;
 
 /// History columns besides the person's fields (the person's `id` is its `id` column). In the
 /// file `placement_id` comes first, then the person's fields, then the rest in this order.
-pub const HISTORY_EXTRA_FIELDS: [&str; 5] = [
+pub const HISTORY_EXTRA_FIELDS: [&str; 6] = [
     "placement_id",
     "group_id",
     "placed_on",
     "engaged_90d",
+    "referral_type",
     "true_probability",
 ];
 
@@ -56,6 +60,9 @@ pub struct HistoryRow {
     pub group: usize,
     /// The date of the placement.
     pub placed_on: NaiveDate,
+    /// How the person was referred (`list` when the column is empty or absent): the model's
+    /// `warm_handoff` feature.
+    pub referral: ReferralType,
     /// Still attending at 90 days.
     pub engaged_90d: bool,
     /// The true probability, in simulated histories.
@@ -126,7 +133,7 @@ const HISTORY_CHUNK_ROWS: usize = 65_536;
 
 /// One parsed row before it is joined to the others.
 type ParsedRow = (
-    Option<(Person, usize, NaiveDate, bool, Option<f64>)>,
+    Option<(Person, usize, NaiveDate, ReferralType, bool, Option<f64>)>,
     Vec<Problem>,
 );
 
@@ -155,7 +162,8 @@ impl HistoryReader {
                 continue;
             };
             let fresh = first_seen(record, "placement_id", &mut self.placement_lines, &mut f);
-            let Some((person, group, placed_on, engaged_90d, true_probability)) = row else {
+            let Some((person, group, placed_on, referral, engaged_90d, true_probability)) = row
+            else {
                 continue;
             };
             let index = match self.person_index.get(&person.id) {
@@ -184,6 +192,7 @@ impl HistoryReader {
                     person: index,
                     group,
                     placed_on,
+                    referral,
                     engaged_90d,
                     true_probability,
                 });
@@ -215,6 +224,9 @@ fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
             .filter(|_| s.len() == 10)
             .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
     });
+    let referral = f
+        .parse("referral_type", false)
+        .unwrap_or(ReferralType::List);
     let engaged = f.parse_with("engaged_90d", true, |s| match s {
         "1" => Ok(true),
         "0" => Ok(false),
@@ -222,7 +234,7 @@ fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
     });
     let truth = f.number("true_probability", false, 0.0..=1.0);
     let row = match (person, group, placed_on, engaged) {
-        (Some(p), Some(g), Some(d), Some(e)) => Some((p, g, d, e, truth)),
+        (Some(p), Some(g), Some(d), Some(e)) => Some((p, g, d, referral, e, truth)),
         _ => None,
     };
     (row, problems)
@@ -266,7 +278,11 @@ pub fn design_matrix(history: &History, groups: &[Group]) -> DesignMatrix {
 fn pair_features(history: &History, groups: &[Group], row: &HistoryRow) -> FeatureVector {
     let person = &history.people[row.person];
     let group = &groups[row.group];
-    features::compute(&Pair::at(person, group, placement_instant(row.placed_on)))
+    let mut x = features::compute(&Pair::at(person, group, placement_instant(row.placed_on)));
+    if row.referral == ReferralType::WarmHandoff {
+        x[Feature::WarmHandoff as usize] = 1.0;
+    }
+    x
 }
 
 /// The model's probability for every history row, in file order (eligibility is not applied).
@@ -313,6 +329,7 @@ pub fn write_history(
             row.push(&groups[h.group].id);
             row.push(&placed);
             row.push(if h.engaged_90d { "1" } else { "0" });
+            row.push(h.referral.as_str());
             row.push(&p);
             csv.write_record(&row).map_err(std::io::Error::other)?;
         }

@@ -114,7 +114,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let city = f.single_line("city", false, warnings);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let audience = f.list("audience", MAX_LIST_ITEMS);
-    let ages = || 0..=crate::domain::person::MAX_AGE.into();
+    let ages = || 0..=crate::domain::check::MAX_AGE.into();
     let min_age = f.integer("min_age", false, ages()).map(|a| a as u8);
     let max_age = f.integer("max_age", false, ages()).map(|a| a as u8);
     let closed = f.boolean("closed");

@@ -343,7 +343,10 @@ impl Fact {
             GroupClosed => g.closed.map_or(Value::Missing, Value::Bool),
             GroupMedicationStance => Value::Str(g.medication_stance.as_str()),
             GroupAbstinenceRequired => g.abstinence_required.map_or(Value::Missing, Value::Bool),
-            GroupNewcomerContact => g.newcomer_contact.as_deref().map_or(Value::Missing, Value::Str),
+            GroupNewcomerContact => g
+                .newcomer_contact
+                .as_deref()
+                .map_or(Value::Missing, Value::Str),
             GroupRequires => Value::List(ListRef::Requirements(&g.requires)),
             GroupBeginnerFriendly => Value::Bool(g.beginner_friendly),
             GroupCapacity => num(g.capacity.map(f64::from)),
@@ -387,7 +390,7 @@ impl Fact {
                 (Some(s), Some(f)) => Value::Bool(Fellowship::for_substance(s).contains(&f)),
                 _ => Value::Missing,
             },
-            PairAudienceWished => Value::Bool(p.wishes_audience_of(g)),
+            PairAudienceWished => Value::Bool(p.wishes_any_of(&g.audience)),
             PairPriorOutcome => {
                 Value::Str(p.prior_outcome(g.approach).map_or("none", |o| o.as_str()))
             }

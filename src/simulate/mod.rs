@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::group::Group;
 use crate::domain::person::{Person, WaitlistEntry};
+use crate::domain::vocab::ReferralType;
 use crate::engagement::history::{placement_instant, write_history, History, HistoryRow};
 use crate::engagement::model::EngagementModel;
 use crate::engine::Engine;
@@ -232,7 +233,7 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
     }
 
     // Staff choose groups (prior model plus noise), and outcomes are drawn from the truth.
-    let per_person: Vec<Vec<(usize, bool, f64)>> = (0..people.len())
+    let per_person: Vec<Vec<(usize, ReferralType, bool, f64)>> = (0..people.len())
         .into_par_iter()
         .map(|i| {
             let mut rng = stream(seed, STREAM_PLACEMENT, i);
@@ -258,20 +259,26 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
                     best.1
                 };
                 let (g, pair, _) = pool.swap_remove(pick);
-                let p = truth.probability(pair, effects[g]);
-                chosen.push((g, rng.gen_bool(p), p));
+                let referral = if rng.gen_bool(truth.warm_handoff_share) {
+                    ReferralType::WarmHandoff
+                } else {
+                    ReferralType::List
+                };
+                let p = truth.placement_probability(pair, effects[g], referral);
+                chosen.push((g, referral, rng.gen_bool(p), p));
             }
             chosen
         })
         .collect();
     let mut history = Vec::with_capacity(params.placements);
     for (i, placements) in per_person.into_iter().enumerate() {
-        for (g, engaged, p) in placements {
+        for (g, referral, engaged, p) in placements {
             history.push(HistoryRow {
                 placement_id: format!("sim-x{:07}", history.len()),
                 person: i,
                 group: g,
                 placed_on: dates[i],
+                referral,
                 engaged_90d: engaged,
                 true_probability: Some(p),
             });

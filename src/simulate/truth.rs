@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::vocab::{
     Approach, Audience, Facilitation, Gender, GenderSpecific, Need, Orientation, PriorOutcome,
-    SocialSupport, Stage,
+    ReferralType, SocialSupport, Stage,
 };
 use crate::eligibility::YOUNG_PEOPLE_MAX_AGE;
 use crate::engagement::model::sigmoid;
@@ -118,6 +118,14 @@ pub struct Truth {
     /// Network that drinks or uses, and a 12-step group: OR 1.28, an assumption: EVIDENCE 2c
     /// suggests 1.2-1.3, Longabaugh 1998 (M1) gives the direction only.
     pub network_12step: f64,
+    /// A warm handoff (the person introduced to a member) rather than a list: OR 1.49, the size
+    /// Timko & DeBenedetti 2007 give for weekly-or-more attendance (70% vs 61%; EVIDENCE F4,
+    /// verified). Added to a placement's logit by the simulator, not by [`Truth::logit`], since
+    /// it is a fact about the referral, not the pair.
+    pub warm_handoff: f64,
+    /// Share of simulated placements made with a warm handoff (assumption: no study gives how
+    /// often staff make one).
+    pub warm_handoff_share: f64,
     /// LGBTQ+ person at an LGBTQ+ group (assumption; L1 is weak and has no size).
     pub lgbtq_group: f64,
     /// Veteran at a veterans' group (assumption; no study).
@@ -162,6 +170,8 @@ impl Default for Truth {
             prior_helped: 0.50,
             prior_disliked: -0.70,
             network_12step: 0.25,
+            warm_handoff: 0.40,
+            warm_handoff_share: 0.30,
             lgbtq_group: 0.20,
             veteran_group: 0.20,
             group_effect_sd: 0.10,
@@ -280,7 +290,7 @@ impl Truth {
         if person.network_supports_use == Some(true) && group.approach == Approach::TwelveStep {
             z += self.network_12step;
         }
-        if person.is_lgbtq() && group.audience.contains(&Audience::Lgbtq) {
+        if person.is_lgbtq() && group.audience.iter().any(|a| a.is_lgbtq()) {
             z += self.lgbtq_group;
         }
         if person.veteran && group.audience.contains(&Audience::Veterans) {
@@ -292,6 +302,21 @@ impl Truth {
     /// The true probability of a pair: sigmoid of [`Truth::logit`].
     pub(crate) fn probability(&self, pair: &Pair, group_effect: f64) -> f64 {
         sigmoid(self.logit(pair, group_effect))
+    }
+
+    /// The true probability of a placement of the pair made by `referral`: a warm handoff adds
+    /// [`Truth::warm_handoff`] to the logit.
+    pub(crate) fn placement_probability(
+        &self,
+        pair: &Pair,
+        group_effect: f64,
+        referral: ReferralType,
+    ) -> f64 {
+        let handoff = match referral {
+            ReferralType::WarmHandoff => self.warm_handoff,
+            ReferralType::List => 0.0,
+        };
+        sigmoid(self.logit(pair, group_effect) + handoff)
     }
 }
 
