@@ -17,7 +17,7 @@ use crate::domain::vocab::{Medication, MedicationStance, Requirement, Role};
 /// let mut person: groupmatch::Person = serde_json::from_str(r#"{"id": "p1", "stage": "early",
 ///     "approach_preference": "secular", "format_preference": "online",
 ///     "availability": ["Mon 18:00-22:00"], "timezone": "UTC", "age": 16}"#).unwrap();
-/// assert!(groupmatch::guidance::under_18(&person).unwrap().contains("youth"));
+/// assert!(groupmatch::guidance::under_18(&person).unwrap().contains("Youth programmes"));
 /// person.age = Some(18);
 /// assert_eq!(groupmatch::guidance::under_18(&person), None);
 /// ```
@@ -48,8 +48,8 @@ pub(crate) fn next_steps(group: &Group) -> Vec<String> {
     let mut steps = Vec::new();
     if let Some(contact) = &group.newcomer_contact {
         steps.push(format!(
-            "Newcomer contact: {contact} (meeting a member before the first session raised \
-             attendance in trials)"
+            "Newcomer contact: {contact}. Meeting a member before the first session raised \
+             attendance in trials"
         ));
     }
     if !group.requires.is_empty() {
@@ -111,8 +111,8 @@ mod tests {
         assert_eq!(
             next_steps(&g),
             [
-                "Newcomer contact: phone 215-555-0142 (meeting a member before the first \
-                 session raised attendance in trials)",
+                "Newcomer contact: phone 215-555-0142. Meeting a member before the first \
+                 session raised attendance in trials",
                 "Needed before the first session: a referral from a clinician or programme, an \
                  intake appointment"
             ]

@@ -22,16 +22,20 @@ const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagem
 const ALL: &str = "100000";
 
 /// The hard constraints `explain` reports, in check order (docs/eligibility.md).
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 14] = [
     "role",
     "format",
     "distance",
     "schedule",
     "language",
     "audience",
+    "age",
     "gender_specific",
+    "closed_meeting",
     "approach",
+    "medication",
     "accessibility",
+    "proof_of_attendance",
     "full",
 ];
 
@@ -896,7 +900,8 @@ fn explain_accounts_for_every_check_feature_and_rule_and_gives_the_ranked_score(
                 "readiness",
                 "self_efficacy",
                 "low_social_support",
-                "exploring"
+                "exploring",
+                "warm_handoff"
             ],
             "{out}"
         );
