@@ -120,7 +120,7 @@ pub struct Truth {
     pub network_12step: f64,
     /// A warm handoff (the person introduced to a member) rather than a list: OR 1.49, the size
     /// Timko & DeBenedetti 2007 give for weekly-or-more attendance (70% vs 61%; EVIDENCE F4,
-    /// verified). Added to a placement's logit by the simulator, not by [`Truth::logit`], since
+    /// verified). Added to a placement's logit by the simulator, not by the pair's logit, since
     /// it is a fact about the referral, not the pair.
     pub warm_handoff: f64,
     /// Share of simulated placements made with a warm handoff (assumption: no study gives how
