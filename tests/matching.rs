@@ -12,7 +12,7 @@ use approx::assert_abs_diff_eq;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use util::{read_bytes, read_csv, read_json, Output, Workdir};
+use util::{read, read_bytes, read_csv, read_json, Output, Workdir};
 
 /// The instant every match here runs at (the simulated waitlist joined before it).
 const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
@@ -21,7 +21,7 @@ const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
 const MATCH_DAY: (i32, u32, u32) = (2026, 6, 1);
 
 /// The columns of the output, in order.
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "person_id",
     "group_id",
     "score",
@@ -30,6 +30,7 @@ const COLUMNS: [&str; 8] = [
     "alternates",
     "reason",
     "explanation",
+    "safety_first",
 ];
 
 /// Every reason a row may give.
@@ -1200,4 +1201,58 @@ fn a_wait_weight_too_large_to_solve_exactly_exits_2_and_writes_nothing() {
     for file in ["m.csv", "s.json", "ex"] {
         assert!(!wd.path().join(file).exists(), "{file} was written{run}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safety first
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn people_with_an_immediate_risk_are_named_first_and_flagged_in_their_row() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    let lines: Vec<String> = read(&wd, "wait.csv").lines().map(str::to_string).collect();
+    // h2 and h5 are flagged by staff (a `risks` column; the others leave it empty).
+    let mut csv = format!("{},risks\n", lines[0]);
+    for line in &lines[1..] {
+        let risks = match line.split(',').next() {
+            Some("h2") => "recent_overdose",
+            Some("h5") => "suicidal_thoughts;withdrawal_risk",
+            _ => "",
+        };
+        csv.push_str(&format!("{line},{risks}\n"));
+    }
+    wd.create("risky.csv", csv);
+    let run = run_hand(&wd, "risky.csv", "m.csv", &["--summary", "s.json"]);
+    run.assert_success();
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("SAFETY FIRST: 2 people have an immediate risk flagged"),
+        "{stderr}"
+    );
+    assert!(stderr.lines().next().unwrap().ends_with(": h2, h5"), "{stderr}");
+    let table = read_csv(&wd, "m.csv");
+    let ids = table.values("person_id");
+    let flags = table.values("safety_first");
+    let flagged: Vec<(&str, &str)> = ids
+        .iter()
+        .zip(&flags)
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(i, f)| (*i, *f))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            ("h2", "recent_overdose"),
+            ("h5", "suicidal_thoughts;withdrawal_risk")
+        ]
+    );
+    assert_eq!(
+        read_json(&wd, "s.json")["safety_first"],
+        serde_json::json!(["h2", "h5"])
+    );
+    // Without risks, neither the block nor the summary key appears.
+    let run = match_hand(&wd, &["--summary", "s2.json", "--force"]);
+    assert!(!run.stderr().contains("SAFETY FIRST"));
+    assert!(read_json(&wd, "s2.json").get("safety_first").is_none());
 }

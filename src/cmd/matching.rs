@@ -11,6 +11,7 @@ use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{assign, score_candidates, MatchOptions};
 use groupmatch::read_waitlist;
+use groupmatch::text::escape_control as esc;
 use serde_json::json;
 
 use super::rank::parse_now;
@@ -169,6 +170,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "alternates",
             "reason",
             "explanation",
+            "safety_first",
         ])
         .map_err(io)?;
         // Rows in waitlist order: matched people, with the skipped ones where they stood.
@@ -184,6 +186,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 &r.alternates.join(";"),
                 r.reason.as_str(),
                 &r.explanation,
+                &r.risks
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
             ])
             .map_err(io)?;
         }
@@ -197,7 +204,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.summary {
         write_json(path, &json)?;
     }
-    let mut table = format!(
+    let mut table = String::new();
+    if !summary.safety_first.is_empty() {
+        // Ids only (pseudonymous); where to go now is in `rank` and `explain` for each of them.
+        table.push_str(&format!(
+            "SAFETY FIRST: {} people have an immediate risk flagged (column safety_first); contact \
+             them now, before any placement, with where to go (groupmatch rank --person ...): {}\n\n",
+            summary.safety_first.len(),
+            summary
+                .safety_first
+                .iter()
+                .map(|id| esc(id).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    table.push_str(&format!(
         "{} people: {} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
         summary.people,
         summary.placed,
@@ -205,7 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.mean_score,
         summary.edges,
         start.elapsed().as_secs_f64()
-    );
+    ));
     for (reason, n) in &summary.unplaced {
         table.push_str(&format!("  {n:>7} {reason}\n"));
     }

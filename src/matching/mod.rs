@@ -300,6 +300,7 @@ pub fn assign(
             reason,
             explanation,
             problems: Vec::new(),
+            risks: entry.person.risks.clone(),
         });
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::vocab::Risk;
 use crate::error::Problem;
 use crate::formats::people::InvalidEntry;
 
@@ -59,6 +60,10 @@ pub struct MatchRow {
     /// What is wrong with the row, for [`Outcome::InvalidInput`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// Immediate risks staff flagged on the person: they need where to go now
+    /// ([`crate::safety::safety_first`]) before any placement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<Risk>,
 }
 
 /// One group's seats after the match.
@@ -107,6 +112,10 @@ pub struct MatchResult {
 /// The numbers of a match, as `groupmatch match --summary` writes them (with its timings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchSummary {
+    /// The ids of the people with an immediate risk flagged, in waitlist order: to be contacted
+    /// now, before any placement. Left out of JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub safety_first: Vec<String>,
     /// People on the waitlist, rows that could not be read included.
     pub people: usize,
     /// Of whom placed.
@@ -183,6 +192,12 @@ impl MatchResult {
         let mean_score =
             self.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
         MatchSummary {
+            safety_first: self
+                .rows
+                .iter()
+                .filter(|r| !r.risks.is_empty())
+                .map(|r| r.person_id.clone())
+                .collect(),
             people: self.rows.len(),
             placed,
             unplaced,
@@ -214,5 +229,6 @@ fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
         reason: Outcome::InvalidInput,
         explanation: explanation.join("; "),
         problems: bad.problems,
+        risks: Vec::new(),
     }
 }
