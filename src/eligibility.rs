@@ -233,7 +233,8 @@ impl Exclusion {
                 zone.name()
             ),
             Detail::Language { first } => {
-                format!("held in {}; no language in common", join_some(&first))
+                let names: Vec<&str> = first.iter().flatten().map(|l| l.name()).collect();
+                format!("held in {}; no language in common", names.join(", "))
             }
             Detail::Audience { audience, age } => {
                 let age = || {
@@ -707,7 +708,7 @@ mod tests {
         g.languages = vec!["es".parse().unwrap()];
         let reasons = texts(&person(), &g);
         assert_eq!(reasons[0].code, ExclusionCode::Language);
-        assert_eq!(reasons[0].text(), "held in es; no language in common");
+        assert_eq!(reasons[0].text(), "held in Spanish; no language in common");
         let mut p = person();
         p.languages.push("es".parse().unwrap());
         assert!(codes(&p, &g).is_empty());

@@ -329,7 +329,7 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
                 format!("offers {}", offered.join(", "))
             }
         }
-        F::MainLanguage => format!("held in {}, your main language", person.languages[0]),
+        F::MainLanguage => format!("held in {}, your main language", person.languages[0].name()),
         F::PriorHelped => format!("{} helped you before", group.approach.label()),
         F::PriorDisliked => format!("you did not like {} before", group.approach.label()),
         F::Network12Step => "12-step fellowship offers a sober network".into(),

@@ -1230,7 +1230,10 @@ fn people_with_an_immediate_risk_are_named_first_and_flagged_in_their_row() {
         stderr.starts_with("SAFETY FIRST: 2 people have an immediate risk flagged"),
         "{stderr}"
     );
-    assert!(stderr.lines().next().unwrap().ends_with(": h2, h5"), "{stderr}");
+    assert!(
+        stderr.lines().next().unwrap().ends_with(": h2, h5"),
+        "{stderr}"
+    );
     let table = read_csv(&wd, "m.csv");
     let ids = table.values("person_id");
     let flags = table.values("safety_first");

@@ -729,6 +729,18 @@ impl Language {
         // Only constructed from entries of LANGUAGE_CODES, which are ASCII.
         std::str::from_utf8(&self.0).expect("language codes are ASCII")
     }
+
+    /// The language's English name, for sentences ("Spanish"), from the ISO 639 table of the
+    /// `isolang` crate.
+    ///
+    /// ```
+    /// let es: groupmatch::Language = "es".parse().unwrap();
+    /// assert_eq!(es.name(), "Spanish");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        // Every code of LANGUAGE_CODES has a name there (tested).
+        isolang::Language::from_639_1(self.as_str()).map_or("another language", |l| l.to_name())
+    }
 }
 
 impl fmt::Display for Language {
@@ -809,5 +821,15 @@ mod tests {
         assert_eq!("ES".parse::<Language>().unwrap().as_str(), "es");
         assert!("xx".parse::<Language>().is_err());
         assert!("eng".parse::<Language>().is_err());
+    }
+
+    #[test]
+    fn every_language_has_an_english_name_for_sentences() {
+        for code in LANGUAGE_CODES {
+            let language: Language = code.parse().unwrap();
+            let name = language.name();
+            assert!(name.len() > 2 && name != *code, "{code}: {name}");
+        }
+        assert_eq!(Language::ENGLISH.name(), "English");
     }
 }
