@@ -243,3 +243,57 @@ fn a_newcomer_contact_and_a_groups_requirements_are_shown_as_next_steps() {
         ["Needed before the first session: an intake appointment, insurance cover (check it)"]
     );
 }
+
+/// The contribution of rule `id` to suggestion `group_id` of a ranking, if it fired.
+fn rule_term(r: &Ranking, group_id: &str, id: &str) -> Option<f64> {
+    let s = r.suggestions.iter().find(|s| s.group_id == group_id)?;
+    s.explanation
+        .iter()
+        .find(|x| x.id == id)
+        .map(|x| x.contribution)
+}
+
+#[test]
+fn a_reducing_goal_favours_groups_without_an_abstinence_requirement_and_never_lowers_others() {
+    let e = engine();
+    let rule = "reducing-goal-without-an-abstinence-requirement";
+    let reducing = rank(&e, &person(r#""goal": "reducing""#));
+    let abstinence = rank(&e, &person(r#""goal": "abstinence""#));
+    assert_eq!(group(&e, "smart-001").abstinence_required, Some(false));
+    assert_eq!(rule_term(&reducing, "smart-001", rule), Some(0.1));
+    assert_eq!(rule_term(&abstinence, "smart-001", rule), None);
+    // A group that asks for abstinence scores the same whatever the goal.
+    let score = |r: &Ranking, id: &str| {
+        r.suggestions
+            .iter()
+            .find(|s| s.group_id == id)
+            .unwrap()
+            .score
+    };
+    assert_eq!(group(&e, "na-0001").abstinence_required, Some(true));
+    assert_eq!(score(&reducing, "na-0001"), score(&abstinence, "na-0001"));
+}
+
+#[test]
+fn a_wish_for_a_women_only_group_favours_one_without_excluding_the_others() {
+    let e = engine();
+    let rule = "women-only-group-when-wished";
+    let base = r#""gender": "woman", "latitude": 39.9526, "longitude": -75.1652"#;
+    let without = rank(&e, &person(base));
+    let with = rank(
+        &e,
+        &person(&format!(r#"{base}, "audience_preference": ["women"]"#)),
+    );
+    assert_eq!(without.suggestions.len(), with.suggestions.len());
+    let women: Vec<&str> = with
+        .suggestions
+        .iter()
+        .filter(|s| group(&e, &s.group_id).audience.contains(&Audience::Women))
+        .map(|s| s.group_id.as_str())
+        .collect();
+    assert!(!women.is_empty());
+    for id in women {
+        assert_eq!(rule_term(&with, id, rule), Some(0.1), "{id}");
+        assert_eq!(rule_term(&without, id, rule), None, "{id}");
+    }
+}
