@@ -236,26 +236,27 @@ pub(crate) fn step_lines(out: &mut String, next_steps: &[String], notes: &[Strin
         .map(|s| ("next", s))
         .chain(notes.iter().map(|n| ("note", n)));
     for (label, text) in labelled {
-        let words: Vec<String> = esc(text).split(' ').map(str::to_string).collect();
-        for (i, part) in wrap(&words, " ", INDENT + 6, usize::MAX).iter().enumerate() {
-            let head = if i == 0 {
-                format!("{label}: ")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "{:INDENT$}{head:<6}{part}", "");
-        }
+        let prefix = format!("{:INDENT$}{label}: ", "");
+        paragraph(out, &prefix, &esc(text), INDENT + 6);
+    }
+}
+
+/// Writes `text` word by word on lines of at most `WIDTH` columns: the first after `prefix`,
+/// the others indented by `hang` (each line holds what fits after `hang` columns).
+fn paragraph(out: &mut String, prefix: &str, text: &str, hang: usize) {
+    let words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    for (i, part) in wrap(&words, " ", hang, usize::MAX).iter().enumerate() {
+        let head = if i == 0 { prefix } else { "" };
+        let indent = if i == 0 { 0 } else { hang };
+        let _ = writeln!(out, "{:indent$}{head}{part}", "");
     }
 }
 
 /// The line for a person under 18 ([`groupmatch::guidance::under_18`]), when there is one,
-/// after the safety lines and before the list, laid out by [`wrap`].
+/// after the safety lines and before the list, as a [`paragraph`].
 pub(crate) fn notice_lines(out: &mut String, notice: Option<&str>) {
     let Some(notice) = notice else { return };
-    let words: Vec<String> = notice.split(' ').map(str::to_string).collect();
-    for line in wrap(&words, " ", 0, usize::MAX) {
-        let _ = writeln!(out, "{line}");
-    }
+    paragraph(out, "", notice, 0);
     out.push('\n');
 }
 
@@ -299,29 +300,18 @@ fn about_the_person_lines(out: &mut String, terms: &[ExplanationItem]) {
 
 /// What the score is (the model's provenance, in words for the person's role), word-wrapped.
 pub(crate) fn score_lines(out: &mut String, basis: &ScoreBasis) {
-    let words: Vec<String> = format!("score: {}.", basis.text)
-        .split(' ')
-        .map(str::to_string)
-        .collect();
-    for (i, line) in wrap(&words, " ", 7, usize::MAX).iter().enumerate() {
-        let indent = if i == 0 { 0 } else { 7 };
-        let _ = writeln!(out, "{:indent$}{line}", "");
-    }
+    paragraph(out, "score: ", &format!("{}.", basis.text), 7);
 }
 
 /// The safety-first lines, when there are any, ahead of everything else in a table output: each
-/// laid out by [`wrap`] word by word, continuation lines indented further.
+/// a [`paragraph`], continuation lines indented further.
 pub(crate) fn safety_lines(out: &mut String, lines: &[String]) {
     if lines.is_empty() {
         return;
     }
     let _ = writeln!(out, "SAFETY FIRST");
     for line in lines {
-        let words: Vec<String> = line.split(' ').map(str::to_string).collect();
-        for (i, part) in wrap(&words, " ", 4, usize::MAX).iter().enumerate() {
-            let indent = if i == 0 { 2 } else { 4 };
-            let _ = writeln!(out, "{:indent$}{part}", "");
-        }
+        paragraph(out, "  ", line, 4);
     }
     out.push('\n');
 }
