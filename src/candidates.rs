@@ -4,13 +4,17 @@
 //! For a person the index returns a superset of the groups eligibility accepts, in directory
 //! order, so judging only those gives exactly the same result as judging all:
 //!
-//! - **schedule** (exact): each session is listed under its group's time zone and format by its
-//!   start on the zone's local week. For each availability window and zone, the window is moved
-//!   onto the zone's week with the offsets at `now` that eligibility uses (one per zone), and
-//!   the sessions starting in it are found by binary search; those that also end by its end lie
-//!   inside it. A window may pass the end of the week, and then also covers sessions early in the
-//!   week. Storing local starts keeps the index independent of `now` (`simulate` judges each
-//!   placement at its own date); only the few zone offsets are taken per query.
+//! - **schedule** (conservative): each session on one weekday (weekly, every N weeks, the nth
+//!   weekday of the month) is listed under its group's time zone and format by its weekly window's
+//!   start on the zone's local week; every occurrence lies there. For each availability window
+//!   and zone, the window is moved onto the zone's week with each pair of offsets the two zones
+//!   take in the horizon (one pair unless a daylight-saving change falls in it), and the sessions
+//!   starting in it are found by binary search; those that also end by its end lie inside it. A
+//!   window may pass the end of the week, and then also covers sessions early in the week. A
+//!   session on days of the month falls on any weekday: its group is listed apart and always
+//!   passes. Dates (cohorts, skipped dates, intervals) only remove occurrences, so the index stays
+//!   a superset. Storing local starts keeps the index independent of `now` (`simulate` judges
+//!   each placement at its own date); only the few zones are taken per query.
 //! - **format** (exact): only the session lists of formats the person can attend are read.
 //! - **language and audience** (exact but for directories with more than 63 languages): each
 //!   group's languages and audiences are bit masks, compared with the person's.
@@ -31,10 +35,10 @@ use chrono_tz::Tz;
 use crate::domain::geo::{BoundingBox, GeoPoint};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::{utc_offset_minutes, WEEK_MINUTES};
+use crate::domain::schedule::WEEK_MINUTES;
 use crate::domain::vocab::{Audience, Format, FormatPreference, Language};
 use crate::eligibility::in_audience;
-use crate::pair::PreparedPerson;
+use crate::pair::{PreparedPerson, ZoneSpan};
 
 /// A directory indexed by session start, format, language, audience and place (see the module
 /// docs), and the distinct time zones of its groups. Built once per directory; independent of
@@ -53,6 +57,8 @@ pub(crate) struct CandidateIndex {
     /// By zone, then by format (in declaration order, as [`Format::ALL`]): every session of those
     /// groups, sorted by start on the zone's local week.
     starts: Vec<[Vec<Start>; 3]>,
+    /// By zone, then by format: groups with a session on days of the month (any weekday).
+    anytime: Vec<[Vec<u32>; 3]>,
 }
 
 /// What format, distance, language and audience need of a group.
@@ -155,6 +161,7 @@ impl CandidateIndex {
                 None => {
                     index.zones.push(g.timezone);
                     index.starts.push(Default::default());
+                    index.anytime.push(Default::default());
                     index.zones.len() - 1
                 }
             };
@@ -179,15 +186,20 @@ impl CandidateIndex {
             if !keep(i) || g.open_seats() == Some(0) {
                 continue;
             }
-            index.starts[zone][g.format as usize].extend(g.sessions.iter().map(|s| {
-                // A local start is the start on the UTC week of a zone at offset 0.
-                let start = s.utc_start(0);
-                Start {
-                    start,
-                    end: start + i32::from(s.duration_minutes()),
-                    group: i as u32,
+            for s in &g.sessions {
+                match s.weekday_window() {
+                    Some(w) => {
+                        // A local start is the start on the UTC week of a zone at offset 0.
+                        let start = w.utc_start(0);
+                        index.starts[zone][g.format as usize].push(Start {
+                            start,
+                            end: start + i32::from(w.duration_minutes()),
+                            group: i as u32,
+                        });
+                    }
+                    None => index.anytime[zone][g.format as usize].push(i as u32),
                 }
-            }));
+            }
         }
         for starts in index.starts.iter_mut().flatten() {
             starts.sort_by_key(|s| s.start);
@@ -195,33 +207,52 @@ impl CandidateIndex {
         index
     }
 
-    /// The index of group `group`'s time zone in [`CandidateIndex::offsets`].
+    /// The index of group `group`'s time zone in [`CandidateIndex::spans`].
     pub fn zone_of(&self, group: usize) -> usize {
         self.zone_of[group]
     }
 
-    /// Each of the groups' distinct zones' UTC offset at `now`, in minutes (see
-    /// [`CandidateIndex::zone_of`]): one offset per zone, as eligibility takes them.
-    pub fn offsets(&self, now: DateTime<Utc>) -> Vec<i32> {
-        self.zones
-            .iter()
-            .map(|z| utc_offset_minutes(*z, now))
-            .collect()
+    /// Each of the groups' distinct zones over the horizon from `now` (see
+    /// [`CandidateIndex::zone_of`]), as eligibility takes them.
+    pub fn spans(&self, now: DateTime<Utc>) -> Vec<ZoneSpan> {
+        self.zones.iter().map(|z| ZoneSpan::new(*z, now)).collect()
     }
 
     /// Groups that can pass the schedule, format, language, audience and distance constraints for
-    /// `person`, in directory order; every other group fails at least one of them. `offsets` are
-    /// [`CandidateIndex::offsets`] at the person's `now`.
-    pub fn candidates(&self, person: &PreparedPerson, offsets: &[i32]) -> Vec<usize> {
+    /// `person`, in directory order; every other group fails at least one of them. `spans` are
+    /// [`CandidateIndex::spans`] at the person's `now`.
+    pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<usize> {
         let reach = Reach::of(person.person, self);
         // One bit per group: a few hundred words even for a large directory.
         let mut fits = vec![0u64; self.places.len().div_ceil(64)];
-        for window in &person.person.availability {
-            for (zone, by_format) in self.starts.iter().enumerate() {
+        for by_format in &self.anytime {
+            for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
+                for &g in &by_format[*format as usize] {
+                    fits[g as usize / 64] |= 1 << (g % 64);
+                }
+            }
+        }
+        for (zone, by_format) in self.starts.iter().enumerate() {
+            // Every difference between an offset of the person's zone and one of the group's
+            // zone in the horizon: one, unless a daylight-saving change falls in it.
+            let mut shifts: Vec<i32> = person
+                .zone
+                .offsets
+                .iter()
+                .flat_map(|p| spans[zone].offsets.iter().map(move |z| p - z))
+                .collect();
+            shifts.sort_unstable();
+            shifts.dedup();
+            for (window, shift) in person
+                .person
+                .availability
+                .iter()
+                .flat_map(|w| shifts.iter().map(move |d| (w, *d)))
+            {
                 // The window on the zone's local week: [from, to), where `to` may pass the end of
                 // the week (up to a day). A session lies inside when it starts at or after `from`
                 // and ends by `to`; one starting early next week is a week later.
-                let from = window.utc_start(person.offset - offsets[zone]);
+                let from = window.utc_start(shift);
                 let to = from + i32::from(window.duration_minutes());
                 for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
                     let starts = &by_format[*format as usize];
@@ -258,6 +289,7 @@ impl CandidateIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::recurrence::Session;
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
@@ -306,6 +338,23 @@ mod tests {
         })
     }
 
+    /// A session at `window`: weekly, fortnightly, monthly on weekdays or days of the month, or a
+    /// cohort, around the 2026 instants of [`arb_now`].
+    fn arb_session() -> impl Strategy<Value = Session> {
+        (arb_window(15, 180), 0usize..6).prop_map(|(w, kind)| {
+            let shown = w.to_string();
+            let (day, times) = shown.split_once(' ').unwrap();
+            let cell = match kind {
+                0 | 1 => shown.clone(),
+                2 => format!("{shown} every 2 weeks from 2025-12-29"),
+                3 => format!("1st last {day} {times}"),
+                4 => format!("days 3 17 {times}"),
+                _ => format!("{shown} from 2026-03-01 for 6 times"),
+            };
+            cell.parse().unwrap()
+        })
+    }
+
     fn arb_languages() -> impl Strategy<Value = Vec<Language>> {
         prop::sample::subsequence(vec!["en", "es", "pl"], 0..3)
             .prop_map(|codes| codes.iter().map(|c| c.parse().unwrap()).collect())
@@ -315,7 +364,7 @@ mod tests {
         (
             0usize..Format::ALL.len(),
             0usize..ZONES.len(),
-            prop::collection::vec(arb_window(15, 180), 0..4),
+            prop::collection::vec(arb_session(), 0..4),
             prop::option::of((-0.4f64..0.4, -0.4f64..0.4)),
             arb_languages(),
             prop::sample::subsequence(Audience::ALL.to_vec(), 0..2),
@@ -391,19 +440,27 @@ mod tests {
         ) {
             let index = CandidateIndex::new(&groups);
             let prepared = PreparedPerson::new(&p, now);
-            let candidates = index.candidates(&prepared, &index.offsets(now));
+            let candidates = index.candidates(&prepared, &index.spans(now));
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
             for (i, g) in groups.iter().enumerate() {
-                let pair = Pair::new(&prepared, g, utc_offset_minutes(g.timezone, now));
+                let zone = ZoneSpan::new(g.timezone, now);
+                let pair = Pair::new(&prepared, g, &zone);
                 let codes: Vec<ExclusionCode> = check(&pair).iter().map(|e| e.code).collect();
                 let kept = candidates.binary_search(&i).is_ok();
                 prop_assert!(kept || !codes.is_empty(), "eligible group {} dropped", i);
-                // Every filter but distance is exact.
+                // Every filter but distance is exact; schedule too for weekly sessions when
+                // neither zone changes its offset in the horizon (dates only remove
+                // occurrences, and days of the month fall on any weekday).
+                let exact_schedule = g.sessions.iter().all(Session::is_plain_weekly)
+                    && zone.is_constant()
+                    && prepared.zone.is_constant();
                 prop_assert!(
                     !kept || codes.iter().all(|c| !matches!(
                         c,
-                        ExclusionCode::Schedule
-                            | ExclusionCode::Format
+                        ExclusionCode::Schedule if exact_schedule
+                    ) && !matches!(
+                        c,
+                        ExclusionCode::Format
                             | ExclusionCode::Language
                             | ExclusionCode::Audience
                             | ExclusionCode::Full
@@ -426,19 +483,19 @@ mod tests {
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
             let prepared = PreparedPerson::new(&p, now);
             let expected: Vec<usize> = all
-                .candidates(&prepared, &all.offsets(now))
+                .candidates(&prepared, &all.spans(now))
                 .into_iter()
                 .filter(|g| kept[*g])
                 .collect();
-            prop_assert_eq!(all.offsets(now), some.offsets(now));
-            prop_assert_eq!(some.candidates(&prepared, &all.offsets(now)), expected);
+            prop_assert_eq!(all.spans(now), some.spans(now));
+            prop_assert_eq!(some.candidates(&prepared, &all.spans(now)), expected);
         }
     }
 
     fn found(groups: &[Group], p: &crate::Person) -> Vec<usize> {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
-        index.candidates(&PreparedPerson::new(p, now), &index.offsets(now))
+        index.candidates(&PreparedPerson::new(p, now), &index.spans(now))
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl DirectoryStats {
                 *s.by_audience.entry(a.as_str().into()).or_default() += 1;
             }
             s.sessions += g.sessions.len();
-            for w in &g.sessions {
+            for w in g.sessions.iter().filter_map(|s| s.weekday_window()) {
                 s.by_day[usize::from(w.day())] += 1;
             }
             if g.format != Format::Online && g.location.is_none() {

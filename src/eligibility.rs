@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::domain::person::Person;
 use chrono_tz::Tz;
 
-use crate::domain::schedule::Window;
+use crate::domain::recurrence::Session;
 use crate::domain::vocab::{
     Audience, Fellowship, Format, FormatPreference, Gender, GenderSpecific, Language, Medication,
     MedicationStance, Need, Orientation, Role, Substance,
@@ -136,7 +136,7 @@ enum Detail {
         stated: bool,
     },
     Schedule {
-        first: [Option<Window>; 3],
+        first: [Option<Session>; 3],
         more: bool,
         zone: Tz,
     },
@@ -401,11 +401,11 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             );
         }
     }
-    if facts.sessions_fitting == 0 {
+    if facts.fitting_in_horizon == 0 {
         push(
             ExclusionCode::Schedule,
             Detail::Schedule {
-                first: first_three(&group.sessions),
+                first: std::array::from_fn(|i| group.sessions.get(i).cloned()),
                 more: group.sessions.len() > 3,
                 zone: group.timezone,
             },

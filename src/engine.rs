@@ -20,7 +20,7 @@ use crate::error::{Problem, Result};
 use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
-use crate::pair::{Pair, PreparedPerson};
+use crate::pair::{Pair, PreparedPerson, ZoneSpan};
 use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
@@ -272,18 +272,18 @@ impl Engine {
         self.rules.for_person_in(person, &self.masks)
     }
 
-    /// The pair of a prepared person with group `index`, the zones' offsets at the person's
-    /// `now` being `offsets` (from [`CandidateIndex::offsets`]).
+    /// The pair of a prepared person with group `index`, the zones over the person's horizon
+    /// being `spans` (from [`CandidateIndex::spans`]).
     pub(crate) fn pair<'a>(
         &'a self,
         person: &PreparedPerson<'a>,
-        offsets: &[i32],
+        spans: &[ZoneSpan],
         index: usize,
     ) -> Pair<'a> {
         Pair::new(
             person,
             &self.groups[index],
-            offsets[self.index.zone_of(index)],
+            &spans[self.index.zone_of(index)],
         )
     }
 
@@ -296,12 +296,12 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Vec<(usize, Pair<'a>)> {
         let prepared = PreparedPerson::new(person, now);
-        let offsets = self.index.offsets(now);
+        let spans = self.index.spans(now);
         self.index
-            .candidates(&prepared, &offsets)
+            .candidates(&prepared, &spans)
             .into_iter()
             .filter_map(|i| {
-                let pair = self.pair(&prepared, &offsets, i);
+                let pair = self.pair(&prepared, &spans, i);
                 eligibility::is_eligible(&pair).then_some((i, pair))
             })
             .collect()
@@ -355,7 +355,6 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schedule::utc_offset_minutes;
     use crate::domain::vocab::*;
     use crate::pair::PairFacts;
 
@@ -377,10 +376,10 @@ mod tests {
             "2026-03-08T07:30:00Z",
         ] {
             let now: DateTime<Utc> = now.parse().unwrap();
-            let offsets: Vec<i32> = e
+            let spans: Vec<ZoneSpan> = e
                 .groups()
                 .iter()
-                .map(|g| utc_offset_minutes(g.timezone, now))
+                .map(|g| ZoneSpan::new(g.timezone, now))
                 .collect();
             let mut pairs = 0;
             for p in &sim.people {
@@ -390,7 +389,7 @@ mod tests {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, g)| {
-                        let pair = Pair::new(&prepared, g, offsets[i]);
+                        let pair = Pair::new(&prepared, g, &spans[i]);
                         eligibility::is_eligible(&pair).then_some((i, pair.facts))
                     })
                     .collect();

@@ -10,7 +10,7 @@ use crate::domain::vocab::{
     SocialSupport, Stage,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
-use crate::pair::{Attendance, Pair};
+use crate::pair::{Attendance, Pair, HORIZON_WEEKS};
 
 macro_rules! features {
     ($($(#[$doc:meta])* $variant:ident = $name:literal),+ $(,)?) => {
@@ -134,15 +134,19 @@ pub(crate) fn centred(score: Option<u8>) -> f64 {
     score.map_or(0.0, |s| (f64::from(s) - 5.5) / 4.5)
 }
 
-/// ln(1 + n), the same value as `libm::log1p`, looked up for the small counts of sessions a week
-/// (computed once) rather than computed for every pair.
-fn ln_1p_count(n: u32) -> f64 {
-    static TABLE: std::sync::OnceLock<[f64; 32]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| std::array::from_fn(|i| libm::log1p(i as f64)));
+/// ln(1 + n / 13): ln(1 + sessions a week) for `n` fitting occurrences in the 13-week horizon,
+/// the same value as `libm::log1p`, looked up for the counts of a few sessions a week (computed
+/// once) rather than computed for every pair. For a weekly session n / 13 is a whole number, so
+/// the value is exactly ln(1 + sessions a week).
+fn ln_1p_rate(n: u32) -> f64 {
+    const TABLE_LEN: usize = 32 * HORIZON_WEEKS as usize;
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let rate = |n: f64| libm::log1p(n / f64::from(HORIZON_WEEKS));
+    let table = TABLE.get_or_init(|| (0..TABLE_LEN).map(|i| rate(i as f64)).collect());
     table
         .get(n as usize)
         .copied()
-        .unwrap_or_else(|| libm::log1p(f64::from(n)))
+        .unwrap_or_else(|| rate(f64::from(n)))
 }
 
 /// Needs handled by their own features or by eligibility, left out of `needs_covered`.
@@ -159,7 +163,7 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
         set(F::OrientationMatch, flag(group.orientation == wanted));
         set(F::OrientationMismatch, flag(group.orientation != wanted));
     }
-    set(F::SessionsFitting, ln_1p_count(facts.sessions_fitting));
+    set(F::SessionsFitting, ln_1p_rate(facts.fitting_in_horizon));
     let in_person = facts.attendance == Attendance::InPerson;
     set(F::Distance10km, facts.distance_km.map_or(0.0, |d| d / 10.0));
     set(
@@ -289,10 +293,18 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
     match feature {
         F::OrientationMatch => format!("{} group, as you prefer", group.orientation),
         F::OrientationMismatch => format!("{} group; you prefer {pref}", group.orientation),
-        F::SessionsFitting => match facts.sessions_fitting {
-            1 => "1 session a week fits your schedule".into(),
-            n => format!("{n} sessions a week fit your schedule"),
-        },
+        F::SessionsFitting => {
+            let n = facts.fitting_in_horizon;
+            match (n % HORIZON_WEEKS, n / HORIZON_WEEKS) {
+                (0, 1) => "1 session a week fits your schedule".into(),
+                (0, k) => format!("{k} sessions a week fit your schedule"),
+                _ => format!(
+                    "{n} sessions in the next {HORIZON_WEEKS} weeks fit your schedule \
+                     ({:.1} a week)",
+                    facts.sessions_per_week()
+                ),
+            }
+        }
         F::Distance10km => format!(
             "{} km away",
             round_km(facts.distance_km.unwrap_or_default())
@@ -363,7 +375,7 @@ mod tests {
     fn the_looked_up_log_is_libms_to_the_bit() {
         for n in 0..100u32 {
             assert_eq!(
-                ln_1p_count(n).to_bits(),
+                ln_1p_rate(n * HORIZON_WEEKS).to_bits(),
                 libm::log1p(f64::from(n)).to_bits()
             );
         }
@@ -387,17 +399,17 @@ mod tests {
             PairFacts {
                 attendance: Attendance::InPerson,
                 distance_km: Some(7.5),
-                sessions_fitting: 3,
+                fitting_in_horizon: 3 * HORIZON_WEEKS,
             },
             PairFacts {
                 attendance: Attendance::InPerson,
                 distance_km: None,
-                sessions_fitting: 1,
+                fitting_in_horizon: HORIZON_WEEKS,
             },
             PairFacts {
                 attendance: Attendance::Online,
                 distance_km: None,
-                sessions_fitting: 2,
+                fitting_in_horizon: 2,
             },
         ];
         let mut changed = [false; N_FEATURES];

@@ -107,6 +107,7 @@ pub use domain::group::{Group, MAX_COST, MAX_SEATS};
 pub use domain::person::{
     Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
 };
+pub use domain::recurrence::Session;
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
 pub use eligibility::{Exclusion, ExclusionCode};

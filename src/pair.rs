@@ -6,12 +6,24 @@
 //! per pair, so no layer recomputes (or disagrees with) another: eligibility, features and rules
 //! all read a [`Pair`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::{next_start, utc_offset_minutes, WeekRoom, Window};
+use crate::domain::recurrence::Session;
+use crate::domain::schedule::{utc_offset_minutes, UtcWindow, WeekRoom, Window};
 use crate::domain::vocab::{Format, FormatPreference};
+
+/// How far ahead sessions are judged, in weeks: 13 (a quarter), so a monthly session counts about
+/// three times. A group is eligible on schedule when an occurrence in the next 13 weeks fits, and
+/// the model's `sessions_fitting` reads fitting occurrences per week over them.
+pub const HORIZON_WEEKS: u32 = 13;
+
+/// The horizon as a duration.
+fn horizon() -> Duration {
+    Duration::weeks(i64::from(HORIZON_WEEKS))
+}
 
 /// How a person would attend a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -23,41 +35,221 @@ pub enum Attendance {
     Online,
 }
 
-/// A person prepared for ranking at one instant: their zone's offset is computed once.
+/// A time zone over a ranking's horizon: its offset at `now`, and the changes of offset
+/// (daylight saving) before the horizon ends, found once so that every occurrence in the
+/// horizon is placed without looking the zone up again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ZoneSpan {
+    /// The zone.
+    pub(crate) tz: Tz,
+    /// Every distinct UTC offset (minutes) the zone has in the horizon, the one at `now` first.
+    pub(crate) offsets: Vec<i32>,
+    /// The offset (minutes) in effect from each instant on (minutes since 1970-01-01 00:00
+    /// UTC), in time order; the first piece starts two days before `now` and the last runs two
+    /// days past the horizon.
+    pieces: Vec<(i64, i32)>,
+}
+
+/// The days from 0001-01-01 (day 1) to 1970-01-01, as chrono's `num_days_from_ce` counts them.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// Minutes since 1970-01-01 00:00 UTC.
+fn epoch_minutes(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
+}
+
+/// The instant `minutes` minutes after 1970-01-01 00:00 UTC.
+fn from_epoch_minutes(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(minutes * 60, 0).unwrap_or_default()
+}
+
+/// The minute of the UTC week (0 = Monday 00:00 UTC) of an instant in epoch minutes: 1970-01-01
+/// was a Thursday.
+fn week_minute(minutes: i64) -> i32 {
+    (minutes + 3 * 1440).rem_euclid(i64::from(crate::domain::schedule::WEEK_MINUTES)) as i32
+}
+
+impl ZoneSpan {
+    /// The zone `tz` over the horizon from `now`. Its offset is sampled every week from two days
+    /// before `now` to two days past the horizon (no zone changes its offset and back within a
+    /// week; the shortest such period on record, Morocco's Ramadan suspension of summer time,
+    /// lasts about a month), and each change is found to the minute between two samples.
+    pub(crate) fn new(tz: Tz, now: DateTime<Utc>) -> ZoneSpan {
+        let start = now - Duration::days(2);
+        let end = now + horizon() + Duration::days(2);
+        let at = |t: DateTime<Utc>| utc_offset_minutes(tz, t);
+        let mut pieces = vec![(epoch_minutes(start), at(start))];
+        let mut t = start;
+        while t < end {
+            let next = (t + Duration::weeks(1)).min(end);
+            let (before, after) = (pieces.last().expect("one piece").1, at(next));
+            if after != before {
+                // The change lies in (t, next]: bisect to the minute.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > Duration::minutes(1) {
+                    let mid = lo + (hi - lo) / 2;
+                    if at(mid) == before {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                pieces.push((epoch_minutes(hi), after));
+            }
+            t = next;
+        }
+        let now_offset = at(now);
+        let mut offsets = vec![now_offset];
+        for (_, o) in &pieces {
+            if !offsets.contains(o) {
+                offsets.push(*o);
+            }
+        }
+        ZoneSpan {
+            tz,
+            offsets,
+            pieces,
+        }
+    }
+
+    /// The offset at `now`.
+    pub(crate) fn now(&self) -> i32 {
+        self.offsets[0]
+    }
+
+    /// Whether the offset is the same through the horizon.
+    pub(crate) fn is_constant(&self) -> bool {
+        self.pieces.len() == 1
+    }
+
+    /// The offset at `at`, in epoch minutes (within the span).
+    fn offset_at(&self, at: i64) -> i32 {
+        self.pieces
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= at)
+            .unwrap_or(&self.pieces[0])
+            .1
+    }
+
+    /// The instant, in epoch minutes, a session starting `minute` minutes after local midnight
+    /// on local `date` begins. A local time repeated by a change is read as its first instance,
+    /// and one skipped by a change with the offset before it (RFC 5545, 3.3.5).
+    pub(crate) fn instant(&self, date: NaiveDate, minute: u16) -> i64 {
+        let local =
+            i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * 1440 + i64::from(minute);
+        let with = |offset: i32| local - i64::from(offset);
+        let ends = self
+            .pieces
+            .iter()
+            .skip(1)
+            .map(|(from, _)| Some(*from))
+            .chain(std::iter::once(None));
+        let mut fits = self
+            .pieces
+            .iter()
+            .zip(ends)
+            .map(|((from, offset), end)| (with(*offset), *from, end))
+            .filter(|(t, from, end)| t >= from && end.is_none_or(|e| *t < e));
+        if let Some((t, _, _)) = fits.next() {
+            return t;
+        }
+        // In a gap: the offset of the piece before the first change it falls after.
+        let before = self
+            .pieces
+            .windows(2)
+            .find(|w| with(w[0].1) >= w[1].0)
+            .map_or(self.pieces[0].1, |w| w[0].1);
+        with(before)
+    }
+
+    /// The local date of `at` in the zone.
+    fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        (at + Duration::minutes(i64::from(self.offset_at(epoch_minutes(at))))).date_naive()
+    }
+}
+
+/// A person prepared for ranking at one instant: their zone over the horizon, and their
+/// availability on the UTC week for each offset it takes.
 #[derive(Debug, Clone)]
 pub(crate) struct PreparedPerson<'a> {
     /// The person.
     pub(crate) person: &'a Person,
-    /// Their zone's UTC offset at `now`, minutes.
-    pub(crate) offset: i32,
+    /// Their zone over the horizon.
+    pub(crate) zone: ZoneSpan,
     /// The instant the ranking is for.
     pub(crate) now: DateTime<Utc>,
-    /// The person's availability on the UTC week at `now`.
-    availability: WeekRoom,
+    /// The person's availability on the UTC week, for each of `zone.offsets` in order.
+    rooms: Vec<WeekRoom>,
 }
 
 impl<'a> PreparedPerson<'a> {
     /// Prepares `person` for a ranking at `now`.
     pub(crate) fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
-        let offset = utc_offset_minutes(person.timezone, now);
+        let zone = ZoneSpan::new(person.timezone, now);
+        let rooms = zone
+            .offsets
+            .iter()
+            .map(|o| {
+                WeekRoom::new(
+                    &person
+                        .availability
+                        .iter()
+                        .map(|w| w.on_utc_week(*o))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
         PreparedPerson {
             person,
-            offset,
+            zone,
             now,
-            availability: WeekRoom::new(
-                &person
-                    .availability
-                    .iter()
-                    .map(|w| w.on_utc_week(offset))
-                    .collect::<Vec<_>>(),
-            ),
+            rooms,
         }
     }
 
-    /// Whether a session of a group whose zone has offset `group_offset` lies wholly inside one
-    /// of the person's availability windows.
+    /// Whether a weekly window of a group whose zone has offset `group_offset` lies wholly inside
+    /// one of the person's availability windows, with the person's offset at `now`.
     pub(crate) fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
-        self.availability.holds(session.on_utc_week(group_offset))
+        self.rooms[0].holds(session.on_utc_week(group_offset))
+    }
+
+    /// Whether a session occurrence starting at `at` (epoch minutes) and lasting `minutes` lies
+    /// wholly inside one of the person's availability windows, with the person's offset at `at`.
+    fn is_available_at(&self, at: i64, minutes: u16) -> bool {
+        let offset = self.zone.offset_at(at);
+        let room = self
+            .zone
+            .offsets
+            .iter()
+            .position(|o| *o == offset)
+            .map_or(&self.rooms[0], |i| &self.rooms[i]);
+        room.holds(UtcWindow::new(week_minute(at), i32::from(minutes)))
+    }
+
+    /// Every occurrence of `sessions` (of a group in `zone`) starting in the horizon, as
+    /// (instant in epoch minutes, whether it fits the person's availability), in order of the
+    /// sessions and then of time.
+    fn occurrences<'s>(
+        &'s self,
+        sessions: &'s [Session],
+        zone: &'s ZoneSpan,
+    ) -> impl Iterator<Item = (i64, bool)> + 's {
+        let end_at = self.now + horizon();
+        // Occurrences start on whole minutes: the first at or after `now` is at `now` rounded
+        // up to the minute, and none at or after the end (rounded up too) is in the horizon.
+        let ceil = |t: DateTime<Utc>| (t.timestamp_millis() + 59_999).div_euclid(60_000);
+        let (now, end) = (ceil(self.now), ceil(end_at));
+        // Local dates wide enough to hold every instant of the horizon.
+        let first = zone.local_date(self.now) - Duration::days(1);
+        let last = zone.local_date(end_at) + Duration::days(2);
+        sessions.iter().flat_map(move |s| {
+            s.dates_between(first, last).filter_map(move |d| {
+                let at = zone.instant(d, s.start());
+                (at >= now && at < end)
+                    .then(|| (at, self.is_available_at(at, s.duration_minutes())))
+            })
+        })
     }
 }
 
@@ -74,24 +266,20 @@ pub(crate) struct Pair<'a> {
 }
 
 impl<'a> Pair<'a> {
-    /// The pair of a prepared person and `group`, whose zone has offset `group_offset` at the
-    /// person's `now`. A ranking prepares the person once and takes each zone's offset once.
-    pub(crate) fn new(
-        person: &PreparedPerson<'a>,
-        group: &'a Group,
-        group_offset: i32,
-    ) -> Pair<'a> {
+    /// The pair of a prepared person and `group`, whose zone over the person's horizon is
+    /// `zone`. A ranking prepares the person once and each zone once.
+    pub(crate) fn new(person: &PreparedPerson<'a>, group: &'a Group, zone: &ZoneSpan) -> Pair<'a> {
         Pair {
             person: person.person,
             group,
-            facts: PairFacts::new(person, group, group_offset),
+            facts: PairFacts::new(person, group, zone),
         }
     }
 
     /// The pair of `person` and `group` taken alone, at `now`.
     pub(crate) fn at(person: &'a Person, group: &'a Group, now: DateTime<Utc>) -> Pair<'a> {
         let prepared = PreparedPerson::new(person, now);
-        Pair::new(&prepared, group, utc_offset_minutes(group.timezone, now))
+        Pair::new(&prepared, group, &ZoneSpan::new(group.timezone, now))
     }
 }
 
@@ -102,14 +290,14 @@ pub(crate) struct PairFacts {
     pub(crate) attendance: Attendance,
     /// Great-circle km to the meeting place, when attending in person and both places are known.
     pub(crate) distance_km: Option<f64>,
-    /// Weekly sessions that lie wholly inside one of the person's availability windows.
-    pub(crate) sessions_fitting: u32,
+    /// Occurrences of the group's sessions in the next [`HORIZON_WEEKS`] weeks that lie wholly
+    /// inside one of the person's availability windows: 13 for each weekly session that fits.
+    pub(crate) fitting_in_horizon: u32,
 }
 
 impl PairFacts {
-    /// Computes the facts for `person` and `group`, whose zone has offset `group_offset` at the
-    /// person's `now`.
-    fn new(person: &PreparedPerson, group: &Group, group_offset: i32) -> PairFacts {
+    /// Computes the facts for `person` and `group`, whose zone over the horizon is `zone`.
+    fn new(person: &PreparedPerson, group: &Group, zone: &ZoneSpan) -> PairFacts {
         let p = person.person;
         // An online group is joined online: its place does not matter.
         let distance = match (p.location, group.location, group.format) {
@@ -131,38 +319,180 @@ impl PairFacts {
         PairFacts {
             attendance,
             distance_km: distance.filter(|_| attendance == Attendance::InPerson),
-            sessions_fitting: PairFacts::sessions_fitting(person, &group.sessions, group_offset),
+            fitting_in_horizon: PairFacts::fitting_in_horizon(person, &group.sessions, zone),
         }
     }
 
-    /// How many of a group's weekly `sessions` lie wholly inside one of the person's
-    /// availability windows, when the group's zone has offset `group_offset`.
-    pub(crate) fn sessions_fitting(
-        person: &PreparedPerson,
-        sessions: &[Window],
-        group_offset: i32,
-    ) -> u32 {
-        sessions
-            .iter()
-            .filter(|s| person.is_available_for(s, group_offset))
-            .count() as u32
+    /// Fitting sessions per week, averaged over the horizon (a monthly session about 0.23).
+    pub(crate) fn sessions_per_week(&self) -> f64 {
+        f64::from(self.fitting_in_horizon) / f64::from(HORIZON_WEEKS)
     }
 
-    /// The next session start that fits the person's availability (or, if none fits, the next
-    /// session at all), at or after `now`.
-    pub(crate) fn next_session(
+    /// How many occurrences of `sessions` (of a group in `zone`) in the next [`HORIZON_WEEKS`]
+    /// weeks lie wholly inside one of the person's availability windows.
+    ///
+    /// When neither zone changes offset in the horizon, every occurrence of a session on one
+    /// weekday lies at the same place on the UTC week, so one check of its weekly window decides
+    /// them all (and a plain weekly session that fits counts [`HORIZON_WEEKS`] without listing
+    /// its dates); otherwise each occurrence is checked at its own instant.
+    pub(crate) fn fitting_in_horizon(
+        person: &PreparedPerson,
+        sessions: &[Session],
+        zone: &ZoneSpan,
+    ) -> u32 {
+        if !(zone.is_constant() && person.zone.is_constant()) {
+            return person
+                .occurrences(sessions, zone)
+                .filter(|(_, fits)| *fits)
+                .count() as u32;
+        }
+        sessions
+            .iter()
+            .map(|s| match s.weekday_window() {
+                Some(w) if !person.is_available_for(&w, zone.now()) => 0,
+                Some(_) if s.is_plain_weekly() => HORIZON_WEEKS,
+                Some(_) => person.occurrences(std::slice::from_ref(s), zone).count() as u32,
+                None => person
+                    .occurrences(std::slice::from_ref(s), zone)
+                    .filter(|(_, fits)| *fits)
+                    .count() as u32,
+            })
+            .sum()
+    }
+
+    /// The next fitting session starts in the horizon, earliest first, at most `n` (or, when none
+    /// fits, the first start in the horizon at all).
+    pub(crate) fn next_sessions(
         person: &PreparedPerson,
         group: &Group,
-        group_offset: i32,
-    ) -> Option<DateTime<Utc>> {
-        let starts = |fitting_only: bool| {
-            group
-                .sessions
-                .iter()
-                .filter(move |s| !fitting_only || person.is_available_for(s, group_offset))
-                .map(|s| next_start(s, group_offset, person.now))
-                .min()
-        };
-        starts(true).or_else(|| starts(false))
+        zone: &ZoneSpan,
+        n: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let all: Vec<(i64, bool)> = person.occurrences(&group.sessions, zone).collect();
+        let mut fitting: Vec<i64> = all.iter().filter(|(_, f)| *f).map(|(t, _)| *t).collect();
+        if fitting.is_empty() {
+            fitting = all.iter().map(|(t, _)| *t).min().into_iter().collect();
+        }
+        fitting.sort_unstable();
+        fitting.dedup();
+        fitting.truncate(n);
+        fitting.into_iter().map(from_epoch_minutes).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{group, person};
+    use chrono::{Offset, TimeZone};
+    use proptest::prelude::*;
+
+    const ZONES: [Tz; 6] = [
+        chrono_tz::America::New_York,
+        chrono_tz::America::Phoenix,
+        chrono_tz::Europe::Berlin,
+        chrono_tz::Australia::Sydney,
+        chrono_tz::Pacific::Chatham,
+        chrono_tz::Asia::Kolkata,
+    ];
+
+    /// Instants over 2026-2029, often a few days before a summer-time change.
+    fn any_now() -> impl Strategy<Value = DateTime<Utc>> {
+        (0i64..4 * 365 * 24 * 60)
+            .prop_map(|m| Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(m))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The span's offsets and local times agree with the zone database at every instant
+        /// and local time of the horizon: RFC 5545's first instance for a repeated local time,
+        /// the offset before a change for a skipped one.
+        #[test]
+        fn a_zone_span_places_local_times_as_the_zone_database_does(
+            zone in 0usize..ZONES.len(),
+            now in any_now(),
+            day in 0i64..91,
+            minute in 0u16..1440,
+        ) {
+            let tz = ZONES[zone];
+            let span = ZoneSpan::new(tz, now);
+            let at = now + Duration::days(day) + Duration::minutes(i64::from(minute));
+            prop_assert_eq!(span.offset_at(epoch_minutes(at)), utc_offset_minutes(tz, at));
+            let date = (now + Duration::days(day)).date_naive();
+            let local = date.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(i64::from(minute));
+            let want = match tz.from_local_datetime(&local).earliest() {
+                Some(t) => t.with_timezone(&Utc),
+                None => {
+                    let before = tz.offset_from_utc_datetime(&(local - Duration::hours(24)))
+                        .fix().local_minus_utc();
+                    (local - Duration::seconds(i64::from(before))).and_utc()
+                }
+            };
+            prop_assert_eq!(from_epoch_minutes(span.instant(date, minute)), want);
+        }
+
+        /// The count of fitting occurrences is the same whether worked out from weekly windows
+        /// (zones that keep their offset) or occurrence by occurrence.
+        #[test]
+        fn fitting_sessions_counted_by_window_or_one_by_one_agree(
+            cell in prop::sample::select(vec![
+                "Mon 19:00-20:00",
+                "Tue 07:00-08:30 every 2 weeks from 2025-12-30",
+                "2nd Thu 18:00-19:00",
+                "last Sat 10:00-11:00",
+                "days 1 15 12:00-13:00",
+                "Wed 18:00-19:30 from 2026-03-04 for 6 times",
+                "Fri 20:00-21:00 except 2026-02-06",
+            ]),
+            zone in 0usize..ZONES.len(),
+            person_zone in 0usize..ZONES.len(),
+            now in any_now(),
+        ) {
+            let mut g = group("g");
+            g.sessions = vec![cell.parse().unwrap()];
+            g.timezone = ZONES[zone];
+            let mut p = person();
+            p.timezone = ZONES[person_zone];
+            p.availability = ["Mon 06:00-21:00", "Tue 05:00-10:00", "Thu 17:00-20:00",
+                "Sat 09:00-12:00", "Wed 12:00-23:00", "Fri 19:00-22:00"]
+                .map(|w| w.parse().unwrap()).to_vec();
+            let prepared = PreparedPerson::new(&p, now);
+            let span = ZoneSpan::new(g.timezone, now);
+            let counted = PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span);
+            let one_by_one = prepared
+                .occurrences(&g.sessions, &span)
+                .filter(|(_, fits)| *fits)
+                .count() as u32;
+            prop_assert_eq!(counted, one_by_one);
+        }
+    }
+
+    #[test]
+    fn a_monthly_session_counts_its_occurrences_a_week_and_a_weekly_one_each_week() {
+        let now = "2026-12-07T12:00:00Z".parse().unwrap();
+        let mut g = group("g");
+        let p = person();
+        let prepared = PreparedPerson::new(&p, now);
+        let span = ZoneSpan::new(g.timezone, now);
+        assert!(span.is_constant());
+        assert_eq!(
+            PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span),
+            2 * HORIZON_WEEKS
+        );
+        // The 2nd Monday from 7 December 2026 for 13 weeks: 14 December, 11 January, 8 February.
+        g.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        let n = PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span);
+        assert_eq!(n, 3);
+        let facts = Pair::new(&prepared, &g, &span).facts;
+        assert!((facts.sessions_per_week() - 3.0 / 13.0).abs() < 1e-12);
+        // A cohort that starts after the horizon has none.
+        g.sessions = vec!["Mon 19:00-20:00 from 2027-06-07 for 10 times"
+            .parse()
+            .unwrap()];
+        assert_eq!(
+            PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span),
+            0
+        );
     }
 }

@@ -17,7 +17,7 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::pair::{Attendance, PairFacts, PreparedPerson};
+use crate::pair::{Attendance, PairFacts, PreparedPerson, ZoneSpan};
 use crate::rules::PersonRules;
 
 /// Below this many groups a ranking runs on the calling thread; above, on rayon's pool.
@@ -118,6 +118,9 @@ impl RankOptions {
     }
 }
 
+/// How many fitting sessions a suggestion lists.
+const NEXT_SESSIONS: usize = 3;
+
 /// One suggested group, with its score and the explanation that adds up to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
@@ -133,8 +136,12 @@ pub struct Suggestion {
     pub format: Format,
     /// How the person would attend (a hybrid group in person or online).
     pub attendance: Attendance,
-    /// The next session that fits the person's availability, in their local time (`Thu 19:00`).
+    /// The next session that fits the person's availability, as a date and time in their zone
+    /// (`Mon 8 Dec 19:00`).
     pub next_session: Option<String>,
+    /// The next fitting sessions (up to three, in the next 13 weeks), as RFC 3339 instants with
+    /// the person's offset (`2026-12-08T19:00:00-05:00`).
+    pub next_sessions: Vec<String>,
     /// Travel distance when attending in person and both places are known.
     pub distance_km: Option<f64>,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
@@ -284,7 +291,7 @@ impl Ranking {
 pub(crate) struct Judged<'a> {
     pub(crate) prepared: PreparedPerson<'a>,
     pub(crate) rules: PersonRules<'a>,
-    pub(crate) offsets: Vec<i32>,
+    pub(crate) spans: Vec<ZoneSpan>,
     /// Eligible groups, scored, in directory order.
     pub(crate) scored: Vec<Scored<'a>>,
     /// The others, with every reason.
@@ -303,7 +310,7 @@ impl Engine {
         let Judged {
             prepared,
             rules,
-            offsets,
+            spans,
             mut scored,
             excluded,
         } = match options.excluded {
@@ -331,7 +338,7 @@ impl Engine {
         let suggestions = scored
             .iter()
             .enumerate()
-            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &offsets))
+            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &spans))
             .collect();
         Ok(Ranking {
             safety_first: crate::safety::safety_first(person),
@@ -348,14 +355,14 @@ impl Engine {
     /// reasons are built for the others (`excluded` is empty).
     fn judge_eligible<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
         let prepared = PreparedPerson::new(person, now);
-        let offsets = self.index().offsets(now);
+        let spans = self.index().spans(now);
         let rules = self.rules_for(person);
         let scored = self
             .index()
-            .candidates(&prepared, &offsets)
+            .candidates(&prepared, &spans)
             .into_iter()
             .filter_map(|index| {
-                let pair = self.pair(&prepared, &offsets, index);
+                let pair = self.pair(&prepared, &spans, index);
                 crate::eligibility::is_eligible(&pair)
                     .then(|| self.score_eligible(&rules, index, pair).ok())
                     .flatten()
@@ -364,7 +371,7 @@ impl Engine {
         Judged {
             prepared,
             rules,
-            offsets,
+            spans,
             scored,
             excluded: Vec::new(),
         }
@@ -374,10 +381,10 @@ impl Engine {
     /// others with every reason, plus what explaining a pair needs.
     pub(crate) fn judge_all<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
         let prepared = PreparedPerson::new(person, now);
-        let offsets = self.index().offsets(now);
+        let spans = self.index().spans(now);
         let rules = self.rules_for(person);
         let judge = |index: usize| {
-            let pair = self.pair(&prepared, &offsets, index);
+            let pair = self.pair(&prepared, &spans, index);
             self.judge(&rules, index, pair).map_err(|reasons| Excluded {
                 group_id: self.groups()[index].id.clone(),
                 reasons,
@@ -399,7 +406,7 @@ impl Engine {
         Judged {
             prepared,
             rules,
-            offsets,
+            spans,
             scored,
             excluded,
         }
@@ -412,10 +419,15 @@ impl Engine {
         person: &PreparedPerson,
         rules: &PersonRules,
         s: &Scored,
-        offsets: &[i32],
+        spans: &[ZoneSpan],
     ) -> Suggestion {
         let group = s.pair.group;
-        let next = PairFacts::next_session(person, group, offsets[self.index().zone_of(s.index)]);
+        let next = PairFacts::next_sessions(
+            person,
+            group,
+            &spans[self.index().zone_of(s.index)],
+            NEXT_SESSIONS,
+        );
         let (about_the_person, explanation) = self
             .explanation(rules, s)
             .into_iter()
@@ -426,7 +438,13 @@ impl Engine {
             name: group.name.clone(),
             approach: group.approach,
             format: group.format,
-            next_session: next.map(|t| format_local(t, person.person.timezone)),
+            next_session: next
+                .first()
+                .map(|t| format_local(*t, person.person.timezone)),
+            next_sessions: next
+                .iter()
+                .map(|t| t.with_timezone(&person.person.timezone).to_rfc3339())
+                .collect(),
             attendance: s.pair.facts.attendance,
             distance_km: s.pair.facts.distance_km,
             score: s.score,
@@ -553,7 +571,43 @@ mod tests {
         let r = engine(vec![group("g")])
             .rank(&person(), &RankOptions::new(None, now()))
             .unwrap();
-        assert_eq!(r.suggestions[0].next_session.as_deref(), Some("Thu 19:00"));
+        let s = &r.suggestions[0];
+        assert_eq!(s.next_session.as_deref(), Some("Thu 26 Nov 19:00"));
+        // Then the Monday and the next Thursday, with New York's offset.
+        assert_eq!(
+            s.next_sessions,
+            [
+                "2026-11-26T19:00:00-05:00",
+                "2026-11-30T19:00:00-05:00",
+                "2026-12-03T19:00:00-05:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn next_sessions_keep_local_time_across_a_daylight_saving_change() {
+        // A monthly group at 19:00 New York time, seen from Phoenix (no summer time) in
+        // February: on 14 March 2027 New York moves an hour, so from April 19:00 there is 16:00
+        // in Phoenix, not 17:00.
+        let mut g = group("g");
+        g.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        let mut p = person();
+        p.timezone = chrono_tz::America::Phoenix;
+        p.availability = vec!["Mon 15:00-18:00".parse().unwrap()];
+        let now = "2027-02-01T12:00:00Z".parse().unwrap();
+        let r = engine(vec![g])
+            .rank(&p, &RankOptions::new(None, now))
+            .unwrap();
+        let s = &r.suggestions[0];
+        assert_eq!(
+            s.next_sessions,
+            [
+                "2027-02-08T17:00:00-07:00",
+                "2027-03-08T17:00:00-07:00",
+                "2027-04-12T16:00:00-07:00"
+            ]
+        );
+        assert_eq!(s.next_session.as_deref(), Some("Mon 8 Feb 17:00"));
     }
 
     #[test]
@@ -592,8 +646,9 @@ mod tests {
                 g.location = Some(crate::GeoPoint::new(39.9526 + dlat, -75.1652).unwrap());
                 g.focus = focus;
                 g.audience = audience;
-                g.sessions
-                    .push(crate::Window::new(day, 18 * 60, 19 * 60).unwrap());
+                g.sessions.push(crate::Session::weekly(
+                    crate::Window::new(day, 18 * 60, 19 * 60).unwrap(),
+                ));
                 g
             })
     }

@@ -230,7 +230,7 @@ fn any_group_core() -> impl Strategy<Value = Group> {
             format,
             facilitation,
             serves,
-            sessions,
+            sessions: sessions.into_iter().map(Session::weekly).collect(),
             timezone,
             location: place.map(|(latitude, longitude)| GeoPoint {
                 latitude,

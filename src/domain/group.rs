@@ -8,7 +8,7 @@ use super::check::{
     required_id_problem, text_problem, MISSING,
 };
 use super::geo::GeoPoint;
-use super::schedule::Window;
+use super::recurrence::Session;
 use super::vocab::{
     Approach, Audience, Facilitation, Fellowship, Format, Language, MedicationStance, Need,
     Orientation, Requirement, Serves, Substance,
@@ -45,8 +45,9 @@ pub struct Group {
     /// Whom the group is for: people in recovery, their families, or both (stated, or the
     /// approach's default: [`Approach::default_serves`]).
     pub serves: Serves,
-    /// Weekly sessions, in the group's time zone. Never empty.
-    pub sessions: Vec<Window>,
+    /// Sessions, each a weekly, fortnightly, monthly or cohort pattern ([`Session`]), in the
+    /// group's time zone. Never empty.
+    pub sessions: Vec<Session>,
     /// The group's time zone.
     #[serde(serialize_with = "serialize_tz")]
     pub timezone: Tz,
@@ -357,7 +358,7 @@ mod tests {
         let mut g = group("g1");
         g.id = "x".repeat(5_000_000);
         g.city = Some("n".repeat(5000));
-        g.sessions = vec![g.sessions[0]; MAX_SESSIONS + 1];
+        g.sessions = vec![g.sessions[0].clone(); MAX_SESSIONS + 1];
         g.focus = vec![crate::Need::Trauma; MAX_LIST_ITEMS + 1];
         assert_eq!(fields_of(&g), ["id", "sessions", "city", "focus"]);
         let err = g.validate().unwrap_err();

@@ -4,5 +4,6 @@ pub(crate) mod check;
 pub mod geo;
 pub mod group;
 pub mod person;
+pub mod recurrence;
 pub mod schedule;
 pub mod vocab;

@@ -1,19 +1,18 @@
 //! Weekly schedules: session and availability windows, and time-zone conversion between them.
 //!
-//! A [`Window`] is a span of one weekday in a local time zone (`Mon 19:00-20:30`). To compare a
-//! group's sessions with a person's availability across zones, both are mapped onto one UTC week
-//! (minute 0 = Monday 00:00 UTC, 10,080 minutes, wrapping), using each zone's UTC offset at a
-//! reference instant (the `now` of a ranking). A Friday 20:00 Los Angeles session therefore lands
-//! on Saturday 04:00 UTC and fits a New York window on Friday 23:00-24:00 correctly.
-//!
-//! Decision: one offset per zone per ranking. A daylight-saving change inside the coming week
-//! shifts sessions after it by an hour for that week only; using the offset at `now` keeps the
-//! check exact for the sessions staff are about to book and makes it a pure function of `now`.
+//! A [`Window`] is a span of one weekday in a local time zone (`Mon 19:00-20:30`): a person's
+//! availability, and the weekly shape of a group's session ([`crate::Session`]). To compare a
+//! session with a person's availability across zones, both are mapped onto one UTC week (minute
+//! 0 = Monday 00:00 UTC, 10,080 minutes, wrapping), using each zone's UTC offset at the session's
+//! instant. A Friday 20:00 Los Angeles session therefore lands on Saturday 04:00 UTC and fits a
+//! New York window on Friday 23:00-24:00 correctly. Which offsets apply when, over the 13 weeks a
+//! ranking looks ahead, is worked out once per zone (`pair::ZoneSpan`), so a daylight-saving
+//! change inside them moves the sessions after it, and only those.
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Minutes in a week.
@@ -176,11 +175,6 @@ pub fn utc_offset_minutes(tz: Tz, at: DateTime<Utc>) -> i32 {
         / 60
 }
 
-/// The minute of the UTC week (0 = Monday 00:00 UTC) of an instant.
-pub fn utc_week_minute(at: DateTime<Utc>) -> i32 {
-    at.weekday().num_days_from_monday() as i32 * 1440 + at.hour() as i32 * 60 + at.minute() as i32
-}
-
 /// A weekly window placed on the UTC week, for comparing windows of different zones many times
 /// without converting them each time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +186,15 @@ pub struct UtcWindow {
 }
 
 impl UtcWindow {
+    /// A window starting `start` minutes after Monday 00:00 UTC (taken modulo the week) and
+    /// lasting `minutes`.
+    pub fn new(start: i32, minutes: i32) -> UtcWindow {
+        UtcWindow {
+            start: start.rem_euclid(WEEK_MINUTES),
+            minutes,
+        }
+    }
+
     /// Whether this window lies wholly inside `outer` (across the end of the week too).
     pub fn fits_inside(self, outer: UtcWindow) -> bool {
         (self.start - outer.start).rem_euclid(WEEK_MINUTES) + self.minutes <= outer.minutes
@@ -226,25 +229,9 @@ impl WeekRoom {
     }
 }
 
-/// The next start of `session` at or after `now`, as an instant.
-pub fn next_start(session: &Window, session_offset: i32, now: DateTime<Utc>) -> DateTime<Utc> {
-    let wait = (session.utc_start(session_offset) - utc_week_minute(now)).rem_euclid(WEEK_MINUTES);
-    let now_minute = now
-        .with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(now);
-    now_minute + chrono::Duration::minutes(i64::from(wait))
-}
-
-/// Formats an instant as `Thu 19:00` in `tz`.
+/// Formats an instant as a date and time in `tz`: `Mon 8 Dec 19:00`.
 pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
-    let local = at.with_timezone(&tz);
-    format!(
-        "{} {:02}:{:02}",
-        DAY_NAMES[local.weekday().num_days_from_monday() as usize],
-        local.hour(),
-        local.minute()
-    )
+    at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
 }
 
 #[cfg(test)]
@@ -382,18 +369,6 @@ mod tests {
         let winter = utc_offset_minutes(chrono_tz::Europe::London, at("2026-01-15T12:00:00Z"));
         let summer = utc_offset_minutes(chrono_tz::Europe::London, at("2026-07-15T12:00:00Z"));
         assert_eq!((winter, summer), (0, 60));
-    }
-
-    #[test]
-    fn next_start_is_at_or_after_now_and_local() {
-        let now = at("2026-11-26T12:00:00Z"); // Thursday, 07:00 in New York.
-        let ny = chrono_tz::America::New_York;
-        let off = utc_offset_minutes(ny, now);
-        let next = next_start(&w("Thu 07:00-08:00"), off, now);
-        assert_eq!(next, at("2026-11-26T12:00:00Z"));
-        let next = next_start(&w("Wed 19:00-20:00"), off, now);
-        assert_eq!(format_local(next, ny), "Wed 19:00");
-        assert_eq!(next, at("2026-12-03T00:00:00Z"));
     }
 
     #[test]

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::domain::group::{Group, MAX_COST, MAX_SEATS};
-use crate::domain::schedule::{parse_timezone, Window};
+use crate::domain::recurrence::Session;
+use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
     Approach, Facilitation, Format, Language, MedicationStance, Orientation, Serves,
 };
@@ -108,7 +109,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let serves: Serves = f
         .parse("serves", false)
         .unwrap_or(approach.map_or(Serves::InRecovery, Approach::default_serves));
-    let sessions: Option<Vec<Window>> = f.required_list("sessions", MAX_SESSIONS);
+    let sessions: Option<Vec<Session>> = f.required_list("sessions", MAX_SESSIONS);
     let timezone = f.parse_with("timezone", true, parse_timezone);
     let location = f.geo_point();
     let city = f.single_line("city", false, warnings);

@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
+use crate::domain::recurrence::Session;
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{
     Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
@@ -438,7 +439,7 @@ pub(crate) fn import_rows(rows: &[Value], label: &str, options: &ImportOptions) 
                         }
                         let sessions = &mut groups[g].sessions;
                         sessions.extend(m.group.sessions);
-                        sessions.sort_by_key(|w| (w.day(), w.start(), w.end()));
+                        sessions.sort();
                         sessions.dedup();
                     }
                     None => {
@@ -671,7 +672,7 @@ fn meeting(
         serves: options.approach.default_serves(),
         format,
         facilitation: options.approach.default_facilitation(),
-        sessions,
+        sessions: sessions.into_iter().map(Session::weekly).collect(),
         timezone,
         location,
         city: city(row),
@@ -1055,7 +1056,7 @@ mod tests {
     #[test]
     fn sunday_is_the_last_window_day_and_missing_end_gets_an_hour() {
         let i = import(r#"[{"name": "n", "day": 0, "time": "23:30", "types": ["ONL"]}]"#);
-        let s = i.groups[0].sessions[0];
+        let s = i.groups[0].sessions[0].weekday_window().unwrap();
         assert_eq!(
             (s.day(), s.start(), s.end()),
             (6, 1410, 1440),
@@ -1066,6 +1067,7 @@ mod tests {
         let days: Vec<(u8, u16, u16)> = i.groups[0]
             .sessions
             .iter()
+            .filter_map(|s| s.weekday_window())
             .map(|s| (s.day(), s.start(), s.end()))
             .collect();
         assert_eq!(days, [(0, 1140, 1200), (2, 1140, 1200)]);

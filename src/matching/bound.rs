@@ -25,12 +25,12 @@ use std::collections::HashMap;
 use crate::domain::geo::{chord_km, UnitVector};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::Window;
+use crate::domain::recurrence::Session;
 use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
 use crate::engine::Engine;
 use crate::features::{self, Feature};
-use crate::pair::{Attendance, Pair, PairFacts};
+use crate::pair::{Attendance, Pair, PairFacts, HORIZON_WEEKS};
 use crate::rules::{GroupMasks, PersonRules};
 
 /// Added to a bound before it is compared with an exact logit: far more than the rounding of
@@ -53,7 +53,7 @@ pub(crate) struct GroupTable {
     /// Each group's room on the unit sphere, when it has one with coordinates.
     room: Vec<Option<UnitVector>>,
     /// Every group's sessions, one group after another.
-    sessions: Vec<Window>,
+    sessions: Vec<Session>,
     /// Where each group's sessions start in `sessions` (and, last, their end).
     first_session: Vec<u32>,
 }
@@ -120,7 +120,7 @@ impl GroupTable {
     }
 
     /// Group `g`'s sessions.
-    pub(crate) fn sessions(&self, g: usize) -> &[Window] {
+    pub(crate) fn sessions(&self, g: usize) -> &[Session] {
         &self.sessions[self.first_session[g] as usize..self.first_session[g + 1] as usize]
     }
 
@@ -133,7 +133,7 @@ impl GroupTable {
 
 /// Sessions fitting that the fact terms are cached for (below this many); more are computed
 /// each time.
-const CACHED_SESSIONS: usize = 8;
+const CACHED_SESSIONS: usize = 8 * HORIZON_WEEKS as usize;
 
 /// The bound for one person, with its per-class and per-fact terms cached as they are met.
 pub(crate) struct PersonBound<'a> {
@@ -243,7 +243,7 @@ impl<'a> PersonBound<'a> {
         let facts = PairFacts {
             attendance: Attendance::Online,
             distance_km: None,
-            sessions_fitting: 1,
+            fitting_in_horizon: HORIZON_WEEKS,
         };
         let group = &self.engine.groups()[representative];
         terms(self.person, self.engine.model(), group, &facts, false) + rules
@@ -261,7 +261,7 @@ impl<'a> PersonBound<'a> {
         let facts = PairFacts {
             attendance,
             distance_km: located.then_some(0.0),
-            sessions_fitting: sessions,
+            fitting_in_horizon: sessions,
         };
         let (person, model, group) = (self.person, self.engine.model(), &self.engine.groups()[g]);
         let Some(cached) = self.facts[(attendance == Attendance::Online) as usize]
@@ -430,7 +430,7 @@ c = "A test."
                     let mut bound = PersonBound::new(engine, &table, person, &judged.rules);
                     for s in &judged.scored {
                         let b = bound
-                            .logit(s.index, s.pair.facts.sessions_fitting)
+                            .logit(s.index, s.pair.facts.fitting_in_horizon)
                             .expect("an eligible pair has a bound");
                         assert!(
                             s.logit <= b + 1e-9,
@@ -460,7 +460,7 @@ c = "A test."
         let facts = PairFacts {
             attendance: Attendance::InPerson,
             distance_km: Some(3.0),
-            sessions_fitting: 2,
+            fitting_in_horizon: 2 * HORIZON_WEEKS,
         };
         let rule_sets = [
             RuleSet::embedded_default(),

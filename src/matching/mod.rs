@@ -776,7 +776,9 @@ mod tests {
                 .map(|(i, (cap, day, dlat, beginner))| {
                     let mut g = group(&format!("g{i}"));
                     g.capacity = cap;
-                    g.sessions = vec![crate::Window::new(day, 18 * 60, 19 * 60).unwrap()];
+                    g.sessions = vec![crate::Session::weekly(
+                        crate::Window::new(day, 18 * 60, 19 * 60).unwrap(),
+                    )];
                     g.location = Some(crate::GeoPoint::new(39.9526 + dlat, -75.1652).unwrap());
                     g.beginner_friendly = beginner;
                     g

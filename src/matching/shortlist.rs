@@ -94,11 +94,11 @@ impl<'e> Shortlist<'e> {
     ) -> Best {
         let engine = self.engine;
         let prepared = PreparedPerson::new(person, now);
-        let offsets = engine.index().offsets(now);
+        let spans = engine.index().spans(now);
         let rules = engine.rules_for(person);
         let candidates = among
             .unwrap_or(engine.index())
-            .candidates(&prepared, &offsets);
+            .candidates(&prepared, &spans);
         // With no more candidates than `top`, every one is scored: bounds would only cost.
         let mut bound =
             (candidates.len() > top).then(|| PersonBound::new(engine, self.table, person, &rules));
@@ -108,14 +108,14 @@ impl<'e> Shortlist<'e> {
                 let Some(bound) = bound.as_mut() else {
                     return Some((f64::INFINITY, g));
                 };
-                let offset = offsets[engine.index().zone_of(g)];
+                let zone = &spans[engine.index().zone_of(g)];
                 let sessions =
-                    PairFacts::sessions_fitting(&prepared, self.table.sessions(g), offset);
+                    PairFacts::fitting_in_horizon(&prepared, self.table.sessions(g), zone);
                 Some((bound.logit(g, sessions)?, g))
             })
             .collect();
         let judge = |g: usize| {
-            let pair = engine.pair(&prepared, &offsets, g);
+            let pair = engine.pair(&prepared, &spans, g);
             eligibility::is_eligible(&pair)
                 .then(|| engine.score_eligible(&rules, g, pair).ok())
                 .flatten()

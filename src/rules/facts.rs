@@ -369,7 +369,7 @@ impl Fact {
                 Attendance::Online => "online",
             }),
             PairDistanceKm => num(facts.distance_km),
-            PairSessionsFittingPerWeek => Value::Num(f64::from(facts.sessions_fitting)),
+            PairSessionsFittingPerWeek => Value::Num(facts.sessions_per_week()),
             PairOrientationMatch => Value::Bool(
                 p.approach_preference
                     .orientation()

@@ -186,7 +186,7 @@ pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
     let seed = params.seed;
     let groups: Vec<Group> = (0..params.groups)
         .into_par_iter()
-        .map(|j| population::group(&mut stream(seed, STREAM_GROUP, j), j))
+        .map(|j| population::group(&mut stream(seed, STREAM_GROUP, j), j, params.reference_date))
         .collect();
     let people: Vec<Person> = (0..params.people)
         .into_par_iter()

@@ -3,6 +3,7 @@
 //! Every draw comes from a ChaCha8 stream seeded by (seed, purpose, index), so the same seed gives
 //! the same directory and people on any machine and with any number of threads.
 
+use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -10,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::person::{Person, Prior};
+use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
 use crate::domain::vocab::*;
 
@@ -54,7 +56,7 @@ fn score(rng: &mut ChaCha8Rng) -> Option<u8> {
 }
 
 /// One synthetic group.
-pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
+pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize, reference: NaiveDate) -> Group {
     use Approach::*;
     let approach = pick(
         rng,
@@ -206,7 +208,7 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
     };
     let capacity = professional.then(|| rng.gen_range(8..=16));
     let enrolled = capacity.map_or(0, |c| rng.gen_range(c / 3..=c));
-    Group {
+    let mut group = Group {
         id: format!("sim-g{index:05}"),
         name: format!("{} group {index}", approach.as_str().replace('_', " ")),
         approach,
@@ -219,7 +221,7 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
         } else {
             Facilitation::Peer
         },
-        sessions,
+        sessions: Vec::new(),
         timezone,
         location,
         city: None,
@@ -246,7 +248,46 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize) -> Group {
             }
         }),
         url: None,
-    }
+    };
+    // Drawn last, so every other attribute is drawn as before calendars existed.
+    group.sessions = calendar(rng, &group, &sessions, reference);
+    group
+}
+
+/// The group's sessions as calendars have them (assumption: no census gives the shares): peer
+/// groups mostly weekly, 10% fortnightly and 8% monthly on the first and third, or the last,
+/// weekday; professional groups 35% in cohorts of 8 to 12 weekly sessions starting in the two
+/// years before `reference` or the quarter after it.
+fn calendar(
+    rng: &mut ChaCha8Rng,
+    group: &Group,
+    weekly: &[Window],
+    reference: NaiveDate,
+) -> Vec<Session> {
+    let professional = group.facilitation == Facilitation::Professional;
+    let kind = if professional {
+        pick(rng, &[(0u8, 0.65), (3, 0.35)])
+    } else {
+        pick(rng, &[(0u8, 0.82), (1, 0.10), (2, 0.08)])
+    };
+    let anchor = reference - Days::new(rng.gen_range(0..=820)) + Days::new(90);
+    let first_and_third = rng.gen_bool(0.5);
+    let count: u32 = rng.gen_range(8..=12);
+    let text = |w: &Window| {
+        let shown = w.to_string();
+        let (day, times) = shown.split_once(' ').unwrap_or((&shown, ""));
+        match kind {
+            1 => format!("{w} every 2 weeks from {anchor}"),
+            2 if first_and_third => format!("1st 3rd {day} {times}"),
+            2 => format!("last {day} {times}"),
+            3 => format!("{w} from {anchor} for {count} times"),
+            _ => shown.clone(),
+        }
+    };
+    weekly
+        .iter()
+        .map(|w| text(w).parse().expect("valid simulated session"))
+        .collect()
 }
 
 /// Gives a peer group (which [`group`] leaves without a seat limit) the limit of its meeting

@@ -207,8 +207,7 @@ impl Truth {
                 _ => self.spiritual_religious_mismatch,
             };
         }
-        z += self.schedule_max
-            * (1.0 - libm::exp(-self.schedule_rate * f64::from(facts.sessions_fitting)));
+        z += self.schedule_max * (1.0 - libm::exp(-self.schedule_rate * facts.sessions_per_week()));
         if let Some(d) = facts.distance_km {
             z += self.distance_max
                 / (1.0 + libm::exp(-(d - self.distance_mid_km) / self.distance_width_km));
