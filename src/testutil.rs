@@ -82,6 +82,7 @@ pub fn person() -> Person {
         lgbtq: false,
         veteran: false,
         needs: vec![],
+        can_pay: true,
         risks: vec![],
         substances: vec![],
         primary_substance: None,
