@@ -1016,13 +1016,20 @@ mod tests {
         let reasons = texts(&p, &g);
         assert_eq!(
             (reasons.len(), reasons[0].code, reasons[0].text().as_str()),
-            (1, ExclusionCode::Cost, "a fee of $40 a session; you cannot pay")
+            (
+                1,
+                ExclusionCode::Cost,
+                "a fee of $40 a session; you cannot pay"
+            )
         );
         g.cost = Some(Cost::Amount {
             amount: 25.5,
             currency: None,
         });
-        assert_eq!(texts(&p, &g)[0].text(), "a fee of 25.50 a session; you cannot pay");
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "a fee of 25.50 a session; you cannot pay"
+        );
         for cost in [
             None,
             Some(Cost::Free),

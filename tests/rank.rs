@@ -605,8 +605,17 @@ fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_c
     wd.create("cannot-pay.json", cannot);
     let rank = |person: &str| {
         let out = wd.run([
-            "rank", "--groups", "groups.csv", "--person", person, "--now", NOW, "--format",
-            "json", "--top", ALL,
+            "rank",
+            "--groups",
+            "groups.csv",
+            "--person",
+            person,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--top",
+            ALL,
         ]);
         out.assert_success()
             .assert_stderr_contains("warning: groups.csv:8: cost: 'banana' is not a cost");
@@ -615,7 +624,12 @@ fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_c
     let scores = |v: &Value| -> Vec<(String, f64)> {
         let mut s: Vec<(String, f64)> = suggestions(v)
             .iter()
-            .map(|s| (s["group_id"].as_str().unwrap().into(), s["score"].as_f64().unwrap()))
+            .map(|s| {
+                (
+                    s["group_id"].as_str().unwrap().into(),
+                    s["score"].as_f64().unwrap(),
+                )
+            })
             .collect();
         s.sort_by(|a, b| a.0.cmp(&b.0));
         s
@@ -636,7 +650,14 @@ fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_c
     offered.sort();
     assert_eq!(
         offered,
-        ["c-banana", "c-donation", "c-free", "c-insurance", "c-sliding", "c-unknown"]
+        [
+            "c-banana",
+            "c-donation",
+            "c-free",
+            "c-insurance",
+            "c-sliding",
+            "c-unknown"
+        ]
     );
     assert_eq!(
         excluded(&cannot)[0]["reasons"],
@@ -647,7 +668,15 @@ fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_c
     assert_eq!(scores(&cannot), unchanged, "can_pay changes no score");
 
     let table = wd.run([
-        "rank", "--groups", "groups.csv", "--person", "pays.json", "--now", NOW, "--top", ALL,
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "pays.json",
+        "--now",
+        NOW,
+        "--top",
+        ALL,
     ]);
     table
         .assert_success()
@@ -655,8 +684,15 @@ fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_c
         .assert_stdout_contains("\n            cost: on a sliding scale\n")
         .assert_stdout_contains("\n            cost: billed to insurance\n");
     let explain = wd.run([
-        "explain", "--groups", "groups.csv", "--person", "cannot-pay.json", "--group", "c-fee",
-        "--now", NOW,
+        "explain",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "cannot-pay.json",
+        "--group",
+        "c-fee",
+        "--now",
+        NOW,
     ]);
     explain
         .assert_success()

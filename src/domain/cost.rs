@@ -262,16 +262,12 @@ fn split_currency(text: &str) -> Result<(&str, Option<Currency>), &str> {
     let letters = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic());
     if let Some((head, code)) = text.split_at_checked(text.len().saturating_sub(3)) {
         if letters(code) && numeric(head) {
-            return Currency::of_code(code)
-                .map(|c| (head, Some(c)))
-                .ok_or(code);
+            return Currency::of_code(code).map(|c| (head, Some(c))).ok_or(code);
         }
     }
     if let Some((code, tail)) = text.split_at_checked(3) {
         if letters(code) && numeric(tail) {
-            return Currency::of_code(code)
-                .map(|c| (tail, Some(c)))
-                .ok_or(code);
+            return Currency::of_code(code).map(|c| (tail, Some(c))).ok_or(code);
         }
     }
     Ok((text, None))
@@ -357,7 +353,16 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_with_a_message_naming_the_forms() {
-        for text in ["banana", "$", "25 dollars", "NaN", "inf", "-", "1,000", "$ free"] {
+        for text in [
+            "banana",
+            "$",
+            "25 dollars",
+            "NaN",
+            "inf",
+            "-",
+            "1,000",
+            "$ free",
+        ] {
             let err = text.parse::<Cost>().unwrap_err();
             assert_eq!(err, format!("'{text}' is not a cost ({COST_HELP})"));
         }
@@ -403,14 +408,20 @@ mod tests {
         assert_eq!(amount(25.5, Some(Currency::Usd)).to_string(), "$25.50");
         assert_eq!(amount(30.0, Some(Currency::Cad)).to_string(), "30 CAD");
         assert_eq!(serde_json::to_string(&amount(25.0, None)).unwrap(), "25.0");
-        assert_eq!(serde_json::to_string(&Cost::SlidingScale).unwrap(), "\"sliding_scale\"");
+        assert_eq!(
+            serde_json::to_string(&Cost::SlidingScale).unwrap(),
+            "\"sliding_scale\""
+        );
         assert!(serde_json::from_str::<Cost>("-3").is_err());
         assert!(serde_json::from_str::<Cost>("\"banana\"").is_err());
     }
 
     #[test]
     fn only_an_amount_above_zero_is_a_fee() {
-        assert_eq!(amount(40.0, Some(Currency::Usd)).describe(), "$40 a session");
+        assert_eq!(
+            amount(40.0, Some(Currency::Usd)).describe(),
+            "$40 a session"
+        );
         for (cost, kind, words) in [
             (Cost::Free, "free", "free"),
             (amount(0.0, None), "free", "free"),
@@ -418,7 +429,10 @@ mod tests {
             (Cost::SlidingScale, "sliding_scale", "on a sliding scale"),
             (Cost::Insurance, "insurance", "billed to insurance"),
         ] {
-            assert_eq!((cost.fee(), cost.kind(), cost.describe().as_str()), (None, kind, words));
+            assert_eq!(
+                (cost.fee(), cost.kind(), cost.describe().as_str()),
+                (None, kind, words)
+            );
         }
         assert_eq!(amount(40.0, None).kind(), "fee");
         assert!(Cost::KINDS.contains(&amount(40.0, None).kind()));

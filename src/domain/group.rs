@@ -7,8 +7,8 @@ use super::check::{
     integer_problem, invalid_if_any, list_length_problem, list_problems, required_id_problem,
     text_problem, MISSING,
 };
-pub use super::cost::MAX_COST;
 use super::cost::Cost;
+pub use super::cost::MAX_COST;
 use super::geo::GeoPoint;
 use super::schedule::Window;
 use super::vocab::{
@@ -355,7 +355,12 @@ mod tests {
             );
         }
         let mut g = group("g1");
-        for cost in [Cost::Free, Cost::Donation, Cost::SlidingScale, Cost::Insurance] {
+        for cost in [
+            Cost::Free,
+            Cost::Donation,
+            Cost::SlidingScale,
+            Cost::Insurance,
+        ] {
             g.cost = Some(cost);
             assert!(g.validate().is_ok());
         }

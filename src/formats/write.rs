@@ -315,7 +315,19 @@ mod tests {
             .collect();
         assert_eq!(
             written,
-            ["", "free", "donation", "sliding_scale", "insurance", "0.0", "25.5", "$40", "€10", "£5.25", "30 CAD"]
+            [
+                "",
+                "free",
+                "donation",
+                "sliding_scale",
+                "insurance",
+                "0.0",
+                "25.5",
+                "$40",
+                "€10",
+                "£5.25",
+                "30 CAD"
+            ]
         );
         let back = parse_groups(text.as_bytes(), Syntax::Csv, "g").unwrap();
         assert_eq!(back.value, groups);
