@@ -107,8 +107,7 @@ pub struct Person {
     pub needs: Vec<Need>,
     /// Whether they can pay a fee for a session (default `true`). When `false`, groups with a
     /// fee ([`super::cost::Cost::fee`]) are excluded; free, donation, sliding-scale and insurance
-    /// groups, and groups whose cost is unknown, are not. Left out of JSON when `true`.
-    #[serde(skip_serializing_if = "is_true")]
+    /// groups, and groups whose cost is unknown, are not.
     pub can_pay: bool,
     /// Immediate risks flagged by staff; when any is, every output leads with where to go now
     /// (the `safety` module).
@@ -317,11 +316,6 @@ pub(crate) fn role_problems(
     problems
 }
 
-/// Whether `b` is `true`: `can_pay` is written only when it is not the default.
-fn is_true(b: &bool) -> bool {
-    *b
-}
-
 /// Why `primary` cannot be the person's main substance, if it cannot (shared with the readers):
 /// it must be one of their `substances`.
 pub(crate) fn primary_substance_problem(
@@ -495,7 +489,7 @@ mod tests {
     fn a_person_round_trips_through_serde() {
         let mut p = person();
         let json = serde_json::to_string(&p).unwrap();
-        assert!(!json.contains("can_pay"), "the default is left out: {json}");
+        assert!(json.contains(r#""can_pay":true"#), "{json}");
         assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
         p.can_pay = false;
         let json = serde_json::to_string(&p).unwrap();
