@@ -1030,17 +1030,7 @@ mod tests {
             texts(&p, &g)[0].text(),
             "a fee of 25.50 a session; you cannot pay"
         );
-        for cost in [
-            None,
-            Some(Cost::Free),
-            Some(Cost::Donation),
-            Some(Cost::SlidingScale),
-            Some(Cost::Insurance),
-            Some(Cost::Amount {
-                amount: 0.0,
-                currency: Some(Currency::Usd),
-            }),
-        ] {
+        for cost in crate::testutil::costs_without_a_fee() {
             g.cost = cost;
             assert!(codes(&p, &g).is_empty(), "{cost:?}");
         }

@@ -264,16 +264,7 @@ mod tests {
     #[test]
     fn every_kind_of_cost_round_trips_through_csv_and_json() {
         use crate::{Cost, Currency};
-        let costs = [
-            None,
-            Some(Cost::Free),
-            Some(Cost::Donation),
-            Some(Cost::SlidingScale),
-            Some(Cost::Insurance),
-            Some(Cost::Amount {
-                amount: 0.0,
-                currency: None,
-            }),
+        let fees = [
             Some(Cost::Amount {
                 amount: 25.5,
                 currency: None,
@@ -295,6 +286,7 @@ mod tests {
                 currency: Some(Currency::Cad),
             }),
         ];
+        let costs = [&crate::testutil::costs_without_a_fee()[..], &fees].concat();
         let groups: Vec<crate::Group> = costs
             .iter()
             .enumerate()
@@ -321,7 +313,7 @@ mod tests {
                 "donation",
                 "sliding_scale",
                 "insurance",
-                "0.0",
+                "$0",
                 "25.5",
                 "$40",
                 "€10",
