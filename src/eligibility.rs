@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::domain::cost::Cost;
 use crate::domain::person::Person;
 use chrono_tz::Tz;
 
@@ -57,6 +58,9 @@ pub enum ExclusionCode {
     Accessibility,
     /// The person needs a signed proof of attendance and the group does not give one.
     ProofOfAttendance,
+    /// The person cannot pay (`can_pay: false`) and the group charges a fee (an amount above 0;
+    /// not free, donation, sliding scale, insurance or unknown).
+    Cost,
     /// No open seats.
     Full,
     /// A local policy rule with `exclude = true` fired (checked after every hard constraint
@@ -66,7 +70,7 @@ pub enum ExclusionCode {
 
 impl ExclusionCode {
     /// Every code, in the order checks run.
-    pub const ALL: [ExclusionCode; 15] = [
+    pub const ALL: [ExclusionCode; 16] = [
         ExclusionCode::Role,
         ExclusionCode::Format,
         ExclusionCode::Distance,
@@ -80,6 +84,7 @@ impl ExclusionCode {
         ExclusionCode::Medication,
         ExclusionCode::Accessibility,
         ExclusionCode::ProofOfAttendance,
+        ExclusionCode::Cost,
         ExclusionCode::Full,
         ExclusionCode::Rule,
     ];
@@ -100,6 +105,7 @@ impl ExclusionCode {
             ExclusionCode::Medication => "medication",
             ExclusionCode::Accessibility => "accessibility",
             ExclusionCode::ProofOfAttendance => "proof_of_attendance",
+            ExclusionCode::Cost => "cost",
             ExclusionCode::Full => "full",
             ExclusionCode::Rule => "rule",
         }
@@ -169,6 +175,9 @@ enum Detail {
     },
     Wheelchair,
     ProofOfAttendance,
+    Fee {
+        cost: Cost,
+    },
     Full {
         enrolled: u32,
         capacity: u32,
@@ -289,6 +298,9 @@ impl Exclusion {
             Detail::Wheelchair => "meeting place not marked wheelchair accessible".into(),
             Detail::ProofOfAttendance => {
                 "does not sign a proof of attendance, which you need".into()
+            }
+            Detail::Fee { cost } => {
+                format!("a fee of {}; you cannot pay", cost.describe())
             }
             Detail::Full { enrolled, capacity } => {
                 format!("full ({enrolled} of {capacity} seats taken)")
@@ -495,6 +507,9 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
     }
     if person.needs.contains(&Need::ProofOfAttendance) && !group.covers(Need::ProofOfAttendance) {
         push(ExclusionCode::ProofOfAttendance, Detail::ProofOfAttendance);
+    }
+    if let Some(cost) = group.cost.filter(|c| !person.can_pay && c.fee().is_some()) {
+        push(ExclusionCode::Cost, Detail::Fee { cost });
     }
     if let Some(capacity) = group.capacity {
         if group.enrolled >= capacity {
@@ -984,6 +999,53 @@ mod tests {
         g.format = Format::Hybrid;
         p.format_preference = FormatPreference::Online;
         assert!(codes(&p, &g).is_empty());
+    }
+
+    #[test]
+    fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_only() {
+        use crate::{Cost, Currency};
+        let mut p = person();
+        let mut g = group("g");
+        let fee = Cost::Amount {
+            amount: 40.0,
+            currency: Some(Currency::Usd),
+        };
+        g.cost = Some(fee);
+        assert!(codes(&p, &g).is_empty(), "a person who can pay");
+        p.can_pay = false;
+        let reasons = texts(&p, &g);
+        assert_eq!(
+            (reasons.len(), reasons[0].code, reasons[0].text().as_str()),
+            (
+                1,
+                ExclusionCode::Cost,
+                "a fee of $40 a session; you cannot pay"
+            )
+        );
+        g.cost = Some(Cost::Amount {
+            amount: 25.5,
+            currency: None,
+        });
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "a fee of 25.50 a session; you cannot pay"
+        );
+        for cost in crate::testutil::costs_without_a_fee() {
+            g.cost = cost;
+            assert!(codes(&p, &g).is_empty(), "{cost:?}");
+        }
+        // Checked after proof of attendance and before seats.
+        p.needs = vec![Need::ProofOfAttendance];
+        g.cost = Some(fee);
+        g.capacity = Some(0);
+        assert_eq!(
+            codes(&p, &g),
+            [
+                ExclusionCode::ProofOfAttendance,
+                ExclusionCode::Cost,
+                ExclusionCode::Full
+            ]
+        );
     }
 
     #[test]

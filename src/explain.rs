@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::cost::Cost;
 use crate::domain::person::Person;
 use crate::domain::vocab::Role;
 use crate::eligibility::{self, ExclusionCode};
@@ -134,6 +135,10 @@ pub struct Explanation {
     pub group_id: String,
     /// The group's name.
     pub name: String,
+    /// What a session of the group costs, as the directory writes it; left out of JSON when the
+    /// directory does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
     /// Every hard constraint, in check order.
     pub eligibility: Vec<Check>,
     /// Whether every constraint passed and no rule excludes the group.
@@ -252,6 +257,7 @@ impl Engine {
             person_id: person.id.clone(),
             group_id: group.id.clone(),
             name: group.name.clone(),
+            cost: group.cost,
             eligibility: checks,
             eligible: scored.is_some(),
             score_basis: self.score_basis(person),

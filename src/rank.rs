@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::check::invalid_if_any;
+use crate::domain::cost::Cost;
 use crate::domain::person::Person;
 use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
@@ -144,6 +145,10 @@ pub struct Suggestion {
     pub next_sessions: Vec<String>,
     /// Travel distance when attending in person and both places are known.
     pub distance_km: Option<f64>,
+    /// What a session costs, as the directory writes it (`free`, `"$40"`, `25`, ...); left out
+    /// of JSON when the directory does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
     pub score: f64,
     /// intercept + the contributions of `about_the_person` + those of `explanation`.
@@ -447,6 +452,7 @@ impl Engine {
                 .collect(),
             attendance: s.pair.facts.attendance,
             distance_km: s.pair.facts.distance_km,
+            cost: group.cost,
             score: s.score,
             logit: s.logit,
             intercept: self.model().intercept(),

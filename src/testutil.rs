@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::cost::{Cost, Currency};
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
@@ -82,6 +83,7 @@ pub fn person() -> Person {
         lgbtq: false,
         veteran: false,
         needs: vec![],
+        can_pay: true,
         risks: vec![],
         substances: vec![],
         primary_substance: None,
@@ -94,6 +96,21 @@ pub fn person() -> Person {
         network_supports_use: None,
         prior: vec![],
     }
+}
+
+/// A group's cost of every kind that is no fee: unknown, the four words, and an amount of 0.
+pub fn costs_without_a_fee() -> [Option<Cost>; 6] {
+    [
+        None,
+        Some(Cost::Free),
+        Some(Cost::Donation),
+        Some(Cost::SlidingScale),
+        Some(Cost::Insurance),
+        Some(Cost::Amount {
+            amount: 0.0,
+            currency: Some(Currency::Usd),
+        }),
+    ]
 }
 
 /// Each problem's line and field, for comparing with a list.

@@ -135,6 +135,7 @@ fn any_person_core() -> impl Strategy<Value = Person> {
             lgbtq,
             veteran: false,
             needs,
+            can_pay: true,
             risks: Vec::new(),
             substances: Vec::new(),
             primary_substance: None,
@@ -193,7 +194,11 @@ fn any_group_core() -> impl Strategy<Value = Group> {
         prop::sample::subsequence(Substance::ALL.to_vec(), 0..2),
         prop::option::of(prop_oneof![8 => 0u32..20, 1 => any::<u32>()]),
         prop_oneof![8 => 0u32..25, 1 => any::<u32>()],
-        prop::option::of(prop_oneof![8 => 0.0f64..20.0, 1 => any_f64()]),
+        prop::option::of(prop_oneof![
+            6 => (0.0f64..20.0).prop_map(|amount| Cost::Amount { amount, currency: None }),
+            1 => any_f64().prop_map(|amount| Cost::Amount { amount, currency: Some(Currency::Eur) }),
+            2 => pick(&[Cost::Free, Cost::Donation, Cost::SlidingScale, Cost::Insurance]),
+        ]),
         pick(Serves::ALL),
     );
     (what, who).prop_map(

@@ -39,6 +39,7 @@ const EXCLUSION_CODES: &[&str] = &[
     "medication",
     "accessibility",
     "proof_of_attendance",
+    "cost",
     "full",
 ];
 
@@ -580,6 +581,123 @@ fn rank_warns_about_an_unknown_groups_column_and_still_ranks() {
     out.assert_success()
         .assert_stderr_contains("warning: groups.csv:1: langauges: ")
         .assert_stderr_contains("did you mean 'languages'");
+}
+
+/// Six online groups alike but for their cost, as directories write it: unknown, free, a
+/// donation, a sliding scale, insurance, $40 and a word that is not a cost.
+const COST_GROUPS_CSV: &str = "id,name,approach,format,sessions,timezone,cost
+c-unknown,Cost Unknown,smart_recovery,online,Mon 19:00-20:00,America/New_York,
+c-free,Cost Free,smart_recovery,online,Mon 19:00-20:00,America/New_York,free
+c-donation,Cost Donation,smart_recovery,online,Mon 19:00-20:00,America/New_York,donation
+c-sliding,Cost Sliding,smart_recovery,online,Mon 19:00-20:00,America/New_York,sliding_scale
+c-insurance,Cost Insurance,smart_recovery,online,Mon 19:00-20:00,America/New_York,insurance
+c-fee,Cost Fee,smart_recovery,online,Mon 19:00-20:00,America/New_York,$40
+c-banana,Cost Banana,smart_recovery,online,Mon 19:00-20:00,America/New_York,banana
+";
+
+#[test]
+fn a_person_who_cannot_pay_is_not_offered_a_group_with_a_fee_and_scores_do_not_change() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", COST_GROUPS_CSV);
+    let person = small_person("p-cost", r#""Mon 18:00-22:00""#);
+    wd.create("pays.json", &person);
+    let cannot = person.replacen("\"languages\"", "\"can_pay\": false,\n  \"languages\"", 1);
+    wd.create("cannot-pay.json", cannot);
+    let rank = |person: &str| {
+        let out = wd.run([
+            "rank",
+            "--groups",
+            "groups.csv",
+            "--person",
+            person,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--top",
+            ALL,
+        ]);
+        out.assert_success()
+            .assert_stderr_contains("warning: groups.csv:8: cost: 'banana' is not a cost");
+        out.json()
+    };
+    let scores = |v: &Value| -> Vec<(String, f64)> {
+        let mut s: Vec<(String, f64)> = suggestions(v)
+            .iter()
+            .map(|s| {
+                (
+                    s["group_id"].as_str().unwrap().into(),
+                    s["score"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        s.sort_by(|a, b| a.0.cmp(&b.0));
+        s
+    };
+    let pays = rank("pays.json");
+    assert_eq!(suggestions(&pays).len(), 7, "{pays}");
+    let cost_of = |v: &Value, id: &str| {
+        let s = suggestions(v).iter().find(|s| s["group_id"] == id).unwrap();
+        s.get("cost").cloned()
+    };
+    assert_eq!(cost_of(&pays, "c-fee"), Some("$40".into()));
+    assert_eq!(cost_of(&pays, "c-sliding"), Some("sliding_scale".into()));
+    assert_eq!(cost_of(&pays, "c-unknown"), None, "left out when unknown");
+    assert_eq!(cost_of(&pays, "c-banana"), None, "left out when unknown");
+
+    let cannot = rank("cannot-pay.json");
+    let mut offered = suggested_ids(&cannot);
+    offered.sort();
+    assert_eq!(
+        offered,
+        [
+            "c-banana",
+            "c-donation",
+            "c-free",
+            "c-insurance",
+            "c-sliding",
+            "c-unknown"
+        ]
+    );
+    assert_eq!(
+        excluded(&cannot)[0]["reasons"],
+        serde_json::json!([{"code": "cost", "text": "a fee of $40 a session; you cannot pay"}])
+    );
+    let mut unchanged = scores(&pays);
+    unchanged.retain(|(id, _)| id != "c-fee");
+    assert_eq!(scores(&cannot), unchanged, "can_pay changes no score");
+
+    let table = wd.run([
+        "rank",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "pays.json",
+        "--now",
+        NOW,
+        "--top",
+        ALL,
+    ]);
+    table
+        .assert_success()
+        .assert_stdout_contains("\n            cost: $40 a session\n")
+        .assert_stdout_contains("\n            cost: on a sliding scale\n")
+        .assert_stdout_contains("\n            cost: billed to insurance\n");
+    let explain = wd.run([
+        "explain",
+        "--groups",
+        "groups.csv",
+        "--person",
+        "cannot-pay.json",
+        "--group",
+        "c-fee",
+        "--now",
+        NOW,
+    ]);
+    explain
+        .assert_success()
+        .assert_stdout_contains("  FAIL  cost             a fee of $40 a session; you cannot pay\n")
+        .assert_stdout_contains("\nBefore going\n            cost: $40 a session\n");
 }
 
 #[test]

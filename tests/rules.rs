@@ -22,7 +22,7 @@ const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/engagem
 const ALL: &str = "100000";
 
 /// The hard constraints `explain` reports, in check order (docs/eligibility.md).
-const CHECKS: [&str; 14] = [
+const CHECKS: [&str; 15] = [
     "role",
     "format",
     "distance",
@@ -36,6 +36,7 @@ const CHECKS: [&str; 14] = [
     "medication",
     "accessibility",
     "proof_of_attendance",
+    "cost",
     "full",
 ];
 

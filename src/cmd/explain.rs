@@ -123,9 +123,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "\nnot eligible: no score (rules never override eligibility)"
                 )?,
             }
-            if !ex.next_steps.is_empty() || !ex.notes.is_empty() {
+            if ex.cost.is_some() || !ex.next_steps.is_empty() || !ex.notes.is_empty() {
                 writeln!(out, "\nBefore going")?;
-                super::rank::step_lines(&mut out, &ex.next_steps, &ex.notes);
+                super::rank::step_lines(&mut out, ex.cost, &ex.next_steps, &ex.notes);
             }
             out
         }

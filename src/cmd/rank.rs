@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::{
-    parse_person, read_person, Attendance, Engine, ExcludedDetail, ExplanationItem, Person,
+    parse_person, read_person, Attendance, Cost, Engine, ExcludedDetail, ExplanationItem, Person,
     RankOptions, Ranking, ScoreBasis, Suggestion,
 };
 
@@ -225,19 +225,27 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
     for line in wrap(&reasons, "; ", INDENT, 2) {
         let _ = writeln!(out, "{:INDENT$}{line}", "");
     }
-    step_lines(out, &s.next_steps, &s.notes);
+    step_lines(out, s.cost, &s.next_steps, &s.notes);
 }
 
-/// A suggestion's next steps and notes, each on its own lines (`next:`, `note:`) below its
-/// reasons; text from the directory escaped.
-pub(crate) fn step_lines(out: &mut String, next_steps: &[String], notes: &[String]) {
-    let labelled = next_steps
+/// A suggestion's cost, when the directory gives it, then its next steps and notes, each on its
+/// own lines (`cost: $40 a session`, `next:`, `note:`) below its reasons; text from the
+/// directory escaped.
+pub(crate) fn step_lines(
+    out: &mut String,
+    cost: Option<Cost>,
+    next_steps: &[String],
+    notes: &[String],
+) {
+    let cost = cost.map(|c| c.describe());
+    let labelled = cost
         .iter()
-        .map(|s| ("next", s))
+        .map(|c| ("cost", c))
+        .chain(next_steps.iter().map(|s| ("next", s)))
         .chain(notes.iter().map(|n| ("note", n)));
     for (label, text) in labelled {
         let prefix = format!("{:INDENT$}{label}: ", "");
-        paragraph(out, &prefix, &esc(text), INDENT + 6);
+        paragraph(out, &prefix, &esc(text), INDENT + label.len() + 2);
     }
 }
 

@@ -4,9 +4,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::check::{
-    integer_problem, invalid_if_any, list_length_problem, list_problems, number_problem,
-    required_id_problem, text_problem, MISSING,
+    integer_problem, invalid_if_any, list_length_problem, list_problems, required_id_problem,
+    text_problem, MISSING,
 };
+use super::cost::Cost;
+pub use super::cost::MAX_COST;
 use super::geo::GeoPoint;
 use super::recurrence::Session;
 use super::vocab::{
@@ -18,8 +20,6 @@ use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
 
 /// The most seats a group may have in total, or have taken.
 pub const MAX_SEATS: u32 = 1_000_000;
-/// The highest cost per session a group may give, in local currency.
-pub const MAX_COST: f64 = 1e9;
 
 /// A support group: what it is, when and where it meets, and who it is for.
 ///
@@ -90,8 +90,10 @@ pub struct Group {
     pub capacity: Option<u32>,
     /// Seats taken, up to [`MAX_SEATS`]. May be more than `capacity`: the group is then full.
     pub enrolled: u32,
-    /// Cost per session, in local currency: from 0 to [`MAX_COST`].
-    pub cost: Option<f64>,
+    /// What a session costs, as the directory writes it (`free`, `donation`, `sliding_scale`,
+    /// `insurance`, or an amount from 0 to [`MAX_COST`]); `None` when the directory does not say
+    /// or says something else (the reader then warns).
+    pub cost: Option<Cost>,
     /// Web page.
     pub url: Option<String>,
 }
@@ -117,8 +119,8 @@ impl Group {
     /// can rank: an `id` ([`crate::MAX_ID_BYTES`] at most, printable, no whitespace), a non-empty
     /// `name` and `sessions`, a place on the earth, at least one language, texts up to
     /// [`crate::MAX_FIELD_BYTES`], up to [`crate::MAX_SESSIONS`] sessions and
-    /// [`crate::MAX_LIST_ITEMS`] items in each other list, `capacity` and `enrolled` up to [`MAX_SEATS`], and a finite `cost` from 0 to
-    /// [`MAX_COST`]. The error lists every problem, each naming its field. (Every session is a
+    /// [`crate::MAX_LIST_ITEMS`] items in each other list, `capacity` and `enrolled` up to [`MAX_SEATS`], and a `cost` whose amount is
+    /// finite, from 0 to [`MAX_COST`]. The error lists every problem, each naming its field. (Every session is a
     /// possible one by construction: see [`crate::Window::new`].)
     ///
     /// ```
@@ -128,7 +130,7 @@ impl Group {
     /// let mut group = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap().value.remove(0);
     /// assert!(group.validate().is_ok());
     /// group.sessions.clear();
-    /// group.cost = Some(f64::NAN);
+    /// group.cost = Some(groupmatch::Cost::Amount { amount: f64::NAN, currency: None });
     /// let err = group.validate().unwrap_err();
     /// let fields: Vec<_> = err.problems().iter().map(|p| p.field.as_deref().unwrap()).collect();
     /// assert_eq!(fields, ["sessions", "cost"]);
@@ -183,7 +185,7 @@ impl Group {
         if let Some(m) = integer_problem(self.enrolled, &seats) {
             problems.push(named("enrolled", m));
         }
-        if let Some(m) = self.cost.and_then(|c| number_problem(c, &(0.0..=MAX_COST))) {
+        if let Some(m) = self.cost.and_then(Cost::problem) {
             problems.push(named("cost", m));
         }
         if let Some(m) = self.url.as_deref().and_then(text_problem) {
@@ -314,17 +316,60 @@ mod tests {
         );
     }
 
+    /// The groups reader's warning on `field` for one CSV row with `field` set to `value`
+    /// (the row is still read).
+    fn reader_warning(field: &str, value: &str) -> String {
+        let csv = format!(
+            "id,name,approach,format,sessions,timezone,{field}\n\
+             g1,A,cbt,online,Mon 19:00-20:00,UTC,{value}\n"
+        );
+        let loaded = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap();
+        assert_eq!(loaded.value.len(), 1);
+        let on_field = loaded
+            .warnings
+            .iter()
+            .find(|p| p.field.as_deref() == Some(field));
+        on_field.expect("a warning on the field").message.clone()
+    }
+
     #[test]
-    fn a_cost_not_finite_or_off_its_range_is_refused() {
-        for cost in [f64::NAN, f64::INFINITY, -1.0, MAX_COST * 2.0] {
+    fn a_cost_not_finite_or_off_its_range_is_refused_in_the_readers_words() {
+        for amount in [f64::NAN, f64::INFINITY, -1.0, MAX_COST * 2.0] {
+            for currency in [None, Some(crate::Currency::Usd)] {
+                let mut g = group("g1");
+                g.cost = Some(Cost::Amount { amount, currency });
+                assert_eq!(fields_of(&g), ["cost"], "{amount}");
+            }
+        }
+        // The reader leaves such a cost unknown with a warning, which says the same.
+        for (amount, written) in [(-1.0, "-1"), (MAX_COST * 2.0, "$2000000000")] {
             let mut g = group("g1");
-            g.cost = Some(cost);
-            assert_eq!(fields_of(&g), ["cost"], "{cost}");
+            g.cost = Some(Cost::Amount {
+                amount,
+                currency: None,
+            });
+            let err = g.validate().unwrap_err();
+            let message = &err.problems()[0].message;
+            assert_eq!(
+                reader_warning("cost", written),
+                format!("{message}; left unknown")
+            );
         }
         let mut g = group("g1");
-        g.cost = Some(-1.0);
-        let err = g.validate().unwrap_err();
-        assert_eq!(err.problems()[0].message, reader_message("cost", "-1"));
+        for cost in [
+            Cost::Free,
+            Cost::Donation,
+            Cost::SlidingScale,
+            Cost::Insurance,
+        ] {
+            g.cost = Some(cost);
+            assert!(g.validate().is_ok());
+        }
+        g.cost = Some(Cost::Amount {
+            amount: 0.0,
+            currency: None,
+        });
+        assert!(g.validate().is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The domain: groups, people, weekly schedules, places and the closed vocabularies.
+//! The domain: groups, people, weekly schedules, places, costs and the closed vocabularies.
 
 pub(crate) mod check;
+pub mod cost;
 pub mod geo;
 pub mod group;
 pub mod person;

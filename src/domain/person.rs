@@ -105,6 +105,10 @@ pub struct Person {
     pub veteran: bool,
     /// Needs (co-occurring condition, childcare, wheelchair access, ...).
     pub needs: Vec<Need>,
+    /// Whether they can pay a fee for a session (default `true`). When `false`, groups with a
+    /// fee ([`super::cost::Cost::fee`]) are excluded; free, donation, sliding-scale and insurance
+    /// groups, and groups whose cost is unknown, are not.
+    pub can_pay: bool,
     /// Immediate risks flagged by staff; when any is, every output leads with where to go now
     /// (the `safety` module).
     pub risks: Vec<Risk>,
@@ -483,9 +487,28 @@ mod tests {
 
     #[test]
     fn a_person_round_trips_through_serde() {
-        let p = person();
+        let mut p = person();
         let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""can_pay":true"#), "{json}");
         assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
+        p.can_pay = false;
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""can_pay":false"#), "{json}");
+        assert_eq!(serde_json::from_str::<Person>(&json).unwrap(), p);
+    }
+
+    #[test]
+    fn can_pay_is_true_unless_the_person_says_not_and_must_be_a_boolean() {
+        let mut v = serde_json::to_value(person()).unwrap();
+        assert!(serde_json::from_value::<Person>(v.clone()).unwrap().can_pay);
+        v["can_pay"] = "no".into();
+        assert!(!serde_json::from_value::<Person>(v.clone()).unwrap().can_pay);
+        v["can_pay"] = "sometimes".into();
+        let err = serde_json::from_value::<Person>(v).unwrap_err().to_string();
+        assert!(
+            err.contains("can_pay: 'sometimes' is not a boolean"),
+            "{err}"
+        );
     }
 
     #[test]

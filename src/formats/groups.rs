@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::domain::group::{Group, MAX_COST, MAX_SEATS};
+use crate::domain::group::{Group, MAX_SEATS};
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
@@ -53,8 +53,9 @@ pub const GROUP_REQUIRED: &[&str] = &["id", "name", "approach", "format", "sessi
 
 /// Reads a groups file: `.csv`, or `.json` (an array of objects).
 ///
-/// Every problem in the file is reported at once in [`crate::Error::Invalid`]; unknown columns are
-/// warnings in the result.
+/// Every problem in the file is reported at once in [`crate::Error::Invalid`]; unknown columns,
+/// replaced control characters and a `cost` that is not one (left unknown) are warnings in the
+/// result.
 pub fn read_groups(path: &Path) -> Result<Loaded<Vec<Group>>> {
     let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
     parse_groups(&bytes, Syntax::of_path(path), &path.display().to_string())
@@ -75,11 +76,11 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
         records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
     let mut groups = Vec::with_capacity(records.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
-    let mut replaced = Vec::new();
+    let mut field_warnings = Vec::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let group = group_from_fields(&mut f, &mut replaced);
+        let group = group_from_fields(&mut f, &mut field_warnings);
         if fresh {
             groups.extend(group);
         }
@@ -87,15 +88,15 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     if problems.is_empty() && groups.is_empty() {
         problems.push(Problem::new(None, None, "no groups in the file"));
     }
-    if !replaced.is_empty() {
-        warnings.extend(replaced);
+    if !field_warnings.is_empty() {
+        warnings.extend(field_warnings);
         warnings.sort_by_key(|w| w.line);
     }
     Loaded::finish(Some(groups), problems, warnings, label)
 }
 
-/// The group of one record; control characters in its text fields are replaced, with a warning
-/// in `warnings` (see [`crate::text`]).
+/// The group of one record; control characters in its text fields are replaced, and a `cost`
+/// that is not one is left unknown, each with a warning in `warnings` (see [`crate::text`]).
 fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Group> {
     let id = f.id("id");
     let name = f.single_line("name", true, warnings);
@@ -132,7 +133,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let seats = || 0..=MAX_SEATS.into();
     let capacity = f.integer("capacity", false, seats()).map(|c| c as u32);
     let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
-    let cost = f.number("cost", false, 0.0..=MAX_COST);
+    let cost = f.lenient("cost", warnings);
     let url = f.single_line("url", false, warnings);
 
     let orientation = match (stated, approach) {
@@ -286,6 +287,77 @@ mod tests {
         assert!(loaded.warnings[0]
             .message
             .contains("did you mean 'languages'"));
+    }
+
+    #[test]
+    fn costs_are_read_as_directories_write_them_and_anything_else_is_a_warning() {
+        use crate::{Cost, Currency};
+        let csv = "id,name,approach,format,sessions,timezone,cost\n\
+                   g1,A,cbt,online,Mon 19:00-20:00,UTC,free\n\
+                   g2,B,cbt,online,Mon 19:00-20:00,UTC,$25\n\
+                   g3,C,cbt,online,Mon 19:00-20:00,UTC,sliding_scale\n\
+                   g4,D,cbt,online,Mon 19:00-20:00,UTC,banana\n\
+                   g5,E,cbt,online,Mon 19:00-20:00,UTC,10 EUR\n\
+                   g6,F,cbt,online,Mon 19:00-20:00,UTC,-5\n\
+                   g7,G,cbt,online,Mon 19:00-20:00,UTC,\n";
+        let loaded = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap();
+        let costs: Vec<Option<Cost>> = loaded.value.iter().map(|g| g.cost).collect();
+        let amount = |amount, currency| Some(Cost::Amount { amount, currency });
+        assert_eq!(
+            costs,
+            [
+                Some(Cost::Free),
+                amount(25.0, Some(Currency::Usd)),
+                Some(Cost::SlidingScale),
+                None,
+                amount(10.0, Some(Currency::Eur)),
+                None,
+                None,
+            ]
+        );
+        let warnings: Vec<String> = loaded
+            .warnings
+            .iter()
+            .map(|w| w.display_in("g.csv").to_string())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "g.csv:5: cost: 'banana' is not a cost (use free, donation, sliding_scale, \
+                 insurance, or an amount such as 25, $25 or 10 EUR); left unknown",
+                "g.csv:7: cost: -5 is outside 0 to 1000000000; left unknown",
+            ]
+        );
+    }
+
+    #[test]
+    fn json_costs_may_be_numbers_or_words_and_a_bad_one_is_warned_at_its_line() {
+        use crate::Cost;
+        let json = r#"[
+  {"id": "g1", "name": "A", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "UTC", "cost": 20},
+  {"id": "g2", "name": "B", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "UTC",
+   "cost": "ask at the door"},
+  {"id": "g3", "name": "C", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "UTC", "cost": "Donation"}
+]"#;
+        let loaded = parse_groups(json.as_bytes(), Syntax::Json, "g.json").unwrap();
+        let costs: Vec<Option<Cost>> = loaded.value.iter().map(|g| g.cost).collect();
+        let twenty = Cost::Amount {
+            amount: 20.0,
+            currency: None,
+        };
+        assert_eq!(costs, [Some(twenty), None, Some(Cost::Donation)]);
+        assert_eq!(loaded.warnings.len(), 1);
+        let w = &loaded.warnings[0];
+        assert_eq!((w.line, w.field.as_deref()), (Some(6), Some("cost")));
+        assert!(w.message.starts_with("'ask at the door' is not a cost"));
+        // A list is not a cost, nor a text: the file is refused, as for any other field.
+        let json = r#"[{"id": "g1", "name": "A", "approach": "cbt", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "UTC", "cost": [20]}]"#;
+        let err = parse_groups(json.as_bytes(), Syntax::Json, "g.json").unwrap_err();
+        assert_eq!(err.problems()[0].field.as_deref(), Some("cost"));
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "lgbtq",
     "veteran",
     "needs",
+    "can_pay",
     "risks",
     "substances",
     "primary_substance",
@@ -253,6 +254,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let lgbtq = f.boolean("lgbtq").unwrap_or(false);
     let veteran = f.boolean("veteran").unwrap_or(false);
     let needs = f.list("needs", MAX_LIST_ITEMS);
+    let can_pay = f.boolean("can_pay").unwrap_or(true);
     let risks = f.list("risks", MAX_LIST_ITEMS);
     let substances: Vec<Substance> = f.list("substances", MAX_LIST_ITEMS);
     let primary_substance = f.parse("primary_substance", false);
@@ -302,6 +304,7 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
         lgbtq,
         veteran,
         needs,
+        can_pay,
         risks,
         substances,
         primary_substance,

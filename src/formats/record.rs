@@ -170,6 +170,26 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field whose bad value is a warning, not a problem: parsed with `FromStr`, and on a parse
+    /// error `None` (the value is unknown), with a warning at the field's line in `warnings`
+    /// saying so. A list or an object, or a text past the length limit, is still a problem.
+    pub fn lenient<T>(&mut self, field: &str, warnings: &mut Vec<Problem>) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let text = self.text(field, false)?;
+        match text.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let line = self.line_of(field);
+                let message = format!("{e}; left unknown");
+                warnings.push(Problem::new(Some(line), Some(field), message));
+                None
+            }
+        }
+    }
+
     /// A field parsed with `FromStr`; the parse error becomes the problem's message.
     pub fn parse<T>(&mut self, field: &str, required: bool) -> Option<T>
     where

@@ -244,7 +244,10 @@ mod tests {
         g.languages.push("es".parse().unwrap());
         g.capacity = Some(12);
         g.enrolled = 3;
-        g.cost = Some(12.5);
+        g.cost = Some(crate::Cost::Amount {
+            amount: 12.5,
+            currency: None,
+        });
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("groups.csv");
         write_csv(&path, GROUP_FIELDS, &[g.clone()]).unwrap();
@@ -256,6 +259,75 @@ mod tests {
             .unwrap()
             .value;
         assert_eq!(back, vec![g]);
+    }
+
+    #[test]
+    fn every_kind_of_cost_round_trips_through_csv_and_json() {
+        use crate::{Cost, Currency};
+        let fees = [
+            Some(Cost::Amount {
+                amount: 25.5,
+                currency: None,
+            }),
+            Some(Cost::Amount {
+                amount: 40.0,
+                currency: Some(Currency::Usd),
+            }),
+            Some(Cost::Amount {
+                amount: 10.0,
+                currency: Some(Currency::Eur),
+            }),
+            Some(Cost::Amount {
+                amount: 5.25,
+                currency: Some(Currency::Gbp),
+            }),
+            Some(Cost::Amount {
+                amount: 30.0,
+                currency: Some(Currency::Cad),
+            }),
+        ];
+        let costs = [&crate::testutil::costs_without_a_fee()[..], &fees].concat();
+        let groups: Vec<crate::Group> = costs
+            .iter()
+            .enumerate()
+            .map(|(i, cost)| {
+                let mut g = group(&format!("g{i}"));
+                g.cost = *cost;
+                g
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("groups.csv");
+        write_csv(&path, GROUP_FIELDS, &groups).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let written: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth_back(1).unwrap())
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "",
+                "free",
+                "donation",
+                "sliding_scale",
+                "insurance",
+                "$0",
+                "25.5",
+                "$40",
+                "€10",
+                "£5.25",
+                "30 CAD"
+            ]
+        );
+        let back = parse_groups(text.as_bytes(), Syntax::Csv, "g").unwrap();
+        assert_eq!(back.value, groups);
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        let json = serde_json::to_string(&groups).unwrap();
+        let back = parse_groups(json.as_bytes(), Syntax::Json, "g").unwrap();
+        assert_eq!(back.value, groups);
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::domain::cost::Cost;
 use crate::domain::group::Group;
 use crate::domain::person::{Person, Prior};
 use crate::domain::vocab::*;
@@ -197,6 +198,7 @@ facts! {
     PersonLgbtq = "person.lgbtq": Bool, NONE, "LGBTQ+";
     PersonVeteran = "person.veteran": Bool, NONE, "military veteran";
     PersonNeeds = "person.needs": List, Some(Need::NAMES), "needs";
+    PersonCanPay = "person.can_pay": Bool, NONE, "can pay a fee for a session (true unless they said not)";
     PersonSubstances = "person.substances": List, Some(Substance::NAMES), "substances";
     PersonPrimarySubstance = "person.primary_substance": Str, Some(Substance::NAMES), "the substance that matters most to them (may be missing)";
     PersonMedication = "person.medication": Str, Some(Medication::NAMES), "medication for opioid use disorder";
@@ -236,7 +238,8 @@ facts! {
     GroupCapacity = "group.capacity": Num, NONE, "seats (missing: unlimited)";
     GroupEnrolled = "group.enrolled": Num, NONE, "seats taken";
     GroupOpenSeats = "group.open_seats": Num, NONE, "open seats (missing: unlimited)";
-    GroupCost = "group.cost": Num, NONE, "cost per session (may be missing)";
+    GroupCost = "group.cost": Num, NONE, "the amount a session costs, 0 when free (missing unless the directory gives an amount)";
+    GroupCostKind = "group.cost_kind": Str, Some(Cost::KINDS), "free, donation, sliding_scale, insurance or fee (an amount above 0); missing when the cost is unknown";
     GroupSessionsPerWeek = "group.sessions_per_week": Num, NONE, "weekly sessions";
     PairAttendance = "pair.attendance": Str, Some(&["in_person", "online"]), "how the person would attend";
     PairDistanceKm = "pair.distance_km": Num, NONE, "km to travel (missing when online or a place is unknown)";
@@ -295,6 +298,7 @@ impl Fact {
             PersonLgbtq => Value::Bool(p.lgbtq),
             PersonVeteran => Value::Bool(p.veteran),
             PersonNeeds => Value::List(ListRef::Needs(&p.needs)),
+            PersonCanPay => Value::Bool(p.can_pay),
             PersonSubstances => Value::List(ListRef::Substances(&p.substances)),
             PersonPrimarySubstance => p
                 .primary_substance
@@ -352,7 +356,8 @@ impl Fact {
             GroupCapacity => num(g.capacity.map(f64::from)),
             GroupEnrolled => Value::Num(f64::from(g.enrolled)),
             GroupOpenSeats => num(g.open_seats().map(f64::from)),
-            GroupCost => num(g.cost),
+            GroupCost => num(g.cost.and_then(Cost::amount)),
+            GroupCostKind => g.cost.map_or(Value::Missing, |c| Value::Str(c.kind())),
             GroupSessionsPerWeek => Value::Num(g.sessions.len() as f64),
             _ => return None,
         })

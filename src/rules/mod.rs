@@ -281,6 +281,60 @@ tonigan2002 = "Tonigan JS et al. (2002)"
     }
 
     #[test]
+    fn rules_read_the_cost_as_an_amount_and_a_kind_and_whether_the_person_can_pay() {
+        use crate::{Cost, Currency};
+        let file = GOOD
+            .replace(
+                "person.approach_preference == 'secular' and group.orientation == 'spiritual'",
+                "group.cost_kind == 'fee' and group.cost >= 40 and person.can_pay",
+            )
+            .replace(
+                "{group.name} is {group.orientation}, {pair.distance_km} km",
+                "{group.cost_kind}",
+            );
+        let set = RuleSet::parse(&file, "r.toml").unwrap();
+        let mut p = person();
+        let mut g = group("g1");
+        let fires =
+            |p: &crate::Person, g: &crate::Group| !set.fired(&Pair::at(p, g, now())).is_empty();
+        assert!(!fires(&p, &g), "unknown cost: both facts missing");
+        g.cost = Some(Cost::Amount {
+            amount: 40.0,
+            currency: Some(Currency::Usd),
+        });
+        assert!(fires(&p, &g));
+        assert_eq!(
+            set.rules()[0].reason(&Pair::at(&p, &g, now())),
+            "Prefers secular; fee"
+        );
+        p.can_pay = false;
+        assert!(!fires(&p, &g));
+        p.can_pay = true;
+        g.cost = Some(Cost::SlidingScale);
+        assert!(!fires(&p, &g), "a sliding scale has no amount");
+        use crate::rules::facts::{Fact, Value};
+        let kind = |g: &crate::Group| match Fact::GroupCostKind.group_value(g) {
+            Some(Value::Str(kind)) => kind.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kind(&g), "sliding_scale");
+        assert!(matches!(
+            Fact::GroupCost.group_value(&g),
+            Some(Value::Missing)
+        ));
+        g.cost = Some(Cost::Amount {
+            amount: 0.0,
+            currency: None,
+        });
+        assert_eq!(kind(&g), "free");
+        assert!(matches!(
+            Fact::GroupCost.group_value(&g),
+            Some(Value::Num(0.0))
+        ));
+        assert!(RuleSet::parse(&file.replace("'fee'", "'fees'"), "r.toml").is_err());
+    }
+
+    #[test]
     fn a_file_without_rules_is_empty() {
         assert!(!RuleSet::parse(GOOD, "r.toml").unwrap().is_empty());
         assert!(RuleSet::parse("[references]\n", "r.toml")

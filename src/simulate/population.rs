@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::domain::cost::Cost;
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::person::{Person, Prior};
@@ -240,12 +241,14 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize, reference: NaiveDate) ->
         requires: Vec::new(),
         capacity,
         enrolled,
-        cost: professional.then(|| {
-            if rng.gen_bool(0.5) {
+        // An amount without a currency (0: free), drawn as before the words were read.
+        cost: professional.then(|| Cost::Amount {
+            amount: if rng.gen_bool(0.5) {
                 0.0
             } else {
                 f64::from(rng.gen_range(4..=12) * 5)
-            }
+            },
+            currency: None,
         }),
         url: None,
     };
@@ -474,6 +477,7 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
         lgbtq: gender == Gender::Nonbinary || rng.gen_bool(0.08),
         veteran: rng.gen_bool(if gender == Gender::Man { 0.10 } else { 0.03 }),
         needs,
+        can_pay: true,
         risks: Vec::new(),
         substances,
         primary_substance: None,
