@@ -1,4 +1,5 @@
-//! The domain: groups, people, weekly schedules, places and the closed vocabularies.
+//! The domain: groups, people, weekly schedules, places, the zones at places and the closed
+//! vocabularies.
 
 pub(crate) mod check;
 pub mod geo;
@@ -6,3 +7,4 @@ pub mod group;
 pub mod person;
 pub mod schedule;
 pub mod vocab;
+pub mod zone;
