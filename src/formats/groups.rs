@@ -250,20 +250,10 @@ mod tests {
             "{HEADER}g1,A,twelve_step,in_person,Mon 19:00-20:00,America/New_York,39.95,-75.16,,,\n\
              g2,B,twelve_step,in_person,Mon 19:00-20:00,Etc/GMT+5,39.95,-75.16,,,\n"
         );
-        let p = problems(&csv);
-        assert_eq!(
-            crate::testutil::lines_and_fields(&p),
-            [(3, "timezone".to_string())]
-        );
-        assert!(
-            p[0].message.contains("'Etc/GMT+5' follows no place"),
-            "{}",
-            p[0].message
-        );
-        assert!(
-            p[0].message.ends_with("use America/New_York"),
-            "{}",
-            p[0].message
+        crate::testutil::assert_timezone_refused(
+            &problems(&csv),
+            3,
+            &["'Etc/GMT+5' follows no place", "use America/New_York"],
         );
     }
 
@@ -276,14 +266,9 @@ mod tests {
         );
         let loaded = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap();
         assert_eq!(loaded.value.len(), 3, "warnings keep the groups");
-        let warned: Vec<_> = loaded
-            .warnings
-            .iter()
-            .map(|w| (w.line, w.field.as_deref()))
-            .collect();
         assert_eq!(
-            warned,
-            [(Some(2), Some("timezone")), (Some(4), Some("timezone"))]
+            crate::testutil::lines_and_fields(&loaded.warnings),
+            [(2, "timezone".to_string()), (4, "timezone".to_string())]
         );
         assert!(loaded.warnings[0]
             .message

@@ -513,19 +513,10 @@ mod tests {
             Some("\"latitude\": 39.9526, \"longitude\": -75.1652"),
         );
         let p = problems_of(parse_person(json.as_bytes(), "p.json"));
-        assert_eq!(
-            crate::testutil::lines_and_fields(&p),
-            [(7, "timezone".to_string())]
-        );
-        assert!(
-            p[0].message.contains("use America/New_York"),
-            "{}",
-            p[0].message
-        );
-        assert!(
-            p[0].message.contains("UTC-04:00 in July"),
-            "{}",
-            p[0].message
+        crate::testutil::assert_timezone_refused(
+            &p,
+            7,
+            &["use America/New_York", "UTC-04:00 in July"],
         );
         let shown = crate::Error::Invalid {
             path: "p.json".into(),
@@ -585,14 +576,9 @@ mod tests {
             [(2, "timezone".to_string())]
         );
         assert!(loaded.value[1].is_ok() && loaded.value[2].is_ok());
-        let warned: Vec<_> = loaded
-            .warnings
-            .iter()
-            .map(|w| (w.line, w.field.as_deref()))
-            .collect();
         assert_eq!(
-            warned,
-            [(Some(3), Some("timezone"))],
+            crate::testutil::lines_and_fields(&loaded.warnings),
+            [(3, "timezone".to_string())],
             "UTC without coordinates says nothing"
         );
     }
