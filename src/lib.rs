@@ -111,6 +111,9 @@ pub use domain::person::{
 pub use domain::recurrence::Session;
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
+pub use domain::zone::{
+    boundary_data_version, check_zone, likely_place, zone_at, zone_kind, ZoneFinding, ZoneKind,
+};
 pub use eligibility::{Exclusion, ExclusionCode};
 pub use engagement::model::{sigmoid, EngagementModel, ModelFile, Provenance};
 pub use engine::{embedded_groups, Engine, EngineBuilder, EMBEDDED_GROUPS};

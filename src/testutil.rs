@@ -115,6 +115,26 @@ pub fn costs_without_a_fee() -> [Option<Cost>; 6] {
 
 /// Each problem's line and field, for comparing with a list.
 pub fn lines_and_fields(problems: &[crate::Problem]) -> Vec<(u64, String)> {
+    lines_and_fields_of(problems)
+}
+
+/// Asserts that `problems` is one refused `timezone` at `line` whose message holds every one of
+/// `says`.
+pub fn assert_timezone_refused(problems: &[crate::Problem], line: u64, says: &[&str]) {
+    assert_eq!(
+        lines_and_fields_of(problems),
+        [(line, "timezone".to_string())]
+    );
+    for needle in says {
+        assert!(
+            problems[0].message.contains(needle),
+            "{needle}: {}",
+            problems[0].message
+        );
+    }
+}
+
+fn lines_and_fields_of(problems: &[crate::Problem]) -> Vec<(u64, String)> {
     problems
         .iter()
         .map(|p| (p.line.unwrap_or(0), p.field.clone().unwrap_or_default()))

@@ -345,7 +345,7 @@ fn a_feed_without_time_zones_needs_one_and_says_so() {
     );
     import(&wd, ["feed.json", "--out", "groups.csv"])
         .assert_code(2)
-        .assert_stderr_contains("1 meeting without a time zone: pass --timezone");
+        .assert_stderr_contains("1 meeting without a time zone or coordinates: pass --timezone");
     assert!(!wd.path().join("groups.csv").exists());
     import(
         &wd,
@@ -353,6 +353,48 @@ fn a_feed_without_time_zones_needs_one_and_says_so() {
     )
     .assert_code(2)
     .assert_stderr_contains("unknown time zone 'Nowhere'");
+}
+
+#[test]
+fn meetings_with_coordinates_take_their_zone_and_a_zone_of_no_place_is_warned_once() {
+    let wd = Workdir::new();
+    wd.create(
+        "feed.json",
+        r#"[{"name": "a", "day": 1, "time": "18:00", "latitude": 39.9526, "longitude": -75.1652,
+             "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"},
+            {"name": "b", "day": 2, "time": "18:00", "types": ["ONL"]},
+            {"name": "c", "day": 3, "time": "18:00", "types": ["ONL"]}]"#,
+    );
+    import(&wd, ["feed.json", "--out", "groups.csv"])
+        .assert_success()
+        .assert_stdout_contains("2 skipped (2 no_timezone)")
+        .assert_stdout_contains("1 with the time zone of their coordinates, 0 with a time zone unlike their coordinates' (kept)");
+    assert!(util::read(&wd, "groups.csv").contains("America/New_York"));
+    let run = import(
+        &wd,
+        [
+            "feed.json",
+            "--out",
+            "groups.csv",
+            "--timezone",
+            "EST",
+            "--force",
+        ],
+    );
+    run.assert_success()
+        .assert_stdout_contains("1 with the time zone of their coordinates");
+    let once = "warning: --timezone: 'EST' follows no place (a fixed UTC-05:00 zone)";
+    assert_eq!(run.stderr().matches(once).count(), 1, "{}", run.stderr());
+    let written = util::read(&wd, "groups.csv");
+    assert_eq!(
+        (
+            written.matches(",EST,").count(),
+            written.matches(",America/New_York,").count()
+        ),
+        (2, 1),
+        "Philadelphia's EST became America/New_York: {written}"
+    );
+    wd.run(["validate", "groups.csv"]).assert_success();
 }
 
 #[test]

@@ -83,6 +83,16 @@ impl FeedDefaults {
         Ok(options)
     }
 
+    /// A warning when `--timezone` names a zone that follows no place (`EST`, `Etc/GMT+5`, ...):
+    /// said once for the run, not for every meeting that takes it.
+    pub fn timezone_warning(&self) -> Option<String> {
+        let found = groupmatch::check_zone(self.timezone?, None)?;
+        Some(format!(
+            "warning: --timezone: {}\n",
+            esc(&found.to_string())
+        ))
+    }
+
     /// Whether `--fellowship` was given.
     pub fn has_fellowship(&self) -> bool {
         self.fellowship.is_some()
@@ -95,6 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let label = args.feed.display().to_string();
     let import = read_meeting_guide(&args.feed, &args.defaults.options()?)?;
     let report = &import.report;
+    print_stderr(&args.defaults.timezone_warning().unwrap_or_default());
     print_stderr(&warnings(&label, report));
     if import.groups.is_empty() {
         bail!(
@@ -159,7 +170,7 @@ fn timezone_hint(report: &ImportReport) -> String {
     use groupmatch::formats::meeting_guide::SkipReason;
     match report.skipped.get(&SkipReason::NoTimezone) {
         Some(n) => format!(
-            " ({} without a time zone: pass --timezone, e.g. --timezone America/New_York)",
+            " ({} without a time zone or coordinates: pass --timezone, e.g. --timezone America/New_York)",
             plural(*n, "meeting")
         ),
         None => String::new(),
@@ -186,6 +197,14 @@ fn summary(label: &str, out: &str, r: &ImportReport) -> String {
         let _ = write!(text, " ({})", skipped.join(", "));
     }
     let _ = writeln!(text, "{}", timezone_hint(r));
+    // Said only when it happened, as most feeds give no coordinates.
+    if r.timezone_from_coordinates + r.timezone_unlike_coordinates > 0 {
+        let _ = writeln!(
+            text,
+            "{} with the time zone of their coordinates, {} with a time zone unlike their coordinates' (kept)",
+            r.timezone_from_coordinates, r.timezone_unlike_coordinates,
+        );
+    }
     let _ = writeln!(
         text,
         "{} without an end time (given {} minutes), {} without coordinates, {} with unknown type codes, {}",

@@ -108,9 +108,9 @@ pub(crate) fn file_size_problem(max: u64) -> String {
 /// `max` bytes in the largest whole unit.
 fn size(max: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if max >= MIB && max % MIB == 0 {
+    if max >= MIB && max.is_multiple_of(MIB) {
         format!("{} MiB", max / MIB)
-    } else if max >= 1024 && max % 1024 == 0 {
+    } else if max >= 1024 && max.is_multiple_of(1024) {
         format!("{} KiB", max / 1024)
     } else {
         format!("{max} bytes")

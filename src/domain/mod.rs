@@ -1,4 +1,5 @@
-//! The domain: groups, people, weekly schedules, places, costs and the closed vocabularies.
+//! The domain: groups, people, schedules and calendars, places, the zones at places, costs and
+//! the closed vocabularies.
 
 pub(crate) mod check;
 pub mod cost;
@@ -8,3 +9,4 @@ pub mod person;
 pub mod recurrence;
 pub mod schedule;
 pub mod vocab;
+pub mod zone;

@@ -205,7 +205,10 @@ impl HistoryReader {
 fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
     let mut problems = Vec::new();
     let mut f = Fields::new(record, &mut problems);
-    let person = person_from_fields(&mut f);
+    // A history repeats a person on every placement: zone warnings belong to the person and
+    // waitlist files, and are not repeated here (a zone that contradicts the coordinates is still
+    // refused).
+    let person = person_from_fields(&mut f, &mut Vec::new());
     let group = f
         .id("group_id")
         .and_then(|id| match group_index.get(id.as_str()) {

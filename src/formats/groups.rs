@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::domain::group::{Group, MAX_SEATS};
 use crate::domain::recurrence::Session;
-use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
     Approach, Facilitation, Format, Language, MedicationStance, Orientation, Serves,
 };
@@ -76,11 +75,11 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
         records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
     let mut groups = Vec::with_capacity(records.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
-    let mut field_warnings = Vec::new();
+    let mut row_warnings = Vec::new();
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let group = group_from_fields(&mut f, &mut field_warnings);
+        let group = group_from_fields(&mut f, &mut row_warnings);
         if fresh {
             groups.extend(group);
         }
@@ -88,15 +87,16 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     if problems.is_empty() && groups.is_empty() {
         problems.push(Problem::new(None, None, "no groups in the file"));
     }
-    if !field_warnings.is_empty() {
-        warnings.extend(field_warnings);
+    if !row_warnings.is_empty() {
+        warnings.extend(row_warnings);
         warnings.sort_by_key(|w| w.line);
     }
     Loaded::finish(Some(groups), problems, warnings, label)
 }
 
 /// The group of one record; control characters in its text fields are replaced, and a `cost`
-/// that is not one is left unknown, each with a warning in `warnings` (see [`crate::text`]).
+/// that is not one is left unknown, each with a warning in `warnings` (see [`crate::text`]), as
+/// is a time zone that does not follow the place ([`Fields::zone_of_place`]).
 fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Group> {
     let id = f.id("id");
     let name = f.single_line("name", true, warnings);
@@ -111,8 +111,9 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
         .parse("serves", false)
         .unwrap_or(approach.map_or(Serves::InRecovery, Approach::default_serves));
     let sessions: Option<Vec<Session>> = f.required_list("sessions", MAX_SESSIONS);
-    let timezone = f.parse_with("timezone", true, parse_timezone);
+    let timezone = f.timezone();
     let location = f.geo_point();
+    let timezone = f.zone_of_place(timezone, location.ok().flatten(), warnings);
     let city = f.single_line("city", false, warnings);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let audience = f.list("audience", MAX_LIST_ITEMS);
@@ -242,6 +243,40 @@ mod tests {
             ]
         );
         assert!(p[3].message.contains("allowed: twelve_step"));
+    }
+
+    #[test]
+    fn a_fixed_offset_zone_that_contradicts_the_coordinates_is_refused_at_its_line() {
+        let csv = format!(
+            "{HEADER}g1,A,twelve_step,in_person,Mon 19:00-20:00,America/New_York,39.95,-75.16,,,\n\
+             g2,B,twelve_step,in_person,Mon 19:00-20:00,Etc/GMT+5,39.95,-75.16,,,\n"
+        );
+        crate::testutil::assert_timezone_refused(
+            &problems(&csv),
+            3,
+            &["'Etc/GMT+5' follows no place", "use America/New_York"],
+        );
+    }
+
+    #[test]
+    fn zones_that_do_not_follow_the_place_are_warned_and_utc_online_is_not() {
+        let csv = format!(
+            "{HEADER}g1,A,twelve_step,in_person,Mon 19:00-20:00,America/Los_Angeles,39.95,-75.16,,,\n\
+             g2,B,cbt,online,Mon 19:00-20:00,UTC,,,,,\n\
+             g3,C,cbt,online,Mon 19:00-20:00,PST8PDT,,,,,\n"
+        );
+        let loaded = parse_groups(csv.as_bytes(), Syntax::Csv, "g.csv").unwrap();
+        assert_eq!(loaded.value.len(), 3, "warnings keep the groups");
+        assert_eq!(
+            crate::testutil::lines_and_fields(&loaded.warnings),
+            [(2, "timezone".to_string()), (4, "timezone".to_string())]
+        );
+        assert!(loaded.warnings[0]
+            .message
+            .contains("not the zone at the coordinates, America/New_York"));
+        assert!(loaded.warnings[1]
+            .message
+            .ends_with("likely America/Los_Angeles"));
     }
 
     #[test]

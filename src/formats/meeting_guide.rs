@@ -28,6 +28,7 @@ use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{
     Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
 };
+use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
 use crate::error::{Error, Result};
 use crate::formats::read_bytes;
 use crate::text::{has_forbidden, single_line, REPLACED};
@@ -202,6 +203,7 @@ fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportOptions {
     /// Time zone of meetings without a valid `timezone` of their own (most feeds have none).
+    /// Without it, such a meeting takes the zone at its coordinates ([`zone_at`]), if it has any.
     pub timezone: Option<Tz>,
     /// Programme of every imported group (Meeting Guide feeds are 12-step fellowships).
     pub approach: Approach,
@@ -277,7 +279,7 @@ pub enum SkipReason {
     NoSchedule,
     /// A `day`, `time` or `end_time` that cannot be read.
     BadSchedule,
-    /// No valid `timezone` and no default time zone given.
+    /// No valid `timezone`, no default time zone given, and no coordinates to find the zone at.
     NoTimezone,
     /// No `name`.
     NoName,
@@ -329,6 +331,12 @@ pub struct ImportReport {
     pub end_time_defaulted: usize,
     /// Imported rows meeting in a room (in person or hybrid) without usable coordinates.
     pub without_coordinates: usize,
+    /// Imported rows whose zone is the one at their coordinates ([`zone_at`]): they gave none
+    /// (nor `--timezone`), or gave one that follows no place and contradicts the coordinates.
+    pub timezone_from_coordinates: usize,
+    /// Imported rows whose given zone is another place's than the zone at their coordinates
+    /// (kept, with a warning).
+    pub timezone_unlike_coordinates: usize,
     /// Type codes not in the specification, with the indices of the rows that use them.
     pub unknown_types: BTreeMap<String, Vec<usize>>,
     /// Problems in rows, in row order; rows skipped for a problem have one here.
@@ -570,17 +578,8 @@ fn meeting(
     let types = type_meanings(row, out);
     let format = attendance(row, &types, out)?;
     let (sessions, end_time_defaulted) = schedule(row, out)?;
-    let timezone = match text(row, "timezone").map(|t| parse_timezone(&t)) {
-        Some(Ok(tz)) => tz,
-        Some(Err(e)) => match options.timezone {
-            Some(tz) => {
-                out.warn("timezone", format!("{e}: the default time zone is used"));
-                tz
-            }
-            None => return Err(out.skip(SkipReason::NoTimezone, "timezone", e)),
-        },
-        None => options.timezone.ok_or(SkipReason::NoTimezone)?,
-    };
+    let location = coordinates(row, out);
+    let timezone = timezone(row, options, location, out)?;
     let Some(name) = text(row, "name") else {
         return Err(out.skip(SkipReason::NoName, "name", "missing (skipped)"));
     };
@@ -651,7 +650,6 @@ fn meeting(
         }
     };
 
-    let location = coordinates(row, out);
     let place = address(row);
     let conference = text(row, "conference_url");
     let orientation = if secular {
@@ -715,6 +713,57 @@ fn meeting(
         key,
         end_time_defaulted,
     })
+}
+
+/// The meeting's zone: its own `timezone`, else the default ([`ImportOptions::timezone`]), else
+/// the zone at its coordinates ([`zone_at`]); without any, the row is skipped (`no_timezone`).
+/// A given zone is checked against the coordinates ([`check_zone`]): one that follows no place
+/// and contradicts them is replaced by the zone at the coordinates (so that the groups file
+/// written loads), another place's zone is kept; both are warned and counted. A zone that follows
+/// no place is warned when it is the row's own (a default is the run's business, said once).
+fn timezone(
+    row: &Map<String, Value>,
+    options: &ImportOptions,
+    location: Option<GeoPoint>,
+    out: &mut RowReport,
+) -> std::result::Result<Tz, SkipReason> {
+    let (stated, own) = match text(row, "timezone").map(|t| parse_timezone(&t)) {
+        Some(Ok(tz)) => (Some(tz), true),
+        Some(Err(e)) => {
+            let instead = match (options.timezone, location.and_then(zone_at)) {
+                (Some(_), _) => "the default time zone is used",
+                (None, Some(_)) => "the zone at the coordinates is used",
+                (None, None) => return Err(out.skip(SkipReason::NoTimezone, "timezone", e)),
+            };
+            out.warn("timezone", format!("{e}: {instead}"));
+            (options.timezone, false)
+        }
+        None => (options.timezone, false),
+    };
+    let Some(stated) = stated else {
+        let tz = location.and_then(zone_at).ok_or(SkipReason::NoTimezone)?;
+        out.report.timezone_from_coordinates += 1;
+        return Ok(tz);
+    };
+    match check_zone(stated, location) {
+        None => Ok(stated),
+        Some(found @ ZoneFinding::Contradicts { at_place, .. }) => {
+            out.warn("timezone", format!("{found} (it is used)"));
+            out.report.timezone_from_coordinates += 1;
+            Ok(at_place)
+        }
+        Some(found @ ZoneFinding::Differs { .. }) => {
+            out.warn("timezone", format!("{found} (kept)"));
+            out.report.timezone_unlike_coordinates += 1;
+            Ok(stated)
+        }
+        Some(found @ ZoneFinding::NotAPlace { .. }) => {
+            if own {
+                out.warn("timezone", found.to_string());
+            }
+            Ok(stated)
+        }
+    }
 }
 
 /// What the row's type codes mean, in their order; unknown codes are recorded in the report.
@@ -1394,8 +1443,15 @@ mod tests {
             messages,
             [
                 "coordinates 0, 0 are a placeholder (ignored)",
+                "'America/New_York' (UTC-05:00 in January, UTC-04:00 in July) is not the zone at \
+                 the coordinates, Africa/Libreville (a fixed UTC+01:00 zone): check the zone and \
+                 the coordinates (kept)",
                 "'25:00' is not a time (HH:MM, HH:MM:SS, 7:30 PM or 7 PM)"
             ]
+        );
+        assert_eq!(
+            i.report.timezone_unlike_coordinates, 1,
+            "0, 9.5 is in Gabon"
         );
     }
 
@@ -1456,6 +1512,81 @@ mod tests {
         assert_eq!(i.groups.len(), 1);
         assert_eq!(i.groups[0].timezone, chrono_tz::Europe::London);
         assert_eq!(i.report.skipped[&SkipReason::NoTimezone], 1);
+    }
+
+    #[test]
+    fn without_a_given_zone_rows_with_coordinates_take_the_zone_at_them() {
+        let feed = br#"[{"name": "a", "day": 1, "time": "18:00", "latitude": 39.9526, "longitude": -75.1652,
+                         "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"},
+                        {"name": "b", "day": 1, "time": "18:00", "latitude": "53.5461", "longitude": "-113.4938",
+                         "formatted_address": "1 Elm St, Edmonton, AB T5J, Canada"},
+                        {"name": "c", "day": 1, "time": "18:00", "types": ["ONL"]},
+                        {"name": "d", "day": 1, "time": "18:00", "latitude": 33.4484, "longitude": -112.074,
+                         "formatted_address": "1 Elm St, Phoenix, AZ 85004, USA", "timezone": "Mars/Base"}]"#;
+        let i = import_meeting_guide(feed, "f", &ImportOptions::default()).unwrap();
+        let zones: Vec<&str> = i.groups.iter().map(|g| g.timezone.name()).collect();
+        assert_eq!(
+            zones,
+            ["America/New_York", "America/Edmonton", "America/Phoenix"]
+        );
+        assert_eq!(i.report.timezone_from_coordinates, 3);
+        assert_eq!(
+            i.report.skipped[&SkipReason::NoTimezone],
+            1,
+            "c: no zone, no place"
+        );
+        let w = &i.report.warnings;
+        assert_eq!(
+            (w.len(), w[0].index, w[0].field.as_str()),
+            (1, 3, "timezone")
+        );
+        assert!(
+            w[0].message
+                .ends_with("the zone at the coordinates is used"),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn a_given_zone_is_checked_against_the_coordinates() {
+        let feed = br#"[{"name": "a", "day": 1, "time": "18:00", "latitude": 39.9526, "longitude": -75.1652,
+                         "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA", "timezone": "EST"},
+                        {"name": "b", "day": 1, "time": "18:00", "latitude": 39.9526, "longitude": -75.1652,
+                         "formatted_address": "2 Elm St, Philadelphia, PA 19107, USA"},
+                        {"name": "c", "day": 1, "time": "18:00", "types": ["ONL"], "timezone": "EST"},
+                        {"name": "d", "day": 1, "time": "18:00", "types": ["ONL"]}]"#;
+        let options = ImportOptions {
+            timezone: Some(chrono_tz::America::Los_Angeles),
+            ..ImportOptions::default()
+        };
+        let i = import_meeting_guide(feed, "f", &options).unwrap();
+        let zones: Vec<&str> = i.groups.iter().map(|g| g.timezone.name()).collect();
+        assert_eq!(
+            zones,
+            ["America/New_York", "America/Los_Angeles", "EST", "America/Los_Angeles"],
+            "EST in Philadelphia is replaced; the default is kept, warned; EST online is kept, warned"
+        );
+        assert_eq!(i.report.timezone_from_coordinates, 1);
+        assert_eq!(i.report.timezone_unlike_coordinates, 1);
+        let warned: Vec<(usize, &str)> = i
+            .report
+            .warnings
+            .iter()
+            .map(|w| (w.index, w.field.as_str()))
+            .collect();
+        assert_eq!(warned, [(0, "timezone"), (1, "timezone"), (2, "timezone")]);
+        assert!(i.report.warnings[0]
+            .message
+            .ends_with("use America/New_York (it is used)"));
+        assert!(i.report.warnings[2]
+            .message
+            .ends_with("likely America/New_York"));
+        // What was written loads again: EST with Philadelphia coordinates would be refused.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("groups.csv");
+        let fields = crate::formats::groups::GROUP_FIELDS;
+        crate::formats::write::write_csv(&out, fields, &i.groups).unwrap();
+        assert_eq!(crate::read_groups(&out).unwrap().value.len(), 4);
     }
 
     #[test]

@@ -127,6 +127,39 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_data_keeps_the_zones_of_its_places() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let zone_warnings = |warnings: &[Problem]| {
+            warnings
+                .iter()
+                .filter(|w| w.field.as_deref() == Some("timezone"))
+                .count()
+        };
+        let groups = crate::read_groups(&root.join("groups.csv")).unwrap();
+        assert_eq!(zone_warnings(&groups.warnings), 0, "{:?}", groups.warnings);
+        let mut people: Vec<_> = std::fs::read_dir(root.join("people"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        people.push(root.join("meeting-guide/edmonton-person.json"));
+        for path in people {
+            let person = crate::read_person(&path).unwrap();
+            assert_eq!(zone_warnings(&person.warnings), 0, "{}", path.display());
+        }
+        let options = meeting_guide::ImportOptions {
+            timezone: Some(chrono_tz::America::Edmonton),
+            ..meeting_guide::ImportOptions::default()
+        };
+        let feed = root.join("meeting-guide/edmonton-2022-09.json");
+        let import = meeting_guide::read_meeting_guide(&feed, &options).unwrap();
+        let r = &import.report;
+        assert_eq!(
+            (r.timezone_from_coordinates, r.timezone_unlike_coordinates),
+            (0, 0)
+        );
+    }
+
+    #[test]
     fn read_text_gives_the_text_or_names_the_file_and_its_problem() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rules.toml");

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
-use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
     Approach, FamilyAim, Gender, GenderSpecific, Language, Medication, PriorOutcome, Relationship,
     Role, Stage, Substance,
@@ -93,7 +92,8 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
                     record.fields.iter().map(|(n, _, l)| (&**n, *l)),
                     PERSON_FIELDS,
                 );
-                person = person_from_fields(&mut Fields::new(record, &mut problems));
+                person = person_from_fields(&mut Fields::new(record, &mut problems), &mut warnings);
+                warnings.sort_by_key(|w| w.line);
             }
         }
         Err(p) => problems.push(p),
@@ -166,14 +166,14 @@ pub fn parse_waitlist_rows(
 ) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
     let required = [PERSON_REQUIRED, &["waiting_since"]].concat();
     let known = [PERSON_FIELDS, &["waiting_since"]].concat();
-    let (records, structural, warnings) = records_of(bytes, syntax, &required, &known);
+    let (records, structural, mut warnings) = records_of(bytes, syntax, &required, &known);
     let mut rows = Vec::with_capacity(records.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in &records {
         let mut problems = Vec::new();
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let person = person_from_fields(&mut f).filter(|_| fresh);
+        let person = person_from_fields(&mut f, &mut warnings).filter(|_| fresh);
         let since = f.parse_with("waiting_since", true, parse_waiting_since);
         rows.push(match (person, since) {
             (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
@@ -191,21 +191,23 @@ pub fn parse_waitlist_rows(
     if problems.is_empty() && rows.is_empty() {
         problems.push(Problem::new(None, None, "no people in the file"));
     }
+    warnings.sort_by_key(|w| w.line);
     Loaded::finish(Some(rows), problems, warnings, label)
 }
 
 /// Reads people from JSON Lines (one person object per line, as `simulate` writes `people.jsonl`).
 pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
     let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
-    let (records, mut problems, warnings) =
+    let (records, mut problems, mut warnings) =
         records_of(&bytes, Syntax::JsonLines, PERSON_REQUIRED, PERSON_FIELDS);
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut people = Vec::with_capacity(records.len());
     for record in &records {
         let mut f = Fields::new(record, &mut problems);
         let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        people.extend(person_from_fields(&mut f).filter(|_| fresh));
+        people.extend(person_from_fields(&mut f, &mut warnings).filter(|_| fresh));
     }
+    warnings.sort_by_key(|w| w.line);
     Loaded::finish(
         Some(people),
         problems,
@@ -214,8 +216,9 @@ pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
     )
 }
 
-/// Builds a person from a record, recording a problem for each bad field.
-pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
+/// Builds a person from a record, recording a problem for each bad field and a warning in
+/// `warnings` for a time zone that does not follow the place ([`Fields::zone_of_place`]).
+pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Person> {
     let id = f.id("id");
     let role = f.parse("role", false).unwrap_or(Role::InRecovery);
     let stage: Option<Stage> = f.parse("stage", false);
@@ -239,8 +242,9 @@ pub(crate) fn person_from_fields(f: &mut Fields) -> Option<Person> {
     let approach_strict = f.boolean("approach_strict").unwrap_or(false);
     let format_preference = f.parse("format_preference", true);
     let availability = f.required_list("availability", MAX_LIST_ITEMS);
-    let timezone = f.parse_with("timezone", true, parse_timezone);
+    let timezone = f.timezone();
     let location = f.geo_point();
+    let timezone = f.zone_of_place(timezone, location.ok().flatten(), warnings);
     let max_travel_km = f.number("max_travel_km", false, 0.0..=person::MAX_TRAVEL_KM);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
@@ -410,7 +414,9 @@ impl<'de> Deserialize<'de> for Person {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Person, D::Error> {
         let record = record_of(serde_json::Map::deserialize(d)?);
         let mut problems = Vec::new();
-        let person = person_from_fields(&mut Fields::new(&record, &mut problems));
+        // Serde has no place for warnings: a zone that follows no place is not reported here
+        // (one that contradicts the coordinates is refused, as by the reader).
+        let person = person_from_fields(&mut Fields::new(&record, &mut problems), &mut Vec::new());
         match person {
             Some(person) if problems.is_empty() => Ok(person),
             _ => Err(de_error(&problems)),
@@ -426,7 +432,7 @@ impl<'de> Deserialize<'de> for WaitlistEntry {
         let record = record_of(serde_json::Map::deserialize(d)?);
         let mut problems = Vec::new();
         let mut f = Fields::new(&record, &mut problems);
-        let person = person_from_fields(&mut f);
+        let person = person_from_fields(&mut f, &mut Vec::new());
         let since = f.parse_with("waiting_since", true, parse_waiting_since);
         match (person, since) {
             (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
@@ -491,6 +497,92 @@ mod tests {
                 (6, "availability".to_string()),
                 (10, "age".to_string())
             ]
+        );
+    }
+
+    /// The person with another `timezone` and, when given, other coordinates.
+    fn person_in(zone: &str, coordinates: Option<&str>) -> String {
+        let p = PERSON.replace("\"America/New_York\"", &format!("\"{zone}\""));
+        match coordinates {
+            Some(c) => p.replace("\"latitude\": 39.95, \"longitude\": -75.16", c),
+            None => p.replace("\"latitude\": 39.95, \"longitude\": -75.16, ", ""),
+        }
+    }
+
+    #[test]
+    fn est_with_philadelphia_coordinates_is_refused_naming_new_york() {
+        let json = person_in(
+            "EST",
+            Some("\"latitude\": 39.9526, \"longitude\": -75.1652"),
+        );
+        let p = problems_of(parse_person(json.as_bytes(), "p.json"));
+        crate::testutil::assert_timezone_refused(
+            &p,
+            7,
+            &["use America/New_York", "UTC-04:00 in July"],
+        );
+        let shown = crate::Error::Invalid {
+            path: "p.json".into(),
+            problems: p,
+            warnings: vec![],
+        };
+        assert!(
+            shown
+                .to_string()
+                .contains("p.json:7: timezone: 'EST' follows no place"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn est_without_coordinates_is_a_warning_suggesting_new_york() {
+        let loaded = parse_person(person_in("EST", None).as_bytes(), "p.json").unwrap();
+        assert_eq!(loaded.value.timezone, chrono_tz::EST, "kept as written");
+        assert_eq!(loaded.warnings.len(), 1);
+        let w = &loaded.warnings[0];
+        assert_eq!((w.line, w.field.as_deref()), (Some(7), Some("timezone")));
+        assert!(
+            w.message.ends_with("likely America/New_York"),
+            "{}",
+            w.message
+        );
+    }
+
+    #[test]
+    fn another_place_zone_is_a_warning_and_the_zone_of_the_place_nothing() {
+        let loaded = parse_person(
+            person_in(
+                "America/Los_Angeles",
+                Some("\"latitude\": 39.95, \"longitude\": -75.16"),
+            )
+            .as_bytes(),
+            "p.json",
+        )
+        .unwrap();
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(loaded.warnings[0].message.contains("America/New_York"));
+        assert_eq!(loaded.warnings[0].line, Some(7));
+        let loaded = parse_person(PERSON.as_bytes(), "p.json").unwrap();
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_waitlist_row_whose_zone_contradicts_its_place_is_invalid_and_the_others_warned() {
+        let csv = "id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,waiting_since\n\
+                   w1,early,secular,online,Mon 18:00-22:00,Etc/GMT+5,39.95,-75.16,2026-10-01\n\
+                   w2,early,secular,online,Mon 18:00-22:00,EST5EDT,,,2026-10-01\n\
+                   w3,early,secular,online,Mon 18:00-22:00,UTC,,,2026-10-01\n";
+        let loaded = parse_waitlist_rows(csv.as_bytes(), Syntax::Csv, "w.csv").unwrap();
+        let invalid = loaded.value[0].as_ref().unwrap_err();
+        assert_eq!(
+            crate::testutil::lines_and_fields(&invalid.problems),
+            [(2, "timezone".to_string())]
+        );
+        assert!(loaded.value[1].is_ok() && loaded.value[2].is_ok());
+        assert_eq!(
+            crate::testutil::lines_and_fields(&loaded.warnings),
+            [(3, "timezone".to_string())],
+            "UTC without coordinates says nothing"
         );
     }
 

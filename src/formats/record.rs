@@ -8,15 +8,20 @@
 //!
 //! What every reader shares lives here too, so no format reaches into another: splitting a file
 //! into records by its syntax ([`records_of`]), catching a repeated id ([`first_seen`]) and
-//! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]).
+//! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]) and checking the `timezone`
+//! against it ([`Fields::zone_of_place`]).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use chrono_tz::Tz;
+
 use crate::domain::check::{id_problem, list_length_problem, outside, text_problem, MISSING};
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
+use crate::domain::schedule::parse_timezone;
+use crate::domain::zone::check_zone;
 use crate::error::Problem;
 use crate::formats::Syntax;
 use crate::limits::MAX_QUOTED_BYTES;
@@ -361,6 +366,40 @@ impl<'a> Fields<'a> {
                     self.problem(missing, "missing (latitude and longitude go together)");
                 }
                 Err(())
+            }
+        }
+    }
+
+    /// The `timezone` read with [`parse_timezone`] (a problem when missing or unknown).
+    pub fn timezone(&mut self) -> Option<Tz> {
+        self.parse_with("timezone", true, parse_timezone)
+    }
+
+    /// A `timezone` read by [`Fields::timezone`], checked against the place's coordinates
+    /// ([`check_zone`]): a zone that follows no place, or another place's, is a warning at the
+    /// field's line in `warnings`; one that follows no place and contradicts the coordinates is a
+    /// problem (`None`).
+    pub fn zone_of_place(
+        &mut self,
+        stated: Option<Tz>,
+        place: Option<GeoPoint>,
+        warnings: &mut Vec<Problem>,
+    ) -> Option<Tz> {
+        let stated = stated?;
+        match check_zone(stated, place) {
+            None => Some(stated),
+            Some(found) if found.is_refusal() => {
+                self.problem("timezone", found.to_string());
+                None
+            }
+            Some(found) => {
+                let line = self.line_of("timezone");
+                warnings.push(Problem::new(
+                    Some(line),
+                    Some("timezone"),
+                    found.to_string(),
+                ));
+                Some(stated)
             }
         }
     }

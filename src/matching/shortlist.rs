@@ -215,7 +215,9 @@ mod tests {
                     let expected: Vec<(&str, f64)> = full
                         .suggestions
                         .iter()
-                        .filter(|s| among.is_none() || index_of[s.group_id.as_str()] % 3 == 0)
+                        .filter(|s| {
+                            among.is_none() || index_of[s.group_id.as_str()].is_multiple_of(3)
+                        })
                         .map(|s| (s.group_id.as_str(), s.score))
                         .collect();
                     let best = shortlist.best(p, now(), among, top);
