@@ -160,7 +160,7 @@ fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     if !ranking.suggestions.is_empty() {
         let _ = writeln!(
             out,
-            "{:>3}  {:<5}  {:<34} {:<18} {:<9} {:<9} {:>7}",
+            "{:>3}  {:<5}  {:<34} {:<18} {:<9} {:<16} {:>7}",
             "#", "score", "group", "approach", "format", "next", "travel"
         );
         for s in &ranking.suggestions {
@@ -205,7 +205,7 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
     };
     let _ = writeln!(
         out,
-        "{:>3}  {:<5.2}  {:<34} {:<18} {:<9} {:<9} {:>7}",
+        "{:>3}  {:<5.2}  {:<34} {:<18} {:<9} {:<16} {:>7}",
         s.rank,
         s.score,
         fit(&s.name, 34),
