@@ -60,7 +60,9 @@ features! {
     OrientationMatch = "orientation_match",
     /// The person has a preference and the group's orientation is another.
     OrientationMismatch = "orientation_mismatch",
-    /// ln(1 + weekly sessions inside the person's availability): more chances to attend, saturating.
+    /// ln(1 + sessions a week inside the person's availability, averaged over the 13-week
+    /// horizon): more chances to attend, saturating. A weekly session that fits counts 1, a
+    /// monthly one about 0.23.
     SessionsFitting = "sessions_fitting",
     /// Distance to the meeting place in units of 10 km, when attending in person.
     Distance10km = "distance_10km",

@@ -240,10 +240,10 @@ facts! {
     GroupOpenSeats = "group.open_seats": Num, NONE, "open seats (missing: unlimited)";
     GroupCost = "group.cost": Num, NONE, "the amount a session costs, 0 when free (missing unless the directory gives an amount)";
     GroupCostKind = "group.cost_kind": Str, Some(Cost::KINDS), "free, donation, sliding_scale, insurance or fee (an amount above 0); missing when the cost is unknown";
-    GroupSessionsPerWeek = "group.sessions_per_week": Num, NONE, "weekly sessions";
+    GroupSessionsPerWeek = "group.sessions_per_week": Num, NONE, "sessions the group lists (a weekly one is one a week; see pair.sessions_fitting_per_week for real rates)";
     PairAttendance = "pair.attendance": Str, Some(&["in_person", "online"]), "how the person would attend";
     PairDistanceKm = "pair.distance_km": Num, NONE, "km to travel (missing when online or a place is unknown)";
-    PairSessionsFittingPerWeek = "pair.sessions_fitting_per_week": Num, NONE, "weekly sessions inside the person's availability";
+    PairSessionsFittingPerWeek = "pair.sessions_fitting_per_week": Num, NONE, "sessions a week inside the person's availability, averaged over the next 13 weeks";
     PairOrientationMatch = "pair.orientation_match": Bool, NONE, "the person has a preference and the group has it";
     PairNeedsCovered = "pair.needs_covered": Num, NONE, "share (0-1) of the person's needs the group offers; 0 without needs";
     PairMainLanguage = "pair.main_language": Bool, NONE, "the group is held in the person's first language";
