@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use groupmatch::embedded_groups;
 use groupmatch::rules::RuleSet;
 use groupmatch::{
-    parse_person, EngagementModel, Engine, ExcludedDetail, GeoPoint, Group, RankOptions,
+    parse_person, EngagementModel, Engine, ExcludedDetail, GeoPoint, Group, RankOptions, Session,
 };
 
 fn directory(size: usize) -> Vec<Group> {
@@ -85,5 +85,49 @@ fn rules_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rank, rules_overhead);
+/// Ranking against 10,000 groups whose sessions are all monthly or fortnightly (issue 15: within
+/// 10% of the weekly-only figure): every other group meets on the 2nd weekday of the month, the
+/// rest every two weeks, at the same times as the weekly directory.
+fn calendars(c: &mut Criterion) {
+    let person = person();
+    let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap())
+        .with_excluded(ExcludedDetail::Full);
+    let weekly = directory(10_000);
+    let calendar: Vec<Group> = weekly
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut g = g.clone();
+            g.sessions = g
+                .sessions
+                .iter()
+                .map(|s| {
+                    let cell = s.to_string();
+                    let cell = if i % 2 == 0 {
+                        format!("2nd {cell}")
+                    } else {
+                        format!("{cell} every 2 weeks from 2026-11-02")
+                    };
+                    cell.parse::<Session>().unwrap()
+                })
+                .collect();
+            g
+        })
+        .collect();
+    let mut group = c.benchmark_group("rank_10000_by_calendar");
+    group.sample_size(30);
+    for (name, groups) in [("weekly", weekly), ("monthly_or_fortnightly", calendar)] {
+        let engine = Engine::new(groups, EngagementModel::prior()).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let r = engine.rank(&person, &options).unwrap();
+                assert_eq!(r.eligible + r.excluded.len(), 10_000);
+                r
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rank, rules_overhead, calendars);
 criterion_main!(benches);

@@ -13,6 +13,7 @@ use crate::domain::person::Person;
 use chrono_tz::Tz;
 
 use crate::domain::recurrence::Session;
+use crate::domain::schedule::Window;
 use crate::domain::vocab::{
     Audience, Fellowship, Format, FormatPreference, Gender, GenderSpecific, Language, Medication,
     MedicationStance, Need, Orientation, Role, Substance,
@@ -142,7 +143,7 @@ enum Detail {
         stated: bool,
     },
     Schedule {
-        first: [Option<Session>; 3],
+        first: SessionsShown,
         more: bool,
         zone: Tz,
     },
@@ -186,6 +187,39 @@ enum Detail {
         id: String,
         reason: String,
     },
+}
+
+/// Up to the first three sessions of a group, for a sentence: their weekly windows when all
+/// three are plain weekly (no allocation, as most directories are), else the sessions.
+#[derive(Debug, Clone, PartialEq)]
+enum SessionsShown {
+    Weekly([Option<Window>; 3]),
+    Calendar(Box<[Session]>),
+}
+
+impl SessionsShown {
+    fn of(sessions: &[Session]) -> SessionsShown {
+        let first = &sessions[..sessions.len().min(3)];
+        if first.iter().all(Session::is_plain_weekly) {
+            SessionsShown::Weekly(std::array::from_fn(|i| {
+                first.get(i).and_then(Session::weekday_window)
+            }))
+        } else {
+            SessionsShown::Calendar(first.into())
+        }
+    }
+}
+
+impl fmt::Display for SessionsShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionsShown::Weekly(first) => f.write_str(&join_some(first)),
+            SessionsShown::Calendar(first) => {
+                let all: Vec<String> = first.iter().map(Session::to_string).collect();
+                f.write_str(&all.join(", "))
+            }
+        }
+    }
 }
 
 /// Up to the first three items of a list, for a sentence.
@@ -237,7 +271,7 @@ impl Exclusion {
             ),
             Detail::Schedule { first, more, zone } => format!(
                 "no session inside your availability (meets {}{}, {} time)",
-                join_some(&first),
+                first,
                 if more { ", ..." } else { "" },
                 zone.name()
             ),
@@ -369,15 +403,15 @@ pub(crate) fn audience_label(audience: Audience) -> &'static str {
 }
 
 /// The substances a closed meeting of `group` is for: its fellowship's
-/// ([`Fellowship::closed_meeting_substance`]), else the substances it lists; empty when it is
+/// ([`Fellowship::closed_meeting_substances`]), else the substances it lists; empty when it is
 /// not closed or takes any substance.
-fn closed_for(group: &crate::domain::group::Group) -> Vec<Substance> {
+fn closed_for(group: &crate::domain::group::Group) -> &[Substance] {
     if group.closed != Some(true) {
-        return Vec::new();
+        return &[];
     }
     match group.fellowship {
-        Some(f) => f.closed_meeting_substance().into_iter().collect(),
-        None => group.substances.clone(),
+        Some(f) => f.closed_meeting_substances(),
+        None => &group.substances,
     }
 }
 
@@ -417,7 +451,7 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         push(
             ExclusionCode::Schedule,
             Detail::Schedule {
-                first: std::array::from_fn(|i| group.sessions.get(i).cloned()),
+                first: SessionsShown::of(&group.sessions),
                 more: group.sessions.len() > 3,
                 zone: group.timezone,
             },
@@ -473,7 +507,7 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             ExclusionCode::ClosedMeeting,
             Detail::ClosedMeeting {
                 fellowship: group.fellowship,
-                for_substances: first_three(&closed_for),
+                for_substances: first_three(closed_for),
             },
         );
     }

@@ -66,7 +66,7 @@ pub struct Group {
     /// The oldest age the group takes, when it states one.
     pub max_age: Option<u8>,
     /// Whether the meeting is closed: for people with a desire to stop using the fellowship's
-    /// substance (see [`Fellowship::closed_meeting_substance`]).
+    /// substance (see [`Fellowship::closed_meeting_substances`]).
     pub closed: Option<bool>,
     /// Whether the group welcomes newcomers explicitly.
     pub beginner_friendly: bool,

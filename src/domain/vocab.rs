@@ -476,18 +476,18 @@ impl Fellowship {
     }
 
     /// The substances its *closed* meetings are for (a closed meeting is for people with a
-    /// desire to stop using them), or `None` when its closed meetings take any substance (NA,
-    /// CA) or it is not a fellowship of people in recovery. Each is the fellowship's own third
+    /// desire to stop using them); empty when its closed meetings take any substance (NA, CA)
+    /// or it is not a fellowship of people in recovery. Each is the fellowship's own third
     /// tradition: "a desire to stop drinking" (AA), "to stop using crystal meth" (CMA), ...
-    pub fn closed_meeting_substance(self) -> Option<Substance> {
+    pub fn closed_meeting_substances(self) -> &'static [Substance] {
         use Fellowship::*;
         match self {
-            Aa => Some(Substance::Alcohol),
-            Cma => Some(Substance::Methamphetamine),
-            Ha => Some(Substance::Opioids),
-            Ma => Some(Substance::Cannabis),
-            Nica => Some(Substance::Nicotine),
-            Na | Ca | AlAnon | Alateen | NarAnon | FamiliesAnonymous => None,
+            Aa => &[Substance::Alcohol],
+            Cma => &[Substance::Methamphetamine],
+            Ha => &[Substance::Opioids],
+            Ma => &[Substance::Cannabis],
+            Nica => &[Substance::Nicotine],
+            Na | Ca | AlAnon | Alateen | NarAnon | FamiliesAnonymous => &[],
         }
     }
 
