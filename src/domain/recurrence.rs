@@ -181,6 +181,29 @@ impl Session {
         parts.join(";")
     }
 
+    /// The date a calendar event of this session starts (its DTSTART): the first date of the
+    /// pattern on or after the session's first date, or on or after `on` when it states none.
+    /// A skipped date counts here, as RFC 5545 counts DTSTART before EXDATE (so a count stays
+    /// the same). `None` when the pattern has no date within ten years of there, or none before
+    /// the session's last date.
+    ///
+    /// ```
+    /// let s: groupmatch::Session = "last Fri 19:00-20:30 every 2 months from 2027-01-01 except 2027-01-29"
+    ///     .parse()
+    ///     .unwrap();
+    /// let on = "2027-06-01".parse().unwrap();
+    /// assert_eq!(s.first_occurrence(on), Some("2027-01-29".parse().unwrap()));
+    /// let weekly: groupmatch::Session = "Mon 19:00-20:00".parse().unwrap();
+    /// assert_eq!(weekly.first_occurrence(on), Some("2027-06-07".parse().unwrap()));
+    /// ```
+    pub fn first_occurrence(&self, on: NaiveDate) -> Option<NaiveDate> {
+        let from = self.from.unwrap_or(on);
+        let end = from.checked_add_months(Months::new(12 * 10))?;
+        self.pattern_dates(from, end)
+            .next()
+            .filter(|d| self.until.is_none_or(|u| *d <= u))
+    }
+
     /// The dates of the session's occurrences from `start` (inclusive) to `end` (exclusive),
     /// in order, in the group's zone.
     pub fn dates_between(
