@@ -1,6 +1,7 @@
 //! Subcommands: one file each, each with a `run(args)`. Arguments are turned into library calls
 //! here; nothing below this module knows about the command line.
 
+mod calendar;
 mod directory;
 mod evaluate;
 mod explain;
@@ -36,6 +37,8 @@ enum Command {
     Match(matching::Args),
     /// Explain one person-group score: every check, model feature and rule.
     Explain(explain::Args),
+    /// Write a calendar file (.ics) of groups' sessions, for any calendar application.
+    Calendar(calendar::Args),
     /// Check, list and document rule files.
     Rules(rules::Args),
     /// Check groups, person and waitlist files and report every problem.
@@ -171,6 +174,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Directory(args) => directory::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Calendar(args) => calendar::run(args),
         Command::Match(args) => matching::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Simulate(args) => simulate::run(args),
