@@ -204,6 +204,23 @@ impl Session {
             .filter(|d| self.until.is_none_or(|u| *d <= u))
     }
 
+    /// The last date the session can meet, when it ends: its last date (`until`), or the date of
+    /// its last counted occurrence (`for N times`). `None` for a session that runs on.
+    ///
+    /// ```
+    /// let s: groupmatch::Session = "Wed 18:00-19:30 from 2027-01-13 for 3 times".parse().unwrap();
+    /// assert_eq!(s.end_date(), Some("2027-01-27".parse().unwrap()));
+    /// assert_eq!("Mon 19:00-20:00".parse::<groupmatch::Session>().unwrap().end_date(), None);
+    /// ```
+    pub fn end_date(&self) -> Option<NaiveDate> {
+        if let Some(until) = self.until {
+            return Some(until);
+        }
+        let (from, count) = (self.from?, self.count?);
+        let end = from.checked_add_months(Months::new(12 * 10))?;
+        self.pattern_dates(from, end).take(count as usize).last()
+    }
+
     /// The dates of the session's occurrences from `start` (inclusive) to `end` (exclusive),
     /// in order, in the group's zone.
     pub fn dates_between(

@@ -188,7 +188,10 @@ pub(crate) fn offset_changes(
     // Whole minutes since 1970, so that each change is found at its minute exactly.
     let minute = |m: i64| DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
     let at = |m: i64| utc_offset_minutes(tz, minute(m));
-    let (start, end) = (start.timestamp().div_euclid(60), end.timestamp().div_euclid(60));
+    let (start, end) = (
+        start.timestamp().div_euclid(60),
+        end.timestamp().div_euclid(60),
+    );
     const WEEK: i64 = 7 * 24 * 60;
     let mut changes = Vec::new();
     let mut before = at(start);

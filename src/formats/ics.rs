@@ -17,9 +17,11 @@
 //! RFC 5545 3.3.11 says — backslash, semicolon, comma, newline —, lines folded at 75 octets on
 //! character boundaries, CRLF endings). The crate cannot build a VTIMEZONE, so the components
 //! are laid out here, and each zone's STANDARD and DAYLIGHT observances are derived from its
-//! offset changes ([`offset_changes`]) from a year before the first event or `now` to
-//! [`VTIMEZONE_YEARS`] years past the last start or `now`: an application that knows the IANA
-//! name (most do) uses its own rules, and one that does not has the right offsets over that span.
+//! offset changes from the earlier of `now` and the first event to the end of the last (an event
+//! that runs on: [`VTIMEZONE_YEARS`] years past the later of `now` and its start), with the
+//! observance in effect at the start: an application that knows the IANA name (most do) uses its
+//! own rules, and one that does not has the right offsets over that span. A session with no
+//! occurrence from the day of `now` on (a cohort that ended) gets no event.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -39,8 +41,8 @@ pub const PRODID: &str = "-//groupmatch//groupmatch//EN";
 /// reserved name, so no UID can clash with a real one.
 pub const UID_DOMAIN: &str = "groupmatch.invalid";
 
-/// How many years of offset changes a VTIMEZONE lists past the later of `now` and the last
-/// event's first occurrence in its zone.
+/// How many years of offset changes a VTIMEZONE lists for an event that runs on: past the later
+/// of `now` and the event's first occurrence (an event that ends needs none past its end).
 pub const VTIMEZONE_YEARS: i32 = 2;
 
 /// A calendar file, ready to write.
@@ -107,7 +109,11 @@ impl Lines {
     }
 
     fn zoned(&mut self, key: &str, tz: Tz, value: &str) {
-        self.put(Property::new(key, value).add_parameter("TZID", tz.name()).done());
+        self.put(
+            Property::new(key, value)
+                .add_parameter("TZID", tz.name())
+                .done(),
+        );
     }
 }
 
@@ -133,7 +139,11 @@ impl Event<'_> {
         out.begin("VEVENT");
         out.text("UID", &format!("{}-{}@{UID_DOMAIN}", g.id, self.number));
         out.text("DTSTAMP", stamp);
-        out.zoned("DTSTART", tz, &ical_local(local_time(self.first, s.start())));
+        out.zoned(
+            "DTSTART",
+            tz,
+            &ical_local(local_time(self.first, s.start())),
+        );
         out.zoned("DTEND", tz, &ical_local(local_time(self.first, s.end())));
         out.text("RRULE", &s.rrule_in(tz));
         let skipped: Vec<String> = s
@@ -206,26 +216,29 @@ pub fn calendar_file(groups: &[&Group], now: DateTime<Utc>) -> CalendarFile {
             }
         }
     }
-    // Each zone's span: from the earlier of `now` and its first start, to VTIMEZONE_YEARS years
-    // past the later of `now` and its last first occurrence.
+    // Each zone's span: from the earlier of `now` and its first start to the last end of its
+    // events, where an event that runs on ends VTIMEZONE_YEARS years past the later of `now`
+    // and its first occurrence.
+    let years = chrono::Months::new(12 * VTIMEZONE_YEARS as u32);
     let mut spans: BTreeMap<&str, (Tz, DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
     for e in &events {
         let tz = e.group.timezone;
         let start = e.start();
-        let span = spans.entry(tz.name()).or_insert((tz, now, now));
+        let end = match e.session.end_date() {
+            Some(last) => instant(tz, local_time(last, e.session.end())),
+            None => start.max(now).checked_add_months(years).unwrap_or(start),
+        };
+        let span = spans.entry(tz.name()).or_insert((tz, now.min(start), end));
         span.1 = span.1.min(start);
-        span.2 = span.2.max(start);
+        span.2 = span.2.max(end);
     }
     let mut out = Lines::default();
     out.begin("VCALENDAR");
     out.text("PRODID", PRODID);
     out.text("VERSION", "2.0");
     out.text("CALSCALE", "GREGORIAN");
-    for (tz, from, last) in spans.values() {
-        let to = last
-            .checked_add_months(chrono::Months::new(12 * VTIMEZONE_YEARS as u32))
-            .unwrap_or(*last);
-        vtimezone(&mut out, *tz, *from, to);
+    for (tz, from, to) in spans.values() {
+        vtimezone(&mut out, *tz, *from, *to);
     }
     let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
     for e in &events {
@@ -275,7 +288,14 @@ fn vtimezone(out: &mut Lines, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) {
 }
 
 /// One STANDARD or DAYLIGHT observance of `tz`, as in effect at `at`, starting at local `start`.
-fn observance(out: &mut Lines, tz: Tz, at: DateTime<Utc>, start: NaiveDateTime, from: i32, to: i32) {
+fn observance(
+    out: &mut Lines,
+    tz: Tz,
+    at: DateTime<Utc>,
+    start: NaiveDateTime,
+    from: i32,
+    to: i32,
+) {
     let offset = tz.offset_from_utc_datetime(&at.naive_utc());
     let kind = if offset.dst_offset().is_zero() {
         "STANDARD"
@@ -313,18 +333,32 @@ mod tests {
     fn a_zone_with_summer_time_lists_its_changes_and_one_without_has_one_standard() {
         let mut out = Lines::default();
         let tz = chrono_tz::America::New_York;
-        vtimezone(&mut out, tz, at("2026-11-26T12:00:00Z"), at("2027-11-26T12:00:00Z"));
+        vtimezone(
+            &mut out,
+            tz,
+            at("2026-11-26T12:00:00Z"),
+            at("2027-11-26T12:00:00Z"),
+        );
         let text = out.0;
         // In effect on 26 November 2026: standard time since 1 November 2026 02:00 EDT.
-        assert!(text.contains(
-            "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\n\
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\n\
              TZOFFSETTO:-0500\r\nTZNAME:EST\r\nEND:STANDARD\r\n"
-        ), "{text}");
-        assert!(text.contains(
-            "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\n\
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\n\
              TZOFFSETTO:-0400\r\nTZNAME:EDT\r\nEND:DAYLIGHT\r\n"
-        ), "{text}");
-        assert!(text.contains("DTSTART:20271107T020000\r\nTZOFFSETFROM:-0400"), "{text}");
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("DTSTART:20271107T020000\r\nTZOFFSETFROM:-0400"),
+            "{text}"
+        );
         assert_eq!(text.matches("BEGIN:STANDARD").count(), 2, "{text}");
         assert_eq!(text.matches("BEGIN:DAYLIGHT").count(), 1, "{text}");
 
@@ -349,7 +383,9 @@ mod tests {
         g.timezone = chrono_tz::Europe::Berlin;
         g.sessions = vec![
             "2nd Mon 19:00-20:00 except 2027-01-11".parse().unwrap(),
-            "Wed 18:00-19:30 from 2026-01-07 until 2026-02-25".parse().unwrap(),
+            "Wed 18:00-19:30 from 2026-01-07 until 2026-02-25"
+                .parse()
+                .unwrap(),
         ];
         let file = calendar_file(&[&g, &g], at("2026-11-26T12:00:00Z"));
         let t = &file.text;
@@ -358,10 +394,19 @@ mod tests {
         assert!(file.left_out[0].starts_with("g1 session 2 (Wed 18:00-19:30"));
         assert!(t.contains("\r\nUID:g1-1@groupmatch.invalid\r\n"), "{t}");
         assert!(t.contains("\r\nDTSTAMP:20261126T120000Z\r\n"), "{t}");
-        assert!(t.contains("\r\nDTSTART;TZID=Europe/Berlin:20261214T190000\r\n"), "{t}");
-        assert!(t.contains("\r\nDTEND;TZID=Europe/Berlin:20261214T200000\r\n"), "{t}");
+        assert!(
+            t.contains("\r\nDTSTART;TZID=Europe/Berlin:20261214T190000\r\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("\r\nDTEND;TZID=Europe/Berlin:20261214T200000\r\n"),
+            "{t}"
+        );
         assert!(t.contains("\r\nRRULE:FREQ=MONTHLY;BYDAY=2MO\r\n"), "{t}");
-        assert!(t.contains("\r\nEXDATE;TZID=Europe/Berlin:20270111T190000\r\n"), "{t}");
+        assert!(
+            t.contains("\r\nEXDATE;TZID=Europe/Berlin:20270111T190000\r\n"),
+            "{t}"
+        );
         assert_eq!(file.zones, vec![chrono_tz::Europe::Berlin]);
     }
 }
