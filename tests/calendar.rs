@@ -10,7 +10,7 @@ mod util;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use groupmatch::Session;
-use util::{read, read_bytes, small_person, Workdir, NOW, SMALL_GROUPS_CSV};
+use util::{read, read_bytes, small_workdir, Workdir, NOW};
 
 /// Patterns of every kind, with times around the night of a change too.
 const CELLS: [&str; 11] = [
@@ -251,12 +251,7 @@ fn an_independent_expander_gives_the_dates_groupmatch_works_with_across_summer_t
 
 #[test]
 fn next_sessions_printed_by_rank_are_dates_of_its_calendar_file() {
-    let wd = Workdir::new();
-    wd.create("groups.csv", SMALL_GROUPS_CSV);
-    wd.create(
-        "p.json",
-        small_person("p", r#""Mon 17:00-22:00", "Wed 17:00-22:00""#),
-    );
+    let wd = small_workdir(r#""Mon 17:00-22:00", "Wed 17:00-22:00""#);
     let out = wd.run([
         "rank",
         "--person",

@@ -10,7 +10,7 @@ use groupmatch::formats::ics::{calendar_file, CalendarFile};
 use groupmatch::text::{closest, escape_control as esc};
 use groupmatch::{embedded_groups, read_groups, Group};
 
-use super::rank::parse_now;
+use super::parse_now;
 use super::{plural, print_stderr, print_stdout, ForceArg};
 
 /// Arguments of `calendar`.

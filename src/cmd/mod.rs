@@ -224,6 +224,13 @@ impl ForceArg {
     }
 }
 
+/// `--now TIME`: an RFC 3339 instant, for reproducible output.
+pub fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
+}
+
 /// `1 record`, `2 records`.
 fn plural(n: usize, noun: &str) -> String {
     if n == 1 {

@@ -13,7 +13,7 @@ use groupmatch::{
 
 use groupmatch::text::escape_control as esc;
 
-use super::{print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
+use super::{parse_now, print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -70,12 +70,6 @@ impl From<Excluded> for ExcludedDetail {
             Excluded::Full => ExcludedDetail::Full,
         }
     }
-}
-
-pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

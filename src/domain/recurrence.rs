@@ -278,7 +278,7 @@ impl Session {
                 )
             }
             DayPattern::MonthlyWeekday(_) | DayPattern::MonthDays(_) => {
-                let anchor = self.from.map(|a| month_index(a));
+                let anchor = self.from.map(month_index);
                 let interval = i64::from(self.interval);
                 let first_month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1)
                     .expect("the first of a month exists");
