@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::recurrence::Session;
-use crate::domain::schedule::{utc_offset_minutes, UtcWindow, WeekRoom, Window};
+use crate::domain::schedule::{offset_changes, utc_offset_minutes, UtcWindow, WeekRoom, Window};
 use crate::domain::vocab::{Format, FormatPreference};
 
 /// How far ahead sessions are judged, in weeks: 13 (a quarter), so a monthly session counts about
@@ -70,34 +70,16 @@ fn week_minute(minutes: i64) -> i32 {
 }
 
 impl ZoneSpan {
-    /// The zone `tz` over the horizon from `now`. Its offset is sampled every week from two days
-    /// before `now` to two days past the horizon (no zone changes its offset and back within a
-    /// week; the shortest such period on record, Morocco's Ramadan suspension of summer time,
-    /// lasts about a month), and each change is found to the minute between two samples.
+    /// The zone `tz` over the horizon from `now`: its changes of offset from two days before
+    /// `now` to two days past the horizon, found as [`offset_changes`] finds them.
     pub(crate) fn new(tz: Tz, now: DateTime<Utc>) -> ZoneSpan {
         let start = now - Duration::days(2);
         let end = now + horizon() + Duration::days(2);
         let at = |t: DateTime<Utc>| utc_offset_minutes(tz, t);
-        let mut pieces = vec![(epoch_minutes(start), at(start))];
-        let mut t = start;
-        while t < end {
-            let next = (t + Duration::weeks(1)).min(end);
-            let (before, after) = (pieces.last().expect("one piece").1, at(next));
-            if after != before {
-                // The change lies in (t, next]: bisect to the minute.
-                let (mut lo, mut hi) = (t, next);
-                while hi - lo > Duration::minutes(1) {
-                    let mid = lo + (hi - lo) / 2;
-                    if at(mid) == before {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                pieces.push((epoch_minutes(hi), after));
-            }
-            t = next;
-        }
+        let pieces: Vec<(i64, i32)> = std::iter::once((start, at(start)))
+            .chain(offset_changes(tz, start, end))
+            .map(|(t, offset)| (epoch_minutes(t), offset))
+            .collect();
         let now_offset = at(now);
         let mut offsets = vec![now_offset];
         for (_, o) in &pieces {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use groupmatch::rules::Action;
 use groupmatch::{read_person, FeatureTerm};
 
-use super::rank::parse_now;
+use super::parse_now;
 use groupmatch::text::escape_control as esc;
 
 use super::{print_stdout, EngineArgs, OutputFormat};

@@ -14,7 +14,7 @@ use groupmatch::read_waitlist;
 use groupmatch::text::escape_control as esc;
 use serde_json::json;
 
-use super::rank::parse_now;
+use super::parse_now;
 use super::{EngineArgs, ForceArg};
 
 /// The files `--export-scores` writes in its folder.

@@ -1,6 +1,7 @@
 //! Subcommands: one file each, each with a `run(args)`. Arguments are turned into library calls
 //! here; nothing below this module knows about the command line.
 
+mod calendar;
 mod directory;
 mod evaluate;
 mod explain;
@@ -36,6 +37,8 @@ enum Command {
     Match(matching::Args),
     /// Explain one person-group score: every check, model feature and rule.
     Explain(explain::Args),
+    /// Write a calendar file (.ics) of groups' sessions, for any calendar application.
+    Calendar(calendar::Args),
     /// Check, list and document rule files.
     Rules(rules::Args),
     /// Check groups, person and waitlist files and report every problem.
@@ -171,6 +174,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Directory(args) => directory::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Calendar(args) => calendar::run(args),
         Command::Match(args) => matching::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Simulate(args) => simulate::run(args),
@@ -218,6 +222,13 @@ impl ForceArg {
         }
         Ok(())
     }
+}
+
+/// `--now TIME`: an RFC 3339 instant, for reproducible output.
+pub fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
 }
 
 /// `1 record`, `2 records`.

@@ -13,7 +13,7 @@ use groupmatch::{
 
 use groupmatch::text::escape_control as esc;
 
-use super::{print_stdout, EngineArgs, OutputFormat};
+use super::{parse_now, print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -47,6 +47,11 @@ pub struct Args {
     /// The current time (RFC 3339, such as 2026-11-26T12:00:00Z), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    /// Also write the suggestions shown to a calendar file (.ics): one event per session.
+    #[arg(long)]
+    ics: Option<PathBuf>,
+    #[command(flatten)]
+    force: ForceArg,
 }
 
 /// `--excluded`: the library's [`ExcludedDetail`].
@@ -67,18 +72,28 @@ impl From<Excluded> for ExcludedDetail {
     }
 }
 
-pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.force.check(args.ics.as_deref())?;
     let engine = args.engine.load()?;
     let person = load_person(args.person.as_ref())?;
-    let options = RankOptions::new(Some(args.top), args.now.unwrap_or_else(Utc::now))
-        .with_excluded(args.excluded.into());
+    let now = args.now.unwrap_or_else(Utc::now);
+    let options = RankOptions::new(Some(args.top), now).with_excluded(args.excluded.into());
     let ranking = engine.rank(&person, &options)?;
+    if let Some(path) = &args.ics {
+        let ids: Vec<String> = ranking
+            .suggestions
+            .iter()
+            .map(|s| s.group_id.clone())
+            .collect();
+        let groups = super::calendar::find_groups(engine.groups(), &ids, "the directory")?;
+        let file = groupmatch::formats::ics::calendar_file(&groups, now);
+        super::calendar::write_calendar(path, &file)?;
+        // On stderr: stdout is the ranking (a table or JSON).
+        print_stderr(&format!(
+            "{}\n",
+            super::calendar::summary(path, &file, groups.len())
+        ));
+    }
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
         OutputFormat::Table => table(&engine, &ranking, args.show_excluded),

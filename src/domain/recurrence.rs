@@ -181,6 +181,46 @@ impl Session {
         parts.join(";")
     }
 
+    /// The date a calendar event of this session starts (its DTSTART): the first date of the
+    /// pattern on or after the session's first date, or on or after `on` when it states none.
+    /// A skipped date counts here, as RFC 5545 counts DTSTART before EXDATE (so a count stays
+    /// the same). `None` when the pattern has no date within ten years of there, or none before
+    /// the session's last date.
+    ///
+    /// ```
+    /// let s: groupmatch::Session = "last Fri 19:00-20:30 every 2 months from 2027-01-01 except 2027-01-29"
+    ///     .parse()
+    ///     .unwrap();
+    /// let on = "2027-06-01".parse().unwrap();
+    /// assert_eq!(s.first_occurrence(on), Some("2027-01-29".parse().unwrap()));
+    /// let weekly: groupmatch::Session = "Mon 19:00-20:00".parse().unwrap();
+    /// assert_eq!(weekly.first_occurrence(on), Some("2027-06-07".parse().unwrap()));
+    /// ```
+    pub fn first_occurrence(&self, on: NaiveDate) -> Option<NaiveDate> {
+        let from = self.from.unwrap_or(on);
+        let end = from.checked_add_months(Months::new(12 * 10))?;
+        self.pattern_dates(from, end)
+            .next()
+            .filter(|d| self.until.is_none_or(|u| *d <= u))
+    }
+
+    /// The last date the session can meet, when it ends: its last date (`until`), or the date of
+    /// its last counted occurrence (`for N times`). `None` for a session that runs on.
+    ///
+    /// ```
+    /// let s: groupmatch::Session = "Wed 18:00-19:30 from 2027-01-13 for 3 times".parse().unwrap();
+    /// assert_eq!(s.end_date(), Some("2027-01-27".parse().unwrap()));
+    /// assert_eq!("Mon 19:00-20:00".parse::<groupmatch::Session>().unwrap().end_date(), None);
+    /// ```
+    pub fn end_date(&self) -> Option<NaiveDate> {
+        if let Some(until) = self.until {
+            return Some(until);
+        }
+        let (from, count) = (self.from?, self.count?);
+        let end = from.checked_add_months(Months::new(12 * 10))?;
+        self.pattern_dates(from, end).take(count as usize).last()
+    }
+
     /// The dates of the session's occurrences from `start` (inclusive) to `end` (exclusive),
     /// in order, in the group's zone.
     pub fn dates_between(
@@ -238,7 +278,7 @@ impl Session {
                 )
             }
             DayPattern::MonthlyWeekday(_) | DayPattern::MonthDays(_) => {
-                let anchor = self.from.map(|a| month_index(a));
+                let anchor = self.from.map(month_index);
                 let interval = i64::from(self.interval);
                 let first_month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1)
                     .expect("the first of a month exists");

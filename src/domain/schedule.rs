@@ -175,6 +175,49 @@ pub fn utc_offset_minutes(tz: Tz, at: DateTime<Utc>) -> i32 {
         / 60
 }
 
+/// The changes of a zone's UTC offset from `start` to `end`, as (the first instant with the new
+/// offset, to the minute; the new offset in minutes), in time order. The offset is sampled every
+/// week (no zone changes its offset and back within a week; the shortest such period on record,
+/// Morocco's Ramadan suspension of summer time, lasts about a month), and each change is found
+/// to the minute between two samples by bisection.
+pub(crate) fn offset_changes(
+    tz: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, i32)> {
+    // Whole minutes since 1970, so that each change is found at its minute exactly.
+    let minute = |m: i64| DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
+    let at = |m: i64| utc_offset_minutes(tz, minute(m));
+    let (start, end) = (
+        start.timestamp().div_euclid(60),
+        end.timestamp().div_euclid(60),
+    );
+    const WEEK: i64 = 7 * 24 * 60;
+    let mut changes = Vec::new();
+    let mut before = at(start);
+    let mut t = start;
+    while t < end {
+        let next = (t + WEEK).min(end);
+        let after = at(next);
+        if after != before {
+            // The change lies in (t, next]: bisect to the minute.
+            let (mut lo, mut hi) = (t, next);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if at(mid) == before {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            changes.push((minute(hi), after));
+            before = after;
+        }
+        t = next;
+    }
+    changes
+}
+
 /// A weekly window placed on the UTC week, for comparing windows of different zones many times
 /// without converting them each time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,6 +61,15 @@ pub const SMALL_GROUPS_JSON: &str = r#"[
 ]
 "#;
 
+/// A working directory with `groups.csv` (the small directory) and `p.json` (a small person
+/// with id `p`, available at `availability`).
+pub fn small_workdir(availability: &str) -> Workdir {
+    let wd = Workdir::new();
+    wd.create("groups.csv", SMALL_GROUPS_CSV);
+    wd.create("p.json", small_person("p", availability));
+    wd
+}
+
 /// A person for the small directory, available at `availability` (JSON list items).
 pub fn small_person(id: &str, availability: &str) -> String {
     format!(

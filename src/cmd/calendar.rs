@@ -1,0 +1,120 @@
+//! `groupmatch calendar`: a calendar file (.ics) of some groups' sessions.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::bail;
+use chrono::{DateTime, Utc};
+use groupmatch::formats::ics::{calendar_file, CalendarFile};
+use groupmatch::text::{closest, escape_control as esc};
+use groupmatch::{embedded_groups, read_groups, Group};
+
+use super::parse_now;
+use super::{plural, print_stderr, print_stdout, ForceArg};
+
+/// Arguments of `calendar`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A group's id (repeat for several groups).
+    #[arg(long = "group", required = true)]
+    groups_wanted: Vec<String>,
+    /// The group directory (.csv or .json). Without it, the embedded directory is used.
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// The calendar file to write (.ics); `-` writes it to standard output.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
+    /// The current time (RFC 3339), for reproducible output: the file's DTSTAMP, and the day
+    /// from which sessions without a first date start.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let to_stdout = args.out.as_os_str() == "-";
+    if !to_stdout {
+        args.force.check([args.out.as_path()])?;
+    }
+    let (groups, label) = match &args.groups {
+        Some(path) => {
+            let loaded = read_groups(path)?;
+            for w in &loaded.warnings {
+                print_stderr(&format!(
+                    "warning: {}\n",
+                    w.display_in(&path.display().to_string())
+                ));
+            }
+            (loaded.value, path.display().to_string())
+        }
+        None => (embedded_groups(), "the embedded directory".to_string()),
+    };
+    let chosen = find_groups(&groups, &args.groups_wanted, &label)?;
+    let file = calendar_file(&chosen, args.now.unwrap_or_else(Utc::now));
+    for left in &file.left_out {
+        print_stderr(&format!(
+            "warning: {}: no session from now on, left out\n",
+            esc(left)
+        ));
+    }
+    if to_stdout {
+        // The file as it is (CRLF lines): text from the directory is single-line already.
+        let mut out = std::io::stdout().lock();
+        out.write_all(file.text.as_bytes())?;
+        out.flush()?;
+    } else {
+        write_calendar(&args.out, &file)?;
+        print_stdout(&format!("{}\n", summary(&args.out, &file, chosen.len())))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The groups of `ids` in `groups`, in the order asked (an id given twice once); every unknown id is an error naming the
+/// closest known id.
+pub fn find_groups<'g>(
+    groups: &'g [Group],
+    ids: &[String],
+    label: &str,
+) -> anyhow::Result<Vec<&'g Group>> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for id in ids {
+        match groups.iter().find(|g| &g.id == id) {
+            Some(g) if found.iter().any(|f: &&Group| f.id == g.id) => {}
+            Some(g) => found.push(g),
+            None => {
+                let hint = closest(id, groups.iter().map(|g| g.id.as_str()), 3)
+                    .map_or_else(String::new, |c| format!(" (did you mean '{}'?)", esc(c)));
+                unknown.push(format!("no group '{}' in {label}{hint}", esc(id)));
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        bail!("{}", unknown.join("\n"));
+    }
+    Ok(found)
+}
+
+/// Writes `file` to `path` atomically (the overwrite check was made before).
+pub fn write_calendar(path: &Path, file: &CalendarFile) -> anyhow::Result<()> {
+    groupmatch::formats::write::write_atomic(path, |w| w.write_all(file.text.as_bytes()))?;
+    Ok(())
+}
+
+/// `wrote FILE: 3 events (2 groups), time zones America/New_York`.
+pub fn summary(path: &Path, file: &CalendarFile, groups: usize) -> String {
+    let zones: Vec<&str> = file.zones.iter().map(|z| z.name()).collect();
+    let zones = match zones.len() {
+        0 => String::new(),
+        1 => format!(", time zone {}", zones[0]),
+        _ => format!(", time zones {}", zones.join(", ")),
+    };
+    format!(
+        "wrote {}: {} ({}){zones}",
+        path.display(),
+        plural(file.events, "event"),
+        plural(groups, "group")
+    )
+}
