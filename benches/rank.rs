@@ -101,14 +101,14 @@ fn calendars(c: &mut Criterion) {
             g.sessions = g
                 .sessions
                 .iter()
-                .map(|s| {
-                    let cell = s.to_string();
-                    let cell = if i % 2 == 0 {
-                        format!("2nd {cell}")
-                    } else {
-                        format!("{cell} every 2 weeks from 2026-11-02")
-                    };
-                    cell.parse::<Session>().unwrap()
+                .map(|s| match s.weekday_window() {
+                    // The session's weekday and times, monthly or fortnightly.
+                    Some(w) if i % 2 == 0 => format!("2nd {w}").parse::<Session>().unwrap(),
+                    Some(w) => format!("{w} every 2 weeks from 2026-11-02")
+                        .parse::<Session>()
+                        .unwrap(),
+                    // Already on days of the month.
+                    None => s.clone(),
                 })
                 .collect();
             g

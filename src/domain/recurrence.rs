@@ -36,14 +36,57 @@ const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const ORDINALS: [&str; 5] = ["1st", "2nd", "3rd", "4th", "5th"];
 
 /// Which days a session falls on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DayPattern {
     /// One weekday, every `interval` weeks.
     Weekly,
-    /// One weekday in the given weeks of the month: 1 to 5, or -1 for the last.
-    MonthlyWeekday(Vec<i8>),
-    /// The given days of the month (1 to 31; a month without the day has no session then).
-    MonthDays(Vec<u8>),
+    /// One weekday in the given weeks of the month.
+    MonthlyWeekday(Ordinals),
+    /// The given days of the month (a month without the day has no session then).
+    MonthDays(MonthDays),
+}
+
+/// Weeks of the month, as bits: bit `n` for the nth weekday (1 to 5), bit 6 for the last. A
+/// set, kept in canonical order without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ordinals(u8);
+
+impl Ordinals {
+    /// The set of `list`'s ordinals (1 to 5, or -1 for the last).
+    fn of(list: &[i8]) -> Ordinals {
+        Ordinals(
+            list.iter()
+                .fold(0, |bits, &n| bits | if n < 0 { 1 << 6 } else { 1 << n }),
+        )
+    }
+
+    /// The ordinals in order: 1 to 5, then -1 for the last.
+    fn iter(self) -> impl Iterator<Item = i8> {
+        (1..=6)
+            .filter(move |b| self.0 & (1 << b) != 0)
+            .map(|b| if b == 6 { -1 } else { b as i8 })
+    }
+}
+
+/// Days of the month, as bits (bit `d` for day `d`, 1 to 31), without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MonthDays(u32);
+
+impl MonthDays {
+    /// The set of `list`'s days.
+    fn of(list: &[u8]) -> MonthDays {
+        MonthDays(list.iter().fold(0, |bits, &d| bits | 1 << d))
+    }
+
+    /// The days in order.
+    fn iter(self) -> impl Iterator<Item = u8> {
+        (1..=31u8).filter(move |d| self.0 & (1 << d) != 0)
+    }
+
+    /// How many days.
+    fn len(self) -> u32 {
+        self.0.count_ones()
+    }
 }
 
 /// A group's session: a time on the days of its pattern, in the group's zone.
@@ -161,7 +204,7 @@ impl Session {
                 parts.push(format!("BYDAY={}", days.join(",")));
             }
             DayPattern::MonthDays(days) => {
-                let days: Vec<String> = days.iter().map(u8::to_string).collect();
+                let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
                 parts.push(format!("BYMONTHDAY={}", days.join(",")));
             }
         }
@@ -242,13 +285,17 @@ impl Session {
     }
 
     /// The pattern's dates in `[from, end)` on or after the session's first date, ignoring its
-    /// last date, count and skipped dates.
-    fn pattern_dates(
-        &self,
-        from: NaiveDate,
-        end: NaiveDate,
-    ) -> Box<dyn Iterator<Item = NaiveDate> + '_> {
+    /// last date, count and skipped dates: computed as they are walked, without allocating.
+    fn pattern_dates(&self, from: NaiveDate, end: NaiveDate) -> PatternDates<'_> {
         let from = from.max(self.from.unwrap_or(from));
+        let mut dates = PatternDates {
+            session: self,
+            from,
+            end,
+            next: None,
+            month: None,
+            days: 0,
+        };
         match &self.days {
             DayPattern::Weekly => {
                 let weekday = weekday(self.window.day());
@@ -256,7 +303,6 @@ impl Session {
                     - from.weekday().num_days_from_monday() as i64)
                     % 7;
                 let first = from + chrono::Duration::days(ahead);
-                let step = i64::from(self.interval) * 7;
                 // The weeks are counted from the week of the first date (Monday-based).
                 let first = match self.from {
                     Some(anchor) if self.interval > 1 => {
@@ -270,64 +316,47 @@ impl Session {
                     }
                     _ => first,
                 };
-                Box::new(
-                    std::iter::successors(Some(first), move |d| {
-                        d.checked_add_signed(chrono::Duration::days(step))
-                    })
-                    .take_while(move |d| *d < end),
-                )
+                dates.next = Some(first);
             }
             DayPattern::MonthlyWeekday(_) | DayPattern::MonthDays(_) => {
-                let anchor = self.from.map(month_index);
-                let interval = i64::from(self.interval);
-                let first_month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1)
-                    .expect("the first of a month exists");
-                let months = std::iter::successors(Some(first_month), |m| {
-                    m.checked_add_months(Months::new(1))
-                })
-                .take_while(move |m| *m < end)
-                .filter(move |m| {
-                    anchor.is_none_or(|a| (month_index(*m) - a).rem_euclid(interval) == 0)
-                });
-                Box::new(
-                    months
-                        .flat_map(move |m| self.dates_in_month(m))
-                        .filter(move |d| *d >= from && *d < end),
-                )
+                dates.month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1);
             }
         }
+        dates
     }
 
-    /// The pattern's dates in the month starting at `first`, in order.
-    fn dates_in_month(&self, first: NaiveDate) -> Vec<NaiveDate> {
-        let mut dates: Vec<NaiveDate> = match &self.days {
-            DayPattern::Weekly => Vec::new(),
+    /// The pattern's days in the month starting at `first`, as bits (bit `d` for day `d`).
+    fn days_in_month(&self, first: NaiveDate) -> u32 {
+        let mut bits = 0u32;
+        match &self.days {
+            DayPattern::Weekly => {}
             DayPattern::MonthlyWeekday(ordinals) => {
                 let weekday = weekday(self.window.day());
-                ordinals
-                    .iter()
-                    .filter_map(|&n| {
-                        if n > 0 {
-                            NaiveDate::from_weekday_of_month_opt(
-                                first.year(),
-                                first.month(),
-                                weekday,
-                                n as u8,
-                            )
-                        } else {
-                            last_weekday_of_month(first, weekday)
-                        }
-                    })
-                    .collect()
+                for n in ordinals.iter() {
+                    let date = if n > 0 {
+                        NaiveDate::from_weekday_of_month_opt(
+                            first.year(),
+                            first.month(),
+                            weekday,
+                            n as u8,
+                        )
+                    } else {
+                        last_weekday_of_month(first, weekday)
+                    };
+                    if let Some(d) = date {
+                        bits |= 1 << d.day();
+                    }
+                }
             }
-            DayPattern::MonthDays(days) => days
-                .iter()
-                .filter_map(|&d| first.with_day(u32::from(d)))
-                .collect(),
-        };
-        dates.sort();
-        dates.dedup();
-        dates
+            DayPattern::MonthDays(days) => {
+                for d in days.iter() {
+                    if first.with_day(u32::from(d)).is_some() {
+                        bits |= 1 << d;
+                    }
+                }
+            }
+        }
+        bits
     }
 
     /// Whether `date` is one of the pattern's dates (within the first and last date).
@@ -338,6 +367,67 @@ impl Session {
             None => date,
         };
         self.pattern_dates(from, next).any(|d| d == date) && self.until.is_none_or(|u| date <= u)
+    }
+}
+
+/// The dates of a session's pattern, walked week by week or month by month
+/// ([`Session::pattern_dates`]).
+struct PatternDates<'a> {
+    session: &'a Session,
+    from: NaiveDate,
+    end: NaiveDate,
+    /// Weekly: the next date.
+    next: Option<NaiveDate>,
+    /// Monthly: the month (its first day) whose days are in `days`, or the next to look at.
+    month: Option<NaiveDate>,
+    /// Monthly: the days of `month` still to give, as bits.
+    days: u32,
+}
+
+impl Iterator for PatternDates<'_> {
+    type Item = NaiveDate;
+
+    fn next(&mut self) -> Option<NaiveDate> {
+        let s = self.session;
+        if let Some(d) = self.next {
+            if d >= self.end {
+                return None;
+            }
+            self.next = d.checked_add_signed(chrono::Duration::days(i64::from(s.interval) * 7));
+            return Some(d);
+        }
+        loop {
+            let month = self.month?;
+            if self.days == 0 {
+                if month >= self.end {
+                    return None;
+                }
+                let on_interval = s.from.is_none_or(|a| {
+                    (month_index(month) - month_index(a)).rem_euclid(i64::from(s.interval)) == 0
+                });
+                self.days = if on_interval {
+                    s.days_in_month(month)
+                } else {
+                    0
+                };
+                if self.days == 0 {
+                    self.month = month.checked_add_months(Months::new(1));
+                    continue;
+                }
+            }
+            let day = self.days.trailing_zeros();
+            self.days &= self.days - 1;
+            if self.days == 0 {
+                self.month = month.checked_add_months(Months::new(1));
+            }
+            let date = month.with_day(day)?;
+            if date >= self.end {
+                return None;
+            }
+            if date >= self.from {
+                return Some(date);
+            }
+        }
     }
 }
 
@@ -440,16 +530,8 @@ impl FromStr for Session {
         let mut session = Session::weekly(window);
         session.days = match (ordinals.is_empty(), month_days.is_empty()) {
             (true, true) => DayPattern::Weekly,
-            (false, _) => {
-                ordinals.sort_by_key(|n| if *n < 0 { 6 } else { *n });
-                ordinals.dedup();
-                DayPattern::MonthlyWeekday(ordinals)
-            }
-            (true, false) => {
-                month_days.sort_unstable();
-                month_days.dedup();
-                DayPattern::MonthDays(month_days)
-            }
+            (false, _) => DayPattern::MonthlyWeekday(Ordinals::of(&ordinals)),
+            (true, false) => DayPattern::MonthDays(MonthDays::of(&month_days)),
         };
         let monthly = session.days != DayPattern::Weekly;
         while let Some(&word) = words.get(i) {
@@ -572,18 +654,18 @@ impl fmt::Display for Session {
                 write!(f, "{} {times}", DAY_NAMES[usize::from(self.window.day())])?
             }
             DayPattern::MonthlyWeekday(ordinals) => {
-                for n in ordinals {
-                    let word = if *n < 0 {
+                for n in ordinals.iter() {
+                    let word = if n < 0 {
                         "last"
                     } else {
-                        ORDINALS[(*n - 1) as usize]
+                        ORDINALS[(n - 1) as usize]
                     };
                     write!(f, "{word} ")?;
                 }
                 write!(f, "{} {times}", DAY_NAMES[usize::from(self.window.day())])?;
             }
             DayPattern::MonthDays(days) => {
-                let list: Vec<String> = days.iter().map(u8::to_string).collect();
+                let list: Vec<String> = days.iter().map(|d| d.to_string()).collect();
                 let word = if days.len() == 1 { "day" } else { "days" };
                 write!(f, "{word} {} {times}", list.join(" "))?;
             }
@@ -786,12 +868,12 @@ mod tests {
                 let next_month_day = d + chrono::Duration::days(7);
                 d.weekday() == weekday(s.window.day())
                     && months_ok(d)
-                    && ns.iter().any(|&n| {
+                    && ns.iter().any(|n| {
                         (n > 0 && (d.day() - 1) / 7 + 1 == n as u32)
                             || (n < 0 && next_month_day.month() != d.month())
                     })
             }
-            DayPattern::MonthDays(ds) => months_ok(d) && ds.contains(&(d.day() as u8)),
+            DayPattern::MonthDays(ds) => months_ok(d) && ds.iter().any(|x| u32::from(x) == d.day()),
         };
         if !on(d) {
             return false;
@@ -827,19 +909,11 @@ mod tests {
                     let mut s = Session::weekly(Window::new(day, 600, 660).unwrap());
                     s.days = match kind {
                         0 => DayPattern::Weekly,
-                        1 => {
-                            let mut o = ordinals;
-                            o.sort_by_key(|n| if *n < 0 { 6 } else { *n });
-                            o.dedup();
-                            DayPattern::MonthlyWeekday(o)
-                        }
+                        1 => DayPattern::MonthlyWeekday(Ordinals::of(&ordinals)),
                         _ => {
-                            let mut d = days;
-                            d.sort_unstable();
-                            d.dedup();
                             // The weekday of a month-days session is unused: Monday, as parsed.
                             s.window = Window::new(0, 600, 660).unwrap();
-                            DayPattern::MonthDays(d)
+                            DayPattern::MonthDays(MonthDays::of(&days))
                         }
                     };
                     s.from = from.map(|f| base + chrono::Duration::days(f));
