@@ -209,14 +209,13 @@ impl<'a> PreparedPerson<'a> {
         room.holds(UtcWindow::new(week_minute(at), i32::from(minutes)))
     }
 
-    /// Every occurrence of `sessions` (of a group in `zone`) starting in the horizon, as
-    /// (instant in epoch minutes, whether it fits the person's availability), in order of the
-    /// sessions and then of time.
-    fn occurrences<'s>(
+    /// The start (epoch minutes) of every occurrence of `session` (of a group in `zone`) in the
+    /// horizon, in time order.
+    fn starts<'s>(
         &'s self,
-        sessions: &'s [Session],
+        session: &'s Session,
         zone: &'s ZoneSpan,
-    ) -> impl Iterator<Item = (i64, bool)> + 's {
+    ) -> impl Iterator<Item = i64> + 's {
         let end_at = self.now + horizon();
         // Occurrences start on whole minutes: the first at or after `now` is at `now` rounded
         // up to the minute, and none at or after the end (rounded up too) is in the horizon.
@@ -225,12 +224,23 @@ impl<'a> PreparedPerson<'a> {
         // Local dates wide enough to hold every instant of the horizon.
         let first = zone.local_date(self.now) - Duration::days(1);
         let last = zone.local_date(end_at) + Duration::days(2);
+        session
+            .dates_between(first, last)
+            .map(move |d| zone.instant(d, session.start()))
+            .filter(move |at| *at >= now && *at < end)
+    }
+
+    /// Every occurrence of `sessions` (of a group in `zone`) starting in the horizon, as
+    /// (instant in epoch minutes, whether it fits the person's availability), in order of the
+    /// sessions and then of time.
+    fn occurrences<'s>(
+        &'s self,
+        sessions: &'s [Session],
+        zone: &'s ZoneSpan,
+    ) -> impl Iterator<Item = (i64, bool)> + 's {
         sessions.iter().flat_map(move |s| {
-            s.dates_between(first, last).filter_map(move |d| {
-                let at = zone.instant(d, s.start());
-                (at >= now && at < end)
-                    .then(|| (at, self.is_available_at(at, s.duration_minutes())))
-            })
+            self.starts(s, zone)
+                .map(move |at| (at, self.is_available_at(at, s.duration_minutes())))
         })
     }
 }
@@ -333,7 +343,8 @@ impl PairFacts {
             .map(|s| match s.weekday_window() {
                 Some(w) if !person.is_available_for(&w, zone.now()) => 0,
                 Some(_) if s.is_plain_weekly() => HORIZON_WEEKS,
-                Some(_) => person.occurrences(std::slice::from_ref(s), zone).count() as u32,
+                // Every occurrence fits, as its weekly window does: count them.
+                Some(_) => person.starts(s, zone).count() as u32,
                 None => person
                     .occurrences(std::slice::from_ref(s), zone)
                     .filter(|(_, fits)| *fits)
