@@ -485,12 +485,11 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         }
     }
     if person.gender_specific == GenderSpecific::Required {
-        if let Some(wanted) = person.gender.own_audience().filter(|w| {
-            !group
-                .audience
-                .iter()
-                .any(|a| a == w || (*w == Audience::Lgbtq && a.is_lgbtq()))
-        }) {
+        if let Some(wanted) = person
+            .gender
+            .own_audience()
+            .filter(|w| !group.audience.iter().any(|a| a.meets(*w)))
+        {
             push(
                 ExclusionCode::GenderSpecific,
                 Detail::GenderSpecific { wanted },

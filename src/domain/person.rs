@@ -157,11 +157,9 @@ impl Person {
     /// Whether a group for `audience` is one they would like (any LGBTQ+ audience for a wish
     /// for LGBTQ+ groups).
     pub fn wishes_any_of(&self, audience: &[Audience]) -> bool {
-        self.audience_preference.iter().any(|wish| {
-            audience
-                .iter()
-                .any(|a| a == wish || (*wish == Audience::Lgbtq && a.is_lgbtq()))
-        })
+        self.audience_preference
+            .iter()
+            .any(|wish| audience.iter().any(|a| a.meets(*wish)))
     }
 
     /// Whether they are under 18.

@@ -364,6 +364,12 @@ impl Audience {
                 | Audience::Nonbinary
         )
     }
+
+    /// Whether a group for this audience is one for someone who wants a group for `wanted`:
+    /// the same audience, or any LGBTQ+ audience when `wanted` is LGBTQ+.
+    pub fn meets(self, wanted: Audience) -> bool {
+        self == wanted || (wanted == Audience::Lgbtq && self.is_lgbtq())
+    }
 }
 
 vocabulary! {
