@@ -80,18 +80,19 @@ impl ZoneSpan {
             .chain(offset_changes(tz, start, end))
             .map(|(t, offset)| (epoch_minutes(t), offset))
             .collect();
-        let now_offset = at(now);
-        let mut offsets = vec![now_offset];
-        for (_, o) in &pieces {
-            if !offsets.contains(o) {
-                offsets.push(*o);
+        let mut span = ZoneSpan {
+            tz,
+            offsets: Vec::new(),
+            pieces,
+        };
+        // The offset at `now` first, then the others in time order.
+        span.offsets.push(span.offset_at(epoch_minutes(now)));
+        for (_, o) in &span.pieces {
+            if !span.offsets.contains(o) {
+                span.offsets.push(*o);
             }
         }
-        ZoneSpan {
-            tz,
-            offsets,
-            pieces,
-        }
+        span
     }
 
     /// The offset at `now`.
