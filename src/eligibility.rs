@@ -12,8 +12,7 @@ use crate::domain::cost::Cost;
 use crate::domain::person::Person;
 use chrono_tz::Tz;
 
-use crate::domain::recurrence::Session;
-use crate::domain::schedule::Window;
+use crate::domain::recurrence::{Pattern, Session};
 use crate::domain::vocab::{
     Audience, Fellowship, Format, FormatPreference, Gender, GenderSpecific, Language, Medication,
     MedicationStance, Need, Orientation, Role, Substance,
@@ -143,7 +142,8 @@ enum Detail {
         stated: bool,
     },
     Schedule {
-        first: SessionsShown,
+        /// The first three sessions, without the dates they skip.
+        first: [Option<Pattern>; 3],
         more: bool,
         zone: Tz,
     },
@@ -187,39 +187,6 @@ enum Detail {
         id: String,
         reason: String,
     },
-}
-
-/// Up to the first three sessions of a group, for a sentence: their weekly windows when all
-/// three are plain weekly (no allocation, as most directories are), else the sessions.
-#[derive(Debug, Clone, PartialEq)]
-enum SessionsShown {
-    Weekly([Option<Window>; 3]),
-    Calendar(Box<[Session]>),
-}
-
-impl SessionsShown {
-    fn of(sessions: &[Session]) -> SessionsShown {
-        let first = &sessions[..sessions.len().min(3)];
-        if first.iter().all(Session::is_plain_weekly) {
-            SessionsShown::Weekly(std::array::from_fn(|i| {
-                first.get(i).and_then(Session::weekday_window)
-            }))
-        } else {
-            SessionsShown::Calendar(first.into())
-        }
-    }
-}
-
-impl fmt::Display for SessionsShown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SessionsShown::Weekly(first) => f.write_str(&join_some(first)),
-            SessionsShown::Calendar(first) => {
-                let all: Vec<String> = first.iter().map(Session::to_string).collect();
-                f.write_str(&all.join(", "))
-            }
-        }
-    }
 }
 
 /// Up to the first three items of a list, for a sentence.
@@ -271,7 +238,7 @@ impl Exclusion {
             ),
             Detail::Schedule { first, more, zone } => format!(
                 "no session inside your availability (meets {}{}, {} time)",
-                first,
+                join_some(&first),
                 if more { ", ..." } else { "" },
                 zone.name()
             ),
@@ -451,7 +418,7 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         push(
             ExclusionCode::Schedule,
             Detail::Schedule {
-                first: SessionsShown::of(&group.sessions),
+                first: std::array::from_fn(|i| group.sessions.get(i).map(Session::pattern)),
                 more: group.sessions.len() > 3,
                 zone: group.timezone,
             },

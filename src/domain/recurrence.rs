@@ -104,6 +104,15 @@ impl MonthDays {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Session {
+    pattern: Pattern,
+    /// Dates with no session.
+    except: Vec<NaiveDate>,
+}
+
+/// When a session meets, without the dates it skips: its days, times, interval, first and last
+/// date or count. Copied without allocating, as a sentence about a group's sessions is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Pattern {
     /// The weekday and times (for a month-days pattern the weekday is unused: Monday).
     window: Window,
     days: DayPattern,
@@ -115,20 +124,20 @@ pub struct Session {
     until: Option<NaiveDate>,
     /// How many sessions in all, from `from`.
     count: Option<u32>,
-    /// Dates with no session.
-    except: Vec<NaiveDate>,
 }
 
 impl Session {
     /// A session every week at `window`: today's weekly syntax.
     pub fn weekly(window: Window) -> Session {
         Session {
-            window,
-            days: DayPattern::Weekly,
-            interval: 1,
-            from: None,
-            until: None,
-            count: None,
+            pattern: Pattern {
+                window,
+                days: DayPattern::Weekly,
+                interval: 1,
+                from: None,
+                until: None,
+                count: None,
+            },
             except: Vec::new(),
         }
     }
@@ -136,41 +145,46 @@ impl Session {
     /// The weekly window this session keeps to, when every occurrence is on one weekday at one
     /// time: every pattern but days of the month. A plain weekly session is exactly this window.
     pub fn weekday_window(&self) -> Option<Window> {
-        match self.days {
+        match self.pattern.days {
             DayPattern::MonthDays(_) => None,
-            _ => Some(self.window),
+            _ => Some(self.pattern.window),
         }
+    }
+
+    /// When the session meets, without the dates it skips.
+    pub(crate) fn pattern(&self) -> Pattern {
+        self.pattern
     }
 
     /// Whether the session is a plain weekly one: every week, with no first or last date and no
     /// skipped dates.
     pub fn is_plain_weekly(&self) -> bool {
-        self.days == DayPattern::Weekly
-            && self.interval == 1
-            && self.from.is_none()
-            && self.until.is_none()
-            && self.count.is_none()
+        self.pattern.days == DayPattern::Weekly
+            && self.pattern.interval == 1
+            && self.pattern.from.is_none()
+            && self.pattern.until.is_none()
+            && self.pattern.count.is_none()
             && self.except.is_empty()
     }
 
     /// Start, minutes after local midnight.
     pub fn start(&self) -> u16 {
-        self.window.start()
+        self.pattern.window.start()
     }
 
     /// End, minutes after local midnight.
     pub fn end(&self) -> u16 {
-        self.window.end()
+        self.pattern.window.end()
     }
 
     /// Length in minutes.
     pub fn duration_minutes(&self) -> u16 {
-        self.window.duration_minutes()
+        self.pattern.window.duration_minutes()
     }
 
     /// The first date with a session, when the session states one.
     pub fn first_date(&self) -> Option<NaiveDate> {
-        self.from
+        self.pattern.from
     }
 
     /// The dates the session skips.
@@ -189,15 +203,15 @@ impl Session {
     /// ```
     pub fn rrule_in(&self, tz: chrono_tz::Tz) -> String {
         const RFC_DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
-        let day = RFC_DAYS[usize::from(self.window.day())];
-        let mut parts = vec![match self.days {
+        let day = RFC_DAYS[usize::from(self.pattern.window.day())];
+        let mut parts = vec![match self.pattern.days {
             DayPattern::Weekly => "FREQ=WEEKLY".to_string(),
             _ => "FREQ=MONTHLY".to_string(),
         }];
-        if self.interval > 1 {
-            parts.push(format!("INTERVAL={}", self.interval));
+        if self.pattern.interval > 1 {
+            parts.push(format!("INTERVAL={}", self.pattern.interval));
         }
-        match &self.days {
+        match &self.pattern.days {
             DayPattern::Weekly => parts.push(format!("BYDAY={day}")),
             DayPattern::MonthlyWeekday(ordinals) => {
                 let days: Vec<String> = ordinals.iter().map(|n| format!("{n}{day}")).collect();
@@ -208,7 +222,7 @@ impl Session {
                 parts.push(format!("BYMONTHDAY={}", days.join(",")));
             }
         }
-        if let Some(until) = self.until {
+        if let Some(until) = self.pattern.until {
             // The end of the last day in the group's zone, in UTC (RFC 5545 3.3.10).
             use chrono::TimeZone;
             let end = until.and_hms_opt(23, 59, 59).expect("a valid time");
@@ -218,7 +232,7 @@ impl Session {
                 .map_or(end, |t| t.naive_utc());
             parts.push(format!("UNTIL={}", utc.format("%Y%m%dT%H%M%SZ")));
         }
-        if let Some(count) = self.count {
+        if let Some(count) = self.pattern.count {
             parts.push(format!("COUNT={count}"));
         }
         parts.join(";")
@@ -240,11 +254,11 @@ impl Session {
     /// assert_eq!(weekly.first_occurrence(on), Some("2027-06-07".parse().unwrap()));
     /// ```
     pub fn first_occurrence(&self, on: NaiveDate) -> Option<NaiveDate> {
-        let from = self.from.unwrap_or(on);
+        let from = self.pattern.from.unwrap_or(on);
         let end = from.checked_add_months(Months::new(12 * 10))?;
         self.pattern_dates(from, end)
             .next()
-            .filter(|d| self.until.is_none_or(|u| *d <= u))
+            .filter(|d| self.pattern.until.is_none_or(|u| *d <= u))
     }
 
     /// The last date the session can meet, when it ends: its last date (`until`), or the date of
@@ -256,10 +270,10 @@ impl Session {
     /// assert_eq!("Mon 19:00-20:00".parse::<groupmatch::Session>().unwrap().end_date(), None);
     /// ```
     pub fn end_date(&self) -> Option<NaiveDate> {
-        if let Some(until) = self.until {
+        if let Some(until) = self.pattern.until {
             return Some(until);
         }
-        let (from, count) = (self.from?, self.count?);
+        let (from, count) = (self.pattern.from?, self.pattern.count?);
         let end = from.checked_add_months(Months::new(12 * 10))?;
         self.pattern_dates(from, end).take(count as usize).last()
     }
@@ -273,13 +287,13 @@ impl Session {
     ) -> impl Iterator<Item = NaiveDate> + '_ {
         // With a count, occurrences are counted from the first date (COUNT before EXDATE, as
         // RFC 5545 says), so the walk starts there.
-        let walk_from = match (self.count, self.from) {
+        let walk_from = match (self.pattern.count, self.pattern.from) {
             (Some(_), Some(from)) => from,
             (_, from) => start.max(from.unwrap_or(start)),
         };
-        let limit = self.count.map_or(usize::MAX, |c| c as usize);
+        let limit = self.pattern.count.map_or(usize::MAX, |c| c as usize);
         self.pattern_dates(walk_from, end)
-            .take_while(move |d| self.until.is_none_or(|u| *d <= u))
+            .take_while(move |d| self.pattern.until.is_none_or(|u| *d <= u))
             .take(limit)
             .filter(move |d| *d >= start && !self.except.contains(d))
     }
@@ -287,7 +301,7 @@ impl Session {
     /// The pattern's dates in `[from, end)` on or after the session's first date, ignoring its
     /// last date, count and skipped dates: computed as they are walked, without allocating.
     fn pattern_dates(&self, from: NaiveDate, end: NaiveDate) -> PatternDates<'_> {
-        let from = from.max(self.from.unwrap_or(from));
+        let from = from.max(self.pattern.from.unwrap_or(from));
         let mut dates = PatternDates {
             session: self,
             from,
@@ -296,22 +310,22 @@ impl Session {
             month: None,
             days: 0,
         };
-        match &self.days {
+        match &self.pattern.days {
             DayPattern::Weekly => {
-                let weekday = weekday(self.window.day());
+                let weekday = weekday(self.pattern.window.day());
                 let ahead = (7 + weekday.num_days_from_monday() as i64
                     - from.weekday().num_days_from_monday() as i64)
                     % 7;
                 let first = from + chrono::Duration::days(ahead);
                 // The weeks are counted from the week of the first date (Monday-based).
-                let first = match self.from {
-                    Some(anchor) if self.interval > 1 => {
+                let first = match self.pattern.from {
+                    Some(anchor) if self.pattern.interval > 1 => {
                         let weeks = (monday_of(first) - monday_of(anchor)).num_days() / 7;
-                        let behind = weeks.rem_euclid(i64::from(self.interval));
+                        let behind = weeks.rem_euclid(i64::from(self.pattern.interval));
                         if behind == 0 {
                             first
                         } else {
-                            first + chrono::Duration::days((i64::from(self.interval) - behind) * 7)
+                            first + chrono::Duration::days((i64::from(self.pattern.interval) - behind) * 7)
                         }
                     }
                     _ => first,
@@ -328,10 +342,10 @@ impl Session {
     /// The pattern's days in the month starting at `first`, as bits (bit `d` for day `d`).
     fn days_in_month(&self, first: NaiveDate) -> u32 {
         let mut bits = 0u32;
-        match &self.days {
+        match &self.pattern.days {
             DayPattern::Weekly => {}
             DayPattern::MonthlyWeekday(ordinals) => {
-                let weekday = weekday(self.window.day());
+                let weekday = weekday(self.pattern.window.day());
                 for n in ordinals.iter() {
                     let date = if n > 0 {
                         NaiveDate::from_weekday_of_month_opt(
@@ -362,11 +376,11 @@ impl Session {
     /// Whether `date` is one of the pattern's dates (within the first and last date).
     fn on_pattern(&self, date: NaiveDate) -> bool {
         let next = date + chrono::Duration::days(1);
-        let from = match self.from {
+        let from = match self.pattern.from {
             Some(f) => f.min(date),
             None => date,
         };
-        self.pattern_dates(from, next).any(|d| d == date) && self.until.is_none_or(|u| date <= u)
+        self.pattern_dates(from, next).any(|d| d == date) && self.pattern.until.is_none_or(|u| date <= u)
     }
 }
 
@@ -393,7 +407,7 @@ impl Iterator for PatternDates<'_> {
             if d >= self.end {
                 return None;
             }
-            self.next = d.checked_add_signed(chrono::Duration::days(i64::from(s.interval) * 7));
+            self.next = d.checked_add_signed(chrono::Duration::days(i64::from(s.pattern.interval) * 7));
             return Some(d);
         }
         loop {
@@ -402,8 +416,8 @@ impl Iterator for PatternDates<'_> {
                 if month >= self.end {
                     return None;
                 }
-                let on_interval = s.from.is_none_or(|a| {
-                    (month_index(month) - month_index(a)).rem_euclid(i64::from(s.interval)) == 0
+                let on_interval = s.pattern.from.is_none_or(|a| {
+                    (month_index(month) - month_index(a)).rem_euclid(i64::from(s.pattern.interval)) == 0
                 });
                 self.days = if on_interval {
                     s.days_in_month(month)
@@ -528,12 +542,12 @@ impl FromStr for Session {
         let window: Window = format!("{weekday_of_window} {times}").parse()?;
         i += 1;
         let mut session = Session::weekly(window);
-        session.days = match (ordinals.is_empty(), month_days.is_empty()) {
+        session.pattern.days = match (ordinals.is_empty(), month_days.is_empty()) {
             (true, true) => DayPattern::Weekly,
             (false, _) => DayPattern::MonthlyWeekday(Ordinals::of(&ordinals)),
             (true, false) => DayPattern::MonthDays(MonthDays::of(&month_days)),
         };
-        let monthly = session.days != DayPattern::Weekly;
+        let monthly = session.pattern.days != DayPattern::Weekly;
         while let Some(&word) = words.get(i) {
             i += 1;
             let arg = |at: usize, k: usize| words.get(at + k).copied();
@@ -557,15 +571,15 @@ impl FromStr for Session {
                             "'every {n} {unit}': this pattern repeats every N {want}"
                         ));
                     }
-                    session.interval = interval;
+                    session.pattern.interval = interval;
                     i += 2;
                 }
                 "from" => {
-                    session.from = Some(parse_date(arg(i, 0).ok_or_else(not_like)?)?);
+                    session.pattern.from = Some(parse_date(arg(i, 0).ok_or_else(not_like)?)?);
                     i += 1;
                 }
                 "until" => {
-                    session.until = Some(parse_date(arg(i, 0).ok_or_else(not_like)?)?);
+                    session.pattern.until = Some(parse_date(arg(i, 0).ok_or_else(not_like)?)?);
                     i += 1;
                 }
                 "for" => {
@@ -577,7 +591,7 @@ impl FromStr for Session {
                         .ok_or_else(|| {
                             format!("count '{n}' is not 1 to {MAX_EXCEPTIONS} sessions")
                         })?;
-                    session.count = Some(count);
+                    session.pattern.count = Some(count);
                     i += 1;
                     if arg(i, 0).is_some_and(|w| {
                         w.eq_ignore_ascii_case("times") || w.eq_ignore_ascii_case("sessions")
@@ -614,24 +628,24 @@ impl FromStr for Session {
 impl Session {
     /// Why the parts cannot make a session, if they cannot.
     fn check(&self) -> Result<(), String> {
-        if self.interval > 1 && self.from.is_none() {
+        if self.pattern.interval > 1 && self.pattern.from.is_none() {
             return Err(format!(
                 "'every {}' needs 'from DATE' to know which {} count",
-                self.interval,
-                if self.days == DayPattern::Weekly {
+                self.pattern.interval,
+                if self.pattern.days == DayPattern::Weekly {
                     "weeks"
                 } else {
                     "months"
                 }
             ));
         }
-        if self.until.is_some() && self.count.is_some() {
+        if self.pattern.until.is_some() && self.pattern.count.is_some() {
             return Err("give 'until DATE' or 'for N times', not both".into());
         }
-        if self.count.is_some() && self.from.is_none() {
+        if self.pattern.count.is_some() && self.pattern.from.is_none() {
             return Err("'for N times' needs 'from DATE' to count from".into());
         }
-        if let (Some(from), Some(until)) = (self.from, self.until) {
+        if let (Some(from), Some(until)) = (self.pattern.from, self.pattern.until) {
             if until < from {
                 return Err(format!("last date {until} is before first date {from}"));
             }
@@ -645,7 +659,7 @@ impl Session {
     }
 }
 
-impl fmt::Display for Session {
+impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let times = self.window.to_string();
         let times = times.split_once(' ').map_or(times.as_str(), |(_, t)| t);
@@ -687,6 +701,13 @@ impl fmt::Display for Session {
         if let Some(count) = self.count {
             write!(f, " for {count} times")?;
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pattern.fmt(f)?;
         if !self.except.is_empty() {
             let list: Vec<String> = self.except.iter().map(NaiveDate::to_string).collect();
             write!(f, " except {}", list.join(" "))?;
@@ -850,23 +871,23 @@ mod tests {
 
     /// Whether `d` is an occurrence of `s`, decided from the definitions day by day.
     fn brute(s: &Session, d: NaiveDate) -> bool {
-        if s.from.is_some_and(|f| d < f) || s.until.is_some_and(|u| d > u) {
+        if s.pattern.from.is_some_and(|f| d < f) || s.pattern.until.is_some_and(|u| d > u) {
             return false;
         }
         let months_ok = |d: NaiveDate| {
-            s.from
-                .is_none_or(|f| (month_index(d) - month_index(f)) % i64::from(s.interval) == 0)
+            s.pattern.from
+                .is_none_or(|f| (month_index(d) - month_index(f)) % i64::from(s.pattern.interval) == 0)
         };
-        let on = |d: NaiveDate| match &s.days {
+        let on = |d: NaiveDate| match &s.pattern.days {
             DayPattern::Weekly => {
-                d.weekday() == weekday(s.window.day())
-                    && s.from.is_none_or(|f| {
-                        ((monday_of(d) - monday_of(f)).num_days() / 7) % i64::from(s.interval) == 0
+                d.weekday() == weekday(s.pattern.window.day())
+                    && s.pattern.from.is_none_or(|f| {
+                        ((monday_of(d) - monday_of(f)).num_days() / 7) % i64::from(s.pattern.interval) == 0
                     })
             }
             DayPattern::MonthlyWeekday(ns) => {
                 let next_month_day = d + chrono::Duration::days(7);
-                d.weekday() == weekday(s.window.day())
+                d.weekday() == weekday(s.pattern.window.day())
                     && months_ok(d)
                     && ns.iter().any(|n| {
                         (n > 0 && (d.day() - 1) / 7 + 1 == n as u32)
@@ -878,7 +899,7 @@ mod tests {
         if !on(d) {
             return false;
         }
-        if let (Some(c), Some(f)) = (s.count, s.from) {
+        if let (Some(c), Some(f)) = (s.pattern.count, s.pattern.from) {
             let before = f
                 .iter_days()
                 .take_while(|x| *x <= d)
@@ -907,22 +928,22 @@ mod tests {
                 |(day, kind, ordinals, days, interval, from, len, count, skip)| {
                     let base = date("2025-01-01");
                     let mut s = Session::weekly(Window::new(day, 600, 660).unwrap());
-                    s.days = match kind {
+                    s.pattern.days = match kind {
                         0 => DayPattern::Weekly,
                         1 => DayPattern::MonthlyWeekday(Ordinals::of(&ordinals)),
                         _ => {
                             // The weekday of a month-days session is unused: Monday, as parsed.
-                            s.window = Window::new(0, 600, 660).unwrap();
+                            s.pattern.window = Window::new(0, 600, 660).unwrap();
                             DayPattern::MonthDays(MonthDays::of(&days))
                         }
                     };
-                    s.from = from.map(|f| base + chrono::Duration::days(f));
-                    if s.from.is_some() {
-                        s.interval = interval;
+                    s.pattern.from = from.map(|f| base + chrono::Duration::days(f));
+                    if s.pattern.from.is_some() {
+                        s.pattern.interval = interval;
                         match (count, len) {
-                            (Some(c), _) => s.count = Some(c),
+                            (Some(c), _) => s.pattern.count = Some(c),
                             (None, Some(l)) => {
-                                s.until = s.from.map(|f| f + chrono::Duration::days(l))
+                                s.pattern.until = s.pattern.from.map(|f| f + chrono::Duration::days(l))
                             }
                             _ => {}
                         }
