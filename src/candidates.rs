@@ -29,7 +29,6 @@
 //! (whom the group serves, gender-specific, approach, accessibility) are left to eligibility:
 //! they rule out few of the groups that pass these.
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::geo::{BoundingBox, GeoPoint};
@@ -207,20 +206,19 @@ impl CandidateIndex {
         index
     }
 
-    /// The index of group `group`'s time zone in [`CandidateIndex::spans`].
+    /// The number of group `group`'s time zone, in [`CandidateIndex::zones`].
     pub fn zone_of(&self, group: usize) -> usize {
         self.zone_of[group]
     }
 
-    /// Each of the groups' distinct zones over the horizon from `now` (see
-    /// [`CandidateIndex::zone_of`]), as eligibility takes them.
-    pub fn spans(&self, now: DateTime<Utc>) -> Vec<ZoneSpan> {
-        self.zones.iter().map(|z| ZoneSpan::new(*z, now)).collect()
+    /// The groups' distinct zones, by zone number (see [`CandidateIndex::zone_of`]).
+    pub(crate) fn zones(&self) -> &[Tz] {
+        &self.zones
     }
 
     /// Groups that can pass the schedule, format, language, audience and distance constraints for
     /// `person`, in directory order; every other group fails at least one of them. `spans` are
-    /// [`CandidateIndex::spans`] at the person's `now`.
+    /// the zones' spans at the person's `now` ([`crate::pair::Horizon::spans`]).
     pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<usize> {
         let reach = Reach::of(person.person, self);
         // One bit per group: a few hundred words even for a large directory.
@@ -293,9 +291,9 @@ mod tests {
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
-    use crate::pair::Pair;
+    use crate::pair::{Horizon, Pair};
     use crate::testutil::{center_city, group, person};
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
 
     /// Zones with and without summer time, north and south, at whole, half and quarter hours.
@@ -439,12 +437,13 @@ mod tests {
             now in arb_now(),
         ) {
             let index = CandidateIndex::new(&groups);
-            let prepared = PreparedPerson::new(&p, now);
-            let candidates = index.candidates(&prepared, &index.spans(now));
+            let horizon = Horizon::new(&groups, index.zones(), now);
+            let prepared = PreparedPerson::new(&p, &horizon);
+            let candidates = index.candidates(&prepared, horizon.spans());
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
             for (i, g) in groups.iter().enumerate() {
                 let zone = ZoneSpan::new(g.timezone, now);
-                let pair = Pair::new(&prepared, g, &zone);
+                let pair = Pair::at(&p, g, now);
                 let codes: Vec<ExclusionCode> = check(&pair).iter().map(|e| e.code).collect();
                 let kept = candidates.binary_search(&i).is_ok();
                 prop_assert!(kept || !codes.is_empty(), "eligible group {} dropped", i);
@@ -481,21 +480,23 @@ mod tests {
         ) {
             let all = CandidateIndex::new(&groups);
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
-            let prepared = PreparedPerson::new(&p, now);
+            let horizon = Horizon::new(&groups, all.zones(), now);
+            let prepared = PreparedPerson::new(&p, &horizon);
             let expected: Vec<usize> = all
-                .candidates(&prepared, &all.spans(now))
+                .candidates(&prepared, horizon.spans())
                 .into_iter()
                 .filter(|g| kept[*g])
                 .collect();
-            prop_assert_eq!(all.spans(now), some.spans(now));
-            prop_assert_eq!(some.candidates(&prepared, &all.spans(now)), expected);
+            prop_assert_eq!(all.zones(), some.zones());
+            prop_assert_eq!(some.candidates(&prepared, horizon.spans()), expected);
         }
     }
 
     fn found(groups: &[Group], p: &crate::Person) -> Vec<usize> {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
-        index.candidates(&PreparedPerson::new(p, now), &index.spans(now))
+        let horizon = Horizon::new(groups, index.zones(), now);
+        index.candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::error::{Problem, Result};
 use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
-use crate::pair::{Pair, PreparedPerson, ZoneSpan};
+use crate::pair::{Calendar, Horizon, Pair, PreparedPerson};
 use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
@@ -272,19 +272,25 @@ impl Engine {
         self.rules.for_person_in(person, &self.masks)
     }
 
-    /// The pair of a prepared person with group `index`, the zones over the person's horizon
-    /// being `spans` (from [`CandidateIndex::spans`]).
+    /// The horizon from `now` over the directory ([`Horizon`]).
+    pub(crate) fn horizon(&self, now: DateTime<Utc>) -> Horizon {
+        Horizon::new(&self.groups, self.index.zones(), now)
+    }
+
+    /// Group `index`'s calendar over `horizon`.
+    pub(crate) fn calendar<'h>(&'h self, horizon: &'h Horizon, index: usize) -> Calendar<'h> {
+        horizon.group(index, &self.groups[index].sessions, self.index.zone_of(index))
+    }
+
+    /// The pair of a prepared person with group `index`, over `horizon` (from
+    /// [`Engine::horizon`]).
     pub(crate) fn pair<'a>(
         &'a self,
         person: &PreparedPerson<'a>,
-        spans: &[ZoneSpan],
+        horizon: &Horizon,
         index: usize,
     ) -> Pair<'a> {
-        Pair::new(
-            person,
-            &self.groups[index],
-            &spans[self.index.zone_of(index)],
-        )
+        Pair::new(person, &self.groups[index], &self.calendar(horizon, index))
     }
 
     /// Every group eligible for `person` at `now`, as (index into [`Engine::groups`], pair), in
@@ -295,13 +301,13 @@ impl Engine {
         person: &'a Person,
         now: DateTime<Utc>,
     ) -> Vec<(usize, Pair<'a>)> {
-        let prepared = PreparedPerson::new(person, now);
-        let spans = self.index.spans(now);
+        let horizon = self.horizon(now);
+        let prepared = PreparedPerson::new(person, &horizon);
         self.index
-            .candidates(&prepared, &spans)
+            .candidates(&prepared, horizon.spans())
             .into_iter()
             .filter_map(|i| {
-                let pair = self.pair(&prepared, &spans, i);
+                let pair = self.pair(&prepared, &horizon, i);
                 eligibility::is_eligible(&pair).then_some((i, pair))
             })
             .collect()
@@ -376,20 +382,15 @@ mod tests {
             "2026-03-08T07:30:00Z",
         ] {
             let now: DateTime<Utc> = now.parse().unwrap();
-            let spans: Vec<ZoneSpan> = e
-                .groups()
-                .iter()
-                .map(|g| ZoneSpan::new(g.timezone, now))
-                .collect();
             let mut pairs = 0;
             for p in &sim.people {
-                let prepared = PreparedPerson::new(p, now);
+                // Each pair alone, with its own zones and counts.
                 let exhaustive: Vec<(usize, PairFacts)> = e
                     .groups()
                     .iter()
                     .enumerate()
                     .filter_map(|(i, g)| {
-                        let pair = Pair::new(&prepared, g, &spans[i]);
+                        let pair = Pair::at(p, g, now);
                         eligibility::is_eligible(&pair).then_some((i, pair.facts))
                     })
                     .collect();

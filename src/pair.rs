@@ -6,7 +6,10 @@
 //! per pair, so no layer recomputes (or disagrees with) another: eligibility, features and rules
 //! all read a [`Pair`].
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
 use chrono_tz::Tz;
 
 use crate::domain::group::Group;
@@ -48,6 +51,13 @@ pub(crate) struct ZoneSpan {
     /// UTC), in time order; the first piece starts two days before `now` and the last runs two
     /// days past the horizon.
     pieces: Vec<(i64, i32)>,
+    /// The horizon, in epoch minutes: from `now` to its end, each rounded up to the minute (an
+    /// occurrence starting in `[from, to)` is in it).
+    from: i64,
+    to: i64,
+    /// The local dates wide enough to hold every instant of the horizon, `[first, last)`.
+    first: NaiveDate,
+    last: NaiveDate,
 }
 
 /// The days from 0001-01-01 (day 1) to 1970-01-01, as chrono's `num_days_from_ce` counts them.
@@ -80,11 +90,21 @@ impl ZoneSpan {
             .chain(offset_changes(tz, start, end))
             .map(|(t, offset)| (epoch_minutes(t), offset))
             .collect();
+        // Occurrences start on whole minutes: the first at or after `now` is at `now` rounded
+        // up to the minute, and none at or after the end (rounded up too) is in the horizon.
+        let ceil = |t: DateTime<Utc>| (t.timestamp_millis() + 59_999).div_euclid(60_000);
+        let end_at = now + horizon();
         let mut span = ZoneSpan {
             tz,
             offsets: Vec::new(),
             pieces,
+            from: ceil(now),
+            to: ceil(end_at),
+            first: NaiveDate::MIN,
+            last: NaiveDate::MIN,
         };
+        span.first = span.local_date(now) - Duration::days(1);
+        span.last = span.local_date(end_at) + Duration::days(2);
         // The offset at `now` first, then the others in time order.
         span.offsets.push(span.offset_at(epoch_minutes(now)));
         for (_, o) in &span.pieces {
@@ -146,9 +166,105 @@ impl ZoneSpan {
         with(before)
     }
 
+    /// The start (epoch minutes) of every occurrence of `session` (of a group in this zone) in
+    /// the horizon, in time order.
+    fn starts<'s>(&'s self, session: &'s Session) -> impl Iterator<Item = i64> + 's {
+        session
+            .dates_between(self.first, self.last)
+            .map(move |d| self.instant(d, session.start()))
+            .filter(move |at| *at >= self.from && *at < self.to)
+    }
+
     /// The local date of `at` in the zone.
     fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         (at + Duration::minutes(i64::from(self.offset_at(epoch_minutes(at))))).date_naive()
+    }
+}
+
+/// The [`HORIZON_WEEKS`] weeks from one instant over a directory: the span of each of its
+/// groups' zones, found once, and how many times each session of each group starts in them,
+/// counted when first needed. A ranking makes one; a match makes one for all its people, so a
+/// group's calendar is walked once per match, not once per person.
+#[derive(Debug)]
+pub(crate) struct Horizon {
+    /// The instant the horizon starts.
+    pub(crate) now: DateTime<Utc>,
+    /// Each zone's span, by the directory's zone numbers ([`crate::candidates::CandidateIndex`]).
+    spans: Vec<ZoneSpan>,
+    /// Where each group's sessions begin in `starts` (one more entry than there are groups).
+    first_session: Vec<u32>,
+    /// How many times each session starts in the horizon, once counted.
+    starts: Vec<OnceLock<u32>>,
+}
+
+impl Horizon {
+    /// The horizon from `now` over `groups`, whose distinct zones are `zones`.
+    pub(crate) fn new(groups: &[Group], zones: &[Tz], now: DateTime<Utc>) -> Horizon {
+        let mut first_session = Vec::with_capacity(groups.len() + 1);
+        let mut total = 0u32;
+        first_session.push(0);
+        for g in groups {
+            total += g.sessions.len() as u32;
+            first_session.push(total);
+        }
+        Horizon {
+            now,
+            spans: zones.iter().map(|z| ZoneSpan::new(*z, now)).collect(),
+            first_session,
+            starts: (0..total).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The horizon from `now` over one group alone.
+    pub(crate) fn of_one(group: &Group, now: DateTime<Utc>) -> Horizon {
+        Horizon::new(std::slice::from_ref(group), &[group.timezone], now)
+    }
+
+    /// Each zone's span, by zone number.
+    pub(crate) fn spans(&self) -> &[ZoneSpan] {
+        &self.spans
+    }
+
+    /// The span of `tz`: the directory's own when one of its groups is there.
+    fn span_of(&self, tz: Tz) -> ZoneSpan {
+        self.spans
+            .iter()
+            .find(|s| s.tz == tz)
+            .cloned()
+            .unwrap_or_else(|| ZoneSpan::new(tz, self.now))
+    }
+
+    /// Group number `index`, with `sessions`, in zone number `zone`, over the horizon.
+    pub(crate) fn group<'h>(
+        &'h self,
+        index: usize,
+        sessions: &'h [Session],
+        zone: usize,
+    ) -> Calendar<'h> {
+        let from = self.first_session[index] as usize;
+        Calendar {
+            sessions,
+            zone: &self.spans[zone],
+            starts: &self.starts[from..from + sessions.len()],
+        }
+    }
+}
+
+/// A group's sessions over a [`Horizon`], with its zone's span.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Calendar<'h> {
+    /// The group's sessions.
+    pub(crate) sessions: &'h [Session],
+    /// The group's zone over the horizon.
+    pub(crate) zone: &'h ZoneSpan,
+    /// How many times each session starts in the horizon, once counted.
+    starts: &'h [OnceLock<u32>],
+}
+
+impl Calendar<'_> {
+    /// How many times session number `i` starts in the horizon: counted the first time asked.
+    fn starts(&self, i: usize) -> u32 {
+        *self.starts[i].get_or_init(|| self.zone.starts(&self.sessions[i]).count() as u32)
     }
 }
 
@@ -160,16 +276,14 @@ pub(crate) struct PreparedPerson<'a> {
     pub(crate) person: &'a Person,
     /// Their zone over the horizon.
     pub(crate) zone: ZoneSpan,
-    /// The instant the ranking is for.
-    pub(crate) now: DateTime<Utc>,
     /// The person's availability on the UTC week, for each of `zone.offsets` in order.
     rooms: Vec<WeekRoom>,
 }
 
 impl<'a> PreparedPerson<'a> {
-    /// Prepares `person` for a ranking at `now`.
-    pub(crate) fn new(person: &'a Person, now: DateTime<Utc>) -> PreparedPerson<'a> {
-        let zone = ZoneSpan::new(person.timezone, now);
+    /// Prepares `person` for a ranking over `horizon`.
+    pub(crate) fn new(person: &'a Person, horizon: &Horizon) -> PreparedPerson<'a> {
+        let zone = horizon.span_of(person.timezone);
         let rooms = zone
             .offsets
             .iter()
@@ -186,7 +300,6 @@ impl<'a> PreparedPerson<'a> {
         PreparedPerson {
             person,
             zone,
-            now,
             rooms,
         }
     }
@@ -210,27 +323,6 @@ impl<'a> PreparedPerson<'a> {
         room.holds(UtcWindow::new(week_minute(at), i32::from(minutes)))
     }
 
-    /// The start (epoch minutes) of every occurrence of `session` (of a group in `zone`) in the
-    /// horizon, in time order.
-    fn starts<'s>(
-        &'s self,
-        session: &'s Session,
-        zone: &'s ZoneSpan,
-    ) -> impl Iterator<Item = i64> + 's {
-        let end_at = self.now + horizon();
-        // Occurrences start on whole minutes: the first at or after `now` is at `now` rounded
-        // up to the minute, and none at or after the end (rounded up too) is in the horizon.
-        let ceil = |t: DateTime<Utc>| (t.timestamp_millis() + 59_999).div_euclid(60_000);
-        let (now, end) = (ceil(self.now), ceil(end_at));
-        // Local dates wide enough to hold every instant of the horizon.
-        let first = zone.local_date(self.now) - Duration::days(1);
-        let last = zone.local_date(end_at) + Duration::days(2);
-        session
-            .dates_between(first, last)
-            .map(move |d| zone.instant(d, session.start()))
-            .filter(move |at| *at >= now && *at < end)
-    }
-
     /// Every occurrence of `sessions` (of a group in `zone`) starting in the horizon, as
     /// (instant in epoch minutes, whether it fits the person's availability), in order of the
     /// sessions and then of time.
@@ -240,7 +332,7 @@ impl<'a> PreparedPerson<'a> {
         zone: &'s ZoneSpan,
     ) -> impl Iterator<Item = (i64, bool)> + 's {
         sessions.iter().flat_map(move |s| {
-            self.starts(s, zone)
+            zone.starts(s)
                 .map(move |at| (at, self.is_available_at(at, s.duration_minutes())))
         })
     }
@@ -259,20 +351,25 @@ pub(crate) struct Pair<'a> {
 }
 
 impl<'a> Pair<'a> {
-    /// The pair of a prepared person and `group`, whose zone over the person's horizon is
-    /// `zone`. A ranking prepares the person once and each zone once.
-    pub(crate) fn new(person: &PreparedPerson<'a>, group: &'a Group, zone: &ZoneSpan) -> Pair<'a> {
+    /// The pair of a prepared person and `group`, whose calendar over the person's horizon is
+    /// `calendar`. A ranking prepares the person once, and each zone and session once.
+    pub(crate) fn new(
+        person: &PreparedPerson<'a>,
+        group: &'a Group,
+        calendar: &Calendar,
+    ) -> Pair<'a> {
         Pair {
             person: person.person,
             group,
-            facts: PairFacts::new(person, group, zone),
+            facts: PairFacts::new(person, group, calendar),
         }
     }
 
     /// The pair of `person` and `group` taken alone, at `now`.
     pub(crate) fn at(person: &'a Person, group: &'a Group, now: DateTime<Utc>) -> Pair<'a> {
-        let prepared = PreparedPerson::new(person, now);
-        Pair::new(&prepared, group, &ZoneSpan::new(group.timezone, now))
+        let horizon = Horizon::of_one(group, now);
+        let prepared = PreparedPerson::new(person, &horizon);
+        Pair::new(&prepared, group, &horizon.group(0, &group.sessions, 0))
     }
 }
 
@@ -289,8 +386,9 @@ pub(crate) struct PairFacts {
 }
 
 impl PairFacts {
-    /// Computes the facts for `person` and `group`, whose zone over the horizon is `zone`.
-    fn new(person: &PreparedPerson, group: &Group, zone: &ZoneSpan) -> PairFacts {
+    /// Computes the facts for `person` and `group`, whose calendar over the horizon is
+    /// `calendar`.
+    fn new(person: &PreparedPerson, group: &Group, calendar: &Calendar) -> PairFacts {
         let p = person.person;
         // An online group is joined online: its place does not matter.
         let distance = match (p.location, group.location, group.format) {
@@ -312,7 +410,7 @@ impl PairFacts {
         PairFacts {
             attendance,
             distance_km: distance.filter(|_| attendance == Attendance::InPerson),
-            fitting_in_horizon: PairFacts::fitting_in_horizon(person, &group.sessions, zone),
+            fitting_in_horizon: PairFacts::fitting_in_horizon(person, calendar),
         }
     }
 
@@ -321,31 +419,31 @@ impl PairFacts {
         f64::from(self.fitting_in_horizon) / f64::from(HORIZON_WEEKS)
     }
 
-    /// How many occurrences of `sessions` (of a group in `zone`) in the next [`HORIZON_WEEKS`]
-    /// weeks lie wholly inside one of the person's availability windows.
+    /// How many occurrences of a group's sessions (its `calendar`) in the next
+    /// [`HORIZON_WEEKS`] weeks lie wholly inside one of the person's availability windows.
     ///
     /// When neither zone changes offset in the horizon, every occurrence of a session on one
     /// weekday lies at the same place on the UTC week, so one check of its weekly window decides
-    /// them all (and a plain weekly session that fits counts [`HORIZON_WEEKS`] without listing
-    /// its dates); otherwise each occurrence is checked at its own instant.
-    pub(crate) fn fitting_in_horizon(
-        person: &PreparedPerson,
-        sessions: &[Session],
-        zone: &ZoneSpan,
-    ) -> u32 {
+    /// them all, and the session's starts in the horizon (the same for every person) are counted
+    /// once per horizon; a plain weekly session that fits counts [`HORIZON_WEEKS`]. Otherwise
+    /// each occurrence is checked at its own instant.
+    pub(crate) fn fitting_in_horizon(person: &PreparedPerson, calendar: &Calendar) -> u32 {
+        let zone = calendar.zone;
         if !(zone.is_constant() && person.zone.is_constant()) {
             return person
-                .occurrences(sessions, zone)
+                .occurrences(calendar.sessions, zone)
                 .filter(|(_, fits)| *fits)
                 .count() as u32;
         }
-        sessions
+        calendar
+            .sessions
             .iter()
-            .map(|s| match s.weekday_window() {
+            .enumerate()
+            .map(|(i, s)| match s.weekday_window() {
                 Some(w) if !person.is_available_for(&w, zone.now()) => 0,
                 Some(_) if s.is_plain_weekly() => HORIZON_WEEKS,
-                // Every occurrence fits, as its weekly window does: count them.
-                Some(_) => person.starts(s, zone).count() as u32,
+                // Every occurrence fits, as its weekly window does.
+                Some(_) => calendar.starts(i),
                 None => person
                     .occurrences(std::slice::from_ref(s), zone)
                     .filter(|(_, fits)| *fits)
@@ -358,11 +456,12 @@ impl PairFacts {
     /// fits, the first start in the horizon at all).
     pub(crate) fn next_sessions(
         person: &PreparedPerson,
-        group: &Group,
-        zone: &ZoneSpan,
+        calendar: &Calendar,
         n: usize,
     ) -> Vec<DateTime<Utc>> {
-        let all: Vec<(i64, bool)> = person.occurrences(&group.sessions, zone).collect();
+        let all: Vec<(i64, bool)> = person
+            .occurrences(calendar.sessions, calendar.zone)
+            .collect();
         let mut fitting: Vec<i64> = all.iter().filter(|(_, f)| *f).map(|(t, _)| *t).collect();
         if fitting.is_empty() {
             fitting = all.iter().map(|(t, _)| *t).min().into_iter().collect();
@@ -451,42 +550,60 @@ mod tests {
             p.availability = ["Mon 06:00-21:00", "Tue 05:00-10:00", "Thu 17:00-20:00",
                 "Sat 09:00-12:00", "Wed 12:00-23:00", "Fri 19:00-22:00"]
                 .map(|w| w.parse().unwrap()).to_vec();
-            let prepared = PreparedPerson::new(&p, now);
-            let span = ZoneSpan::new(g.timezone, now);
-            let counted = PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span);
+            let horizon = Horizon::of_one(&g, now);
+            let prepared = PreparedPerson::new(&p, &horizon);
+            let calendar = horizon.group(0, &g.sessions, 0);
+            let counted = PairFacts::fitting_in_horizon(&prepared, &calendar);
             let one_by_one = prepared
-                .occurrences(&g.sessions, &span)
+                .occurrences(&g.sessions, calendar.zone)
                 .filter(|(_, fits)| *fits)
                 .count() as u32;
             prop_assert_eq!(counted, one_by_one);
+            // Counted again, from the horizon's count of starts.
+            prop_assert_eq!(PairFacts::fitting_in_horizon(&prepared, &calendar), counted);
         }
     }
 
     #[test]
     fn a_monthly_session_counts_its_occurrences_a_week_and_a_weekly_one_each_week() {
         let now = "2026-12-07T12:00:00Z".parse().unwrap();
-        let mut g = group("g");
         let p = person();
-        let prepared = PreparedPerson::new(&p, now);
-        let span = ZoneSpan::new(g.timezone, now);
-        assert!(span.is_constant());
-        assert_eq!(
-            PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span),
-            2 * HORIZON_WEEKS
-        );
+        let fitting = |g: &Group| {
+            let horizon = Horizon::of_one(g, now);
+            assert!(horizon.spans()[0].is_constant());
+            let prepared = PreparedPerson::new(&p, &horizon);
+            Pair::new(&prepared, g, &horizon.group(0, &g.sessions, 0)).facts
+        };
+        let mut g = group("g");
+        assert_eq!(fitting(&g).fitting_in_horizon, 2 * HORIZON_WEEKS);
         // The 2nd Monday from 7 December 2026 for 13 weeks: 14 December, 11 January, 8 February.
         g.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
-        let n = PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span);
-        assert_eq!(n, 3);
-        let facts = Pair::new(&prepared, &g, &span).facts;
+        let facts = fitting(&g);
+        assert_eq!(facts.fitting_in_horizon, 3);
         assert!((facts.sessions_per_week() - 3.0 / 13.0).abs() < 1e-12);
         // A cohort that starts after the horizon has none.
         g.sessions = vec!["Mon 19:00-20:00 from 2027-06-07 for 10 times"
             .parse()
             .unwrap()];
-        assert_eq!(
-            PairFacts::fitting_in_horizon(&prepared, &g.sessions, &span),
-            0
-        );
+        assert_eq!(fitting(&g).fitting_in_horizon, 0);
+    }
+
+    #[test]
+    fn a_horizon_counts_each_session_once_for_every_person() {
+        let now = "2026-12-07T12:00:00Z".parse().unwrap();
+        let mut g = group("g");
+        g.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        let horizon = Horizon::of_one(&g, now);
+        let calendar = horizon.group(0, &g.sessions, 0);
+        assert_eq!(horizon.starts[0].get(), None, "not counted before it is needed");
+        let (mut free, mut busy) = (person(), person());
+        busy.availability = vec!["Tue 09:00-10:00".parse().unwrap()];
+        free.availability = vec!["Mon 18:00-21:00".parse().unwrap()];
+        let busy = PreparedPerson::new(&busy, &horizon);
+        assert_eq!(PairFacts::fitting_in_horizon(&busy, &calendar), 0);
+        assert_eq!(horizon.starts[0].get(), None, "a window that does not fit needs no count");
+        let free = PreparedPerson::new(&free, &horizon);
+        assert_eq!(PairFacts::fitting_in_horizon(&free, &calendar), 3);
+        assert_eq!(horizon.starts[0].get(), Some(&3));
     }
 }

@@ -18,7 +18,7 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::pair::{Attendance, PairFacts, PreparedPerson, ZoneSpan};
+use crate::pair::{Attendance, Horizon, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
 
 /// Below this many groups a ranking runs on the calling thread; above, on rayon's pool.
@@ -296,7 +296,7 @@ impl Ranking {
 pub(crate) struct Judged<'a> {
     pub(crate) prepared: PreparedPerson<'a>,
     pub(crate) rules: PersonRules<'a>,
-    pub(crate) spans: Vec<ZoneSpan>,
+    pub(crate) horizon: Horizon,
     /// Eligible groups, scored, in directory order.
     pub(crate) scored: Vec<Scored<'a>>,
     /// The others, with every reason.
@@ -315,7 +315,7 @@ impl Engine {
         let Judged {
             prepared,
             rules,
-            spans,
+            horizon,
             mut scored,
             excluded,
         } = match options.excluded {
@@ -343,7 +343,7 @@ impl Engine {
         let suggestions = scored
             .iter()
             .enumerate()
-            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &spans))
+            .map(|(i, s)| self.suggestion(i + 1, &prepared, &rules, s, &horizon))
             .collect();
         Ok(Ranking {
             safety_first: crate::safety::safety_first(person),
@@ -359,15 +359,15 @@ impl Engine {
     /// The eligible groups for `person` at `now`, scored, found through the candidate index: no
     /// reasons are built for the others (`excluded` is empty).
     fn judge_eligible<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
-        let prepared = PreparedPerson::new(person, now);
-        let spans = self.index().spans(now);
+        let horizon = self.horizon(now);
+        let prepared = PreparedPerson::new(person, &horizon);
         let rules = self.rules_for(person);
         let scored = self
             .index()
-            .candidates(&prepared, &spans)
+            .candidates(&prepared, horizon.spans())
             .into_iter()
             .filter_map(|index| {
-                let pair = self.pair(&prepared, &spans, index);
+                let pair = self.pair(&prepared, &horizon, index);
                 crate::eligibility::is_eligible(&pair)
                     .then(|| self.score_eligible(&rules, index, pair).ok())
                     .flatten()
@@ -376,7 +376,7 @@ impl Engine {
         Judged {
             prepared,
             rules,
-            spans,
+            horizon,
             scored,
             excluded: Vec::new(),
         }
@@ -385,11 +385,11 @@ impl Engine {
     /// Every group judged for `person` at `now`: the eligible ones scored (unordered), the
     /// others with every reason, plus what explaining a pair needs.
     pub(crate) fn judge_all<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
-        let prepared = PreparedPerson::new(person, now);
-        let spans = self.index().spans(now);
+        let horizon = self.horizon(now);
+        let prepared = PreparedPerson::new(person, &horizon);
         let rules = self.rules_for(person);
         let judge = |index: usize| {
-            let pair = self.pair(&prepared, &spans, index);
+            let pair = self.pair(&prepared, &horizon, index);
             self.judge(&rules, index, pair).map_err(|reasons| Excluded {
                 group_id: self.groups()[index].id.clone(),
                 reasons,
@@ -411,7 +411,7 @@ impl Engine {
         Judged {
             prepared,
             rules,
-            spans,
+            horizon,
             scored,
             excluded,
         }
@@ -424,15 +424,11 @@ impl Engine {
         person: &PreparedPerson,
         rules: &PersonRules,
         s: &Scored,
-        spans: &[ZoneSpan],
+        horizon: &Horizon,
     ) -> Suggestion {
         let group = s.pair.group;
-        let next = PairFacts::next_sessions(
-            person,
-            group,
-            &spans[self.index().zone_of(s.index)],
-            NEXT_SESSIONS,
-        );
+        let next =
+            PairFacts::next_sessions(person, &self.calendar(horizon, s.index), NEXT_SESSIONS);
         let (about_the_person, explanation) = self
             .explanation(rules, s)
             .into_iter()

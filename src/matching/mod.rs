@@ -124,14 +124,14 @@ pub fn score_candidates(
         .collect();
     let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
     let table = GroupTable::new(engine.groups(), engine.masks());
-    let shortlist = Shortlist::new(engine, &table);
+    let shortlist = Shortlist::new(engine, &table, options.now);
     let judged: Vec<PersonEdges> = waitlist
         .par_iter()
         .zip(&waits)
         .map(|(entry, wait)| {
             // The edges and as many groups again as alternates: the most any person keeps.
             let most = options.candidates + options.alternates;
-            let best = shortlist.best(&entry.person, options.now, None, most);
+            let best = shortlist.best(&entry.person, None, most);
             let any_eligible = !best.scored.is_empty();
             // Groups scoring at least the minimum come first in the ranking (so when all `most`
             // do, more than `candidates` do), and the edges are its first `n_edges` (the same
@@ -229,7 +229,7 @@ pub fn assign(
         filled[*g as usize] += 1;
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
-    let shortlist = Shortlist::new(engine, &candidates.table);
+    let shortlist = Shortlist::new(engine, &candidates.table, options.now);
     let open_groups = shortlist.index_where(has_open_seat);
 
     // The explanation of each placement, and the next groups with a seat left in each person's
@@ -258,7 +258,6 @@ pub fn assign(
                 // group may be one of them).
                 let open = shortlist.best(
                     &entry.person,
-                    options.now,
                     Some(&open_groups),
                     options.alternates + 1,
                 );

@@ -17,7 +17,7 @@ use crate::eligibility;
 use crate::engagement::model::sigmoid;
 use crate::engine::Engine;
 use crate::matching::bound::{GroupTable, PersonBound, MARGIN};
-use crate::pair::{PairFacts, PreparedPerson};
+use crate::pair::{Horizon, PairFacts, PreparedPerson};
 
 /// A logit ordered by [`f64::total_cmp`], for a heap of the best ones.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,13 +67,24 @@ pub(crate) struct Shortlist<'e> {
     engine: &'e Engine,
     /// What bounds on the groups' logits read, packed.
     table: &'e GroupTable,
+    /// The horizon of every ranking of the run: each zone's span and each session's count of
+    /// starts, found once for all the people.
+    horizon: Horizon,
 }
 
 impl<'e> Shortlist<'e> {
-    /// Searches over `engine`'s directory, whose bounds read `table` (made from the engine's
-    /// groups and masks).
-    pub(crate) fn new(engine: &'e Engine, table: &'e GroupTable) -> Shortlist<'e> {
-        Shortlist { engine, table }
+    /// Searches over `engine`'s directory at `now`, whose bounds read `table` (made from the
+    /// engine's groups and masks).
+    pub(crate) fn new(
+        engine: &'e Engine,
+        table: &'e GroupTable,
+        now: DateTime<Utc>,
+    ) -> Shortlist<'e> {
+        Shortlist {
+            engine,
+            table,
+            horizon: engine.horizon(now),
+        }
     }
 
     /// The directory's index restricted to the groups that `keep` accepts (by index), for
@@ -82,23 +93,22 @@ impl<'e> Shortlist<'e> {
         CandidateIndex::new_where(self.engine.groups(), keep)
     }
 
-    /// The start of `person`'s ranking at `now` among the groups of `among` (an
+    /// The start of `person`'s ranking at the run's `now` among the groups of `among` (an
     /// [`Shortlist::index_where`]; `None` for the whole directory): exactly the best `top` of
     /// [`Engine::rank`]'s order, best first, but without scoring every group in full.
     pub(crate) fn best(
         &self,
         person: &Person,
-        now: DateTime<Utc>,
         among: Option<&CandidateIndex>,
         top: usize,
     ) -> Best {
         let engine = self.engine;
-        let prepared = PreparedPerson::new(person, now);
-        let spans = engine.index().spans(now);
+        let horizon = &self.horizon;
+        let prepared = PreparedPerson::new(person, horizon);
         let rules = engine.rules_for(person);
         let candidates = among
             .unwrap_or(engine.index())
-            .candidates(&prepared, &spans);
+            .candidates(&prepared, horizon.spans());
         // With no more candidates than `top`, every one is scored: bounds would only cost.
         let mut bound =
             (candidates.len() > top).then(|| PersonBound::new(engine, self.table, person, &rules));
@@ -108,14 +118,15 @@ impl<'e> Shortlist<'e> {
                 let Some(bound) = bound.as_mut() else {
                     return Some((f64::INFINITY, g));
                 };
-                let zone = &spans[engine.index().zone_of(g)];
-                let sessions =
-                    PairFacts::fitting_in_horizon(&prepared, self.table.sessions(g), zone);
+                // The packed copy of the group's sessions, for the pass to stay in cache.
+                let zone = engine.index().zone_of(g);
+                let calendar = horizon.group(g, self.table.sessions(g), zone);
+                let sessions = PairFacts::fitting_in_horizon(&prepared, &calendar);
                 Some((bound.logit(g, sessions)?, g))
             })
             .collect();
         let judge = |g: usize| {
-            let pair = engine.pair(&prepared, &spans, g);
+            let pair = engine.pair(&prepared, horizon, g);
             eligibility::is_eligible(&pair)
                 .then(|| engine.score_eligible(&rules, g, pair).ok())
                 .flatten()
@@ -199,7 +210,7 @@ mod tests {
             .with_rules(RuleSet::embedded_default());
         // Every third group, as the groups with a seat left after a match.
         let table = GroupTable::new(engine.groups(), engine.masks());
-        let shortlist = Shortlist::new(&engine, &table);
+        let shortlist = Shortlist::new(&engine, &table, now());
         let some = shortlist.index_where(|g| g % 3 == 0);
         let index_of: std::collections::HashMap<&str, usize> = engine
             .groups()
@@ -220,7 +231,7 @@ mod tests {
                         })
                         .map(|s| (s.group_id.as_str(), s.score))
                         .collect();
-                    let best = shortlist.best(p, now(), among, top);
+                    let best = shortlist.best(p, among, top);
                     let got: Vec<(&str, f64)> = best
                         .scored
                         .iter()
