@@ -437,7 +437,7 @@ mod tests {
             now in arb_now(),
         ) {
             let index = CandidateIndex::new(&groups);
-            let horizon = Horizon::new(&groups, index.zones(), now);
+            let horizon = Horizon::new(Horizon::slots(&groups).into(), index.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
             let candidates = index.candidates(&prepared, horizon.spans());
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
@@ -480,7 +480,7 @@ mod tests {
         ) {
             let all = CandidateIndex::new(&groups);
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
-            let horizon = Horizon::new(&groups, all.zones(), now);
+            let horizon = Horizon::new(Horizon::slots(&groups).into(), all.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
             let expected: Vec<usize> = all
                 .candidates(&prepared, horizon.spans())
@@ -495,7 +495,7 @@ mod tests {
     fn found(groups: &[Group], p: &crate::Person) -> Vec<usize> {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
-        let horizon = Horizon::new(groups, index.zones(), now);
+        let horizon = Horizon::new(Horizon::slots(groups).into(), index.zones(), now);
         index.candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
     }
 

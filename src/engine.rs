@@ -6,6 +6,7 @@
 //! never make one eligible. `rank`, `explain`, batch matching and `evaluate` all score through
 //! [`Engine::judge`] or [`Engine::score_eligible`].
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -59,6 +60,8 @@ pub struct Engine {
     masks: GroupMasks,
     /// Groups by what can rule them out first (and by time zone).
     index: CandidateIndex,
+    /// Where each group's session counts go in a horizon ([`Horizon::slots`]).
+    slots: Vec<u32>,
 }
 
 /// Why `now` cannot be the instant of a ranking or a match, if it cannot.
@@ -222,6 +225,7 @@ impl Engine {
     fn over_checked(groups: Vec<Group>, model: EngagementModel) -> Engine {
         Engine {
             index: CandidateIndex::new(&groups),
+            slots: Horizon::slots(&groups),
             groups,
             model,
             rules: RuleSet::empty(),
@@ -273,13 +277,17 @@ impl Engine {
     }
 
     /// The horizon from `now` over the directory ([`Horizon`]).
-    pub(crate) fn horizon(&self, now: DateTime<Utc>) -> Horizon {
-        Horizon::new(&self.groups, self.index.zones(), now)
+    pub(crate) fn horizon(&self, now: DateTime<Utc>) -> Horizon<'_> {
+        Horizon::new(Cow::Borrowed(&self.slots), self.index.zones(), now)
     }
 
     /// Group `index`'s calendar over `horizon`.
     pub(crate) fn calendar<'h>(&'h self, horizon: &'h Horizon, index: usize) -> Calendar<'h> {
-        horizon.group(index, &self.groups[index].sessions, self.index.zone_of(index))
+        horizon.group(
+            index,
+            &self.groups[index].sessions,
+            self.index.zone_of(index),
+        )
     }
 
     /// The pair of a prepared person with group `index`, over `horizon` (from

@@ -6,6 +6,7 @@
 //! per pair, so no layer recomputes (or disagrees with) another: eligibility, features and rules
 //! all read a [`Pair`].
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -142,6 +143,9 @@ impl ZoneSpan {
         let local =
             i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * 1440 + i64::from(minute);
         let with = |offset: i32| local - i64::from(offset);
+        if let [(_, offset)] = self.pieces[..] {
+            return with(offset);
+        }
         let ends = self
             .pieces
             .iter()
@@ -175,6 +179,32 @@ impl ZoneSpan {
             .filter(move |at| *at >= self.from && *at < self.to)
     }
 
+    /// How many times `session` starts in the horizon: [`ZoneSpan::starts`] counted, but in a
+    /// zone that keeps one offset through the horizon without placing each date: the dates
+    /// whose local start lies in the horizon's local minutes are counted at once.
+    fn count_starts(&self, session: &Session) -> u32 {
+        let [(_, offset)] = self.pieces[..] else {
+            return self.starts(session).count() as u32;
+        };
+        // A date `d` (days since 1970-01-01) starts at local minute d * 1440 + start, which is in
+        // the horizon when it lies in [from, to) moved by the offset.
+        let start = i64::from(session.start());
+        let first_day = |minute: i64| (minute - start + 1439).div_euclid(1440);
+        let date = |day: i64| {
+            i32::try_from(day)
+                .ok()
+                .and_then(|d| NaiveDate::from_num_days_from_ce_opt(d + UNIX_EPOCH_DAYS_FROM_CE))
+        };
+        let offset = i64::from(offset);
+        match (
+            date(first_day(self.from + offset)),
+            date(first_day(self.to + offset)),
+        ) {
+            (Some(a), Some(b)) => session.count_between(a, b) as u32,
+            _ => self.starts(session).count() as u32,
+        }
+    }
+
     /// The local date of `at` in the zone.
     fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         (at + Duration::minutes(i64::from(self.offset_at(epoch_minutes(at))))).date_naive()
@@ -185,39 +215,55 @@ impl ZoneSpan {
 /// groups' zones, found once, and how many times each session of each group starts in them,
 /// counted when first needed. A ranking makes one; a match makes one for all its people, so a
 /// group's calendar is walked once per match, not once per person.
+///
+/// Only sessions on one weekday that are not plain weekly are counted this way (a plain weekly
+/// session starts [`HORIZON_WEEKS`] times, and a session on days of the month is checked
+/// occurrence by occurrence), so a directory of weekly groups needs no counts at all.
 #[derive(Debug)]
-pub(crate) struct Horizon {
+pub(crate) struct Horizon<'d> {
     /// The instant the horizon starts.
     pub(crate) now: DateTime<Utc>,
     /// Each zone's span, by the directory's zone numbers ([`crate::candidates::CandidateIndex`]).
     spans: Vec<ZoneSpan>,
-    /// Where each group's sessions begin in `starts` (one more entry than there are groups).
-    first_session: Vec<u32>,
-    /// How many times each session starts in the horizon, once counted.
+    /// Where each group's counted sessions begin in `starts` ([`Horizon::slots`]).
+    slots: Cow<'d, [u32]>,
+    /// How many times each counted session starts in the horizon, once counted.
     starts: Vec<OnceLock<u32>>,
 }
 
-impl Horizon {
-    /// The horizon from `now` over `groups`, whose distinct zones are `zones`.
-    pub(crate) fn new(groups: &[Group], zones: &[Tz], now: DateTime<Utc>) -> Horizon {
-        let mut first_session = Vec::with_capacity(groups.len() + 1);
-        let mut total = 0u32;
-        first_session.push(0);
-        for g in groups {
-            total += g.sessions.len() as u32;
-            first_session.push(total);
-        }
+/// Whether a [`Horizon`] counts the session's starts.
+fn is_counted(s: &Session) -> bool {
+    s.weekday_window().is_some() && !s.is_plain_weekly()
+}
+
+impl<'d> Horizon<'d> {
+    /// Where each group's counted sessions begin among a horizon's counts, one group after
+    /// another (one more entry than there are groups): made once per directory.
+    pub(crate) fn slots(groups: &[Group]) -> Vec<u32> {
+        std::iter::once(0)
+            .chain(groups.iter().scan(0u32, |total, g| {
+                *total += g.sessions.iter().filter(|s| is_counted(s)).count() as u32;
+                Some(*total)
+            }))
+            .collect()
+    }
+
+    /// The horizon from `now` over a directory whose distinct zones are `zones` and whose
+    /// [`Horizon::slots`] are `slots`.
+    pub(crate) fn new(slots: Cow<'d, [u32]>, zones: &[Tz], now: DateTime<Utc>) -> Horizon<'d> {
+        let total = slots.last().copied().unwrap_or(0);
         Horizon {
             now,
             spans: zones.iter().map(|z| ZoneSpan::new(*z, now)).collect(),
-            first_session,
+            slots,
             starts: (0..total).map(|_| OnceLock::new()).collect(),
         }
     }
 
     /// The horizon from `now` over one group alone.
-    pub(crate) fn of_one(group: &Group, now: DateTime<Utc>) -> Horizon {
-        Horizon::new(std::slice::from_ref(group), &[group.timezone], now)
+    pub(crate) fn of_one(group: &Group, now: DateTime<Utc>) -> Horizon<'static> {
+        let slots = Horizon::slots(std::slice::from_ref(group));
+        Horizon::new(Cow::Owned(slots), &[group.timezone], now)
     }
 
     /// Each zone's span, by zone number.
@@ -241,11 +287,11 @@ impl Horizon {
         sessions: &'h [Session],
         zone: usize,
     ) -> Calendar<'h> {
-        let from = self.first_session[index] as usize;
+        let (from, to) = (self.slots[index] as usize, self.slots[index + 1] as usize);
         Calendar {
             sessions,
             zone: &self.spans[zone],
-            starts: &self.starts[from..from + sessions.len()],
+            starts: &self.starts[from..to],
         }
     }
 }
@@ -262,9 +308,11 @@ pub(crate) struct Calendar<'h> {
 }
 
 impl Calendar<'_> {
-    /// How many times session number `i` starts in the horizon: counted the first time asked.
+    /// How many times session number `i` (a counted one) starts in the horizon: counted the
+    /// first time asked.
     fn starts(&self, i: usize) -> u32 {
-        *self.starts[i].get_or_init(|| self.zone.starts(&self.sessions[i]).count() as u32)
+        let slot = self.sessions[..i].iter().filter(|s| is_counted(s)).count();
+        *self.starts[slot].get_or_init(|| self.zone.count_starts(&self.sessions[i]))
     }
 }
 
@@ -559,6 +607,8 @@ mod tests {
                 .filter(|(_, fits)| *fits)
                 .count() as u32;
             prop_assert_eq!(counted, one_by_one);
+            let starts = calendar.zone.starts(&g.sessions[0]).count() as u32;
+            prop_assert_eq!(calendar.zone.count_starts(&g.sessions[0]), starts);
             // Counted again, from the horizon's count of starts.
             prop_assert_eq!(PairFacts::fitting_in_horizon(&prepared, &calendar), counted);
         }
@@ -593,15 +643,27 @@ mod tests {
         let now = "2026-12-07T12:00:00Z".parse().unwrap();
         let mut g = group("g");
         g.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        // Weekly groups and days of the month need no count; a monthly weekday one does.
+        let mut days = group("d");
+        days.sessions = vec!["days 1 15 12:00-13:00".parse().unwrap()];
+        assert_eq!(Horizon::slots(&[group("w"), days, g.clone()]), [0, 0, 0, 1]);
         let horizon = Horizon::of_one(&g, now);
         let calendar = horizon.group(0, &g.sessions, 0);
-        assert_eq!(horizon.starts[0].get(), None, "not counted before it is needed");
+        assert_eq!(
+            horizon.starts[0].get(),
+            None,
+            "not counted before it is needed"
+        );
         let (mut free, mut busy) = (person(), person());
         busy.availability = vec!["Tue 09:00-10:00".parse().unwrap()];
         free.availability = vec!["Mon 18:00-21:00".parse().unwrap()];
         let busy = PreparedPerson::new(&busy, &horizon);
         assert_eq!(PairFacts::fitting_in_horizon(&busy, &calendar), 0);
-        assert_eq!(horizon.starts[0].get(), None, "a window that does not fit needs no count");
+        assert_eq!(
+            horizon.starts[0].get(),
+            None,
+            "a window that does not fit needs no count"
+        );
         let free = PreparedPerson::new(&free, &horizon);
         assert_eq!(PairFacts::fitting_in_horizon(&free, &calendar), 3);
         assert_eq!(horizon.starts[0].get(), Some(&3));

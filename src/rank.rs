@@ -296,7 +296,7 @@ impl Ranking {
 pub(crate) struct Judged<'a> {
     pub(crate) prepared: PreparedPerson<'a>,
     pub(crate) rules: PersonRules<'a>,
-    pub(crate) horizon: Horizon,
+    pub(crate) horizon: Horizon<'a>,
     /// Eligible groups, scored, in directory order.
     pub(crate) scored: Vec<Scored<'a>>,
     /// The others, with every reason.

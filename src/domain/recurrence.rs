@@ -298,6 +298,85 @@ impl Session {
             .filter(move |d| *d >= start && !self.except.contains(d))
     }
 
+    /// How many dates [`Session::dates_between`] gives, without walking them: for a weekday
+    /// every N weeks from the first date and the step, and for a monthly pattern month by month
+    /// from the days it has (a monthly pattern with a count is walked).
+    pub fn count_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
+        match self.pattern.days {
+            DayPattern::Weekly => self.count_weekly_between(start, end),
+            _ if self.pattern.count.is_some() => self.dates_between(start, end).count(),
+            _ => self.count_monthly_between(start, end),
+        }
+    }
+
+    /// [`Session::count_between`] for a monthly pattern without a count.
+    fn count_monthly_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
+        let lo = start.max(self.pattern.from.unwrap_or(start));
+        let hi = match self.pattern.until {
+            Some(u) => end.min(u + chrono::Duration::days(1)),
+            None => end,
+        };
+        let same_month =
+            |a: NaiveDate, b: NaiveDate| a.year() == b.year() && a.month() == b.month();
+        let mut n = 0;
+        let mut month = NaiveDate::from_ymd_opt(lo.year(), lo.month(), 1);
+        while let Some(first) = month.filter(|m| *m < hi) {
+            if self.month_on_interval(first) {
+                let mut days = self.days_in_month(first);
+                if same_month(first, lo) {
+                    days &= !((1u32 << lo.day()) - 1);
+                }
+                if same_month(first, hi) {
+                    days &= (1u32 << hi.day()) - 1;
+                }
+                n += days.count_ones() as usize;
+            }
+            month = first.checked_add_days(Days::new(month_length(first).into()));
+        }
+        // Skipped dates are dates of the pattern.
+        n - self.except.iter().filter(|d| **d >= lo && **d < hi).count()
+    }
+
+    /// Whether the month starting `first` is one the pattern meets in (every N months from the
+    /// first date's month).
+    fn month_on_interval(&self, first: NaiveDate) -> bool {
+        self.pattern.from.is_none_or(|a| {
+            (month_index(first) - month_index(a)).rem_euclid(i64::from(self.pattern.interval)) == 0
+        })
+    }
+
+    /// [`Session::count_between`] for a weekday every N weeks.
+    fn count_weekly_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
+        // With a count, occurrences are counted from the first date, as in `dates_between`.
+        let walk_from = match (self.pattern.count, self.pattern.from) {
+            (Some(_), Some(from)) => from,
+            (_, from) => start.max(from.unwrap_or(start)),
+        };
+        let Some(first) = self.pattern_dates(walk_from, end).next() else {
+            return 0;
+        };
+        let step = 7 * i64::from(self.pattern.interval);
+        // The dates first + k * step before `end` and on or before the last date.
+        let stop = match self.pattern.until {
+            Some(u) => end.min(u + chrono::Duration::days(1)),
+            None => end,
+        };
+        let span = (stop - first).num_days();
+        let mut n = if span <= 0 { 0 } else { (span - 1) / step + 1 };
+        if let Some(c) = self.pattern.count {
+            n = n.min(i64::from(c));
+        }
+        // Less those before `start`, and the skipped dates among the rest.
+        let before = ((start - first).num_days().max(0) + step - 1) / step;
+        let last = first + chrono::Duration::days((n - 1).max(0) * step);
+        let skipped = self
+            .except
+            .iter()
+            .filter(|d| **d >= start && **d >= first && **d <= last && n > 0)
+            .count() as i64;
+        (n - before.min(n) - skipped).max(0) as usize
+    }
+
     /// The pattern's dates in `[from, end)` on or after the session's first date, ignoring its
     /// last date, count and skipped dates: computed as they are walked, without allocating.
     fn pattern_dates(&self, from: NaiveDate, end: NaiveDate) -> PatternDates<'_> {
@@ -325,7 +404,10 @@ impl Session {
                         if behind == 0 {
                             first
                         } else {
-                            first + chrono::Duration::days((i64::from(self.pattern.interval) - behind) * 7)
+                            first
+                                + chrono::Duration::days(
+                                    (i64::from(self.pattern.interval) - behind) * 7,
+                                )
                         }
                     }
                     _ => first,
@@ -345,29 +427,24 @@ impl Session {
         match &self.pattern.days {
             DayPattern::Weekly => {}
             DayPattern::MonthlyWeekday(ordinals) => {
-                let weekday = weekday(self.pattern.window.day());
+                // The month's first such weekday, then every seventh day up to its length.
+                let wanted = u32::from(self.pattern.window.day());
+                let first_day = 1 + (7 + wanted - first.weekday().num_days_from_monday()) % 7;
+                let length = month_length(first);
                 for n in ordinals.iter() {
-                    let date = if n > 0 {
-                        NaiveDate::from_weekday_of_month_opt(
-                            first.year(),
-                            first.month(),
-                            weekday,
-                            n as u8,
-                        )
+                    let day = if n > 0 {
+                        first_day + 7 * (n as u32 - 1)
                     } else {
-                        last_weekday_of_month(first, weekday)
+                        first_day + 7 * ((length - first_day) / 7)
                     };
-                    if let Some(d) = date {
-                        bits |= 1 << d.day();
+                    if day <= length {
+                        bits |= 1 << day;
                     }
                 }
             }
             DayPattern::MonthDays(days) => {
-                for d in days.iter() {
-                    if first.with_day(u32::from(d)).is_some() {
-                        bits |= 1 << d;
-                    }
-                }
+                // The days the month has.
+                bits = days.0 & (u32::MAX >> (31 - month_length(first)));
             }
         }
         bits
@@ -380,7 +457,8 @@ impl Session {
             Some(f) => f.min(date),
             None => date,
         };
-        self.pattern_dates(from, next).any(|d| d == date) && self.pattern.until.is_none_or(|u| date <= u)
+        self.pattern_dates(from, next).any(|d| d == date)
+            && self.pattern.until.is_none_or(|u| date <= u)
     }
 }
 
@@ -407,7 +485,8 @@ impl Iterator for PatternDates<'_> {
             if d >= self.end {
                 return None;
             }
-            self.next = d.checked_add_signed(chrono::Duration::days(i64::from(s.pattern.interval) * 7));
+            self.next =
+                d.checked_add_signed(chrono::Duration::days(i64::from(s.pattern.interval) * 7));
             return Some(d);
         }
         loop {
@@ -416,23 +495,20 @@ impl Iterator for PatternDates<'_> {
                 if month >= self.end {
                     return None;
                 }
-                let on_interval = s.pattern.from.is_none_or(|a| {
-                    (month_index(month) - month_index(a)).rem_euclid(i64::from(s.pattern.interval)) == 0
-                });
-                self.days = if on_interval {
+                self.days = if s.month_on_interval(month) {
                     s.days_in_month(month)
                 } else {
                     0
                 };
                 if self.days == 0 {
-                    self.month = month.checked_add_months(Months::new(1));
+                    self.month = month.checked_add_days(Days::new(month_length(month).into()));
                     continue;
                 }
             }
             let day = self.days.trailing_zeros();
             self.days &= self.days - 1;
             if self.days == 0 {
-                self.month = month.checked_add_months(Months::new(1));
+                self.month = month.checked_add_days(Days::new(month_length(month).into()));
             }
             let date = month.with_day(day)?;
             if date >= self.end {
@@ -457,13 +533,14 @@ fn month_index(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 12 + i64::from(d.month0())
 }
 
-fn last_weekday_of_month(first: NaiveDate, weekday: Weekday) -> Option<NaiveDate> {
-    let next_month = first.checked_add_months(Months::new(1))?;
-    let last = next_month.checked_sub_days(Days::new(1))?;
-    let back = (7 + last.weekday().num_days_from_monday() as i64
-        - weekday.num_days_from_monday() as i64)
-        % 7;
-    Some(last - chrono::Duration::days(back))
+/// How many days the month of `date` has.
+fn month_length(date: NaiveDate) -> u32 {
+    match date.month() {
+        2 if date.leap_year() => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -875,14 +952,17 @@ mod tests {
             return false;
         }
         let months_ok = |d: NaiveDate| {
-            s.pattern.from
-                .is_none_or(|f| (month_index(d) - month_index(f)) % i64::from(s.pattern.interval) == 0)
+            s.pattern.from.is_none_or(|f| {
+                (month_index(d) - month_index(f)) % i64::from(s.pattern.interval) == 0
+            })
         };
         let on = |d: NaiveDate| match &s.pattern.days {
             DayPattern::Weekly => {
                 d.weekday() == weekday(s.pattern.window.day())
                     && s.pattern.from.is_none_or(|f| {
-                        ((monday_of(d) - monday_of(f)).num_days() / 7) % i64::from(s.pattern.interval) == 0
+                        ((monday_of(d) - monday_of(f)).num_days() / 7)
+                            % i64::from(s.pattern.interval)
+                            == 0
                     })
             }
             DayPattern::MonthlyWeekday(ns) => {
@@ -943,7 +1023,8 @@ mod tests {
                         match (count, len) {
                             (Some(c), _) => s.pattern.count = Some(c),
                             (None, Some(l)) => {
-                                s.pattern.until = s.pattern.from.map(|f| f + chrono::Duration::days(l))
+                                s.pattern.until =
+                                    s.pattern.from.map(|f| f + chrono::Duration::days(l))
                             }
                             _ => {}
                         }
@@ -974,6 +1055,7 @@ mod tests {
             let got: Vec<NaiveDate> = s.dates_between(a, b).collect();
             let want: Vec<NaiveDate> = a.iter_days().take_while(|d| *d < b).filter(|d| brute(&s, *d)).collect();
             prop_assert_eq!(&got, &want, "{}", s);
+            prop_assert_eq!(s.count_between(a, b), want.len(), "{} counted", s);
             // The printed cell reads back as the same session.
             let back: Session = s.to_string().parse().unwrap();
             prop_assert_eq!(back, s);

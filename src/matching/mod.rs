@@ -256,11 +256,8 @@ pub fn assign(
             let alternates = if found.len() < options.alternates && p.truncated {
                 // Only groups with a seat left can be alternates: judge just those (the placed
                 // group may be one of them).
-                let open = shortlist.best(
-                    &entry.person,
-                    Some(&open_groups),
-                    options.alternates + 1,
-                );
+                let open =
+                    shortlist.best(&entry.person, Some(&open_groups), options.alternates + 1);
                 let open: Vec<(usize, f64)> =
                     open.scored.iter().map(|s| (s.index, s.score)).collect();
                 pick(&open)

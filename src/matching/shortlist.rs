@@ -69,7 +69,7 @@ pub(crate) struct Shortlist<'e> {
     table: &'e GroupTable,
     /// The horizon of every ranking of the run: each zone's span and each session's count of
     /// starts, found once for all the people.
-    horizon: Horizon,
+    horizon: Horizon<'e>,
 }
 
 impl<'e> Shortlist<'e> {
@@ -96,12 +96,7 @@ impl<'e> Shortlist<'e> {
     /// The start of `person`'s ranking at the run's `now` among the groups of `among` (an
     /// [`Shortlist::index_where`]; `None` for the whole directory): exactly the best `top` of
     /// [`Engine::rank`]'s order, best first, but without scoring every group in full.
-    pub(crate) fn best(
-        &self,
-        person: &Person,
-        among: Option<&CandidateIndex>,
-        top: usize,
-    ) -> Best {
+    pub(crate) fn best(&self, person: &Person, among: Option<&CandidateIndex>, top: usize) -> Best {
         let engine = self.engine;
         let horizon = &self.horizon;
         let prepared = PreparedPerson::new(person, horizon);
