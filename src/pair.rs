@@ -7,7 +7,7 @@
 //! all read a [`Pair`].
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -227,9 +227,14 @@ pub(crate) struct Horizon<'d> {
     spans: Vec<ZoneSpan>,
     /// Where each group's counted sessions begin in `starts` ([`Horizon::slots`]).
     slots: Cow<'d, [u32]>,
-    /// How many times each counted session starts in the horizon, once counted.
-    starts: Vec<OnceLock<u32>>,
+    /// How many times each counted session starts in the horizon, once counted
+    /// ([`NOT_COUNTED`] before).
+    starts: Vec<AtomicU32>,
 }
+
+/// A session's count of starts in a [`Horizon`] before it is counted. Two threads may count the
+/// same session at once: both find the same number, so either store will do.
+const NOT_COUNTED: u32 = u32::MAX;
 
 /// Whether a [`Horizon`] counts the session's starts.
 fn is_counted(s: &Session) -> bool {
@@ -256,7 +261,7 @@ impl<'d> Horizon<'d> {
             now,
             spans: zones.iter().map(|z| ZoneSpan::new(*z, now)).collect(),
             slots,
-            starts: (0..total).map(|_| OnceLock::new()).collect(),
+            starts: (0..total).map(|_| AtomicU32::new(NOT_COUNTED)).collect(),
         }
     }
 
@@ -303,8 +308,8 @@ pub(crate) struct Calendar<'h> {
     pub(crate) sessions: &'h [Session],
     /// The group's zone over the horizon.
     pub(crate) zone: &'h ZoneSpan,
-    /// How many times each session starts in the horizon, once counted.
-    starts: &'h [OnceLock<u32>],
+    /// How many times each counted session starts in the horizon, once counted.
+    starts: &'h [AtomicU32],
 }
 
 impl Calendar<'_> {
@@ -312,7 +317,15 @@ impl Calendar<'_> {
     /// first time asked.
     fn starts(&self, i: usize) -> u32 {
         let slot = self.sessions[..i].iter().filter(|s| is_counted(s)).count();
-        *self.starts[slot].get_or_init(|| self.zone.count_starts(&self.sessions[i]))
+        let cell = &self.starts[slot];
+        match cell.load(Ordering::Relaxed) {
+            NOT_COUNTED => {
+                let n = self.zone.count_starts(&self.sessions[i]);
+                cell.store(n, Ordering::Relaxed);
+                n
+            }
+            n => n,
+        }
     }
 }
 
@@ -649,23 +662,20 @@ mod tests {
         assert_eq!(Horizon::slots(&[group("w"), days, g.clone()]), [0, 0, 0, 1]);
         let horizon = Horizon::of_one(&g, now);
         let calendar = horizon.group(0, &g.sessions, 0);
-        assert_eq!(
-            horizon.starts[0].get(),
-            None,
-            "not counted before it is needed"
-        );
+        let counted = || horizon.starts[0].load(Ordering::Relaxed);
+        assert_eq!(counted(), NOT_COUNTED, "not counted before it is needed");
         let (mut free, mut busy) = (person(), person());
         busy.availability = vec!["Tue 09:00-10:00".parse().unwrap()];
         free.availability = vec!["Mon 18:00-21:00".parse().unwrap()];
         let busy = PreparedPerson::new(&busy, &horizon);
         assert_eq!(PairFacts::fitting_in_horizon(&busy, &calendar), 0);
         assert_eq!(
-            horizon.starts[0].get(),
-            None,
+            counted(),
+            NOT_COUNTED,
             "a window that does not fit needs no count"
         );
         let free = PreparedPerson::new(&free, &horizon);
         assert_eq!(PairFacts::fitting_in_horizon(&free, &calendar), 3);
-        assert_eq!(horizon.starts[0].get(), Some(&3));
+        assert_eq!(counted(), 3);
     }
 }
