@@ -223,7 +223,7 @@ impl ZoneSpan {
 pub(crate) struct Horizon<'d> {
     /// The instant the horizon starts.
     pub(crate) now: DateTime<Utc>,
-    /// Each zone's span, by the directory's zone numbers ([`crate::candidates::CandidateIndex`]).
+    /// Each zone's span, by the zone numbers of the directory's candidate index.
     spans: Vec<ZoneSpan>,
     /// Where each group's counted sessions begin in `starts` ([`Horizon::slots`]).
     slots: Cow<'d, [u32]>,
