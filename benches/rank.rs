@@ -57,6 +57,29 @@ fn rank(c: &mut Criterion) {
     group.finish();
 }
 
+/// The top 10 without the excluded list, as a library caller or the service asks for it: only
+/// the groups the candidate index keeps are judged.
+fn top_ten(c: &mut Criterion) {
+    let person = person();
+    let options = RankOptions::new(Some(10), "2026-11-26T12:00:00Z".parse().unwrap())
+        .with_excluded(ExcludedDetail::None);
+    let mut group = c.benchmark_group("rank_top_10_without_excluded");
+    group.sample_size(20);
+    for size in [10_000, 100_000] {
+        let engine = Engine::new(directory(size), EngagementModel::embedded_default())
+            .unwrap()
+            .with_rules(RuleSet::embedded_default());
+        group.bench_with_input(BenchmarkId::from_parameter(size), &engine, |b, engine| {
+            b.iter(|| {
+                let r = engine.rank(&person, &options).unwrap();
+                assert_eq!(r.suggestions.len(), 10);
+                r
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The rules layer's cost: one person against 10,000 groups, model alone vs model + the default
 /// rules (the issue allows at most 20% more).
 fn rules_overhead(c: &mut Criterion) {
@@ -129,5 +152,5 @@ fn calendars(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rank, rules_overhead, calendars);
+criterion_group!(benches, rank, top_ten, rules_overhead, calendars);
 criterion_main!(benches);
