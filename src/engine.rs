@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -21,6 +22,7 @@ use crate::error::{Problem, Result};
 use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
+use crate::matching::bound::GroupTable;
 use crate::pair::{Calendar, Horizon, Pair, PreparedPerson};
 use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
@@ -62,6 +64,9 @@ pub struct Engine {
     index: CandidateIndex,
     /// Where each group's session counts go in a horizon ([`Horizon::slots`]).
     slots: Vec<u32>,
+    /// What bounds on logits read of the directory, packed: made when a bounded search first
+    /// needs it ([`Engine::table`]).
+    table: OnceLock<GroupTable>,
 }
 
 /// Why `now` cannot be the instant of a ranking or a match, if it cannot.
@@ -226,6 +231,7 @@ impl Engine {
         Engine {
             index: CandidateIndex::new(&groups),
             slots: Horizon::slots(&groups),
+            table: OnceLock::new(),
             groups,
             model,
             rules: RuleSet::empty(),
@@ -237,6 +243,8 @@ impl Engine {
     pub fn with_rules(mut self, rules: RuleSet) -> Engine {
         self.masks = rules.group_masks(&self.groups);
         self.rules = rules;
+        // The table packs the masks: made again for the new rules when next needed.
+        self.table = OnceLock::new();
         self
     }
 
@@ -266,14 +274,16 @@ impl Engine {
         &self.index
     }
 
-    /// The group-only parts of the rules' conditions, decided for every group.
-    pub(crate) fn masks(&self) -> &GroupMasks {
-        &self.masks
-    }
-
     /// The rules narrowed to `person`, with the directory's masks.
     pub(crate) fn rules_for<'e>(&'e self, person: &Person) -> PersonRules<'e> {
         self.rules.for_person_in(person, &self.masks)
+    }
+
+    /// The directory packed for bounds on logits, with the rules' masks: made once, when first
+    /// needed (a match, or a ranking of the top few without the excluded list).
+    pub(crate) fn table(&self) -> &GroupTable {
+        self.table
+            .get_or_init(|| GroupTable::new(&self.groups, &self.masks))
     }
 
     /// The horizon from `now` over the directory ([`Horizon`]).

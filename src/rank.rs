@@ -18,7 +18,9 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::pair::{Attendance, Horizon, PairFacts, PreparedPerson};
+use crate::matching::bound::PersonBound;
+use crate::matching::shortlist::best_by_bound;
+use crate::pair::{Attendance, Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
 
 /// Below this many groups a ranking runs on the calling thread; above, on rayon's pool.
@@ -297,8 +299,11 @@ pub(crate) struct Judged<'a> {
     pub(crate) prepared: PreparedPerson<'a>,
     pub(crate) rules: PersonRules<'a>,
     pub(crate) horizon: Horizon<'a>,
-    /// Eligible groups, scored, in directory order.
+    /// Eligible groups, scored, in directory order (only the start of the ranking when
+    /// [`Engine::judge_eligible`] was asked for the top few).
     pub(crate) scored: Vec<Scored<'a>>,
+    /// How many groups are eligible.
+    pub(crate) eligible: usize,
     /// The others, with every reason.
     pub(crate) excluded: Vec<Excluded>,
 }
@@ -317,12 +322,12 @@ impl Engine {
             rules,
             horizon,
             mut scored,
+            eligible,
             excluded,
         } = match options.excluded {
-            ExcludedDetail::None => self.judge_eligible(person, options.now),
+            ExcludedDetail::None => self.judge_eligible(person, options.now, options.top),
             ExcludedDetail::Counts | ExcludedDetail::Full => self.judge_all(person, options.now),
         };
-        let eligible = scored.len();
         let excluded = match (options.excluded, excluded) {
             (ExcludedDetail::None, _) => ExcludedGroups::Counted {
                 total: self.groups().len() - eligible,
@@ -356,28 +361,78 @@ impl Engine {
         })
     }
 
-    /// The eligible groups for `person` at `now`, scored, found through the candidate index: no
-    /// reasons are built for the others (`excluded` is empty).
-    fn judge_eligible<'a>(&'a self, person: &'a Person, now: DateTime<Utc>) -> Judged<'a> {
+    /// The eligible groups for `person` at `now`, found through the candidate index: no reasons
+    /// are built for the others (`excluded` is empty). Every eligible group is scored, or, when
+    /// only the `top` few are wanted, just those: every candidate is checked (to count the
+    /// eligible), but only the groups whose bound on the logit can reach the start are scored
+    /// ([`best_by_bound`], exactly the start of the full order).
+    fn judge_eligible<'a>(
+        &'a self,
+        person: &'a Person,
+        now: DateTime<Utc>,
+        top: Option<usize>,
+    ) -> Judged<'a> {
         let horizon = self.horizon(now);
         let prepared = PreparedPerson::new(person, &horizon);
         let rules = self.rules_for(person);
-        let scored = self
-            .index()
-            .candidates(&prepared, horizon.spans())
-            .into_iter()
-            .filter_map(|index| {
-                let pair = self.pair(&prepared, &horizon, index);
-                crate::eligibility::is_eligible(&pair)
-                    .then(|| self.score_eligible(&rules, index, pair).ok())
-                    .flatten()
-            })
-            .collect();
+        let candidates = self.index().candidates(&prepared, horizon.spans());
+        let pair = |index: usize| self.pair(&prepared, &horizon, index);
+        let (scored, eligible) = match top {
+            Some(top) if top > 0 && top < candidates.len() => {
+                let eligible_pair = |index: usize| {
+                    let pair = pair(index);
+                    crate::eligibility::is_eligible(&pair).then_some((index, pair))
+                };
+                // In directory order either way.
+                let pairs: Vec<(usize, Pair)> = if candidates.len() >= PARALLEL_MIN_GROUPS {
+                    candidates
+                        .into_par_iter()
+                        .filter_map(eligible_pair)
+                        .collect()
+                } else {
+                    candidates.into_iter().filter_map(eligible_pair).collect()
+                };
+                let mut bound =
+                    PersonBound::new(self.groups(), self.model(), self.table(), person, &rules);
+                // Keyed by place in `pairs`, which is in directory order as the walk needs.
+                let pending: Vec<(f64, usize)> = pairs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, (g, pair))| {
+                        Some((bound.logit(*g, pair.facts.fitting_in_horizon)?, k))
+                    })
+                    .collect();
+                let best = best_by_bound(self, pending, top, |k| {
+                    let (g, pair) = pairs[k];
+                    self.score_eligible(&rules, g, pair).ok()
+                });
+                let scored = best
+                    .scored
+                    .iter()
+                    .filter_map(|r| self.score_eligible(&rules, r.index, pair(r.index)).ok())
+                    .collect();
+                (scored, pairs.len())
+            }
+            _ => {
+                let scored: Vec<Scored> = candidates
+                    .into_iter()
+                    .filter_map(|index| {
+                        let pair = pair(index);
+                        crate::eligibility::is_eligible(&pair)
+                            .then(|| self.score_eligible(&rules, index, pair).ok())
+                            .flatten()
+                    })
+                    .collect();
+                let eligible = scored.len();
+                (scored, eligible)
+            }
+        };
         Judged {
             prepared,
             rules,
             horizon,
             scored,
+            eligible,
             excluded: Vec::new(),
         }
     }
@@ -412,6 +467,7 @@ impl Engine {
             prepared,
             rules,
             horizon,
+            eligible: scored.len(),
             scored,
             excluded,
         }
@@ -701,6 +757,14 @@ mod tests {
                 }
             }
             prop_assert_eq!(r.eligible, r.suggestions.len());
+            // The start alone, without the excluded list (found by bounds), is the start of the
+            // full ranking, and the eligible are counted all the same.
+            for top in [1, 3] {
+                let start = RankOptions::new(Some(top), now()).with_excluded(ExcludedDetail::None);
+                let start = e.rank(&p, &start).unwrap();
+                prop_assert_eq!(&start.suggestions[..], &r.suggestions[..top.min(r.eligible)]);
+                prop_assert_eq!(start.eligible, r.eligible);
+            }
             for s in &r.suggestions {
                 let sum: f64 = s.about_the_person.iter().chain(&s.explanation).map(|e| e.contribution).sum();
                 prop_assert!((s.intercept + sum - s.logit).abs() < 1e-9);

@@ -28,7 +28,6 @@ use crate::domain::person::Person;
 use crate::domain::recurrence::Session;
 use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
-use crate::engine::Engine;
 use crate::features::{self, Feature};
 use crate::pair::{Attendance, Pair, PairFacts, HORIZON_WEEKS};
 use crate::rules::{GroupMasks, PersonRules};
@@ -138,7 +137,10 @@ const CACHED_SESSIONS: usize = 8 * HORIZON_WEEKS as usize;
 /// The bound for one person, with its per-class and per-fact terms cached as they are met.
 pub(crate) struct PersonBound<'a> {
     person: &'a Person,
-    engine: &'a Engine,
+    /// The directory.
+    groups: &'a [Group],
+    /// The engagement model.
+    model: &'a EngagementModel,
     /// The engine's directory as bounding reads it.
     table: &'a GroupTable,
     /// The engine's rules narrowed to the person, with the directory's masks.
@@ -154,24 +156,25 @@ pub(crate) struct PersonBound<'a> {
 }
 
 impl<'a> PersonBound<'a> {
-    /// The bound for `person` with `engine`'s groups (as `table`, made from them), model and
-    /// rules (narrowed to the person as `rules`, with the directory's masks:
-    /// [`Engine::rules_for`]).
+    /// The bound for `person` with an engine's `groups` (as `table`, made from them), `model`
+    /// and rules (narrowed to the person as `rules`, with the directory's masks).
     pub(crate) fn new(
-        engine: &'a Engine,
+        groups: &'a [Group],
+        model: &'a EngagementModel,
         table: &'a GroupTable,
         person: &'a Person,
         rules: &'a PersonRules<'a>,
     ) -> PersonBound<'a> {
         PersonBound {
             person,
-            engine,
+            groups,
+            model,
             table,
             rules,
             home: person.location.map(|p| p.unit_vector()),
             classes: vec![f64::NAN; table.representative.len()],
             facts: [[[f64::NAN; CACHED_SESSIONS]; 2]; 2],
-            per_km: engine.model().weight(Feature::Distance10km) / 10.0,
+            per_km: model.weight(Feature::Distance10km) / 10.0,
         }
     }
 
@@ -245,8 +248,8 @@ impl<'a> PersonBound<'a> {
             distance_km: None,
             fitting_in_horizon: HORIZON_WEEKS,
         };
-        let group = &self.engine.groups()[representative];
-        terms(self.person, self.engine.model(), group, &facts, false) + rules
+        let group = &self.groups[representative];
+        terms(self.person, self.model, group, &facts, false) + rules
     }
 
     /// The model's fact terms for group `g` attended as `attendance`, with the distance known
@@ -263,7 +266,7 @@ impl<'a> PersonBound<'a> {
             distance_km: located.then_some(0.0),
             fitting_in_horizon: sessions,
         };
-        let (person, model, group) = (self.person, self.engine.model(), &self.engine.groups()[g]);
+        let (person, model, group) = (self.person, self.model, &self.groups[g]);
         let Some(cached) = self.facts[(attendance == Attendance::Online) as usize]
             [located as usize]
             .get_mut(sessions as usize)
@@ -304,6 +307,7 @@ fn terms(
 mod tests {
     use super::*;
     use crate::engagement::model::ModelFile;
+    use crate::engine::Engine;
     use crate::rules::RuleSet;
     use crate::simulate::{simulate, SimulationParams};
     use crate::testutil::now;
@@ -426,8 +430,14 @@ c = "A test."
                 let (mut pairs, mut gap) = (0, 0.0);
                 for person in &sim.people {
                     let judged = engine.judge_all(person, now());
-                    let table = GroupTable::new(engine.groups(), engine.masks());
-                    let mut bound = PersonBound::new(engine, &table, person, &judged.rules);
+                    let table = engine.table();
+                    let mut bound = PersonBound::new(
+                        engine.groups(),
+                        engine.model(),
+                        table,
+                        person,
+                        &judged.rules,
+                    );
                     for s in &judged.scored {
                         let b = bound
                             .logit(s.index, s.pair.facts.fitting_in_horizon)

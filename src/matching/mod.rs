@@ -11,12 +11,12 @@
 //! ([`solve()`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod auction;
-mod bound;
+pub(crate) mod bound;
 pub mod flow;
 mod options;
 pub mod problem;
 mod result;
-mod shortlist;
+pub(crate) mod shortlist;
 pub mod solve;
 
 use std::collections::BTreeMap;
@@ -29,7 +29,6 @@ use crate::domain::person::WaitlistEntry;
 use crate::domain::vocab::Stage;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
-use bound::GroupTable;
 use problem::{scale, AssignmentProblem};
 use shortlist::Shortlist;
 use solve::solve;
@@ -41,8 +40,6 @@ pub use result::{GroupFill, MatchResult, MatchRow, MatchSummary, Outcome, Stratu
 #[derive(Debug, Clone)]
 pub struct Candidates {
     people: Vec<PersonEdges>,
-    /// What bounds on the groups' logits read, made once per run.
-    table: GroupTable,
     /// The options the people were scored with, and the size of the directory.
     options: MatchOptions,
     groups: usize,
@@ -123,8 +120,7 @@ pub fn score_candidates(
         .map(|e| (today - e.waiting_since).num_days().max(0) as f64)
         .collect();
     let longest = waits.iter().copied().fold(0.0, f64::max).max(1.0);
-    let table = GroupTable::new(engine.groups(), engine.masks());
-    let shortlist = Shortlist::new(engine, &table, options.now);
+    let shortlist = Shortlist::new(engine, options.now);
     let judged: Vec<PersonEdges> = waitlist
         .par_iter()
         .zip(&waits)
@@ -166,7 +162,6 @@ pub fn score_candidates(
         .collect();
     Ok(Candidates {
         people: judged,
-        table,
         options: options.clone(),
         groups: engine.groups().len(),
     })
@@ -229,7 +224,7 @@ pub fn assign(
         filled[*g as usize] += 1;
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
-    let shortlist = Shortlist::new(engine, &candidates.table, options.now);
+    let shortlist = Shortlist::new(engine, options.now);
     let open_groups = shortlist.index_where(has_open_seat);
 
     // The explanation of each placement, and the next groups with a seat left in each person's

@@ -15,7 +15,7 @@ use crate::candidates::CandidateIndex;
 use crate::domain::person::Person;
 use crate::eligibility;
 use crate::engagement::model::sigmoid;
-use crate::engine::Engine;
+use crate::engine::{Engine, Scored};
 use crate::matching::bound::{GroupTable, PersonBound, MARGIN};
 use crate::pair::{Horizon, PairFacts, PreparedPerson};
 
@@ -73,16 +73,11 @@ pub(crate) struct Shortlist<'e> {
 }
 
 impl<'e> Shortlist<'e> {
-    /// Searches over `engine`'s directory at `now`, whose bounds read `table` (made from the
-    /// engine's groups and masks).
-    pub(crate) fn new(
-        engine: &'e Engine,
-        table: &'e GroupTable,
-        now: DateTime<Utc>,
-    ) -> Shortlist<'e> {
+    /// Searches over `engine`'s directory at `now`.
+    pub(crate) fn new(engine: &'e Engine, now: DateTime<Utc>) -> Shortlist<'e> {
         Shortlist {
             engine,
-            table,
+            table: engine.table(),
             horizon: engine.horizon(now),
         }
     }
@@ -105,9 +100,9 @@ impl<'e> Shortlist<'e> {
             .unwrap_or(engine.index())
             .candidates(&prepared, horizon.spans());
         // With no more candidates than `top`, every one is scored: bounds would only cost.
-        let mut bound =
-            (candidates.len() > top).then(|| PersonBound::new(engine, self.table, person, &rules));
-        let mut pending: Vec<(f64, usize)> = candidates
+        let mut bound = (candidates.len() > top)
+            .then(|| PersonBound::new(engine.groups(), engine.model(), self.table, person, &rules));
+        let pending: Vec<(f64, usize)> = candidates
             .into_iter()
             .filter_map(|g| {
                 let Some(bound) = bound.as_mut() else {
@@ -126,65 +121,76 @@ impl<'e> Shortlist<'e> {
                 .then(|| engine.score_eligible(&rules, g, pair).ok())
                 .flatten()
         };
-        // Most promising first: once `top` are scored, a group whose bound is at most `cut`
-        // has a logit below `cut + MARGIN`, so a score below the `top`-th best (unless scores
-        // no longer tell such logits apart, near 1), and so has every group after it. Only as
-        // much of the order is sorted as is walked, in chunks of growing size.
-        let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        let mut best_logits: BinaryHeap<Reverse<Logit>> =
-            BinaryHeap::with_capacity(top.min(pending.len()) + 1);
-        let (mut cut, mut cut_for) = (None, None);
-        // Only what the start needs is kept of each scored pair: a smaller element makes the
-        // collection of many thousands per person cheaper (measured: 1.3% of a whole M match).
-        let mut scored: Vec<Ranked> = Vec::new();
-        let (mut sorted, mut chunk) = (0, top.max(1).saturating_mul(4));
-        let mut pruned = false;
-        for i in 0..pending.len() {
-            if i == sorted {
-                let rest = &mut pending[sorted..];
-                let n = chunk.min(rest.len());
-                if n < rest.len() {
-                    rest.select_nth_unstable_by(n - 1, by_bound);
-                }
-                rest[..n].sort_unstable_by(by_bound);
-                sorted += n;
-                chunk = chunk.saturating_mul(2);
-            }
-            let (bound, g) = pending[i];
-            if cut.is_some_and(|cut| bound <= cut) {
-                pruned = true;
-                break;
-            }
-            let Some(s) = judge(g) else { continue };
-            best_logits.push(Reverse(Logit(s.logit)));
-            scored.push(Ranked {
-                index: s.index,
-                score: s.score,
-            });
-            if best_logits.len() > top {
-                best_logits.pop();
-            }
-            // The `top`-th best logit so far, once there are `top`; the cut moves up with it.
-            let last = best_logits
-                .peek()
-                .filter(|_| best_logits.len() == top)
-                .map(|l| l.0 .0);
-            if let Some(last) = last.filter(|l| Some(*l) != cut_for) {
-                cut_for = Some(last);
-                let c = last - 2.0 * MARGIN;
-                cut = (sigmoid(c + MARGIN) < sigmoid(last)).then_some(c);
-            }
-        }
-        let complete = !pruned && scored.len() <= top;
-        if top < scored.len() {
-            scored.select_nth_unstable_by(top.saturating_sub(1), |a, b| {
-                engine.order(a.key(), b.key())
-            });
-        }
-        scored.truncate(top);
-        scored.sort_by(|a, b| engine.order(a.key(), b.key()));
-        Best { scored, complete }
+        best_by_bound(engine, pending, top, judge)
     }
+}
+
+/// The best `top` of the `pending` groups, each given as an upper bound on its logit and a key
+/// in directory order, judged (`None`: not eligible) most promising first until no bound left
+/// can reach the `top`-th best score: exactly the best `top` of [`Engine::rank`]'s order among
+/// them, best first.
+pub(crate) fn best_by_bound<'a>(
+    engine: &Engine,
+    mut pending: Vec<(f64, usize)>,
+    top: usize,
+    mut judge: impl FnMut(usize) -> Option<Scored<'a>>,
+) -> Best {
+    // Most promising first: once `top` are scored, a group whose bound is at most `cut`
+    // has a logit below `cut + MARGIN`, so a score below the `top`-th best (unless scores
+    // no longer tell such logits apart, near 1), and so has every group after it. Only as
+    // much of the order is sorted as is walked, in chunks of growing size.
+    let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let mut best_logits: BinaryHeap<Reverse<Logit>> =
+        BinaryHeap::with_capacity(top.min(pending.len()) + 1);
+    let (mut cut, mut cut_for) = (None, None);
+    // Only what the start needs is kept of each scored pair: a smaller element makes the
+    // collection of many thousands per person cheaper (measured: 1.3% of a whole M match).
+    let mut scored: Vec<Ranked> = Vec::new();
+    let (mut sorted, mut chunk) = (0, top.max(1).saturating_mul(4));
+    let mut pruned = false;
+    for i in 0..pending.len() {
+        if i == sorted {
+            let rest = &mut pending[sorted..];
+            let n = chunk.min(rest.len());
+            if n < rest.len() {
+                rest.select_nth_unstable_by(n - 1, by_bound);
+            }
+            rest[..n].sort_unstable_by(by_bound);
+            sorted += n;
+            chunk = chunk.saturating_mul(2);
+        }
+        let (bound, g) = pending[i];
+        if cut.is_some_and(|cut| bound <= cut) {
+            pruned = true;
+            break;
+        }
+        let Some(s) = judge(g) else { continue };
+        best_logits.push(Reverse(Logit(s.logit)));
+        scored.push(Ranked {
+            index: s.index,
+            score: s.score,
+        });
+        if best_logits.len() > top {
+            best_logits.pop();
+        }
+        // The `top`-th best logit so far, once there are `top`; the cut moves up with it.
+        let last = best_logits
+            .peek()
+            .filter(|_| best_logits.len() == top)
+            .map(|l| l.0 .0);
+        if let Some(last) = last.filter(|l| Some(*l) != cut_for) {
+            cut_for = Some(last);
+            let c = last - 2.0 * MARGIN;
+            cut = (sigmoid(c + MARGIN) < sigmoid(last)).then_some(c);
+        }
+    }
+    let complete = !pruned && scored.len() <= top;
+    if top < scored.len() {
+        scored.select_nth_unstable_by(top.saturating_sub(1), |a, b| engine.order(a.key(), b.key()));
+    }
+    scored.truncate(top);
+    scored.sort_by(|a, b| engine.order(a.key(), b.key()));
+    Best { scored, complete }
 }
 
 #[cfg(test)]
@@ -204,8 +210,7 @@ mod tests {
             .unwrap()
             .with_rules(RuleSet::embedded_default());
         // Every third group, as the groups with a seat left after a match.
-        let table = GroupTable::new(engine.groups(), engine.masks());
-        let shortlist = Shortlist::new(&engine, &table, now());
+        let shortlist = Shortlist::new(&engine, now());
         let some = shortlist.index_where(|g| g % 3 == 0);
         let index_of: std::collections::HashMap<&str, usize> = engine
             .groups()
