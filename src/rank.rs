@@ -809,7 +809,8 @@ mod tests {
                 g
             })
             .collect();
-        let big = engine(groups.clone())
+        let big_engine = engine(groups.clone());
+        let big = big_engine
             .rank(&person(), &RankOptions::new(Some(50), now()))
             .unwrap();
         groups.truncate(PARALLEL_MIN_GROUPS - 1);
@@ -819,5 +820,10 @@ mod tests {
         // Both contain the 97 distinct distances; the best 50 are the same places.
         let scores = |r: &Ranking| r.suggestions.iter().map(|s| s.score).collect::<Vec<_>>();
         assert_eq!(scores(&big), scores(&small));
+        // The start alone, its candidates checked in parallel, is the same start.
+        let start = RankOptions::new(Some(50), now()).with_excluded(ExcludedDetail::None);
+        let alone = big_engine.rank(&person(), &start).unwrap();
+        assert_eq!(alone.suggestions, big.suggestions);
+        assert_eq!(alone.eligible, big.eligible);
     }
 }
