@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-
 use chrono_tz::Tz;
 
 use crate::domain::group::Group;
