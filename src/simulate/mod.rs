@@ -191,9 +191,7 @@ pub const CHUNK_PEOPLE: usize = 8_192;
 
 /// Draws a simulation, in memory.
 pub fn simulate(params: &SimulationParams) -> Result<Simulation> {
-    let mut people = Vec::with_capacity(params.people);
-    let mut waitlist = Vec::with_capacity(params.waitlist);
-    let mut history = Vec::with_capacity(params.placements);
+    let (mut people, mut waitlist, mut history) = (Vec::new(), Vec::new(), Vec::new());
     let (groups, file) = run(params, params.people, |_, chunk| {
         history.extend(chunk.history.into_iter().map(|row| HistoryRow {
             person: chunk.first + row.person,
