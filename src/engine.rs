@@ -321,14 +321,27 @@ impl Engine {
     ) -> Vec<(usize, Pair<'a>)> {
         let horizon = self.horizon(now);
         let prepared = PreparedPerson::new(person, &horizon);
+        self.eligible(&prepared, &horizon).collect()
+    }
+
+    /// Every group eligible for a prepared person over `horizon` (from [`Engine::horizon`]), as
+    /// [`Engine::eligible_pairs`] finds them, one at a time: a caller that needs only the first
+    /// few checks no more candidates than that, and callers may share a horizon.
+    pub(crate) fn eligible<'a, 'h>(
+        &'a self,
+        prepared: &'h PreparedPerson<'a>,
+        horizon: &'h Horizon,
+    ) -> impl Iterator<Item = (usize, Pair<'a>)> + 'h
+    where
+        'a: 'h,
+    {
         self.index
-            .candidates(&prepared, horizon.spans())
+            .candidates(prepared, horizon.spans())
             .into_iter()
-            .filter_map(|i| {
-                let pair = self.pair(&prepared, &horizon, i);
+            .filter_map(move |i| {
+                let pair = self.pair(prepared, horizon, i);
                 eligibility::is_eligible(&pair).then_some((i, pair))
             })
-            .collect()
     }
 
     /// The verdict on one pair (its group is `index`), in layer order: every hard constraint,

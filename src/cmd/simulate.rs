@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use groupmatch::simulate::{simulate, SimulationParams, SIMULATION_FILES};
+use groupmatch::simulate::{write_simulation, SimulationParams, SIMULATION_FILES};
 
 use super::ForceArg;
 
@@ -41,26 +41,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let files = SIMULATION_FILES.map(|f| args.out.join(f));
     args.force.check(files.iter().map(PathBuf::as_path))?;
-    let sim = simulate(&params)?;
     // Checked before the (long) simulation, and by the writer with the same rule.
-    let paths = sim.write(&args.out, args.force.force)?;
-    let engaged = sim.history.iter().filter(|h| h.engaged_90d).count();
+    let written = write_simulation(&params, &args.out, args.force.force)?;
     eprintln!(
         "simulated {} groups, {} people ({} on the waitlist), {} placements ({:.1}% engaged at 90 days) in {:.1} s",
-        sim.groups.len(),
-        sim.people.len(),
-        sim.waitlist.len(),
-        sim.history.len(),
-        100.0 * engaged as f64 / sim.history.len().max(1) as f64,
+        written.groups,
+        written.people,
+        written.waitlist,
+        written.placements,
+        100.0 * written.engaged as f64 / written.placements.max(1) as f64,
         start.elapsed().as_secs_f64()
     );
-    if sim.history.len() < params.placements {
+    if written.placements < params.placements {
         eprintln!(
             "warning: only {} placements could be made: people ran out of eligible groups",
-            sim.history.len()
+            written.placements
         );
     }
-    for p in paths {
+    for p in written.paths {
         println!("{}", p.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@
 //! description of the file.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -29,7 +30,7 @@ use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED}
 use crate::formats::record::{
     csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
 };
-use crate::formats::write::{csv_cells, write_atomic};
+use crate::formats::write::{csv_cells, csv_header, write_atomic};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::Pair;
 
@@ -305,6 +306,30 @@ pub fn write_history(
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> Result<()> {
+    write_atomic(path, |w| {
+        history_header(&mut *w)?;
+        history_rows(w, people, groups, rows)
+    })
+}
+
+/// Writes the header line of a history CSV: `placement_id`, the person's fields, then the rest of
+/// [`HISTORY_EXTRA_FIELDS`].
+pub fn history_header(w: impl Write) -> std::io::Result<()> {
+    let header: Vec<&str> = std::iter::once(HISTORY_EXTRA_FIELDS[0])
+        .chain(PERSON_FIELDS.iter().copied())
+        .chain(HISTORY_EXTRA_FIELDS[1..].iter().copied())
+        .collect();
+    csv_header(w, &header)
+}
+
+/// Writes history rows under [`history_header`] (as [`write_history`] does), for a file written in
+/// parts: `rows` index `people` and the directory `groups`.
+pub fn history_rows(
+    w: impl Write,
+    people: &[Person],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> std::io::Result<()> {
     let person_cells: Vec<Vec<String>> = people
         .par_iter()
         .map(|p| {
@@ -314,30 +339,24 @@ pub fn write_history(
             )
         })
         .collect();
-    write_atomic(path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        let header: Vec<&str> = std::iter::once(HISTORY_EXTRA_FIELDS[0])
-            .chain(PERSON_FIELDS.iter().copied())
-            .chain(HISTORY_EXTRA_FIELDS[1..].iter().copied())
-            .collect();
-        csv.write_record(&header).map_err(std::io::Error::other)?;
-        for h in rows {
-            let mut row: Vec<&str> = Vec::with_capacity(header.len());
-            row.push(&h.placement_id);
-            row.extend(person_cells[h.person].iter().map(String::as_str));
-            let placed = h.placed_on.to_string();
-            let p = h
-                .true_probability
-                .map_or_else(String::new, |p| p.to_string());
-            row.push(&groups[h.group].id);
-            row.push(&placed);
-            row.push(if h.engaged_90d { "1" } else { "0" });
-            row.push(h.referral.as_str());
-            row.push(&p);
-            csv.write_record(&row).map_err(std::io::Error::other)?;
-        }
-        csv.flush()
-    })
+    let mut csv = csv::Writer::from_writer(w);
+    for h in rows {
+        let mut row: Vec<&str> =
+            Vec::with_capacity(PERSON_FIELDS.len() + HISTORY_EXTRA_FIELDS.len());
+        row.push(&h.placement_id);
+        row.extend(person_cells[h.person].iter().map(String::as_str));
+        let placed = h.placed_on.to_string();
+        let p = h
+            .true_probability
+            .map_or_else(String::new, |p| p.to_string());
+        row.push(&groups[h.group].id);
+        row.push(&placed);
+        row.push(if h.engaged_90d { "1" } else { "0" });
+        row.push(h.referral.as_str());
+        row.push(&p);
+        csv.write_record(&row).map_err(std::io::Error::other)?;
+    }
+    csv.flush()
 }
 
 /// Whether a person is in the holdout: a stable hash of their id and the seed, below `fraction`.

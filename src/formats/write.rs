@@ -51,7 +51,7 @@ pub fn refuse_to_overwrite(path: &Path, force: bool) -> Result<()> {
 struct TempFile(Option<PathBuf>);
 
 impl TempFile {
-    fn keep(mut self) {
+    fn keep(&mut self) {
         self.0 = None;
     }
 }
@@ -64,6 +64,71 @@ impl Drop for TempFile {
     }
 }
 
+/// A file written atomically, in as many parts as the caller likes: [`AtomicFile::create`] opens
+/// a temp file in the same folder and [`AtomicFile::commit`] renames it over the path. Dropped
+/// before that (an error, a panic), the temp file is removed and the path is untouched. Whether an
+/// existing path may be replaced is decided before, by [`refuse_to_overwrite`].
+pub struct AtomicFile {
+    // Declared first, so it is closed before the temp file is removed.
+    writer: BufWriter<File>,
+    temp: TempFile,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`: creates its temp file.
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        remove_stale_temps(&dir, &name);
+        let tmp = dir.join(temp_name(&name, std::process::id()));
+        let temp = TempFile(Some(tmp.clone()));
+        let file = File::create(&tmp).map_err(|error| Error::Io {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Ok(AtomicFile {
+            writer: BufWriter::new(file),
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Where the contents go (the temp file).
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    /// Writes what is buffered and waits until the temp file is on disk; the path is not replaced
+    /// yet. A caller writing several files syncs them all before committing any.
+    pub fn sync(&mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .and_then(|()| self.writer.get_ref().sync_all())
+            .map_err(|error| Error::Io {
+                path: self.path.clone(),
+                error,
+            })
+    }
+
+    /// Syncs the temp file and renames it over the path.
+    pub fn commit(mut self) -> Result<()> {
+        self.sync()?;
+        let tmp = self.temp.0.clone().expect("a temp file until committed");
+        std::fs::rename(&tmp, &self.path).map_err(|error| Error::Io {
+            path: self.path.clone(),
+            error,
+        })?;
+        self.temp.keep();
+        Ok(())
+    }
+}
+
 /// Writes `path` atomically: `write` fills a temp file in the same folder, which then replaces
 /// `path`. On any error (or a panic in `write`) the temp file is removed and `path` is untouched.
 /// Whether an existing `path` may be replaced is decided before, by [`refuse_to_overwrite`].
@@ -71,31 +136,12 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let io_err = |error| Error::Io {
+    let mut file = AtomicFile::create(path)?;
+    write(file.writer()).map_err(|error| Error::Io {
         path: path.to_path_buf(),
         error,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    remove_stale_temps(&dir, &name);
-    let tmp = dir.join(temp_name(&name, std::process::id()));
-    let guard = TempFile(Some(tmp.clone()));
-    let result = File::create(&tmp).and_then(|file| {
-        let mut w = BufWriter::new(file);
-        write(&mut w)?;
-        w.flush()?;
-        w.get_ref().sync_all()
-    });
-    result
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(io_err)?;
-    guard.keep();
-    Ok(())
+    })?;
+    file.commit()
 }
 
 /// The temp file of `name` written by process `pid`.
@@ -165,34 +211,58 @@ fn cell_text(v: &serde_json::Value) -> String {
 /// Writes records as CSV with the header `fields`, atomically.
 pub fn write_csv<T: Serialize>(path: &Path, fields: &[&str], records: &[T]) -> Result<()> {
     write_atomic(path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(fields).map_err(std::io::Error::other)?;
-        for r in records {
-            let value = serde_json::to_value(r).map_err(std::io::Error::other)?;
-            csv.write_record(csv_cells(&value, fields))
-                .map_err(std::io::Error::other)?;
-        }
-        csv.flush()
+        csv_header(&mut *w, fields)?;
+        csv_rows(w, fields, records)
     })
+}
+
+/// Writes the CSV header line `fields`.
+pub fn csv_header(w: impl Write, fields: &[&str]) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(fields).map_err(std::io::Error::other)?;
+    csv.flush()
+}
+
+/// Writes records as the CSV rows under the header `fields` (as [`write_csv`] does), for a file
+/// written in parts.
+pub fn csv_rows<T: Serialize>(
+    w: impl Write,
+    fields: &[&str],
+    records: &[T],
+) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    for r in records {
+        let value = serde_json::to_value(r).map_err(std::io::Error::other)?;
+        csv.write_record(csv_cells(&value, fields))
+            .map_err(std::io::Error::other)?;
+    }
+    csv.flush()
 }
 
 /// Writes records as JSON Lines, atomically.
 pub fn write_jsonl<T: Serialize>(path: &Path, records: &[T]) -> Result<()> {
-    write_atomic(path, |w| {
-        for r in records {
-            serde_json::to_writer(&mut *w, r).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })
+    write_atomic(path, |w| jsonl_rows(w, records))
+}
+
+/// Writes records as JSON Lines (as [`write_jsonl`] does), for a file written in parts.
+pub fn jsonl_rows<T: Serialize>(mut w: impl Write, records: &[T]) -> std::io::Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut w, r).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// Writes a value as pretty JSON with a final newline, atomically.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
-    })
+    write_atomic(path, |w| json_text(w, value))
+}
+
+/// Writes a value as pretty JSON with a final newline (as [`write_json`] does), for a file
+/// written with others.
+pub fn json_text<T: Serialize>(mut w: impl Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, value).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 #[cfg(test)]
