@@ -291,10 +291,11 @@ mod tests {
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
-    use crate::pair::{Horizon, Pair};
+    use crate::pair::{Horizon, Pair, WeekSessions};
     use crate::testutil::{center_city, group, person};
     use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
+    use std::borrow::Cow;
 
     /// Zones with and without summer time, north and south, at whole, half and quarter hours.
     const ZONES: [Tz; 10] = [
@@ -437,7 +438,7 @@ mod tests {
             now in arb_now(),
         ) {
             let index = CandidateIndex::new(&groups);
-            let horizon = Horizon::new(Horizon::slots(&groups).into(), index.zones(), now);
+            let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), index.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
             let candidates = index.candidates(&prepared, horizon.spans());
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
@@ -480,7 +481,7 @@ mod tests {
         ) {
             let all = CandidateIndex::new(&groups);
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
-            let horizon = Horizon::new(Horizon::slots(&groups).into(), all.zones(), now);
+            let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), all.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
             let expected: Vec<usize> = all
                 .candidates(&prepared, horizon.spans())
@@ -495,7 +496,7 @@ mod tests {
     fn found(groups: &[Group], p: &crate::Person) -> Vec<usize> {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
-        let horizon = Horizon::new(Horizon::slots(groups).into(), index.zones(), now);
+        let horizon = Horizon::new(Cow::Owned(WeekSessions::of(groups)), index.zones(), now);
         index.candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
     }
 

@@ -23,7 +23,7 @@ use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
 use crate::matching::bound::GroupTable;
-use crate::pair::{Calendar, Horizon, Pair, PreparedPerson};
+use crate::pair::{Calendar, Horizon, Pair, PreparedPerson, WeekSessions};
 use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
 /// The default directory embedded in the binary (`data/groups.csv`).
@@ -62,8 +62,8 @@ pub struct Engine {
     masks: GroupMasks,
     /// Groups by what can rule them out first (and by time zone).
     index: CandidateIndex,
-    /// Where each group's session counts go in a horizon ([`Horizon::slots`]).
-    slots: Vec<u32>,
+    /// The groups' sessions, packed for horizons ([`WeekSessions::of`]).
+    weekly: WeekSessions,
     /// What bounds on logits read of the directory, packed: made when a bounded search first
     /// needs it ([`Engine::table`]).
     table: OnceLock<GroupTable>,
@@ -230,7 +230,7 @@ impl Engine {
     fn over_checked(groups: Vec<Group>, model: EngagementModel) -> Engine {
         Engine {
             index: CandidateIndex::new(&groups),
-            slots: Horizon::slots(&groups),
+            weekly: WeekSessions::of(&groups),
             table: OnceLock::new(),
             groups,
             model,
@@ -288,16 +288,12 @@ impl Engine {
 
     /// The horizon from `now` over the directory ([`Horizon`]).
     pub(crate) fn horizon(&self, now: DateTime<Utc>) -> Horizon<'_> {
-        Horizon::new(Cow::Borrowed(&self.slots), self.index.zones(), now)
+        Horizon::new(Cow::Borrowed(&self.weekly), self.index.zones(), now)
     }
 
     /// Group `index`'s calendar over `horizon`.
     pub(crate) fn calendar<'h>(&'h self, horizon: &'h Horizon, index: usize) -> Calendar<'h> {
-        horizon.group(
-            index,
-            &self.groups[index].sessions,
-            self.index.zone_of(index),
-        )
+        horizon.group(index, &self.groups[index], self.index.zone_of(index))
     }
 
     /// The pair of a prepared person with group `index`, over `horizon` (from

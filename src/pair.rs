@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::recurrence::Session;
-use crate::domain::schedule::{offset_changes, utc_offset_minutes, UtcWindow, WeekRoom, Window};
+use crate::domain::schedule::{offset_changes, utc_offset_minutes, UtcWindow, WeekRoom};
 use crate::domain::vocab::{Format, FormatPreference};
 
 /// How far ahead sessions are judged, in weeks: 13 (a quarter), so a monthly session counts about
@@ -224,8 +224,8 @@ pub(crate) struct Horizon<'d> {
     pub(crate) now: DateTime<Utc>,
     /// Each zone's span, by the zone numbers of the directory's candidate index.
     spans: Vec<ZoneSpan>,
-    /// Where each group's counted sessions begin in `starts` ([`Horizon::slots`]).
-    slots: Cow<'d, [u32]>,
+    /// The directory's sessions, packed ([`WeekSessions::of`]).
+    weekly: Cow<'d, WeekSessions>,
     /// How many times each counted session starts in the horizon, once counted
     /// ([`NOT_COUNTED`] before).
     starts: Vec<AtomicU32>,
@@ -235,39 +235,92 @@ pub(crate) struct Horizon<'d> {
 /// same session at once: both find the same number, so either store will do.
 const NOT_COUNTED: u32 = u32::MAX;
 
-/// Whether a [`Horizon`] counts the session's starts.
-fn is_counted(s: &Session) -> bool {
-    s.weekday_window().is_some() && !s.is_plain_weekly()
+/// Every session of a directory as [`PairFacts::fitting_in_horizon`] reads it when zones keep
+/// their offset, packed (8 bytes a session, one group after another) so that a pass over
+/// thousands of groups per person stays in cache: made once per directory.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WeekSessions {
+    /// Every group's sessions, in order, one group after another.
+    sessions: Vec<WeekSession>,
+    /// Where each group's sessions begin in `sessions` (and, last, their end).
+    first: Vec<u32>,
+    /// How many sessions a horizon counts the starts of.
+    counted: u32,
+}
+
+/// One session of a [`WeekSessions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WeekSession {
+    /// Its weekly window's start on the local week of its zone (0 = Monday 00:00).
+    start: u16,
+    /// Its length in minutes.
+    minutes: u16,
+    /// How its starts in the horizon are known: [`PLAIN_WEEKLY`], [`ANY_WEEKDAY`], or its
+    /// place among the horizon's counts.
+    count: u32,
+}
+
+/// A plain weekly session: it starts [`HORIZON_WEEKS`] times.
+const PLAIN_WEEKLY: u32 = u32::MAX;
+
+/// A session on days of the month, which fall on any weekday: each occurrence is checked.
+const ANY_WEEKDAY: u32 = u32::MAX - 1;
+
+impl WeekSessions {
+    /// Packs the sessions of `groups`.
+    pub(crate) fn of(groups: &[Group]) -> WeekSessions {
+        let mut packed = WeekSessions::default();
+        for g in groups {
+            packed.first.push(packed.sessions.len() as u32);
+            for s in &g.sessions {
+                // A local start is the start on the UTC week of a zone at offset 0 (below 7 * 1440).
+                let (start, count) = match s.weekday_window() {
+                    None => (0, ANY_WEEKDAY),
+                    Some(w) if s.is_plain_weekly() => (w.utc_start(0) as u16, PLAIN_WEEKLY),
+                    Some(w) => {
+                        packed.counted += 1;
+                        (w.utc_start(0) as u16, packed.counted - 1)
+                    }
+                };
+                packed.sessions.push(WeekSession {
+                    start,
+                    minutes: s.duration_minutes(),
+                    count,
+                });
+            }
+        }
+        packed.first.push(packed.sessions.len() as u32);
+        packed
+    }
+
+    /// Group `g`'s sessions.
+    fn of_group(&self, g: usize) -> &[WeekSession] {
+        &self.sessions[self.first[g] as usize..self.first[g + 1] as usize]
+    }
 }
 
 impl<'d> Horizon<'d> {
-    /// Where each group's counted sessions begin among a horizon's counts, one group after
-    /// another (one more entry than there are groups): made once per directory.
-    pub(crate) fn slots(groups: &[Group]) -> Vec<u32> {
-        std::iter::once(0)
-            .chain(groups.iter().scan(0u32, |total, g| {
-                *total += g.sessions.iter().filter(|s| is_counted(s)).count() as u32;
-                Some(*total)
-            }))
-            .collect()
-    }
-
     /// The horizon from `now` over a directory whose distinct zones are `zones` and whose
-    /// [`Horizon::slots`] are `slots`.
-    pub(crate) fn new(slots: Cow<'d, [u32]>, zones: &[Tz], now: DateTime<Utc>) -> Horizon<'d> {
-        let total = slots.last().copied().unwrap_or(0);
+    /// sessions are `weekly` ([`WeekSessions::of`]).
+    pub(crate) fn new(
+        weekly: Cow<'d, WeekSessions>,
+        zones: &[Tz],
+        now: DateTime<Utc>,
+    ) -> Horizon<'d> {
         Horizon {
             now,
             spans: zones.iter().map(|z| ZoneSpan::new(*z, now)).collect(),
-            slots,
-            starts: (0..total).map(|_| AtomicU32::new(NOT_COUNTED)).collect(),
+            starts: (0..weekly.counted)
+                .map(|_| AtomicU32::new(NOT_COUNTED))
+                .collect(),
+            weekly,
         }
     }
 
     /// The horizon from `now` over one group alone.
     pub(crate) fn of_one(group: &Group, now: DateTime<Utc>) -> Horizon<'static> {
-        let slots = Horizon::slots(std::slice::from_ref(group));
-        Horizon::new(Cow::Owned(slots), &[group.timezone], now)
+        let weekly = WeekSessions::of(std::slice::from_ref(group));
+        Horizon::new(Cow::Owned(weekly), &[group.timezone], now)
     }
 
     /// Each zone's span, by zone number.
@@ -284,18 +337,15 @@ impl<'d> Horizon<'d> {
             .unwrap_or_else(|| ZoneSpan::new(tz, self.now))
     }
 
-    /// Group number `index`, with `sessions`, in zone number `zone`, over the horizon.
-    pub(crate) fn group<'h>(
-        &'h self,
-        index: usize,
-        sessions: &'h [Session],
-        zone: usize,
-    ) -> Calendar<'h> {
-        let (from, to) = (self.slots[index] as usize, self.slots[index + 1] as usize);
+    /// The calendar of `group`, number `index` of the directory, whose zone is number `zone`.
+    /// Its sessions are read from the packed copy, and from the group itself only for what that
+    /// does not decide.
+    pub(crate) fn group<'h>(&'h self, index: usize, group: &'h Group, zone: usize) -> Calendar<'h> {
         Calendar {
-            sessions,
+            group,
+            weekly: self.weekly.of_group(index),
             zone: &self.spans[zone],
-            starts: &self.starts[from..to],
+            starts: &self.starts,
         }
     }
 }
@@ -303,23 +353,30 @@ impl<'d> Horizon<'d> {
 /// A group's sessions over a [`Horizon`], with its zone's span.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Calendar<'h> {
-    /// The group's sessions.
-    pub(crate) sessions: &'h [Session],
+    /// The group (whose sessions are read only when the packed copy does not decide).
+    group: &'h Group,
+    /// The group's sessions, packed.
+    weekly: &'h [WeekSession],
     /// The group's zone over the horizon.
     pub(crate) zone: &'h ZoneSpan,
-    /// How many times each counted session starts in the horizon, once counted.
+    /// How many times each counted session of the directory starts in the horizon, once
+    /// counted.
     starts: &'h [AtomicU32],
 }
 
 impl Calendar<'_> {
-    /// How many times session number `i` (a counted one) starts in the horizon: counted the
-    /// first time asked.
-    fn starts(&self, i: usize) -> u32 {
-        let slot = self.sessions[..i].iter().filter(|s| is_counted(s)).count();
-        let cell = &self.starts[slot];
+    /// The group's sessions.
+    pub(crate) fn sessions(&self) -> &[Session] {
+        &self.group.sessions
+    }
+
+    /// How many times session number `i`, counted in place `slot`, starts in the horizon:
+    /// counted the first time asked.
+    fn starts(&self, i: usize, slot: u32) -> u32 {
+        let cell = &self.starts[slot as usize];
         match cell.load(Ordering::Relaxed) {
             NOT_COUNTED => {
-                let n = self.zone.count_starts(&self.sessions[i]);
+                let n = self.zone.count_starts(&self.sessions()[i]);
                 cell.store(n, Ordering::Relaxed);
                 n
             }
@@ -364,10 +421,14 @@ impl<'a> PreparedPerson<'a> {
         }
     }
 
-    /// Whether a weekly window of a group whose zone has offset `group_offset` lies wholly inside
-    /// one of the person's availability windows, with the person's offset at `now`.
-    pub(crate) fn is_available_for(&self, session: &Window, group_offset: i32) -> bool {
-        self.rooms[0].holds(session.on_utc_week(group_offset))
+    /// Whether a weekly window starting `start` minutes into the local week of a zone at offset
+    /// `group_offset` and lasting `minutes` lies wholly inside one of the person's availability
+    /// windows, with the person's offset at `now`.
+    fn is_available_for(&self, start: u16, minutes: u16, group_offset: i32) -> bool {
+        self.rooms[0].holds(UtcWindow::new(
+            i32::from(start) - group_offset,
+            i32::from(minutes),
+        ))
     }
 
     /// Whether a session occurrence starting at `at` (epoch minutes) and lasting `minutes` lies
@@ -429,7 +490,7 @@ impl<'a> Pair<'a> {
     pub(crate) fn at(person: &'a Person, group: &'a Group, now: DateTime<Utc>) -> Pair<'a> {
         let horizon = Horizon::of_one(group, now);
         let prepared = PreparedPerson::new(person, &horizon);
-        Pair::new(&prepared, group, &horizon.group(0, &group.sessions, 0))
+        Pair::new(&prepared, group, &horizon.group(0, group, 0))
     }
 }
 
@@ -491,23 +552,24 @@ impl PairFacts {
         let zone = calendar.zone;
         if !(zone.is_constant() && person.zone.is_constant()) {
             return person
-                .occurrences(calendar.sessions, zone)
+                .occurrences(calendar.sessions(), zone)
                 .filter(|(_, fits)| *fits)
                 .count() as u32;
         }
+        let offset = zone.now();
         calendar
-            .sessions
+            .weekly
             .iter()
             .enumerate()
-            .map(|(i, s)| match s.weekday_window() {
-                Some(w) if !person.is_available_for(&w, zone.now()) => 0,
-                Some(_) if s.is_plain_weekly() => HORIZON_WEEKS,
-                // Every occurrence fits, as its weekly window does.
-                Some(_) => calendar.starts(i),
-                None => person
-                    .occurrences(std::slice::from_ref(s), zone)
+            .map(|(i, s)| match s.count {
+                ANY_WEEKDAY => person
+                    .occurrences(std::slice::from_ref(&calendar.sessions()[i]), zone)
                     .filter(|(_, fits)| *fits)
                     .count() as u32,
+                _ if !person.is_available_for(s.start, s.minutes, offset) => 0,
+                PLAIN_WEEKLY => HORIZON_WEEKS,
+                // Every occurrence fits, as its weekly window does.
+                slot => calendar.starts(i, slot),
             })
             .sum()
     }
@@ -520,7 +582,7 @@ impl PairFacts {
         n: usize,
     ) -> Vec<DateTime<Utc>> {
         let all: Vec<(i64, bool)> = person
-            .occurrences(calendar.sessions, calendar.zone)
+            .occurrences(calendar.sessions(), calendar.zone)
             .collect();
         let mut fitting: Vec<i64> = all.iter().filter(|(_, f)| *f).map(|(t, _)| *t).collect();
         if fitting.is_empty() {
@@ -612,7 +674,7 @@ mod tests {
                 .map(|w| w.parse().unwrap()).to_vec();
             let horizon = Horizon::of_one(&g, now);
             let prepared = PreparedPerson::new(&p, &horizon);
-            let calendar = horizon.group(0, &g.sessions, 0);
+            let calendar = horizon.group(0, &g, 0);
             let counted = PairFacts::fitting_in_horizon(&prepared, &calendar);
             let one_by_one = prepared
                 .occurrences(&g.sessions, calendar.zone)
@@ -634,7 +696,7 @@ mod tests {
             let horizon = Horizon::of_one(g, now);
             assert!(horizon.spans()[0].is_constant());
             let prepared = PreparedPerson::new(&p, &horizon);
-            Pair::new(&prepared, g, &horizon.group(0, &g.sessions, 0)).facts
+            Pair::new(&prepared, g, &horizon.group(0, g, 0)).facts
         };
         let mut g = group("g");
         assert_eq!(fitting(&g).fitting_in_horizon, 2 * HORIZON_WEEKS);
@@ -658,9 +720,9 @@ mod tests {
         // Weekly groups and days of the month need no count; a monthly weekday one does.
         let mut days = group("d");
         days.sessions = vec!["days 1 15 12:00-13:00".parse().unwrap()];
-        assert_eq!(Horizon::slots(&[group("w"), days, g.clone()]), [0, 0, 0, 1]);
+        assert_eq!(WeekSessions::of(&[group("w"), days, g.clone()]).counted, 1);
         let horizon = Horizon::of_one(&g, now);
-        let calendar = horizon.group(0, &g.sessions, 0);
+        let calendar = horizon.group(0, &g, 0);
         let counted = || horizon.starts[0].load(Ordering::Relaxed);
         assert_eq!(counted(), NOT_COUNTED, "not counted before it is needed");
         let (mut free, mut busy) = (person(), person());

@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use crate::domain::geo::{chord_km, UnitVector};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::recurrence::Session;
 use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
 use crate::features::{self, Feature};
@@ -39,22 +38,36 @@ pub(crate) const MARGIN: f64 = 1e-6;
 /// What bounding reads of each group of a directory, packed so that a pass over thousands of
 /// groups per person stays in cache: its class of equal attributes for the model (everything
 /// but the pair's facts) and for the rules (whether the group-only parts of their conditions
-/// hold), its format, its meeting place as a point for chord distances, and its sessions. Built
+/// hold), its format and its meeting place as a point for chord distances. Built
 /// once per directory and rule set.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GroupTable {
-    /// Each group's class.
-    class_of: Vec<u32>,
-    /// The first group of each class.
+    /// What is read of each group, by group.
+    groups: Vec<Packed>,
+    /// The first group of each class, by class.
     representative: Vec<u32>,
-    /// Each group's format.
-    format: Vec<Format>,
-    /// Each group's room on the unit sphere, when it has one with coordinates.
-    room: Vec<Option<UnitVector>>,
-    /// Every group's sessions, one group after another.
-    sessions: Vec<Session>,
-    /// Where each group's sessions start in `sessions` (and, last, their end).
-    first_session: Vec<u32>,
+    /// A copy of each class's first group, by class: the copies lie together, so the class
+    /// terms of thousands of classes per person are read from far fewer cache lines.
+    copies: Vec<Group>,
+}
+
+/// What a pass over a person's candidates reads of one group, in 32 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    /// Its room on the unit sphere, when `has_room`.
+    room: UnitVector,
+    /// Its class.
+    class: u32,
+    format: Format,
+    /// Whether it has a room with coordinates.
+    has_room: bool,
+}
+
+impl Packed {
+    /// Its room on the unit sphere, when it has one with coordinates.
+    fn room(&self) -> Option<UnitVector> {
+        self.has_room.then_some(self.room)
+    }
 }
 
 /// What the model's features read of a group, besides the pair's facts, and which rules'
@@ -65,6 +78,7 @@ struct Attributes<'g> {
     orientation: crate::Orientation,
     facilitation: crate::Facilitation,
     beginner_friendly: bool,
+    closed: Option<bool>,
     audience: &'g [crate::Audience],
     focus: &'g [crate::Need],
     accessibility: &'g [crate::Need],
@@ -80,6 +94,7 @@ impl<'g> Attributes<'g> {
             orientation: g.orientation,
             facilitation: g.facilitation,
             beginner_friendly: g.beginner_friendly,
+            closed: g.closed,
             audience: &g.audience,
             focus: &g.focus,
             accessibility: &g.accessibility,
@@ -103,24 +118,20 @@ impl GroupTable {
                 .or_insert(next);
             if class == next {
                 table.representative.push(i as u32);
+                table.copies.push(g.clone());
             }
-            table.class_of.push(class);
-            table.format.push(g.format);
-            table.room.push(
-                g.location
-                    .filter(|_| g.format != Format::Online)
-                    .map(|p| p.unit_vector()),
-            );
-            table.first_session.push(table.sessions.len() as u32);
-            table.sessions.extend_from_slice(&g.sessions);
+            let room = g
+                .location
+                .filter(|_| g.format != Format::Online)
+                .map(|p| p.unit_vector());
+            table.groups.push(Packed {
+                room: room.unwrap_or_default(),
+                class,
+                format: g.format,
+                has_room: room.is_some(),
+            });
         }
-        table.first_session.push(table.sessions.len() as u32);
         table
-    }
-
-    /// Group `g`'s sessions.
-    pub(crate) fn sessions(&self, g: usize) -> &[Session] {
-        &self.sessions[self.first_session[g] as usize..self.first_session[g + 1] as usize]
     }
 
     /// How many classes there are.
@@ -187,7 +198,8 @@ impl<'a> PersonBound<'a> {
             return None;
         }
         let table = self.table;
-        let class = table.class_of[g] as usize;
+        let packed = &table.groups[g];
+        let class = packed.class as usize;
         if self.classes[class].is_nan() {
             self.classes[class] = self.class_terms(class);
         }
@@ -196,7 +208,7 @@ impl<'a> PersonBound<'a> {
             return None;
         }
         // At least this far, when the pair's distance is known (both places, and a room).
-        let chord = match (self.home, table.room[g]) {
+        let chord = match (self.home, packed.room()) {
             (Some(home), Some(room)) => Some(chord_km(&home, &room)),
             _ => None,
         };
@@ -204,7 +216,7 @@ impl<'a> PersonBound<'a> {
         let too_far = chord
             .map(|km| (km, self.person.travel_limit_km()))
             .is_some_and(|(km, max)| km > max * (1.0 + 1e-9) + 1e-9);
-        let (in_person, online) = match (table.format[g], self.person.format_preference) {
+        let (in_person, online) = match (packed.format, self.person.format_preference) {
             (Format::InPerson, _) | (Format::Hybrid, FormatPreference::InPerson) => (true, false),
             (Format::Online, _) | (Format::Hybrid, FormatPreference::Online) => (false, true),
             // Joined in person only when the room is known and not too far.
@@ -248,7 +260,7 @@ impl<'a> PersonBound<'a> {
             distance_km: None,
             fitting_in_horizon: HORIZON_WEEKS,
         };
-        let group = &self.groups[representative];
+        let group = &self.table.copies[class];
         terms(self.person, self.model, group, &facts, false) + rules
     }
 
@@ -407,6 +419,15 @@ c = "A test."
         EngagementModel::from_file(file, "random").unwrap()
     }
 
+    /// The groups open, closed or unsaid by turns: the simulation leaves `closed` unsaid, and the
+    /// model reads it (a substance mismatch counts only in a group not stated open).
+    fn with_closed_varied(mut groups: Vec<Group>) -> Vec<Group> {
+        for (i, g) in groups.iter_mut().enumerate() {
+            g.closed = [None, Some(false), Some(true)][i % 3];
+        }
+        groups
+    }
+
     fn engines(groups: &[Group]) -> Vec<Engine> {
         let rules = RuleSet::parse(RULES, "test").unwrap();
         vec![
@@ -426,7 +447,8 @@ c = "A test."
     fn no_eligible_pair_scores_above_its_bound() {
         for seed in [3, 4] {
             let sim = simulate(&SimulationParams::new(seed, 120, 400, 10)).unwrap();
-            for (e, engine) in engines(&sim.groups).iter().enumerate() {
+            let groups = with_closed_varied(sim.groups);
+            for (e, engine) in engines(&groups).iter().enumerate() {
                 let (mut pairs, mut gap) = (0, 0.0);
                 for person in &sim.people {
                     let judged = engine.judge_all(person, now());
@@ -465,7 +487,8 @@ c = "A test."
 
     #[test]
     fn groups_of_one_class_share_what_the_model_and_the_rules_read_of_them() {
-        let sim = simulate(&SimulationParams::new(5, 40, 400, 10)).unwrap();
+        let mut sim = simulate(&SimulationParams::new(5, 40, 400, 10)).unwrap();
+        sim.groups = with_closed_varied(sim.groups);
         let model = random_model(11);
         let facts = PairFacts {
             attendance: Attendance::InPerson,
@@ -483,7 +506,7 @@ c = "A test."
             for person in &sim.people {
                 let rules = rule_set.for_person_in(person, &masks);
                 for (g, group) in sim.groups.iter().enumerate() {
-                    let r = table.representative[table.class_of[g] as usize] as usize;
+                    let r = table.representative[table.groups[g].class as usize] as usize;
                     assert_eq!(
                         terms(person, &model, group, &facts, false),
                         terms(person, &model, &sim.groups[r], &facts, false),

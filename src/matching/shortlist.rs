@@ -108,9 +108,8 @@ impl<'e> Shortlist<'e> {
                 let Some(bound) = bound.as_mut() else {
                     return Some((f64::INFINITY, g));
                 };
-                // The packed copy of the group's sessions, for the pass to stay in cache.
                 let zone = engine.index().zone_of(g);
-                let calendar = horizon.group(g, self.table.sessions(g), zone);
+                let calendar = horizon.group(g, &engine.groups()[g], zone);
                 let sessions = PairFacts::fitting_in_horizon(&prepared, &calendar);
                 Some((bound.logit(g, sessions)?, g))
             })
