@@ -598,7 +598,7 @@ pub(crate) fn read_records(
     required: &[&str],
     known: &[&str],
     chunk: usize,
-    mut each: impl FnMut(&[Record]),
+    mut each: impl FnMut(&[Record]) + Send,
 ) -> (Vec<Problem>, Vec<Problem>) {
     let text = match text_of(bytes) {
         Ok(t) => t,
@@ -681,11 +681,11 @@ fn csv_column_at(bytes: &[u8], offset: usize) -> Option<String> {
 /// record borrows its cells from its row, read into buffers used again for the next chunk.
 /// Returns the header and the structural problems (a duplicate header, a row with the wrong
 /// number of cells, a missing required column); rows that cannot be read are left out.
-pub(crate) fn csv_record_chunks(
+pub(crate) fn csv_record_chunks<F: FnMut(&[Record]) + Send>(
     text: &str,
     required: &[&str],
     chunk: usize,
-    mut each: impl FnMut(&[Record]),
+    mut each: F,
 ) -> (Vec<String>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -722,10 +722,7 @@ pub(crate) fn csv_record_chunks(
     }
     let chunk = chunk.max(1);
     let columns = Columns::new(headers);
-    // Each row with its line; the first `filled` hold rows not yet handed over.
-    let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
-    let mut filled = 0;
-    let mut hand_over = |rows: &[(u64, csv::StringRecord)]| {
+    let hand_over = |rows: &[(u64, csv::StringRecord)], each: &mut F| {
         let records: Vec<Record> = rows
             .iter()
             .map(|(line, row)| Record {
@@ -738,7 +735,46 @@ pub(crate) fn csv_record_chunks(
     // Lines are counted from byte offsets: the csv crate's own line count is off by one after
     // CRLF line ends (BurntSushi/rust-csv#395).
     let mut lines = LineCounter::new(text);
-    loop {
+    let mut read = |rows: &mut Vec<(u64, csv::StringRecord)>, problems: &mut Vec<Problem>| {
+        read_rows(
+            &mut reader,
+            &mut lines,
+            columns.names.len(),
+            rows,
+            chunk,
+            problems,
+        )
+    };
+    // Two buffers of rows: while one chunk is handed over, the next is read on another thread.
+    let (mut current, mut next) = (Vec::new(), Vec::new());
+    let mut filled = read(&mut current, &mut problems);
+    while filled == chunk {
+        let (next_filled, ()) = rayon::join(
+            || read(&mut next, &mut problems),
+            || hand_over(&current[..filled], &mut each),
+        );
+        std::mem::swap(&mut current, &mut next);
+        filled = next_filled;
+    }
+    if filled > 0 {
+        hand_over(&current[..filled], &mut each);
+    }
+    (columns.names, problems)
+}
+
+/// Reads up to `chunk` rows of `width` cells into `rows` (reusing its buffers), each with its
+/// line, and returns how many; fewer than `chunk` when the file ends or cannot be read further.
+/// A row with another number of cells, or that is not UTF-8, is a problem and left out.
+fn read_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    lines: &mut LineCounter,
+    width: usize,
+    rows: &mut Vec<(u64, csv::StringRecord)>,
+    chunk: usize,
+    problems: &mut Vec<Problem>,
+) -> usize {
+    let mut filled = 0;
+    while filled < chunk {
         if filled == rows.len() {
             rows.push((0, csv::StringRecord::new()));
         }
@@ -747,23 +783,15 @@ pub(crate) fn csv_record_chunks(
             Ok(false) => break,
             Ok(true) => {
                 *line = row.position().map_or(0, |p| lines.line_at(p.byte()));
-                if row.len() != columns.names.len() {
+                if row.len() != width {
                     problems.push(Problem::new(
                         Some(*line),
                         None,
-                        format!(
-                            "row has {} cells, the header has {}",
-                            row.len(),
-                            columns.names.len()
-                        ),
+                        format!("row has {} cells, the header has {width}", row.len()),
                     ));
                     continue;
                 }
                 filled += 1;
-                if filled == chunk {
-                    hand_over(&rows[..filled]);
-                    filled = 0;
-                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
@@ -778,10 +806,7 @@ pub(crate) fn csv_record_chunks(
             }
         }
     }
-    if filled > 0 {
-        hand_over(&rows[..filled]);
-    }
-    (columns.names, problems)
+    filled
 }
 
 /// A JSON syntax error as a problem at its line, the column in the message.
