@@ -1,13 +1,14 @@
 //! Raw records: one row of a CSV file or one JSON object, with the line of every field.
 //!
 //! Groups, people and waitlists can each come from CSV or JSON. Rather than two parsers per kind,
-//! every input is first turned into [`Record`]s (field name -> raw cell, with its line), and one
-//! [`Fields`] reader per kind turns a record into a domain value, collecting a [`Problem`] for each
-//! bad field instead of stopping at the first. This is what lets `validate` list every problem of a
-//! file, and keeps the CSV and JSON readings of a field identical by construction.
+//! every input is first turned into [`Record`]s (field name -> raw cell, with its line; a CSV
+//! record borrows its cells from its row, read chunk by chunk), and one [`Fields`] reader per kind
+//! turns a record into a domain value, collecting a [`Problem`] for each bad field instead of
+//! stopping at the first. This is what lets `validate` list every problem of a file, and keeps the
+//! CSV and JSON readings of a field identical by construction.
 //!
 //! What every reader shares lives here too, so no format reaches into another: splitting a file
-//! into records by its syntax ([`records_of`]), catching a repeated id ([`first_seen`]) and
+//! into records by its syntax ([`read_records`]), catching a repeated id ([`first_seen`]) and
 //! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]) and checking the `timezone`
 //! against it ([`Fields::zone_of_place`]).
 
