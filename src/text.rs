@@ -133,7 +133,14 @@ pub fn closest<'k>(
 }
 
 fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_forbidden(c) && !keep(c)) {
+    // A forbidden character is a C0 control, DEL, or starts with the byte 0xC2 (the C1 controls)
+    // or 0xE2 (U+2028, U+2029): text without those bytes (nearly all, and a whole JSON output of
+    // megabytes) is passed on after a scan of its bytes, not decoded. The bytes are scanned in
+    // blocks of 64, each whole and without branches, so that the compiler scans many at once.
+    let suspect =
+        |b: u8| (b < 0x20) & !keep(char::from(b)) | (b == 0x7f) | (b == 0xc2) | (b == 0xe2);
+    let plain = |block: &[u8]| !block.iter().fold(false, |any, &b| any | suspect(b));
+    if s.as_bytes().chunks(64).all(plain) || !s.chars().any(|c| is_forbidden(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -162,6 +169,19 @@ mod tests {
         for c in [' ', '~', '\u{a0}', 'é', 'ß', '€', '\u{fffd}', '\\'] {
             assert!(!is_forbidden(c), "{c:?}");
         }
+    }
+
+    #[test]
+    fn every_forbidden_character_is_escaped_in_text_that_is_otherwise_plain() {
+        for c in (char::MIN..=char::MAX).filter(|&c| is_forbidden(c) && c != '\n') {
+            let text = format!("plain {c} text");
+            assert_eq!(
+                escape_terminal(&text),
+                format!("plain {} text", c.escape_debug())
+            );
+        }
+        assert_eq!(escape_terminal("a\nb"), "a\nb");
+        assert!(matches!(escape_terminal("é … ’ ° \n"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -54,11 +54,17 @@ impl FileKind {
     /// Recognises a file's kind from its extension and shape: a JSON array is groups, a JSON
     /// object a person, JSON Lines a waitlist; a CSV with `sessions` is groups, one with
     /// `waiting_since` or `availability` a waitlist.
+    ///
+    /// Only the start of the file is read: up to the first character that is not whitespace
+    /// (JSON), or the first line (CSV).
     pub fn detect(path: &Path, bytes: &[u8]) -> Option<FileKind> {
-        let text = String::from_utf8_lossy(bytes);
         match Syntax::of_path(path) {
             Syntax::JsonLines => Some(FileKind::Waitlist),
-            Syntax::Json => match text
+            // The first character is in the text before any bytes that are not UTF-8.
+            Syntax::Json => match bytes
+                .utf8_chunks()
+                .next()
+                .map_or("", |chunk| chunk.valid())
                 .trim_start_matches('\u{feff}')
                 .trim_start()
                 .chars()
@@ -69,7 +75,12 @@ impl FileKind {
                 _ => None,
             },
             Syntax::Csv => {
-                let header = text.lines().next().unwrap_or("");
+                let end = bytes
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(bytes.len());
+                let first_line = String::from_utf8_lossy(&bytes[..end]);
+                let header = first_line.lines().next().unwrap_or("");
                 let has = |c: &str| header.split(',').any(|h| h.trim().trim_matches('"') == c);
                 if has("sessions") {
                     Some(FileKind::Groups)

@@ -58,6 +58,10 @@ pub(crate) fn id_problem(id: &str) -> Option<String> {
             id.len()
         ));
     }
+    if id.bytes().all(|b| b.is_ascii_graphic()) {
+        // Nearly every id: visible ASCII only, checked without decoding characters.
+        return None;
+    }
     let (at, c) = id.chars().enumerate().find(|(_, c)| !printable(*c))?;
     let what = if c.is_whitespace() {
         "whitespace"

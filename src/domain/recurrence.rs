@@ -560,6 +560,9 @@ fn parse_ordinal(s: &str) -> Option<i8> {
         .map(|i| i as i8 + 1)
 }
 
+/// The words that may follow a session's times, in any case.
+const KEYWORDS: [&str; 5] = ["every", "from", "until", "for", "except"];
+
 const SYNTAX: &str = "like 'Mon 19:00-20:00', '2nd Mon 19:00-20:00', 'day 15 12:00-13:00', \
                       with optional 'every N weeks|months', 'from DATE', 'until DATE' or \
                       'for N times', 'except DATE ...'";
@@ -616,7 +619,9 @@ impl FromStr for Session {
                 day_word
             };
         let times = words.get(i).ok_or_else(not_like)?;
-        let window: Window = format!("{weekday_of_window} {times}").parse()?;
+        let window = Window::of_parts(weekday_of_window, times, || {
+            format!("{weekday_of_window} {times}")
+        })?;
         i += 1;
         let mut session = Session::weekly(window);
         session.pattern.days = match (ordinals.is_empty(), month_days.is_empty()) {
@@ -628,7 +633,8 @@ impl FromStr for Session {
         while let Some(&word) = words.get(i) {
             i += 1;
             let arg = |at: usize, k: usize| words.get(at + k).copied();
-            match word.to_ascii_lowercase().as_str() {
+            let keyword = KEYWORDS.iter().find(|k| word.eq_ignore_ascii_case(k));
+            match keyword.copied().unwrap_or_default() {
                 "every" => {
                     let n = arg(i, 0).ok_or_else(not_like)?;
                     let unit = arg(i, 1).unwrap_or("").to_ascii_lowercase();
@@ -738,8 +744,7 @@ impl Session {
 
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let times = self.window.to_string();
-        let times = times.split_once(' ').map_or(times.as_str(), |(_, t)| t);
+        let times = self.window.times();
         match &self.days {
             DayPattern::Weekly => {
                 write!(f, "{} {times}", DAY_NAMES[usize::from(self.window.day())])?

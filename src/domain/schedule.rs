@@ -82,13 +82,20 @@ impl Window {
 
 impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}-{}",
-            DAY_NAMES[usize::from(self.day)],
-            HhMm(self.start),
-            HhMm(self.end)
-        )
+        write!(f, "{} {}", DAY_NAMES[usize::from(self.day)], self.times())
+    }
+}
+
+impl Window {
+    /// The window's times without its day, `19:00-20:30`.
+    pub(crate) fn times(&self) -> impl fmt::Display {
+        struct Times(u16, u16);
+        impl fmt::Display for Times {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}-{}", HhMm(self.0), HhMm(self.1))
+            }
+        }
+        Times(self.start, self.end)
     }
 }
 
@@ -97,7 +104,16 @@ struct HhMm(u16);
 
 impl fmt::Display for HhMm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+        // Two digits each (a time is at most 24:00), without the formatter's padding machinery.
+        let (h, m) = ((self.0 / 60).min(99) as u8, (self.0 % 60) as u8);
+        let digits = [
+            b'0' + h / 10,
+            b'0' + h % 10,
+            b':',
+            b'0' + m / 10,
+            b'0' + m % 10,
+        ];
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -136,11 +152,22 @@ impl FromStr for Window {
         let (day, times) = s
             .split_once(char::is_whitespace)
             .ok_or_else(|| format!("'{s}' is not like 'Mon 19:00-20:30'"))?;
-        let day = parse_day(day.trim())?;
+        Window::of_parts(day.trim(), times.trim(), || s.to_string())
+    }
+}
+
+impl Window {
+    /// The window of a day (`Mon`) and its times (`19:00-20:30`), as [`Window::from_str`] reads
+    /// them from `whole`, which only an error message needs.
+    pub(crate) fn of_parts(
+        day: &str,
+        times: &str,
+        whole: impl Fn() -> String,
+    ) -> Result<Window, String> {
+        let day = parse_day(day)?;
         let (start, end) = times
-            .trim()
             .split_once('-')
-            .ok_or_else(|| format!("'{s}' is not like 'Mon 19:00-20:30'"))?;
+            .ok_or_else(|| format!("'{}' is not like 'Mon 19:00-20:30'", whole()))?;
         let start = parse_time(start.trim(), false)?;
         let end = parse_time(end.trim(), true)?;
         if end <= start {

@@ -759,10 +759,18 @@ impl FromStr for Language {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let lower = s.to_ascii_lowercase();
-        if LANGUAGE_CODES.contains(&lower.as_str()) {
-            let b = lower.as_bytes();
-            Ok(Language([b[0], b[1]]))
+        let code = match s.as_bytes() {
+            [a, b] => Some([a.to_ascii_lowercase(), b.to_ascii_lowercase()]),
+            _ => None,
+        };
+        // LANGUAGE_CODES is sorted (tested).
+        let known = |code: &[u8; 2]| {
+            LANGUAGE_CODES
+                .binary_search_by(|c| c.as_bytes().cmp(&code[..]))
+                .is_ok()
+        };
+        if let Some(code) = code.filter(known) {
+            Ok(Language(code))
         } else {
             Err(format!(
                 "unknown language '{s}' (use an ISO 639-1 two-letter code such as en, es, fr)"
@@ -827,6 +835,12 @@ mod tests {
         assert_eq!("ES".parse::<Language>().unwrap().as_str(), "es");
         assert!("xx".parse::<Language>().is_err());
         assert!("eng".parse::<Language>().is_err());
+        assert!("".parse::<Language>().is_err());
+        assert!("é".parse::<Language>().is_err(), "two bytes, one character");
+        assert!(
+            LANGUAGE_CODES.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for the binary search of a code"
+        );
     }
 
     #[test]

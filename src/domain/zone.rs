@@ -42,13 +42,15 @@ static FINDER: LazyLock<tzf_rs::EmbeddedFinder> = LazyLock::new(tzf_rs::Embedded
 /// assert_eq!(zone_at(mid_atlantic), Some(chrono_tz::Etc::GMTPlus3));
 /// ```
 pub fn zone_at(point: GeoPoint) -> Option<Tz> {
+    zone_name_at(point)?.parse().ok()
+}
+
+/// The name of the zone at a point, as the boundary data gives it ([`zone_at`]).
+fn zone_name_at(point: GeoPoint) -> Option<&'static str> {
     if !LATITUDE.contains(&point.latitude) || !LONGITUDE.contains(&point.longitude) {
         return None;
     }
-    FINDER
-        .get_tz_name(point.longitude, point.latitude)
-        .parse()
-        .ok()
+    Some(FINDER.get_tz_name(point.longitude, point.latitude))
 }
 
 /// The release of the bundled zone boundaries (timezone-boundary-builder's, such as `2026f`).
@@ -193,13 +195,20 @@ impl ZoneFinding {
 /// ```
 pub fn check_zone(stated: Tz, place: Option<GeoPoint>) -> Option<ZoneFinding> {
     let kind = zone_kind(stated);
-    let Some(at_place) = place.and_then(zone_at) else {
+    // Most places state the zone they are in: that zone is not looked up again.
+    let at_place = place
+        .and_then(zone_name_at)
+        .and_then(|name| match name == stated.name() {
+            true => Some(stated),
+            false => name.parse().ok(),
+        });
+    let Some(at_place) = at_place else {
         return (kind == ZoneKind::NotAPlace).then(|| ZoneFinding::NotAPlace {
             stated,
             suggested: likely_place(stated),
         });
     };
-    let agree = offsets(stated) == offsets(at_place);
+    let agree = at_place == stated || offsets(stated) == offsets(at_place);
     match (kind, agree) {
         (ZoneKind::NotAPlace, true) => Some(ZoneFinding::NotAPlace {
             stated,

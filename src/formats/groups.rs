@@ -3,13 +3,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::domain::group::{Group, MAX_SEATS};
 use crate::domain::recurrence::Session;
 use crate::domain::vocab::{
     Approach, Facilitation, Format, Language, MedicationStance, Orientation, Serves,
 };
 use crate::error::{Problem, Result};
-use crate::formats::record::{first_seen, records_of, Fields};
+use crate::formats::record::{first_seen, read_records, Fields, Record, READ_CHUNK};
 use crate::formats::{read_bytes, Loaded, Syntax};
 use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
 
@@ -71,19 +73,43 @@ pub fn read_groups(path: &Path) -> Result<Loaded<Vec<Group>>> {
 /// assert_eq!(groups[0].orientation.as_str(), "secular");
 /// ```
 pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<Vec<Group>>> {
-    let (records, mut problems, mut warnings) =
-        records_of(bytes, syntax, GROUP_REQUIRED, GROUP_FIELDS);
-    let mut groups = Vec::with_capacity(records.len());
+    let mut groups = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut row_problems = Vec::new();
     let mut row_warnings = Vec::new();
-    for record in &records {
-        let mut f = Fields::new(record, &mut problems);
-        let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let group = group_from_fields(&mut f, &mut row_warnings);
-        if fresh {
-            groups.extend(group);
+    let each = |records: &[Record]| {
+        // Each record is read on its own (in parallel in a large file), then in file order its
+        // id is checked against the earlier ones, ahead of its other problems.
+        let read = |record: &Record| {
+            let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+            let group = group_from_fields(&mut Fields::new(record, &mut problems), &mut warnings);
+            (group, problems, warnings)
+        };
+        let read: Vec<_> = if records.len() >= PARALLEL_RECORDS {
+            records.par_iter().map(read).collect()
+        } else {
+            records.iter().map(read).collect()
+        };
+        groups.reserve(records.len());
+        for (record, (group, problems, warnings)) in records.iter().zip(read) {
+            let mut f = Fields::new(record, &mut row_problems);
+            let fresh = first_seen(record, "id", &mut first_line, &mut f);
+            row_problems.extend(problems);
+            row_warnings.extend(warnings);
+            if fresh {
+                groups.extend(group);
+            }
         }
-    }
+    };
+    let (mut problems, mut warnings) = read_records(
+        bytes,
+        syntax,
+        GROUP_REQUIRED,
+        GROUP_FIELDS,
+        READ_CHUNK,
+        each,
+    );
+    problems.append(&mut row_problems);
     if problems.is_empty() && groups.is_empty() {
         problems.push(Problem::new(None, None, "no groups in the file"));
     }
@@ -93,6 +119,10 @@ pub fn parse_groups(bytes: &[u8], syntax: Syntax, label: &str) -> Result<Loaded<
     }
     Loaded::finish(Some(groups), problems, warnings, label)
 }
+
+/// Records from which a chunk is read in parallel: below, starting rayon's threads costs more
+/// than it saves (the embedded directory is read on one thread).
+const PARALLEL_RECORDS: usize = 1024;
 
 /// The group of one record; control characters in its text fields are replaced, and a `cost`
 /// that is not one is left unknown, each with a warning in `warnings` (see [`crate::text`]), as

@@ -1,8 +1,8 @@
 //! Reading people (one JSON object) and waitlists (CSV or JSON Lines); see `docs/formats.md`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,9 @@ use crate::domain::vocab::{
     Role, Stage, Substance,
 };
 use crate::error::{Problem, Result};
-use crate::formats::record::{first_seen, json_records, records_of, Cell, Fields, Record};
+use crate::formats::record::{
+    first_seen, json_records, read_records, Cell, Fields, Record, READ_CHUNK,
+};
 use crate::formats::{read_bytes, Loaded, Syntax};
 use crate::limits::MAX_LIST_ITEMS;
 
@@ -88,10 +90,8 @@ pub fn parse_person(bytes: &[u8], label: &str) -> Result<Loaded<Person>> {
             let (records, structural) = json_records(text, false);
             problems = structural;
             if let Some(record) = records.first() {
-                warnings = crate::formats::record::unknown_field_warnings(
-                    record.fields.iter().map(|(n, _, l)| (&**n, *l)),
-                    PERSON_FIELDS,
-                );
+                warnings =
+                    crate::formats::record::unknown_field_warnings(record.names(), PERSON_FIELDS);
                 person = person_from_fields(&mut Fields::new(record, &mut problems), &mut warnings);
                 warnings.sort_by_key(|w| w.line);
             }
@@ -166,27 +166,35 @@ pub fn parse_waitlist_rows(
 ) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
     let required = [PERSON_REQUIRED, &["waiting_since"]].concat();
     let known = [PERSON_FIELDS, &["waiting_since"]].concat();
-    let (records, structural, mut warnings) = records_of(bytes, syntax, &required, &known);
-    let mut rows = Vec::with_capacity(records.len());
+    let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
-    for record in &records {
-        let mut problems = Vec::new();
-        let mut f = Fields::new(record, &mut problems);
-        let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        let person = person_from_fields(&mut f, &mut warnings).filter(|_| fresh);
-        let since = f.parse_with("waiting_since", true, parse_waiting_since);
-        rows.push(match (person, since) {
-            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
-                person,
-                waiting_since,
-            }),
-            _ => Err(InvalidEntry {
-                line: record.line,
-                id: record.scalar("id").filter(|id| id_problem(id).is_none()),
-                problems,
-            }),
-        });
-    }
+    let mut row_warnings = Vec::new();
+    let each = |records: &[Record]| {
+        for record in records {
+            let mut problems = Vec::new();
+            let mut f = Fields::new(record, &mut problems);
+            let fresh = first_seen(record, "id", &mut first_line, &mut f);
+            let person = person_from_fields(&mut f, &mut row_warnings).filter(|_| fresh);
+            let since = f.parse_with("waiting_since", true, parse_waiting_since);
+            rows.push(match (person, since) {
+                (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
+                    person,
+                    waiting_since,
+                }),
+                _ => Err(InvalidEntry {
+                    line: record.line,
+                    id: record
+                        .scalar("id")
+                        .filter(|id| id_problem(id).is_none())
+                        .map(Cow::into_owned),
+                    problems,
+                }),
+            });
+        }
+    };
+    let (structural, mut warnings) =
+        read_records(bytes, syntax, &required, &known, READ_CHUNK, each);
+    warnings.append(&mut row_warnings);
     let mut problems = structural;
     if problems.is_empty() && rows.is_empty() {
         problems.push(Problem::new(None, None, "no people in the file"));
@@ -198,15 +206,26 @@ pub fn parse_waitlist_rows(
 /// Reads people from JSON Lines (one person object per line, as `simulate` writes `people.jsonl`).
 pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
     let bytes = read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
-    let (records, mut problems, mut warnings) =
-        records_of(&bytes, Syntax::JsonLines, PERSON_REQUIRED, PERSON_FIELDS);
     let mut first_line: HashMap<String, u64> = HashMap::new();
-    let mut people = Vec::with_capacity(records.len());
-    for record in &records {
-        let mut f = Fields::new(record, &mut problems);
-        let fresh = first_seen(record, "id", &mut first_line, &mut f);
-        people.extend(person_from_fields(&mut f, &mut warnings).filter(|_| fresh));
-    }
+    let mut people = Vec::new();
+    let (mut row_problems, mut row_warnings) = (Vec::new(), Vec::new());
+    let each = |records: &[Record]| {
+        for record in records {
+            let mut f = Fields::new(record, &mut row_problems);
+            let fresh = first_seen(record, "id", &mut first_line, &mut f);
+            people.extend(person_from_fields(&mut f, &mut row_warnings).filter(|_| fresh));
+        }
+    };
+    let (mut problems, mut warnings) = read_records(
+        &bytes,
+        Syntax::JsonLines,
+        PERSON_REQUIRED,
+        PERSON_FIELDS,
+        READ_CHUNK,
+        each,
+    );
+    problems.append(&mut row_problems);
+    warnings.append(&mut row_warnings);
     warnings.sort_by_key(|w| w.line);
     Loaded::finish(
         Some(people),
@@ -387,14 +406,8 @@ fn parse_waiting_since(s: &str) -> std::result::Result<NaiveDate, String> {
 }
 
 /// A JSON object as the readers' record: deserialising goes through exactly their reading.
-fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record {
-    Record {
-        line: 0,
-        fields: map
-            .into_iter()
-            .map(|(k, v)| (Arc::from(k), Cell::Json(v), 0))
-            .collect(),
-    }
+fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record<'static> {
+    Record::object(0, map.into_iter().map(|(k, v)| (k, v, 0)).collect())
 }
 
 /// The problems as one deserialisation error (`field: message; ...`); lines mean nothing here.

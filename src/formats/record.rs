@@ -1,22 +1,24 @@
 //! Raw records: one row of a CSV file or one JSON object, with the line of every field.
 //!
 //! Groups, people and waitlists can each come from CSV or JSON. Rather than two parsers per kind,
-//! every input is first turned into [`Record`]s (field name -> raw cell, with its line), and one
-//! [`Fields`] reader per kind turns a record into a domain value, collecting a [`Problem`] for each
-//! bad field instead of stopping at the first. This is what lets `validate` list every problem of a
-//! file, and keeps the CSV and JSON readings of a field identical by construction.
+//! every input is first turned into [`Record`]s (field name -> raw cell, with its line; a CSV
+//! record borrows its cells from its row, read chunk by chunk), and one [`Fields`] reader per kind
+//! turns a record into a domain value, collecting a [`Problem`] for each bad field instead of
+//! stopping at the first. This is what lets `validate` list every problem of a file, and keeps the
+//! CSV and JSON readings of a field identical by construction.
 //!
 //! What every reader shares lives here too, so no format reaches into another: splitting a file
-//! into records by its syntax ([`records_of`]), catching a repeated id ([`first_seen`]) and
+//! into records by its syntax ([`read_records`]), catching a repeated id ([`first_seen`]) and
 //! reading the `latitude`/`longitude` pair ([`Fields::geo_point`]) and checking the `timezone`
 //! against it ([`Fields::zone_of_place`]).
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
 
 use crate::domain::check::{id_problem, list_length_problem, outside, text_problem, MISSING};
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
@@ -27,38 +29,107 @@ use crate::formats::Syntax;
 use crate::limits::MAX_QUOTED_BYTES;
 use crate::text::{closest, shorten, single_line, REPLACED};
 
-/// A raw cell: CSV text, or a JSON value.
+/// A raw cell: CSV text (trimmed), or a JSON value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    Text(&'a str),
+    Json(&'a serde_json::Value),
+}
+
+/// One input record: its first line and its fields, each with its own line.
 #[derive(Debug, Clone)]
-pub(crate) enum Cell {
-    Text(String),
-    Json(serde_json::Value),
-}
-
-/// One input record: its first line and its fields in file order, each with its own line.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Record {
+pub(crate) struct Record<'a> {
     pub line: u64,
-    pub fields: Vec<(Arc<str>, Cell, u64)>,
+    fields: RecordFields<'a>,
 }
 
-impl Record {
-    /// The trimmed text of a scalar field, if present and not empty.
-    pub fn scalar(&self, name: &str) -> Option<String> {
-        self.get(name).and_then(|(c, _)| scalar_text(c))
+/// The fields of a [`Record`].
+#[derive(Debug, Clone)]
+enum RecordFields<'a> {
+    /// A CSV row, read where it lies: its cells in the header's order, all on the record's line.
+    Row(&'a Columns, &'a csv::StringRecord),
+    /// A JSON object's fields in file order, each with the line of its key.
+    Object(Vec<(String, serde_json::Value, u64)>),
+}
+
+impl<'a> Record<'a> {
+    /// A record of a JSON object's fields, each with the line of its key.
+    pub fn object(line: u64, fields: Vec<(String, serde_json::Value, u64)>) -> Record<'static> {
+        Record {
+            line,
+            fields: RecordFields::Object(fields),
+        }
     }
 
-    fn get(&self, name: &str) -> Option<(&Cell, u64)> {
-        self.fields
+    /// The trimmed text of a scalar field, if present and not empty.
+    pub fn scalar(&self, name: &str) -> Option<Cow<'_, str>> {
+        let (cell, _, _) = self.field(name, 0)?;
+        scalar_text(cell).filter(|s| !s.is_empty())
+    }
+
+    /// A field, empty or not, with its line and its place among the record's fields. It is
+    /// looked for at the place `hint` first: readers read a record's fields in about the order
+    /// files write them, so nearly every field is where the reader expects it.
+    fn field(&self, name: &str, hint: usize) -> Option<(Cell<'_>, u64, usize)> {
+        match &self.fields {
+            RecordFields::Row(columns, row) => {
+                let i = columns.index(name, hint)?;
+                Some((Cell::Text(trim(row.get(i)?)), self.line, i))
+            }
+            RecordFields::Object(fields) => {
+                let at = |i: usize| fields.get(i).filter(|(n, _, _)| n == name).map(|_| i);
+                let i = at(hint).or_else(|| fields.iter().position(|(n, _, _)| n == name))?;
+                let (_, value, line) = &fields[i];
+                Some((Cell::Json(value), *line, i))
+            }
+        }
+    }
+
+    /// The names of the record's fields, each with its line.
+    pub fn names(&self) -> Box<dyn Iterator<Item = (&str, u64)> + '_> {
+        match &self.fields {
+            RecordFields::Row(columns, _) => {
+                Box::new(columns.names.iter().map(|n| (n.as_str(), self.line)))
+            }
+            RecordFields::Object(fields) => {
+                Box::new(fields.iter().map(|(n, _, l)| (n.as_str(), *l)))
+            }
+        }
+    }
+}
+
+/// A CSV header: the column names, and the column of each name (every field of every row is
+/// looked up by name: where the reader expects it, else by a fast hash, as the names are few and
+/// the file's own).
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    names: Vec<String>,
+    index: FxHashMap<String, usize>,
+}
+
+impl Columns {
+    fn new(names: Vec<String>) -> Columns {
+        let index = names
             .iter()
-            .find(|(n, _, _)| &**n == name)
-            .map(|(_, c, l)| (c, *l))
-            .filter(|(c, _)| !cell_is_empty(c))
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Columns { names, index }
+    }
+
+    /// The column of `name`, looked for at `hint` first. (No row of a header that repeats a name
+    /// is read, so a name has one column.)
+    fn index(&self, name: &str, hint: usize) -> Option<usize> {
+        match self.names.get(hint) {
+            Some(n) if n == name => Some(hint),
+            _ => self.index.get(name).copied(),
+        }
     }
 }
 
 fn cell_is_empty(cell: &Cell) -> bool {
     match cell {
-        Cell::Text(s) => s.trim().is_empty(),
+        Cell::Text(s) => s.is_empty(),
         Cell::Json(serde_json::Value::Null) => true,
         Cell::Json(serde_json::Value::String(s)) => s.trim().is_empty(),
         Cell::Json(_) => false,
@@ -66,25 +137,61 @@ fn cell_is_empty(cell: &Cell) -> bool {
 }
 
 /// Text of a scalar cell, or `None` for arrays and objects.
-fn scalar_text(cell: &Cell) -> Option<String> {
+fn scalar_text(cell: Cell<'_>) -> Option<Cow<'_, str>> {
     match cell {
-        Cell::Text(s) => Some(s.trim().to_string()),
-        Cell::Json(serde_json::Value::String(s)) => Some(s.trim().to_string()),
-        Cell::Json(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Cell::Json(serde_json::Value::Bool(b)) => Some(b.to_string()),
-        Cell::Json(_) => None,
+        Cell::Text(s) => Some(Cow::Borrowed(s)),
+        Cell::Json(v) => json_scalar(v),
+    }
+}
+
+/// Text of a scalar JSON value (a string trimmed), or `None` for arrays and objects.
+fn json_scalar(value: &serde_json::Value) -> Option<Cow<'_, str>> {
+    match value {
+        serde_json::Value::String(s) => Some(Cow::Borrowed(s.trim())),
+        serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        serde_json::Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+/// `s` without leading and trailing whitespace, as [`str::trim`]; a cell that starts and ends
+/// with a visible ASCII character (nearly every one) is returned as it is, without decoding.
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 
 /// Reads typed fields out of a [`Record`], recording a problem for each bad or missing one.
 pub(crate) struct Fields<'a> {
-    record: &'a Record,
+    record: &'a Record<'a>,
     problems: &'a mut Vec<Problem>,
+    /// Where the next field read is looked for first: after the last one found.
+    next: std::cell::Cell<usize>,
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(record: &'a Record, problems: &'a mut Vec<Problem>) -> Fields<'a> {
-        Fields { record, problems }
+    pub fn new(record: &'a Record<'a>, problems: &'a mut Vec<Problem>) -> Fields<'a> {
+        let next = std::cell::Cell::new(0);
+        Fields {
+            record,
+            problems,
+            next,
+        }
+    }
+
+    /// A field of the record, empty or not, with its line.
+    fn field(&self, field: &str) -> Option<(Cell<'a>, u64)> {
+        let (cell, line, i) = self.record.field(field, self.next.get())?;
+        self.next.set(i + 1);
+        Some((cell, line))
+    }
+
+    /// A field that is present and not empty, with its line.
+    fn get(&self, field: &str) -> Option<(Cell<'a>, u64)> {
+        self.field(field).filter(|(c, _)| !cell_is_empty(c))
     }
 
     /// Records a problem with `field` at that field's line (or the record's).
@@ -96,11 +203,7 @@ impl<'a> Fields<'a> {
 
     /// The line of `field`, or the record's when it is absent.
     fn line_of(&self, field: &str) -> u64 {
-        self.record
-            .fields
-            .iter()
-            .find(|(n, _, _)| &**n == field)
-            .map_or(self.record.line, |(_, _, l)| *l)
+        self.field(field).map_or(self.record.line, |(_, l)| l)
     }
 
     fn missing(&mut self, field: &str) {
@@ -110,7 +213,7 @@ impl<'a> Fields<'a> {
 
     /// The trimmed text of a scalar field; `None` when absent or empty (a problem if required),
     /// or longer than [`crate::limits::MAX_FIELD_BYTES`] (a problem).
-    pub fn text(&mut self, field: &str, required: bool) -> Option<String> {
+    pub fn text(&mut self, field: &str, required: bool) -> Option<Cow<'a, str>> {
         let text = self.unchecked_text(field, required)?;
         match text_problem(&text) {
             None => Some(text),
@@ -125,7 +228,7 @@ impl<'a> Fields<'a> {
     pub fn id(&mut self, field: &str) -> Option<String> {
         let id = self.unchecked_text(field, true)?;
         match id_problem(&id) {
-            None => Some(id),
+            None => Some(id.into_owned()),
             Some(m) => {
                 self.problem(field, m);
                 None
@@ -134,8 +237,8 @@ impl<'a> Fields<'a> {
     }
 
     /// [`Fields::text`] of any length.
-    fn unchecked_text(&mut self, field: &str, required: bool) -> Option<String> {
-        match self.record.get(field) {
+    fn unchecked_text(&mut self, field: &str, required: bool) -> Option<Cow<'a, str>> {
+        match self.get(field) {
             None => {
                 if required {
                     self.missing(field);
@@ -163,7 +266,7 @@ impl<'a> Fields<'a> {
     ) -> Option<String> {
         let text = self.text(field, required)?;
         match single_line(&text) {
-            Cow::Borrowed(_) => Some(text),
+            Cow::Borrowed(_) => Some(text.into_owned()),
             Cow::Owned(clean) => {
                 warnings.push(Problem::new(
                     Some(self.line_of(field)),
@@ -218,14 +321,14 @@ impl<'a> Fields<'a> {
         T: FromStr,
         T::Err: std::fmt::Display,
     {
-        let Some((cell, _)) = self.record.get(field) else {
+        let Some((cell, _)) = self.get(field) else {
             return Vec::new();
         };
-        let items: Vec<String> = match cell {
+        match cell {
             Cell::Json(serde_json::Value::Array(values)) => {
                 let mut items = Vec::with_capacity(values.len());
                 for v in values {
-                    match scalar_text(&Cell::Json(v.clone())) {
+                    match json_scalar(v) {
                         Some(s) => items.push(s),
                         None => {
                             self.problem(field, "list items must be single values");
@@ -233,23 +336,38 @@ impl<'a> Fields<'a> {
                         }
                     }
                 }
-                items
+                self.items(field, max, items.iter().map(|s| &**s))
             }
             other => match scalar_text(other) {
-                Some(s) => s.split(';').map(|x| x.trim().to_string()).collect(),
+                Some(s) => self.items(field, max, s.split(';').map(str::trim)),
                 None => {
                     self.problem(field, "expected a list");
-                    return Vec::new();
+                    Vec::new()
                 }
             },
-        };
-        let given = items.iter().filter(|s| !s.is_empty()).count();
+        }
+    }
+
+    /// The non-empty `items` of a list field parsed with `FromStr`: none when there are more than
+    /// `max`, and a problem for each item too long or not parsed.
+    fn items<'i, T>(
+        &mut self,
+        field: &str,
+        max: usize,
+        items: impl Iterator<Item = &'i str> + Clone,
+    ) -> Vec<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let items = items.filter(|s| !s.is_empty());
+        let given = items.clone().count();
         if let Some(m) = list_length_problem(given, max) {
             self.problem(field, m);
             return Vec::new();
         }
-        let mut out = Vec::with_capacity(items.len());
-        for item in items.iter().filter(|s| !s.is_empty()) {
+        let mut out = Vec::with_capacity(given);
+        for item in items {
             if let Some(m) = text_problem(item) {
                 self.problem(field, m);
                 continue;
@@ -283,9 +401,10 @@ impl<'a> Fields<'a> {
     /// A boolean: `true`/`false` (also `yes`/`no`, `1`/`0`). Absent means `None`.
     pub fn boolean(&mut self, field: &str) -> Option<bool> {
         let text = self.text(field, false)?;
-        match text.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Some(true),
-            "false" | "no" | "0" => Some(false),
+        let is = |word: &str| text.eq_ignore_ascii_case(word);
+        match () {
+            _ if is("true") || is("yes") || is("1") => Some(true),
+            _ if is("false") || is("no") || is("0") => Some(false),
             _ => {
                 self.problem(
                     field,
@@ -405,8 +524,8 @@ impl<'a> Fields<'a> {
     }
 
     /// The raw JSON value of a field (for structured fields such as `prior`).
-    pub fn cell(&self, field: &str) -> Option<&'a Cell> {
-        self.record.get(field).map(|(c, _)| c)
+    pub fn cell(&self, field: &str) -> Option<Cell<'a>> {
+        self.get(field).map(|(c, _)| c)
     }
 }
 
@@ -449,33 +568,48 @@ pub(crate) fn first_seen(
     let Some(id) = record.scalar(field).filter(|id| id_problem(id).is_none()) else {
         return true;
     };
-    if let Some(first) = first_line.get(&id) {
-        f.problem(
-            field,
-            format!("duplicate {field} '{id}' (first on line {first})"),
-        );
-        return false;
+    // One look-up (hashing the id once): a new id is the common case.
+    match first_line.entry(id.into_owned()) {
+        Entry::Vacant(new) => {
+            new.insert(record.line);
+            true
+        }
+        Entry::Occupied(seen) => {
+            let (id, first) = (seen.key(), seen.get());
+            f.problem(
+                field,
+                format!("duplicate {field} '{id}' (first on line {first})"),
+            );
+            false
+        }
     }
-    first_line.insert(id, record.line);
-    true
 }
 
-/// Splits a file into records by its syntax, with the structural problems and unknown-field warnings.
-pub(crate) fn records_of(
+/// Records a reader handles at a time ([`read_records`]): enough to share a chunk between
+/// threads, few enough that its rows stay in the processor's caches.
+pub(crate) const READ_CHUNK: usize = 4096;
+
+/// Reads a file's records by its syntax, handing them to `each` in file order, at most `chunk`
+/// at a time (a CSV file is read row by row, so its raw rows never are all in memory at once).
+/// Returns the structural problems and the unknown-field warnings, which come before the
+/// problems and warnings of the records at the same line.
+pub(crate) fn read_records(
     bytes: &[u8],
     syntax: Syntax,
     required: &[&str],
     known: &[&str],
-) -> (Vec<Record>, Vec<Problem>, Vec<Problem>) {
+    chunk: usize,
+    mut each: impl FnMut(&[Record]) + Send,
+) -> (Vec<Problem>, Vec<Problem>) {
     let text = match text_of(bytes) {
         Ok(t) => t,
-        Err(p) => return (Vec::new(), vec![p], Vec::new()),
+        Err(p) => return (vec![p], Vec::new()),
     };
     match syntax {
         Syntax::Csv => {
-            let (headers, records, problems) = csv_records(text, required);
+            let (headers, problems) = csv_record_chunks(text, required, chunk, each);
             let warnings = unknown_field_warnings(headers.iter().map(|h| (h.as_str(), 1)), known);
-            (records, problems, warnings)
+            (problems, warnings)
         }
         Syntax::Json | Syntax::JsonLines => {
             let (records, problems) = if syntax == Syntax::Json {
@@ -483,13 +617,11 @@ pub(crate) fn records_of(
             } else {
                 jsonl_records(text)
             };
-            let warnings = unknown_field_warnings(
-                records
-                    .iter()
-                    .flat_map(|r| r.fields.iter().map(|(n, _, l)| (&**n, *l))),
-                known,
-            );
-            (records, problems, warnings)
+            let warnings = unknown_field_warnings(records.iter().flat_map(|r| r.names()), known);
+            for records in records.chunks(chunk) {
+                each(records);
+            }
+            (problems, warnings)
         }
     }
 }
@@ -545,27 +677,16 @@ fn csv_column_at(bytes: &[u8], offset: usize) -> Option<String> {
     names.get(column).map(|n| n.to_string())
 }
 
-/// Splits CSV text into records, one per data row (header on line 1). Structural problems (a
-/// duplicate header, a row with the wrong number of cells, a missing required column) are
-/// returned as problems; rows that cannot be read are left out.
-pub(crate) fn csv_records(
-    text: &str,
-    required: &[&str],
-) -> (Vec<String>, Vec<Record>, Vec<Problem>) {
-    let mut records = Vec::new();
-    let (headers, problems) = csv_record_chunks(text, required, usize::MAX, |chunk| {
-        records.append(chunk);
-    });
-    (headers, records, problems)
-}
-
-/// [`csv_records`] in chunks of at most `chunk` records handed to `each`, so a large file never
-/// holds all its raw records at once. Returns the header and the structural problems.
-pub(crate) fn csv_record_chunks(
+/// Splits CSV text into records, one per data row (header on line 1), handed to `each` in
+/// chunks of at most `chunk` records, so a large file never holds all its raw rows at once: each
+/// record borrows its cells from its row, read into buffers used again for the next chunk.
+/// Returns the header and the structural problems (a duplicate header, a row with the wrong
+/// number of cells, a missing required column); rows that cannot be read are left out.
+pub(crate) fn csv_record_chunks<F: FnMut(&[Record]) + Send>(
     text: &str,
     required: &[&str],
     chunk: usize,
-    mut each: impl FnMut(&mut Vec<Record>),
+    mut each: F,
 ) -> (Vec<String>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -600,41 +721,78 @@ pub(crate) fn csv_record_chunks(
     if !problems.is_empty() {
         return (headers, problems);
     }
-    let mut records = Vec::new();
-    let names: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
-    let mut row = csv::StringRecord::new();
+    let chunk = chunk.max(1);
+    let columns = Columns::new(headers);
+    let hand_over = |rows: &[(u64, csv::StringRecord)], each: &mut F| {
+        let records: Vec<Record> = rows
+            .iter()
+            .map(|(line, row)| Record {
+                line: *line,
+                fields: RecordFields::Row(&columns, row),
+            })
+            .collect();
+        each(&records);
+    };
     // Lines are counted from byte offsets: the csv crate's own line count is off by one after
     // CRLF line ends (BurntSushi/rust-csv#395).
     let mut lines = LineCounter::new(text);
-    loop {
-        match reader.read_record(&mut row) {
+    let mut read = |rows: &mut Vec<(u64, csv::StringRecord)>, problems: &mut Vec<Problem>| {
+        read_rows(
+            &mut reader,
+            &mut lines,
+            columns.names.len(),
+            rows,
+            chunk,
+            problems,
+        )
+    };
+    // Two buffers of rows: while one chunk is handed over, the next is read on another thread.
+    let (mut current, mut next) = (Vec::new(), Vec::new());
+    let mut filled = read(&mut current, &mut problems);
+    while filled == chunk {
+        let (next_filled, ()) = rayon::join(
+            || read(&mut next, &mut problems),
+            || hand_over(&current[..filled], &mut each),
+        );
+        std::mem::swap(&mut current, &mut next);
+        filled = next_filled;
+    }
+    if filled > 0 {
+        hand_over(&current[..filled], &mut each);
+    }
+    (columns.names, problems)
+}
+
+/// Reads up to `chunk` rows of `width` cells into `rows` (reusing its buffers), each with its
+/// line, and returns how many; fewer than `chunk` when the file ends or cannot be read further.
+/// A row with another number of cells, or that is not UTF-8, is a problem and left out.
+fn read_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    lines: &mut LineCounter,
+    width: usize,
+    rows: &mut Vec<(u64, csv::StringRecord)>,
+    chunk: usize,
+    problems: &mut Vec<Problem>,
+) -> usize {
+    let mut filled = 0;
+    while filled < chunk {
+        if filled == rows.len() {
+            rows.push((0, csv::StringRecord::new()));
+        }
+        let (line, row) = &mut rows[filled];
+        match reader.read_record(row) {
             Ok(false) => break,
             Ok(true) => {
-                let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
-                if row.len() != headers.len() {
+                *line = row.position().map_or(0, |p| lines.line_at(p.byte()));
+                if row.len() != width {
                     problems.push(Problem::new(
-                        Some(line),
+                        Some(*line),
                         None,
-                        format!(
-                            "row has {} cells, the header has {}",
-                            row.len(),
-                            headers.len()
-                        ),
+                        format!("row has {} cells, the header has {width}", row.len()),
                     ));
                     continue;
                 }
-                records.push(Record {
-                    line,
-                    fields: names
-                        .iter()
-                        .zip(row.iter())
-                        .map(|(h, v)| (Arc::clone(h), Cell::Text(v.to_string()), line))
-                        .collect(),
-                });
-                if records.len() >= chunk {
-                    each(&mut records);
-                    records.clear();
-                }
+                filled += 1;
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
@@ -649,10 +807,7 @@ pub(crate) fn csv_record_chunks(
             }
         }
     }
-    if !records.is_empty() {
-        each(&mut records);
-    }
-    (headers, problems)
+    filled
 }
 
 /// A JSON syntax error as a problem at its line, the column in the message.
@@ -704,7 +859,7 @@ impl<'a> LineCounter<'a> {
 /// Parses JSON text whose records are objects: the top-level object itself (`array = false`) or
 /// each element of a top-level array (`array = true`). Every field keeps the line of its key.
 /// Items that are not objects are problems; the other items are still read.
-pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record>, Vec<Problem>) {
+pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record<'static>>, Vec<Problem>) {
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => return (Vec::new(), vec![json_syntax_problem(&e)]),
@@ -738,16 +893,16 @@ pub(crate) fn json_records(text: &str, array: bool) -> (Vec<Record>, Vec<Problem
             .into_iter()
             .map(|(k, v)| {
                 let l = keys.iter().find(|(n, _)| *n == k).map_or(line, |(_, l)| *l);
-                (Arc::from(k), Cell::Json(v), l)
+                (k, v, l)
             })
             .collect();
-        records.push(Record { line, fields });
+        records.push(Record::object(line, fields));
     }
     (records, problems)
 }
 
 /// One record per non-blank line of JSON Lines text; a bad line is a problem, the others are read.
-pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
+pub(crate) fn jsonl_records(text: &str) -> (Vec<Record<'static>>, Vec<Problem>) {
     let mut records = Vec::new();
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -760,12 +915,14 @@ pub(crate) fn jsonl_records(text: &str) -> (Vec<Record>, Vec<Problem>) {
             p.line = Some(line_no);
             p
         }));
-        for mut rec in recs {
-            rec.line = line_no;
-            for field in &mut rec.fields {
+        for rec in recs {
+            let RecordFields::Object(mut fields) = rec.fields else {
+                continue;
+            };
+            for field in &mut fields {
                 field.2 = line_no;
             }
-            records.push(rec);
+            records.push(Record::object(line_no, fields));
         }
     }
     (records, problems)
@@ -839,9 +996,9 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].line, 2);
-        assert_eq!(recs[0].get("name").unwrap().1, 3);
+        assert_eq!(recs[0].field("name", 0).unwrap().1, 3);
         assert_eq!(recs[1].line, 4);
-        assert_eq!(recs[1].get("id").unwrap().1, 4);
+        assert_eq!(recs[1].field("id", 0).unwrap().1, 4);
     }
 
     #[test]
@@ -849,8 +1006,8 @@ mod tests {
         let text =
             "{\n\"prior\": [{\"approach\": \"cbt\"}],\n\"note\": \"{[\\\"x\",\n\"id\": \"p1\"\n}";
         let (recs, _) = json_records(text, false);
-        assert_eq!(recs[0].get("id").unwrap().1, 4);
-        assert_eq!(recs[0].get("note").unwrap().1, 3);
+        assert_eq!(recs[0].field("id", 0).unwrap().1, 4);
+        assert_eq!(recs[0].field("note", 0).unwrap().1, 3);
     }
 
     #[test]
@@ -875,9 +1032,24 @@ mod tests {
         assert!(!problems[0].message.contains("at line"));
     }
 
+    /// The lines and trimmed cells of every CSV record, read a chunk of two at a time, with the
+    /// structural problems.
+    fn csv_records(text: &str, required: &[&str]) -> (Vec<(u64, Vec<String>)>, Vec<Problem>) {
+        let mut records = Vec::new();
+        let (_, problems) = csv_record_chunks(text, required, 2, |chunk| {
+            assert!(chunk.len() <= 2);
+            records.extend(chunk.iter().map(|r| {
+                let cells = r.names().map(|(n, _)| r.field(n, 0).unwrap().0);
+                let text = |c| scalar_text(c).unwrap().into_owned();
+                (r.line, cells.map(text).collect())
+            }));
+        });
+        (records, problems)
+    }
+
     #[test]
     fn csv_reports_missing_columns_and_ragged_rows() {
-        let (_, _, p) = csv_records("id,name\n1,a\n", &["id", "sessions"]);
+        let (_, p) = csv_records("id,name\n1,a\n", &["id", "sessions"]);
         assert_eq!(
             p,
             vec![Problem::new(
@@ -886,12 +1058,13 @@ mod tests {
                 "missing column (it is required)"
             )]
         );
-        let (_, recs, p) = csv_records("id,name\n1,a\n2\n3,c\n", &["id"]);
+        let (recs, p) = csv_records("id,name\n1,a\n2\n3,c\n", &["id"]);
         assert_eq!(recs.len(), 2);
         assert_eq!(p[0].line, Some(3));
-        let (_, recs, p) = csv_records("id,name\r\n1,a\r\n2\r\n3,\"c\nd\"\r\n4,e\r\n", &["id"]);
+        let (recs, p) = csv_records("id,name\r\n1,a\r\n2\r\n3,\"c\nd\"\r\n4,e\r\n", &["id"]);
         assert_eq!(p[0].line, Some(3), "CRLF line ends count once");
-        assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 6]);
+        assert_eq!(recs.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 4, 6]);
+        assert_eq!(recs[1].1, ["3", "c\nd"]);
     }
 
     #[test]
@@ -924,13 +1097,11 @@ mod tests {
 
     #[test]
     fn fields_reject_nan_and_out_of_range_numbers() {
+        let columns = Columns::new(vec!["a".into(), "b".into(), "c".into()]);
+        let row = csv::StringRecord::from(vec!["NaN", "123", " x; y "]);
         let rec = Record {
             line: 2,
-            fields: vec![
-                ("a".into(), Cell::Text("NaN".into()), 2),
-                ("b".into(), Cell::Text("123".into()), 2),
-                ("c".into(), Cell::Text("x;y".into()), 2),
-            ],
+            fields: RecordFields::Row(&columns, &row),
         };
         let mut problems = Vec::new();
         let mut f = Fields::new(&rec, &mut problems);
