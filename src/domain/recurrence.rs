@@ -285,15 +285,8 @@ impl Session {
         start: NaiveDate,
         end: NaiveDate,
     ) -> impl Iterator<Item = NaiveDate> + '_ {
-        // With a count, occurrences are counted from the first date (COUNT before EXDATE, as
-        // RFC 5545 says), so the walk starts there.
-        let walk_from = match (self.pattern.count, self.pattern.from) {
-            (Some(_), Some(from)) => from,
-            (_, from) => start.max(from.unwrap_or(start)),
-        };
         let limit = self.pattern.count.map_or(usize::MAX, |c| c as usize);
-        self.pattern_dates(walk_from, end)
-            .take_while(move |d| self.pattern.until.is_none_or(|u| *d <= u))
+        self.pattern_dates(self.walk_from(start), self.end_by_until(end))
             .take(limit)
             .filter(move |d| *d >= start && !self.except.contains(d))
     }
@@ -312,10 +305,7 @@ impl Session {
     /// [`Session::count_between`] for a monthly pattern without a count.
     fn count_monthly_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
         let lo = start.max(self.pattern.from.unwrap_or(start));
-        let hi = match self.pattern.until {
-            Some(u) => end.min(u + chrono::Duration::days(1)),
-            None => end,
-        };
+        let hi = self.end_by_until(end);
         let same_month =
             |a: NaiveDate, b: NaiveDate| a.year() == b.year() && a.month() == b.month();
         let mut n = 0;
@@ -345,22 +335,31 @@ impl Session {
         })
     }
 
-    /// [`Session::count_between`] for a weekday every N weeks.
-    fn count_weekly_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
-        // With a count, occurrences are counted from the first date, as in `dates_between`.
-        let walk_from = match (self.pattern.count, self.pattern.from) {
+    /// Where a walk of the dates from `start` begins: with a count, occurrences are counted
+    /// from the first date (COUNT before EXDATE, as RFC 5545 says), so the walk starts there.
+    fn walk_from(&self, start: NaiveDate) -> NaiveDate {
+        match (self.pattern.count, self.pattern.from) {
             (Some(_), Some(from)) => from,
             (_, from) => start.max(from.unwrap_or(start)),
-        };
-        let Some(first) = self.pattern_dates(walk_from, end).next() else {
+        }
+    }
+
+    /// The end (exclusive) of dates before `end` and on or before the last date.
+    fn end_by_until(&self, end: NaiveDate) -> NaiveDate {
+        match self.pattern.until {
+            Some(u) => end.min(u + chrono::Duration::days(1)),
+            None => end,
+        }
+    }
+
+    /// [`Session::count_between`] for a weekday every N weeks.
+    fn count_weekly_between(&self, start: NaiveDate, end: NaiveDate) -> usize {
+        let Some(first) = self.pattern_dates(self.walk_from(start), end).next() else {
             return 0;
         };
         let step = 7 * i64::from(self.pattern.interval);
         // The dates first + k * step before `end` and on or before the last date.
-        let stop = match self.pattern.until {
-            Some(u) => end.min(u + chrono::Duration::days(1)),
-            None => end,
-        };
+        let stop = self.end_by_until(end);
         let span = (stop - first).num_days();
         let mut n = if span <= 0 { 0 } else { (span - 1) / step + 1 };
         if let Some(c) = self.pattern.count {
