@@ -22,7 +22,7 @@ use crate::error::{Problem, Result};
 use crate::features;
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
-use crate::matching::bound::GroupTable;
+use crate::matching::bound::{GroupTable, PersonBound};
 use crate::pair::{Calendar, Horizon, Pair, PreparedPerson, WeekSessions};
 use crate::rules::{GroupMasks, PersonRules, RuleSet};
 
@@ -281,9 +281,19 @@ impl Engine {
 
     /// The directory packed for bounds on logits, with the rules' masks: made once, when first
     /// needed (a match, or a ranking of the top few without the excluded list).
-    pub(crate) fn table(&self) -> &GroupTable {
+    fn table(&self) -> &GroupTable {
         self.table
             .get_or_init(|| GroupTable::new(&self.groups, &self.masks))
+    }
+
+    /// The bound on logits for `person`, whose rules narrowed to them are `rules`
+    /// ([`Engine::rules_for`]), over the directory's packed table ([`Engine::table`]).
+    pub(crate) fn person_bound<'a>(
+        &'a self,
+        person: &'a Person,
+        rules: &'a PersonRules<'a>,
+    ) -> PersonBound<'a> {
+        PersonBound::new(&self.groups, &self.model, self.table(), person, rules)
     }
 
     /// The horizon from `now` over the directory ([`Horizon`]).

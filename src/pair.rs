@@ -84,7 +84,8 @@ impl ZoneSpan {
     /// `now` to two days past the horizon, found as [`offset_changes`] finds them.
     pub(crate) fn new(tz: Tz, now: DateTime<Utc>) -> ZoneSpan {
         let start = now - Duration::days(2);
-        let end = now + horizon() + Duration::days(2);
+        let end_at = now + horizon();
+        let end = end_at + Duration::days(2);
         let at = |t: DateTime<Utc>| utc_offset_minutes(tz, t);
         let pieces: Vec<(i64, i32)> = std::iter::once((start, at(start)))
             .chain(offset_changes(tz, start, end))
@@ -93,7 +94,6 @@ impl ZoneSpan {
         // Occurrences start on whole minutes: the first at or after `now` is at `now` rounded
         // up to the minute, and none at or after the end (rounded up too) is in the horizon.
         let ceil = |t: DateTime<Utc>| (t.timestamp_millis() + 59_999).div_euclid(60_000);
-        let end_at = now + horizon();
         let mut span = ZoneSpan {
             tz,
             offsets: Vec::new(),

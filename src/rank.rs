@@ -18,7 +18,6 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::matching::bound::PersonBound;
 use crate::matching::shortlist::best_by_bound;
 use crate::pair::{Attendance, Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
@@ -392,8 +391,7 @@ impl Engine {
                 } else {
                     candidates.into_iter().filter_map(eligible_pair).collect()
                 };
-                let mut bound =
-                    PersonBound::new(self.groups(), self.model(), self.table(), person, &rules);
+                let mut bound = self.person_bound(person, &rules);
                 // Keyed by place in `pairs`, which is in directory order as the walk needs.
                 let pending: Vec<(f64, usize)> = pairs
                     .iter()
@@ -402,14 +400,17 @@ impl Engine {
                         Some((bound.logit(*g, pair.facts.fitting_in_horizon)?, k))
                     })
                     .collect();
-                let best = best_by_bound(self, pending, top, |k| {
+                let score = |k: usize| {
                     let (g, pair) = pairs[k];
                     self.score_eligible(&rules, g, pair).ok()
-                });
+                };
+                let best = best_by_bound(self, pending, top, score);
+                // The walk keeps only the start's groups and scores: their pairs are in `pairs`.
+                let place = |g: usize| pairs.binary_search_by_key(&g, |(i, _)| *i).ok();
                 let scored = best
                     .scored
                     .iter()
-                    .filter_map(|r| self.score_eligible(&rules, r.index, pair(r.index)).ok())
+                    .filter_map(|r| place(r.index).and_then(score))
                     .collect();
                 (scored, pairs.len())
             }

@@ -452,14 +452,7 @@ c = "A test."
                 let (mut pairs, mut gap) = (0, 0.0);
                 for person in &sim.people {
                     let judged = engine.judge_all(person, now());
-                    let table = engine.table();
-                    let mut bound = PersonBound::new(
-                        engine.groups(),
-                        engine.model(),
-                        table,
-                        person,
-                        &judged.rules,
-                    );
+                    let mut bound = engine.person_bound(person, &judged.rules);
                     for s in &judged.scored {
                         let b = bound
                             .logit(s.index, s.pair.facts.fitting_in_horizon)

@@ -16,7 +16,7 @@ use crate::domain::person::Person;
 use crate::eligibility;
 use crate::engagement::model::sigmoid;
 use crate::engine::{Engine, Scored};
-use crate::matching::bound::{GroupTable, PersonBound, MARGIN};
+use crate::matching::bound::MARGIN;
 use crate::pair::{Horizon, PairFacts, PreparedPerson};
 
 /// A logit ordered by [`f64::total_cmp`], for a heap of the best ones.
@@ -65,8 +65,6 @@ impl Ranked {
 /// An engine's directory ready for bounded searches: built once per match run.
 pub(crate) struct Shortlist<'e> {
     engine: &'e Engine,
-    /// What bounds on the groups' logits read, packed.
-    table: &'e GroupTable,
     /// The horizon of every ranking of the run: each zone's span and each session's count of
     /// starts, found once for all the people.
     horizon: Horizon<'e>,
@@ -77,7 +75,6 @@ impl<'e> Shortlist<'e> {
     pub(crate) fn new(engine: &'e Engine, now: DateTime<Utc>) -> Shortlist<'e> {
         Shortlist {
             engine,
-            table: engine.table(),
             horizon: engine.horizon(now),
         }
     }
@@ -100,17 +97,15 @@ impl<'e> Shortlist<'e> {
             .unwrap_or(engine.index())
             .candidates(&prepared, horizon.spans());
         // With no more candidates than `top`, every one is scored: bounds would only cost.
-        let mut bound = (candidates.len() > top)
-            .then(|| PersonBound::new(engine.groups(), engine.model(), self.table, person, &rules));
+        let mut bound = (candidates.len() > top).then(|| engine.person_bound(person, &rules));
         let pending: Vec<(f64, usize)> = candidates
             .into_iter()
             .filter_map(|g| {
                 let Some(bound) = bound.as_mut() else {
                     return Some((f64::INFINITY, g));
                 };
-                let zone = engine.index().zone_of(g);
-                let calendar = horizon.group(g, &engine.groups()[g], zone);
-                let sessions = PairFacts::fitting_in_horizon(&prepared, &calendar);
+                let sessions =
+                    PairFacts::fitting_in_horizon(&prepared, &engine.calendar(horizon, g));
                 Some((bound.logit(g, sessions)?, g))
             })
             .collect();
