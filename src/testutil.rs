@@ -54,6 +54,9 @@ pub fn group(id: &str) -> Group {
         enrolled: 0,
         cost: None,
         url: None,
+        address: None,
+        phone: None,
+        join_url: None,
     }
 }
 

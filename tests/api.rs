@@ -259,6 +259,9 @@ fn any_group_core() -> impl Strategy<Value = Group> {
             enrolled,
             cost,
             url: None,
+            address: None,
+            phone: None,
+            join_url: None,
         },
     )
 }

@@ -96,6 +96,13 @@ pub struct Group {
     pub cost: Option<Cost>,
     /// Web page.
     pub url: Option<String>,
+    /// Where an in-person or hybrid session meets, as the directory writes it (street address,
+    /// room); `None` for an online group or when the directory does not say.
+    pub address: Option<String>,
+    /// A phone number to call about the group or to join it by phone, as published.
+    pub phone: Option<String>,
+    /// The link that joins an online or hybrid session (a video-meeting address).
+    pub join_url: Option<String>,
 }
 
 impl Group {
@@ -191,8 +198,15 @@ impl Group {
         if let Some(m) = self.url.as_deref().and_then(text_problem) {
             problems.push(named("url", m));
         }
-        if let Some(m) = self.newcomer_contact.as_deref().and_then(text_problem) {
-            problems.push(named("newcomer_contact", m));
+        for (field, text) in [
+            ("newcomer_contact", &self.newcomer_contact),
+            ("address", &self.address),
+            ("phone", &self.phone),
+            ("join_url", &self.join_url),
+        ] {
+            if let Some(m) = text.as_deref().and_then(text_problem) {
+                problems.push(named(field, m));
+            }
         }
         if let Some(m) = self.age_limits_problem() {
             problems.push(named("max_age", m));

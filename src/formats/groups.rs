@@ -47,6 +47,9 @@ pub const GROUP_FIELDS: &[&str] = &[
     "enrolled",
     "cost",
     "url",
+    "address",
+    "phone",
+    "join_url",
 ];
 
 /// The fields a groups file must have.
@@ -166,6 +169,9 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let enrolled = f.integer("enrolled", false, seats()).unwrap_or(0) as u32;
     let cost = f.lenient("cost", warnings);
     let url = f.single_line("url", false, warnings);
+    let address = f.single_line("address", false, warnings);
+    let phone = f.single_line("phone", false, warnings);
+    let join_url = f.single_line("join_url", false, warnings);
 
     let orientation = match (stated, approach) {
         (Some(o), _) => Some(o),
@@ -214,6 +220,9 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
         enrolled,
         cost,
         url,
+        address,
+        phone,
+        join_url,
     };
     if let Some(m) = group.age_limits_problem() {
         f.problem("max_age", m);

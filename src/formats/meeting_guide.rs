@@ -522,6 +522,7 @@ pub const TEXT_FIELDS: &[&str] = &[
     "region",
     "url",
     "conference_url",
+    "conference_phone",
 ];
 
 /// The row with control characters and line breaks in its [`TEXT_FIELDS`] replaced by U+FFFD
@@ -691,6 +692,10 @@ fn meeting(
         enrolled: 0,
         cost: None,
         url: text(row, "url").or(conference.clone()),
+        // An online meeting's "address" is a placeholder such as "Online".
+        address: place.clone().filter(|_| format != Format::Online),
+        phone: text(row, "conference_phone"),
+        join_url: conference.clone(),
     };
     // Rows of one group share everything but their sessions and slug.
     let key = serde_json::to_string(&(
@@ -1138,6 +1143,30 @@ mod tests {
     }
 
     #[test]
+    fn address_phone_and_joining_link_are_kept_where_they_mean_something() {
+        let i = import(
+            r#"[{"name": "hybrid", "day": 2, "time": "18:00", "formatted_address": "12 Main St, Ambler, PA",
+                 "latitude": 40.15, "longitude": -75.22, "conference_url": "https://example.org/j/2",
+                 "conference_phone": "+12155550100"},
+                {"name": "online", "day": 3, "time": "18:00", "formatted_address": "Online",
+                 "conference_url": "https://example.org/j/3"}]"#,
+        );
+        let by_name = |n: &str| i.groups.iter().find(|g| g.name == n).unwrap();
+        let hybrid = by_name("hybrid");
+        assert_eq!(hybrid.format, Format::Hybrid);
+        assert_eq!(hybrid.address.as_deref(), Some("12 Main St, Ambler, PA"));
+        assert_eq!(hybrid.phone.as_deref(), Some("+12155550100"));
+        assert_eq!(hybrid.join_url.as_deref(), Some("https://example.org/j/2"));
+        let online = by_name("online");
+        assert_eq!(online.format, Format::Online);
+        assert_eq!(
+            online.address, None,
+            "an online meeting's placeholder is no address"
+        );
+        assert_eq!(online.phone, None);
+    }
+
+    #[test]
     fn type_codes_map_to_audience_languages_access_and_orientation() {
         let i = import(
             r#"[{"name": "n", "day": 2, "time": "18:00", "end_time": "19:00", "conference_url": "https://example.org/j/1",
@@ -1153,6 +1182,7 @@ mod tests {
         assert!(g.beginner_friendly);
         assert_eq!(g.closed, Some(true));
         assert_eq!(g.format, Format::Online, "no address: online only");
+        assert_eq!(g.join_url.as_deref(), Some("https://example.org/j/1"));
         assert_eq!(g.url.as_deref(), Some("https://example.org/j/1"));
         assert!(i.report.unknown_types.is_empty(), "lower-case onl is ONL");
     }

@@ -370,10 +370,11 @@ mod tests {
         let path = dir.path().join("groups.csv");
         write_csv(&path, GROUP_FIELDS, &groups).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
+        let cost_column = GROUP_FIELDS.iter().position(|f| *f == "cost").unwrap();
         let written: Vec<&str> = text
             .lines()
             .skip(1)
-            .map(|l| l.split(',').nth_back(1).unwrap())
+            .map(|l| l.split(',').nth(cost_column).unwrap())
             .collect();
         assert_eq!(
             written,

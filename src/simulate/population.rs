@@ -251,6 +251,9 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize, reference: NaiveDate) ->
             currency: None,
         }),
         url: None,
+        address: None,
+        phone: None,
+        join_url: None,
     };
     // Drawn last, so every other attribute is drawn as before calendars existed.
     group.sessions = calendar(rng, &group, &sessions, reference);
