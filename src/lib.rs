@@ -78,6 +78,7 @@ pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod guidance;
+pub mod intake;
 pub mod limits;
 pub mod matching;
 mod pair;

@@ -7,6 +7,7 @@ mod evaluate;
 mod explain;
 mod features;
 mod import;
+mod intake;
 mod matching;
 mod rank;
 mod rules;
@@ -33,6 +34,8 @@ pub struct Cli {
 enum Command {
     /// Rank the groups of a directory for one person, with explanations.
     Rank(rank::Args),
+    /// Interview a person at the intake desk, rank their groups, and write their person file.
+    Intake(intake::Args),
     /// Place a waitlist in groups with limited seats: exact best total, everyone accounted for.
     Match(matching::Args),
     /// Explain one person-group score: every check, model feature and rule.
@@ -170,6 +173,7 @@ impl HistoryArgs {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Rank(args) => rank::run(args),
+        Command::Intake(args) => intake::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),
         Command::Directory(args) => directory::run(args),

@@ -137,7 +137,8 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
+/// The ranking as a table for people (as `rank` prints it; `intake` too).
+pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
     let mut out = String::new();
     safety_lines(&mut out, &ranking.safety_first);
     notice_lines(&mut out, ranking.under_18.as_deref());
