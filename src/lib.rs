@@ -78,6 +78,8 @@ pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod guidance;
+#[cfg(feature = "handout")]
+pub mod handout;
 pub mod limits;
 pub mod matching;
 mod pair;
