@@ -50,6 +50,8 @@
 //!
 //! - `fuzzing`: the fuzz targets (`fuzzing::Target`), which `fuzz/` runs under cargo-afl and
 //!   `tests/fuzz_corpora.rs` replays; a test harness, not an API.
+//! - `handout` (on with `cli`): [`handout::render_handout`], the printable page a person takes
+//!   home with the groups they chose (no dependency of its own).
 //! - `cli` (on by default): the `groupmatch` command-line program. A service that only calls the
 //!   library depends on it with `default-features = false` and compiles neither clap nor anyhow:
 //!
@@ -125,6 +127,8 @@ pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+#[cfg(feature = "handout")]
+pub use handout::{render_handout, HandoutLanguage, Referrer};
 pub use limits::{
     MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_EXPR_DEPTH, MAX_FIELD_BYTES, MAX_ID_BYTES,
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,

@@ -2,12 +2,13 @@
 //! with the groups they chose, in their own language.
 //!
 //! Why a page at all: the evidence on getting people to a group is about linkage, not about which
-//! group: a concrete plan with dates and a contact beats handing over a list (EVIDENCE F4, Timko
-//! et al. 2006 and Timko & DeBenedetti 2007; see `../shared/EVIDENCE.md`). So for each chosen
-//! group the page gives what the programme is in one plain sentence, open or closed, the next
-//! three dates and times in the person's own zone, where to go or how to join, accessibility,
-//! cost, what to expect at a first meeting, and a week picture of the sessions over the times the
-//! person gave; then the referring service's contact and the crisis lines.
+//! group: linking the person actively (a warm handoff to a member, then follow-up) beats handing
+//! over a list (EVIDENCE F4: Timko et al. 2006; Timko & DeBenedetti 2007; see
+//! `../shared/EVIDENCE.md`). The page is the part of that plan the person takes home. So for
+//! each chosen group the page gives what the programme is in one plain sentence, open or closed,
+//! the next three dates and times in the person's own zone, where to go or how to join,
+//! accessibility, cost, what to expect at a first meeting, and a week picture of the sessions
+//! over the times the person gave; then the referring service's contact and the crisis lines.
 //!
 //! What the page leaves out, on purpose: everything about the person's health. No stage,
 //! substances, needs, risks, medication, scores or reasons appear; only the groups they chose,
@@ -17,15 +18,15 @@
 //! Every date is the engine's own: the next sessions are the ones a ranking lists
 //! (`PairFacts::next_sessions` over the engine's horizon), and how the person would attend a
 //! hybrid group is the pair's. Every text from the directory (names, addresses, links, contacts)
-//! reaches the markup through one writer ([`page::Page`]), which escapes it for text and
+//! reaches the markup through one writer (`page.rs`), which escapes it for text and
 //! attributes alike and links only `http:`, `https:` and `tel:` addresses. Fixed text comes from
-//! one table per language ([`text::Text`]), so a page is never half translated.
+//! one table per language (`text.rs`), so a page is never half translated.
 
 mod page;
 mod text;
 mod week;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::domain::check::invalid_if_any;
@@ -158,7 +159,10 @@ struct Chosen<'a> {
 /// let now = "2026-11-26T12:00:00Z".parse().unwrap();
 /// let ranking = engine.rank(&person, &RankOptions::new(Some(2), now)).unwrap();
 /// let ids: Vec<&str> = ranking.suggestions.iter().map(|s| s.group_id.as_str()).collect();
-/// let referrer = Referrer { name: Some("Northside Recovery Services".into()), ..Referrer::default() };
+/// let referrer = Referrer {
+///     name: Some("Northside Recovery Services".into()),
+///     ..Referrer::default()
+/// };
 /// let html = render_handout(&engine, &person, &ids, now, &referrer).unwrap();
 /// assert!(html.starts_with("<!DOCTYPE html>"));
 /// assert!(html.contains("988"));
@@ -239,7 +243,8 @@ fn render(
     let mut p = Page::default();
     p.raw("<!DOCTYPE html>\n<html lang=\"");
     p.raw(t.code);
-    p.raw("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    p.raw("\">\n<head>\n<meta charset=\"utf-8\">\n");
+    p.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     p.text(t.title);
     p.raw("</title>\n<style>\n");
     p.raw(STYLE);
@@ -476,22 +481,6 @@ fn referrer_box(p: &mut Page, t: &Text, r: &Referrer) {
     p.raw("</p>\n<p>");
     p.text(t.referrer_note);
     p.raw("</p>\n</section>\n");
-}
-
-/// The instant of local `minute` on `date` in `tz` (the first of a repeated time; a skipped time
-/// read with the offset of the day before).
-pub(crate) fn instant(tz: chrono_tz::Tz, date: chrono::NaiveDate, minute: u16) -> DateTime<Utc> {
-    let local = date.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute));
-    match tz.from_local_datetime(&local).earliest() {
-        Some(t) => t.with_timezone(&Utc),
-        None => {
-            let before = crate::domain::schedule::utc_offset_minutes(
-                tz,
-                (local - Duration::days(1)).and_utc(),
-            );
-            (local - Duration::minutes(i64::from(before))).and_utc()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -316,3 +316,29 @@ fn the_page_loads_nothing_from_outside() {
         assert!(!html.contains(outside), "{outside}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the directory's text, the page has exactly the markup of a page with plain
+    /// text: as many `<` and `"` (only the template's), and the text itself escaped.
+    #[test]
+    fn no_directory_text_adds_markup(
+        name in "\\PC{1,40}",
+        address in "\\PC{1,40}",
+        contact in "\\PC{1,40}",
+    ) {
+        let with = |name: &str, address: &str, contact: &str| {
+            let mut g = group("g1");
+            g.name = name.into();
+            g.address = Some(address.into());
+            g.newcomer_contact = Some(contact.into());
+            page(vec![g], &person(), &["g1"])
+        };
+        let plain = with("n", "a", "c");
+        let html = with(&name, &address, &contact);
+        proptest::prop_assert_eq!(html.matches('<').count(), plain.matches('<').count());
+        proptest::prop_assert_eq!(html.matches('"').count(), plain.matches('"').count());
+        proptest::prop_assert_eq!(html.matches('\'').count(), 0);
+    }
+}

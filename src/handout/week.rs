@@ -6,7 +6,7 @@
 //! does not (fortnightly, monthly); the availability windows are shaded behind. The hours shown
 //! are those of the windows and sessions, an hour either side, at least six.
 
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 
 use super::page::Page;
 use super::text::Text;
@@ -53,7 +53,7 @@ pub(crate) fn session_blocks(
         let Some(date) = s.dates_between(today, later).next() else {
             continue;
         };
-        let at = super::instant(group.timezone, date, s.start()).with_timezone(&person.timezone);
+        let at = instant(group.timezone, date, s.start()).with_timezone(&person.timezone);
         let rule = s.rrule_in(group.timezone);
         let weekly = rule.starts_with("FREQ=WEEKLY") && !rule.contains("INTERVAL=");
         let mut parts = Vec::new();
@@ -66,6 +66,22 @@ pub(crate) fn session_blocks(
         out.extend(parts.into_iter().map(|b| (b, weekly)));
     }
     out
+}
+
+/// The instant of local `minute` on `date` in `tz` (the first of a repeated time; a skipped time
+/// read with the offset of the day before).
+fn instant(tz: chrono_tz::Tz, date: chrono::NaiveDate, minute: u16) -> DateTime<Utc> {
+    let local = date.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute));
+    match tz.from_local_datetime(&local).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        None => {
+            let before = crate::domain::schedule::utc_offset_minutes(
+                tz,
+                (local - Duration::days(1)).and_utc(),
+            );
+            (local - Duration::minutes(i64::from(before))).and_utc()
+        }
+    }
 }
 
 const LEFT: f64 = 34.0;
@@ -92,9 +108,7 @@ pub(crate) fn picture(p: &mut Page, t: &Text, person: &Person, group: &Group, no
     let last = all.map(|b| b.end.div_ceil(60)).max().unwrap_or(22);
     let (mut from, mut to) = (first.saturating_sub(1), (last + 1).min(24));
     while to - from < 6 {
-        if from > 0 {
-            from -= 1;
-        }
+        from = from.saturating_sub(1);
         if to - from < 6 && to < 24 {
             to += 1;
         }
@@ -179,7 +193,13 @@ pub(crate) fn picture(p: &mut Page, t: &Text, person: &Person, group: &Group, no
     ];
     let mut x = LEFT;
     for (class, label) in legend {
-        if class == "session sometimes" && sessions.iter().all(|(_, weekly)| *weekly) {
+        // Each kind of session only when the group has one.
+        let shown = match class {
+            "session" => sessions.iter().any(|(_, weekly)| *weekly),
+            "session sometimes" => sessions.iter().any(|(_, weekly)| !*weekly),
+            _ => true,
+        };
+        if !shown {
             continue;
         }
         p.raw("<rect class=\"");
@@ -195,7 +215,7 @@ pub(crate) fn picture(p: &mut Page, t: &Text, person: &Person, group: &Group, no
         p.raw("\">");
         p.text(label);
         p.raw("</text>\n");
-        x += 20.0 + 5.2 * label.chars().count() as f64;
+        x += 22.0 + 5.0 * label.chars().count() as f64;
     }
     p.raw("</svg>\n");
 }
