@@ -44,7 +44,8 @@
 //! and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
 //! the tooling layers the command line is built on: [`engagement`] (training and evaluating the
 //! model), [`simulate`], [`formats`] (the Meeting Guide import and the writers), [`directory`],
-//! [`rules`] and [`matching`] (the exact assignment solver). Everything else is internal.
+//! [`rules`] and [`matching`] (the exact assignment solver), and [`handout`] (the printable page
+//! a person takes home, with the `handout` feature). Everything else is internal.
 //!
 //! # Features
 //!

@@ -226,3 +226,72 @@ fn a_spanish_speakers_handout_renders_in_spanish() {
         assert!(rendered.contains(want), "{want:?} not in\n{rendered}");
     }
 }
+
+#[test]
+fn handout_flags_refuse_unknown_ids_an_existing_file_and_a_choice_without_a_handout() {
+    let wd = Workdir::new();
+    wd.create("groups.csv", GROUPS_CSV);
+    wd.create("person.json", PERSON_JSON);
+    let rank = |extra: &[&str]| {
+        let mut args = vec![
+            "rank",
+            "--groups",
+            "groups.csv",
+            "--person",
+            "person.json",
+            "--now",
+            NOW,
+        ];
+        args.extend_from_slice(extra);
+        wd.run(args)
+    };
+    rank(&["--handout", "h.html", "--choose", "h-smrt"])
+        .assert_code(2)
+        .assert_stderr_contains("no group 'h-smrt' in the directory (did you mean 'h-smart'?)");
+    assert!(!wd.path().join("h.html").exists(), "nothing written");
+    rank(&["--choose", "h-aa"]).assert_code(2);
+    wd.create("h.html", "kept");
+    rank(&["--handout", "h.html"])
+        .assert_code(2)
+        .assert_stderr_contains("already exists (use --force to overwrite)");
+    assert_eq!(
+        std::fs::read_to_string(wd.path().join("h.html")).unwrap(),
+        "kept"
+    );
+    rank(&[
+        "--handout",
+        "h.html",
+        "--force",
+        "--referrer",
+        "missing.toml",
+    ])
+    .assert_code(2);
+    wd.create("r.toml", "name = \"Northside\"\nfax = \"1\"\n");
+    rank(&["--handout", "h.html", "--force", "--referrer", "r.toml"])
+        .assert_code(2)
+        .assert_stderr_contains("r.toml: unknown field `fax`");
+    rank(&[
+        "--handout",
+        "h.html",
+        "--force",
+        "--referrer",
+        "r.toml",
+        "--referrer-name",
+        "x",
+    ])
+    .assert_code(2);
+    wd.create("r.toml", "name = \"Northside\"\nphone = \"215-555-0100\"\n");
+    rank(&[
+        "--handout",
+        "h.html",
+        "--force",
+        "--referrer",
+        "r.toml",
+        "--referrer-name",
+        "Eastside",
+    ])
+    .assert_success()
+    .assert_stderr_contains("wrote h.html: handout in English for 3 groups");
+    let html = std::fs::read_to_string(wd.path().join("h.html")).unwrap();
+    assert!(html.contains("<strong>Eastside</strong>") && html.contains("215-555-0100"));
+}
