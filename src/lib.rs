@@ -44,12 +44,15 @@
 //! and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
 //! the tooling layers the command line is built on: [`engagement`] (training and evaluating the
 //! model), [`simulate`], [`formats`] (the Meeting Guide import and the writers), [`directory`],
-//! [`rules`] and [`matching`] (the exact assignment solver). Everything else is internal.
+//! [`rules`] and [`matching`] (the exact assignment solver), and [`handout`] (the printable page
+//! a person takes home, with the `handout` feature). Everything else is internal.
 //!
 //! # Features
 //!
 //! - `fuzzing`: the fuzz targets (`fuzzing::Target`), which `fuzz/` runs under cargo-afl and
 //!   `tests/fuzz_corpora.rs` replays; a test harness, not an API.
+//! - `handout` (on with `cli`): [`handout::render_handout`], the printable page a person takes
+//!   home with the groups they chose (no dependency of its own).
 //! - `cli` (on by default): the `groupmatch` command-line program. A service that only calls the
 //!   library depends on it with `default-features = false` and compiles neither clap nor anyhow:
 //!
@@ -78,6 +81,8 @@ pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod guidance;
+#[cfg(feature = "handout")]
+pub mod handout;
 pub mod intake;
 pub mod limits;
 pub mod matching;
@@ -124,6 +129,8 @@ pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+#[cfg(feature = "handout")]
+pub use handout::{render_handout, HandoutLanguage, Referrer};
 pub use limits::{
     MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_EXPR_DEPTH, MAX_FIELD_BYTES, MAX_ID_BYTES,
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,

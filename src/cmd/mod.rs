@@ -6,6 +6,7 @@ mod directory;
 mod evaluate;
 mod explain;
 mod features;
+mod handout;
 mod import;
 mod intake;
 mod matching;

@@ -51,6 +51,8 @@ pub struct Args {
     #[arg(long)]
     ics: Option<PathBuf>,
     #[command(flatten)]
+    handout: super::handout::HandoutArgs,
+    #[command(flatten)]
     force: ForceArg,
 }
 
@@ -73,7 +75,8 @@ impl From<Excluded> for ExcludedDetail {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.force.check(args.ics.as_deref())?;
+    args.force
+        .check(args.ics.as_deref().into_iter().chain(args.handout.path()))?;
     let engine = args.engine.load()?;
     let person = load_person(args.person.as_ref())?;
     let now = args.now.unwrap_or_else(Utc::now);
@@ -94,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             super::calendar::summary(path, &file, groups.len())
         ));
     }
+    args.handout.write(&engine, &person, &ranking, now)?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
         OutputFormat::Table => table(&engine, &ranking, args.show_excluded),
