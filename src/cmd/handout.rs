@@ -101,20 +101,23 @@ impl HandoutArgs {
         Ok(r)
     }
 
-    /// Writes the handout, when asked, atomically: the chosen groups, or the ranking's first
-    /// [`DEFAULT_HANDOUT_GROUPS`]. A line on stderr says what was written, and warns of a chosen
-    /// group the ranking excluded.
+    /// Writes the handout, when asked, atomically: the groups `picked` in an interview, else
+    /// the chosen groups, else the ranking's first [`DEFAULT_HANDOUT_GROUPS`]. A line on stderr
+    /// says what was written, and warns of a chosen group the ranking excluded.
     pub fn write(
         &self,
         engine: &Engine,
         person: &Person,
         ranking: &Ranking,
         now: DateTime<Utc>,
+        picked: &[String],
     ) -> anyhow::Result<()> {
         let Some(path) = &self.handout else {
             return Ok(());
         };
-        let ids: Vec<String> = if self.choose.is_empty() {
+        let ids: Vec<String> = if !picked.is_empty() {
+            picked.to_vec()
+        } else if self.choose.is_empty() {
             ranking
                 .suggestions
                 .iter()

@@ -35,6 +35,8 @@ pub struct Args {
     #[arg(long)]
     save_person: Option<PathBuf>,
     #[command(flatten)]
+    handout: super::handout::HandoutArgs,
+    #[command(flatten)]
     engine: EngineArgs,
     /// How many suggestions to show.
     #[arg(long, default_value_t = 5)]
@@ -50,7 +52,12 @@ pub struct Args {
 const INTERRUPTED: u8 = 130;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.force.check(args.save_person.as_deref())?;
+    args.force.check(
+        args.save_person
+            .as_deref()
+            .into_iter()
+            .chain(args.handout.path()),
+    )?;
     let engine = args.engine.load()?;
     let now = args.now.unwrap_or_else(Utc::now);
     let result = match &args.answers {
@@ -144,7 +151,7 @@ fn replay(
     let chosen = choose_ids(&ranking, &file.choose)?;
     transcript.push_str(&format!("\nChosen: {}\n", chosen.join(", ")));
     print_stdout(&transcript)?;
-    finish(args, &person)
+    finish(args, engine, &person, &ranking, now, &chosen)
 }
 
 /// The interview asked in the terminal.
@@ -225,7 +232,7 @@ fn interview(args: &Args, engine: &Engine, now: DateTime<Utc>) -> anyhow::Result
         .map(|i| ranking.suggestions[i].group_id.clone())
         .collect();
     print_stdout(&format!("Chosen: {}\n", chosen.join(", ")))?;
-    finish(args, &person)
+    finish(args, engine, &person, &ranking, now, &chosen)
 }
 
 /// Asks `q` and records the answer; Esc skips it (its default).
@@ -366,12 +373,21 @@ fn choose_ids(ranking: &Ranking, ids: &[String]) -> anyhow::Result<Vec<String>> 
     Ok(ids.to_vec())
 }
 
-/// Writes the person file, if asked for: only now, at the end.
-fn finish(args: &Args, person: &Person) -> anyhow::Result<ExitCode> {
+/// Writes the person file and the handout of the `chosen` groups, if asked for: only now, at
+/// the end.
+fn finish(
+    args: &Args,
+    engine: &Engine,
+    person: &Person,
+    ranking: &Ranking,
+    now: DateTime<Utc>,
+    chosen: &[String],
+) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.save_person {
         groupmatch::formats::write::write_json(path, person)?;
         eprintln!("wrote {}", path.display());
     }
+    args.handout.write(engine, person, ranking, now, chosen)?;
     Ok(ExitCode::SUCCESS)
 }
 

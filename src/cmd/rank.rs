@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             super::calendar::summary(path, &file, groups.len())
         ));
     }
-    args.handout.write(&engine, &person, &ranking, now)?;
+    args.handout.write(&engine, &person, &ranking, now, &[])?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
         OutputFormat::Table => table(&engine, &ranking, args.show_excluded),
