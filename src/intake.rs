@@ -921,6 +921,25 @@ mod tests {
     }
 
     #[test]
+    fn the_docs_list_every_question_with_its_default() {
+        let docs = include_str!("../docs/intake.md");
+        for q in QUESTIONS {
+            let default = if q.default.is_empty() {
+                "left out".to_string()
+            } else {
+                format!("`{}`", q.default)
+            };
+            let row = format!("| `{}` | {} |", q.key, q.ask);
+            let line = docs.lines().find(|l| l.starts_with(&row));
+            assert!(
+                line.is_some_and(|l| l.contains(&default) && l.contains(q.why)),
+                "docs/intake.md has no row for {} with default {default}",
+                q.key
+            );
+        }
+    }
+
+    #[test]
     fn questions_follow_the_conversation() {
         let mut a = Answers::new();
         assert_eq!(
