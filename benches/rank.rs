@@ -152,5 +152,34 @@ fn calendars(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rank, top_ten, rules_overhead, calendars);
+/// The intake interview's wait after the last answer (the issue's target: under 100 ms): the
+/// answers of `docs/examples/intake-answers.toml` made into a person through the person reader,
+/// and ranked against the embedded directory with every excluded group's reasons (what a "what
+/// if" reads).
+fn intake(c: &mut Criterion) {
+    use groupmatch::intake::{Answers, AnswersFile};
+    let file = AnswersFile::parse(
+        include_str!("../docs/examples/intake-answers.toml"),
+        "intake-answers.toml",
+    )
+    .unwrap();
+    let mut answers = Answers::new();
+    for (key, text) in &file.answers {
+        answers.answer(key, text).unwrap();
+    }
+    answers.skip_the_rest();
+    let engine = Engine::new(embedded_groups(), EngagementModel::embedded_default())
+        .unwrap()
+        .with_rules(RuleSet::embedded_default());
+    let options = RankOptions::new(Some(5), "2026-11-26T12:00:00Z".parse().unwrap())
+        .with_excluded(ExcludedDetail::Full);
+    c.bench_function("intake_ranking_after_the_last_answer", |b| {
+        b.iter(|| {
+            let person = answers.person("p-intake-01").unwrap();
+            engine.rank(&person, &options).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, rank, top_ten, rules_overhead, calendars, intake);
 criterion_main!(benches);
