@@ -60,7 +60,8 @@ pub enum Kind {
 /// One question of the interview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Question {
-    /// Its key in an answers file, and the person field it fills (see [`Question::fields`]).
+    /// Its key in an answers file, and the person field it fills (a place fills the location,
+    /// the zone and `place`).
     pub key: &'static str,
     /// The question as staff ask it.
     pub ask: &'static str,
