@@ -58,6 +58,10 @@
 //!   groupmatch = { version = "0.1", default-features = false }
 //!   ```
 //!
+//! - `gazetteer` (on with `cli`): [`Gazetteer`], places by postal code or name, offline (US
+//!   ZIP codes, Canadian forward sortation areas, towns of 1,000 people or more in the US, Canada
+//!   and Germany; about 2.7 MB of data in the binary). `docs/places.md` says more.
+//!
 //! The file formats are documented in `docs/formats.md`, the eligibility rules in
 //! `docs/eligibility.md`, the model in `models/README.md`, and the layers of the code in
 //! `docs/architecture.md`.
@@ -77,6 +81,8 @@ mod features;
 pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "gazetteer")]
+mod gazetteer;
 pub mod guidance;
 pub mod limits;
 pub mod matching;
@@ -108,6 +114,7 @@ pub use domain::group::{Group, MAX_COST, MAX_SEATS};
 pub use domain::person::{
     Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
 };
+pub use domain::place::{PlaceGiven, PlaceKind, MAX_PLACE_BYTES};
 pub use domain::recurrence::Session;
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
@@ -123,6 +130,11 @@ pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+#[cfg(feature = "gazetteer")]
+pub use gazetteer::{
+    Candidate, Country, Coverage, Gazetteer, Place, PlaceError, DOMINANT_POPULATION_RATIO,
+    MAX_CANDIDATES,
+};
 pub use limits::{
     MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_EXPR_DEPTH, MAX_FIELD_BYTES, MAX_ID_BYTES,
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
+use crate::domain::place::PlaceGiven;
 use crate::domain::vocab::{
     Approach, FamilyAim, Gender, GenderSpecific, Language, Medication, PriorOutcome, Relationship,
     Role, Stage, Substance,
@@ -34,6 +35,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "timezone",
     "latitude",
     "longitude",
+    "place",
     "max_travel_km",
     "languages",
     "gender",
@@ -264,6 +266,10 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
     let timezone = f.timezone();
     let location = f.geo_point();
     let timezone = f.zone_of_place(timezone, location.ok().flatten(), warnings);
+    let place = place_of(f);
+    if matches!((&place, &location), (Some(Some(_)), Ok(None))) {
+        f.problem("place", person::PLACE_WITHOUT_POINT);
+    }
     let max_travel_km = f.number("max_travel_km", false, 0.0..=person::MAX_TRAVEL_KM);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
@@ -318,6 +324,7 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
         availability: availability?,
         timezone: timezone?,
         location: location.ok()?,
+        place: place?,
         max_travel_km,
         languages,
         gender,
@@ -340,6 +347,38 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
         network_supports_use,
         prior: prior?,
     })
+}
+
+/// How a `place` is written, for its messages.
+const PLACE_SHAPE: &str = "write an object like {\"given\": \"19104\", \"kind\": \"postal_code\", \"precision_km\": 1.3} (in a CSV cell, as JSON text)";
+
+/// `place`: an object `{given, kind, name, precision_km}` (`name` optional); in a CSV cell, the
+/// same object as JSON text. `None` after a problem; `Some(None)` when there is none.
+fn place_of(f: &mut Fields) -> Option<Option<PlaceGiven>> {
+    let value = match f.cell("place") {
+        None | Some(Cell::Json(serde_json::Value::Null)) => return Some(None),
+        Some(Cell::Json(value)) => value.clone(),
+        Some(Cell::Text(text)) => match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(_) => {
+                f.problem("place", format!("not a JSON object: {PLACE_SHAPE}"));
+                return None;
+            }
+        },
+    };
+    match serde_json::from_value::<PlaceGiven>(value) {
+        Ok(place) => {
+            let problems = place.problems();
+            for p in &problems {
+                f.problem("place", p.message.clone());
+            }
+            problems.is_empty().then_some(Some(place))
+        }
+        Err(e) => {
+            f.problem("place", format!("{e}: {PLACE_SHAPE}"));
+            None
+        }
+    }
 }
 
 /// `prior`: a JSON list of `{approach, outcome}` objects, or text `approach:outcome;...`.
