@@ -102,6 +102,28 @@ fn towns_are_at_their_centres_in_their_zones() {
 }
 
 #[test]
+fn a_german_code_before_its_town_gives_the_town() {
+    let berlin = town("10115 Berlin", 52.5200, 13.4050, chrono_tz::Europe::Berlin);
+    assert_eq!(berlin.given, "10115 Berlin");
+    assert_eq!(berlin.region.as_deref(), Some("BE"));
+    // Alone, five digits are a US ZIP code (10115 is one in Manhattan).
+    let alone = Gazetteer::embedded().lookup("10115").unwrap();
+    assert_eq!(alone.kind, PlaceKind::PostalCode);
+    assert_eq!(alone.country, Some(Country::UnitedStates));
+    // Before an American town, the ZIP code is read (more precise than the town).
+    let zip = Gazetteer::embedded().lookup("19104 Philadelphia").unwrap();
+    assert_eq!(
+        (zip.kind, zip.name.as_str()),
+        (PlaceKind::PostalCode, "19104")
+    );
+    assert_eq!(zip.given, "19104 Philadelphia");
+    assert!(matches!(
+        Gazetteer::embedded().lookup("00000 Springfield"),
+        Err(PlaceError::UnknownPostalCode { .. })
+    ));
+}
+
+#[test]
 fn a_town_far_larger_than_its_namesakes_is_taken_and_they_are_kept() {
     let toronto = Gazetteer::embedded().lookup("Toronto").unwrap();
     assert_eq!(toronto.country, Some(Country::Canada));
