@@ -13,7 +13,7 @@
 //! A name several towns share is refused with the candidates ([`PlaceError::Ambiguous`]) unless
 //! one of them has at least [`DOMINANT_POPULATION_RATIO`] times the people of the next (so
 //! "Toronto" is Toronto, ON; the smaller ones are in [`Place::others`]). Behind the `gazetteer`
-//! feature (in the default `cli`), which adds about 2.7 MB of data to the binary.
+//! feature (in the default `cli`); a binary that uses it grows by about 3 MB.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -230,7 +230,7 @@ fn thousands(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -963,11 +963,8 @@ fn canadian_fsa(given: &str) -> Option<String> {
 }
 
 /// A name as compared: lower case, accents dropped (`ß` as `ss`, `æ` as `ae`), every run of
-/// other characters a single space, and `st`, `mt`, `ft` as `saint`, `mount`, `fort`.
-///
-/// ```ignore
-/// assert_eq!(fold("St. Louis"), fold("Saint-Louis"));
-/// ```
+/// other characters a single space, and `st`, `mt`, `ft` as `saint`, `mount`, `fort` (so `St.
+/// Louis` and `Saint-Louis` are one name).
 pub(crate) fn fold(name: &str) -> String {
     let mut flat = String::with_capacity(name.len());
     for c in name.chars().flat_map(char::to_lowercase) {
@@ -1057,10 +1054,7 @@ mod tests {
         assert_eq!(fold("München"), "munchen");
         assert_eq!(fold("  Straße  "), "strasse");
         assert_eq!(fold("St. Louis"), fold("Saint-Louis"));
-        assert_eq!(
-            fold("Coeur d'Alene"),
-            fold("Cœur d’Alene").replace("oe", "oe")
-        );
+        assert_eq!(fold("Coeur d'Alene"), fold("Cœur d’Alene"));
         assert_eq!(fold("Ft. Worth"), "fort worth");
         assert_eq!(fold("Québec"), "quebec");
     }
@@ -1122,3 +1116,8 @@ mod tests {
         }
     }
 }
+
+/// The examples of `docs/places.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/places.md")]
+pub struct PlacesDoctests;

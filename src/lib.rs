@@ -60,7 +60,7 @@
 //!
 //! - `gazetteer` (on with `cli`): [`Gazetteer`], places by postal code or name, offline (US
 //!   ZIP codes, Canadian forward sortation areas, towns of 1,000 people or more in the US, Canada
-//!   and Germany; about 2.7 MB of data in the binary). `docs/places.md` says more.
+//!   and Germany; about 3 MB in a binary that uses it). `docs/places.md` says more.
 //!
 //! The file formats are documented in `docs/formats.md`, the eligibility rules in
 //! `docs/eligibility.md`, the model in `models/README.md`, and the layers of the code in
