@@ -293,7 +293,7 @@ pub enum PlaceError {
         region: String,
     },
     /// A name several towns share, none of them far more populous than the rest.
-    #[error("'{given}' could be {} towns: {}{}; add the state, province or country (such as '{}, {}')", .total, list(.candidates), more(*.total, .candidates.len()), .candidates[0].name, .candidates[0].region.as_deref().unwrap_or(.candidates[0].country.code()))]
+    #[error("'{given}' could be {} towns: {}{}; add the state, province or country{}", .total, list(.candidates), more(*.total, .candidates.len()), for_example(.candidates))]
     Ambiguous {
         /// The query.
         given: String,
@@ -335,6 +335,14 @@ fn more(total: usize, shown: usize) -> String {
     } else {
         String::new()
     }
+}
+
+/// ` (such as 'Springfield, MO')`, from the first candidate.
+fn for_example(candidates: &[Candidate]) -> String {
+    candidates.first().map_or_else(String::new, |c| {
+        let within = c.region.as_deref().unwrap_or(c.country.code());
+        format!(" (such as '{}, {within}')", c.name)
+    })
 }
 
 fn suggest(suggestions: &[Candidate]) -> String {
@@ -679,6 +687,7 @@ impl Gazetteer {
         let mut parts = given.split(',');
         let name = parts.next().unwrap_or_default().trim();
         let qualified: Vec<Within> = parts
+            .filter(|q| !q.trim().is_empty())
             .map(|q| {
                 self.within(q).ok_or_else(|| PlaceError::UnknownRegion {
                     given: given.to_string(),

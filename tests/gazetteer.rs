@@ -258,6 +258,18 @@ fn bad_input_gets_a_clear_error_never_a_panic() {
     for odd in [",", ",,,", "-", "'", "Ω", "🙂", "-,-", "1e400,0", "NaN,NaN"] {
         assert!(g.lookup(odd).is_err(), "{odd}");
     }
+    // A comma with nothing after it qualifies nothing.
+    assert_eq!(g.lookup("Calgary,").unwrap().name, "Calgary");
+    // An error built by a caller, however odd, still has a message.
+    let odd = PlaceError::Ambiguous {
+        given: "x".into(),
+        candidates: Vec::new(),
+        total: 0,
+    };
+    assert_eq!(
+        odd.to_string(),
+        "'x' could be 0 towns: ; add the state, province or country"
+    );
 }
 
 #[test]
