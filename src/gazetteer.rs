@@ -654,7 +654,11 @@ impl Gazetteer {
         };
         if let Some(&second) = ids.get(1) {
             let next = self.towns[second as usize].population;
-            if u64::from(town.population) < u64::from(next) * u64::from(DOMINANT_POPULATION_RATIO) {
+            // Two towns of unknown population (0) are as ambiguous as two of one size.
+            let dominant = u64::from(town.population)
+                >= u64::from(next) * u64::from(DOMINANT_POPULATION_RATIO)
+                && town.population > 0;
+            if !dominant {
                 return Err(PlaceError::Ambiguous {
                     given: given.to_string(),
                     candidates: candidates(),
@@ -1056,6 +1060,36 @@ mod tests {
         assert_eq!(g.coverage().us_zip_codes, 1);
         assert_eq!(g.coverage().towns, 0);
         assert_eq!(g.coverage().unreadable_rows, 3);
+    }
+
+    /// A gazetteer of the given towns (`country region name population`), all at one point.
+    fn towns(rows: &[(&str, &str, &str, u32)]) -> Gazetteer {
+        let mut tsv = String::from("header\n");
+        for (country, region, name, population) in rows {
+            tsv.push_str(&format!(
+                "{country}\t{region}\t{name}\t40\t-75\t{population}\t1.0\t\n"
+            ));
+        }
+        Gazetteer::parse("h\n", "h\n", &tsv, "h\nUS\tPA\tPennsylvania\n")
+    }
+
+    #[test]
+    fn a_town_is_taken_over_its_namesakes_from_twenty_times_their_people() {
+        let g = towns(&[("US", "PA", "Media", 20_000), ("US", "OH", "Media", 1_000)]);
+        let place = g.lookup("Media").unwrap();
+        assert_eq!(place.region.as_deref(), Some("PA"));
+        assert_eq!(place.others.len(), 1);
+        let g = towns(&[("US", "PA", "Media", 19_999), ("US", "OH", "Media", 1_000)]);
+        assert!(matches!(
+            g.lookup("Media"),
+            Err(PlaceError::Ambiguous { total: 2, .. })
+        ));
+        let g = towns(&[("US", "PA", "Media", 0), ("US", "OH", "Media", 0)]);
+        assert!(matches!(
+            g.lookup("Media"),
+            Err(PlaceError::Ambiguous { total: 2, .. })
+        ));
+        assert_eq!(g.lookup("Media, PA").unwrap().region.as_deref(), Some("PA"));
     }
 
     #[test]
