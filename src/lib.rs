@@ -61,6 +61,10 @@
 //!   groupmatch = { version = "0.1", default-features = false }
 //!   ```
 //!
+//! - `gazetteer` (on with `cli`): [`Gazetteer`], places by postal code or name, offline (US
+//!   ZIP codes, Canadian forward sortation areas, towns of 1,000 people or more in the US, Canada
+//!   and Germany; about 3 MB in a binary that uses it). `docs/places.md` says more.
+//!
 //! The file formats are documented in `docs/formats.md`, the eligibility rules in
 //! `docs/eligibility.md`, the model in `models/README.md`, and the layers of the code in
 //! `docs/architecture.md`.
@@ -80,6 +84,8 @@ mod features;
 pub mod formats;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "gazetteer")]
+mod gazetteer;
 pub mod guidance;
 #[cfg(feature = "handout")]
 pub mod handout;
@@ -114,6 +120,7 @@ pub use domain::group::{Group, MAX_COST, MAX_SEATS};
 pub use domain::person::{
     Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
 };
+pub use domain::place::{PlaceGiven, PlaceKind, MAX_PLACE_BYTES};
 pub use domain::recurrence::Session;
 pub use domain::schedule::{parse_timezone, Window};
 pub use domain::vocab::*;
@@ -129,6 +136,11 @@ pub use features::{Feature, FEATURE_NAMES};
 pub use formats::groups::{parse_groups, read_groups};
 pub use formats::people::{parse_person, parse_waitlist, read_people, read_person, read_waitlist};
 pub use formats::{Loaded, Syntax};
+#[cfg(feature = "gazetteer")]
+pub use gazetteer::{
+    Candidate, Country, Coverage, Gazetteer, Place, PlaceError, DOMINANT_POPULATION_RATIO,
+    MAX_CANDIDATES,
+};
 #[cfg(feature = "handout")]
 pub use handout::{render_handout, HandoutLanguage, Referrer};
 pub use limits::{

@@ -77,6 +77,7 @@ pub fn person() -> Person {
             .collect(),
         timezone: chrono_tz::America::New_York,
         location: Some(center_city()),
+        place: None,
         max_travel_km: Some(15.0),
         languages: vec![Language::ENGLISH],
         gender: Gender::Unspecified,

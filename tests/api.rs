@@ -126,6 +126,7 @@ fn any_person_core() -> impl Strategy<Value = Person> {
                 latitude,
                 longitude,
             }),
+            place: None,
             max_travel_km: travel,
             languages,
             gender,

@@ -6,6 +6,7 @@ pub mod cost;
 pub mod geo;
 pub mod group;
 pub mod person;
+pub mod place;
 pub mod recurrence;
 pub mod schedule;
 pub mod vocab;

@@ -15,6 +15,7 @@ use super::check::{
 };
 use super::geo::GeoPoint;
 use super::group::serialize_tz;
+use super::place::PlaceGiven;
 use super::schedule::Window;
 use super::vocab::{
     Approach, ApproachPreference, Audience, FacilitationPreference, FamilyAim, FormatPreference,
@@ -33,6 +34,10 @@ pub const DEFAULT_TRAVEL_KM: f64 = 25.0;
 pub use super::check::MAX_AGE;
 /// The scale of `self_efficacy` and `readiness`.
 pub const SCORE_SCALE: std::ops::RangeInclusive<u8> = 1..=10;
+
+/// The problem of a `place` given without the point it stands for.
+pub(crate) const PLACE_WITHOUT_POINT: &str =
+    "given without latitude and longitude (write the point the place stands for beside it)";
 
 /// A person's earlier experience with one approach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,10 @@ pub struct Person {
     /// Where they travel from.
     #[serde(flatten)]
     pub location: Option<GeoPoint>,
+    /// How the place was given (a postal code, a town, coordinates) and how precise `location`
+    /// is, when it was given that way; `location` holds the point it stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<PlaceGiven>,
     /// How far they can travel to an in-person session; without it,
     /// [`DEFAULT_TRAVEL_KM`] ([`Person::travel_limit_km`]).
     pub max_travel_km: Option<f64>,
@@ -143,6 +152,31 @@ impl Person {
     /// How far they can travel: `max_travel_km`, or [`DEFAULT_TRAVEL_KM`] when they gave none.
     pub fn travel_limit_km(&self) -> f64 {
         self.max_travel_km.unwrap_or(DEFAULT_TRAVEL_KM)
+    }
+
+    /// Whether a distance from them is approximate: their `location` is the centroid of a postal
+    /// code or a town ([`PlaceGiven::is_approximate`]), so "about 4 km" says it better than
+    /// "4.2 km". `false` without a `place` (coordinates as given).
+    ///
+    /// ```
+    /// let mut person: groupmatch::Person = serde_json::from_str(r#"{"id": "p1", "stage": "early",
+    ///     "approach_preference": "secular", "format_preference": "either",
+    ///     "availability": ["Mon 18:00-22:00"], "timezone": "America/New_York",
+    ///     "latitude": 39.9585, "longitude": -75.1989,
+    ///     "place": {"given": "19104", "kind": "postal_code", "precision_km": 1.3}}"#).unwrap();
+    /// assert!(person.distance_is_approximate());
+    /// assert_eq!(person.location_precision_km(), 1.3);
+    /// person.place = None;
+    /// assert!(!person.distance_is_approximate());
+    /// ```
+    pub fn distance_is_approximate(&self) -> bool {
+        self.place.as_ref().is_some_and(PlaceGiven::is_approximate)
+    }
+
+    /// How precise `location` is, as a typical radius in km: the place's `precision_km`, or 0
+    /// when no place says otherwise.
+    pub fn location_precision_km(&self) -> f64 {
+        self.place.as_ref().map_or(0.0, |p| p.precision_km)
     }
 
     /// The substance that matters most to them: `primary_substance`, or their only substance.
@@ -233,6 +267,12 @@ impl Person {
             ("prior", self.prior.len()),
         ];
         problems.extend(self.location.iter().flat_map(GeoPoint::problems));
+        if let Some(place) = &self.place {
+            problems.extend(place.problems());
+            if self.location.is_none() {
+                problems.push(named("place", PLACE_WITHOUT_POINT.into()));
+            }
+        }
         if let Some(m) = self
             .max_travel_km
             .and_then(|km| number_problem(km, &(0.0..=MAX_TRAVEL_KM)))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::check::{id_problem, list_length_problem, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
+use crate::domain::place::PlaceGiven;
 use crate::domain::vocab::{
     Approach, FamilyAim, Gender, GenderSpecific, Language, Medication, PriorOutcome, Relationship,
     Role, Stage, Substance,
@@ -34,6 +35,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "timezone",
     "latitude",
     "longitude",
+    "place",
     "max_travel_km",
     "languages",
     "gender",
@@ -264,6 +266,10 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
     let timezone = f.timezone();
     let location = f.geo_point();
     let timezone = f.zone_of_place(timezone, location.ok().flatten(), warnings);
+    let place = place_of(f);
+    if matches!((&place, &location), (Some(Some(_)), Ok(None))) {
+        f.problem("place", person::PLACE_WITHOUT_POINT);
+    }
     let max_travel_km = f.number("max_travel_km", false, 0.0..=person::MAX_TRAVEL_KM);
     let mut languages: Vec<Language> = f.list("languages", MAX_LIST_ITEMS);
     let gender = f.parse("gender", false).unwrap_or(Gender::Unspecified);
@@ -318,6 +324,7 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
         availability: availability?,
         timezone: timezone?,
         location: location.ok()?,
+        place: place?,
         max_travel_km,
         languages,
         gender,
@@ -340,6 +347,67 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
         network_supports_use,
         prior: prior?,
     })
+}
+
+/// How a `place` is written, for its messages.
+const PLACE_SHAPE: &str = "write an object like {\"given\": \"19104\", \"kind\": \"postal_code\", \"precision_km\": 1.3} (in a CSV cell, 19104:postal_code:1.3 or the object as JSON text)";
+
+/// `place`: an object `{given, kind, name, precision_km}` (`name` optional). In a CSV cell, the
+/// same object as JSON text, or its values joined by `:` as the CSV writers write an object
+/// (`given:kind:precision_km` or `given:kind:name:precision_km`, `given` without a colon).
+/// `None` after a problem; `Some(None)` when there is none.
+fn place_of(f: &mut Fields) -> Option<Option<PlaceGiven>> {
+    let value = match f.cell("place") {
+        None | Some(Cell::Json(serde_json::Value::Null)) => return Some(None),
+        Some(Cell::Json(value)) => value.clone(),
+        Some(Cell::Text(text)) if text.trim_start().starts_with('{') => {
+            match serde_json::from_str(text) {
+                Ok(value) => value,
+                Err(e) => {
+                    f.problem("place", format!("not a JSON object ({e}): {PLACE_SHAPE}"));
+                    return None;
+                }
+            }
+        }
+        Some(Cell::Text(text)) => match place_fields(text) {
+            Some(value) => value,
+            None => {
+                f.problem("place", format!("'{text}' is not a place: {PLACE_SHAPE}"));
+                return None;
+            }
+        },
+    };
+    match serde_json::from_value::<PlaceGiven>(value) {
+        Ok(place) => {
+            let problems = place.problems();
+            for p in &problems {
+                f.problem("place", p.message.clone());
+            }
+            problems.is_empty().then_some(Some(place))
+        }
+        Err(e) => {
+            f.problem("place", format!("{e}: {PLACE_SHAPE}"));
+            None
+        }
+    }
+}
+
+/// The object of a place written `given:kind[:name]:precision_km`.
+fn place_fields(text: &str) -> Option<serde_json::Value> {
+    let (given, rest) = text.split_once(':')?;
+    let (rest, precision) = rest.rsplit_once(':')?;
+    let (kind, name) = match rest.split_once(':') {
+        Some((kind, name)) => (kind, Some(name)),
+        None => (rest, None),
+    };
+    let precision: f64 = precision.trim().parse().ok()?;
+    let mut object = serde_json::json!({
+        "given": given, "kind": kind.trim(), "precision_km": precision
+    });
+    if let Some(name) = name {
+        object["name"] = name.into();
+    }
+    Some(object)
 }
 
 /// `prior`: a JSON list of `{approach, outcome}` objects, or text `approach:outcome;...`.
@@ -769,5 +837,101 @@ mod tests {
         v["age"] = 300.into();
         let err = serde_json::from_value::<WaitlistEntry>(v).unwrap_err();
         assert!(err.to_string().contains("age"), "{err}");
+    }
+
+    #[test]
+    fn a_place_is_read_checked_and_written_back() {
+        let place = r#""place": {"given": "19104", "kind": "postal_code", "precision_km": 1.3},"#;
+        let json = PERSON.replace("\"max_travel_km\"", &format!("{place} \"max_travel_km\""));
+        let p = parse_person(json.as_bytes(), "p.json").unwrap().value;
+        let given = p.place.clone().unwrap();
+        assert_eq!(
+            (
+                given.given.as_str(),
+                given.kind,
+                given.name,
+                given.precision_km
+            ),
+            ("19104", crate::PlaceKind::PostalCode, None, 1.3)
+        );
+        assert!(p.distance_is_approximate());
+        let written = serde_json::to_string(&p).unwrap();
+        assert!(written
+            .contains(r#""place":{"given":"19104","kind":"postal_code","precision_km":1.3}"#));
+        assert_eq!(parse_person(written.as_bytes(), "again").unwrap().value, p);
+        // Without a place, a person is written as before.
+        let plain = parse_person(PERSON.as_bytes(), "p.json").unwrap().value;
+        assert!(!serde_json::to_string(&plain).unwrap().contains("place"));
+    }
+
+    #[test]
+    fn a_bad_place_is_reported_on_its_field() {
+        let with = |place: &str| {
+            PERSON.replace(
+                "\"max_travel_km\"",
+                &format!("\"place\": {place}, \"max_travel_km\""),
+            )
+        };
+        let message = |json: String| -> String {
+            let p = problems_of(parse_person(json.as_bytes(), "p.json"));
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert_eq!(p[0].field.as_deref(), Some("place"));
+            p[0].message.clone()
+        };
+        assert!(message(with(
+            r#"{"given": "19104", "kind": "zip", "precision_km": 1}"#
+        ))
+        .contains("unknown variant `zip`"));
+        assert!(message(with(
+            r#"{"given": "19104", "kind": "town", "precision_km": -2}"#
+        ))
+        .contains("precision_km -2 is outside 0 to 20000"));
+        assert!(
+            message(with(r#"{"given": "", "kind": "town", "precision_km": 2}"#))
+                .contains("given is empty")
+        );
+        assert!(message(with(
+            r#"{"given": "x", "kind": "town", "precision_km": 2, "radius": 1}"#
+        ))
+        .contains("unknown field `radius`"));
+        assert!(message(with(r#""19104""#)).contains("19104:postal_code:1.3"));
+        let no_point = person_in("America/New_York", None).replace(
+            "\"max_travel_km\"",
+            r#""place": {"given": "19104", "kind": "postal_code", "precision_km": 1.3}, "max_travel_km""#,
+        );
+        assert!(message(no_point).contains("given without latitude and longitude"));
+    }
+
+    #[test]
+    fn a_waitlist_csv_reads_a_place_as_json_text_or_as_the_writers_write_it() {
+        let csv = "id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,place,waiting_since\n\
+            a,early,secular,either,Mon 18:00-22:00,America/New_York,39.9585,-75.1989,19104:postal_code:1.3,2026-01-05\n\
+            b,early,secular,either,Mon 18:00-22:00,America/New_York,39.9585,-75.1989,\"{\"\"given\"\": \"\"19104\"\", \"\"kind\"\": \"\"postal_code\"\", \"\"precision_km\"\": 1.3}\",2026-01-05\n\
+            c,early,secular,either,Mon 18:00-22:00,America/New_York,39.9585,-75.1989,,2026-01-05\n";
+        let list = parse_waitlist(csv.as_bytes(), Syntax::Csv, "w.csv")
+            .unwrap()
+            .value;
+        assert_eq!(list[0].person.place, list[1].person.place);
+        assert_eq!(list[0].person.place.as_ref().unwrap().given, "19104");
+        assert_eq!(list[2].person.place, None);
+        // The CSV writer's form reads back as it was written.
+        let mut person = list[0].person.clone();
+        person.place.as_mut().unwrap().name = Some("19104 (near Philadelphia, PA), US".into());
+        let value = serde_json::to_value(&person).unwrap();
+        let cell = &crate::formats::write::csv_cells(&value, &["place"])[0];
+        assert_eq!(
+            cell,
+            "19104:postal_code:19104 (near Philadelphia, PA), US:1.3"
+        );
+        let row = csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .replace("19104:postal_code:1.3", &format!("\"{cell}\""));
+        let again = format!("{}\n{row}\n", csv.lines().next().unwrap());
+        let read = parse_waitlist(again.as_bytes(), Syntax::Csv, "w.csv")
+            .unwrap()
+            .value;
+        assert_eq!(read[0].person.place, person.place);
     }
 }

@@ -471,6 +471,7 @@ pub(crate) fn person(rng: &mut ChaCha8Rng, index: usize) -> Person {
         availability,
         timezone,
         location: Some(near_centre(rng, 25.0)),
+        place: None,
         max_travel_km,
         languages,
         gender,
