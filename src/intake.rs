@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::domain::check::MAX_AGE;
-use crate::domain::geo::GeoPoint;
 use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::vocab::{Approach, Language, PriorOutcome};
 use crate::error::Result;
+use crate::gazetteer::{Gazetteer, Place};
 use crate::rank::{ExcludedGroups, Ranking};
 use crate::Person;
 
@@ -45,7 +45,7 @@ pub enum Kind {
         /// The largest answer.
         max: u32,
     },
-    /// Coordinates as `lat,lon` (and, with the gazetteer, a postal code or a town).
+    /// A postal code, a town, or `lat,lon` ([`crate::Gazetteer::lookup`]).
     Place,
     /// An IANA time-zone name.
     Zone,
@@ -184,8 +184,8 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         key: "place",
-        ask: "Where do they start from?",
-        why: "for distances to rooms and for their time zone",
+        ask: "Where do they start from (postal code, town, or lat,lon)?",
+        why: "for distances to rooms and for their time zone; a postal code or town gives distances about right",
         kind: Kind::Place,
         default: "",
     },
@@ -449,27 +449,10 @@ fn prior(text: &str) -> std::result::Result<(Approach, PriorOutcome), String> {
     }
 }
 
-/// A place as staff give it, found: where it is, its zone, and how it was given.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FoundPlace {
-    /// Where.
-    pub point: GeoPoint,
-    /// Its time zone.
-    pub timezone: chrono_tz::Tz,
-}
-
-/// Finds a place given as `lat,lon`.
-pub fn place(text: &str) -> std::result::Result<FoundPlace, String> {
-    let bad = || format!("'{text}' is not a place: give it as 'lat,lon', such as 39.95,-75.16");
-    let (lat, lon) = text.split_once(',').ok_or_else(bad)?;
-    let (lat, lon) = (
-        lat.trim().parse::<f64>().map_err(|_| bad())?,
-        lon.trim().parse::<f64>().map_err(|_| bad())?,
-    );
-    let point = GeoPoint::new(lat, lon).map_err(|e| format!("'{text}': {e}"))?;
-    let timezone = crate::domain::zone::zone_at(point)
-        .ok_or_else(|| format!("no time zone is known at '{text}'"))?;
-    Ok(FoundPlace { point, timezone })
+/// Finds a place as staff give it (a postal code, a town, or `lat,lon`) in the embedded
+/// gazetteer: an ambiguous name lists the candidates, a miss suggests the nearest spellings.
+pub fn place(text: &str) -> std::result::Result<Place, String> {
+    Gazetteer::embedded().lookup(text).map_err(|e| e.to_string())
 }
 
 /// The answers given so far, by question key, each as [`Question::check`] kept it.
@@ -547,6 +530,8 @@ impl Answers {
                         person.insert("latitude".into(), Value::from(found.point.latitude));
                         person.insert("longitude".into(), Value::from(found.point.longitude));
                         person.insert("timezone".into(), Value::from(found.timezone.name()));
+                        let given = serde_json::to_value(found.given()).unwrap_or_default();
+                        person.insert("place".into(), given);
                     }
                 }
                 Kind::Prior => {
@@ -900,7 +885,10 @@ mod tests {
             .unwrap()
             .check("early\u{1b}[2J")
             .is_err());
-        assert!(Question::find("place").unwrap().check("91,200").is_err());
+        let place = Question::find("place").unwrap();
+        assert!(place.check("91,200").is_err());
+        assert!(place.check("Springfield").unwrap_err().contains("Springfield"));
+        assert_eq!(place.check("19104").unwrap(), "19104");
         assert!(Question::find("timezone")
             .unwrap()
             .check("Mars/Olympus")
@@ -1013,9 +1001,13 @@ mod tests {
         )
         .unwrap()
         .value;
-        // The interview does not ask whether their network drinks or uses (rank's flags can).
+        // The interview does not ask whether their network drinks or uses (rank's flags can),
+        // and keeps how the place was given.
+        let place = person.place.as_ref().unwrap();
+        assert_eq!((place.kind.as_str(), place.precision_km), ("coordinates", 0.0));
         let mut expected = file.clone();
         expected.network_supports_use = None;
+        expected.place = person.place.clone();
         assert_eq!(person, expected);
     }
 

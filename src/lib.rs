@@ -89,6 +89,8 @@ mod gazetteer;
 pub mod guidance;
 #[cfg(feature = "handout")]
 pub mod handout;
+// The interview finds places with the gazetteer.
+#[cfg(feature = "gazetteer")]
 pub mod intake;
 pub mod limits;
 pub mod matching;
