@@ -102,6 +102,7 @@ pub use chrono::{DateTime, NaiveDate, Utc};
 /// Time zones (`chrono-tz`), as groups and people carry them.
 pub use chrono_tz::Tz;
 
+pub use domain::availability::parse_availability;
 pub use domain::cost::{Cost, Currency};
 pub use domain::geo::GeoPoint;
 pub use domain::group::{Group, MAX_COST, MAX_SEATS};
