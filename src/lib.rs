@@ -79,6 +79,7 @@ pub mod formats;
 pub mod fuzzing;
 pub mod guidance;
 pub mod limits;
+mod lookup;
 pub mod matching;
 mod pair;
 mod rank;
@@ -129,6 +130,7 @@ pub use limits::{
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,
     MAX_WHEN_BYTES,
 };
+pub use lookup::find_group;
 pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };

@@ -1302,3 +1302,29 @@ fn no_rendered_reason_holds_an_internal_code() {
     );
     assert_eq!(has_snake_case("a 12-step group; __init__"), None);
 }
+
+#[test]
+fn explain_takes_a_group_by_name_lists_the_ids_of_a_shared_name_and_suggests_on_a_miss() {
+    let wd = Workdir::new();
+    let explain = |group: &str| {
+        wd.run([
+            "explain",
+            "--person",
+            EXAMPLE_PERSON,
+            "--group",
+            group,
+            "--now",
+            NOW,
+        ])
+    };
+    explain("center city smart recovery")
+        .assert_success()
+        .assert_stdout_contains("and smart-001 (Center City SMART Recovery)");
+    explain("Weekenders")
+        .assert_code(2)
+        .assert_stderr_contains("2 groups are called 'Weekenders': ")
+        .assert_stderr_contains("; give one of these ids");
+    explain("Center City SMART")
+        .assert_code(2)
+        .assert_stderr_contains("no group has the id or name 'Center City SMART' in the directory; closest: smart-001 'Center City SMART Recovery'");
+}
