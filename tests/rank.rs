@@ -162,17 +162,28 @@ fn rank_without_files_prints_ranked_table_from_embedded_data_in_empty_dir() {
         "exclusion line {excluded:?}{out}"
     );
     let header = lines.next().unwrap_or_default();
-    for column in [
-        "#", "score", "group", "approach", "format", "next", "travel",
-    ] {
+    for column in ["#", "score", "id", "group", "approach", "next", "travel"] {
         assert!(header.contains(column), "header lacks {column}{out}");
     }
     assert_eq!(table_ranks(&stdout), (1..=10).collect::<Vec<_>>(), "{out}");
-    // Every suggestion is followed by an indented line of reasons with signed contributions.
+    // Every suggestion is followed by where to go or how to join, then (after the cost, when
+    // the directory gives one) an indented line of reasons with signed contributions.
     let all: Vec<&str> = stdout.lines().collect();
     for (i, line) in all.iter().enumerate() {
         if !table_ranks(line).is_empty() {
-            let reasons = all.get(i + 1).copied().unwrap_or_default();
+            let place = all.get(i + 1).copied().unwrap_or_default();
+            assert!(
+                ["in person: ", "online: ", "hybrid, "]
+                    .iter()
+                    .any(|l| place.starts_with(&format!("            {l}"))),
+                "no place under {line:?}{out}"
+            );
+            let reasons = all[i + 2..]
+                .iter()
+                .take(2)
+                .find(|l| !l.starts_with("            cost: "))
+                .copied()
+                .unwrap_or_default();
             assert!(
                 reasons.starts_with("            ")
                     && (reasons.contains(" (+") || reasons.contains(" (-")),
@@ -1327,4 +1338,85 @@ fn explain_takes_a_group_by_name_lists_the_ids_of_a_shared_name_and_suggests_on_
     explain("Center City SMART")
         .assert_code(2)
         .assert_stderr_contains("no group has the id or name 'Center City SMART' in the directory; closest: smart-001 'Center City SMART Recovery'");
+}
+
+#[test]
+fn each_suggestion_says_where_to_go_how_to_join_what_it_costs_and_its_seats() {
+    let wd = Workdir::new();
+    // A hostile address: the reader replaces its control character (with a warning), and none
+    // reaches the terminal.
+    wd.create(
+        "groups.json",
+        r#"[
+  {"id": "t-room", "name": "Room Group", "approach": "cbt", "format": "in_person",
+   "sessions": ["Mon 18:30-19:30", "Thu 18:30-19:30"], "timezone": "America/New_York",
+   "latitude": 39.95, "longitude": -75.16, "city": "Philadelphia",
+   "address": "12 Main St\u001b[31m, Philadelphia", "phone": "(215) 555-0100",
+   "newcomer_contact": "call Sam", "capacity": 12, "enrolled": 8, "cost": "$20"},
+  {"id": "t-link", "name": "Link Group", "approach": "smart_recovery", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/Chicago",
+   "join_url": "https://example.org/join/t-link", "url": "https://example.org/"}
+]"#,
+    );
+    wd.create("p.json", small_person("p", r#""Mon-Fri 5pm-10pm""#));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "rank",
+            "--groups",
+            "groups.json",
+            "--person",
+            "p.json",
+            "--now",
+            NOW,
+        ];
+        args.extend_from_slice(extra);
+        wd.run(args)
+    };
+    let json = run(&["--format", "json"]);
+    json.assert_success();
+    let v = json.json();
+    let room = &v["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group_id"] == "t-room")
+        .unwrap();
+    assert_eq!(room["address"], "12 Main St\u{fffd}[31m, Philadelphia");
+    assert_eq!(room["city"], "Philadelphia");
+    assert_eq!(room["phone"], "(215) 555-0100");
+    assert_eq!(room["newcomer_contact"], "call Sam");
+    assert_eq!(room["open_seats"], 4);
+    assert_eq!(room["capacity"], 12);
+    assert_eq!(
+        room["sessions"],
+        serde_json::json!(["Mon 18:30-19:30", "Thu 18:30-19:30"])
+    );
+    assert_eq!(room["timezone"], "America/New_York");
+    let link = &v["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group_id"] == "t-link")
+        .unwrap();
+    assert_eq!(link["join_url"], "https://example.org/join/t-link");
+    assert!(link["open_seats"].is_null(), "no capacity: no limit");
+    assert!(link.get("address").is_none());
+
+    let table = run(&[]);
+    table
+        .assert_success()
+        .assert_stdout_contains("            in person: 12 Main St\u{fffd}[31m, Philadelphia\n")
+        .assert_stdout_contains("            cost: $20 a session; 4 of 12 seats open\n")
+        .assert_stdout_contains("            online: https://example.org/join/t-link\n")
+        .assert_stdout_lacks("sessions: ")
+        .assert_stdout_lacks("\u{1b}");
+    let wide = run(&["--wide"]);
+    wide.assert_success()
+        .assert_stdout_contains(
+            "            sessions: Mon 18:30-19:30, Thu 18:30-19:30 (America/New_York time)\n",
+        )
+        .assert_stdout_contains("            phone: (215) 555-0100\n")
+        .assert_stdout_contains("            contact: call Sam\n")
+        .assert_stdout_contains("            web: https://example.org/\n")
+        .assert_stdout_lacks("\u{1b}");
 }
