@@ -82,6 +82,7 @@ pub mod limits;
 mod lookup;
 pub mod matching;
 mod pair;
+mod person_draft;
 mod rank;
 pub mod rules;
 pub mod safety;
@@ -135,6 +136,10 @@ pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };
 pub use pair::Attendance;
+pub use person_draft::{
+    directory_zone, locate, parse_travel_km, pseudonymous_id, PersonDraft, DEFAULT_AVAILABILITY,
+    DEFAULT_STAGE,
+};
 pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use rules::{Action, Confidence, Rule, RuleSet};
 pub use validate::{validate_file, FileKind, Report};

@@ -10,8 +10,8 @@ use approx::assert_abs_diff_eq;
 use serde_json::Value;
 
 use util::{
-    example_people, small_person, Output, Workdir, EXAMPLE_PERSON, NOW, SMALL_GROUPS_CSV,
-    SMALL_GROUPS_JSON,
+    example_people, read_json, small_person, Output, Workdir, EXAMPLE_PERSON, NOW,
+    SMALL_GROUPS_CSV, SMALL_GROUPS_JSON,
 };
 
 /// The id of the example person `rank` falls back to.
@@ -1419,4 +1419,155 @@ fn each_suggestion_says_where_to_go_how_to_join_what_it_costs_and_its_seats() {
         .assert_stdout_contains("            contact: call Sam\n")
         .assert_stdout_contains("            web: https://example.org/\n")
         .assert_stdout_lacks("\u{1b}");
+}
+
+/// The flags of a person given on the command line, and the same person as a file.
+const FLAG_PERSON: &[&str] = &[
+    "--stage",
+    "first_year",
+    "--prefers",
+    "secular",
+    "--attend",
+    "either",
+    "--near",
+    "39.9526,-75.1652",
+    "--within",
+    "10km",
+    "--available",
+    "Mon-Fri 5:30pm-10pm",
+    "--available",
+    "weekend mornings",
+    "--language",
+    "en,es",
+    "--gender",
+    "woman",
+    "--gender-specific",
+    "preferred",
+    "--age",
+    "34",
+    "--needs",
+    "childcare",
+    "--substance",
+    "alcohol",
+    "--readiness",
+    "7",
+    "--prior",
+    "twelve_step:disliked",
+];
+
+const FILE_PERSON: &str = r#"{
+  "id": "ID", "stage": "first_year", "approach_preference": "secular",
+  "format_preference": "either", "latitude": 39.9526, "longitude": -75.1652,
+  "max_travel_km": 10, "timezone": "America/New_York",
+  "availability": ["Mon 17:30-22:00", "Tue 17:30-22:00", "Wed 17:30-22:00",
+                   "Thu 17:30-22:00", "Fri 17:30-22:00", "Sat 06:00-12:00", "Sun 06:00-12:00"],
+  "languages": ["en", "es"], "gender": "woman", "gender_specific": "preferred", "age": 34,
+  "needs": ["childcare"], "substances": ["alcohol"], "readiness": 7,
+  "prior": [{"approach": "twelve_step", "outcome": "disliked"}]
+}"#;
+
+#[test]
+fn a_person_from_flags_ranks_byte_for_byte_as_the_same_person_from_a_file() {
+    let wd = Workdir::new();
+    let rank = |extra: &[&str]| {
+        let mut args = vec!["rank", "--now", NOW, "--format", "json", "--top", "5"];
+        args.extend_from_slice(extra);
+        let out = wd.run(&args);
+        out.assert_success();
+        out.stdout
+    };
+    let mut flags = FLAG_PERSON.to_vec();
+    flags.extend(["--save-person", "saved.json"]);
+    let from_flags = rank(&flags);
+    // The pseudonymous id is the same for the same flags, and the saved file ranks the same.
+    assert_eq!(rank(FLAG_PERSON), from_flags);
+    let saved = read_json(&wd, "saved.json");
+    let id = saved["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("p-") && id.len() == 14, "{id}");
+    assert_eq!(rank(&["--person", "saved.json"]), from_flags);
+    // A hand-written file with the same fields (windows written out, defaults left out).
+    wd.create("same.json", FILE_PERSON.replace("ID", &id));
+    assert_eq!(rank(&["--person", "same.json"]), from_flags);
+    // The same flags with an explicit id equal the file with that id.
+    let mut with_id = FLAG_PERSON.to_vec();
+    with_id.extend(["--id", "p-intake-7"]);
+    wd.create("named.json", FILE_PERSON.replace("ID", "p-intake-7"));
+    assert_eq!(rank(&with_id), rank(&["--person", "named.json"]));
+}
+
+#[test]
+fn a_flag_replaces_the_files_field_and_a_list_flag_the_whole_list() {
+    let wd = Workdir::new();
+    wd.create("p.json", FILE_PERSON.replace("ID", "p-file"));
+    let out = wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--person",
+        "p.json",
+        "--needs",
+        "wheelchair",
+        "--age",
+        "40",
+        "--save-person",
+        "out.json",
+    ]);
+    out.assert_success();
+    let p = read_json(&wd, "out.json");
+    assert_eq!(p["id"], "p-file", "the file's id is kept");
+    assert_eq!(p["needs"], serde_json::json!(["wheelchair"]));
+    assert_eq!(p["age"], 40);
+    assert_eq!(p["languages"], serde_json::json!(["en", "es"]));
+    // --save-person refuses to overwrite without --force.
+    wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--age",
+        "41",
+        "--save-person",
+        "out.json",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("out.json: already exists (use --force to overwrite)");
+}
+
+#[test]
+fn bad_flag_values_exit_2_with_the_file_readers_message() {
+    let wd = Workdir::new();
+    wd.create(
+        "bad.json",
+        r#"{"id": "p", "stage": "erly", "approach_preference": "secular",
+            "format_preference": "either", "availability": ["Mon 19:00-21:00"],
+            "timezone": "UTC"}"#,
+    );
+    let from_file = wd.run(["rank", "--now", NOW, "--person", "bad.json"]);
+    from_file.assert_code(2);
+    let message = from_file.stderr();
+    let message = message.split("stage: ").nth(1).unwrap().trim().to_string();
+    wd.run(["rank", "--now", NOW, "--stage", "erly"])
+        .assert_code(2)
+        .assert_stderr_contains(&format!("error: flags: stage: {message}"));
+    for (flag, value, says) in [
+        ("--available", "Mon 7pm-13pm", "time '13pm' does not exist"),
+        ("--available", "Mun-Fri 7pm-9pm", "unknown day 'Mun'"),
+        (
+            "--available",
+            "Mon 9pm-7pm",
+            "end 19:00 is not after start 21:00",
+        ),
+        ("--age", "300", "age: 300 is outside 0 to 120"),
+        (
+            "--within",
+            "far",
+            "--within: 'far' is not a distance like 10km or 6mi",
+        ),
+        ("--near", "19104", "give LAT,LON"),
+        ("--near", "91,0", "latitude"),
+        ("--timezone", "Mars/Base", "unknown time zone 'Mars/Base'"),
+    ] {
+        wd.run(["rank", "--now", NOW, flag, value])
+            .assert_code(2)
+            .assert_stderr_contains(says);
+    }
 }

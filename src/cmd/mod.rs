@@ -8,6 +8,7 @@ mod explain;
 mod features;
 mod import;
 mod matching;
+mod person_flags;
 mod rank;
 mod rules;
 mod score;

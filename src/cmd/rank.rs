@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::{
-    parse_person, read_person, Attendance, Cost, Engine, ExcludedDetail, ExplanationItem, Format,
-    Person, RankOptions, Ranking, ScoreBasis, Suggestion,
+    directory_zone, parse_person, read_person, Attendance, Cost, Engine, ExcludedDetail,
+    ExplanationItem, Format, Person, RankOptions, Ranking, ScoreBasis, Suggestion,
 };
 
 use groupmatch::text::escape_control as esc;
 
+use super::person_flags::PersonFlags;
 use super::{parse_now, print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
@@ -30,9 +31,15 @@ const MIN_NAME: usize = 16;
 /// Arguments of `rank`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The person (.json). Without it, an embedded example person is ranked.
+    /// The person (.json). Without it and without person flags, an embedded example person is
+    /// ranked; person flags given with it replace the file's fields.
     #[arg(long)]
     person: Option<PathBuf>,
+    #[command(flatten)]
+    who: PersonFlags,
+    /// Also write the person ranked (from --person and the flags) to a person file (.json).
+    #[arg(long, value_name = "FILE")]
+    save_person: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
     /// How many suggestions to show.
@@ -82,9 +89,21 @@ impl From<Excluded> for ExcludedDetail {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.force.check(args.ics.as_deref())?;
+    args.force.check(
+        args.ics
+            .iter()
+            .chain(&args.save_person)
+            .map(PathBuf::as_path),
+    )?;
     let engine = args.engine.load()?;
-    let person = load_person(args.person.as_ref())?;
+    let person = if args.who.any() {
+        person_of_flags(&args, &engine)?
+    } else {
+        load_person(args.person.as_ref())?
+    };
+    if let Some(path) = &args.save_person {
+        save_person(path, &person)?;
+    }
     let now = args.now.unwrap_or_else(Utc::now);
     let options = RankOptions::new(Some(args.top), now).with_excluded(args.excluded.into());
     let ranking = engine.rank(&person, &options)?;
@@ -113,6 +132,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The person of the flags, over the `--person` file when there is one (bad values are the
+/// person reader's errors, naming the flags as their source).
+fn person_of_flags(args: &Args, engine: &Engine) -> anyhow::Result<Person> {
+    let draft = args.who.draft(args.person.as_deref())?;
+    let label = match &args.person {
+        Some(path) => format!("{} with flags", path.display()),
+        None => "flags".to_string(),
+    };
+    let loaded = draft.build(&label, directory_zone(engine.groups()))?;
+    for w in &loaded.warnings {
+        print_stderr(&format!("warning: {}\n", w.display_in(&label)));
+    }
+    Ok(loaded.value)
+}
+
+/// Writes `person` to `path` as a person file (pretty JSON), atomically: a temporary file
+/// renamed over the target, so a reader never sees half a person.
+fn save_person(path: &std::path::Path, person: &Person) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(person)? + "\n";
+    groupmatch::formats::write::write_atomic(path, |w| {
+        std::io::Write::write_all(w, json.as_bytes())
+    })?;
+    print_stderr(&format!(
+        "saved person {} to {}\n",
+        person.id,
+        path.display()
+    ));
+    Ok(())
 }
 
 fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
