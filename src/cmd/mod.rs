@@ -33,7 +33,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Rank the groups of a directory for one person, with explanations.
-    Rank(rank::Args),
+    // Boxed: a person's every field as a flag makes these arguments much larger than the others.
+    Rank(Box<rank::Args>),
     /// Place a waitlist in groups with limited seats: exact best total, everyone accounted for.
     Match(matching::Args),
     /// Explain one person-group score: every check, model feature and rule.
@@ -170,7 +171,7 @@ impl HistoryArgs {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Rank(args) => rank::run(args),
+        Command::Rank(args) => rank::run(*args),
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),
         Command::Directory(args) => directory::run(args),

@@ -430,7 +430,7 @@ mod tests {
             .unwrap()
             .value;
         assert_eq!(p.availability.len(), 6);
-        let many = format!("[{}]", vec![r#""daily 7pm-8pm""#; 10].join(","));
+        let many = format!("[{}]", [r#""daily 7pm-8pm""#; 10].join(","));
         let err = person(&many).unwrap_err().to_string();
         assert!(
             err.contains("once day ranges and presets are expanded"),
