@@ -41,7 +41,9 @@
 //! [`Engine`]), ranking ([`RankOptions`], [`Ranking`]), explaining ([`Explanation`]), batch
 //! matching ([`match_waitlist`], [`MatchOptions`], [`MatchResult`]), the readers and validators of
 //! every input file ([`read_groups`], [`read_person`], [`read_waitlist`], [`validate_file`]),
-//! and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
+//! what staff type at an intake desk ([`parse_availability`] for `Mon-Fri 5:30pm-10pm` or
+//! `weekday evenings`, [`PersonDraft`] for a person given field by field, [`find_group`] for a
+//! group by id or name), and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
 //! the tooling layers the command line is built on: [`engagement`] (training and evaluating the
 //! model), [`simulate`], [`formats`] (the Meeting Guide import and the writers), [`directory`],
 //! [`rules`] and [`matching`] (the exact assignment solver). Everything else is internal.

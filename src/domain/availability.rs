@@ -440,6 +440,24 @@ mod tests {
         assert!(err.contains("'13pm' does not exist"), "{err}");
     }
 
+    #[test]
+    fn waitlists_read_the_spoken_forms_too() {
+        let csv =
+            "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n\
+                   w1,early,secular,online,Mon-Fri 7pm-9pm;Sat 9am-noon,UTC,2026-10-01\n";
+        let list = crate::parse_waitlist(csv.as_bytes(), crate::Syntax::Csv, "w.csv")
+            .unwrap()
+            .value;
+        let windows: Vec<String> = list[0]
+            .person
+            .availability
+            .iter()
+            .map(Window::to_string)
+            .collect();
+        assert_eq!(windows.len(), 6);
+        assert_eq!(windows[5], "Sat 09:00-12:00");
+    }
+
     proptest! {
         #[test]
         fn every_window_returned_is_valid(s in "[A-Za-z0-9:,; -]{0,30}") {
