@@ -465,7 +465,10 @@ fn an_unknown_group_is_an_error_naming_the_closest_id_and_writes_nothing() {
     let cal = parse(&read(&wd, "x.ics"));
     let event = cal.children.iter().find(|c| c.name == "VEVENT").unwrap();
     assert_eq!(event.get("SUMMARY"), Some("Chalfont Sunday Night"));
-    assert_eq!(event.get("LOCATION"), Some("Chalfont"));
+    assert_eq!(
+        event.get("LOCATION"),
+        Some("11 Meadowbrook Ln\\, Chalfont\\, PA 18914")
+    );
     assert_eq!(
         event.line("DTSTART").unwrap(),
         "DTSTART;TZID=America/New_York:20261129T193000"
