@@ -219,7 +219,7 @@ impl Exclusion {
         }
     }
 
-    /// A sentence for staff, such as "38 km away, limit 15 km".
+    /// A sentence for staff, such as "38 km away in a straight line, limit 15 km".
     pub fn text(&self) -> String {
         match self.detail.clone() {
             Detail::ForFamilies => {
@@ -231,9 +231,9 @@ impl Exclusion {
             Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
             Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
             Detail::Distance { km, limit, stated } => format!(
-                "{} km away, limit {} km{}",
-                round_km(km),
-                round_km(limit),
+                "{} in a straight line, limit {} km{}",
+                km_beyond(km, limit),
+                limit_km(limit),
                 if stated { "" } else { " (the default: no limit was given)" }
             ),
             Detail::Schedule { first, more, zone } => format!(
@@ -525,6 +525,28 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
 }
 
 /// Kilometres for display: one decimal under 10 km, whole numbers above.
+/// A travel limit as given: up to two decimals, without trailing zeros (`15`, `7.5`).
+pub(crate) fn limit_km(limit: f64) -> String {
+    let s = format!("{limit:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A distance beyond `limit` with the precision that shows it is beyond the limit as
+/// [`limit_km`] writes it: `24 km away`, but `15.2 km away` for a limit of 15 km (never "15 km
+/// away, limit 15 km"), up to three decimals; past those, `just over 15 km away`.
+pub(crate) fn km_beyond(km: f64, limit: f64) -> String {
+    let shown_limit: f64 = limit_km(limit).parse().unwrap_or(limit);
+    let mut decimals = if km < 10.0 { 1 } else { 0 };
+    while decimals <= 3 {
+        let s = format!("{km:.decimals$}");
+        if s.parse::<f64>().is_ok_and(|v| v > shown_limit) {
+            return format!("{s} km away");
+        }
+        decimals += 1;
+    }
+    format!("just over {} km away", limit_km(limit))
+}
+
 pub(crate) fn round_km(km: f64) -> String {
     if km < 10.0 {
         format!("{km:.1}")
@@ -604,6 +626,27 @@ mod tests {
     }
 
     #[test]
+    fn a_distance_just_beyond_the_limit_is_shown_beyond_it() {
+        assert_eq!(km_beyond(15.16, 15.0), "15.2 km away");
+        assert_eq!(km_beyond(15.04, 15.0), "15.04 km away");
+        assert_eq!(km_beyond(15.0001, 15.0), "just over 15 km away");
+        assert_eq!(km_beyond(24.2, 15.0), "24 km away");
+        assert_eq!(km_beyond(7.52, 7.5), "7.52 km away");
+        assert_eq!(km_beyond(3.0, 2.5), "3.0 km away");
+        assert_eq!(limit_km(7.5), "7.5");
+        assert_eq!(limit_km(15.0), "15");
+        for (km, limit) in [(15.16, 15.0), (10.4, 10.0), (25.3, 25.0), (0.06, 0.05)] {
+            let shown: f64 = km_beyond(km, limit)
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(shown > limit, "{km} beyond {limit}");
+        }
+    }
+
+    #[test]
     fn distance_excludes_in_person_groups_beyond_the_limit_only() {
         let mut p = person();
         let mut g = group("g");
@@ -612,7 +655,10 @@ mod tests {
         let reasons = texts(&p, &g);
         assert_eq!(reasons.len(), 1);
         assert_eq!(reasons[0].code, ExclusionCode::Distance);
-        assert_eq!(reasons[0].text(), "24 km away, limit 15 km");
+        assert_eq!(
+            reasons[0].text(),
+            "24 km away in a straight line, limit 15 km"
+        );
         p.max_travel_km = Some(30.0);
         assert!(codes(&p, &g).is_empty());
         // A group exactly at the limit is within it.
@@ -635,7 +681,7 @@ mod tests {
         g.location = Some(GeoPoint::new(40.3101, -75.1299).unwrap());
         assert_eq!(
             texts(&p, &g)[0].text(),
-            "40 km away, limit 25 km (the default: no limit was given)"
+            "40 km away in a straight line, limit 25 km (the default: no limit was given)"
         );
     }
 

@@ -264,6 +264,23 @@ impl Engine {
         &self.groups
     }
 
+    /// The index in [`Engine::groups`] of the group staff name by `query`: its id, or else its
+    /// exact name ignoring case ([`crate::find_group`]). A name several groups share is
+    /// [`crate::Error::AmbiguousGroup`]
+    /// listing their ids; a miss is [`crate::Error::NotFound`] suggesting the closest ids and names.
+    ///
+    /// ```
+    /// use groupmatch::Engine;
+    /// let engine = Engine::embedded();
+    /// let i = engine.find_group("aa-0002").unwrap();
+    /// assert_eq!(engine.find_group("chalfont sunday night").unwrap(), i);
+    /// let miss = engine.find_group("Chalfont Sunday").unwrap_err().to_string();
+    /// assert!(miss.contains("closest: aa-0002 'Chalfont Sunday Night'"), "{miss}");
+    /// ```
+    pub fn find_group(&self, query: &str) -> Result<usize> {
+        crate::lookup::find_group(&self.groups, query)
+    }
+
     /// The model.
     pub fn model(&self) -> &EngagementModel {
         &self.model

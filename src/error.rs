@@ -94,6 +94,15 @@ pub enum Error {
     /// A caller asked for something that does not exist (for example an unknown group id).
     #[error("{0}")]
     NotFound(String),
+    /// A group was asked for by a name that several groups of the directory share
+    /// ([`crate::Engine::find_group`]): the caller must pick one of their ids.
+    #[error("{} groups are called '{}': {}; give one of these ids", .ids.len(), escape_control(.name), .ids.iter().map(|i| escape_control(i).into_owned()).collect::<Vec<_>>().join(", "))]
+    AmbiguousGroup {
+        /// The name as given.
+        name: String,
+        /// The ids of every group of that name, in directory order.
+        ids: Vec<String>,
+    },
     /// Training or evaluation could not be done on the data given (one class only, too few rows,
     /// invalid hyperparameters, ...).
     #[error("{0}")]

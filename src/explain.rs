@@ -12,7 +12,7 @@ use crate::domain::vocab::Role;
 use crate::eligibility::{self, ExclusionCode};
 use crate::engagement::model::Provenance;
 use crate::engine::{Engine, Scored};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::features::{self, Feature};
 use crate::pair::Pair;
 use crate::rules::{Action, PersonRules};
@@ -169,7 +169,8 @@ pub struct Explanation {
 }
 
 impl Engine {
-    /// Explains the pair of `person` and the group `group_id` at `now`. Features and rules are
+    /// Explains the pair of `person` and the group `group_id` (an id, or a name that one group
+    /// has: [`Engine::find_group`]) at `now`. Features and rules are
     /// shown even for an ineligible group, but it gets no score: rules never override
     /// eligibility.
     pub fn explain(
@@ -181,11 +182,7 @@ impl Engine {
         let mut problems = person.problems();
         problems.extend(crate::engine::now_problem(now));
         crate::domain::check::invalid_if_any("explain", problems)?;
-        let index = self
-            .groups()
-            .iter()
-            .position(|g| g.id == group_id)
-            .ok_or_else(|| Error::NotFound(format!("no group '{group_id}' in the directory")))?;
+        let index = self.find_group(group_id)?;
         let group = &self.groups()[index];
         let pair = Pair::at(person, group, now);
         let rules = self.rules_for(person);

@@ -308,7 +308,7 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
             }
         }
         F::Distance10km => format!(
-            "{} km away",
+            "{} km away in a straight line",
             round_km(facts.distance_km.unwrap_or_default())
         ),
         F::LocationUnknown => "no map location, so travel distance is unknown".into(),

@@ -41,7 +41,9 @@
 //! [`Engine`]), ranking ([`RankOptions`], [`Ranking`]), explaining ([`Explanation`]), batch
 //! matching ([`match_waitlist`], [`MatchOptions`], [`MatchResult`]), the readers and validators of
 //! every input file ([`read_groups`], [`read_person`], [`read_waitlist`], [`validate_file`]),
-//! and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
+//! what staff type at an intake desk ([`parse_availability`] for `Mon-Fri 5:30pm-10pm` or
+//! `weekday evenings`, [`PersonDraft`] for a person given field by field, [`find_group`] for a
+//! group by id or name), and the error and problem types ([`Error`], [`Problem`]). The modules that stay public are
 //! the tooling layers the command line is built on: [`engagement`] (training and evaluating the
 //! model), [`simulate`], [`formats`] (the Meeting Guide import and the writers), [`directory`],
 //! [`rules`] and [`matching`] (the exact assignment solver), and [`handout`] (the printable page
@@ -93,8 +95,10 @@ pub mod handout;
 #[cfg(feature = "gazetteer")]
 pub mod intake;
 pub mod limits;
+mod lookup;
 pub mod matching;
 mod pair;
+mod person_draft;
 mod rank;
 pub mod rules;
 pub mod safety;
@@ -116,6 +120,7 @@ pub use chrono::{DateTime, NaiveDate, Utc};
 /// Time zones (`chrono-tz`), as groups and people carry them.
 pub use chrono_tz::Tz;
 
+pub use domain::availability::parse_availability;
 pub use domain::cost::{Cost, Currency};
 pub use domain::geo::GeoPoint;
 pub use domain::group::{Group, MAX_COST, MAX_SEATS};
@@ -150,10 +155,15 @@ pub use limits::{
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,
     MAX_WHEN_BYTES,
 };
+pub use lookup::find_group;
 pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };
 pub use pair::Attendance;
+pub use person_draft::{
+    directory_zone, locate, parse_travel_km, pseudonymous_id, PersonDraft, DEFAULT_AVAILABILITY,
+    DEFAULT_STAGE,
+};
 pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use rules::{Action, Confidence, Rule, RuleSet};
 pub use validate::{validate_file, FileKind, Report};

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::check::invalid_if_any;
 use crate::domain::cost::Cost;
 use crate::domain::person::Person;
+use crate::domain::recurrence::Session;
 use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
 use crate::eligibility::{Exclusion, ExclusionCode};
@@ -21,6 +22,7 @@ use crate::explain::{ExplanationItem, ScoreBasis};
 use crate::matching::shortlist::best_by_bound;
 use crate::pair::{Attendance, Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
+use chrono_tz::Tz;
 
 /// Below this many groups a ranking runs on the calling thread; above, on rayon's pool.
 const PARALLEL_MIN_GROUPS: usize = 4096;
@@ -150,6 +152,38 @@ pub struct Suggestion {
     /// of JSON when the directory does not say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Cost>,
+    /// Seats still open (`0` when full); `null` when the group states no capacity (no limit).
+    pub open_seats: Option<u32>,
+    /// Seats in all, when the group states a capacity; left out of JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// The group's city or town; left out of JSON when the directory does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Where an in-person or hybrid group meets (street address, room), as the directory writes
+    /// it; left out of JSON when it does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The link that joins an online or hybrid session; left out of JSON when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_url: Option<String>,
+    /// A phone number to call about the group or to join it by phone; left out of JSON when
+    /// there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The group's (or its organisation's) web page; left out of JSON when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How a newcomer reaches a member before the first session, as the group publishes it;
+    /// left out of JSON when it offers none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newcomer_contact: Option<String>,
+    /// Every session of the group, as the directory writes it (`Tue 18:00-19:30`,
+    /// `2nd 4th Wed 19:00-20:00`), in the group's `timezone`.
+    pub sessions: Vec<Session>,
+    /// The group's time zone, the one `sessions` are written in.
+    #[serde(serialize_with = "crate::domain::group::serialize_tz")]
+    pub timezone: Tz,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
     pub score: f64,
     /// intercept + the contributions of `about_the_person` + those of `explanation`.
@@ -506,6 +540,16 @@ impl Engine {
             attendance: s.pair.facts.attendance,
             distance_km: s.pair.facts.distance_km,
             cost: group.cost,
+            open_seats: group.open_seats(),
+            capacity: group.capacity,
+            city: group.city.clone(),
+            address: group.address.clone(),
+            join_url: group.join_url.clone(),
+            phone: group.phone.clone(),
+            url: group.url.clone(),
+            newcomer_contact: group.newcomer_contact.clone(),
+            sessions: group.sessions.clone(),
+            timezone: group.timezone,
             score: s.score,
             logit: s.logit,
             intercept: self.model().intercept(),

@@ -258,9 +258,12 @@ fn an_imported_feed_matches_a_waitlist() {
         ])
         .assert_success()
         .stdout();
-    let rooms: Vec<&str> = ranking
-        .lines()
-        .filter(|l| l.contains(" in_person "))
+    // A suggestion attended in the room is the line above its `in person:` line.
+    let lines: Vec<&str> = ranking.lines().collect();
+    let rooms: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[1].trim_start().starts_with("in person: "))
+        .map(|w| w[0])
         .collect();
     assert!(!rooms.is_empty());
     assert!(rooms.iter().all(|l| l.ends_with("? km")), "{ranking}");

@@ -10,8 +10,8 @@ use approx::assert_abs_diff_eq;
 use serde_json::Value;
 
 use util::{
-    example_people, small_person, Output, Workdir, EXAMPLE_PERSON, NOW, SMALL_GROUPS_CSV,
-    SMALL_GROUPS_JSON,
+    example_people, read_json, small_person, Output, Workdir, EXAMPLE_PERSON, NOW,
+    SMALL_GROUPS_CSV, SMALL_GROUPS_JSON,
 };
 
 /// The id of the example person `rank` falls back to.
@@ -162,17 +162,28 @@ fn rank_without_files_prints_ranked_table_from_embedded_data_in_empty_dir() {
         "exclusion line {excluded:?}{out}"
     );
     let header = lines.next().unwrap_or_default();
-    for column in [
-        "#", "score", "group", "approach", "format", "next", "travel",
-    ] {
+    for column in ["#", "score", "id", "group", "approach", "next", "travel"] {
         assert!(header.contains(column), "header lacks {column}{out}");
     }
     assert_eq!(table_ranks(&stdout), (1..=10).collect::<Vec<_>>(), "{out}");
-    // Every suggestion is followed by an indented line of reasons with signed contributions.
+    // Every suggestion is followed by where to go or how to join, then (after the cost, when
+    // the directory gives one) an indented line of reasons with signed contributions.
     let all: Vec<&str> = stdout.lines().collect();
     for (i, line) in all.iter().enumerate() {
         if !table_ranks(line).is_empty() {
-            let reasons = all.get(i + 1).copied().unwrap_or_default();
+            let place = all.get(i + 1).copied().unwrap_or_default();
+            assert!(
+                ["in person: ", "online: ", "hybrid, "]
+                    .iter()
+                    .any(|l| place.starts_with(&format!("            {l}"))),
+                "no place under {line:?}{out}"
+            );
+            let reasons = all[i + 2..]
+                .iter()
+                .take(2)
+                .find(|l| !l.starts_with("            cost: "))
+                .copied()
+                .unwrap_or_default();
             assert!(
                 reasons.starts_with("            ")
                     && (reasons.contains(" (+") || reasons.contains(" (-")),
@@ -1301,4 +1312,262 @@ fn no_rendered_reason_holds_an_internal_code() {
         Some("twelve_step")
     );
     assert_eq!(has_snake_case("a 12-step group; __init__"), None);
+}
+
+#[test]
+fn explain_takes_a_group_by_name_lists_the_ids_of_a_shared_name_and_suggests_on_a_miss() {
+    let wd = Workdir::new();
+    let explain = |group: &str| {
+        wd.run([
+            "explain",
+            "--person",
+            EXAMPLE_PERSON,
+            "--group",
+            group,
+            "--now",
+            NOW,
+        ])
+    };
+    explain("center city smart recovery")
+        .assert_success()
+        .assert_stdout_contains("and smart-001 (Center City SMART Recovery)");
+    explain("Weekenders")
+        .assert_code(2)
+        .assert_stderr_contains("2 groups are called 'Weekenders': ")
+        .assert_stderr_contains("; give one of these ids");
+    explain("Center City SMART")
+        .assert_code(2)
+        .assert_stderr_contains("no group has the id or name 'Center City SMART' in the directory; closest: smart-001 'Center City SMART Recovery'");
+}
+
+#[test]
+fn each_suggestion_says_where_to_go_how_to_join_what_it_costs_and_its_seats() {
+    let wd = Workdir::new();
+    // A hostile address: the reader replaces its control character (with a warning), and none
+    // reaches the terminal.
+    wd.create(
+        "groups.json",
+        r#"[
+  {"id": "t-room", "name": "Room Group", "approach": "cbt", "format": "in_person",
+   "sessions": ["Mon 18:30-19:30", "Thu 18:30-19:30"], "timezone": "America/New_York",
+   "latitude": 39.95, "longitude": -75.16, "city": "Philadelphia",
+   "address": "12 Main St\u001b[31m, Philadelphia", "phone": "(215) 555-0100",
+   "newcomer_contact": "call Sam", "capacity": 12, "enrolled": 8, "cost": "$20"},
+  {"id": "t-link", "name": "Link Group", "approach": "smart_recovery", "format": "online",
+   "sessions": ["Mon 19:00-20:00"], "timezone": "America/Chicago",
+   "join_url": "https://example.org/join/t-link", "url": "https://example.org/"}
+]"#,
+    );
+    wd.create("p.json", small_person("p", r#""Mon-Fri 5pm-10pm""#));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "rank",
+            "--groups",
+            "groups.json",
+            "--person",
+            "p.json",
+            "--now",
+            NOW,
+        ];
+        args.extend_from_slice(extra);
+        wd.run(args)
+    };
+    let json = run(&["--format", "json"]);
+    json.assert_success();
+    let v = json.json();
+    let room = &v["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group_id"] == "t-room")
+        .unwrap();
+    assert_eq!(room["address"], "12 Main St\u{fffd}[31m, Philadelphia");
+    assert_eq!(room["city"], "Philadelphia");
+    assert_eq!(room["phone"], "(215) 555-0100");
+    assert_eq!(room["newcomer_contact"], "call Sam");
+    assert_eq!(room["open_seats"], 4);
+    assert_eq!(room["capacity"], 12);
+    assert_eq!(
+        room["sessions"],
+        serde_json::json!(["Mon 18:30-19:30", "Thu 18:30-19:30"])
+    );
+    assert_eq!(room["timezone"], "America/New_York");
+    let link = &v["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group_id"] == "t-link")
+        .unwrap();
+    assert_eq!(link["join_url"], "https://example.org/join/t-link");
+    assert!(link["open_seats"].is_null(), "no capacity: no limit");
+    assert!(link.get("address").is_none());
+
+    let table = run(&[]);
+    table
+        .assert_success()
+        .assert_stdout_contains("            in person: 12 Main St\u{fffd}[31m, Philadelphia\n")
+        .assert_stdout_contains("            cost: $20 a session; 4 of 12 seats open\n")
+        .assert_stdout_contains("            online: https://example.org/join/t-link\n")
+        .assert_stdout_lacks("sessions: ")
+        .assert_stdout_lacks("\u{1b}");
+    let wide = run(&["--wide"]);
+    wide.assert_success()
+        .assert_stdout_contains(
+            "            sessions: Mon 18:30-19:30, Thu 18:30-19:30 (America/New_York time)\n",
+        )
+        .assert_stdout_contains("            phone: (215) 555-0100\n")
+        .assert_stdout_contains("            contact: call Sam\n")
+        .assert_stdout_contains("            web: https://example.org/\n")
+        .assert_stdout_lacks("\u{1b}");
+}
+
+/// The flags of a person given on the command line, and the same person as a file.
+const FLAG_PERSON: &[&str] = &[
+    "--stage",
+    "first_year",
+    "--prefers",
+    "secular",
+    "--attend",
+    "either",
+    "--near",
+    "39.9526,-75.1652",
+    "--within",
+    "10km",
+    "--available",
+    "Mon-Fri 5:30pm-10pm",
+    "--available",
+    "weekend mornings",
+    "--language",
+    "en,es",
+    "--gender",
+    "woman",
+    "--gender-specific",
+    "preferred",
+    "--age",
+    "34",
+    "--needs",
+    "childcare",
+    "--substance",
+    "alcohol",
+    "--readiness",
+    "7",
+    "--prior",
+    "twelve_step:disliked",
+];
+
+const FILE_PERSON: &str = r#"{
+  "id": "ID", "stage": "first_year", "approach_preference": "secular",
+  "format_preference": "either", "latitude": 39.9526, "longitude": -75.1652,
+  "max_travel_km": 10, "timezone": "America/New_York",
+  "availability": ["Mon 17:30-22:00", "Tue 17:30-22:00", "Wed 17:30-22:00",
+                   "Thu 17:30-22:00", "Fri 17:30-22:00", "Sat 06:00-12:00", "Sun 06:00-12:00"],
+  "languages": ["en", "es"], "gender": "woman", "gender_specific": "preferred", "age": 34,
+  "needs": ["childcare"], "substances": ["alcohol"], "readiness": 7,
+  "prior": [{"approach": "twelve_step", "outcome": "disliked"}]
+}"#;
+
+#[test]
+fn a_person_from_flags_ranks_byte_for_byte_as_the_same_person_from_a_file() {
+    let wd = Workdir::new();
+    let rank = |extra: &[&str]| {
+        let mut args = vec!["rank", "--now", NOW, "--format", "json", "--top", "5"];
+        args.extend_from_slice(extra);
+        let out = wd.run(&args);
+        out.assert_success();
+        out.stdout
+    };
+    let mut flags = FLAG_PERSON.to_vec();
+    flags.extend(["--save-person", "saved.json"]);
+    let from_flags = rank(&flags);
+    // The pseudonymous id is the same for the same flags, and the saved file ranks the same.
+    assert_eq!(rank(FLAG_PERSON), from_flags);
+    let saved = read_json(&wd, "saved.json");
+    let id = saved["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("p-") && id.len() == 14, "{id}");
+    assert_eq!(rank(&["--person", "saved.json"]), from_flags);
+    // A hand-written file with the same fields (windows written out, defaults left out).
+    wd.create("same.json", FILE_PERSON.replace("ID", &id));
+    assert_eq!(rank(&["--person", "same.json"]), from_flags);
+    // The same flags with an explicit id equal the file with that id.
+    let mut with_id = FLAG_PERSON.to_vec();
+    with_id.extend(["--id", "p-intake-7"]);
+    wd.create("named.json", FILE_PERSON.replace("ID", "p-intake-7"));
+    assert_eq!(rank(&with_id), rank(&["--person", "named.json"]));
+}
+
+#[test]
+fn a_flag_replaces_the_files_field_and_a_list_flag_the_whole_list() {
+    let wd = Workdir::new();
+    wd.create("p.json", FILE_PERSON.replace("ID", "p-file"));
+    let out = wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--person",
+        "p.json",
+        "--needs",
+        "wheelchair",
+        "--age",
+        "40",
+        "--save-person",
+        "out.json",
+    ]);
+    out.assert_success();
+    let p = read_json(&wd, "out.json");
+    assert_eq!(p["id"], "p-file", "the file's id is kept");
+    assert_eq!(p["needs"], serde_json::json!(["wheelchair"]));
+    assert_eq!(p["age"], 40);
+    assert_eq!(p["languages"], serde_json::json!(["en", "es"]));
+    // --save-person refuses to overwrite without --force.
+    wd.run([
+        "rank",
+        "--now",
+        NOW,
+        "--age",
+        "41",
+        "--save-person",
+        "out.json",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("out.json: already exists (use --force to overwrite)");
+}
+
+#[test]
+fn bad_flag_values_exit_2_with_the_file_readers_message() {
+    let wd = Workdir::new();
+    wd.create(
+        "bad.json",
+        r#"{"id": "p", "stage": "erly", "approach_preference": "secular",
+            "format_preference": "either", "availability": ["Mon 19:00-21:00"],
+            "timezone": "UTC"}"#,
+    );
+    let from_file = wd.run(["rank", "--now", NOW, "--person", "bad.json"]);
+    from_file.assert_code(2);
+    let message = from_file.stderr();
+    let message = message.split("stage: ").nth(1).unwrap().trim().to_string();
+    wd.run(["rank", "--now", NOW, "--stage", "erly"])
+        .assert_code(2)
+        .assert_stderr_contains(&format!("error: flags: stage: {message}"));
+    for (flag, value, says) in [
+        ("--available", "Mon 7pm-13pm", "time '13pm' does not exist"),
+        ("--available", "Mun-Fri 7pm-9pm", "unknown day 'Mun'"),
+        (
+            "--available",
+            "Mon 9pm-7pm",
+            "end 19:00 is not after start 21:00",
+        ),
+        ("--age", "300", "age: 300 is outside 0 to 120"),
+        (
+            "--within",
+            "far",
+            "--within: 'far' is not a distance like 10km or 6mi",
+        ),
+        ("--near", "19104", "give LAT,LON"),
+        ("--near", "91,0", "latitude"),
+        ("--timezone", "Mars/Base", "unknown time zone 'Mars/Base'"),
+    ] {
+        wd.run(["rank", "--now", NOW, flag, value])
+            .assert_code(2)
+            .assert_stderr_contains(says);
+    }
 }

@@ -24,7 +24,7 @@ fn examples() -> Vec<Example> {
         }
         if let Some(command) = line.strip_prefix("$ groupmatch ") {
             examples.push(Example {
-                args: command.split_whitespace().map(str::to_string).collect(),
+                args: shell_words(command),
                 expected: Vec::new(),
             });
         } else if let Some(example) = examples.last_mut() {
@@ -32,6 +32,31 @@ fn examples() -> Vec<Example> {
         }
     }
     examples
+}
+
+/// The words of a command as a shell splits them, for the README's commands: at whitespace,
+/// except inside double quotes (`--available "weekday evenings"`).
+fn shell_words(command: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut started) = (Vec::new(), String::new(), false, false);
+    for c in command.chars() {
+        match c {
+            '"' => (quoted, started) = (!quoted, true),
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
 }
 
 #[test]

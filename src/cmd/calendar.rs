@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use chrono::{DateTime, Utc};
 use groupmatch::formats::ics::{calendar_file, CalendarFile};
-use groupmatch::text::{closest, escape_control as esc};
+use groupmatch::text::escape_control as esc;
 use groupmatch::{embedded_groups, read_groups, Group};
 
 use super::parse_now;
@@ -16,7 +16,7 @@ use super::{plural, print_stderr, print_stdout, ForceArg};
 /// Arguments of `calendar`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A group's id (repeat for several groups).
+    /// A group's id or exact name (repeat for several groups).
     #[arg(long = "group", required = true)]
     groups_wanted: Vec<String>,
     /// The group directory (.csv or .json). Without it, the embedded directory is used.
@@ -71,24 +71,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The groups of `ids` in `groups`, in the order asked (an id given twice once); every unknown id is an error naming the
-/// closest known id.
+/// The groups `wanted` (each an id or a name: [`groupmatch::find_group`]) in `groups`, in the
+/// order asked (a group asked twice once); every one not found, or named ambiguously, is an
+/// error saying which ids it could be. `label` names the directory in those errors.
 pub fn find_groups<'g>(
     groups: &'g [Group],
-    ids: &[String],
+    wanted: &[String],
     label: &str,
 ) -> anyhow::Result<Vec<&'g Group>> {
-    let mut found = Vec::new();
+    let mut found: Vec<&Group> = Vec::new();
     let mut unknown = Vec::new();
-    for id in ids {
-        match groups.iter().find(|g| &g.id == id) {
-            Some(g) if found.iter().any(|f: &&Group| f.id == g.id) => {}
-            Some(g) => found.push(g),
-            None => {
-                let hint = closest(id, groups.iter().map(|g| g.id.as_str()), 3)
-                    .map_or_else(String::new, |c| format!(" (did you mean '{}'?)", esc(c)));
-                unknown.push(format!("no group '{}' in {label}{hint}", esc(id)));
-            }
+    for query in wanted {
+        match groupmatch::find_group(groups, query) {
+            Ok(i) if found.iter().any(|f| f.id == groups[i].id) => {}
+            Ok(i) => found.push(&groups[i]),
+            Err(e) => unknown.push(e.to_string().replacen(
+                "in the directory",
+                &format!("in {}", esc(label)),
+                1,
+            )),
         }
     }
     if !unknown.is_empty() {

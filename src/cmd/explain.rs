@@ -19,7 +19,7 @@ pub struct Args {
     /// The person (.json).
     #[arg(long)]
     person: PathBuf,
-    /// The group's id.
+    /// The group's id, or its exact name (any case).
     #[arg(long)]
     group: String,
     #[command(flatten)]

@@ -137,7 +137,7 @@ fn replay(
         .with_context(|| format!("{}: the answers do not make a person", path.display()))?;
     let ranking = engine.rank(&person, &options(args, now))?;
     transcript.push('\n');
-    transcript.push_str(&super::rank::table(engine, &ranking, false));
+    transcript.push_str(&super::rank::table(engine, &ranking, false, false));
     for (key, text) in &file.what_if {
         let mut changed = answers.clone();
         changed
@@ -180,7 +180,7 @@ fn interview(args: &Args, engine: &Engine, now: DateTime<Utc>) -> anyhow::Result
     let mut ranking = engine.rank(&person, &options(args, now))?;
     print_stdout(&format!(
         "\n{}",
-        super::rank::table(engine, &ranking, false)
+        super::rank::table(engine, &ranking, false, false)
     ))?;
     loop {
         let mut keys: Vec<&str> = vec!["no, go on"];
@@ -213,7 +213,7 @@ fn interview(args: &Args, engine: &Engine, now: DateTime<Utc>) -> anyhow::Result
             ranking = engine.rank(&person, &options(args, now))?;
             print_stdout(&format!(
                 "\n{}",
-                super::rank::table(engine, &ranking, false)
+                super::rank::table(engine, &ranking, false, false)
             ))?;
         }
     }

@@ -10,6 +10,7 @@ mod handout;
 mod import;
 mod intake;
 mod matching;
+mod person_flags;
 mod rank;
 mod rules;
 mod score;
@@ -34,7 +35,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Rank the groups of a directory for one person, with explanations.
-    Rank(rank::Args),
+    // Boxed: a person's every field as a flag makes these arguments much larger than the others.
+    Rank(Box<rank::Args>),
     /// Interview a person at the intake desk, rank their groups, and write their person file.
     Intake(intake::Args),
     /// Place a waitlist in groups with limited seats: exact best total, everyone accounted for.
@@ -173,7 +175,7 @@ impl HistoryArgs {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Rank(args) => rank::run(args),
+        Command::Rank(args) => rank::run(*args),
         Command::Intake(args) => intake::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),

@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use groupmatch::{
-    parse_person, read_person, Attendance, Cost, Engine, ExcludedDetail, ExplanationItem, Person,
-    RankOptions, Ranking, ScoreBasis, Suggestion,
+    directory_zone, parse_person, read_person, Attendance, Cost, Engine, ExcludedDetail,
+    ExplanationItem, Format, Person, RankOptions, Ranking, ScoreBasis, Suggestion,
 };
 
 use groupmatch::text::escape_control as esc;
 
+use super::person_flags::PersonFlags;
 use super::{parse_now, print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
@@ -22,13 +23,23 @@ const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-wo
 const WIDTH: usize = 100;
 /// Indent of the reasons under each suggestion.
 const INDENT: usize = 12;
+/// Columns of the id and the name of a group together (with the space between them).
+const ID_AND_NAME: usize = 44;
+/// The fewest columns the name keeps however long the ids are.
+const MIN_NAME: usize = 16;
 
 /// Arguments of `rank`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The person (.json). Without it, an embedded example person is ranked.
+    /// The person (.json). Without it and without person flags, an embedded example person is
+    /// ranked; person flags given with it replace the file's fields.
     #[arg(long)]
     person: Option<PathBuf>,
+    #[command(flatten)]
+    who: PersonFlags,
+    /// Also write the person ranked (from --person and the flags) to a person file (.json).
+    #[arg(long, value_name = "FILE")]
+    save_person: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
     /// How many suggestions to show.
@@ -47,6 +58,11 @@ pub struct Args {
     /// The current time (RFC 3339, such as 2026-11-26T12:00:00Z), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    /// Show everything about each suggestion in the table: every session, the address, the
+    /// joining link, the phone, the web page and the newcomer contact (the default table shows
+    /// where or how to join, the next session, the cost and the open seats).
+    #[arg(long)]
+    wide: bool,
     /// Also write the suggestions shown to a calendar file (.ics): one event per session.
     #[arg(long)]
     ics: Option<PathBuf>,
@@ -75,10 +91,22 @@ impl From<Excluded> for ExcludedDetail {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.force
-        .check(args.ics.as_deref().into_iter().chain(args.handout.path()))?;
+    args.force.check(
+        args.ics
+            .iter()
+            .chain(&args.save_person)
+            .map(PathBuf::as_path)
+            .chain(args.handout.path()),
+    )?;
     let engine = args.engine.load()?;
-    let person = load_person(args.person.as_ref())?;
+    let person = if args.who.any() {
+        person_of_flags(&args, &engine)?
+    } else {
+        load_person(args.person.as_ref())?
+    };
+    if let Some(path) = &args.save_person {
+        save_person(path, &person)?;
+    }
     let now = args.now.unwrap_or_else(Utc::now);
     let options = RankOptions::new(Some(args.top), now).with_excluded(args.excluded.into());
     let ranking = engine.rank(&person, &options)?;
@@ -100,7 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.handout.write(&engine, &person, &ranking, now, &[])?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
-        OutputFormat::Table => table(&engine, &ranking, args.show_excluded),
+        OutputFormat::Table => table(&engine, &ranking, args.show_excluded, args.wide),
     };
     print_stdout(&text)?;
     Ok(if ranking.eligible == 0 {
@@ -108,6 +136,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The person of the flags, over the `--person` file when there is one (bad values are the
+/// person reader's errors, naming the flags as their source).
+fn person_of_flags(args: &Args, engine: &Engine) -> anyhow::Result<Person> {
+    let draft = args.who.draft(args.person.as_deref())?;
+    let label = match &args.person {
+        Some(path) => format!("{} with flags", path.display()),
+        None => "flags".to_string(),
+    };
+    let loaded = draft.build(&label, directory_zone(engine.groups()))?;
+    for w in &loaded.warnings {
+        print_stderr(&format!("warning: {}\n", w.display_in(&label)));
+    }
+    Ok(loaded.value)
+}
+
+/// Writes `person` to `path` as a person file (pretty JSON), atomically: a temporary file
+/// renamed over the target, so a reader never sees half a person.
+fn save_person(path: &std::path::Path, person: &Person) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(person)? + "\n";
+    groupmatch::formats::write::write_atomic(path, |w| {
+        std::io::Write::write_all(w, json.as_bytes())
+    })?;
+    print_stderr(&format!(
+        "saved person {} to {}\n",
+        person.id,
+        path.display()
+    ));
+    Ok(())
 }
 
 fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
@@ -141,8 +199,9 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// The ranking as a table for people (as `rank` prints it; `intake` too).
-pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> String {
+/// The ranking as a table for people (as `rank` prints it; `intake` too), with every session,
+/// phone and link when `wide`.
+pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool, wide: bool) -> String {
     let mut out = String::new();
     safety_lines(&mut out, &ranking.safety_first);
     notice_lines(&mut out, ranking.under_18.as_deref());
@@ -178,13 +237,23 @@ pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> 
         let _ = writeln!(out, "No group fits every constraint.{hint}");
     }
     if !ranking.suggestions.is_empty() {
+        // The id column is as wide as the longest id shown (an id cut short would be no id),
+        // and the name column gives up what it takes.
+        let id_width = ranking
+            .suggestions
+            .iter()
+            .map(|s| esc(&s.group_id).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(2);
+        let name_width = (ID_AND_NAME - 1).saturating_sub(id_width).max(MIN_NAME);
         let _ = writeln!(
             out,
-            "{:>3}  {:<5}  {:<34} {:<18} {:<9} {:<16} {:>7}",
-            "#", "score", "group", "approach", "format", "next", "travel"
+            "{:>3}  {:<5}  {:<id_width$} {:<name_width$} {:<18} {:<16} {:>7}",
+            "#", "score", "id", "group", "approach", "next", "travel"
         );
         for s in &ranking.suggestions {
-            write_suggestion(&mut out, s);
+            write_suggestion(&mut out, s, id_width, name_width, wide);
         }
         // The same for every suggestion: shown once, apart from the reasons, without numbers.
         about_the_person_lines(&mut out, &ranking.suggestions[0].about_the_person);
@@ -216,7 +285,13 @@ pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool) -> 
     out
 }
 
-fn write_suggestion(out: &mut String, s: &Suggestion) {
+fn write_suggestion(
+    out: &mut String,
+    s: &Suggestion,
+    id_width: usize,
+    name_width: usize,
+    wide: bool,
+) {
     let travel = match (s.attendance, s.distance_km) {
         (Attendance::Online, _) => "online".to_string(),
         (Attendance::InPerson, Some(d)) => format!("{d:.1} km"),
@@ -225,15 +300,24 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
     };
     let _ = writeln!(
         out,
-        "{:>3}  {:<5.2}  {:<34} {:<18} {:<9} {:<16} {:>7}",
+        "{:>3}  {:<5.2}  {:<id_width$} {:<name_width$} {:<18} {:<16} {:>7}",
         s.rank,
         s.score,
-        fit(&s.name, 34),
+        esc(&s.group_id),
+        fit(&s.name, name_width),
         s.approach.as_str(),
-        s.format.as_str(),
         s.next_session.as_deref().unwrap_or("-"),
         travel
     );
+    if wide {
+        wide_lines(out, s);
+    } else {
+        let (label, place) = where_to_go(s);
+        labelled(out, label, &place);
+    }
+    if let Some(cost) = cost_and_seats(s) {
+        labelled(out, "cost", &cost);
+    }
     // The top three reasons about this group (the terms about the person alone are apart), on
     // at most two indented lines; the JSON output has them all.
     let reasons: Vec<String> = s
@@ -245,7 +329,93 @@ fn write_suggestion(out: &mut String, s: &Suggestion) {
     for line in wrap(&reasons, "; ", INDENT, 2) {
         let _ = writeln!(out, "{:INDENT$}{line}", "");
     }
-    step_lines(out, s.cost, &s.next_steps, &s.notes);
+    step_lines(out, None, &s.next_steps, &s.notes);
+}
+
+/// Where the person goes, or how they join, for the way they would attend, as a label and a
+/// text: `in person` and the address (or the city), `online` and the link (or the phone, or the
+/// web page); a hybrid group's label says so (`hybrid, online`).
+fn where_to_go(s: &Suggestion) -> (&'static str, String) {
+    let hybrid = s.format == Format::Hybrid;
+    match s.attendance {
+        Attendance::InPerson => {
+            let place = s.address.as_deref().or(s.city.as_deref());
+            let label = if hybrid {
+                "hybrid, in person"
+            } else {
+                "in person"
+            };
+            (
+                label,
+                place.unwrap_or("no address in the directory").to_string(),
+            )
+        }
+        Attendance::Online => {
+            let how = match (&s.join_url, &s.phone, &s.url) {
+                (Some(link), _, _) => link.clone(),
+                (None, Some(phone), _) => format!("call {phone}"),
+                (None, None, Some(page)) => format!("see {page}"),
+                (None, None, None) => "no joining link in the directory".to_string(),
+            };
+            (if hybrid { "hybrid, online" } else { "online" }, how)
+        }
+    }
+}
+
+/// `free; 4 of 16 seats open`, `$40 a session`, `cost not given; full (12 seats)`; `None` when
+/// the directory gives neither a cost nor a capacity.
+fn cost_and_seats(s: &Suggestion) -> Option<String> {
+    let seats = match (s.open_seats, s.capacity) {
+        (Some(0), Some(c)) => Some(format!("full ({c} seats)")),
+        (Some(open), Some(c)) => Some(format!("{open} of {c} seats open")),
+        _ => None,
+    };
+    match (s.cost.map(|c| c.describe()), seats) {
+        (Some(cost), Some(seats)) => Some(format!("{cost}; {seats}")),
+        (Some(cost), None) => Some(cost),
+        (None, Some(seats)) => Some(format!("not given; {seats}")),
+        (None, None) => None,
+    }
+}
+
+/// Everything the directory gives about reaching the group, one labelled line each (`--wide`):
+/// where or how to join, every session, then each of the address, city, joining link, phone,
+/// web page and newcomer contact that the first line does not already show.
+fn wide_lines(out: &mut String, s: &Suggestion) {
+    let (label, place) = where_to_go(s);
+    labelled(out, label, &place);
+    let sessions: Vec<String> = s.sessions.iter().map(|x| x.to_string()).collect();
+    labelled(
+        out,
+        "sessions",
+        &format!("{} ({} time)", sessions.join(", "), s.timezone.name()),
+    );
+    let fields = [
+        ("address", &s.address),
+        ("city", &s.city),
+        ("join", &s.join_url),
+        ("phone", &s.phone),
+        ("web", &s.url),
+        ("contact", &s.newcomer_contact),
+    ];
+    for (label, value) in fields {
+        // The first line shows one of them whole (the city inside an address).
+        let shown = |v: &str| {
+            place == v
+                || place.strip_prefix("call ").or(place.strip_prefix("see ")) == Some(v)
+                || (label == "city" && place.contains(v))
+        };
+        match value {
+            Some(value) if !shown(value) => labelled(out, label, value),
+            _ => {}
+        }
+    }
+}
+
+/// `label: text` under a suggestion, text from data escaped, word-wrapped as a [`paragraph`].
+fn labelled(out: &mut String, label: &str, text: &str) {
+    let prefix = format!("{:INDENT$}{label}: ", "");
+    paragraph(out, &prefix, &esc(text), INDENT + label.len() + 2);
 }
 
 /// A suggestion's cost, when the directory gives it, then its next steps and notes, each on its

@@ -1,6 +1,7 @@
 //! The domain: groups, people, schedules and calendars, places, the zones at places, costs and
 //! the closed vocabularies.
 
+pub mod availability;
 pub(crate) mod check;
 pub mod cost;
 pub mod geo;

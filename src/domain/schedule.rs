@@ -125,7 +125,7 @@ fn parse_day(s: &str) -> Result<u8, String> {
         .ok_or_else(|| format!("unknown day '{s}' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"))
 }
 
-fn parse_time(s: &str, allow_24: bool) -> Result<u16, String> {
+pub(super) fn parse_time(s: &str, allow_24: bool) -> Result<u16, String> {
     let (h, m) = s
         .split_once(':')
         .ok_or_else(|| format!("time '{s}' is not HH:MM (24-hour)"))?;

@@ -6,8 +6,8 @@
 //! ([`Session::first_occurrence`]: the session's first date, or the first occurrence on or after
 //! the day of `now` in the group's zone), `DTEND` the same day at the end time, `RRULE` the
 //! session's recurrence ([`Session::rrule_in`]), `EXDATE` its skipped dates at its start time.
-//! `SUMMARY` is the group's name, `LOCATION` its city (in person or hybrid), `GEO` its place,
-//! `URL` its web page or joining link, and `DESCRIPTION` says when it meets and where to join.
+//! `SUMMARY` is the group's name, `LOCATION` its address or else its city (in person or hybrid),
+//! `GEO` its place, `URL` its web page or joining link, and `DESCRIPTION` says when it meets and where to join.
 //!
 //! The output is reproducible: `UID` is the group's id and the session's number at a fixed
 //! domain ([`UID_DOMAIN`]), `DTSTAMP` is `now`, zones are listed by name and events in the order
@@ -157,8 +157,9 @@ impl Event<'_> {
         }
         out.text("SUMMARY", &g.name);
         if g.format != Format::Online {
-            if let Some(city) = &g.city {
-                out.text("LOCATION", city);
+            // Where to go: the street address when the directory gives one, else the city.
+            if let Some(place) = g.address.as_ref().or(g.city.as_ref()) {
+                out.text("LOCATION", place);
             }
             if let Some(p) = g.location {
                 out.text("GEO", &format!("{};{}", p.latitude, p.longitude));

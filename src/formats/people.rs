@@ -262,7 +262,7 @@ pub(crate) fn person_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) ->
     let approach_preference = f.parse("approach_preference", true);
     let approach_strict = f.boolean("approach_strict").unwrap_or(false);
     let format_preference = f.parse("format_preference", true);
-    let availability = f.required_list("availability", MAX_LIST_ITEMS);
+    let availability = f.availability("availability", MAX_LIST_ITEMS);
     let timezone = f.timezone();
     let location = f.geo_point();
     let timezone = f.zone_of_place(timezone, location.ok().flatten(), warnings);

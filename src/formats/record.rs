@@ -20,9 +20,10 @@ use std::str::FromStr;
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 
+use crate::domain::availability::Windows;
 use crate::domain::check::{id_problem, list_length_problem, outside, text_problem, MISSING};
 use crate::domain::geo::{GeoPoint, LATITUDE, LONGITUDE};
-use crate::domain::schedule::parse_timezone;
+use crate::domain::schedule::{parse_timezone, Window};
 use crate::domain::zone::check_zone;
 use crate::error::Problem;
 use crate::formats::Syntax;
@@ -396,6 +397,22 @@ impl<'a> Fields<'a> {
             return None;
         }
         Some(items)
+    }
+
+    /// A person's availability: a required list whose items are read with
+    /// [`crate::parse_availability`] (`Mon-Fri 5:30pm-10pm`, `weekday evenings`), each expanding
+    /// to one window or more; at most `max` items as written and `max` windows once expanded.
+    pub fn availability(&mut self, field: &str, max: usize) -> Option<Vec<Window>> {
+        let entries: Vec<Windows> = self.required_list(field, max)?;
+        let windows: Vec<Window> = entries.into_iter().flat_map(|e| e.0).collect();
+        if let Some(m) = list_length_problem(windows.len(), max) {
+            self.problem(
+                field,
+                format!("{m} (once day ranges and presets are expanded)"),
+            );
+            return None;
+        }
+        Some(windows)
     }
 
     /// A boolean: `true`/`false` (also `yes`/`no`, `1`/`0`). Absent means `None`.
