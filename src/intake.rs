@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::domain::availability::parse_availability;
 use crate::domain::check::MAX_AGE;
 use crate::domain::schedule::{parse_timezone, Window};
-use crate::domain::vocab::{Approach, Language, PriorOutcome};
+use crate::domain::vocab::Language;
 use crate::error::Result;
 use crate::gazetteer::{Gazetteer, Place};
 use crate::rank::{ExcludedGroups, Ranking};
@@ -49,7 +50,9 @@ pub enum Kind {
     Place,
     /// An IANA time-zone name.
     Zone,
-    /// Availability windows and presets, separated by `;`.
+    /// How far, in km or miles (`10`, `10km`, `6mi`: [`crate::parse_travel_km`]).
+    Distance,
+    /// Availability windows and presets, separated by `;` ([`crate::parse_availability`]).
     Availability,
     /// Languages by two-letter code, separated by commas.
     Languages,
@@ -179,7 +182,7 @@ pub const QUESTIONS: &[Question] = &[
         key: "max_travel_km",
         ask: "How far can they travel to a meeting (km, in a straight line)?",
         why: "rooms farther than this are left out",
-        kind: Kind::Number { min: 1, max: 500 },
+        kind: Kind::Distance,
         default: "15",
     },
     Question {
@@ -378,18 +381,16 @@ impl Question {
             Kind::Place => place(text).map(|_| text.to_string()),
             Kind::Zone => parse_timezone(text).map(|tz| tz.name().to_string()),
             Kind::Availability => {
-                let windows: Vec<&str> = list(text, ';').collect();
-                for w in &windows {
-                    w.parse::<Window>()?;
-                }
-                Ok(windows.join("; "))
+                parse_availability(text)?;
+                Ok(list(text, ';').collect::<Vec<_>>().join("; "))
             }
             Kind::Languages => list(text, ',')
                 .map(|l| l.parse::<Language>().map(|l| l.as_str().to_string()))
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map(|codes| codes.join(",")),
+            Kind::Distance => crate::parse_travel_km(text).map(|km| km.to_string()),
             Kind::Prior => list(text, ',')
-                .map(prior)
+                .map(crate::parse_prior)
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map(|pairs| {
                     let pairs: Vec<String> =
@@ -434,25 +435,12 @@ fn choice(choices: &[Choice], text: &str) -> std::result::Result<&'static str, S
         })
 }
 
-/// An earlier group: its approach and how it went.
-fn prior(text: &str) -> std::result::Result<(Approach, PriorOutcome), String> {
-    let bad = || {
-        format!("'{text}' is not like 'twelve_step disliked' (an approach and helped, neutral or disliked)")
-    };
-    let (approach, outcome) = text.rsplit_once(char::is_whitespace).ok_or_else(bad)?;
-    let approach = approach.trim().replace(' ', "_").parse::<Approach>();
-    let outcome = outcome.trim().parse::<PriorOutcome>();
-    match (approach, outcome) {
-        (Ok(a), Ok(o)) => Ok((a, o)),
-        (Err(e), _) => Err(e.to_string()),
-        (_, Err(e)) => Err(e.to_string()),
-    }
-}
-
 /// Finds a place as staff give it (a postal code, a town, or `lat,lon`) in the embedded
 /// gazetteer: an ambiguous name lists the candidates, a miss suggests the nearest spellings.
 pub fn place(text: &str) -> std::result::Result<Place, String> {
-    Gazetteer::embedded().lookup(text).map_err(|e| e.to_string())
+    Gazetteer::embedded()
+        .lookup(text)
+        .map_err(|e| e.to_string())
 }
 
 /// The answers given so far, by question key, each as [`Question::check`] kept it.
@@ -525,6 +513,10 @@ impl Answers {
                     let n: u32 = text.parse().unwrap_or_default();
                     person.insert(q.key.into(), Value::from(n));
                 }
+                Kind::Distance => {
+                    let km: f64 = text.parse().unwrap_or_default();
+                    person.insert(q.key.into(), Value::from(km));
+                }
                 Kind::Place => {
                     if let Ok(found) = place(text) {
                         person.insert("latitude".into(), Value::from(found.point.latitude));
@@ -536,7 +528,7 @@ impl Answers {
                 }
                 Kind::Prior => {
                     let pairs: Vec<Value> = list(text, ',')
-                        .filter_map(|p| prior(p).ok())
+                        .filter_map(|p| crate::parse_prior(p).ok())
                         .map(|(a, o)| serde_json::json!({"approach": a.as_str(), "outcome": o.as_str()}))
                         .collect();
                     person.insert(q.key.into(), Value::from(pairs));
@@ -546,13 +538,20 @@ impl Answers {
         person
     }
 
-    /// The person these answers make, with `id` (pseudonymous: never a name), read by the person
-    /// reader as a file would be; its problems name the question to ask again by `field`.
-    pub fn person(&self, id: &str) -> Result<Person> {
-        let mut json = self.person_json();
-        json.insert("id".into(), Value::from(id));
-        let text = Value::Object(json).to_string();
-        Ok(crate::parse_person(text.as_bytes(), "interview")?.value)
+    /// The person these answers make, read by the person reader as `rank`'s flags and a file
+    /// are ([`crate::PersonDraft`]); its problems name the question to ask again by `field`.
+    /// With `id` (pseudonymous: never a name), or else one made from the answers
+    /// ([`crate::pseudonymous_id`]).
+    pub fn person(&self, id: Option<&str>) -> Result<Person> {
+        let mut draft = crate::PersonDraft::new();
+        for (field, value) in self.person_json() {
+            draft.set(&field, value);
+        }
+        if let Some(id) = id {
+            draft.set("id", id);
+        }
+        // Every answer is given (a default at least), the zone among them.
+        Ok(draft.build("interview", chrono_tz::UTC)?.value)
     }
 }
 
@@ -857,6 +856,7 @@ mod tests {
         assert_eq!(age.check("").unwrap(), "", "skipped: left out");
         let km = Question::find("max_travel_km").unwrap();
         assert_eq!(km.check("10km").unwrap(), "10");
+        assert!(km.check("far").is_err());
         let needs = Question::find("needs").unwrap();
         assert_eq!(
             needs.check("childcare, wheelchair access").unwrap(),
@@ -880,6 +880,10 @@ mod tests {
             prior.check("twelve step disliked").unwrap(),
             "twelve_step disliked"
         );
+        assert_eq!(
+            prior.check("smart_recovery:helped").unwrap(),
+            "smart_recovery helped"
+        );
         assert!(prior.check("twelve_step meh").is_err());
         assert!(Question::find("stage")
             .unwrap()
@@ -887,7 +891,10 @@ mod tests {
             .is_err());
         let place = Question::find("place").unwrap();
         assert!(place.check("91,200").is_err());
-        assert!(place.check("Springfield").unwrap_err().contains("Springfield"));
+        assert!(place
+            .check("Springfield")
+            .unwrap_err()
+            .contains("Springfield"));
         assert_eq!(place.check("19104").unwrap(), "19104");
         assert!(Question::find("timezone")
             .unwrap()
@@ -994,7 +1001,7 @@ mod tests {
             ("self_efficacy", "5"),
             ("social_support", "moderate"),
         ]);
-        let person = a.person("p-demo-01").unwrap();
+        let person = a.person(Some("p-demo-01")).unwrap();
         let file = crate::parse_person(
             include_bytes!("../data/people/early-secular-woman.json"),
             "file",
@@ -1004,7 +1011,10 @@ mod tests {
         // The interview does not ask whether their network drinks or uses (rank's flags can),
         // and keeps how the place was given.
         let place = person.place.as_ref().unwrap();
-        assert_eq!((place.kind.as_str(), place.precision_km), ("coordinates", 0.0));
+        assert_eq!(
+            (place.kind.as_str(), place.precision_km),
+            ("coordinates", 0.0)
+        );
         let mut expected = file.clone();
         expected.network_supports_use = None;
         expected.place = person.place.clone();
@@ -1016,7 +1026,8 @@ mod tests {
         let mut a = answered(&[("gender", "woman"), ("gender_specific", "required")]);
         a.skip_the_rest();
         assert_eq!(a.next_question(), None);
-        let p = a.person("p1").unwrap();
+        let p = a.person(None).unwrap();
+        assert!(p.id.starts_with("p-"), "a pseudonymous id from the answers");
         assert_eq!(p.gender_specific.as_str(), "required");
         assert_eq!(p.stage.map(|s| s.as_str()), Some("early"));
         assert_eq!(
@@ -1025,12 +1036,16 @@ mod tests {
             "no place: the zone's default"
         );
         assert_eq!(p.max_travel_km, Some(15.0));
-        assert_eq!(p.availability.len(), 1, "the default availability");
+        assert_eq!(
+            p.availability.len(),
+            5,
+            "the default availability: weekday evenings"
+        );
         assert_eq!(p.location, None);
         // Without a gender, the wish for a gender-specific group is not asked (nor kept).
         let mut a = answered(&[("gender", "unspecified"), ("gender_specific", "required")]);
         a.skip_the_rest();
-        assert_eq!(a.person("p1").unwrap().gender_specific.as_str(), "no");
+        assert_eq!(a.person(None).unwrap().gender_specific.as_str(), "no");
     }
 
     #[test]

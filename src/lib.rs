@@ -161,8 +161,8 @@ pub use matching::{
 };
 pub use pair::Attendance;
 pub use person_draft::{
-    directory_zone, locate, parse_travel_km, pseudonymous_id, PersonDraft, DEFAULT_AVAILABILITY,
-    DEFAULT_STAGE,
+    directory_zone, parse_prior, parse_travel_km, pseudonymous_id, PersonDraft,
+    DEFAULT_AVAILABILITY, DEFAULT_STAGE,
 };
 pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use rules::{Action, Confidence, Rule, RuleSet};

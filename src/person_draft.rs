@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
+use crate::domain::vocab::{Approach, PriorOutcome};
 use crate::domain::zone::zone_at;
 use crate::error::{Error, Result};
 use crate::formats::people::parse_person;
@@ -194,28 +195,30 @@ pub fn directory_zone(groups: &[Group]) -> Tz {
         .unwrap_or(Tz::UTC)
 }
 
-/// Where a person is, as staff give it: today `LAT,LON` in decimal degrees (`39.95,-75.16`).
-/// This is the one place a postal code or a town name will be looked up once the gazetteer is
-/// in; until then they are refused with a message saying what to give. The coordinates are
-/// checked by the person reader (`latitude`, `longitude`), with its messages.
+/// An earlier group as people write it: an approach and how it went, `twelve_step:disliked` or
+/// `twelve_step disliked` (a space in the approach may stand for `_`).
 ///
 /// ```
-/// assert_eq!(groupmatch::locate("39.95, -75.16").unwrap(), (39.95, -75.16));
-/// assert!(groupmatch::locate("19104").unwrap_err().contains("LAT,LON"));
+/// use groupmatch::{parse_prior, Approach, PriorOutcome};
+/// assert_eq!(parse_prior("twelve step helped").unwrap(), (Approach::TwelveStep, PriorOutcome::Helped));
+/// assert_eq!(parse_prior("smart_recovery:disliked").unwrap().1, PriorOutcome::Disliked);
+/// assert!(parse_prior("twelve_step meh").is_err());
 /// ```
-pub fn locate(text: &str) -> std::result::Result<(f64, f64), String> {
-    let number = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-    match text.split_once(',') {
-        Some((lat, lon)) => match (number(lat), number(lon)) {
-            (Some(lat), Some(lon)) => Ok((lat, lon)),
-            _ => Err(format!(
-                "'{text}' is not LAT,LON in decimal degrees, such as 39.95,-75.16"
-            )),
-        },
-        None => Err(format!(
-            "'{text}' is not a place groupmatch can find yet: give LAT,LON in decimal degrees, \
-             such as 39.95,-75.16 (postal codes and town names need the gazetteer)"
-        )),
+pub fn parse_prior(text: &str) -> std::result::Result<(Approach, PriorOutcome), String> {
+    let text = text.trim();
+    let bad = || {
+        format!("'{text}' is not like 'twelve_step:disliked' (an approach and helped, neutral or disliked)")
+    };
+    let (approach, outcome) = text
+        .rsplit_once(':')
+        .or_else(|| text.rsplit_once(char::is_whitespace))
+        .ok_or_else(bad)?;
+    let approach = approach.trim().replace(' ', "_").parse::<Approach>();
+    let outcome = outcome.trim().parse::<PriorOutcome>();
+    match (approach, outcome) {
+        (Ok(a), Ok(o)) => Ok((a, o)),
+        (Err(e), _) => Err(e.to_string()),
+        (_, Err(e)) => Err(e.to_string()),
     }
 }
 

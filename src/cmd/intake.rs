@@ -27,8 +27,8 @@ pub struct Args {
     /// asking; questions it leaves out take their defaults.
     #[arg(long)]
     answers: Option<PathBuf>,
-    /// The person's pseudonymous id (never a name). Without it: the answers file's `id`, else a
-    /// new random one.
+    /// The person's pseudonymous id (never a name). Without it: the answers file's `id`, else
+    /// one made from the answers (`rank`'s flags make theirs the same way).
     #[arg(long)]
     id: Option<String>,
     /// Write the person the interview made here (.json), to rank again with `rank --person`.
@@ -127,13 +127,9 @@ fn replay(
             bail!("{}: {key}: no such question (see docs/intake.md)", at(key));
         }
     }
-    let id = args
-        .id
-        .clone()
-        .or(file.id.clone())
-        .unwrap_or_else(random_id);
+    let id = args.id.clone().or(file.id.clone());
     let person = answers
-        .person(&id)
+        .person(id.as_deref())
         .with_context(|| format!("{}: the answers do not make a person", path.display()))?;
     let ranking = engine.rank(&person, &options(args, now))?;
     transcript.push('\n');
@@ -145,7 +141,7 @@ fn replay(
             .map_err(|e| anyhow!("{}: what_if {key}: {e}", at("what_if")))?;
         transcript.push_str(&format!("\nWhat if {key} were '{text}'?\n"));
         transcript.push_str(&moves_text(
-            engine, &person, &ranking, &changed, &id, args, now,
+            engine, &ranking, &changed, &person.id, args, now,
         )?);
     }
     let chosen = choose_ids(&ranking, &file.choose)?;
@@ -161,10 +157,10 @@ fn interview(args: &Args, engine: &Engine, now: DateTime<Utc>) -> anyhow::Result
         ask(q, &mut answers)?;
         print_stdout(&after_answer(q, &answers))?;
     }
-    let id = args.id.clone().unwrap_or_else(random_id);
+    let id = args.id.clone();
     // A problem across answers names the field to ask again.
     let person = loop {
-        match answers.person(&id) {
+        match answers.person(id.as_deref()) {
             Ok(person) => break person,
             Err(e) => {
                 let field = e.problems().iter().find_map(|p| p.field.clone());
@@ -202,14 +198,14 @@ fn interview(args: &Args, engine: &Engine, now: DateTime<Utc>) -> anyhow::Result
             &mut changed,
         )?;
         print_stdout(&moves_text(
-            engine, &person, &ranking, &changed, &id, args, now,
+            engine, &ranking, &changed, &person.id, args, now,
         )?)?;
         if Confirm::new("Keep this change?")
             .with_default(false)
             .prompt()?
         {
             answers = changed;
-            person = answers.person(&id)?;
+            person = answers.person(id.as_deref())?;
             ranking = engine.rank(&person, &options(args, now))?;
             print_stdout(&format!(
                 "\n{}",
@@ -313,10 +309,8 @@ fn after_answer(q: &Question, answers: &Answers) -> String {
         "availability" => {
             let windows: Vec<Window> = answers
                 .value("availability")
-                .unwrap_or_default()
-                .split(';')
-                .filter_map(|w| w.trim().parse().ok())
-                .collect();
+                .and_then(|a| groupmatch::parse_availability(a).ok())
+                .unwrap_or_default();
             format!("Their week:\n{}", week_picture(&windows))
         }
         _ => String::new(),
@@ -326,14 +320,14 @@ fn after_answer(q: &Question, answers: &Answers) -> String {
 /// What moved, ranking with `changed` answers instead.
 fn moves_text(
     engine: &Engine,
-    _person: &Person,
     before: &Ranking,
     changed: &Answers,
     id: &str,
     args: &Args,
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let person = changed.person(id)?;
+    // The same id as before the change: the same person, one answer different.
+    let person = changed.person(Some(id))?;
     let after = engine.rank(&person, &options(args, now))?;
     let moves = what_moved(before, &after);
     if moves.is_empty() {
@@ -389,11 +383,4 @@ fn finish(
     }
     args.handout.write(engine, person, ranking, now, chosen)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A new pseudonymous id: random, so that it says nothing about the person (an id made from the
-/// answers could be found again from them).
-fn random_id() -> String {
-    use rand::Rng;
-    format!("p-{:012x}", rand::thread_rng().gen::<u64>() >> 16)
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use groupmatch::{locate, parse_travel_km, PersonDraft};
+use groupmatch::{parse_prior, parse_travel_km, PersonDraft};
 use serde_json::Value;
 
 /// Every field of a person, as a flag. With `--person FILE` a flag replaces the file's field (a
@@ -189,20 +189,21 @@ impl PersonFlags {
             // The file form of `prior` is a list of {approach, outcome} objects.
             let mut objects = Vec::new();
             for item in fields[i].1.as_array().into_iter().flatten() {
-                let item = item.as_str().unwrap_or_default();
-                let (approach, outcome) = item.split_once(':').with_context(|| {
-                    format!("--prior: '{item}' is not like 'twelve_step:helped'")
-                })?;
+                let (approach, outcome) = parse_prior(item.as_str().unwrap_or_default())
+                    .map_err(|e| anyhow::anyhow!("--prior: {e}"))?;
                 objects.push(serde_json::json!({
-                    "approach": approach.trim(), "outcome": outcome.trim()
+                    "approach": approach.as_str(), "outcome": outcome.as_str()
                 }));
             }
             fields[i].1 = Value::Array(objects);
         }
         if let Some(near) = &self.near {
-            let (lat, lon) = locate(near).map_err(|e| anyhow::anyhow!("--near: {e}"))?;
-            fields.push(("latitude", lat.into()));
-            fields.push(("longitude", lon.into()));
+            let place = groupmatch::Gazetteer::embedded()
+                .lookup(near)
+                .map_err(|e| anyhow::anyhow!("--near: {e}"))?;
+            fields.push(("latitude", place.point.latitude.into()));
+            fields.push(("longitude", place.point.longitude.into()));
+            fields.push(("place", serde_json::to_value(place.given())?));
         }
         if let Some(within) = &self.within {
             let km = parse_travel_km(within).map_err(|e| anyhow::anyhow!("--within: {e}"))?;
