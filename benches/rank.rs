@@ -175,7 +175,7 @@ fn intake(c: &mut Criterion) {
         .with_excluded(ExcludedDetail::Full);
     c.bench_function("intake_ranking_after_the_last_answer", |b| {
         b.iter(|| {
-            let person = answers.person("p-intake-01").unwrap();
+            let person = answers.person(Some("p-intake-01")).unwrap();
             engine.rank(&person, &options).unwrap()
         })
     });
