@@ -140,6 +140,8 @@ enum Detail {
         km: f64,
         limit: f64,
         stated: bool,
+        /// From the centre of the postal code or town the person's place was given as.
+        approximate: bool,
     },
     Schedule {
         /// The first three sessions, without the dates they skip.
@@ -230,9 +232,20 @@ impl Exclusion {
             }
             Detail::OnlineOnly => "online-only group; you want to meet in person".into(),
             Detail::InPersonOnly => "in-person-only group; you want to meet online".into(),
-            Detail::Distance { km, limit, stated } => format!(
-                "{} in a straight line, limit {} km{}",
+            Detail::Distance {
+                km,
+                limit,
+                stated,
+                approximate,
+            } => format!(
+                "{}{} in a straight line{}, limit {} km{}",
+                if approximate { "about " } else { "" },
                 km_beyond(km, limit),
+                if approximate {
+                    " from the centre of the place given"
+                } else {
+                    ""
+                },
                 limit_km(limit),
                 if stated { "" } else { " (the default: no limit was given)" }
             ),
@@ -408,9 +421,15 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         let limit = person.travel_limit_km();
         if km > limit {
             let stated = person.max_travel_km.is_some();
+            let approximate = person.distance_is_approximate();
             push(
                 ExclusionCode::Distance,
-                Detail::Distance { km, limit, stated },
+                Detail::Distance {
+                    km,
+                    limit,
+                    stated,
+                    approximate,
+                },
             );
         }
     }
@@ -659,6 +678,18 @@ mod tests {
             reasons[0].text(),
             "24 km away in a straight line, limit 15 km"
         );
+        // From the centre of a postal code, the distance is only about right, and said so.
+        p.place = Some(crate::domain::place::PlaceGiven {
+            given: "19107".into(),
+            kind: crate::domain::place::PlaceKind::PostalCode,
+            name: None,
+            precision_km: 1.2,
+        });
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "about 24 km away in a straight line from the centre of the place given, limit 15 km"
+        );
+        p.place = None;
         p.max_travel_km = Some(30.0);
         assert!(codes(&p, &g).is_empty());
         // A group exactly at the limit is within it.

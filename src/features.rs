@@ -308,7 +308,12 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
             }
         }
         F::Distance10km => format!(
-            "{} km away in a straight line",
+            "{}{} km away in a straight line",
+            if person.distance_is_approximate() {
+                "about "
+            } else {
+                ""
+            },
             round_km(facts.distance_km.unwrap_or_default())
         ),
         F::LocationUnknown => "no map location, so travel distance is unknown".into(),

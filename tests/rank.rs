@@ -1571,3 +1571,38 @@ fn bad_flag_values_exit_2_with_the_file_readers_message() {
             .assert_stderr_contains(says);
     }
 }
+
+#[test]
+fn a_place_by_postal_code_gives_distances_said_to_be_about_right() {
+    let wd = Workdir::new();
+    let args = [
+        "rank", "--near", "19107", "--within", "5km", "--now", NOW, "--top", "3",
+    ];
+    let table = wd.run(args).assert_success().stdout();
+    assert!(table.contains(" km\n") && table.contains("~"), "{table}");
+    assert!(table.contains("~: about, from the centre of the postal code or town given"));
+    let json = wd
+        .run(args.iter().chain(&["--format", "json"]))
+        .assert_success()
+        .json();
+    let first = &json["suggestions"][0];
+    assert_eq!(first["distance_approximate"], true);
+    // Coordinates as given are exact: no `~`, and the field is left out.
+    let exact = wd
+        .run([
+            "rank",
+            "--near",
+            "39.9526,-75.1652",
+            "--now",
+            NOW,
+            "--top",
+            "3",
+            "--format",
+            "json",
+        ])
+        .assert_success()
+        .json();
+    assert!(exact["suggestions"][0]
+        .get("distance_approximate")
+        .is_none());
+}

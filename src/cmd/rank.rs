@@ -257,6 +257,12 @@ pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool, wid
         }
         // The same for every suggestion: shown once, apart from the reasons, without numbers.
         about_the_person_lines(&mut out, &ranking.suggestions[0].about_the_person);
+        if ranking.suggestions.iter().any(|s| s.distance_approximate) {
+            let _ = writeln!(
+                out,
+                "~: about, from the centre of the postal code or town given (straight line)"
+            );
+        }
         out.push('\n');
         score_lines(&mut out, &ranking.score_basis);
     }
@@ -294,6 +300,8 @@ fn write_suggestion(
 ) {
     let travel = match (s.attendance, s.distance_km) {
         (Attendance::Online, _) => "online".to_string(),
+        // From the centre of a postal code or town: about right, said with `~` (see below).
+        (Attendance::InPerson, Some(d)) if s.distance_approximate => format!("~{d:.0} km"),
         (Attendance::InPerson, Some(d)) => format!("{d:.1} km"),
         // A place without coordinates (many real meeting lists have none).
         (Attendance::InPerson, None) => "? km".to_string(),
