@@ -573,12 +573,13 @@ pub fn none_if_empty(list: &str) -> String {
 ///     "stage = \"early\"\nneeds = [\"childcare\", \"wheelchair\"]\nwhat_if = { format_preference = \"online\" }\n",
 ///     "answers.toml",
 /// ).unwrap();
-/// assert_eq!(file.answers[1], ("needs".to_string(), "childcare, wheelchair".to_string()));
+/// let needs = file.answers.iter().find(|(key, _)| key == "needs").unwrap();
+/// assert_eq!(needs.1, "childcare, wheelchair");
 /// assert_eq!(file.line_of("needs"), Some(2));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnswersFile {
-    /// Answers by question key, as text, in file order.
+    /// Answers by question key, as text (in key order: the interview asks in its own).
     pub answers: Vec<(String, String)>,
     /// The person's pseudonymous id, when given.
     pub id: Option<String>,

@@ -202,9 +202,20 @@ fn replayed_answers_print_a_transcript_and_rank_as_the_file_does() {
         .assert_stdout_contains("> (skipped: no)")
         .assert_stdout_contains("Their week:")
         .assert_stdout_contains("What if format_preference were 'online'?")
-        .assert_stdout_contains("now excluded: in-person-only group");
+        .assert_stdout_contains("now excluded: in-person-only group")
+        .assert_stdout_contains("~: about, from the centre of the postal code or town given");
+    // The place was given as a ZIP code: the person stands at its centre, and keeps how the
+    // place was given; every other answer is the example person's.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path().join("person.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["place"]["given"], "19107");
+    assert_eq!(saved["place"]["kind"], "postal_code");
     let mut expected: serde_json::Value =
         serde_json::from_str(&example_as_interviewed("p-intake-01")).unwrap();
+    for field in ["latitude", "longitude", "place"] {
+        expected[field] = saved[field].clone();
+    }
     expected["substances"] = serde_json::json!(["alcohol"]);
     for field in ["self_efficacy", "readiness", "social_support"] {
         expected.as_object_mut().unwrap().remove(field);

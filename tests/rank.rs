@@ -1562,7 +1562,9 @@ fn bad_flag_values_exit_2_with_the_file_readers_message() {
             "far",
             "--within: 'far' is not a distance like 10km or 6mi",
         ),
-        ("--near", "19104", "give LAT,LON"),
+        ("--near", "00000", "ZIP code 00000 is not in the gazetteer"),
+        ("--near", "Springfield", "add the state"),
+        ("--near", "Philadelpia", "Philadelphia"),
         ("--near", "91,0", "latitude"),
         ("--timezone", "Mars/Base", "unknown time zone 'Mars/Base'"),
     ] {
