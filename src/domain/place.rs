@@ -3,7 +3,7 @@
 //! as approximate ("about 4 km") and the intake can show what staff typed.
 //!
 //! Plain data, in every build: the gazetteer that turns a postal code or a town into a point
-//! (`crate::gazetteer`, behind the `gazetteer` feature) fills it, and so may any other geocoder.
+//! (the gazetteer module, behind the `gazetteer` feature) fills it, and so may any other geocoder.
 
 use std::fmt;
 use std::str::FromStr;
