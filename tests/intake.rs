@@ -149,7 +149,20 @@ fn the_interview_in_a_terminal_makes_the_same_person_as_the_file() {
         "how the place was given"
     );
     wd.create("expected.json", example_as_interviewed("p-pty"));
-    assert_eq!(ranking(&wd, "person.json"), ranking(&wd, "expected.json"));
+    let interviewed = ranking(&wd, "person.json");
+    assert_eq!(interviewed, ranking(&wd, "expected.json"));
+    // The same answers as rank's flags.
+    #[rustfmt::skip]
+    let flags = [
+        "rank", "--format", "json", "--now", NOW, "--id", "p-pty", "--stage", "early",
+        "--prefers", "secular", "--attend", "either", "--within", "10",
+        "--near", "39.9526,-75.1652", "--available", "Mon 18:00-22:00",
+        "--available", "Wed 18:00-22:00", "--available", "Sat 08:00-13:00", "--language", "en",
+        "--gender", "woman", "--gender-specific", "preferred", "--age", "34",
+        "--needs", "childcare", "--substance", "alcohol", "--prior", "twelve_step disliked",
+        "--readiness", "7", "--self-efficacy", "5", "--social-support", "moderate",
+    ];
+    assert_eq!(wd.run(flags).assert_success().stdout(), interviewed);
     let handout = std::fs::read_to_string(wd.path().join("handout.html")).unwrap();
     assert!(handout.contains("<html"), "the handout of the chosen group");
 }
