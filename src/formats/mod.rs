@@ -1,6 +1,7 @@
 //! File formats: reading groups, people and waitlists from CSV, JSON and JSON Lines, and
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
+pub mod fetch;
 pub mod groups;
 pub mod ics;
 pub mod meeting_guide;
@@ -86,15 +87,22 @@ pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
 /// Reads a whole file of at most `max` bytes (one of the limits in [`crate::limits`]), naming it
 /// in the error. A larger file is refused without reading more than `max + 1` bytes of it, so a
 /// huge file, or a device that never ends, costs no more memory than the limit.
+///
+/// A path that is an `http://` or `https://` URL is fetched instead ([`fetch`]), within the same
+/// limit.
 pub(crate) fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let io = |error| Error::Io {
         path: path.to_path_buf(),
         error,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    let source: Box<dyn Read> = match fetch::url_of(path) {
+        Some(url) => fetch::open(url).map_err(io)?,
+        None => Box::new(std::fs::File::open(path).map_err(io)?),
+    };
     let mut bytes = Vec::new();
-    file.take(max.saturating_add(1))
+    source
+        .take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > max {
