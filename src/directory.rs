@@ -33,6 +33,18 @@ pub struct DirectoryStats {
     /// Groups by audience (`everyone` when open to all; a group for two audiences counts under
     /// both).
     pub by_audience: BTreeMap<String, usize>,
+    /// Groups by fellowship (`unstated` when the directory does not say).
+    pub by_fellowship: BTreeMap<String, usize>,
+    /// Groups by the kind of their cost ([`crate::Cost::kind`]; `unknown` when not stated).
+    pub by_cost: BTreeMap<String, usize>,
+    /// Groups by what they say about medication for opioid use disorder.
+    pub by_medication_stance: BTreeMap<String, usize>,
+    /// Groups offering each accommodation or focus they list (wheelchair access, ASL,
+    /// childcare, proof of attendance, ...); a group counts under each.
+    pub by_access: BTreeMap<String, usize>,
+    /// Groups that give how to reach them: an address (of a room), a joining link, a phone, a
+    /// newcomer contact.
+    pub with_contact: BTreeMap<String, usize>,
     /// Sessions by day of the week, Monday first ([`DAYS`]), in each group's own time zone.
     pub by_day: [usize; 7],
     /// Groups meeting in a room (in person or hybrid) without coordinates: they can never be
@@ -62,6 +74,24 @@ impl DirectoryStats {
             }
             for a in &g.audience {
                 *s.by_audience.entry(a.as_str().into()).or_default() += 1;
+            }
+            let fellowship = g.fellowship.map_or("unstated", |f| f.as_str());
+            *s.by_fellowship.entry(fellowship.into()).or_default() += 1;
+            let cost = g.cost.map_or("unknown", |c| c.kind());
+            *s.by_cost.entry(cost.into()).or_default() += 1;
+            *s.by_medication_stance
+                .entry(g.medication_stance.as_str().into())
+                .or_default() += 1;
+            for n in g.accessibility.iter().chain(&g.focus) {
+                *s.by_access.entry(n.as_str().into()).or_default() += 1;
+            }
+            for (kind, given) in [
+                ("address", g.address.is_some()),
+                ("join_url", g.join_url.is_some()),
+                ("phone", g.phone.is_some()),
+                ("newcomer_contact", g.newcomer_contact.is_some()),
+            ] {
+                *s.with_contact.entry(kind.into()).or_default() += usize::from(given);
             }
             s.sessions += g.sessions.len();
             for w in g.sessions.iter().filter_map(|s| s.weekday_window()) {
@@ -124,10 +154,28 @@ mod tests {
         a.languages = vec!["en".parse().unwrap(), "es".parse().unwrap()];
         a.audience = vec![crate::Audience::Women];
         a.location = None;
+        a.fellowship = Some(crate::Fellowship::Na);
+        a.cost = Some(crate::Cost::Donation);
+        a.medication_stance = crate::MedicationStance::Welcoming;
+        a.accessibility = vec![crate::Need::Wheelchair, crate::Need::Asl];
+        a.focus = vec![crate::Need::Trauma];
+        a.address = Some("1 Main St".into());
         let mut b = group("b");
         b.format = Format::Online;
         b.location = None;
+        b.join_url = Some("https://example.org/j".into());
         let s = DirectoryStats::of(&[a.clone(), b]);
+        assert_eq!(s.by_fellowship["na"], 1);
+        assert_eq!(s.by_fellowship["unstated"], 1);
+        assert_eq!((s.by_cost["donation"], s.by_cost["unknown"]), (1, 1));
+        assert_eq!(s.by_medication_stance["welcoming"], 1);
+        assert_eq!(s.by_medication_stance["unknown"], 1);
+        let access: Vec<(&str, usize)> =
+            s.by_access.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        assert_eq!(access, [("asl", 1), ("trauma", 1), ("wheelchair", 1)]);
+        assert_eq!(s.with_contact["address"], 1);
+        assert_eq!(s.with_contact["join_url"], 1);
+        assert_eq!(s.with_contact["phone"], 0);
         assert_eq!(s.groups, 2);
         assert_eq!(s.by_language["en"], 2);
         assert_eq!(s.by_language["es"], 1);

@@ -81,6 +81,11 @@ fn table(label: &str, s: &DirectoryStats) -> String {
     let _ = writeln!(out, "  format      {}", counts(&s.by_format));
     let _ = writeln!(out, "  language    {}", counts(&s.by_language));
     let _ = writeln!(out, "  audience    {}", counts(&s.by_audience));
+    let _ = writeln!(out, "  fellowship  {}", counts(&s.by_fellowship));
+    let _ = writeln!(out, "  cost        {}", counts(&s.by_cost));
+    let _ = writeln!(out, "  medication  {}", counts(&s.by_medication_stance));
+    let _ = writeln!(out, "  access      {}", counts(&s.by_access));
+    let _ = writeln!(out, "  contact     {}", counts(&s.with_contact));
     let days: Vec<String> = DAYS
         .iter()
         .zip(s.by_day)
