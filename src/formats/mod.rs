@@ -2,6 +2,7 @@
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
 pub mod groups;
+pub mod hsds;
 pub mod ics;
 pub mod meeting_guide;
 pub mod people;
