@@ -1418,7 +1418,7 @@ mod tests {
     fn monthly_days_and_last_weekday_and_count() {
         assert_eq!(
             cells(json!({"freq": "MONTHLY", "bymonthday": "1,15", "opens_at": "12:00", "closes_at": "13:00"})).unwrap(),
-            ["day 1 15 12:00-13:00"]
+            ["days 1 15 12:00-13:00"]
         );
         assert_eq!(
             cells(json!({"freq": "MONTHLY", "byday": "-1WE", "count": 6, "dtstart": "2027-01-01", "opens_at": "12:00", "closes_at": "13:00"})).unwrap(),
