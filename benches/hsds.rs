@@ -9,6 +9,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use groupmatch::formats::hsds::{import_hsds_json, HsdsOptions};
 use serde_json::json;
 
+const SERVICES: usize = 10_000;
+
 fn services(n: usize) -> Vec<u8> {
     let days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
     let list: Vec<serde_json::Value> = (0..n)
@@ -46,7 +48,8 @@ fn services(n: usize) -> Vec<u8> {
 fn import(c: &mut Criterion) {
     let mut group = c.benchmark_group("import_hsds_json");
     group.sample_size(10);
-    for n in [10_000] {
+    {
+        let n = SERVICES;
         let bytes = services(n);
         group.bench_with_input(BenchmarkId::from_parameter(n), &bytes, |b, bytes| {
             b.iter_with_large_drop(|| {
