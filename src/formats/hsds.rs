@@ -38,6 +38,13 @@ use crate::formats::read_bytes;
 use crate::text::single_line;
 
 /// Options of an HSDS import.
+///
+/// ```
+/// use groupmatch::formats::hsds::HsdsOptions;
+/// use groupmatch::Approach;
+/// let options = HsdsOptions { taxonomy: Some("SUD-SUPPORT-GROUP".into()), ..HsdsOptions::default() };
+/// assert_eq!(options.approach, Approach::Other);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct HsdsOptions {
     /// Time zone of services whose schedules give none (nor a numeric offset with coordinates).
@@ -198,6 +205,14 @@ pub fn import_hsds_json(bytes: &[u8], label: &str, options: &HsdsOptions) -> Res
 
 /// Reads and imports HSDS: a JSON file ([`import_hsds_json`]) or a tabular data package folder
 /// (with `datapackage.json` and CSV tables).
+///
+/// ```
+/// use groupmatch::formats::hsds::{read_hsds, HsdsOptions, HsdsSkip};
+/// let path = std::path::Path::new("tests/fixtures/hsds/package-3");
+/// let import = read_hsds(path, &HsdsOptions::default()).unwrap();
+/// assert_eq!(import.groups[0].sessions[0].to_string(), "1st 3rd Tue 15:30-16:30 from 2027-01-05");
+/// assert_eq!(import.report.skipped[&HsdsSkip::Inactive], 1);
+/// ```
 pub fn read_hsds(path: &Path, options: &HsdsOptions) -> Result<HsdsImport> {
     let label = path.display().to_string();
     if path.is_dir() {
