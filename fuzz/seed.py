@@ -72,3 +72,9 @@ for m in sorted(os.listdir(os.path.join(ROOT, "models"))):
 feed = json.loads(read("data/meeting-guide/edmonton-2022-09.json"))
 for i, start in enumerate([0, 50, 150]):
     put("meeting_guide", f"edmonton-{i}.json", json.dumps(feed[start:start + 2], indent=1))
+
+# HSDS: the hand-written JSON fixture of tests/fixtures/hsds/, whole and one service at a time.
+hsds = json.loads(read("tests/fixtures/hsds/recovery-services.json"))
+put("hsds", "recovery-services.json", json.dumps(hsds, indent=1))
+for i, service in enumerate(hsds["contents"]):
+    put("hsds", f"service-{i}.json", json.dumps([service], indent=1))

@@ -37,6 +37,8 @@ pub enum Target {
     Model,
     /// A Meeting Guide feed.
     MeetingGuide,
+    /// An Open Referral HSDS 3.x JSON document.
+    Hsds,
 }
 
 impl Target {
@@ -50,6 +52,7 @@ impl Target {
         Target::Rules,
         Target::Model,
         Target::MeetingGuide,
+        Target::Hsds,
     ];
 
     /// The target's name: its folder under `fuzz/corpus/` and the fuzzer's argument.
@@ -63,6 +66,7 @@ impl Target {
             Target::Rules => "rules",
             Target::Model => "model",
             Target::MeetingGuide => "meeting_guide",
+            Target::Hsds => "hsds",
         }
     }
 
@@ -148,6 +152,17 @@ impl Target {
                     ..ImportOptions::default()
                 };
                 if let Ok(import) = import_meeting_guide(data, "fuzz", &options) {
+                    if let Ok(engine) = Engine::new(import.groups, EngagementModel::prior()) {
+                        let _ = engine.rank(example_person(), &RankOptions::new(Some(3), now));
+                    }
+                }
+            }
+            Target::Hsds => {
+                let options = crate::formats::hsds::HsdsOptions {
+                    timezone: Some(chrono_tz::America::New_York),
+                    ..Default::default()
+                };
+                if let Ok(import) = crate::formats::hsds::import_hsds_json(data, "fuzz", &options) {
                     if let Ok(engine) = Engine::new(import.groups, EngagementModel::prior()) {
                         let _ = engine.rank(example_person(), &RankOptions::new(Some(3), now));
                     }

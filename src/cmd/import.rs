@@ -26,7 +26,12 @@ pub struct Args {
 enum Source {
     /// A Meeting Guide JSON feed (the Code4Recovery format of 12 Step Meeting List sites).
     MeetingGuide(FeedArgs),
+    /// An Open Referral HSDS directory (211s, referral platforms): HSDS 3.x JSON, or a tabular
+    /// data package folder (3.x, or the 1.x/2.x layout).
+    Hsds(hsds::HsdsArgs),
 }
+
+mod hsds;
 
 /// Where the feed is, where the groups go, and the defaults the feed does not state.
 #[derive(Debug, clap::Args)]
@@ -100,7 +105,10 @@ impl FeedDefaults {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Source::MeetingGuide(args) = args.source;
+    let args = match args.source {
+        Source::MeetingGuide(args) => args,
+        Source::Hsds(args) => return hsds::run(args),
+    };
     args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
     let import = read_meeting_guide(&args.feed, &args.defaults.options()?)?;

@@ -3,6 +3,7 @@
 
 pub mod fetch;
 pub mod groups;
+pub mod hsds;
 pub mod ics;
 pub mod meeting_guide;
 pub mod people;
