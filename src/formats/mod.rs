@@ -3,6 +3,7 @@
 
 pub mod groups;
 pub mod ics;
+pub mod import;
 pub mod meeting_guide;
 pub mod people;
 pub(crate) mod record;
