@@ -1,6 +1,7 @@
 //! File formats: reading groups, people and waitlists from CSV, JSON and JSON Lines, and
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
+pub mod bmlt;
 pub mod groups;
 pub mod ics;
 pub mod import;
