@@ -581,7 +581,7 @@ fn both_bmlt_samples_import_with_and_without_formats_validate_and_rank_na_groups
         ("bmlt-bmlt-workflow-abcd-region-2x.json", "12534", None),
         (
             "bmlt-bread-berlin-narcotics-anonymous-de.json",
-            "10115",
+            "10115 Berlin",
             Some("Europe/Berlin"),
         ),
     ] {

@@ -611,7 +611,19 @@ fn meeting(
     let (window, end_time_defaulted) = schedule(row, out)?;
     let mut location = given_point.filter(|_| format != Format::Online);
     if format != Format::Online && location.is_none() {
-        location = place_of(postal.as_deref(), town.as_deref(), province.as_deref());
+        // A postal code alone is read as a US ZIP or Canadian FSA by the gazetteer: only for
+        // meetings in those countries, or in none named (a German 10115 is not New York's).
+        let nation = text(row, "location_nation")
+            .unwrap_or_default()
+            .to_lowercase();
+        let north_american = nation.is_empty()
+            || ["us", "usa", "united states", "ca", "canada"].contains(&nation.as_str());
+        location = place_of(
+            postal.as_deref(),
+            town.as_deref(),
+            province.as_deref(),
+            north_american,
+        );
         *approximate = location.is_some();
     }
     let timezone = timezone(
@@ -996,11 +1008,16 @@ fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint
 
 /// The centre of the meeting's postal code or town in the embedded gazetteer: approximate.
 #[cfg(feature = "gazetteer")]
-fn place_of(postal: Option<&str>, town: Option<&str>, province: Option<&str>) -> Option<GeoPoint> {
+fn place_of(
+    postal: Option<&str>,
+    town: Option<&str>,
+    province: Option<&str>,
+    north_american: bool,
+) -> Option<GeoPoint> {
     let gazetteer = crate::Gazetteer::embedded();
     let queries = [
         postal.zip(town).map(|(p, t)| format!("{p} {t}")),
-        postal.map(str::to_string),
+        postal.filter(|_| north_american).map(str::to_string),
         town.zip(province).map(|(t, p)| format!("{t}, {p}")),
         town.map(str::to_string),
     ];
@@ -1013,7 +1030,7 @@ fn place_of(postal: Option<&str>, town: Option<&str>, province: Option<&str>) ->
 
 /// Without the gazetteer, a room without coordinates stays without.
 #[cfg(not(feature = "gazetteer"))]
-fn place_of(_: Option<&str>, _: Option<&str>, _: Option<&str>) -> Option<GeoPoint> {
+fn place_of(_: Option<&str>, _: Option<&str>, _: Option<&str>, _: bool) -> Option<GeoPoint> {
     None
 }
 
