@@ -1,7 +1,7 @@
 //! What every import shares: its options, its report (rows read, imported, merged, skipped by
 //! reason, warnings), and the merging of the rows of one group into one group with several
-//! sessions. Each source format (`meeting_guide`, `bmlt`) reads its rows into [`Meeting`]s and
-//! hands them to a [`Collector`]; the types are re-exported by each importer's module.
+//! sessions. Each source format (`meeting_guide`, `bmlt`) reads its rows into meetings and
+//! hands them to a collector; the types are re-exported by each importer's module.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
