@@ -78,3 +78,43 @@ hsds = json.loads(read("tests/fixtures/hsds/recovery-services.json"))
 put("hsds", "recovery-services.json", json.dumps(hsds, indent=1))
 for i, service in enumerate(hsds["contents"]):
     put("hsds", f"service-{i}.json", json.dumps([service], indent=1))
+# BMLT: small hand-made responses (the real samples of ../shared carry copyleft licences, so none
+# is copied): meetings in person, online, hybrid and temporarily closed, past midnight, with German
+# and English formats, a room placed by its postal code, a feed with its formats, a formats file.
+def bmlt_meeting(i, **fields):
+    m = {"id_bigint": str(i), "worldid_mixed": "", "meeting_name": f"Meeting {i}",
+         "weekday_tinyint": str(i % 7 + 1), "venue_type": "1", "start_time": "19:00:00",
+         "duration_time": "01:30:00", "time_zone": "", "formats": "O", "lang_enum": "en",
+         "latitude": "42.25", "longitude": "-73.79", "location_street": "1 Main St",
+         "location_municipality": "Hudson", "location_province": "NY",
+         "location_postal_code_1": "12534", "virtual_meeting_link": "",
+         "phone_meeting_number": "", "published": "1", "format_shared_id_list": ""}
+    m.update(fields)
+    return m
+
+
+link = "https://example.org/j/1"
+bmlt = {
+    "in-person.json": [bmlt_meeting(1), bmlt_meeting(2, worldid_mixed="G1"),
+                       bmlt_meeting(3, worldid_mixed="G1", weekday_tinyint="5")],
+    "venues.json": [bmlt_meeting(4, venue_type="2", virtual_meeting_link=link),
+                    bmlt_meeting(5, venue_type="", formats="HY", virtual_meeting_link=link),
+                    bmlt_meeting(6, venue_type="", formats="TC"),
+                    bmlt_meeting(7, venue_type="", formats="VM,TC", phone_meeting_number="+1555")],
+    "times.json": [bmlt_meeting(8, start_time="23:30:00", duration_time="01:00:00"),
+                   bmlt_meeting(9, duration_time=""), bmlt_meeting(10, weekday_tinyint="9")],
+    "german.json": [bmlt_meeting(11, formats="O,Beh,kf,ru,F,flinta", lang_enum="de",
+                                 latitude="0", longitude="0", location_postal_code_1="10115",
+                                 location_municipality="Berlin", time_zone="Europe/Berlin")],
+    "with-formats.json": {"meetings": [bmlt_meeting(12, format_shared_id_list="1,2")],
+                          "formats": [{"id": "1", "key_string": "C", "name_string": "Closed",
+                                       "world_id": "CLOSED", "lang": "en"},
+                                      {"id": "2", "key_string": "Beh", "name_string": "barrierefrei",
+                                       "world_id": "WCHR", "lang": "de"}]},
+    "formats.json": [{"id": str(i), "key_string": k, "name_string": n, "world_id": w}
+                     for i, (k, n, w) in enumerate([("O", "Open", "OPEN"), ("VM", "Virtual", "VM"),
+                                                    ("ru", "Russisch", "LANG"), ("RA", "", "RA"),
+                                                    ("x", "Unbekannt", "")], 1)],
+}
+for name, value in bmlt.items():
+    put("bmlt", name, json.dumps(value, indent=1))

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 
+use crate::formats::bmlt::{import_bmlt, parse_bmlt_formats};
 use crate::formats::meeting_guide::{import_meeting_guide, ImportOptions};
 use crate::{
     match_waitlist, parse_groups, parse_person, parse_waitlist, EngagementModel, Engine,
@@ -39,6 +40,8 @@ pub enum Target {
     MeetingGuide,
     /// An Open Referral HSDS 3.x JSON document.
     Hsds,
+    /// A BMLT server's meetings (`GetSearchResults`, perhaps with its formats).
+    Bmlt,
 }
 
 impl Target {
@@ -53,6 +56,7 @@ impl Target {
         Target::Model,
         Target::MeetingGuide,
         Target::Hsds,
+        Target::Bmlt,
     ];
 
     /// The target's name: its folder under `fuzz/corpus/` and the fuzzer's argument.
@@ -67,6 +71,7 @@ impl Target {
             Target::Model => "model",
             Target::MeetingGuide => "meeting_guide",
             Target::Hsds => "hsds",
+            Target::Bmlt => "bmlt",
         }
     }
 
@@ -168,9 +173,30 @@ impl Target {
                     }
                 }
             }
+            Target::Bmlt => {
+                // Without a default zone, so that zones are also found at coordinates.
+                let options = ImportOptions {
+                    fellowship: Some(crate::Fellowship::Na),
+                    ..ImportOptions::default()
+                };
+                // The input read as a feed, and as a formats file for a fixed feed.
+                let _ = parse_bmlt_formats(data, "fuzz")
+                    .map(|formats| import_bmlt(BMLT_FEED, "fuzz", Some(&formats), &options));
+                if let Ok(import) = import_bmlt(data, "fuzz", None, &options) {
+                    if let Ok(engine) = Engine::new(import.groups, EngagementModel::prior()) {
+                        let _ = engine.rank(example_person(), &RankOptions::new(Some(3), now));
+                    }
+                }
+            }
         }
     }
 }
+
+/// The feed a fuzzed BMLT formats file is applied to: meetings whose formats are named by id.
+const BMLT_FEED: &[u8] = br#"[{"id_bigint": "1", "meeting_name": "m", "weekday_tinyint": "2",
+  "start_time": "19:00:00", "duration_time": "01:00:00", "venue_type": "", "latitude": "52.5",
+  "longitude": "13.4", "location_street": "s 1", "virtual_meeting_link": "https://example.org/j",
+  "formats": "O,VM", "format_shared_id_list": "1,2,3,4,5"}]"#;
 
 /// The instant every target ranks at.
 fn now() -> DateTime<Utc> {

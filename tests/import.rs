@@ -552,3 +552,199 @@ fn a_real_feeds_gay_lesbian_transgender_and_nonbinary_meetings_stay_apart() {
         assert!(with(audience) >= 1, "{audience}");
     }
 }
+
+// `import bmlt`: the two real BMLT responses of ../shared/data/external/bmlt/ (read from there,
+// never copied: some carry copyleft licences), each with and without its server's formats.
+
+/// The shared BMLT sample `name`, with its server's formats file, or `None` with a notice.
+fn bmlt_sample(name: &str, test: &str) -> Option<(PathBuf, PathBuf)> {
+    let dir = repo_path("../shared/data/external/bmlt");
+    let formats = if name.contains("berlin") {
+        "bmlt-formats-bread-narcotics-anonymous-de.json"
+    } else {
+        "bmlt-formats-yap-latest-aws-bmlt-app.json"
+    };
+    let (feed, formats) = (dir.join(name), dir.join(formats));
+    if feed.is_file() && formats.is_file() {
+        Some((feed, formats))
+    } else {
+        notice(&format!("SKIPPED {test}: {} is not here", feed.display()));
+        None
+    }
+}
+
+#[test]
+fn both_bmlt_samples_import_with_and_without_formats_validate_and_rank_na_groups() {
+    let test = "both_bmlt_samples_import_with_and_without_formats_validate_and_rank_na_groups";
+    let wd = Workdir::new();
+    for (name, near, timezone) in [
+        ("bmlt-bmlt-workflow-abcd-region-2x.json", "12534", None),
+        (
+            "bmlt-bread-berlin-narcotics-anonymous-de.json",
+            "10115 Berlin",
+            Some("Europe/Berlin"),
+        ),
+    ] {
+        let Some((feed, formats)) = bmlt_sample(name, test) else {
+            continue;
+        };
+        let raw: Vec<Value> = serde_json::from_slice(&std::fs::read(&feed).unwrap()).unwrap();
+        for with_formats in [false, true] {
+            let out = wd.path().join("na.json");
+            let mut args: Vec<OsString> = vec![
+                "import".into(),
+                "bmlt".into(),
+                feed.clone().into(),
+                "--out".into(),
+                out.clone().into(),
+                "--force".into(),
+            ];
+            if with_formats {
+                args.extend(["--formats".into(), formats.clone().into()]);
+            }
+            if let Some(tz) = timezone {
+                args.extend(["--timezone".into(), tz.into()]);
+            }
+            let run = wd.run(&args);
+            run.assert_success()
+                .assert_stdout_contains(&format!("{} meetings read", raw.len()));
+            let groups: Vec<Value> = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+            assert!(
+                groups.len() * 10 >= raw.len() * 7,
+                "{name}: {} groups of {} meetings\n{run}",
+                groups.len(),
+                raw.len()
+            );
+            assert!(groups.iter().all(|g| g["fellowship"] == "na"));
+            // Virtual meetings keep no coordinates (the Berlin server puts them in California).
+            assert!(groups
+                .iter()
+                .filter(|g| g["format"] == "online")
+                .all(|g| g["latitude"].is_null() && g["join_url"].is_string()));
+            wd.run(["validate".as_ref(), out.as_os_str()])
+                .assert_success()
+                .assert_stdout_contains(&format!("ok (groups, {} records)", groups.len()));
+            wd.run([
+                "rank".as_ref(),
+                "--groups".as_ref(),
+                out.as_os_str(),
+                "--near".as_ref(),
+                near.as_ref(),
+                "--now".as_ref(),
+                NOW.as_ref(),
+                "--top".as_ref(),
+                "3".as_ref(),
+            ])
+            .assert_success()
+            .assert_stdout_contains("  1  ")
+            .assert_stdout_contains("bmlt-");
+        }
+    }
+}
+
+#[test]
+fn the_berlin_bmlt_sample_reads_german_formats_and_warns_each_unknown_one_once() {
+    let test = "the_berlin_bmlt_sample_reads_german_formats_and_warns_each_unknown_one_once";
+    let Some((feed, formats)) = bmlt_sample("bmlt-bread-berlin-narcotics-anonymous-de.json", test)
+    else {
+        return;
+    };
+    let wd = Workdir::new();
+    let out = wd.path().join("berlin.json");
+    let run = wd.run([
+        "import".as_ref(),
+        "bmlt".as_ref(),
+        feed.as_os_str(),
+        "--formats".as_ref(),
+        formats.as_os_str(),
+        "--timezone".as_ref(),
+        "Europe/Berlin".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    run.assert_success()
+        .assert_stdout_contains("1 restricted_attendance")
+        .assert_stderr_contains("formats: unknown format 'flinta' (ignored) in 3 meetings at ");
+    assert_eq!(run.stderr().matches("'flinta'").count(), 1, "{run}");
+    let groups: Vec<Value> = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let has = |field: &str, value: &str| {
+        groups
+            .iter()
+            .any(|g| g[field].as_array().unwrap().iter().any(|v| v == value))
+    };
+    assert!(has("languages", "de") && has("languages", "ru") && has("languages", "fa"));
+    assert!(has("accessibility", "wheelchair") && has("accessibility", "childcare"));
+    assert!(has("audience", "women") && has("audience", "lgbtq"));
+    let formats: std::collections::BTreeSet<&str> = groups
+        .iter()
+        .map(|g| g["format"].as_str().unwrap())
+        .collect();
+    assert!(formats.contains("online") && formats.contains("in_person"));
+}
+
+#[test]
+fn import_bmlt_refuses_a_meeting_guide_feed_and_writes_nothing() {
+    let wd = Workdir::new();
+    let feed = repo_path("data/meeting-guide/edmonton-2022-09.json");
+    let out = wd.path().join("groups.csv");
+    let run = wd.run([
+        "import".as_ref(),
+        "bmlt".as_ref(),
+        feed.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    run.assert_code(2)
+        .assert_stderr_contains("edmonton-2022-09.json")
+        .assert_stderr_contains("not a BMLT GetSearchResults response")
+        .assert_stderr_contains("use import meeting-guide");
+    assert!(!out.exists());
+    let junk = wd.create("junk.json", r#"{"services": []}"#);
+    wd.run([
+        "import".as_ref(),
+        "bmlt".as_ref(),
+        junk.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("junk.json");
+    assert!(!out.exists());
+}
+
+#[test]
+fn import_bmlt_names_a_bad_meeting_by_its_id_and_counts_it() {
+    let wd = Workdir::new();
+    let meeting = |id: &str, day: &str| {
+        format!(
+            r#"{{"id_bigint": "{id}", "meeting_name": "Hope", "weekday_tinyint": "{day}",
+                "start_time": "19:00:00", "duration_time": "", "venue_type": "2",
+                "virtual_meeting_link": "https://example.org/j/1", "formats": "VM,Zz"}}"#
+        )
+    };
+    let feed = wd.create(
+        "feed.json",
+        format!(
+            "[{}, {}, {}]",
+            meeting("41", "2"),
+            meeting("42", "9"),
+            meeting("43", "4")
+        ),
+    );
+    let run = wd.run([
+        "import".as_ref(),
+        "bmlt".as_ref(),
+        feed.as_os_str(),
+        "--timezone".as_ref(),
+        "America/New_York".as_ref(),
+        "--out".as_ref(),
+        "groups.csv".as_ref(),
+    ]);
+    run.assert_success()
+        .assert_stderr_contains("meeting 42: weekday_tinyint: '9' is not a weekday")
+        .assert_stderr_contains("unknown format 'Zz' (ignored) in 3 meetings at 41, 42, 43")
+        .assert_stdout_contains(
+            "3 meetings read, 2 imported as 1 group (1 merged into an earlier meeting's group), 1 skipped (1 bad_schedule)",
+        )
+        .assert_stdout_contains("2 without a duration (given 60 minutes)");
+}

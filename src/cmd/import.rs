@@ -1,10 +1,12 @@
-//! `groupmatch import meeting-guide`: turn a Meeting Guide JSON feed into a groups file.
+//! `groupmatch import meeting-guide` and `import bmlt`: turn a Meeting Guide JSON feed, or a
+//! BMLT server's meetings, into a groups file.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
+use groupmatch::formats::bmlt::read_bmlt;
 use groupmatch::formats::meeting_guide::{
     fellowship_approach, read_meeting_guide, ImportOptions, ImportReport,
 };
@@ -29,6 +31,36 @@ enum Source {
     /// An Open Referral HSDS directory (211s, referral platforms): HSDS 3.x JSON, or a tabular
     /// data package folder (3.x, or the 1.x/2.x layout).
     Hsds(hsds::HsdsArgs),
+    /// A BMLT server's meetings (its GetSearchResults JSON): Narcotics Anonymous and others.
+    Bmlt(BmltArgs),
+}
+
+/// Arguments of `import bmlt`.
+#[derive(Debug, clap::Args)]
+pub struct BmltArgs {
+    /// The feed (.json): a GetSearchResults array of meetings, or an object with "meetings" (and
+    /// "formats").
+    pub feed: PathBuf,
+    /// The server's formats (its GetFormats JSON), used instead of the feed's own; without
+    /// either, formats are read by their keys.
+    #[arg(long)]
+    formats: Option<PathBuf>,
+    /// The groups file to write (.csv, or .json for a JSON array).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
+    /// Time zone of meetings without one of their own (BMLT servers often leave time_zone
+    /// empty), e.g. Europe/Berlin. Without it, a meeting takes the zone at its coordinates.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(groupmatch::parse_timezone))]
+    timezone: Option<chrono_tz::Tz>,
+    /// Programme of the imported groups [default: twelve_step, or family_support with a family
+    /// fellowship].
+    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Approach>()))]
+    approach: Option<Approach>,
+    /// Fellowship of the imported groups (BMLT is Narcotics Anonymous' meeting list).
+    #[arg(long, default_value = "na", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Fellowship>()))]
+    fellowship: Fellowship,
 }
 
 mod hsds;
@@ -70,22 +102,14 @@ impl FeedDefaults {
     /// ([`fellowship_approach`]), else `twelve_step`. An approach that does not go with the
     /// fellowship is an error naming both options.
     pub fn options(&self) -> anyhow::Result<ImportOptions> {
-        let options = ImportOptions {
+        checked(ImportOptions {
             timezone: self.timezone,
             approach: self
                 .approach
                 .or(self.fellowship.map(fellowship_approach))
                 .unwrap_or(Approach::TwelveStep),
             fellowship: self.fellowship,
-        };
-        if let Err(e) = options.check() {
-            let message = e
-                .problems()
-                .first()
-                .map_or(e.to_string(), |p| p.message.clone());
-            bail!("--fellowship, --approach: {message}");
-        }
-        Ok(options)
+        })
     }
 
     /// A warning when `--timezone` names a zone that follows no place (`EST`, `Etc/GMT+5`, ...):
@@ -104,10 +128,24 @@ impl FeedDefaults {
     }
 }
 
+/// `options`, or an error naming both options when the approach does not go with the
+/// fellowship.
+fn checked(options: ImportOptions) -> anyhow::Result<ImportOptions> {
+    if let Err(e) = options.check() {
+        let message = e
+            .problems()
+            .first()
+            .map_or(e.to_string(), |p| p.message.clone());
+        bail!("--fellowship, --approach: {message}");
+    }
+    Ok(options)
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let args = match args.source {
         Source::MeetingGuide(args) => args,
         Source::Hsds(args) => return hsds::run(args),
+        Source::Bmlt(args) => return run_bmlt(args),
     };
     args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
@@ -130,6 +168,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_bmlt(args: BmltArgs) -> anyhow::Result<ExitCode> {
+    args.force.check([args.out.as_path()])?;
+    let label = args.feed.display().to_string();
+    let options = checked(ImportOptions {
+        timezone: args.timezone,
+        approach: args
+            .approach
+            .unwrap_or(fellowship_approach(args.fellowship)),
+        fellowship: Some(args.fellowship),
+    })?;
+    let import = read_bmlt(&args.feed, args.formats.as_deref(), &options)?;
+    let report = &import.report;
+    if let Some(found) = args
+        .timezone
+        .and_then(|tz| groupmatch::check_zone(tz, None))
+    {
+        print_stderr(&format!(
+            "warning: --timezone: {}\n",
+            esc(&found.to_string())
+        ));
+    }
+    print_stderr(&warnings(&label, report));
+    if import.groups.is_empty() {
+        bail!(
+            "{label}: no meeting could be imported, nothing written{}",
+            timezone_hint(report)
+        );
+    }
+    write_groups(&args.out, &import.groups)?;
+    print_stdout(&summary(&label, &args.out.display().to_string(), report))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> {
     match Syntax::of_path(path) {
         Syntax::Csv => write_csv(path, groupmatch::formats::groups::GROUP_FIELDS, groups)?,
@@ -139,10 +210,27 @@ fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Every row warning (`FEED: meeting INDEX: field: message`), then each unknown type code once
-/// with the rows that use it.
+/// How a warning names meeting `index`: its id in feeds whose meetings have one (BMLT's
+/// `id_bigint`), else its index in the feed.
+fn meeting_name(report: &ImportReport, index: usize) -> String {
+    if report.ids.is_empty() {
+        return index.to_string();
+    }
+    match report.ids.get(index).filter(|id| !id.is_empty()) {
+        Some(id) => esc(id).into_owned(),
+        None => format!("#{index} (no id)"),
+    }
+}
+
+/// Every row warning (`FEED: meeting INDEX: field: message`, or the meeting's id for BMLT),
+/// then each unknown type code or format once with the rows that use it.
 fn warnings(label: &str, report: &ImportReport) -> String {
     let mut out = String::new();
+    let what = if report.ids.is_empty() {
+        "types: unknown code"
+    } else {
+        "formats: unknown format"
+    };
     for w in &report.warnings {
         // A warning is one line; its message may quote the feed's value.
         let field = if w.field.is_empty() {
@@ -153,15 +241,15 @@ fn warnings(label: &str, report: &ImportReport) -> String {
         let _ = writeln!(
             out,
             "warning: {label}: meeting {}: {field}{}",
-            w.index,
+            meeting_name(report, w.index),
             esc(&w.message)
         );
     }
     for (code, rows) in &report.unknown_types {
-        let rows: Vec<String> = rows.iter().map(usize::to_string).collect();
+        let rows: Vec<String> = rows.iter().map(|&i| meeting_name(report, i)).collect();
         let _ = writeln!(
             out,
-            "warning: {label}: types: unknown code '{}' (ignored) in {} at {}",
+            "warning: {label}: {what} '{}' (ignored) in {} at {}",
             esc(code),
             plural(rows.len(), "meeting"),
             rows.join(", ")
@@ -213,15 +301,31 @@ fn summary(label: &str, out: &str, r: &ImportReport) -> String {
             r.timezone_from_coordinates, r.timezone_unlike_coordinates,
         );
     }
-    let _ = writeln!(
-        text,
-        "{} without an end time (given {} minutes), {} without coordinates, {} with unknown type codes, {}",
-        r.end_time_defaulted,
-        groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
-        r.without_coordinates,
-        r.unknown_types.values().map(Vec::len).sum::<usize>(),
-        plural(r.warnings.len(), "warning"),
-    );
+    if r.ids.is_empty() {
+        let _ = writeln!(
+            text,
+            "{} without an end time (given {} minutes), {} without coordinates, {} with unknown type codes, {}",
+            r.end_time_defaulted,
+            groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
+            r.without_coordinates,
+            r.unknown_types.values().map(Vec::len).sum::<usize>(),
+            plural(r.warnings.len(), "warning"),
+        );
+    } else {
+        // A BMLT feed: its meetings are named by id, its unknowns are formats.
+        let unknown: std::collections::BTreeSet<usize> =
+            r.unknown_types.values().flatten().copied().collect();
+        let _ = writeln!(
+            text,
+            "{} without a duration (given {} minutes), {} without coordinates, {} with the coordinates of their postal code or town (approximate), {} with unknown formats, {}",
+            r.end_time_defaulted,
+            groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
+            r.without_coordinates,
+            r.coordinates_approximate,
+            unknown.len(),
+            plural(r.warnings.len(), "warning"),
+        );
+    }
     let _ = writeln!(text, "wrote {out}");
     text
 }

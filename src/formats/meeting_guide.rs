@@ -14,22 +14,20 @@
 //! imported ([`TEXT_FIELDS`]) are replaced by U+FFFD with a warning (see [`crate::text`]).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use chrono_tz::Tz;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
-use crate::domain::schedule::{parse_timezone, Window};
+use crate::domain::schedule::Window;
 use crate::domain::vocab::{
     Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
 };
-use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
 use crate::error::{Error, Result};
+use crate::formats::import::{group_key, timezone as zone_of, Collector, Meeting, RowReport};
+pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
 use crate::formats::read_bytes;
 use crate::text::{has_forbidden, single_line, REPLACED};
 
@@ -192,164 +190,11 @@ pub fn fellowship_approach(fellowship: Fellowship) -> Approach {
 
 /// The age limits every meeting of `fellowship` states: 13 to 19 for Alateen, none for the
 /// others (Meeting Guide feeds have no age field).
-fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
+pub(crate) fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
     match fellowship {
         Some(Fellowship::Alateen) => (Some(13), Some(19)),
         _ => (None, None),
     }
-}
-
-/// Options of an import.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportOptions {
-    /// Time zone of meetings without a valid `timezone` of their own (most feeds have none).
-    /// Without it, such a meeting takes the zone at its coordinates ([`zone_at`]), if it has any.
-    pub timezone: Option<Tz>,
-    /// Programme of every imported group (Meeting Guide feeds are 12-step fellowships).
-    pub approach: Approach,
-    /// Fellowship of every imported group, when the feed lists one fellowship's meetings. A feed
-    /// does not say which fellowship it lists (AA, NA, Al-Anon and others use the same format
-    /// and codes), so there is no default: without it, groups have none.
-    pub fellowship: Option<Fellowship>,
-}
-
-impl Default for ImportOptions {
-    /// No default time zone; approach `twelve_step`; no fellowship.
-    fn default() -> ImportOptions {
-        ImportOptions {
-            timezone: None,
-            approach: Approach::TwelveStep,
-            fellowship: None,
-        }
-    }
-}
-
-impl ImportOptions {
-    /// Checks that the fellowship and the approach serve the same people: a family fellowship
-    /// (Al-Anon, Alateen, Nar-Anon, Families Anonymous) needs an approach for families
-    /// (`family_support`, `craft`), the others an approach for people in recovery. The error
-    /// names the field `fellowship`.
-    ///
-    /// ```
-    /// use groupmatch::formats::meeting_guide::ImportOptions;
-    /// use groupmatch::{Approach, Fellowship};
-    /// let mut options = ImportOptions { fellowship: Some(Fellowship::AlAnon), ..ImportOptions::default() };
-    /// assert!(options.check().is_err(), "Al-Anon meetings are not twelve_step groups for people in recovery");
-    /// options.approach = Approach::FamilySupport;
-    /// assert!(options.check().is_ok());
-    /// ```
-    pub fn check(&self) -> Result<()> {
-        let Some(fellowship) = self.fellowship else {
-            return Ok(());
-        };
-        let serves = fellowship_approach(fellowship).default_serves();
-        if self.approach.default_serves() == serves {
-            return Ok(());
-        }
-        let whom = |s: Serves| match s {
-            Serves::Family => "families",
-            _ => "people in recovery",
-        };
-        Err(Error::invalid(
-            "import options",
-            None,
-            Some("fellowship"),
-            format!(
-                "{fellowship} meetings are for {}, but approach {} is for {}: use approach {}",
-                whom(serves),
-                self.approach,
-                whom(self.approach.default_serves()),
-                fellowship_approach(fellowship)
-            ),
-        ))
-    }
-}
-
-/// Why a meeting row was not imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// `attendance_option` is `inactive`.
-    Inactive,
-    /// Type `TC` (location temporarily closed) and no way to join online.
-    TemporarilyClosed,
-    /// No meeting place (no address, or only an approximate one) and no way to join online.
-    NoPlaceOrLink,
-    /// No `day` or no `time` (for example a meeting by appointment).
-    NoSchedule,
-    /// A `day`, `time` or `end_time` that cannot be read.
-    BadSchedule,
-    /// No valid `timezone`, no default time zone given, and no coordinates to find the zone at.
-    NoTimezone,
-    /// No `name`.
-    NoName,
-    /// The row is not a JSON object.
-    NotAMeeting,
-}
-
-impl SkipReason {
-    /// The reason's name in output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::Inactive => "inactive",
-            SkipReason::TemporarilyClosed => "temporarily_closed",
-            SkipReason::NoPlaceOrLink => "no_place_or_link",
-            SkipReason::NoSchedule => "no_schedule",
-            SkipReason::BadSchedule => "bad_schedule",
-            SkipReason::NoTimezone => "no_timezone",
-            SkipReason::NoName => "no_name",
-            SkipReason::NotAMeeting => "not_a_meeting",
-        }
-    }
-}
-
-/// A problem with one meeting row that did not stop the import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowWarning {
-    /// 0-based index of the meeting in the feed's array.
-    pub index: usize,
-    /// The field concerned.
-    pub field: String,
-    /// What is wrong and what was done about it.
-    pub message: String,
-}
-
-/// What an import did: every row is counted once, as imported or as skipped.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ImportReport {
-    /// Meeting rows in the feed.
-    pub read: usize,
-    /// Rows imported (each becomes a group or a session of one).
-    pub imported: usize,
-    /// Groups written.
-    pub groups: usize,
-    /// Rows that became a further session of an earlier row's group.
-    pub merged: usize,
-    /// Rows skipped, by reason.
-    pub skipped: BTreeMap<SkipReason, usize>,
-    /// Imported rows without an `end_time` (given the default duration).
-    pub end_time_defaulted: usize,
-    /// Imported rows meeting in a room (in person or hybrid) without usable coordinates.
-    pub without_coordinates: usize,
-    /// Imported rows whose zone is the one at their coordinates ([`zone_at`]): they gave none
-    /// (nor `--timezone`), or gave one that follows no place and contradicts the coordinates.
-    pub timezone_from_coordinates: usize,
-    /// Imported rows whose given zone is another place's than the zone at their coordinates
-    /// (kept, with a warning).
-    pub timezone_unlike_coordinates: usize,
-    /// Type codes not in the specification, with the indices of the rows that use them.
-    pub unknown_types: BTreeMap<String, Vec<usize>>,
-    /// Problems in rows, in row order; rows skipped for a problem have one here.
-    pub warnings: Vec<RowWarning>,
-}
-
-/// An imported directory and its report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Import {
-    /// The groups, in the order of their first row in the feed.
-    pub groups: Vec<Group>,
-    /// What was read, merged and skipped.
-    pub report: ImportReport,
 }
 
 /// Imports a Meeting Guide feed; `label` names it in errors.
@@ -418,95 +263,12 @@ pub(crate) fn import_rows(rows: &[Value], label: &str, options: &ImportOptions) 
             "the feed has no meetings",
         ));
     }
-    let mut report = ImportReport {
-        read: rows.len(),
-        ..ImportReport::default()
-    };
-    let mut groups: Vec<Group> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut ids: HashSet<String> = HashSet::new();
+    let mut rows_in = Collector::new(rows.len(), "slug");
     for (index, row) in rows.iter().enumerate() {
-        let mut row_report = RowReport {
-            index,
-            report: &mut report,
-        };
-        match meeting(row, options, &mut row_report) {
-            Err(reason) => *report.skipped.entry(reason).or_default() += 1,
-            Ok(m) => {
-                report.imported += 1;
-                report.end_time_defaulted += usize::from(m.end_time_defaulted);
-                report.without_coordinates +=
-                    usize::from(m.group.format != Format::Online && m.group.location.is_none());
-                match by_key.get(&m.key) {
-                    Some(&g) => {
-                        report.merged += 1;
-                        // Open and closed meetings of one group are one group; `closed` is then
-                        // left unstated (it is not used in ranking).
-                        if groups[g].closed != m.group.closed {
-                            groups[g].closed = None;
-                        }
-                        let sessions = &mut groups[g].sessions;
-                        sessions.extend(m.group.sessions);
-                        sessions.sort();
-                        sessions.dedup();
-                    }
-                    None => {
-                        let mut group = m.group;
-                        if ids.contains(&group.id) {
-                            let id = (2..)
-                                .map(|n| format!("{}-{n}", group.id))
-                                .find(|id| !ids.contains(id))
-                                .expect("some suffix is free");
-                            report.warnings.push(RowWarning {
-                                index,
-                                field: "slug".into(),
-                                message: format!(
-                                    "id '{}' is used by an earlier meeting; this one is '{id}'",
-                                    group.id
-                                ),
-                            });
-                            group.id = id;
-                        }
-                        ids.insert(group.id.clone());
-                        by_key.insert(m.key, groups.len());
-                        groups.push(group);
-                    }
-                }
-            }
-        }
+        let meeting = meeting(row, options, &mut rows_in.row(index));
+        rows_in.add(index, meeting);
     }
-    report.groups = groups.len();
-    Ok(Import { groups, report })
-}
-
-/// Where one row's warnings go.
-struct RowReport<'a> {
-    index: usize,
-    report: &'a mut ImportReport,
-}
-
-impl RowReport<'_> {
-    fn warn(&mut self, field: &str, message: impl Into<String>) {
-        self.report.warnings.push(RowWarning {
-            index: self.index,
-            field: field.to_string(),
-            message: message.into(),
-        });
-    }
-
-    /// Warns and returns the reason, for rows skipped because of a problem.
-    fn skip(&mut self, reason: SkipReason, field: &str, message: impl Into<String>) -> SkipReason {
-        self.warn(field, message);
-        reason
-    }
-}
-
-/// One imported row: its group (with this row's sessions) and the key of the group it belongs
-/// to.
-struct Meeting {
-    group: Group,
-    key: String,
-    end_time_defaulted: bool,
+    Ok(rows_in.finish())
 }
 
 /// The row's fields whose text is imported (into the group, its id, or the key that merges the
@@ -580,7 +342,7 @@ fn meeting(
     let format = attendance(row, &types, out)?;
     let (sessions, end_time_defaulted) = schedule(row, out)?;
     let location = coordinates(row, out);
-    let timezone = timezone(row, options, location, out)?;
+    let timezone = zone_of(text(row, "timezone"), "timezone", options, location, out)?;
     let Some(name) = text(row, "name") else {
         return Err(out.skip(SkipReason::NoName, "name", "missing (skipped)"));
     };
@@ -698,77 +460,12 @@ fn meeting(
         join_url: conference.clone(),
     };
     // Rows of one group share everything but their sessions and slug.
-    let key = serde_json::to_string(&(
-        &group.name,
-        group.format,
-        &place,
-        location.map(|p| (p.latitude.to_bits(), p.longitude.to_bits())),
-        &conference,
-        group.timezone.name(),
-        group.orientation,
-        &group.languages,
-        &group.audience,
-        group.beginner_friendly,
-        &group.focus,
-        &group.accessibility,
-    ))
-    .expect("plain values serialise");
+    let key = group_key(&group.name, &group, &place, &conference);
     Ok(Meeting {
         group,
         key,
         end_time_defaulted,
     })
-}
-
-/// The meeting's zone: its own `timezone`, else the default ([`ImportOptions::timezone`]), else
-/// the zone at its coordinates ([`zone_at`]); without any, the row is skipped (`no_timezone`).
-/// A given zone is checked against the coordinates ([`check_zone`]): one that follows no place
-/// and contradicts them is replaced by the zone at the coordinates (so that the groups file
-/// written loads), another place's zone is kept; both are warned and counted. A zone that follows
-/// no place is warned when it is the row's own (a default is the run's business, said once).
-fn timezone(
-    row: &Map<String, Value>,
-    options: &ImportOptions,
-    location: Option<GeoPoint>,
-    out: &mut RowReport,
-) -> std::result::Result<Tz, SkipReason> {
-    let (stated, own) = match text(row, "timezone").map(|t| parse_timezone(&t)) {
-        Some(Ok(tz)) => (Some(tz), true),
-        Some(Err(e)) => {
-            let instead = match (options.timezone, location.and_then(zone_at)) {
-                (Some(_), _) => "the default time zone is used",
-                (None, Some(_)) => "the zone at the coordinates is used",
-                (None, None) => return Err(out.skip(SkipReason::NoTimezone, "timezone", e)),
-            };
-            out.warn("timezone", format!("{e}: {instead}"));
-            (options.timezone, false)
-        }
-        None => (options.timezone, false),
-    };
-    let Some(stated) = stated else {
-        let tz = location.and_then(zone_at).ok_or(SkipReason::NoTimezone)?;
-        out.report.timezone_from_coordinates += 1;
-        return Ok(tz);
-    };
-    match check_zone(stated, location) {
-        None => Ok(stated),
-        Some(found @ ZoneFinding::Contradicts { at_place, .. }) => {
-            out.warn("timezone", format!("{found} (it is used)"));
-            out.report.timezone_from_coordinates += 1;
-            Ok(at_place)
-        }
-        Some(found @ ZoneFinding::Differs { .. }) => {
-            out.warn("timezone", format!("{found} (kept)"));
-            out.report.timezone_unlike_coordinates += 1;
-            Ok(stated)
-        }
-        Some(found @ ZoneFinding::NotAPlace { .. }) => {
-            if own {
-                out.warn("timezone", found.to_string());
-            }
-            Ok(stated)
-        }
-    }
 }
 
 /// What the row's type codes mean, in their order; unknown codes are recorded in the report.
@@ -980,7 +677,7 @@ fn parse_day(v: &Value) -> Option<u8> {
 
 /// Minutes after midnight of `HH:MM`, `HH:MM:SS` or a 12-hour `7:30 PM` (or `7 PM`); `24:00` is
 /// 1440.
-fn parse_time(t: &str) -> Option<u16> {
+pub(crate) fn parse_time(t: &str) -> Option<u16> {
     let t = t.trim().to_ascii_lowercase();
     let (clock, meridiem) = if let Some(c) = t.strip_suffix("am") {
         (c.trim(), Some(false))

@@ -1,10 +1,12 @@
 //! File formats: reading groups, people and waitlists from CSV, JSON and JSON Lines, and
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
+pub mod bmlt;
 pub mod fetch;
 pub mod groups;
 pub mod hsds;
 pub mod ics;
+pub mod import;
 pub mod meeting_guide;
 pub mod people;
 pub(crate) mod record;

@@ -1,0 +1,399 @@
+//! What every import shares: its options, its report (rows read, imported, merged, skipped by
+//! reason, warnings), and the merging of the rows of one group into one group with several
+//! sessions. Each source format (`meeting_guide`, `bmlt`) reads its rows into meetings and
+//! hands them to a collector; the types are re-exported by each importer's module.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::domain::geo::GeoPoint;
+use crate::domain::group::Group;
+use crate::domain::schedule::parse_timezone;
+use crate::domain::vocab::{Approach, Fellowship, Format, Serves};
+use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
+use crate::error::{Error, Result};
+use crate::formats::meeting_guide::fellowship_approach;
+
+/// Options of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportOptions {
+    /// Time zone of meetings without a valid `timezone` of their own (most feeds have none).
+    /// Without it, such a meeting takes the zone at its coordinates ([`crate::zone_at`]), if it has any.
+    pub timezone: Option<Tz>,
+    /// Programme of every imported group (Meeting Guide feeds are 12-step fellowships).
+    pub approach: Approach,
+    /// Fellowship of every imported group, when the feed lists one fellowship's meetings. A feed
+    /// does not say which fellowship it lists (AA, NA, Al-Anon and others use the same format
+    /// and codes), so there is no default: without it, groups have none.
+    pub fellowship: Option<Fellowship>,
+}
+
+impl Default for ImportOptions {
+    /// No default time zone; approach `twelve_step`; no fellowship.
+    fn default() -> ImportOptions {
+        ImportOptions {
+            timezone: None,
+            approach: Approach::TwelveStep,
+            fellowship: None,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// Checks that the fellowship and the approach serve the same people: a family fellowship
+    /// (Al-Anon, Alateen, Nar-Anon, Families Anonymous) needs an approach for families
+    /// (`family_support`, `craft`), the others an approach for people in recovery. The error
+    /// names the field `fellowship`.
+    ///
+    /// ```
+    /// use groupmatch::formats::meeting_guide::ImportOptions;
+    /// use groupmatch::{Approach, Fellowship};
+    /// let mut options = ImportOptions { fellowship: Some(Fellowship::AlAnon), ..ImportOptions::default() };
+    /// assert!(options.check().is_err(), "Al-Anon meetings are not twelve_step groups for people in recovery");
+    /// options.approach = Approach::FamilySupport;
+    /// assert!(options.check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let Some(fellowship) = self.fellowship else {
+            return Ok(());
+        };
+        let serves = fellowship_approach(fellowship).default_serves();
+        if self.approach.default_serves() == serves {
+            return Ok(());
+        }
+        let whom = |s: Serves| match s {
+            Serves::Family => "families",
+            _ => "people in recovery",
+        };
+        Err(Error::invalid(
+            "import options",
+            None,
+            Some("fellowship"),
+            format!(
+                "{fellowship} meetings are for {}, but approach {} is for {}: use approach {}",
+                whom(serves),
+                self.approach,
+                whom(self.approach.default_serves()),
+                fellowship_approach(fellowship)
+            ),
+        ))
+    }
+}
+
+/// Why a meeting row was not imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// `attendance_option` is `inactive`.
+    Inactive,
+    /// Type `TC` (location temporarily closed) and no way to join online.
+    TemporarilyClosed,
+    /// No meeting place (no address, or only an approximate one) and no way to join online.
+    NoPlaceOrLink,
+    /// No `day` or no `time` (for example a meeting by appointment).
+    NoSchedule,
+    /// A `day`, `time` or `end_time` that cannot be read.
+    BadSchedule,
+    /// No valid `timezone`, no default time zone given, and no coordinates to find the zone at.
+    NoTimezone,
+    /// No `name`.
+    NoName,
+    /// The row is not a JSON object.
+    NotAMeeting,
+    /// BMLT: `published` is `0`.
+    Unpublished,
+    /// BMLT: a meeting with restricted attendance (format `RA`, such as a meeting inside an
+    /// institution), closed to the public.
+    RestrictedAttendance,
+}
+
+impl SkipReason {
+    /// The reason's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Inactive => "inactive",
+            SkipReason::TemporarilyClosed => "temporarily_closed",
+            SkipReason::NoPlaceOrLink => "no_place_or_link",
+            SkipReason::NoSchedule => "no_schedule",
+            SkipReason::BadSchedule => "bad_schedule",
+            SkipReason::NoTimezone => "no_timezone",
+            SkipReason::NoName => "no_name",
+            SkipReason::NotAMeeting => "not_a_meeting",
+            SkipReason::Unpublished => "unpublished",
+            SkipReason::RestrictedAttendance => "restricted_attendance",
+        }
+    }
+}
+
+/// A problem with one meeting row that did not stop the import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowWarning {
+    /// 0-based index of the meeting in the feed's array (its own id, if any, is in
+    /// [`ImportReport::ids`]).
+    pub index: usize,
+    /// The field concerned.
+    pub field: String,
+    /// What is wrong and what was done about it.
+    pub message: String,
+}
+
+/// What an import did: every row is counted once, as imported or as skipped.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Meeting rows in the feed.
+    pub read: usize,
+    /// Rows imported (each becomes a group or a session of one).
+    pub imported: usize,
+    /// Groups written.
+    pub groups: usize,
+    /// Rows that became a further session of an earlier row's group.
+    pub merged: usize,
+    /// Rows skipped, by reason.
+    pub skipped: BTreeMap<SkipReason, usize>,
+    /// Imported rows without an `end_time` (given the default duration).
+    pub end_time_defaulted: usize,
+    /// Imported rows meeting in a room (in person or hybrid) without usable coordinates.
+    pub without_coordinates: usize,
+    /// Imported rows whose zone is the one at their coordinates ([`crate::zone_at`]): they gave none
+    /// (nor `--timezone`), or gave one that follows no place and contradicts the coordinates.
+    pub timezone_from_coordinates: usize,
+    /// Imported rows whose given zone is another place's than the zone at their coordinates
+    /// (kept, with a warning).
+    pub timezone_unlike_coordinates: usize,
+    /// Type codes not in the specification (Meeting Guide) or formats not known (BMLT, by their
+    /// key), with the indices of the rows that use them.
+    pub unknown_types: BTreeMap<String, Vec<usize>>,
+    /// Imported rows meeting in a room whose coordinates are those of their postal code or town
+    /// (the embedded gazetteer), not of the room: approximate.
+    pub coordinates_approximate: usize,
+    /// Each row's own id, by index, in formats whose rows have one (BMLT's `id_bigint`; empty
+    /// text when a row has none); empty for Meeting Guide feeds, whose rows are named by index.
+    pub ids: Vec<String>,
+    /// Problems in rows, in row order; rows skipped for a problem have one here.
+    pub warnings: Vec<RowWarning>,
+}
+
+/// An imported directory and its report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    /// The groups, in the order of their first row in the feed.
+    pub groups: Vec<Group>,
+    /// What was read, merged and skipped.
+    pub report: ImportReport,
+}
+
+/// Where one row's warnings go.
+pub(crate) struct RowReport<'a> {
+    pub(crate) index: usize,
+    pub(crate) report: &'a mut ImportReport,
+}
+
+impl RowReport<'_> {
+    pub(crate) fn warn(&mut self, field: &str, message: impl Into<String>) {
+        self.report.warnings.push(RowWarning {
+            index: self.index,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Warns and returns the reason, for rows skipped because of a problem.
+    pub(crate) fn skip(
+        &mut self,
+        reason: SkipReason,
+        field: &str,
+        message: impl Into<String>,
+    ) -> SkipReason {
+        self.warn(field, message);
+        reason
+    }
+}
+
+/// One imported row: its group (with this row's sessions) and the key of the group it belongs
+/// to.
+pub(crate) struct Meeting {
+    pub(crate) group: Group,
+    pub(crate) key: String,
+    pub(crate) end_time_defaulted: bool,
+}
+
+/// Gathers the rows of one import: counts each as imported or skipped, merges the rows of one
+/// group (the same [`Meeting::key`]) into one group with several sessions, and keeps group ids
+/// unique.
+pub(crate) struct Collector {
+    report: ImportReport,
+    groups: Vec<Group>,
+    by_key: HashMap<String, usize>,
+    ids: HashSet<String>,
+    /// The field a row's id comes from, named when a duplicate id is replaced.
+    id_field: &'static str,
+}
+
+impl Collector {
+    /// A collector of `read` rows whose ids come from `id_field`.
+    pub(crate) fn new(read: usize, id_field: &'static str) -> Collector {
+        Collector {
+            report: ImportReport {
+                read,
+                ..ImportReport::default()
+            },
+            groups: Vec::new(),
+            by_key: HashMap::new(),
+            ids: HashSet::new(),
+            id_field,
+        }
+    }
+
+    /// Where the warnings of row `index` go.
+    pub(crate) fn row(&mut self, index: usize) -> RowReport<'_> {
+        RowReport {
+            index,
+            report: &mut self.report,
+        }
+    }
+
+    /// The report so far, for counts a format keeps of its own.
+    pub(crate) fn report(&mut self) -> &mut ImportReport {
+        &mut self.report
+    }
+
+    /// Counts row `index` as skipped, or imports it: as a new group, or as further sessions of
+    /// the group of an earlier row with the same key.
+    pub(crate) fn add(&mut self, index: usize, row: std::result::Result<Meeting, SkipReason>) {
+        let report = &mut self.report;
+        let m = match row {
+            Err(reason) => {
+                *report.skipped.entry(reason).or_default() += 1;
+                return;
+            }
+            Ok(m) => m,
+        };
+        report.imported += 1;
+        report.end_time_defaulted += usize::from(m.end_time_defaulted);
+        report.without_coordinates +=
+            usize::from(m.group.format != Format::Online && m.group.location.is_none());
+        if let Some(&g) = self.by_key.get(&m.key) {
+            report.merged += 1;
+            // Open and closed meetings of one group are one group; `closed` is then left
+            // unstated (it is not used in ranking).
+            if self.groups[g].closed != m.group.closed {
+                self.groups[g].closed = None;
+            }
+            let sessions = &mut self.groups[g].sessions;
+            sessions.extend(m.group.sessions);
+            sessions.sort();
+            sessions.dedup();
+            return;
+        }
+        let mut group = m.group;
+        if self.ids.contains(&group.id) {
+            let id = (2..)
+                .map(|n| format!("{}-{n}", group.id))
+                .find(|id| !self.ids.contains(id))
+                .expect("some suffix is free");
+            report.warnings.push(RowWarning {
+                index,
+                field: self.id_field.into(),
+                message: format!(
+                    "id '{}' is used by an earlier meeting; this one is '{id}'",
+                    group.id
+                ),
+            });
+            group.id = id;
+        }
+        self.ids.insert(group.id.clone());
+        self.by_key.insert(m.key, self.groups.len());
+        self.groups.push(group);
+    }
+
+    /// The groups, in the order of their first row, and the report.
+    pub(crate) fn finish(mut self) -> Import {
+        self.report.groups = self.groups.len();
+        Import {
+            groups: self.groups,
+            report: self.report,
+        }
+    }
+}
+
+/// The key that merges rows into one group: rows of one group share `identity` (the group's
+/// name, or a group id the source gives), place, format and everything that matters for
+/// matching, and differ only in their sessions and ids.
+pub(crate) fn group_key(
+    identity: &str,
+    group: &Group,
+    place: &Option<String>,
+    conference: &Option<String>,
+) -> String {
+    serde_json::to_string(&(
+        identity,
+        group.format,
+        place,
+        group
+            .location
+            .map(|p| (p.latitude.to_bits(), p.longitude.to_bits())),
+        conference,
+        group.timezone.name(),
+        group.orientation,
+        &group.languages,
+        &group.audience,
+        group.beginner_friendly,
+        &group.focus,
+        &group.accessibility,
+    ))
+    .expect("plain values serialise")
+}
+
+/// The meeting's zone: its own (`stated`, the text of its field `field`), else the default ([`ImportOptions::timezone`]), else
+/// the zone at its coordinates ([`zone_at`]); without any, the row is skipped (`no_timezone`).
+/// A given zone is checked against the coordinates ([`check_zone`]): one that follows no place
+/// and contradicts them is replaced by the zone at the coordinates (so that the groups file
+/// written loads), another place's zone is kept; both are warned and counted. A zone that follows
+/// no place is warned when it is the row's own (a default is the run's business, said once).
+pub(crate) fn timezone(
+    stated: Option<String>,
+    field: &str,
+    options: &ImportOptions,
+    location: Option<GeoPoint>,
+    out: &mut RowReport,
+) -> std::result::Result<Tz, SkipReason> {
+    let (stated, own) = match stated.map(|t| parse_timezone(&t)) {
+        Some(Ok(tz)) => (Some(tz), true),
+        Some(Err(e)) => {
+            let instead = match (options.timezone, location.and_then(zone_at)) {
+                (Some(_), _) => "the default time zone is used",
+                (None, Some(_)) => "the zone at the coordinates is used",
+                (None, None) => return Err(out.skip(SkipReason::NoTimezone, field, e)),
+            };
+            out.warn(field, format!("{e}: {instead}"));
+            (options.timezone, false)
+        }
+        None => (options.timezone, false),
+    };
+    let Some(stated) = stated else {
+        let tz = location.and_then(zone_at).ok_or(SkipReason::NoTimezone)?;
+        out.report.timezone_from_coordinates += 1;
+        return Ok(tz);
+    };
+    match check_zone(stated, location) {
+        None => Ok(stated),
+        Some(found @ ZoneFinding::Contradicts { at_place, .. }) => {
+            out.warn(field, format!("{found} (it is used)"));
+            out.report.timezone_from_coordinates += 1;
+            Ok(at_place)
+        }
+        Some(found @ ZoneFinding::Differs { .. }) => {
+            out.warn(field, format!("{found} (kept)"));
+            out.report.timezone_unlike_coordinates += 1;
+            Ok(stated)
+        }
+        Some(found @ ZoneFinding::NotAPlace { .. }) => {
+            if own {
+                out.warn(field, found.to_string());
+            }
+            Ok(stated)
+        }
+    }
+}
