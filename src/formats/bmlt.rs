@@ -22,13 +22,14 @@ use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{Audience, Format, Language, MedicationStance, Need, Orientation};
+use crate::domain::vocab::{Format, Language, MedicationStance, Need, Orientation};
 use crate::error::{Error, Result};
-use crate::formats::import::{group_key, timezone, Collector, Meeting, RowReport};
+use crate::formats::import::{
+    described, group_key, timezone, Collector, Described, Meeting, RowReport,
+};
 pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
 use crate::formats::meeting_guide::{
-    parse_json, parse_time, poa_is_proof_of_attendance, TypeMeaning, DEFAULT_DURATION_MINUTES,
-    MAX_PAST_MIDNIGHT_MINUTES,
+    parse_json, parse_time, TypeMeaning, DEFAULT_DURATION_MINUTES, MAX_PAST_MIDNIGHT_MINUTES,
 };
 use crate::formats::read_bytes;
 use crate::text::{has_forbidden, single_line, REPLACED};
@@ -653,60 +654,24 @@ fn meeting(
         None => fallback(),
     };
 
-    let mut languages: Vec<Language> = Vec::new();
-    let mut audience: Vec<Audience> = Vec::new();
-    let mut accessibility: Vec<Need> = Vec::new();
-    let mut focus: Vec<Need> = Vec::new();
-    let mut closed: Vec<bool> = Vec::new();
-    let mut secular = false;
-    let mut newcomer = false;
-    for m in &meanings {
-        let FormatMeaning::Type(t) = *m else { continue };
-        match t {
-            TypeMeaning::Audience(a) => audience.push(a),
-            TypeMeaning::Language(code) => {
-                languages.push(code.parse().expect("the tables hold ISO 639-1 codes"))
-            }
-            TypeMeaning::Accessibility(n) => accessibility.push(n),
-            TypeMeaning::Focus(n) => focus.push(n),
-            TypeMeaning::Secular => secular = true,
-            TypeMeaning::Newcomer => newcomer = true,
-            TypeMeaning::ProofOfAttendance => {
-                if poa_is_proof_of_attendance(options.approach) {
-                    accessibility.push(Need::ProofOfAttendance)
-                }
-            }
-            TypeMeaning::Closed(c) => closed.push(c),
-            TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored => {}
-        }
-    }
-    for list in [&mut accessibility, &mut focus] {
-        list.sort();
-        list.dedup();
-    }
-    languages.sort();
-    languages.dedup();
+    let types = meanings.iter().filter_map(|m| match *m {
+        FormatMeaning::Type(t) => Some(t),
+        _ => None,
+    });
+    let Described {
+        mut languages,
+        audience,
+        accessibility,
+        focus,
+        closed,
+        secular,
+        newcomer,
+    } = described(types, options.approach, "formats", out);
     if languages.is_empty() {
         // `lang_enum` is the meeting's language, or the server's when the meeting states none.
         let own = text(row, "lang_enum").and_then(|l| l.parse::<Language>().ok());
         languages.push(own.unwrap_or(Language::ENGLISH));
     }
-    audience.sort();
-    audience.dedup();
-    if audience.contains(&Audience::Women) && audience.contains(&Audience::Men) {
-        out.warn("formats", "both women and men: open to everyone");
-        audience.retain(|a| !matches!(a, Audience::Women | Audience::Men));
-    }
-    closed.sort();
-    closed.dedup();
-    let closed = match closed[..] {
-        [c] => Some(c),
-        [] => None,
-        _ => {
-            out.warn("formats", "both closed and open: left unstated");
-            None
-        }
-    };
     let place = [
         street.clone(),
         town.clone(),
@@ -1037,7 +1002,7 @@ fn place_of(_: Option<&str>, _: Option<&str>, _: Option<&str>, _: bool) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::vocab::Fellowship;
+    use crate::domain::vocab::{Audience, Fellowship};
     use serde_json::json;
 
     fn options() -> ImportOptions {

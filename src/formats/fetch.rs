@@ -1,7 +1,7 @@
 //! Input files given as `http://` or `https://` URLs, so that a directory can be refreshed from
 //! the feed it came from (`groupmatch import meeting-guide https://.../meetings.json`).
 //!
-//! Every reader of the crate reads through [`crate::formats::read_bytes`], which hands a URL
+//! Every reader of the crate reads through `formats::read_bytes`, which hands a URL
 //! here: fetched with `ureq` (rustls for TLS), a status other than 2xx is an error, the whole
 //! exchange must end within [`TIMEOUT`], and the body is cut at the reader's size limit as a
 //! file's is. Without the `fetch` feature a URL is refused with a message saying so.
@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 /// The longest a fetch may take, from connecting to the last byte of the body.
-pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The URL `path` spells, when it is one (`http://` or `https://`, any case).
 pub(crate) fn url_of(path: &Path) -> Option<&str> {

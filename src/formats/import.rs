@@ -11,10 +11,134 @@ use serde::Serialize;
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::schedule::parse_timezone;
-use crate::domain::vocab::{Approach, Fellowship, Format, Serves};
+use crate::domain::vocab::{Approach, Audience, Fellowship, Format, Language, Need, Serves};
 use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
 use crate::error::{Error, Result};
-use crate::formats::meeting_guide::fellowship_approach;
+
+/// What a type code (Meeting Guide) or format (BMLT) means for a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeMeaning {
+    /// The group is restricted to this audience.
+    Audience(Audience),
+    /// The meeting is held in this language (ISO 639-1).
+    Language(&'static str),
+    /// An accommodation the meeting offers.
+    Accessibility(Need),
+    /// A topic the meeting focuses on.
+    Focus(Need),
+    /// A secular meeting: orientation `secular`.
+    Secular,
+    /// Newcomer-friendly: `beginner_friendly`.
+    Newcomer,
+    /// `POA`: the accessibility need `proof_of_attendance` (the group signs a proof of
+    /// attendance), except in feeds of family groups (Al-Anon, Alateen, ...), where the code
+    /// means "Parents of Alcoholics" and is ignored ([`poa_is_proof_of_attendance`]).
+    ProofOfAttendance,
+    /// Closed (`true`) or open (`false`).
+    Closed(bool),
+    /// Meets online (used only when the feed has no `attendance_option`).
+    Online,
+    /// The meeting place is temporarily closed (used only when the feed has no
+    /// `attendance_option`).
+    TemporarilyClosed,
+    /// A known code with no meaning for matching (literature, meeting style, ...): ignored.
+    Ignored,
+}
+
+/// Whether type `POA` means a proof of attendance in a feed of groups of `approach`: only for
+/// groups of people in recovery. Al-Anon and Alateen feeds use `POA` for "Parents of
+/// Alcoholics", so in a feed of family groups (every family fellowship's approach serves
+/// families: see [`ImportOptions::check`]) it is ignored rather than read as a promise of a
+/// signed proof the group may not give.
+pub fn poa_is_proof_of_attendance(approach: Approach) -> bool {
+    approach.default_serves() == Serves::InRecovery
+}
+
+/// The approach of a fellowship's meetings when none is given: `family_support` for the family
+/// fellowships (Al-Anon, Alateen, Nar-Anon, Families Anonymous), `twelve_step` for the others.
+pub fn fellowship_approach(fellowship: Fellowship) -> Approach {
+    match fellowship {
+        Fellowship::AlAnon
+        | Fellowship::Alateen
+        | Fellowship::NarAnon
+        | Fellowship::FamiliesAnonymous => Approach::FamilySupport,
+        _ => Approach::TwelveStep,
+    }
+}
+
+/// What a meeting's type codes or formats say about its group, combined ([`described`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Described {
+    /// Languages named, sorted (empty when none is: the importer picks its default).
+    pub(crate) languages: Vec<Language>,
+    /// Audiences, sorted; none when both women and men are named.
+    pub(crate) audience: Vec<Audience>,
+    /// Accommodations, sorted.
+    pub(crate) accessibility: Vec<Need>,
+    /// Focuses, sorted.
+    pub(crate) focus: Vec<Need>,
+    /// Closed or open; unstated when both or neither are named.
+    pub(crate) closed: Option<bool>,
+    /// A secular meeting.
+    pub(crate) secular: bool,
+    /// Newcomer-friendly.
+    pub(crate) newcomer: bool,
+}
+
+/// Combines a meeting's `meanings` in a feed of `approach`: contradictions (women and men;
+/// closed and open) are warned on `field` and left unstated.
+pub(crate) fn described(
+    meanings: impl IntoIterator<Item = TypeMeaning>,
+    approach: Approach,
+    field: &str,
+    out: &mut RowReport,
+) -> Described {
+    let mut d = Described::default();
+    let mut closed: Vec<bool> = Vec::new();
+    for t in meanings {
+        match t {
+            TypeMeaning::Audience(a) => d.audience.push(a),
+            TypeMeaning::Language(code) => {
+                d.languages.extend(code.parse::<Language>().ok());
+            }
+            TypeMeaning::Accessibility(n) => d.accessibility.push(n),
+            TypeMeaning::Focus(n) => d.focus.push(n),
+            TypeMeaning::Secular => d.secular = true,
+            TypeMeaning::Newcomer => d.newcomer = true,
+            TypeMeaning::ProofOfAttendance => {
+                if poa_is_proof_of_attendance(approach) {
+                    d.accessibility.push(Need::ProofOfAttendance)
+                }
+            }
+            TypeMeaning::Closed(c) => closed.push(c),
+            TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored => {}
+        }
+    }
+    for list in [&mut d.accessibility, &mut d.focus] {
+        list.sort();
+        list.dedup();
+    }
+    d.languages.sort();
+    d.languages.dedup();
+    d.audience.sort();
+    d.audience.dedup();
+    if d.audience.contains(&Audience::Women) && d.audience.contains(&Audience::Men) {
+        out.warn(field, "both women and men: open to everyone");
+        d.audience
+            .retain(|a| !matches!(a, Audience::Women | Audience::Men));
+    }
+    closed.sort();
+    closed.dedup();
+    d.closed = match closed[..] {
+        [c] => Some(c),
+        [] => None,
+        _ => {
+            out.warn(field, "both closed and open: left unstated");
+            None
+        }
+    };
+    d
+}
 
 /// Options of an import.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,12 +22,15 @@ use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{
-    Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
-};
+use crate::domain::vocab::{Fellowship, Format, Language, MedicationStance, Need, Orientation};
 use crate::error::{Error, Result};
-use crate::formats::import::{group_key, timezone as zone_of, Collector, Meeting, RowReport};
-pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
+use crate::formats::import::{
+    described, group_key, timezone as zone_of, Collector, Described, Meeting, RowReport,
+};
+pub use crate::formats::import::{
+    fellowship_approach, poa_is_proof_of_attendance, Import, ImportOptions, ImportReport,
+    RowWarning, SkipReason, TypeMeaning,
+};
 use crate::formats::read_bytes;
 use crate::text::{has_forbidden, single_line, REPLACED};
 
@@ -38,36 +41,6 @@ pub const DEFAULT_DURATION_MINUTES: u16 = 60;
 /// (`23:30` to `00:30`); a longer one (`12:15` to `01:15`, `17:30` to `16:30`) is a typo, and the
 /// meeting gets the default duration instead.
 pub const MAX_PAST_MIDNIGHT_MINUTES: u16 = 360;
-
-/// What a Meeting Guide type code means for a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeMeaning {
-    /// The group is restricted to this audience.
-    Audience(Audience),
-    /// The meeting is held in this language (ISO 639-1).
-    Language(&'static str),
-    /// An accommodation the meeting offers.
-    Accessibility(Need),
-    /// A topic the meeting focuses on.
-    Focus(Need),
-    /// A secular meeting: orientation `secular`.
-    Secular,
-    /// Newcomer-friendly: `beginner_friendly`.
-    Newcomer,
-    /// `POA`: the accessibility need `proof_of_attendance` (the group signs a proof of
-    /// attendance), except in feeds of family groups (Al-Anon, Alateen, ...), where the code
-    /// means "Parents of Alcoholics" and is ignored ([`poa_is_proof_of_attendance`]).
-    ProofOfAttendance,
-    /// Closed (`true`) or open (`false`).
-    Closed(bool),
-    /// Meets online (used only when the feed has no `attendance_option`).
-    Online,
-    /// The meeting place is temporarily closed (used only when the feed has no
-    /// `attendance_option`).
-    TemporarilyClosed,
-    /// A known code with no meaning for matching (literature, meeting style, ...): ignored.
-    Ignored,
-}
 
 /// Every type code of the Meeting Guide specification and what it becomes. Codes are matched
 /// without regard to case (feeds write `onl` as well as `ONL`).
@@ -165,27 +138,6 @@ pub fn type_meaning(code: &str) -> Option<TypeMeaning> {
         .iter()
         .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
         .map(|(_, _, m)| *m)
-}
-
-/// Whether type `POA` means a proof of attendance in a feed of groups of `approach`: only for
-/// groups of people in recovery. Al-Anon and Alateen feeds use `POA` for "Parents of
-/// Alcoholics", so in a feed of family groups (every family fellowship's approach serves
-/// families: see [`ImportOptions::check`]) it is ignored rather than read as a promise of a
-/// signed proof the group may not give.
-pub fn poa_is_proof_of_attendance(approach: Approach) -> bool {
-    approach.default_serves() == Serves::InRecovery
-}
-
-/// The approach of a fellowship's meetings when none is given: `family_support` for the family
-/// fellowships (Al-Anon, Alateen, Nar-Anon, Families Anonymous), `twelve_step` for the others.
-pub fn fellowship_approach(fellowship: Fellowship) -> Approach {
-    match fellowship {
-        Fellowship::AlAnon
-        | Fellowship::Alateen
-        | Fellowship::NarAnon
-        | Fellowship::FamiliesAnonymous => Approach::FamilySupport,
-        _ => Approach::TwelveStep,
-    }
 }
 
 /// The age limits every meeting of `fellowship` states: 13 to 19 for Alateen, none for the
@@ -362,56 +314,18 @@ fn meeting(
         None => fallback(),
     };
 
-    let mut languages: Vec<Language> = Vec::new();
-    let mut audience: Vec<Audience> = Vec::new();
-    let mut accessibility: Vec<Need> = Vec::new();
-    let mut focus: Vec<Need> = Vec::new();
-    let mut closed: Vec<bool> = Vec::new();
-    let mut secular = false;
-    let mut newcomer = false;
-    for t in &types {
-        match *t {
-            TypeMeaning::Audience(a) => audience.push(a),
-            TypeMeaning::Language(code) => {
-                languages.push(code.parse().expect("the table holds ISO 639-1 codes"))
-            }
-            TypeMeaning::Accessibility(n) => accessibility.push(n),
-            TypeMeaning::Focus(n) => focus.push(n),
-            TypeMeaning::Secular => secular = true,
-            TypeMeaning::Newcomer => newcomer = true,
-            TypeMeaning::ProofOfAttendance => {
-                if poa_is_proof_of_attendance(options.approach) {
-                    accessibility.push(Need::ProofOfAttendance)
-                }
-            }
-            TypeMeaning::Closed(c) => closed.push(c),
-            TypeMeaning::Online | TypeMeaning::TemporarilyClosed | TypeMeaning::Ignored => {}
-        }
-    }
-    for list in [&mut accessibility, &mut focus] {
-        list.sort();
-        list.dedup();
-    }
-    languages.sort();
-    languages.dedup();
+    let Described {
+        mut languages,
+        audience,
+        accessibility,
+        focus,
+        closed,
+        secular,
+        newcomer,
+    } = described(types.iter().copied(), options.approach, "types", out);
     if languages.is_empty() {
         languages.push(Language::ENGLISH);
     }
-    audience.sort();
-    audience.dedup();
-    if audience.contains(&Audience::Women) && audience.contains(&Audience::Men) {
-        out.warn("types", "both W (women) and M (men): open to everyone");
-        audience.retain(|a| !matches!(a, Audience::Women | Audience::Men));
-    }
-    closed.dedup();
-    let closed = match closed[..] {
-        [c] => Some(c),
-        [] => None,
-        _ => {
-            out.warn("types", "both C (closed) and O (open): left unstated");
-            None
-        }
-    };
 
     let place = address(row);
     let conference = text(row, "conference_url");
@@ -752,6 +666,7 @@ fn city(row: &Map<String, Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::vocab::{Approach, Audience, Serves};
     use proptest::prelude::*;
 
     fn options() -> ImportOptions {

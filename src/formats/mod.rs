@@ -2,7 +2,7 @@
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
 pub mod bmlt;
-pub mod fetch;
+mod fetch;
 pub mod groups;
 pub mod hsds;
 pub mod ics;
@@ -91,7 +91,7 @@ pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
 /// in the error. A larger file is refused without reading more than `max + 1` bytes of it, so a
 /// huge file, or a device that never ends, costs no more memory than the limit.
 ///
-/// A path that is an `http://` or `https://` URL is fetched instead ([`fetch`]), within the same
+/// A path that is an `http://` or `https://` URL is fetched instead (`fetch`), within the same
 /// limit.
 pub(crate) fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
     use std::io::Read;
