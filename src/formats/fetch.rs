@@ -10,7 +10,8 @@ use std::io::{self, Read};
 use std::path::Path;
 
 /// The longest a fetch may take, from connecting to the last byte of the body.
-pub(crate) const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+#[cfg(feature = "fetch")]
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The URL `path` spells, when it is one (`http://` or `https://`, any case).
 pub(crate) fn url_of(path: &Path) -> Option<&str> {
