@@ -444,7 +444,7 @@ fn attendance(
         || text(row, "conference_url").is_some()
         || text(row, "conference_phone").is_some();
     let closed = types.contains(&TypeMeaning::TemporarilyClosed);
-    let place = !closed && !approximate(row);
+    let place = !closed && !says_online_only(row) && !approximate(row);
     match (place, online) {
         (true, true) => Ok(Format::Hybrid),
         (true, false) => Ok(Format::InPerson),
@@ -452,6 +452,20 @@ fn attendance(
         (false, false) if closed => Err(SkipReason::TemporarilyClosed),
         (false, false) => Err(SkipReason::NoPlaceOrLink),
     }
+}
+
+/// Whether the meeting's name or location name says it meets online only ("(Online Only)",
+/// "Virtual only", "Zoom-only"): feeds often keep a closed room's address and say so only in
+/// the name, without the `TC` code.
+fn says_online_only(row: &Map<String, Value>) -> bool {
+    ["name", "location"].iter().any(|field| {
+        text(row, field).is_some_and(|t| {
+            let t = t.to_lowercase().replace(['-', '_'], " ");
+            ["online", "virtual", "zoom"]
+                .iter()
+                .any(|w| t.contains(&format!("{w} only")))
+        })
+    })
 }
 
 /// Whether the row's address is only approximate (a town, not a meeting place): as the feed
@@ -797,6 +811,38 @@ mod tests {
         assert_eq!(g.join_url.as_deref(), Some("https://example.org/j/1"));
         assert_eq!(g.url.as_deref(), Some("https://example.org/j/1"));
         assert!(i.report.unknown_types.is_empty(), "lower-case onl is ONL");
+    }
+
+    #[test]
+    fn a_name_that_says_online_only_is_read_as_online_without_the_tc_code() {
+        let row = |name: &str, link: bool| {
+            let link = if link {
+                r#", "conference_url": "https://example.org/j/9""#
+            } else {
+                ""
+            };
+            format!(
+                r#"{{"name": "{name}", "day": 2, "time": "18:00", "formatted_address": "12 Main St, Ambler, PA", "latitude": 40.15, "longitude": -75.22{link}}}"#
+            )
+        };
+        let feed = format!(
+            "[{}, {}, {}, {}]",
+            row("Step Study (Online Only)", true),
+            row("Noon Group - ZOOM-ONLY", true),
+            row("Virtual only discussion", false),
+            row("Online and in person", true)
+        );
+        let i = import(&feed);
+        let format_of = |n: &str| i.groups.iter().find(|g| g.name == n).map(|g| g.format);
+        assert_eq!(format_of("Step Study (Online Only)"), Some(Format::Online));
+        assert_eq!(format_of("Noon Group - ZOOM-ONLY"), Some(Format::Online));
+        assert_eq!(
+            format_of("Virtual only discussion"),
+            None,
+            "no link and no room"
+        );
+        assert_eq!(format_of("Online and in person"), Some(Format::Hybrid));
+        assert_eq!(i.report.skipped[&SkipReason::NoPlaceOrLink], 1);
     }
 
     /// The groups of `feed` imported with `fellowship` (and its approach).
