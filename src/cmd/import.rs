@@ -115,17 +115,33 @@ impl FeedDefaults {
     /// A warning when `--timezone` names a zone that follows no place (`EST`, `Etc/GMT+5`, ...):
     /// said once for the run, not for every meeting that takes it.
     pub fn timezone_warning(&self) -> Option<String> {
-        let found = groupmatch::check_zone(self.timezone?, None)?;
-        Some(format!(
-            "warning: --timezone: {}\n",
-            esc(&found.to_string())
-        ))
+        timezone_warning(self.timezone)
     }
 
     /// Whether `--fellowship` was given.
     pub fn has_fellowship(&self) -> bool {
         self.fellowship.is_some()
     }
+}
+
+/// The warning for a `--timezone` that is a legacy or deprecated name, when it is one.
+fn timezone_warning(timezone: Option<chrono_tz::Tz>) -> Option<String> {
+    let found = groupmatch::check_zone(timezone?, None)?;
+    Some(format!(
+        "warning: --timezone: {}\n",
+        esc(&found.to_string())
+    ))
+}
+
+/// One warning line, `warning: SOURCE: RECORD: field: message` (no field part when the field is
+/// empty); the field and message may quote the source's text, so both are escaped.
+pub(super) fn warning_line(label: &str, record: &str, field: &str, message: &str) -> String {
+    let field = if field.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", esc(field))
+    };
+    format!("warning: {label}: {record}: {field}{}\n", esc(message))
 }
 
 /// `options`, or an error naming both options when the approach does not go with the
@@ -150,17 +166,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.force.check([args.out.as_path()])?;
     let label = args.feed.display().to_string();
     let import = read_meeting_guide(&args.feed, &args.defaults.options()?)?;
-    let report = &import.report;
     print_stderr(&args.defaults.timezone_warning().unwrap_or_default());
-    print_stderr(&warnings(&label, report));
-    if import.groups.is_empty() {
-        bail!(
-            "{label}: no meeting could be imported, nothing written{}",
-            timezone_hint(report)
-        );
-    }
-    write_groups(&args.out, &import.groups)?;
-    let mut summary = summary(&label, &args.out.display().to_string(), report);
+    let mut summary = write_import(&label, &args.out, &import)?;
     if !args.defaults.has_fellowship() {
         summary.push_str(FELLOWSHIP_HINT);
     }
@@ -179,26 +186,28 @@ fn run_bmlt(args: BmltArgs) -> anyhow::Result<ExitCode> {
         fellowship: Some(args.fellowship),
     })?;
     let import = read_bmlt(&args.feed, args.formats.as_deref(), &options)?;
+    print_stderr(&timezone_warning(args.timezone).unwrap_or_default());
+    print_stdout(&write_import(&label, &args.out, &import)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a meeting import's warnings, writes its groups to `out` (an error, writing nothing,
+/// when there are none) and gives its summary.
+fn write_import(
+    label: &str,
+    out: &std::path::Path,
+    import: &groupmatch::formats::meeting_guide::Import,
+) -> anyhow::Result<String> {
     let report = &import.report;
-    if let Some(found) = args
-        .timezone
-        .and_then(|tz| groupmatch::check_zone(tz, None))
-    {
-        print_stderr(&format!(
-            "warning: --timezone: {}\n",
-            esc(&found.to_string())
-        ));
-    }
-    print_stderr(&warnings(&label, report));
+    print_stderr(&warnings(label, report));
     if import.groups.is_empty() {
         bail!(
             "{label}: no meeting could be imported, nothing written{}",
             timezone_hint(report)
         );
     }
-    write_groups(&args.out, &import.groups)?;
-    print_stdout(&summary(&label, &args.out.display().to_string(), report))?;
-    Ok(ExitCode::SUCCESS)
+    write_groups(out, &import.groups)?;
+    Ok(summary(label, &out.display().to_string(), report))
 }
 
 fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> {
@@ -232,18 +241,8 @@ fn warnings(label: &str, report: &ImportReport) -> String {
         "formats: unknown format"
     };
     for w in &report.warnings {
-        // A warning is one line; its message may quote the feed's value.
-        let field = if w.field.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", esc(&w.field))
-        };
-        let _ = writeln!(
-            out,
-            "warning: {label}: meeting {}: {field}{}",
-            meeting_name(report, w.index),
-            esc(&w.message)
-        );
+        let meeting = format!("meeting {}", meeting_name(report, w.index));
+        out.push_str(&warning_line(label, &meeting, &w.field, &w.message));
     }
     for (code, rows) in &report.unknown_types {
         let rows: Vec<String> = rows.iter().map(|&i| meeting_name(report, i)).collect();

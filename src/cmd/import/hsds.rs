@@ -58,17 +58,12 @@ pub fn run(args: HsdsArgs) -> anyhow::Result<ExitCode> {
 fn warnings(label: &str, report: &HsdsReport) -> String {
     let mut out = String::new();
     for w in &report.warnings {
-        let field = if w.field.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", esc(&w.field))
-        };
-        let _ = writeln!(
-            out,
-            "warning: {label}: {}: {field}{}",
-            esc(&w.id),
-            esc(&w.message)
-        );
+        out.push_str(&super::warning_line(
+            label,
+            &esc(&w.id),
+            &w.field,
+            &w.message,
+        ));
     }
     out
 }
