@@ -3,7 +3,7 @@
 //! `GetFormats` JSON.
 //!
 //! A feed is a JSON array of meetings, or an object `{"meetings": [...], "formats": [...]}`;
-//! every value is text. [`import_bmlt`] maps each meeting to a [`Group`]: `weekday_tinyint`
+//! every value is text. [`import_bmlt`] maps each meeting to a [`Group`](crate::Group): `weekday_tinyint`
 //! (1 = Sunday), `start_time` and `duration_time` to a weekly session; `venue_type` (or, without
 //! it, the `VM`, `HY` and `TC` formats and the joining link) to the format; the formats, by their
 //! NAWS `world_id` or else by their key and name in English or German ([`format_meaning`]), to
@@ -19,13 +19,12 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
-use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{Format, Language, MedicationStance, Need, Orientation};
+use crate::domain::vocab::{Format, Language, Need};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    described, group_key, timezone, Collector, Described, Meeting, RowReport,
+    described, group_key, timezone, Collector, FeedGroup, Meeting, RowReport,
 };
 pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
 use crate::formats::meeting_guide::{
@@ -658,20 +657,11 @@ fn meeting(
         FormatMeaning::Type(t) => Some(t),
         _ => None,
     });
-    let Described {
-        mut languages,
-        audience,
-        accessibility,
-        focus,
-        closed,
-        secular,
-        newcomer,
-    } = described(types, options.approach, "formats", out);
-    if languages.is_empty() {
-        // `lang_enum` is the meeting's language, or the server's when the meeting states none.
-        let own = text(row, "lang_enum").and_then(|l| l.parse::<Language>().ok());
-        languages.push(own.unwrap_or(Language::ENGLISH));
-    }
+    let described = described(types, options.approach, "formats", out);
+    // `lang_enum` is the meeting's language, or the server's when the meeting states none.
+    let default_language = text(row, "lang_enum")
+        .and_then(|l| l.parse::<Language>().ok())
+        .unwrap_or(Language::ENGLISH);
     let place = [
         street.clone(),
         town.clone(),
@@ -684,15 +674,6 @@ fn meeting(
     .flatten()
     .collect::<Vec<String>>();
     let place = (!place.is_empty() && format != Format::Online).then(|| place.join(", "));
-    let orientation = if secular {
-        Orientation::Secular
-    } else {
-        options
-            .approach
-            .default_orientation()
-            .unwrap_or(Orientation::Spiritual)
-    };
-    let (min_age, max_age) = crate::formats::meeting_guide::fellowship_ages(options.fellowship);
     // Meetings of one group: the group id the server gives, else the same name (at the same
     // place, with the same format and attributes, as the key below also requires).
     let identity = match (
@@ -703,40 +684,22 @@ fn meeting(
         (None, Some(s)) => format!("shared group {s}"),
         (None, None) => format!("name {name}"),
     };
-    let group = Group {
+    let group = FeedGroup {
         id,
         name,
-        approach: options.approach,
-        fellowship: options.fellowship,
-        orientation,
-        serves: options.approach.default_serves(),
         format,
-        facilitation: options.approach.default_facilitation(),
         sessions: vec![Session::weekly(window)],
         timezone,
         location,
         city: town,
-        languages,
-        audience,
-        min_age,
-        max_age,
-        closed,
-        beginner_friendly: newcomer,
-        focus,
-        accessibility,
-        substances: Vec::new(),
-        medication_stance: MedicationStance::Unknown,
-        abstinence_required: None,
-        newcomer_contact: None,
-        requires: Vec::new(),
-        capacity: None,
-        enrolled: 0,
-        cost: None,
+        described,
+        default_language,
         url: join_url.clone().filter(|_| format != Format::InPerson),
         address: place.clone(),
         phone: phone.filter(|_| format != Format::InPerson),
         join_url: join_url.clone().filter(|_| format != Format::InPerson),
-    };
+    }
+    .into_group(options);
     let key = group_key(&identity, &group, &place, &group.join_url);
     Ok(Meeting {
         group,
@@ -1002,6 +965,7 @@ fn place_of(_: Option<&str>, _: Option<&str>, _: Option<&str>, _: bool) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::group::Group;
     use crate::domain::vocab::{Audience, Fellowship};
     use serde_json::json;
 

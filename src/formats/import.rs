@@ -10,8 +10,11 @@ use serde::Serialize;
 
 use crate::domain::geo::GeoPoint;
 use crate::domain::group::Group;
+use crate::domain::recurrence::Session;
 use crate::domain::schedule::parse_timezone;
-use crate::domain::vocab::{Approach, Audience, Fellowship, Format, Language, Need, Serves};
+use crate::domain::vocab::{
+    Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
+};
 use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
 use crate::error::{Error, Result};
 
@@ -138,6 +141,91 @@ pub(crate) fn described(
         }
     };
     d
+}
+
+/// What a feed says of one meeting's group. The rest comes from the import's options (approach,
+/// fellowship and its ages, whom the approach serves, its facilitation, the orientation when the
+/// meeting is not secular) or is what feeds never state (substances, medication stance,
+/// abstinence, newcomer contact, requirements, seats, cost).
+pub(crate) struct FeedGroup {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) format: Format,
+    pub(crate) sessions: Vec<Session>,
+    pub(crate) timezone: Tz,
+    pub(crate) location: Option<GeoPoint>,
+    pub(crate) city: Option<String>,
+    /// What its type codes or formats say.
+    pub(crate) described: Described,
+    /// Its language when the codes name none.
+    pub(crate) default_language: Language,
+    pub(crate) url: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) join_url: Option<String>,
+}
+
+impl FeedGroup {
+    /// The group, in an import with `options`.
+    pub(crate) fn into_group(self, options: &ImportOptions) -> Group {
+        let d = self.described;
+        let orientation = if d.secular {
+            Orientation::Secular
+        } else {
+            options
+                .approach
+                .default_orientation()
+                .unwrap_or(Orientation::Spiritual)
+        };
+        let (min_age, max_age) = fellowship_ages(options.fellowship);
+        let mut languages = d.languages;
+        if languages.is_empty() {
+            languages.push(self.default_language);
+        }
+        Group {
+            id: self.id,
+            name: self.name,
+            approach: options.approach,
+            fellowship: options.fellowship,
+            orientation,
+            serves: options.approach.default_serves(),
+            format: self.format,
+            facilitation: options.approach.default_facilitation(),
+            sessions: self.sessions,
+            timezone: self.timezone,
+            location: self.location,
+            city: self.city,
+            languages,
+            audience: d.audience,
+            min_age,
+            max_age,
+            closed: d.closed,
+            beginner_friendly: d.newcomer,
+            focus: d.focus,
+            accessibility: d.accessibility,
+            substances: Vec::new(),
+            medication_stance: MedicationStance::Unknown,
+            abstinence_required: None,
+            newcomer_contact: None,
+            requires: Vec::new(),
+            capacity: None,
+            enrolled: 0,
+            cost: None,
+            url: self.url,
+            address: self.address,
+            phone: self.phone,
+            join_url: self.join_url,
+        }
+    }
+}
+
+/// The age limits every meeting of `fellowship` states: 13 to 19 for Alateen, none for the
+/// others (feeds have no age field).
+pub(crate) fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
+    match fellowship {
+        Some(Fellowship::Alateen) => (Some(13), Some(19)),
+        _ => (None, None),
+    }
 }
 
 /// Options of an import.

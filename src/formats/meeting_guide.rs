@@ -2,7 +2,7 @@
 //! specification that 12 Step Meeting List websites serve and the Meeting Guide app reads.
 //!
 //! A feed is a JSON array with one object per meeting and weekday. [`import_meeting_guide`] maps
-//! each meeting to a [`Group`]: `day`/`time`/`end_time` to a session, `types` codes to audience,
+//! each meeting to a [`Group`](crate::Group): `day`/`time`/`end_time` to a session, `types` codes to audience,
 //! languages, accessibility and so on ([`TYPE_CODES`]), `attendance_option` (or, when a feed has
 //! none, its `ONL`/`TC` codes, conference links and address) to the format. Rows of one group
 //! (same name, place, format and the attributes that matter for matching) become one group with
@@ -19,13 +19,12 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
-use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{Fellowship, Format, Language, MedicationStance, Need, Orientation};
+use crate::domain::vocab::{Format, Language, Need};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    described, group_key, timezone as zone_of, Collector, Described, Meeting, RowReport,
+    described, group_key, timezone as zone_of, Collector, FeedGroup, Meeting, RowReport,
 };
 pub use crate::formats::import::{
     fellowship_approach, poa_is_proof_of_attendance, Import, ImportOptions, ImportReport,
@@ -138,15 +137,6 @@ pub fn type_meaning(code: &str) -> Option<TypeMeaning> {
         .iter()
         .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
         .map(|(_, _, m)| *m)
-}
-
-/// The age limits every meeting of `fellowship` states: 13 to 19 for Alateen, none for the
-/// others (Meeting Guide feeds have no age field).
-pub(crate) fn fellowship_ages(fellowship: Option<Fellowship>) -> (Option<u8>, Option<u8>) {
-    match fellowship {
-        Some(Fellowship::Alateen) => (Some(13), Some(19)),
-        _ => (None, None),
-    }
 }
 
 /// Imports a Meeting Guide feed; `label` names it in errors.
@@ -314,65 +304,27 @@ fn meeting(
         None => fallback(),
     };
 
-    let Described {
-        mut languages,
-        audience,
-        accessibility,
-        focus,
-        closed,
-        secular,
-        newcomer,
-    } = described(types.iter().copied(), options.approach, "types", out);
-    if languages.is_empty() {
-        languages.push(Language::ENGLISH);
-    }
+    let described = described(types.iter().copied(), options.approach, "types", out);
 
     let place = address(row);
     let conference = text(row, "conference_url");
-    let orientation = if secular {
-        Orientation::Secular
-    } else {
-        options
-            .approach
-            .default_orientation()
-            .unwrap_or(Orientation::Spiritual)
-    };
-    let (min_age, max_age) = fellowship_ages(options.fellowship);
-    let group = Group {
+    let group = FeedGroup {
         id,
         name,
-        approach: options.approach,
-        fellowship: options.fellowship,
-        orientation,
-        serves: options.approach.default_serves(),
         format,
-        facilitation: options.approach.default_facilitation(),
         sessions: sessions.into_iter().map(Session::weekly).collect(),
         timezone,
         location,
         city: city(row),
-        languages,
-        audience,
-        min_age,
-        max_age,
-        closed,
-        beginner_friendly: newcomer,
-        focus,
-        accessibility,
-        substances: Vec::new(),
-        medication_stance: MedicationStance::Unknown,
-        abstinence_required: None,
-        newcomer_contact: None,
-        requires: Vec::new(),
-        capacity: None,
-        enrolled: 0,
-        cost: None,
+        described,
+        default_language: Language::ENGLISH,
         url: text(row, "url").or(conference.clone()),
         // An online meeting's "address" is a placeholder such as "Online".
         address: place.clone().filter(|_| format != Format::Online),
         phone: text(row, "conference_phone"),
         join_url: conference.clone(),
-    };
+    }
+    .into_group(options);
     // Rows of one group share everything but their sessions and slug.
     let key = group_key(&group.name, &group, &place, &conference);
     Ok(Meeting {
@@ -680,7 +632,10 @@ fn city(row: &Map<String, Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::vocab::{Approach, Audience, Serves};
+    use crate::domain::group::Group;
+    use crate::domain::vocab::{
+        Approach, Audience, Fellowship, MedicationStance, Orientation, Serves,
+    };
     use proptest::prelude::*;
 
     fn options() -> ImportOptions {
