@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -47,13 +48,57 @@ pub struct DirectoryStats {
     pub with_contact: BTreeMap<String, usize>,
     /// Sessions by day of the week, Monday first ([`DAYS`]), in each group's own time zone.
     pub by_day: [usize; 7],
-    /// Groups meeting in a room (in person or hybrid) without coordinates: they can never be
-    /// excluded for distance.
-    pub rooms_without_coordinates: usize,
+    /// Groups meeting in a room (in person or hybrid) by how their coordinates were found:
+    /// `given` by the directory, `derived` from their postal code or town (approximate), or
+    /// `missing` (such a group can never be excluded for distance)
+    /// ([`crate::Listing::location_origin`]).
+    pub coordinates: BTreeMap<String, usize>,
+    /// Groups by how their time zone was found: `given`, `derived` (from coordinates or a UTC
+    /// offset) or `assumed` (an import's default) ([`crate::Listing::timezone_origin`]).
+    pub timezones: BTreeMap<String, usize>,
+    /// How old the listings are, by the day their source last updated them
+    /// ([`crate::Listing::updated`]).
+    pub updated: DataAge,
     /// For a Meeting Guide feed: what its import read, merged and skipped, including how many
     /// meetings had no end time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feed: Option<ImportReport>,
+}
+
+/// How old a directory's listings are: the days their sources last updated them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataAge {
+    /// Groups whose source gives the day.
+    pub dated: usize,
+    /// Groups whose source does not.
+    pub undated: usize,
+    /// The oldest day.
+    pub oldest: Option<NaiveDate>,
+    /// The median day (the earlier of the middle two).
+    pub median: Option<NaiveDate>,
+    /// The latest day.
+    pub newest: Option<NaiveDate>,
+}
+
+impl DataAge {
+    /// The age of `days`, one per group (`None` when undated).
+    fn of(days: impl Iterator<Item = Option<NaiveDate>>) -> DataAge {
+        let (mut dated, mut undated) = (Vec::new(), 0);
+        for day in days {
+            match day {
+                Some(d) => dated.push(d),
+                None => undated += 1,
+            }
+        }
+        dated.sort_unstable();
+        DataAge {
+            dated: dated.len(),
+            undated,
+            oldest: dated.first().copied(),
+            median: dated.get(dated.len().saturating_sub(1) / 2).copied(),
+            newest: dated.last().copied(),
+        }
+    }
 }
 
 impl DirectoryStats {
@@ -97,10 +142,18 @@ impl DirectoryStats {
             for w in g.sessions.iter().filter_map(|s| s.weekday_window()) {
                 s.by_day[usize::from(w.day())] += 1;
             }
-            if g.format != Format::Online && g.location.is_none() {
-                s.rooms_without_coordinates += 1;
+            if g.format != Format::Online {
+                let coordinates = match g.location {
+                    None => "missing",
+                    Some(_) => g.listing.location_origin.as_str(),
+                };
+                *s.coordinates.entry(coordinates.into()).or_default() += 1;
             }
+            *s.timezones
+                .entry(g.listing.timezone_origin.as_str().into())
+                .or_default() += 1;
         }
+        s.updated = DataAge::of(groups.iter().map(|g| g.listing.updated));
         s
     }
 }
@@ -185,8 +238,57 @@ mod tests {
         assert_eq!(s.sessions, 2 * a.sessions.len());
         assert_eq!(s.by_day.iter().sum::<usize>(), s.sessions);
         assert_eq!(
-            s.rooms_without_coordinates, 1,
+            s.coordinates,
+            BTreeMap::from([("missing".into(), 1)]),
             "the online group needs none"
+        );
+        assert_eq!(s.timezones, BTreeMap::from([("given".into(), 2)]));
+        assert_eq!(s.updated.undated, 2);
+    }
+
+    #[test]
+    fn counts_how_places_and_zones_were_found_and_how_old_listings_are() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2024, 5, d);
+        let listed = |id: &str, location: crate::Origin, zone: crate::Origin, updated| {
+            let mut g = group(id);
+            g.listing.location_origin = location;
+            g.listing.timezone_origin = zone;
+            g.listing.updated = updated;
+            g
+        };
+        use crate::Origin::{Assumed, Derived, Given};
+        let mut online = listed("d", Given, Assumed, day(9));
+        online.format = Format::Online;
+        let s = DirectoryStats::of(&[
+            listed("a", Derived, Derived, day(20)),
+            listed("b", Given, Assumed, None),
+            listed("c", Derived, Given, day(2)),
+            online,
+        ]);
+        let counts = |m: &BTreeMap<String, usize>| -> Vec<(String, usize)> {
+            m.iter().map(|(k, n)| (k.clone(), *n)).collect()
+        };
+        assert_eq!(
+            counts(&s.coordinates),
+            [("derived".to_string(), 2), ("given".to_string(), 1)]
+        );
+        assert_eq!(
+            counts(&s.timezones),
+            [
+                ("assumed".to_string(), 2),
+                ("derived".to_string(), 1),
+                ("given".to_string(), 1)
+            ]
+        );
+        assert_eq!(
+            s.updated,
+            DataAge {
+                dated: 3,
+                undated: 1,
+                oldest: day(2),
+                median: day(9),
+                newest: day(20),
+            }
         );
     }
 

@@ -140,8 +140,9 @@ enum Detail {
         km: f64,
         limit: f64,
         stated: bool,
-        /// From the centre of the postal code or town the person's place was given as.
-        approximate: bool,
+        /// When the distance is approximate, whose place is a postal code or town, in words
+        /// that follow the distance.
+        approximate: Option<&'static str>,
     },
     Schedule {
         /// The first three sessions, without the dates they skip.
@@ -239,13 +240,9 @@ impl Exclusion {
                 approximate,
             } => format!(
                 "{}{} in a straight line{}, limit {} km{}",
-                if approximate { "about " } else { "" },
+                if approximate.is_some() { "about " } else { "" },
                 km_beyond(km, limit),
-                if approximate {
-                    " from the centre of the place given"
-                } else {
-                    ""
-                },
+                approximate.unwrap_or_default(),
                 limit_km(limit),
                 if stated { "" } else { " (the default: no limit was given)" }
             ),
@@ -421,7 +418,13 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
         let limit = person.travel_limit_km();
         if km > limit {
             let stated = person.max_travel_km.is_some();
-            let approximate = person.distance_is_approximate();
+            let approximate = if person.distance_is_approximate() {
+                Some(" from the centre of the place given")
+            } else if group.location_is_approximate() {
+                Some(" to the centre of the group's postal code or town")
+            } else {
+                None
+            };
             push(
                 ExclusionCode::Distance,
                 Detail::Distance {
@@ -690,6 +693,13 @@ mod tests {
             "about 24 km away in a straight line from the centre of the place given, limit 15 km"
         );
         p.place = None;
+        // So it is when the group's place was found by its postal code or town.
+        g.listing.location_origin = crate::Origin::Derived;
+        assert_eq!(
+            texts(&p, &g)[0].text(),
+            "about 24 km away in a straight line to the centre of the group's postal code or town, limit 15 km"
+        );
+        g.listing.location_origin = crate::Origin::Given;
         p.max_travel_km = Some(30.0);
         assert!(codes(&p, &g).is_empty());
         // A group exactly at the limit is within it.

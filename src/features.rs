@@ -309,7 +309,7 @@ pub(crate) fn describe(feature: Feature, pair: &Pair) -> String {
         }
         F::Distance10km => format!(
             "{}{} km away in a straight line",
-            if person.distance_is_approximate() {
+            if pair.distance_is_approximate() {
                 "about "
             } else {
                 ""

@@ -123,7 +123,7 @@ pub use chrono_tz::Tz;
 pub use domain::availability::parse_availability;
 pub use domain::cost::{Cost, Currency};
 pub use domain::geo::GeoPoint;
-pub use domain::group::{Group, MAX_COST, MAX_SEATS};
+pub use domain::group::{Group, Listing, MAX_COST, MAX_SEATS};
 pub use domain::person::{
     Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
 };

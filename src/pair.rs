@@ -472,6 +472,13 @@ pub(crate) struct Pair<'a> {
 }
 
 impl<'a> Pair<'a> {
+    /// Whether the distance between the two is approximate: the person's place is a postal code
+    /// or town ([`Person::distance_is_approximate`]), or the group's is
+    /// ([`Group::location_is_approximate`]).
+    pub(crate) fn distance_is_approximate(&self) -> bool {
+        self.person.distance_is_approximate() || self.group.location_is_approximate()
+    }
+
     /// The pair of a prepared person and `group`, whose calendar over the person's horizon is
     /// `calendar`. A ranking prepares the person once, and each zone and session once.
     pub(crate) fn new(

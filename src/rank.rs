@@ -149,7 +149,8 @@ pub struct Suggestion {
     /// Travel distance when attending in person and both places are known.
     pub distance_km: Option<f64>,
     /// Whether `distance_km` is from the centre of the postal code or town the person's place
-    /// was given as, so only about right; left out of JSON when it is not.
+    /// was given as, or the group's place was found by ([`Group::location_is_approximate`]), so
+    /// only about right; left out of JSON when it is not.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub distance_approximate: bool,
     /// What a session costs, as the directory writes it (`free`, `"$40"`, `25`, ...); left out
@@ -544,7 +545,7 @@ impl Engine {
             attendance: s.pair.facts.attendance,
             distance_km: s.pair.facts.distance_km,
             distance_approximate: s.pair.facts.distance_km.is_some()
-                && person.person.distance_is_approximate(),
+                && s.pair.distance_is_approximate(),
             cost: group.cost,
             open_seats: group.open_seats(),
             capacity: group.capacity,

@@ -57,6 +57,7 @@ pub fn group(id: &str) -> Group {
         address: None,
         phone: None,
         join_url: None,
+        listing: crate::Listing::default(),
     }
 }
 

@@ -263,6 +263,7 @@ fn any_group_core() -> impl Strategy<Value = Group> {
             address: None,
             phone: None,
             join_url: None,
+            listing: groupmatch::Listing::default(),
         },
     )
 }

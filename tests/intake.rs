@@ -216,7 +216,7 @@ fn replayed_answers_print_a_transcript_and_rank_as_the_file_does() {
         .assert_stdout_contains("Their week:")
         .assert_stdout_contains("What if format_preference were 'online'?")
         .assert_stdout_contains("now excluded: in-person-only group")
-        .assert_stdout_contains("~: about, from the centre of the postal code or town given");
+        .assert_stdout_contains("~: about, from or to the centre of a postal code or town");
     // The place was given as a ZIP code: the person stands at its centre, and keeps how the
     // place was given; every other answer is the example person's.
     let saved: serde_json::Value =

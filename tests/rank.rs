@@ -1582,7 +1582,7 @@ fn a_place_by_postal_code_gives_distances_said_to_be_about_right() {
     ];
     let table = wd.run(args).assert_success().stdout();
     assert!(table.contains(" km\n") && table.contains("~"), "{table}");
-    assert!(table.contains("~: about, from the centre of the postal code or town given"));
+    assert!(table.contains("~: about, from or to the centre of a postal code or town"));
     let json = wd
         .run(args.iter().chain(&["--format", "json"]))
         .assert_success()

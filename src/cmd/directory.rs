@@ -37,10 +37,9 @@ struct StatsArgs {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Action::Stats(args) = args.action;
-    // A feed's time zone does not change any count: without one, read it as UTC.
-    let mut options = args.defaults.options()?;
-    options.timezone = options.timezone.or(Some(chrono_tz::Tz::UTC));
-    let stats = directory_stats(&args.file, &options)?;
+    // A feed is counted as its import would read it: without --timezone, a meeting takes the
+    // zone at its coordinates, and one without any is skipped (and counted so).
+    let stats = directory_stats(&args.file, &args.defaults.options()?)?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
         OutputFormat::Table => table(&args.file.display().to_string(), &stats),
@@ -92,20 +91,23 @@ fn table(label: &str, s: &DirectoryStats) -> String {
         .map(|(d, n)| format!("{d} {n}"))
         .collect();
     let _ = writeln!(out, "  day         {}", days.join(", "));
-    let _ = write!(
-        out,
-        "  missing     coordinates: {} meeting in a room",
-        plural(s.rooms_without_coordinates, "group")
-    );
-    match &s.feed {
-        Some(feed) => {
-            let _ = writeln!(
-                out,
-                "; end time: {} of {} imported",
-                feed.end_time_defaulted, feed.imported
-            );
-        }
-        None => out.push('\n'),
+    let _ = writeln!(out, "  coordinates {}", counts(&s.coordinates));
+    let _ = writeln!(out, "  time zone   {}", counts(&s.timezones));
+    let u = &s.updated;
+    let _ = match (u.oldest, u.median, u.newest) {
+        (Some(oldest), Some(median), Some(newest)) => writeln!(
+            out,
+            "  updated     {} dated: oldest {oldest}, median {median}, newest {newest}; {} undated",
+            u.dated, u.undated
+        ),
+        _ => writeln!(out, "  updated     no dates ({} undated)", u.undated),
+    };
+    if let Some(feed) = &s.feed {
+        let _ = writeln!(
+            out,
+            "  end time    {} of {} imported given none",
+            feed.end_time_defaulted, feed.imported
+        );
     }
     out
 }

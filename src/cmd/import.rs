@@ -303,10 +303,11 @@ fn summary(label: &str, out: &str, r: &ImportReport) -> String {
     if r.ids.is_empty() {
         let _ = writeln!(
             text,
-            "{} without an end time (given {} minutes), {} without coordinates, {} with unknown type codes, {}",
+            "{} without an end time (given {} minutes), {} without coordinates, {} with the coordinates of their postal code or town (approximate), {} with unknown type codes, {}",
             r.end_time_defaulted,
             groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
             r.without_coordinates,
+            r.coordinates_approximate,
             r.unknown_types.values().map(Vec::len).sum::<usize>(),
             plural(r.warnings.len(), "warning"),
         );

@@ -260,7 +260,7 @@ pub(super) fn table(engine: &Engine, ranking: &Ranking, show_excluded: bool, wid
         if ranking.suggestions.iter().any(|s| s.distance_approximate) {
             let _ = writeln!(
                 out,
-                "~: about, from the centre of the postal code or town given (straight line)"
+                "~: about, from or to the centre of a postal code or town (straight line)"
             );
         }
         out.push('\n');

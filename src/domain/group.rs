@@ -1,5 +1,6 @@
 //! A support group as listed in a directory.
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use super::geo::GeoPoint;
 use super::recurrence::Session;
 use super::vocab::{
     Approach, Audience, Facilitation, Fellowship, Format, Language, MedicationStance, Need,
-    Orientation, Requirement, Serves, Substance,
+    Orientation, Origin, Requirement, Serves, Substance,
 };
 use crate::error::{Problem, Result};
 use crate::limits::{MAX_LIST_ITEMS, MAX_SESSIONS};
@@ -103,6 +104,49 @@ pub struct Group {
     pub phone: Option<String>,
     /// The link that joins an online or hybrid session (a video-meeting address).
     pub join_url: Option<String>,
+    /// Where the listing came from, when it was updated, and which of its coordinates and zone
+    /// the directory stated.
+    #[serde(flatten)]
+    pub listing: Listing,
+}
+
+/// Where a group's listing came from and how much of it its directory stated: what staff check
+/// before relying on a feed (`groupmatch directory stats`), and what `directory merge` keeps
+/// apart and flags as stale. The default is a listing of a hand-written directory: no source or
+/// date, coordinates and zone given.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Listing {
+    /// The directory the group came from: the feed an import read (its file or URL), or the
+    /// prefix `directory merge` gave its ids.
+    pub source: Option<String>,
+    /// The day its source last updated the listing, when the source says.
+    pub updated: Option<NaiveDate>,
+    /// How its coordinates were found: [`Origin::Given`], or [`Origin::Derived`] from its postal
+    /// code or town (approximate to a few km, so distances to it are said to be "about").
+    /// Meaningless without coordinates.
+    pub location_origin: Origin,
+    /// How its time zone was found: given, derived from its coordinates or a UTC offset, or
+    /// assumed (the import's default for a feed that states none).
+    pub timezone_origin: Origin,
+}
+
+impl Listing {
+    /// Every problem of the listing, each naming its field: a `source` that is not one line of
+    /// printable text, and a `location_origin` that is `assumed` (only a zone can be assumed).
+    pub(crate) fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if let Some(m) = self.source.as_deref().and_then(text_problem) {
+            problems.push(Problem::new(None, Some("source"), m));
+        }
+        if self.location_origin == Origin::Assumed {
+            problems.push(Problem::new(
+                None,
+                Some("location_origin"),
+                "'assumed' is for a time zone; coordinates are given or derived",
+            ));
+        }
+        problems
+    }
 }
 
 impl Group {
@@ -211,7 +255,14 @@ impl Group {
         if let Some(m) = self.age_limits_problem() {
             problems.push(named("max_age", m));
         }
+        problems.extend(self.listing.problems());
         problems
+    }
+
+    /// Whether distances to the group are approximate: its coordinates are those of its postal
+    /// code or town ([`Origin::Derived`]).
+    pub fn location_is_approximate(&self) -> bool {
+        self.location.is_some() && self.listing.location_origin == Origin::Derived
     }
 
     /// Why the group's age limits cannot hold together, if they cannot (shared with the reader):

@@ -853,3 +853,26 @@ mod tests {
         assert_eq!(Language::ENGLISH.name(), "English");
     }
 }
+
+vocabulary! {
+    /// How a group's coordinates or time zone came to be in the directory
+    /// ([`crate::Listing`]).
+    Origin {
+        /// Stated by the directory (a groups file written by hand states everything it gives).
+        Given = "given",
+        /// Worked out by the import: coordinates from the postal code or town (approximate: the embedded
+        /// gazetteer's), a zone from the coordinates or from a UTC offset
+        /// ([`crate::zone_at`]).
+        Derived = "derived",
+        /// A time zone only: the import's default (`--timezone`), given for every meeting of a
+        /// feed that states none.
+        Assumed = "assumed",
+    }
+}
+
+impl Default for Origin {
+    /// [`Origin::Given`].
+    fn default() -> Origin {
+        Origin::Given
+    }
+}

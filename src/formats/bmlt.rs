@@ -19,12 +19,14 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
+use crate::domain::group::Listing;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{Format, Language, Need};
+use crate::domain::vocab::{Format, Language, Need, Origin};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    described, group_key, timezone, Collector, FeedGroup, Meeting, RowReport,
+    approximate_point, described, group_key, timezone, AddressHint, Collector, FeedGroup, Meeting,
+    RowReport,
 };
 pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
 use crate::formats::meeting_guide::{
@@ -496,17 +498,7 @@ pub fn import_bmlt(
         })
         .collect();
     for (index, row) in meetings.iter().enumerate() {
-        let mut approximate = false;
-        let meeting = meeting(
-            row,
-            formats,
-            options,
-            &mut rows_in.row(index),
-            &mut approximate,
-        );
-        if meeting.is_ok() && approximate {
-            rows_in.report().coordinates_approximate += 1;
-        }
+        let meeting = meeting(row, formats, options, &mut rows_in.row(index));
         rows_in.add(index, meeting);
     }
     Ok(rows_in.finish())
@@ -581,7 +573,6 @@ fn meeting(
     formats: Option<&[BmltFormat]>,
     options: &ImportOptions,
     out: &mut RowReport,
-    approximate: &mut bool,
 ) -> std::result::Result<Meeting, SkipReason> {
     let Some(row) = row.as_object() else {
         return Err(out.skip(SkipReason::NotAMeeting, "", "not a JSON object (skipped)"));
@@ -610,6 +601,7 @@ fn meeting(
     )?;
     let (window, end_time_defaulted) = schedule(row, out)?;
     let mut location = given_point.filter(|_| format != Format::Online);
+    let mut location_origin = Origin::Given;
     if format != Format::Online && location.is_none() {
         // A postal code alone is read as a US ZIP or Canadian FSA by the gazetteer: only for
         // meetings in those countries, or in none named (a German 10115 is not New York's).
@@ -618,15 +610,17 @@ fn meeting(
             .to_lowercase();
         let north_american = nation.is_empty()
             || ["us", "usa", "united states", "ca", "canada"].contains(&nation.as_str());
-        location = place_of(
-            postal.as_deref(),
-            town.as_deref(),
-            province.as_deref(),
+        if let Some((point, _)) = approximate_point(AddressHint {
+            postal_code: postal.as_deref(),
+            town: town.as_deref(),
+            region: province.as_deref(),
             north_american,
-        );
-        *approximate = location.is_some();
+        }) {
+            location = Some(point);
+            location_origin = Origin::Derived;
+        }
     }
-    let timezone = timezone(
+    let (timezone, timezone_origin) = timezone(
         line(row, "time_zone", out),
         "time_zone",
         options,
@@ -698,6 +692,12 @@ fn meeting(
         address: place.clone(),
         phone: phone.filter(|_| format != Format::InPerson),
         join_url: join_url.clone().filter(|_| format != Format::InPerson),
+        // BMLT's search results do not say when a meeting was last changed.
+        listing: Listing {
+            location_origin,
+            timezone_origin,
+            ..Listing::default()
+        },
     }
     .into_group(options);
     let key = group_key(&identity, &group, &place, &group.join_url);
@@ -932,34 +932,6 @@ fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint
             None
         }
     }
-}
-
-/// The centre of the meeting's postal code or town in the embedded gazetteer: approximate.
-#[cfg(feature = "gazetteer")]
-fn place_of(
-    postal: Option<&str>,
-    town: Option<&str>,
-    province: Option<&str>,
-    north_american: bool,
-) -> Option<GeoPoint> {
-    let gazetteer = crate::Gazetteer::embedded();
-    let queries = [
-        postal.zip(town).map(|(p, t)| format!("{p} {t}")),
-        postal.filter(|_| north_american).map(str::to_string),
-        town.zip(province).map(|(t, p)| format!("{t}, {p}")),
-        town.map(str::to_string),
-    ];
-    queries
-        .into_iter()
-        .flatten()
-        .find_map(|q| gazetteer.lookup(&q).ok())
-        .map(|place| place.point)
-}
-
-/// Without the gazetteer, a room without coordinates stays without.
-#[cfg(not(feature = "gazetteer"))]
-fn place_of(_: Option<&str>, _: Option<&str>, _: Option<&str>, _: bool) -> Option<GeoPoint> {
-    None
 }
 
 #[cfg(test)]
@@ -1392,6 +1364,13 @@ mod tests {
             json!({"time_zone": "America/Chicago", "latitude": "41.88", "longitude": "-87.63"}),
         )]);
         assert_eq!(i.groups[0].timezone, chrono_tz::America::Chicago);
+        assert_eq!(i.groups[0].listing.timezone_origin, Origin::Given);
+        let i = import(&[meeting("1", json!({}))]);
+        assert_eq!(
+            (i.groups[0].timezone, i.groups[0].listing.timezone_origin),
+            (chrono_tz::America::New_York, Origin::Assumed),
+            "the default of the import"
+        );
         let feed = serde_json::to_vec(&[
             meeting("1", json!({"latitude": "52.52", "longitude": "13.40"})),
             meeting(
@@ -1407,6 +1386,7 @@ mod tests {
         };
         let i = import_bmlt(&feed, "feed.json", None, &none).unwrap();
         assert_eq!(i.groups[0].timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(i.groups[0].listing.timezone_origin, Origin::Derived);
         assert_eq!(
             i.report.skipped[&SkipReason::NoTimezone],
             1,
@@ -1438,6 +1418,8 @@ mod tests {
             "{philadelphia:?}"
         );
         assert_eq!(i.groups[2].location, None);
+        let origins: Vec<Origin> = i.groups.iter().map(|g| g.listing.location_origin).collect();
+        assert_eq!(origins, [Origin::Derived, Origin::Derived, Origin::Given]);
         assert_eq!(
             (
                 i.report.coordinates_approximate,

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::domain::group::{Group, MAX_SEATS};
+use chrono::NaiveDate;
+
+use crate::domain::group::{Group, Listing, MAX_SEATS};
 use crate::domain::recurrence::Session;
 use crate::domain::vocab::{
     Approach, Facilitation, Format, Language, MedicationStance, Orientation, Serves,
@@ -50,6 +52,10 @@ pub const GROUP_FIELDS: &[&str] = &[
     "address",
     "phone",
     "join_url",
+    "source",
+    "updated",
+    "location_origin",
+    "timezone_origin",
 ];
 
 /// The fields a groups file must have.
@@ -172,6 +178,15 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let address = f.single_line("address", false, warnings);
     let phone = f.single_line("phone", false, warnings);
     let join_url = f.single_line("join_url", false, warnings);
+    let listing = Listing {
+        source: f.single_line("source", false, warnings),
+        updated: f.parse_with("updated", false, |t| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| format!("'{t}' is not a date (YYYY-MM-DD)"))
+        }),
+        location_origin: f.parse("location_origin", false).unwrap_or_default(),
+        timezone_origin: f.parse("timezone_origin", false).unwrap_or_default(),
+    };
 
     let orientation = match (stated, approach) {
         (Some(o), _) => Some(o),
@@ -223,9 +238,14 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
         address,
         phone,
         join_url,
+        listing,
     };
     if let Some(m) = group.age_limits_problem() {
         f.problem("max_age", m);
+        return None;
+    }
+    if let Some(p) = group.listing.problems().into_iter().next() {
+        f.problem(p.field.as_deref().unwrap_or_default(), p.message);
         return None;
     }
     Some(group)

@@ -27,12 +27,15 @@ use serde_json::{Map, Value};
 
 use crate::domain::cost::{Cost, Currency};
 use crate::domain::geo::GeoPoint;
-use crate::domain::group::{Group, MAX_SEATS};
+use crate::domain::group::{Group, Listing, MAX_SEATS};
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::{parse_timezone, utc_offset_minutes};
-use crate::domain::vocab::{Approach, Format, Language, MedicationStance, Need, Orientation};
+use crate::domain::vocab::{
+    Approach, Format, Language, MedicationStance, Need, Orientation, Origin,
+};
 use crate::domain::zone::zone_at;
 use crate::error::{Error, Result};
+use crate::formats::import::{approximate_point, AddressHint};
 use crate::formats::meeting_guide::parse_json;
 use crate::formats::read_bytes;
 use crate::text::single_line;
@@ -589,7 +592,7 @@ fn group_of(
         }
     });
     if point.is_none() && location.is_some() {
-        point = gazetteer_point(addr, &mut w);
+        point = addr.and_then(|a| place_by_address(a, &mut w));
     }
     if location.is_some() && point.is_none() {
         w.report.without_coordinates += 1;
@@ -646,9 +649,18 @@ fn group_of(
     }
     sessions.sort();
     sessions.dedup();
-    let Some(timezone) = zone
-        .or(options.timezone)
-        .or_else(|| point.and_then(|(p, _)| zone_at(p)))
+    let zone = match zone {
+        Some(tz) if zone_from_offset => Some((tz, Origin::Derived)),
+        Some(tz) => Some((tz, Origin::Given)),
+        None => None,
+    };
+    let Some((timezone, timezone_origin)) = zone
+        .or(options.timezone.map(|tz| (tz, Origin::Assumed)))
+        .or_else(|| {
+            point
+                .and_then(|(p, _)| zone_at(p))
+                .map(|tz| (tz, Origin::Derived))
+        })
     else {
         w.warn(
             "timezone",
@@ -712,6 +724,16 @@ fn group_of(
         address: addr.and_then(address_line),
         phone,
         join_url,
+        listing: Listing {
+            source: None,
+            updated: updated(service),
+            location_origin: if point.is_some_and(|(_, approximate)| approximate) {
+                Origin::Derived
+            } else {
+                Origin::Given
+            },
+            timezone_origin,
+        },
     };
     if let Err(e) = group.validate() {
         let (field, message) = e
@@ -723,41 +745,51 @@ fn group_of(
         w.warn(&field, format!("skipped: {message}"));
         return Err(HsdsSkip::BadRecord);
     }
-    if point.is_some_and(|(_, approximate)| approximate) {
+    if group.location_is_approximate() {
         w.report.coordinates_approximate += 1;
     }
     Ok(group)
 }
 
-/// The coordinates of the location's postal code or town in the embedded gazetteer (with the
-/// `gazetteer` feature), marked approximate.
-#[cfg(feature = "gazetteer")]
-fn gazetteer_point(addr: Option<&Value>, w: &mut Warn<'_>) -> Option<(GeoPoint, bool)> {
-    let addr = addr?;
-    let gazetteer = crate::gazetteer::Gazetteer::embedded();
-    let postal = text(Some(addr), "postal_code");
-    let town = text(Some(addr), "city").map(|city| match text(Some(addr), "state_province") {
-        Some(state) => format!("{city}, {state}"),
-        None => city,
-    });
-    for query in [postal, town].into_iter().flatten() {
-        if let Ok(place) = gazetteer.lookup(&query) {
-            w.warn(
-                "latitude",
-                format!(
-                    "no coordinates: those of '{}' used (approximate)",
-                    place.name
-                ),
-            );
-            return Some((place.point, true));
-        }
-    }
-    None
+/// The coordinates of the address's postal code or town ([`approximate_point`]), marked
+/// approximate and warned.
+fn place_by_address(addr: &Value, w: &mut Warn<'_>) -> Option<(GeoPoint, bool)> {
+    let (postal_code, town, region, country) = (
+        text(Some(addr), "postal_code"),
+        text(Some(addr), "city"),
+        text(Some(addr), "state_province"),
+        text(Some(addr), "country"),
+    );
+    let (point, name) = approximate_point(AddressHint {
+        postal_code: postal_code.as_deref(),
+        town: town.as_deref(),
+        region: region.as_deref(),
+        north_american: country.as_deref().is_none_or(|c| {
+            ["US", "USA", "CA", "CAN"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(c))
+        }),
+    })?;
+    w.warn(
+        "latitude",
+        format!("no coordinates: those of '{name}' used (approximate)"),
+    );
+    Some((point, true))
 }
 
-#[cfg(not(feature = "gazetteer"))]
-fn gazetteer_point(_addr: Option<&Value>, _w: &mut Warn<'_>) -> Option<(GeoPoint, bool)> {
-    None
+/// The day the service was last changed: its `last_modified` (3.1), else the latest
+/// `last_action_date` of its `metadata`.
+fn updated(service: &Value) -> Option<NaiveDate> {
+    let day = |v: &Value| -> Option<NaiveDate> {
+        let t = value_text(v);
+        NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+    };
+    service.get("last_modified").and_then(day).or_else(|| {
+        array(service, "metadata")
+            .iter()
+            .filter_map(|m| m.get("last_action_date").and_then(day))
+            .max()
+    })
 }
 
 /// Whether a service is tagged with the taxonomy term `code`: in its `attributes` (3.x, with a

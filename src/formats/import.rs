@@ -9,11 +9,12 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::domain::geo::GeoPoint;
-use crate::domain::group::Group;
+use crate::domain::group::{Group, Listing};
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::parse_timezone;
 use crate::domain::vocab::{
-    Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Serves,
+    Approach, Audience, Fellowship, Format, Language, MedicationStance, Need, Orientation, Origin,
+    Serves,
 };
 use crate::domain::zone::{check_zone, zone_at, ZoneFinding};
 use crate::error::{Error, Result};
@@ -163,6 +164,8 @@ pub(crate) struct FeedGroup {
     pub(crate) address: Option<String>,
     pub(crate) phone: Option<String>,
     pub(crate) join_url: Option<String>,
+    /// When the feed last updated it, and how its coordinates and zone were found.
+    pub(crate) listing: Listing,
 }
 
 impl FeedGroup {
@@ -215,6 +218,7 @@ impl FeedGroup {
             address: self.address,
             phone: self.phone,
             join_url: self.join_url,
+            listing: self.listing,
         }
     }
 }
@@ -486,8 +490,12 @@ impl Collector {
         report.end_time_defaulted += usize::from(m.end_time_defaulted);
         report.without_coordinates +=
             usize::from(m.group.format != Format::Online && m.group.location.is_none());
+        report.coordinates_approximate += usize::from(m.group.location_is_approximate());
         if let Some(&g) = self.by_key.get(&m.key) {
             report.merged += 1;
+            // The group was updated when its most recently updated meeting was.
+            let updated = &mut self.groups[g].listing.updated;
+            *updated = (*updated).max(m.group.listing.updated);
             // Open and closed meetings of one group are one group; `closed` is then left
             // unstated (it is not used in ranking).
             if self.groups[g].closed != m.group.closed {
@@ -558,19 +566,21 @@ pub(crate) fn group_key(
     .expect("plain values serialise")
 }
 
-/// The meeting's zone: its own (`stated`, the text of its field `field`), else the default ([`ImportOptions::timezone`]), else
-/// the zone at its coordinates ([`zone_at`]); without any, the row is skipped (`no_timezone`).
-/// A given zone is checked against the coordinates ([`check_zone`]): one that follows no place
-/// and contradicts them is replaced by the zone at the coordinates (so that the groups file
-/// written loads), another place's zone is kept; both are warned and counted. A zone that follows
-/// no place is warned when it is the row's own (a default is the run's business, said once).
+/// The meeting's zone and how it was found: its own (`stated`, the text of its field `field`:
+/// [`Origin::Given`]), else the default ([`ImportOptions::timezone`]: [`Origin::Assumed`]), else
+/// the zone at its coordinates ([`zone_at`]: [`Origin::Derived`]); without any, the row is skipped
+/// (`no_timezone`). A given zone is checked against the coordinates ([`check_zone`]): one that
+/// follows no place and contradicts them is replaced by the zone at the coordinates (so that the
+/// groups file written loads), another place's zone is kept; both are warned and counted. A zone
+/// that follows no place is warned when it is the row's own (a default is the run's business,
+/// said once).
 pub(crate) fn timezone(
     stated: Option<String>,
     field: &str,
     options: &ImportOptions,
     location: Option<GeoPoint>,
     out: &mut RowReport,
-) -> std::result::Result<Tz, SkipReason> {
+) -> std::result::Result<(Tz, Origin), SkipReason> {
     let (stated, own) = match stated.map(|t| parse_timezone(&t)) {
         Some(Ok(tz)) => (Some(tz), true),
         Some(Err(e)) => {
@@ -584,28 +594,77 @@ pub(crate) fn timezone(
         }
         None => (options.timezone, false),
     };
+    let origin = if own { Origin::Given } else { Origin::Assumed };
     let Some(stated) = stated else {
         let tz = location.and_then(zone_at).ok_or(SkipReason::NoTimezone)?;
         out.report.timezone_from_coordinates += 1;
-        return Ok(tz);
+        return Ok((tz, Origin::Derived));
     };
     match check_zone(stated, location) {
-        None => Ok(stated),
+        None => Ok((stated, origin)),
         Some(found @ ZoneFinding::Contradicts { at_place, .. }) => {
             out.warn(field, format!("{found} (it is used)"));
             out.report.timezone_from_coordinates += 1;
-            Ok(at_place)
+            Ok((at_place, Origin::Derived))
         }
         Some(found @ ZoneFinding::Differs { .. }) => {
             out.warn(field, format!("{found} (kept)"));
             out.report.timezone_unlike_coordinates += 1;
-            Ok(stated)
+            Ok((stated, origin))
         }
         Some(found @ ZoneFinding::NotAPlace { .. }) => {
             if own {
                 out.warn(field, found.to_string());
             }
-            Ok(stated)
+            Ok((stated, origin))
         }
     }
+}
+
+/// Where a meeting place is, as an address gives it without coordinates.
+#[derive(Debug, Clone, Copy, Default)]
+// Read only by the gazetteer's look-up; without it, a room without coordinates stays without.
+#[cfg_attr(not(feature = "gazetteer"), allow(dead_code))]
+pub(crate) struct AddressHint<'a> {
+    pub(crate) postal_code: Option<&'a str>,
+    pub(crate) town: Option<&'a str>,
+    /// The state or province.
+    pub(crate) region: Option<&'a str>,
+    /// Whether the place is in the US or Canada, or in no country named: only there is a
+    /// postal code alone looked up (the gazetteer reads five digits as a US ZIP code, and a
+    /// German 10115 is not New York's).
+    pub(crate) north_american: bool,
+}
+
+/// The centre of a meeting place's postal code or town in the embedded gazetteer (feature
+/// `gazetteer`): coordinates that are approximate ([`Origin::Derived`]). Tried in turn: postal
+/// code with town, postal code alone (see [`AddressHint::north_american`]), town with region,
+/// town alone; an ambiguous town is not guessed. With the point comes the name of the place it
+/// is the centre of.
+#[cfg(feature = "gazetteer")]
+pub(crate) fn approximate_point(hint: AddressHint) -> Option<(GeoPoint, String)> {
+    let gazetteer = crate::Gazetteer::embedded();
+    let AddressHint {
+        postal_code,
+        town,
+        region,
+        north_american,
+    } = hint;
+    let queries = [
+        postal_code.zip(town).map(|(p, t)| format!("{p} {t}")),
+        postal_code.filter(|_| north_american).map(str::to_string),
+        town.zip(region).map(|(t, r)| format!("{t}, {r}")),
+        town.map(str::to_string),
+    ];
+    queries
+        .into_iter()
+        .flatten()
+        .find_map(|q| gazetteer.lookup(&q).ok())
+        .map(|place| (place.point, place.name))
+}
+
+/// Without the gazetteer, a room without coordinates stays without.
+#[cfg(not(feature = "gazetteer"))]
+pub(crate) fn approximate_point(_: AddressHint) -> Option<(GeoPoint, String)> {
+    None
 }

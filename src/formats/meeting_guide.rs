@@ -16,15 +16,18 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use crate::domain::geo::GeoPoint;
+use crate::domain::group::Listing;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::Window;
-use crate::domain::vocab::{Format, Language, Need};
+use crate::domain::vocab::{Format, Language, Need, Origin};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    described, group_key, timezone as zone_of, Collector, FeedGroup, Meeting, RowReport,
+    approximate_point, described, group_key, timezone as zone_of, AddressHint, Collector,
+    FeedGroup, Meeting, RowReport,
 };
 pub use crate::formats::import::{
     fellowship_approach, poa_is_proof_of_attendance, Import, ImportOptions, ImportReport,
@@ -283,8 +286,16 @@ fn meeting(
     let types = type_meanings(row, out);
     let format = attendance(row, &types, out)?;
     let (sessions, end_time_defaulted) = schedule(row, out)?;
-    let location = coordinates(row, out);
-    let timezone = zone_of(text(row, "timezone"), "timezone", options, location, out)?;
+    let mut location = coordinates(row, out);
+    let mut location_origin = Origin::Given;
+    if format != Format::Online && location.is_none() {
+        if let Some(point) = place_by_address(row) {
+            location = Some(point);
+            location_origin = Origin::Derived;
+        }
+    }
+    let (timezone, timezone_origin) =
+        zone_of(text(row, "timezone"), "timezone", options, location, out)?;
     let Some(name) = text(row, "name") else {
         return Err(out.skip(SkipReason::NoName, "name", "missing (skipped)"));
     };
@@ -323,6 +334,12 @@ fn meeting(
         address: place.clone().filter(|_| format != Format::Online),
         phone: text(row, "conference_phone"),
         join_url: conference.clone(),
+        listing: Listing {
+            updated: updated(row, out),
+            location_origin,
+            timezone_origin,
+            ..Listing::default()
+        },
     }
     .into_group(options);
     // Rows of one group share everything but their sessions and slug.
@@ -457,6 +474,113 @@ fn approximate(row: &Map<String, Value>) -> bool {
 /// Whether the feed marks the row's place approximate (`approximate`: `yes` or `no`), if it says.
 fn says_approximate(row: &Map<String, Value>) -> Option<bool> {
     text(row, "approximate").map(|a| a.eq_ignore_ascii_case("yes"))
+}
+
+/// The centre of the postal code or town of a row without coordinates, from its `postal_code`,
+/// `city`, `state` and `country`, else from the parts of its address ("8318 104 St, Edmonton,
+/// Alberta, T6E 4E8, Canada": the part that is a US ZIP or Canadian postal code, and the town
+/// and region after the street): approximate ([`approximate_point`]).
+fn place_by_address(row: &Map<String, Value>) -> Option<GeoPoint> {
+    let address = address(row).unwrap_or_default();
+    let parts: Vec<&str> = address
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let country = text(row, "country").or_else(|| {
+        parts
+            .last()
+            .filter(|p| COUNTRIES.iter().any(|c| c.eq_ignore_ascii_case(p)))
+            .map(|p| p.to_string())
+    });
+    let north_american = country
+        .as_deref()
+        .is_none_or(|c| NORTH_AMERICA.iter().any(|n| n.eq_ignore_ascii_case(c)));
+    let postal = text(row, "postal_code").or_else(|| {
+        parts.iter().find_map(|p| {
+            let last = p.rsplit(' ').next().unwrap_or(p);
+            (is_zip(last).then(|| last.to_string())).or_else(|| canadian_postal_code(p))
+        })
+    });
+    // After the street: the parts that are neither a postal code nor a country.
+    let mut places = parts.iter().skip(1).filter(|p| {
+        !p.chars().any(|c| c.is_ascii_digit())
+            && !COUNTRIES.iter().any(|c| c.eq_ignore_ascii_case(p))
+    });
+    let town = text(row, "city").or_else(|| places.next().map(|t| t.to_string()));
+    let region = text(row, "state").or_else(|| places.next().map(|r| r.to_string()));
+    approximate_point(AddressHint {
+        postal_code: postal.as_deref(),
+        town: town.as_deref(),
+        region: region.as_deref(),
+        north_american,
+    })
+    .map(|(point, _)| point)
+}
+
+/// Country names an address may end with, and those of the US and Canada among them.
+const COUNTRIES: &[&str] = &[
+    "USA",
+    "US",
+    "United States",
+    "United States of America",
+    "Canada",
+    "Germany",
+    "Deutschland",
+    "UK",
+    "United Kingdom",
+    "Mexico",
+    "Australia",
+];
+const NORTH_AMERICA: &[&str] = &[
+    "USA",
+    "US",
+    "United States",
+    "United States of America",
+    "Canada",
+];
+
+/// Whether `s` is a US ZIP code: five digits, or ZIP+4.
+fn is_zip(s: &str) -> bool {
+    let (five, four) = s.split_once('-').unwrap_or((s, "0000"));
+    five.len() == 5
+        && four.len() == 4
+        && five.chars().chain(four.chars()).all(|c| c.is_ascii_digit())
+}
+
+/// The Canadian postal code at the end of `s` ("AB T6E 4E8", "T6E4E8"): letter, digit, letter,
+/// digit, letter, digit, with an optional space in the middle.
+fn canadian_postal_code(s: &str) -> Option<String> {
+    let compact: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let code = compact.get(compact.len().checked_sub(6)?..)?;
+    let shape = code.iter().enumerate().all(|(i, c)| {
+        if i % 2 == 0 {
+            c.is_ascii_alphabetic()
+        } else {
+            c.is_ascii_digit()
+        }
+    });
+    shape.then(|| {
+        let code: String = code.iter().collect::<String>().to_uppercase();
+        format!("{} {}", &code[..3], &code[3..])
+    })
+}
+
+/// The day the row was last updated: `updated` as the specification writes it
+/// (`2023-08-31 12:00:00`), or month/day/year as some feeds do (`8/25/2022 11:17:07 AM`); one
+/// that is neither is warned and left unknown.
+fn updated(row: &Map<String, Value>, out: &mut RowReport) -> Option<NaiveDate> {
+    let t = text(row, "updated")?;
+    let day = t.split([' ', 'T']).next().unwrap_or_default();
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(day, "%m/%d/%Y"));
+    match date {
+        Ok(d) => Some(d),
+        Err(_) => {
+            out.warn("updated", format!("'{t}' is not a date (left unknown)"));
+            None
+        }
+    }
 }
 
 /// The row's address: `formatted_address`, else `address`.
@@ -1064,6 +1188,75 @@ mod tests {
         assert_eq!(warned, [("name", REPLACED), ("regions", REPLACED)]);
     }
 
+    #[cfg(feature = "gazetteer")]
+    #[test]
+    fn a_room_without_coordinates_is_placed_by_its_address_and_updated_dates_are_read() {
+        let i = import(
+            r#"[{"name": "a", "slug": "a", "day": [6], "time": "7:30 PM", "updated": "8/25/2022 11:17:07 AM",
+                 "address": "8318 104 St, Edmonton, Alberta, T6E 4E8, Canada"},
+                {"name": "b", "slug": "b", "day": 1, "time": "18:00", "updated": "2023-08-31 12:00:00",
+                 "formatted_address": "12 Main St, Hudson, NY, USA"},
+                {"name": "b", "slug": "b2", "day": 3, "time": "18:00", "updated": "2023-09-02 08:00:00",
+                 "formatted_address": "12 Main St, Hudson, NY, USA"},
+                {"name": "c", "slug": "c", "day": 1, "time": "18:00", "updated": "last week",
+                 "latitude": 39.95, "longitude": -75.16, "timezone": "America/New_York",
+                 "formatted_address": "1 Elm St, Philadelphia, PA 19107, USA"}]"#,
+        );
+        let near = |g: &Group, lat: f64, lon: f64| {
+            let p = g.location.unwrap();
+            (p.latitude - lat).abs() < 0.1 && (p.longitude - lon).abs() < 0.1
+        };
+        assert!(
+            near(&i.groups[0], 53.51, -113.49),
+            "{:?}",
+            i.groups[0].location
+        );
+        assert!(
+            near(&i.groups[1], 42.25, -73.79),
+            "{:?}",
+            i.groups[1].location
+        );
+        let listings: Vec<(Origin, Option<NaiveDate>)> = i
+            .groups
+            .iter()
+            .map(|g| (g.listing.location_origin, g.listing.updated))
+            .collect();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(
+            listings,
+            [
+                (Origin::Derived, day(2022, 8, 25)),
+                (Origin::Derived, day(2023, 9, 2)),
+                (Origin::Given, None)
+            ],
+            "a group's date is its latest meeting's"
+        );
+        assert_eq!(i.report.coordinates_approximate, 3);
+        let updated: Vec<&str> = i
+            .report
+            .warnings
+            .iter()
+            .filter(|w| w.field == "updated")
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(updated, ["'last week' is not a date (left unknown)"]);
+        let zones: Vec<Origin> = i.groups.iter().map(|g| g.listing.timezone_origin).collect();
+        assert_eq!(zones, [Origin::Assumed, Origin::Assumed, Origin::Given]);
+    }
+
+    #[test]
+    fn canadian_postal_codes_and_zip_codes_are_found_in_address_parts() {
+        assert_eq!(
+            canadian_postal_code("AB T6E 4E8").as_deref(),
+            Some("T6E 4E8")
+        );
+        assert_eq!(canadian_postal_code("t6e4e8").as_deref(), Some("T6E 4E8"));
+        assert_eq!(canadian_postal_code("8318 104 St"), None);
+        assert_eq!(canadian_postal_code("4E8"), None);
+        assert!(is_zip("19107") && is_zip("19107-1234"));
+        assert!(!is_zip("1910") && !is_zip("19107-12") && !is_zip("1910a"));
+    }
+
     #[test]
     fn only_zero_zero_is_a_placeholder_and_a_bad_time_is_named() {
         let i = import(
@@ -1074,8 +1267,13 @@ mod tests {
                 {"name": "c", "slug": "c", "day": 1, "time": "25:00", "types": ["ONL"]}]"#,
         );
         assert_eq!(i.groups.len(), 2);
-        assert_eq!(i.groups[0].location, None);
+        // The placeholder is dropped; the room is then placed by its ZIP code, approximately.
+        assert_eq!(
+            i.groups[0].location_is_approximate(),
+            cfg!(feature = "gazetteer")
+        );
         assert_eq!(i.groups[1].location, Some(GeoPoint::new(0.0, 9.5).unwrap()));
+        assert_eq!(i.groups[1].listing.location_origin, Origin::Given);
         let messages: Vec<&str> = i
             .report
             .warnings

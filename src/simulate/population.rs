@@ -254,6 +254,7 @@ pub(crate) fn group(rng: &mut ChaCha8Rng, index: usize, reference: NaiveDate) ->
         address: None,
         phone: None,
         join_url: None,
+        listing: crate::Listing::default(),
     };
     // Drawn last, so every other attribute is drawn as before calendars existed.
     group.sessions = calendar(rng, &group, &sessions, reference);
