@@ -203,7 +203,7 @@ fn hsds_2_package_reads_weekday_rows_and_holiday_closures() {
 }
 
 #[test]
-fn official_json_examples_are_read_as_hsds_and_their_placeholder_schedule_is_refused() {
+fn official_json_examples_import_with_the_rule_parts_rfc_5545_forbids_ignored() {
     let Some(dir) = shared("hsds-openreferral-spec-3.0-examples/json") else {
         return;
     };
@@ -214,13 +214,47 @@ fn official_json_examples_are_read_as_hsds_and_their_placeholder_schedule_is_ref
         "organization_full.json",
     ] {
         // The one schedule sets byweekno, bymonthday and byyearday on a WEEKLY rule with both
-        // count and until: not a rule groupmatch (or RFC 5545) can honour, so it is refused.
-        import(&wd, &dir.join(name), &["--timezone", "Europe/London"])
-            .assert_code(2)
-            .assert_stderr_contains("48102e86-bb50-41c4-8f1e-e269368c41d1: schedule: schedule of ac148810-d857-441c-9679-408f346de14b@3a19ff88-4620-4d17-9830-ac1d859eb5d5 skipped: byweekno")
+        // count and until: RFC 5545 allows none of these there, so they are ignored (warned),
+        // and its byday, hours, dates and UTC offset (+3, no usable coordinates) are read.
+        import(&wd, &dir.join(name), &[])
+            .assert_success()
+            .assert_stdout_contains("1 imported as 1 group")
+            .assert_stderr_contains(
+                "byweekno '41,42' ignored: RFC 5545 allows it only in YEARLY rules",
+            )
+            .assert_stderr_contains(
+                "count '3' ignored: a rule has until or count, not both (RFC 5545); until is kept",
+            )
+            .assert_stderr_contains(
+                "bymonthday '2,3,4' ignored: RFC 5545 does not allow it in WEEKLY rules",
+            )
             .assert_stderr_contains("latitude 100 is outside -90 to 90")
-            .assert_stderr_contains("no service could be imported, nothing written (1 no_schedule)");
+            .assert_stderr_contains("UTC offset +03:00 without coordinates: read as Etc/GMT-3");
+        validates(&wd);
+        let groups = read_csv(&wd, "groups.csv");
+        assert_eq!(
+            groups.values("sessions"),
+            ["Thu 10:00-18:00 from 2005-01-01 until 2005-01-01;Fri 10:00-18:00 from 2005-01-01 until 2005-01-01"]
+        );
+        assert_eq!(
+            (groups.values("timezone"), groups.values("timezone_origin")),
+            (vec!["Etc/GMT-3"], vec!["derived"])
+        );
     }
+    // With --timezone, the place's zone is the one given, not the fixed offset.
+    import(
+        &wd,
+        &dir.join("service_full.json"),
+        &["--timezone", "Europe/London"],
+    )
+    .assert_success()
+    .assert_stderr_contains("UTC offset +03:00 without coordinates: --timezone used");
+    let groups = read_csv(&wd, "groups.csv");
+    assert_eq!(
+        (groups.values("timezone"), groups.values("timezone_origin")),
+        (vec!["Europe/London"], vec!["assumed"])
+    );
+    std::fs::remove_file(wd.path().join("groups.csv")).unwrap();
     for name in ["service_list.json", "organization_list.json"] {
         // The paged lists hold services without their locations.
         import(&wd, &dir.join(name), &[])
@@ -237,18 +271,23 @@ fn official_tabular_example_is_joined_like_its_json() {
     };
     let import = read_hsds(&dir, &HsdsOptions::default()).unwrap();
     assert_eq!(import.report.services, 1);
-    assert_eq!(import.report.read, 1);
-    assert_eq!(import.report.schedules_skipped, 1);
-    assert_eq!(import.report.skipped.get(&HsdsSkip::NoSchedule), Some(&1));
+    assert_eq!((import.report.read, import.report.imported), (1, 1));
+    assert_eq!(import.report.schedules_skipped, 0);
+    assert_eq!(
+        import.groups[0].sessions.len(),
+        2,
+        "Thursday and Friday, as in the JSON"
+    );
     assert!(import
         .report
         .warnings
         .iter()
-        .any(|w| w.id == "48102e86-bb50-41c4-8f1e-e269368c41d1"));
+        .any(|w| w.id == "48102e86-bb50-41c4-8f1e-e269368c41d1"
+            && w.message.contains("byyearday '2,3,4' ignored")));
 }
 
 #[test]
-fn food_bank_file_is_read_as_other_services_and_every_record_accounted_for() {
+fn food_bank_file_imports_as_other_services_with_days_read_from_descriptions() {
     let Some(file) = shared("hsds-haarrrvest-food-bank-western-mass-3.1.1.json") else {
         return;
     };
@@ -259,16 +298,33 @@ fn food_bank_file_is_read_as_other_services_and_every_record_accounted_for() {
     let skipped: usize = r.skipped.values().sum();
     assert_eq!(r.read, r.imported + skipped, "{r:?}");
     assert!(r.read >= 243, "{r:?}");
-    // Its schedules give opening hours but no weekday (no byday, no dtstart): none can be
-    // placed on a calendar without guessing, and each is warned about (252 schedules, read once
-    // for each service of their organization: 263).
-    assert_eq!(r.schedules_skipped, 263);
+    // Its schedules give opening hours but no weekday: the day is read from a description
+    // where one names it (warned), and the rest are skipped, each warned about.
+    let read_from_text = r
+        .warnings
+        .iter()
+        .filter(|w| w.message.starts_with("no day in the schedule: "))
+        .count();
+    assert!(read_from_text >= 90, "{read_from_text}");
+    assert!(import.groups.len() >= 90, "{}", import.groups.len());
+    assert!(r
+        .skipped
+        .get(&HsdsSkip::NoSchedule)
+        .is_some_and(|n| *n > 100));
     assert!(import.groups.iter().all(|g| g.approach == Approach::Other));
+    let lorraine = import
+        .groups
+        .iter()
+        .find(|g| g.id == "svc_5353_food_pantry@loc_5353")
+        .unwrap();
+    let sessions: Vec<String> = lorraine.sessions.iter().map(ToString::to_string).collect();
+    assert_eq!(sessions, ["1st Tue 16:00-17:30"]);
     let wd = Workdir::new();
     import_food_bank_cli(&wd, &file)
-        .assert_code(2)
-        .assert_stderr_contains("svc_5353_food_pantry@loc_5353: schedule: schedule of svc_5353_food_pantry@loc_5353 skipped: freq WEEKLY without byday or dtstart: no weekday")
-        .assert_stderr_contains("nothing written");
+        .assert_success()
+        .assert_stderr_contains("svc_5353_food_pantry@loc_5353: schedule: no day in the schedule: MONTHLY 1TU read from the location's description 'Distribution is on the 1st Tuesday of each month from 4:00 – 5:30 p.m.")
+        .assert_stderr_contains("4785@loc_4785: schedule: schedule of 4785@loc_4785 skipped: freq WEEKLY without byday or dtstart: no weekday");
+    validates(&wd);
 }
 
 fn import_food_bank_cli(wd: &Workdir, file: &std::path::Path) -> Output {

@@ -17,6 +17,7 @@
 //! warning, never approximated. Every field mapped, and every default, is listed in
 //! `docs/formats.md`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -599,47 +600,48 @@ fn group_of(
     }
     // Sessions and the zone they are in.
     let mut sessions = Vec::new();
-    let mut zone: Option<Tz> = None;
+    // The zone of the first schedule that gives one, and whether it came from a UTC offset.
+    let mut zone: Option<(Tz, bool)> = None;
     let mut zone_from_offset = false;
     for schedule in &record.schedules {
-        let sid = schedule.get("id").map_or_else(|| id.clone(), value_text);
-        match schedule_sessions(schedule) {
-            Err(why) => {
-                w.report.schedules_skipped += 1;
-                w.report.warnings.push(RecordWarning {
-                    id: sid,
-                    field: "schedule".into(),
-                    message: format!("schedule of {id} skipped: {why}"),
-                });
+        // The schedule's warnings name it by its own id.
+        let mut notes = Vec::new();
+        let readings = match days_from_descriptions(schedule, record) {
+            Some((readings, note)) => {
+                notes.push(note);
+                readings
             }
-            Ok(found) => {
-                if zone.is_none() {
-                    match schedule_zone(schedule, point, &found) {
-                        ScheduleZone::Named(tz) => zone = Some(tz),
-                        ScheduleZone::FromOffset(tz, disagreement) => {
-                            zone = Some(tz);
-                            zone_from_offset = true;
-                            if let Some(d) = disagreement {
-                                w.warn("timezone", d);
-                            }
-                        }
-                        ScheduleZone::OffsetWithoutPlace(offset) => {
-                            w.warn("timezone", format!("UTC offset {offset} cannot be turned into a zone without coordinates; --timezone used if given"));
-                        }
-                        ScheduleZone::Bad(value) => {
-                            w.warn(
-                                "timezone",
-                                format!(
-                                    "'{value}' is neither an IANA zone nor a UTC offset (ignored)"
-                                ),
-                            );
-                        }
-                        ScheduleZone::None => {}
-                    }
+            None => vec![Cow::Borrowed(*schedule)],
+        };
+        for schedule in &readings {
+            match schedule_sessions(schedule) {
+                Err(why) => {
+                    w.report.schedules_skipped += 1;
+                    notes.push(format!("schedule of {id} skipped: {why}"));
                 }
-                sessions.extend(found);
+                Ok(found) => {
+                    notes.extend(
+                        found
+                            .ignored
+                            .iter()
+                            .map(|note| format!("schedule of {id}: {note}")),
+                    );
+                    if zone.is_none() {
+                        zone = read_zone(schedule, point, &found.sessions, options, &mut w);
+                        zone_from_offset = zone.is_some_and(|(_, from_offset)| from_offset);
+                    }
+                    sessions.extend(found.sessions);
+                }
             }
         }
+        let sid = schedule.get("id").map_or_else(|| id.clone(), value_text);
+        w.report
+            .warnings
+            .extend(notes.into_iter().map(|message| RecordWarning {
+                id: sid.clone(),
+                field: "schedule".into(),
+                message,
+            }));
     }
     if sessions.is_empty() {
         if record.schedules.is_empty() {
@@ -649,11 +651,14 @@ fn group_of(
     }
     sessions.sort();
     sessions.dedup();
-    let zone = match zone {
-        Some(tz) if zone_from_offset => Some((tz, Origin::Derived)),
-        Some(tz) => Some((tz, Origin::Given)),
-        None => None,
-    };
+    let zone = zone.map(|(tz, from_offset)| {
+        let origin = if from_offset {
+            Origin::Derived
+        } else {
+            Origin::Given
+        };
+        (tz, origin)
+    });
     let Some((timezone, timezone_origin)) = zone
         .or(options.timezone.map(|tz| (tz, Origin::Assumed)))
         .or_else(|| {
@@ -1023,10 +1028,117 @@ fn cost(service: &Value, w: &mut Warn<'_>) -> Option<Cost> {
         .map(|_| Cost::Free)
 }
 
+/// The zone a schedule gives (and whether it came from a UTC offset), each problem warned: an
+/// IANA name; an offset turned into the zone at the coordinates; an offset without coordinates
+/// as the fixed zone of that offset (`Etc/GMT-3` for +3), unless `--timezone` is given; nothing
+/// for a value that is neither.
+fn read_zone(
+    schedule: &Value,
+    point: Option<(GeoPoint, bool)>,
+    sessions: &[Session],
+    options: &HsdsOptions,
+    w: &mut Warn<'_>,
+) -> Option<(Tz, bool)> {
+    match schedule_zone(schedule, point, sessions) {
+        ScheduleZone::Named(tz) => Some((tz, false)),
+        ScheduleZone::FromOffset(tz, disagreement) => {
+            if let Some(d) = disagreement {
+                w.warn("timezone", d);
+            }
+            Some((tz, true))
+        }
+        ScheduleZone::OffsetWithoutPlace(offset, _) if options.timezone.is_some() => {
+            w.warn(
+                "timezone",
+                format!("UTC offset {offset} without coordinates: --timezone used"),
+            );
+            None
+        }
+        ScheduleZone::OffsetWithoutPlace(offset, fixed) => {
+            let Some(fixed) = fixed else {
+                w.warn("timezone", format!("UTC offset {offset} cannot be turned into a zone without coordinates (pass --timezone)"));
+                return None;
+            };
+            w.warn(
+                "timezone",
+                format!(
+                    "UTC offset {offset} without coordinates: read as {}, a fixed offset without summer time (pass --timezone for the place's zone)",
+                    fixed.name()
+                ),
+            );
+            Some((fixed, true))
+        }
+        ScheduleZone::Bad(value) => {
+            w.warn(
+                "timezone",
+                format!("'{value}' is neither an IANA zone nor a UTC offset (ignored)"),
+            );
+            None
+        }
+        ScheduleZone::None => None,
+    }
+}
+
+/// For a schedule with hours but no day (no `byday` or `bymonthday`, and no `dtstart` in a
+/// WEEKLY rule): the schedules its description, or else its location's, service's or
+/// organization's, says ([`days::days_in_text`]): a WEEKLY one for the weekdays it names, a
+/// MONTHLY one for the weekdays it names by their place in the month. With them, the warning
+/// that says what was read where.
+fn days_from_descriptions<'a>(
+    schedule: &'a Value,
+    record: &Record<'a>,
+) -> Option<(Vec<Cow<'a, Value>>, String)> {
+    let given = |k: &str| text(Some(schedule), k).is_some();
+    let weekly = text(Some(schedule), "freq").is_none_or(|f| f.eq_ignore_ascii_case("WEEKLY"));
+    if given("byday") || given("bymonthday") || (weekly && given("dtstart")) {
+        return None;
+    }
+    let sources = [
+        ("schedule", Some(schedule)),
+        ("location", record.location),
+        ("service", Some(record.service)),
+        ("organization", record.org),
+    ];
+    let (whose, description, days) = sources.into_iter().find_map(|(whose, v)| {
+        let description = text(v, "description")?;
+        days::days_in_text(&description).map(|days| (whose, description, days))
+    })?;
+    let mut readings = Vec::new();
+    for (freq, byday) in [
+        ("WEEKLY", days.weekly_byday()),
+        ("MONTHLY", days.monthly_byday()),
+    ] {
+        let (Some(byday), Some(Value::Object(rule))) = (byday, Some(schedule)) else {
+            continue;
+        };
+        let mut rule = rule.clone();
+        rule.insert("freq".into(), freq.into());
+        rule.insert("byday".into(), byday.into());
+        readings.push(Cow::Owned(Value::Object(rule)));
+    }
+    let read: Vec<String> = readings
+        .iter()
+        .filter_map(|r| {
+            Some(format!(
+                "{} {}",
+                text(Some(r), "freq")?,
+                text(Some(r), "byday")?
+            ))
+        })
+        .collect();
+    let note = format!(
+        "no day in the schedule: {} read from the {whose}'s description '{}'",
+        read.join(" and "),
+        crate::text::single_line(&description)
+    );
+    Some((readings, note))
+}
+
 enum ScheduleZone {
     Named(Tz),
     FromOffset(Tz, Option<String>),
-    OffsetWithoutPlace(String),
+    /// An offset, shown, and the fixed zone of it when it is whole hours.
+    OffsetWithoutPlace(String, Option<Tz>),
     Bad(String),
     None,
 }
@@ -1053,7 +1165,11 @@ fn schedule_zone(
     };
     let shown = format!("{:+03}:{:02}", minutes / 60, (minutes % 60).abs());
     let Some(tz) = point.and_then(|(p, _)| zone_at(p)) else {
-        return ScheduleZone::OffsetWithoutPlace(shown);
+        // `Etc/GMT-3` is three hours ahead of UTC: the sign is the POSIX one.
+        let fixed = (minutes % 60 == 0)
+            .then(|| format!("Etc/GMT{:+}", -minutes / 60).replace("GMT+0", "GMT"))
+            .and_then(|name| name.parse().ok());
+        return ScheduleZone::OffsetWithoutPlace(shown, fixed);
     };
     // The schedule's dates: a year from its first date (or today), month by month, up to its
     // last date.
@@ -1112,17 +1228,34 @@ const WEEKDAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const ORDINAL_NAMES: [&str; 5] = ["1st", "2nd", "3rd", "4th", "5th"];
 
+/// What one HSDS schedule gives: its sessions, and the rule parts that were ignored because RFC
+/// 5545 does not allow them there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleReading {
+    /// The sessions, exactly as the schedule defines them.
+    pub sessions: Vec<Session>,
+    /// Each ignored rule part, in words (`byweekno '41,42' ignored: RFC 5545 allows it only in
+    /// YEARLY rules`).
+    pub ignored: Vec<String>,
+}
+
 /// The sessions of one HSDS schedule, or why groupmatch cannot express it exactly.
+///
+/// Rule parts that RFC 5545 forbids where they stand are ignored and named in
+/// [`ScheduleReading::ignored`]: `byweekno` (YEARLY rules only), `byyearday` (not in WEEKLY or
+/// MONTHLY rules), `bymonthday` in a WEEKLY rule, and `count` beside `until` (a rule has one or
+/// the other; `until` is kept). Parts that are allowed but cannot be expressed (`bymonth`,
+/// `bysetpos`, `byhour`, `byminute`, a YEARLY or DAILY `freq`) refuse the schedule.
 ///
 /// ```
 /// use groupmatch::formats::hsds::schedule_sessions;
 /// let s = serde_json::json!({"freq": "MONTHLY", "byday": "1TU,-1TH", "opens_at": "18:00:00",
 ///                            "closes_at": "19:30:00", "dtstart": "2026-01-06"});
-/// let sessions: Vec<String> = schedule_sessions(&s).unwrap().iter().map(|s| s.to_string()).collect();
+/// let sessions: Vec<String> = schedule_sessions(&s).unwrap().sessions.iter().map(|s| s.to_string()).collect();
 /// assert_eq!(sessions, ["1st Tue 18:00-19:30 from 2026-01-06", "last Thu 18:00-19:30 from 2026-01-06"]);
 /// assert!(schedule_sessions(&serde_json::json!({"freq": "YEARLY", "opens_at": "9:00", "closes_at": "10:00"})).is_err());
 /// ```
-pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, String> {
+pub fn schedule_sessions(schedule: &Value) -> std::result::Result<ScheduleReading, String> {
     let Value::Object(s) = schedule else {
         return Err("not a JSON object".into());
     };
@@ -1131,22 +1264,26 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, 
             .map(value_text)
             .filter(|t| !t.is_empty() && t != "null")
     };
-    for k in [
-        "byweekno",
-        "byyearday",
-        "bymonth",
-        "bysetpos",
-        "byhour",
-        "byminute",
-    ] {
+    for k in ["bymonth", "bysetpos", "byhour", "byminute"] {
         if let Some(v) = get(k) {
             return Err(format!(
                 "{k} '{v}' cannot be expressed (only byday and bymonthday)"
             ));
         }
     }
+    let ignore = |k: &str, why: &str| get(k).map(|v| format!("{k} '{v}' ignored: {why}"));
+    let mut ignored: Vec<String> = [
+        ignore("byweekno", "RFC 5545 allows it only in YEARLY rules"),
+        ignore(
+            "byyearday",
+            "RFC 5545 does not allow it in WEEKLY or MONTHLY rules",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let byday = get("byday");
-    let bymonthday = get("bymonthday");
+    let mut bymonthday = get("bymonthday");
     let freq = match get("freq").map(|f| f.to_ascii_uppercase()) {
         Some(f) if f == "WEEKLY" || f == "MONTHLY" => f,
         Some(f) => {
@@ -1205,8 +1342,21 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, 
                 .ok_or_else(|| format!("count '{c}' is not a number of sessions"))?,
         ),
     };
-    if count.is_some() && until.is_some() {
-        return Err("both count and until (RFC 5545 allows one)".into());
+    let count = match (count, until) {
+        (Some(c), Some(_)) => {
+            ignored.push(format!(
+                "count '{c}' ignored: a rule has until or count, not both (RFC 5545); until is kept"
+            ));
+            None
+        }
+        (c, _) => c,
+    };
+    if freq == "WEEKLY" {
+        ignored.extend(ignore(
+            "bymonthday",
+            "RFC 5545 does not allow it in WEEKLY rules",
+        ));
+        bymonthday = None;
     }
     let wkst = get("wkst").map(|w| w.to_ascii_uppercase());
     // The first date anchors the interval; valid_from later than dtstart would move it.
@@ -1244,9 +1394,6 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, 
     let times = format!("{}-{}", minutes_text(opens), minutes_text(closes));
     let mut cells = Vec::new();
     if freq == "WEEKLY" {
-        if bymonthday.is_some() {
-            return Err("bymonthday with freq WEEKLY cannot be expressed".into());
-        }
         let days: Vec<(Option<i8>, usize)> = match &byday {
             Some(b) => parse_byday(b)?,
             None => match dtstart {
@@ -1342,7 +1489,7 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, 
             sessions.push(c.parse::<Session>().map_err(|e| format!("'{c}': {e}"))?);
         }
     }
-    Ok(sessions)
+    Ok(ScheduleReading { sessions, ignored })
 }
 
 /// The closed dates a 1.x/2.x package's `holiday_schedule` gives a weekly schedule (kept
@@ -1422,6 +1569,7 @@ fn minutes_text(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+mod days;
 mod tabular;
 
 #[cfg(test)]
@@ -1430,7 +1578,7 @@ mod tests {
     use serde_json::json;
 
     fn cells(v: Value) -> std::result::Result<Vec<String>, String> {
-        schedule_sessions(&v).map(|s| s.iter().map(ToString::to_string).collect())
+        schedule_sessions(&v).map(|s| s.sessions.iter().map(ToString::to_string).collect())
     }
 
     #[test]
@@ -1488,19 +1636,87 @@ mod tests {
     fn schedules_groupmatch_cannot_express_are_refused_not_guessed() {
         for bad in [
             json!({"freq": "YEARLY", "byday": "MO", "opens_at": "9:00", "closes_at": "10:00"}),
-            json!({"freq": "WEEKLY", "byday": "MO", "byweekno": "41", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "WEEKLY", "byday": "2MO", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "MONTHLY", "byday": "MO", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "MONTHLY", "byday": "-2MO", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "MONTHLY", "bymonthday": "-1", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "WEEKLY", "opens_at": "16:00", "closes_at": "17:30"}),
             json!({"freq": "WEEKLY", "byday": "MO", "opens_at": "22:00", "closes_at": "01:00"}),
-            json!({"freq": "WEEKLY", "byday": "MO", "count": 3, "until": "2027-01-01", "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "WEEKLY", "byday": "MO,TU", "count": 3, "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "WEEKLY", "byday": "MO"}),
         ] {
             assert!(schedule_sessions(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn rule_parts_rfc_5545_forbids_there_are_ignored_and_named() {
+        let read = schedule_sessions(&json!({"freq": "WEEKLY", "byday": "MO", "byweekno": "41",
+            "byyearday": "2", "bymonthday": "3", "count": 3, "until": "2027-01-01",
+            "opens_at": "9:00", "closes_at": "10:00"}))
+        .unwrap();
+        let sessions: Vec<String> = read.sessions.iter().map(ToString::to_string).collect();
+        assert_eq!(sessions, ["Mon 09:00-10:00 until 2027-01-01"]);
+        assert_eq!(
+            read.ignored,
+            [
+                "byweekno '41' ignored: RFC 5545 allows it only in YEARLY rules",
+                "byyearday '2' ignored: RFC 5545 does not allow it in WEEKLY or MONTHLY rules",
+                "count '3' ignored: a rule has until or count, not both (RFC 5545); until is kept",
+                "bymonthday '3' ignored: RFC 5545 does not allow it in WEEKLY rules",
+            ]
+        );
+        // In a MONTHLY rule, bymonthday is a rule part like any other.
+        let read = schedule_sessions(&json!({"freq": "MONTHLY", "bymonthday": "3",
+            "opens_at": "9:00", "closes_at": "10:00"}))
+        .unwrap();
+        assert!(read.ignored.is_empty());
+        assert_eq!(read.sessions[0].to_string(), "day 3 09:00-10:00");
+    }
+
+    #[test]
+    fn an_offset_without_coordinates_is_its_fixed_zone_when_whole_hours() {
+        let zone = |offset: Value| match schedule_zone(&json!({ "timezone": offset }), None, &[]) {
+            ScheduleZone::OffsetWithoutPlace(_, fixed) => fixed.map(|tz| tz.name().to_string()),
+            _ => panic!("not an offset without a place"),
+        };
+        assert_eq!(zone(json!(3)).as_deref(), Some("Etc/GMT-3"));
+        assert_eq!(zone(json!("-05:00")).as_deref(), Some("Etc/GMT+5"));
+        assert_eq!(zone(json!(0)).as_deref(), Some("Etc/GMT"));
+        assert_eq!(zone(json!("+05:30")), None, "no fixed zone of half hours");
+    }
+
+    #[test]
+    fn days_of_a_schedule_without_any_are_read_from_the_nearest_description() {
+        let schedule =
+            json!({"id": "s1", "freq": "WEEKLY", "opens_at": "16:00", "closes_at": "17:30"});
+        let location = json!({"description": "Distribution on the 2nd and 4th Monday"});
+        let service = json!({"description": "Open Fridays"});
+        let record = Record {
+            service: &service,
+            location: Some(&location),
+            sal: None,
+            schedules: vec![&schedule],
+            virtual_too: None,
+            org: None,
+        };
+        let (readings, note) = days_from_descriptions(&schedule, &record).unwrap();
+        let sessions: Vec<String> = readings
+            .iter()
+            .flat_map(|r| schedule_sessions(r).unwrap().sessions)
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(sessions, ["2nd 4th Mon 16:00-17:30"]);
+        assert_eq!(
+            note,
+            "no day in the schedule: MONTHLY 2MO,4MO read from the location's description 'Distribution on the 2nd and 4th Monday'"
+        );
+        // A schedule that gives its day is read as it is.
+        let given =
+            json!({"freq": "WEEKLY", "byday": "TU", "opens_at": "16:00", "closes_at": "17:30"});
+        assert!(days_from_descriptions(&given, &record).is_none());
+        let dated = json!({"freq": "WEEKLY", "dtstart": "2027-01-05", "opens_at": "16:00", "closes_at": "17:30"});
+        assert!(days_from_descriptions(&dated, &record).is_none());
     }
 
     #[test]
