@@ -655,25 +655,18 @@ fn bad_time(t: &str) -> String {
     format!("'{t}' is not a time (HH:MM, HH:MM:SS, 7:30 PM or 7 PM)")
 }
 
-/// A day: 0-6 from Sunday, as a number or a digit, or an English day name.
+/// A day: 0-6 from Sunday, as a number or a digit, or an English day name (`Monday`, or the
+/// three letters `Mon`).
 fn parse_day(v: &Value) -> Option<u8> {
-    const NAMES: [&str; 7] = [
-        "sunday",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-    ];
     match v {
         Value::Number(n) => n.as_u64().filter(|&d| d < 7).map(|d| d as u8),
         Value::String(s) => {
-            let s = s.trim().to_ascii_lowercase();
-            s.parse::<u8>()
-                .ok()
-                .filter(|&d| d < 7)
-                .or_else(|| NAMES.iter().position(|n| *n == s).map(|d| d as u8))
+            let s = s.trim();
+            s.parse::<u8>().ok().filter(|&d| d < 7).or_else(|| {
+                s.parse::<chrono::Weekday>()
+                    .ok()
+                    .map(|w| w.num_days_from_sunday() as u8)
+            })
         }
         _ => None,
     }
@@ -804,6 +797,7 @@ mod tests {
             ("\"3\"", 3),
             ("\"Sunday\"", 0),
             ("\"friday\"", 5),
+            ("\" Sat \"", 6),
         ] {
             assert_eq!(parse_day(&serde_json::from_str(v).unwrap()), Some(d), "{v}");
         }

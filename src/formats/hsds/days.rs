@@ -127,19 +127,14 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// The weekday a word names (Monday = 0), singular or plural.
+/// The weekday a word names in full (Monday = 0), singular or plural.
 fn weekday(word: &str) -> Option<usize> {
-    const NAMES: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     let word = word.strip_suffix('s').unwrap_or(word);
-    NAMES.iter().position(|n| *n == word)
+    // chrono reads the full name, and the three letters that are too often other words.
+    (word.len() > 3)
+        .then(|| word.parse::<chrono::Weekday>().ok())
+        .flatten()
+        .map(|w| w.num_days_from_monday() as usize)
 }
 
 /// The place in the month an ordinal word names: 1 to 5, or -1 for `last`.
