@@ -34,7 +34,7 @@ use crate::domain::schedule::{parse_timezone, utc_offset_minutes};
 use crate::domain::vocab::{
     Approach, Format, Language, MedicationStance, Need, Orientation, Origin,
 };
-use crate::domain::zone::zone_at;
+use crate::domain::zone::{zone_at, REFERENCE_YEAR};
 use crate::error::{Error, Result};
 use crate::formats::import::{approximate_point, AddressHint};
 use crate::formats::meeting_guide::parse_json;
@@ -1171,13 +1171,15 @@ fn schedule_zone(
             .and_then(|name| name.parse().ok());
         return ScheduleZone::OffsetWithoutPlace(shown, fixed);
     };
-    // The schedule's dates: a year from its first date (or today), month by month, up to its
-    // last date.
+    // The schedule's dates: a year from its first date (or, without one, from the start of the
+    // zone data's year, so that the same file gives the same warnings on any day), month by
+    // month, up to its last date.
     let first = sessions
         .iter()
         .filter_map(Session::first_date)
         .min()
-        .unwrap_or_else(|| Utc::now().date_naive());
+        .or(NaiveDate::from_ymd_opt(REFERENCE_YEAR, 1, 1))
+        .expect("the reference year has a first of January");
     let last = sessions.iter().filter_map(Session::end_date).max();
     let mut wrong = Vec::new();
     for m in 0..12 {
