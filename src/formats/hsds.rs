@@ -1525,10 +1525,14 @@ fn closed_dates(s: &Map<String, Value>) -> std::result::Result<Vec<NaiveDate>, S
 fn parse_byday(b: &str) -> std::result::Result<Vec<(Option<i8>, usize)>, String> {
     let mut out = Vec::new();
     for item in b.split(',').map(|s| s.trim().to_ascii_uppercase()) {
-        if item.len() < 2 {
+        // The weekday is the last two characters, ASCII in every valid item.
+        let Some((ord, day)) = item
+            .len()
+            .checked_sub(2)
+            .and_then(|at| item.split_at_checked(at))
+        else {
             return Err(format!("byday '{item}' is not a weekday"));
-        }
-        let (ord, day) = item.split_at(item.len() - 2);
+        };
         let d = WEEKDAYS
             .iter()
             .position(|w| *w == day)
@@ -1646,6 +1650,7 @@ mod tests {
             json!({"freq": "WEEKLY", "byday": "MO", "opens_at": "22:00", "closes_at": "01:00"}),
             json!({"freq": "WEEKLY", "byday": "MO,TU", "count": 3, "opens_at": "9:00", "closes_at": "10:00"}),
             json!({"freq": "WEEKLY", "byday": "MO"}),
+            json!({"freq": "WEEKLY", "byday": "TUӫH", "opens_at": "9:00", "closes_at": "10:00"}),
         ] {
             assert!(schedule_sessions(&bad).is_err(), "{bad}");
         }
