@@ -538,6 +538,9 @@ fn group_of(
         id: id.clone(),
         report,
     };
+    // What the service's groupmatch attributes state (a directory exported by groupmatch).
+    let stated = attributes::Stated::read(service, &mut w);
+    let approach = stated.approach.unwrap_or(options.approach);
     let status = text(Some(service), "status").unwrap_or_else(|| "active".into());
     if !status.eq_ignore_ascii_case("active") {
         return Err(HsdsSkip::Inactive);
@@ -591,7 +594,7 @@ fn group_of(
             _ => None,
         }
     });
-    if point.is_none() && location.is_some() {
+    if point.is_none() && location.is_some() && stated.location_origin.is_none() {
         point = addr.and_then(|a| place_by_address(a, &mut w));
     }
     if location.is_some() && point.is_none() {
@@ -647,8 +650,11 @@ fn group_of(
         }
         return Err(HsdsSkip::NoSchedule);
     }
-    sessions.sort();
-    sessions.dedup();
+    // A groupmatch export lists its sessions in the group's order; others are put in order.
+    if !stated.exported() {
+        sessions.sort();
+        sessions.dedup();
+    }
     let zone = match zone {
         Some(tz) if zone_from_offset => Some((tz, Origin::Derived)),
         Some(tz) => Some((tz, Origin::Given)),
@@ -687,18 +693,17 @@ fn group_of(
         .flatten()
         .flat_map(|v| array(v, "phones").iter().chain(array(v, "phone")))
         .find_map(|p| text(Some(p), "number"));
-    let group = Group {
+    let mut group = Group {
         id: id.clone(),
         name,
-        approach: options.approach,
+        approach,
         fellowship: None,
-        orientation: options
-            .approach
+        orientation: approach
             .default_orientation()
             .unwrap_or(Orientation::Secular),
         format,
-        facilitation: options.approach.default_facilitation(),
-        serves: options.approach.default_serves(),
+        facilitation: approach.default_facilitation(),
+        serves: approach.default_serves(),
         sessions,
         timezone,
         location: point.map(|(p, _)| p),
@@ -735,6 +740,7 @@ fn group_of(
             timezone_origin,
         },
     };
+    stated.apply(&mut group);
     if let Err(e) = group.validate() {
         let (field, message) = e
             .problems()
@@ -1346,15 +1352,18 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<Vec<Session>, 
 }
 
 /// The closed dates a 1.x/2.x package's `holiday_schedule` gives a weekly schedule (kept
-/// under a key of groupmatch's own): dates or `FIRST/LAST` ranges.
+/// under a key of groupmatch's own): dates or `FIRST/LAST` ranges; and the dates a groupmatch
+/// export's schedule skips (its `groupmatch:except` attributes).
 fn closed_dates(s: &Map<String, Value>) -> std::result::Result<Vec<NaiveDate>, String> {
     let mut out = Vec::new();
-    for v in s
+    let closed = s
         .get("x_groupmatch_closed")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice)
-    {
-        let t = value_text(v);
+        .iter()
+        .map(value_text);
+    // A groupmatch export's skipped dates: its schedules' `groupmatch:except` attributes.
+    for t in closed.chain(attributes::except_dates(s)) {
         let (a, b) = t.split_once('/').unwrap_or((&t, &t));
         let parse = |d: &str| {
             NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d")
@@ -1403,6 +1412,10 @@ fn parse_byday(b: &str) -> std::result::Result<Vec<(Option<i8>, usize)>, String>
 
 fn hhmm(t: &str) -> std::result::Result<u16, String> {
     let t = t.trim();
+    // The end of the day (ISO 8601), as a session ending at midnight closes.
+    if t == "24:00" || t == "24:00:00" {
+        return Ok(24 * 60);
+    }
     let base = t.get(..8).unwrap_or(t);
     ["%H:%M:%S", "%H:%M"]
         .iter()
@@ -1421,6 +1434,8 @@ fn hhmm(t: &str) -> std::result::Result<u16, String> {
 fn minutes_text(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
+
+mod attributes;
 
 mod tabular;
 
