@@ -1436,7 +1436,7 @@ fn minutes_text(m: u16) -> String {
 }
 
 mod attributes;
-
+pub mod export;
 mod tabular;
 
 #[cfg(test)]
