@@ -422,13 +422,13 @@ fn package_of(groups: &[Group]) -> (Package, PackageReport) {
             let id = format!("{}#schedule-{}", g.id, n + 1);
             schedule_row(&mut p, g, session, &id);
             report.schedules += 1;
-            for a in attributes::except(session) {
-                attribute_row(&mut p, &mut terms, &a, &id, "schedule");
+            for (k, a) in attributes::except(session).iter().enumerate() {
+                attribute_row(&mut p, &mut terms, a, (&id, k + 1), "schedule");
                 report.attributes += 1;
             }
         }
-        for a in attributes::of_group(g) {
-            attribute_row(&mut p, &mut terms, &a, &g.id, "service");
+        for (k, a) in attributes::of_group(g).iter().enumerate() {
+            attribute_row(&mut p, &mut terms, a, (&g.id, k + 1), "service");
             report.attributes += 1;
         }
         any_capacity |= g.capacity.is_some();
@@ -627,15 +627,14 @@ fn schedule_row(p: &mut Package, g: &Group, session: &crate::Session, id: &str) 
     ]);
 }
 
-/// One attribute linked to `link_id` (a service or a schedule), and its terms.
+/// The `n`th attribute of `link_id` (a service or a schedule), and its terms.
 fn attribute_row(
     p: &mut Package,
     terms: &mut BTreeMap<String, [String; 3]>,
     a: &Attribute,
-    link_id: &str,
+    (link_id, n): (&str, usize),
     entity: &str,
 ) {
-    let n = p.attribute.rows.len() + 1;
     p.attribute.push(&[
         ("id", format!("{link_id}#attribute-{n}")),
         ("link_id", link_id.into()),
@@ -766,7 +765,9 @@ address-only,Address Only,cbt,,,in_person,professional,,Sat 09:00-10:00,America/
         );
         assert!(rows[9].contains(",22:00,24:00,"), "{}", rows[9]);
         let attributes = std::fs::read_to_string(dir.path().join("attributes.csv")).unwrap();
-        assert!(attributes.contains("every#schedule-3,groupmatch:except,,schedule,2027-01-29"));
+        assert!(attributes.contains(
+            "every#schedule-3#attribute-1,every#schedule-3,groupmatch:except,,schedule,2027-01-29"
+        ));
     }
 
     #[test]
