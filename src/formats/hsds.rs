@@ -16,6 +16,10 @@
 //! `valid_from`/`valid_to`); a schedule that groupmatch cannot express exactly is skipped with a
 //! warning, never approximated. Every field mapped, and every default, is listed in
 //! `docs/formats.md`.
+//!
+//! A service's attributes of the groupmatch taxonomy (`groupmatch:fellowship:aa`, ...) state the
+//! group fields HSDS has no place for, so that a directory written by [`export::write_package`]
+//! imports back as the same directory.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;

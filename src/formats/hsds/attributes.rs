@@ -456,3 +456,27 @@ impl Stated {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_and_its_code_are_documented_and_a_groups_file_column() {
+        let docs = include_str!("../../../docs/formats.md");
+        let section = docs
+            .split("## Exporting HSDS")
+            .nth(1)
+            .expect("docs/formats.md has the export section");
+        for f in FIELDS {
+            assert!(
+                crate::formats::groups::GROUP_FIELDS.contains(&f.name),
+                "{}",
+                f.name
+            );
+            let code = format!("`{PREFIX}{}", f.name);
+            assert!(section.contains(&code), "{code} is not documented");
+        }
+        assert!(section.contains(&format!("`{EXCEPT}`")));
+    }
+}
