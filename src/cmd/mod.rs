@@ -5,6 +5,7 @@ mod calendar;
 mod directory;
 mod evaluate;
 mod explain;
+mod export;
 mod features;
 mod handout;
 mod import;
@@ -51,6 +52,8 @@ enum Command {
     Validate(validate::Args),
     /// Import a meeting directory from another format into a groups file.
     Import(import::Args),
+    /// Export a directory into another format (an HSDS package for a 211).
+    Export(export::Args),
     /// Describe a directory (groups file or Meeting Guide feed).
     Directory(directory::Args),
     /// Simulate a directory, people and placement outcomes from a documented ground truth.
@@ -179,6 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Intake(args) => intake::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
         Command::Directory(args) => directory::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Calendar(args) => calendar::run(args),
@@ -214,7 +218,7 @@ pub struct ForceArg {
     /// Overwrite output files that exist (without it, an existing output is an error and is left
     /// untouched).
     #[arg(long)]
-    force: bool,
+    pub force: bool,
 }
 
 impl ForceArg {

@@ -126,6 +126,25 @@ pub(crate) struct Pattern {
     count: Option<u32>,
 }
 
+/// A session's recurrence as the parts of an RFC 5545 rule ([`Session::rule`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// FREQ=MONTHLY (else WEEKLY).
+    pub monthly: bool,
+    /// INTERVAL: every N weeks or months.
+    pub interval: u8,
+    /// BYDAY: `MO`, or with ordinals `1TH,3TH`, `-1FR`.
+    pub byday: Option<String>,
+    /// BYMONTHDAY: `1,15`.
+    pub bymonthday: Option<String>,
+    /// The first date (DTSTART's date, the anchor of the interval).
+    pub from: Option<NaiveDate>,
+    /// UNTIL, as a date in the group's zone.
+    pub until: Option<NaiveDate>,
+    /// COUNT.
+    pub count: Option<u32>,
+}
+
 impl Session {
     /// A session every week at `window`: today's weekly syntax.
     pub fn weekly(window: Window) -> Session {
@@ -202,27 +221,22 @@ impl Session {
     /// assert_eq!(s.rrule_in(chrono_tz::UTC), "FREQ=MONTHLY;BYDAY=1TH,3TH");
     /// ```
     pub fn rrule_in(&self, tz: chrono_tz::Tz) -> String {
-        const RFC_DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
-        let day = RFC_DAYS[usize::from(self.pattern.window.day())];
-        let mut parts = vec![match self.pattern.days {
-            DayPattern::Weekly => "FREQ=WEEKLY".to_string(),
-            _ => "FREQ=MONTHLY".to_string(),
+        let rule = self.rule();
+        let mut parts = vec![if rule.monthly {
+            "FREQ=MONTHLY".to_string()
+        } else {
+            "FREQ=WEEKLY".to_string()
         }];
-        if self.pattern.interval > 1 {
-            parts.push(format!("INTERVAL={}", self.pattern.interval));
+        if rule.interval > 1 {
+            parts.push(format!("INTERVAL={}", rule.interval));
         }
-        match &self.pattern.days {
-            DayPattern::Weekly => parts.push(format!("BYDAY={day}")),
-            DayPattern::MonthlyWeekday(ordinals) => {
-                let days: Vec<String> = ordinals.iter().map(|n| format!("{n}{day}")).collect();
-                parts.push(format!("BYDAY={}", days.join(",")));
-            }
-            DayPattern::MonthDays(days) => {
-                let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
-                parts.push(format!("BYMONTHDAY={}", days.join(",")));
-            }
+        if let Some(byday) = rule.byday {
+            parts.push(format!("BYDAY={byday}"));
         }
-        if let Some(until) = self.pattern.until {
+        if let Some(bymonthday) = rule.bymonthday {
+            parts.push(format!("BYMONTHDAY={bymonthday}"));
+        }
+        if let Some(until) = rule.until {
             // The end of the last day in the group's zone, in UTC (RFC 5545 3.3.10).
             use chrono::TimeZone;
             let end = until.and_hms_opt(23, 59, 59).expect("a valid time");
@@ -232,10 +246,38 @@ impl Session {
                 .map_or(end, |t| t.naive_utc());
             parts.push(format!("UNTIL={}", utc.format("%Y%m%dT%H%M%SZ")));
         }
-        if let Some(count) = self.pattern.count {
+        if let Some(count) = rule.count {
             parts.push(format!("COUNT={count}"));
         }
         parts.join(";")
+    }
+
+    /// The session's recurrence as the parts of an RFC 5545 rule in the group's zone, without
+    /// the dates it skips: what a calendar file ([`Session::rrule_in`]) and an HSDS schedule
+    /// (`formats::hsds::export`) write, each in its own syntax.
+    pub(crate) fn rule(&self) -> Rule {
+        const RFC_DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+        let day = RFC_DAYS[usize::from(self.pattern.window.day())];
+        let (byday, bymonthday) = match &self.pattern.days {
+            DayPattern::Weekly => (Some(day.to_string()), None),
+            DayPattern::MonthlyWeekday(ordinals) => {
+                let days: Vec<String> = ordinals.iter().map(|n| format!("{n}{day}")).collect();
+                (Some(days.join(",")), None)
+            }
+            DayPattern::MonthDays(days) => {
+                let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+                (None, Some(days.join(",")))
+            }
+        };
+        Rule {
+            monthly: self.pattern.days != DayPattern::Weekly,
+            interval: self.pattern.interval,
+            byday,
+            bymonthday,
+            from: self.pattern.from,
+            until: self.pattern.until,
+            count: self.pattern.count,
+        }
     }
 
     /// The date a calendar event of this session starts (its DTSTART): the first date of the

@@ -16,6 +16,10 @@
 //! `valid_from`/`valid_to`); a schedule that groupmatch cannot express exactly is skipped with a
 //! warning, never approximated. Every field mapped, and every default, is listed in
 //! `docs/formats.md`.
+//!
+//! A service's attributes of the groupmatch taxonomy (`groupmatch:fellowship:aa`, ...) state the
+//! group fields HSDS has no place for, so that a directory written by [`export::write_package`]
+//! imports back as the same directory.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
@@ -539,6 +543,9 @@ fn group_of(
         id: id.clone(),
         report,
     };
+    // What the service's groupmatch attributes state (a directory exported by groupmatch).
+    let stated = attributes::Stated::read(service, &mut w);
+    let approach = stated.approach.unwrap_or(options.approach);
     let status = text(Some(service), "status").unwrap_or_else(|| "active".into());
     if !status.eq_ignore_ascii_case("active") {
         return Err(HsdsSkip::Inactive);
@@ -592,7 +599,7 @@ fn group_of(
             _ => None,
         }
     });
-    if point.is_none() && location.is_some() {
+    if point.is_none() && location.is_some() && stated.location_origin.is_none() {
         point = addr.and_then(|a| place_by_address(a, &mut w));
     }
     if location.is_some() && point.is_none() {
@@ -649,8 +656,11 @@ fn group_of(
         }
         return Err(HsdsSkip::NoSchedule);
     }
-    sessions.sort();
-    sessions.dedup();
+    // A groupmatch export lists its sessions in the group's order; others are put in order.
+    if !stated.exported() {
+        sessions.sort();
+        sessions.dedup();
+    }
     let zone = zone.map(|(tz, from_offset)| {
         let origin = if from_offset {
             Origin::Derived
@@ -692,18 +702,17 @@ fn group_of(
         .flatten()
         .flat_map(|v| array(v, "phones").iter().chain(array(v, "phone")))
         .find_map(|p| text(Some(p), "number"));
-    let group = Group {
+    let mut group = Group {
         id: id.clone(),
         name,
-        approach: options.approach,
+        approach,
         fellowship: None,
-        orientation: options
-            .approach
+        orientation: approach
             .default_orientation()
             .unwrap_or(Orientation::Secular),
         format,
-        facilitation: options.approach.default_facilitation(),
-        serves: options.approach.default_serves(),
+        facilitation: approach.default_facilitation(),
+        serves: approach.default_serves(),
         sessions,
         timezone,
         location: point.map(|(p, _)| p),
@@ -740,6 +749,7 @@ fn group_of(
             timezone_origin,
         },
     };
+    stated.apply(&mut group);
     if let Err(e) = group.validate() {
         let (field, message) = e
             .problems()
@@ -1495,15 +1505,18 @@ pub fn schedule_sessions(schedule: &Value) -> std::result::Result<ScheduleReadin
 }
 
 /// The closed dates a 1.x/2.x package's `holiday_schedule` gives a weekly schedule (kept
-/// under a key of groupmatch's own): dates or `FIRST/LAST` ranges.
+/// under a key of groupmatch's own): dates or `FIRST/LAST` ranges; and the dates a groupmatch
+/// export's schedule skips (its `groupmatch:except` attributes).
 fn closed_dates(s: &Map<String, Value>) -> std::result::Result<Vec<NaiveDate>, String> {
     let mut out = Vec::new();
-    for v in s
+    let closed = s
         .get("x_groupmatch_closed")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice)
-    {
-        let t = value_text(v);
+        .iter()
+        .map(value_text);
+    // A groupmatch export's skipped dates: its schedules' `groupmatch:except` attributes.
+    for t in closed.chain(attributes::except_dates(s)) {
         let (a, b) = t.split_once('/').unwrap_or((&t, &t));
         let parse = |d: &str| {
             NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d")
@@ -1556,6 +1569,10 @@ fn parse_byday(b: &str) -> std::result::Result<Vec<(Option<i8>, usize)>, String>
 
 fn hhmm(t: &str) -> std::result::Result<u16, String> {
     let t = t.trim();
+    // The end of the day (ISO 8601), as a session ending at midnight closes.
+    if t == "24:00" || t == "24:00:00" {
+        return Ok(24 * 60);
+    }
     let base = t.get(..8).unwrap_or(t);
     ["%H:%M:%S", "%H:%M"]
         .iter()
@@ -1575,7 +1592,9 @@ fn minutes_text(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+mod attributes;
 mod days;
+pub mod export;
 mod tabular;
 
 #[cfg(test)]

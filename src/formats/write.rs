@@ -196,7 +196,8 @@ pub fn csv_cells(value: &serde_json::Value, fields: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn cell_text(v: &serde_json::Value) -> String {
+/// A JSON value as one CSV cell ([`csv_cells`]).
+pub(crate) fn cell_text(v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
         Value::Null => String::new(),

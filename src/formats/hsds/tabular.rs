@@ -139,7 +139,10 @@ pub(super) fn read_package(dir: &Path) -> Result<Vec<Value>> {
         "service_id",
     );
     let mut capacity = by(
-        &table(dir, &["capacities.csv", "capacity.csv"])?,
+        &table(
+            dir,
+            &["service_capacity.csv", "capacities.csv", "capacity.csv"],
+        )?,
         "service_id",
     );
     let units: HashMap<String, Row> = table(dir, &["units.csv", "unit.csv"])?
@@ -151,6 +154,8 @@ pub(super) fn read_package(dir: &Path) -> Result<Vec<Value>> {
         .filter_map(|r| Some((id(&r, "id")?, r)))
         .collect();
     let mut attributes: HashMap<String, Vec<Value>> = HashMap::new();
+    // Attributes of schedules (a groupmatch export's skipped dates), apart from the services'.
+    let mut schedule_attributes: HashMap<String, Vec<Value>> = HashMap::new();
     for mut a in table(dir, &["attributes.csv", "attribute.csv"])? {
         let Some(link) = id(&a, "link_id") else {
             continue;
@@ -158,7 +163,13 @@ pub(super) fn read_package(dir: &Path) -> Result<Vec<Value>> {
         if let Some(term) = id(&a, "taxonomy_term_id").and_then(|t| terms.get(&t)) {
             a.insert("taxonomy_term".into(), Value::Object(term.clone()));
         }
-        attributes.entry(link).or_default().push(Value::Object(a));
+        let on_schedule = id(&a, "link_entity").is_some_and(|e| e == "schedule");
+        let to = if on_schedule {
+            &mut schedule_attributes
+        } else {
+            &mut attributes
+        };
+        to.entry(link).or_default().push(Value::Object(a));
     }
     // 2.x: service_taxonomy rows link services to taxonomy ids.
     for row in table(dir, &["service_taxonomy.csv"])? {
@@ -174,6 +185,11 @@ pub(super) fn read_package(dir: &Path) -> Result<Vec<Value>> {
         }
     }
     let mut schedules = table(dir, &["schedules.csv", "schedule.csv"])?;
+    for s in &mut schedules {
+        if let Some(a) = id(s, "id").and_then(|i| schedule_attributes.remove(&i)) {
+            s.insert("attributes".into(), Value::Array(a));
+        }
+    }
     let closed: Vec<Row> = table(dir, &["holiday_schedule.csv", "holiday_schedules.csv"])?
         .into_iter()
         .filter(|r| {
