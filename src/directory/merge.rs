@@ -22,7 +22,7 @@ use crate::domain::check::id_problem;
 use crate::domain::geo::EARTH_RADIUS_KM;
 use crate::domain::group::Group;
 use crate::domain::recurrence::Session;
-use crate::domain::vocab::{MedicationStance, Origin};
+use crate::domain::vocab::{Format, MedicationStance, Origin};
 use crate::error::{Error, Problem, Result};
 use crate::text::fold;
 
@@ -135,8 +135,10 @@ pub struct Duplicate {
     pub names: NameMatch,
     /// The Sørensen-Dice similarity of the folded names, 0 to 1 (three decimals).
     pub name_similarity: f64,
-    /// How far apart the two are placed, in metres (one decimal).
-    pub metres: f64,
+    /// Where both meet.
+    pub place: Place,
+    /// How far apart the two rooms are placed, in metres (one decimal); `None` online.
+    pub metres: Option<f64>,
     /// The fields of the kept listing filled in from the dropped one.
     pub filled: Vec<&'static str>,
 }
@@ -206,7 +208,7 @@ fn name_char(c: char) -> bool {
 /// ```
 pub fn name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
-        return Some("a directory's name is empty".into());
+        return Some("a directory's name is empty (give one: NAME=PATH)".into());
     }
     let bad = name.chars().find(|c| !name_char(*c))?;
     Some(format!(
@@ -296,35 +298,42 @@ pub fn merge_directories(inputs: Vec<MergeInput>, options: &MergeOptions) -> Res
     }
     check_ids(&groups, &input_of, &report_inputs)?;
 
-    let pairs = likely_duplicates(&groups);
-    let clusters = clusters(&groups, pairs);
-    let mut dropped = vec![false; groups.len()];
-    let mut duplicates = Vec::new();
-    for members in clusters {
-        let kept = *members
-            .iter()
-            .max_by_key(|&&i| (groups[i].listing.updated, Reverse(i)))
-            .expect("a cluster has members");
-        let mut others: Vec<usize> = members.into_iter().filter(|&i| i != kept).collect();
-        others.sort_by_key(|&i| (Reverse(groups[i].listing.updated), i));
-        for other in others {
-            let (names, name_similarity) =
-                name_match(&fold(&groups[kept].name), &fold(&groups[other].name))
-                    .unwrap_or((NameMatch::Similar, 0.0));
-            let metres = metres_apart(&groups[kept], &groups[other]);
-            let from = groups[other].clone();
-            let filled = fill(&mut groups[kept], &from);
-            duplicates.push(Duplicate {
-                kept: groups[kept].id.clone(),
-                dropped: from.id,
-                names,
-                name_similarity: round(name_similarity, 1000.0),
-                metres: round(metres, 10.0),
-                filled,
-            });
-            dropped[other] = true;
-            report_inputs[input_of[other]].merged += 1;
+    // Who merges into whom, and why, decided on the groups as read; then filled in.
+    let merges: Vec<(usize, usize, Likeness)> = {
+        let compared = Compared::new(&groups);
+        let mut merges = Vec::new();
+        for members in compared.clusters(compared.likely_duplicates()) {
+            let kept = *members
+                .iter()
+                .max_by_key(|&&i| (groups[i].listing.updated, Reverse(i)))
+                .expect("a cluster has members");
+            let mut others: Vec<usize> = members.into_iter().filter(|&i| i != kept).collect();
+            others.sort_by_key(|&i| (Reverse(groups[i].listing.updated), i));
+            for other in others {
+                let likeness = compared
+                    .alike(kept, other)
+                    .expect("the groups of a cluster are alike two by two");
+                merges.push((kept, other, likeness));
+            }
         }
+        merges
+    };
+    let mut dropped = vec![false; groups.len()];
+    let mut duplicates = Vec::with_capacity(merges.len());
+    for (kept, other, likeness) in merges {
+        let from = groups[other].clone();
+        let filled = fill(&mut groups[kept], &from);
+        duplicates.push(Duplicate {
+            kept: groups[kept].id.clone(),
+            dropped: from.id,
+            names: likeness.names,
+            name_similarity: round(likeness.similarity, 1000.0),
+            place: likeness.place,
+            metres: likeness.metres.map(|m| round(m, 10.0)),
+            filled,
+        });
+        dropped[other] = true;
+        report_inputs[input_of[other]].merged += 1;
     }
 
     let mut merged = Vec::with_capacity(groups.len());
@@ -437,14 +446,21 @@ fn check_ids(groups: &[Group], input_of: &[usize], inputs: &[InputReport]) -> Re
     Ok(())
 }
 
-/// Two groups found alike: their places in the directory (`a` before `b`), how their names
-/// match and how far apart they are.
+/// Why two groups were taken for one meeting.
+#[derive(Debug, Clone, Copy)]
+struct Likeness {
+    names: NameMatch,
+    similarity: f64,
+    place: Place,
+    metres: Option<f64>,
+}
+
+/// Two groups found alike: their places in the directory (`a` before `b`) and why.
 #[derive(Debug, Clone, Copy)]
 struct Pair {
     a: usize,
     b: usize,
-    similarity: f64,
-    metres: f64,
+    likeness: Likeness,
 }
 
 /// The edge of a grid cell in km: a pair within [`DUPLICATE_METRES`] is never more than one
@@ -452,69 +468,173 @@ struct Pair {
 /// round the earth).
 const CELL_KM: f64 = DUPLICATE_METRES / 1000.0;
 
-/// Every pair of groups of different sources that are likely one meeting, found through a grid
-/// keyed by cell and by the sessions, so only groups in neighbouring cells with the same
-/// sessions are compared.
-fn likely_duplicates(groups: &[Group]) -> Vec<Pair> {
-    let names: Vec<String> = groups.iter().map(|g| fold(&g.name)).collect();
-    let sessions: Vec<Vec<Session>> = groups
-        .iter()
-        .map(|g| {
-            let mut s = g.sessions.clone();
-            s.sort_unstable();
-            s
+/// The groups of a merge with what they are compared by, computed once: folded names and
+/// sessions in order.
+struct Compared<'g> {
+    groups: &'g [Group],
+    names: Vec<String>,
+    sessions: Vec<Vec<Session>>,
+}
+
+impl<'g> Compared<'g> {
+    fn new(groups: &'g [Group]) -> Compared<'g> {
+        Compared {
+            groups,
+            names: groups.iter().map(|g| fold(&g.name)).collect(),
+            sessions: groups
+                .iter()
+                .map(|g| {
+                    let mut s = g.sessions.clone();
+                    s.sort_unstable();
+                    s
+                })
+                .collect(),
+        }
+    }
+
+    /// Why groups `a` and `b` are likely one meeting, if they are: different sources, the same
+    /// sessions in the same zone, the same place ([`Place`]) and alike names ([`NameMatch`]).
+    fn alike(&self, a: usize, b: usize) -> Option<Likeness> {
+        let (g, h) = (&self.groups[a], &self.groups[b]);
+        if g.listing.source == h.listing.source
+            || g.timezone != h.timezone
+            || self.sessions[a] != self.sessions[b]
+        {
+            return None;
+        }
+        let (place, metres) = same_place(g, h)?;
+        let (names, similarity) = name_match(&self.names[a], &self.names[b])?;
+        Some(Likeness {
+            names,
+            similarity,
+            place,
+            metres,
         })
-        .collect();
-    let mut grid: FxHashMap<(u64, [i64; 3]), Vec<usize>> = FxHashMap::default();
-    let mut pairs = Vec::new();
-    for (b, g) in groups.iter().enumerate() {
-        let Some(point) = g.location else { continue };
-        let mut hasher = FxHasher::default();
-        g.timezone.name().hash(&mut hasher);
-        sessions[b].hash(&mut hasher);
-        let key = hasher.finish();
-        let cell = point
-            .unit_vector()
-            .map(|x| (x * EARTH_RADIUS_KM / CELL_KM).floor() as i64);
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                for dz in -1..=1 {
-                    let near = [cell[0] + dx, cell[1] + dy, cell[2] + dz];
-                    for &a in grid.get(&(key, near)).into_iter().flatten() {
-                        let h = &groups[a];
-                        if h.listing.source == g.listing.source
-                            || h.timezone != g.timezone
-                            || sessions[a] != sessions[b]
-                        {
-                            continue;
-                        }
-                        let metres = metres_apart(h, g);
-                        if metres > DUPLICATE_METRES {
-                            continue;
-                        }
-                        if let Some((_, similarity)) = name_match(&names[a], &names[b]) {
-                            pairs.push(Pair {
-                                a,
-                                b,
-                                similarity,
-                                metres,
-                            });
+    }
+
+    /// Every pair of groups that are likely one meeting, found through hash maps keyed by the
+    /// sessions and, for a group that meets in a room, its grid cell: only groups in
+    /// neighbouring cells (or both online) with the same sessions are compared.
+    fn likely_duplicates(&self) -> Vec<Pair> {
+        let mut grid: FxHashMap<(u64, [i64; 3]), Vec<usize>> = FxHashMap::default();
+        let mut online: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+        let mut pairs = Vec::new();
+        let compare = |a: usize, b: usize, pairs: &mut Vec<Pair>| {
+            if let Some(likeness) = self.alike(a, b) {
+                pairs.push(Pair { a, b, likeness });
+            }
+        };
+        for (b, g) in self.groups.iter().enumerate() {
+            let mut hasher = FxHasher::default();
+            g.timezone.name().hash(&mut hasher);
+            self.sessions[b].hash(&mut hasher);
+            let key = hasher.finish();
+            if g.format == Format::Online {
+                let earlier = online.entry(key).or_default();
+                for &a in earlier.iter() {
+                    compare(a, b, &mut pairs);
+                }
+                earlier.push(b);
+                continue;
+            }
+            let Some(point) = g.location else { continue };
+            let cell = point
+                .unit_vector()
+                .map(|x| (x * EARTH_RADIUS_KM / CELL_KM).floor() as i64);
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    for dz in -1..=1 {
+                        let near = [cell[0] + dx, cell[1] + dy, cell[2] + dz];
+                        for &a in grid.get(&(key, near)).into_iter().flatten() {
+                            compare(a, b, &mut pairs);
                         }
                     }
                 }
             }
+            grid.entry((key, cell)).or_default().push(b);
         }
-        grid.entry((key, cell)).or_default().push(b);
+        pairs
     }
-    pairs
+
+    /// The groups of every merged meeting: pairs are taken the most alike first (by name, then
+    /// the nearest, then in directory order), and a pair joins two clusters only when every
+    /// group of one is alike to every group of the other ([`Compared::alike`], so never two of
+    /// one source). Clusters of one group are left out; each cluster's groups are in directory
+    /// order, and clusters in the order of their first.
+    fn clusters(&self, mut pairs: Vec<Pair>) -> Vec<Vec<usize>> {
+        let distance = |p: &Pair| p.likeness.metres.unwrap_or(f64::INFINITY);
+        pairs.sort_by(|x, y| {
+            y.likeness
+                .similarity
+                .total_cmp(&x.likeness.similarity)
+                .then(distance(x).total_cmp(&distance(y)))
+                .then((x.a, x.b).cmp(&(y.a, y.b)))
+        });
+        let mut cluster_of: Vec<usize> = (0..self.groups.len()).collect();
+        let mut members: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for pair in pairs {
+            let (ca, cb) = (cluster_of[pair.a], cluster_of[pair.b]);
+            if ca == cb {
+                continue;
+            }
+            let (low, high) = (ca.min(cb), ca.max(cb));
+            let of = |c: usize| members.get(&c).cloned().unwrap_or_else(|| vec![c]);
+            let (mut joined, moved) = (of(low), of(high));
+            if !joined
+                .iter()
+                .all(|&i| moved.iter().all(|&j| self.alike(i, j).is_some()))
+            {
+                continue;
+            }
+            for &j in &moved {
+                cluster_of[j] = low;
+            }
+            joined.extend(moved);
+            members.remove(&high);
+            members.insert(low, joined);
+        }
+        let mut clusters: Vec<Vec<usize>> = members
+            .into_values()
+            .map(|mut m| {
+                m.sort_unstable();
+                m
+            })
+            .collect();
+        clusters.sort_unstable();
+        clusters
+    }
 }
 
-/// The distance between two groups' places in metres (infinite when either has none).
-fn metres_apart(a: &Group, b: &Group) -> f64 {
-    match (a.location, b.location) {
-        (Some(p), Some(q)) => p.distance_km(&q) * 1000.0,
-        _ => f64::INFINITY,
+/// Where two listings of one meeting were found to meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// Both meet in a room (in person or hybrid), their coordinates at most
+    /// [`DUPLICATE_METRES`] apart.
+    Near,
+    /// Both are online, with the same joining link.
+    SameLink,
+    /// Both are online, and one gives no joining link (an online meeting has no place to
+    /// compare; two different links are two meetings).
+    Online,
+}
+
+/// Whether two groups meet in the same place, with how far apart they are when they meet in
+/// rooms: both online with the same link or one without any, or both placed at most
+/// [`DUPLICATE_METRES`] apart. A group that meets in a room and has no coordinates is in no
+/// known place.
+fn same_place(a: &Group, b: &Group) -> Option<(Place, Option<f64>)> {
+    if a.format == Format::Online && b.format == Format::Online {
+        return match (a.join_url.as_deref(), b.join_url.as_deref()) {
+            (Some(x), Some(y)) => (x.trim() == y.trim()).then_some((Place::SameLink, None)),
+            _ => Some((Place::Online, None)),
+        };
     }
+    if a.format == Format::Online || b.format == Format::Online {
+        return None;
+    }
+    let metres = a.location?.distance_km(&b.location?) * 1000.0;
+    (metres <= DUPLICATE_METRES).then_some((Place::Near, Some(metres)))
 }
 
 /// How two folded names match, with their Sørensen-Dice similarity, when they do.
@@ -522,70 +642,16 @@ fn name_match(a: &str, b: &str) -> Option<(NameMatch, f64)> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let similarity = strsim::sorensen_dice(a, b);
     if a == b {
         return Some((NameMatch::Same, 1.0));
     }
+    let similarity = strsim::sorensen_dice(a, b);
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     // Whole words only: `aa` is not in `shaarei`.
     if format!(" {long} ").contains(&format!(" {short} ")) {
         return Some((NameMatch::Contains, similarity));
     }
     (similarity >= NAME_SIMILARITY).then_some((NameMatch::Similar, similarity))
-}
-
-/// The groups of every merged meeting: pairs are taken the most alike first (then the nearest,
-/// then in directory order), and a pair joins two clusters only when no source has a group in
-/// both, so a cluster holds at most one listing of each source. Clusters of one group are left
-/// out; each cluster's groups are in directory order, and clusters in the order of their first.
-fn clusters(groups: &[Group], mut pairs: Vec<Pair>) -> Vec<Vec<usize>> {
-    pairs.sort_by(|x, y| {
-        y.similarity
-            .total_cmp(&x.similarity)
-            .then(x.metres.total_cmp(&y.metres))
-            .then((x.a, x.b).cmp(&(y.a, y.b)))
-    });
-    let mut parent: Vec<usize> = (0..groups.len()).collect();
-    let mut members: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    for pair in pairs {
-        let (ra, rb) = (root(&mut parent, pair.a), root(&mut parent, pair.b));
-        if ra == rb {
-            continue;
-        }
-        let (low, high) = (ra.min(rb), ra.max(rb));
-        let of = |members: &FxHashMap<usize, Vec<usize>>, r: usize| {
-            members.get(&r).cloned().unwrap_or_else(|| vec![r])
-        };
-        let (mut kept, moved) = (of(&members, low), of(&members, high));
-        let shared_source = kept.iter().any(|&i| {
-            moved
-                .iter()
-                .any(|&j| groups[i].listing.source == groups[j].listing.source)
-        });
-        if shared_source {
-            continue;
-        }
-        kept.extend(moved);
-        members.remove(&high);
-        members.insert(low, kept);
-        parent[high] = low;
-    }
-    let mut clusters: Vec<Vec<usize>> = members
-        .into_values()
-        .map(|mut m| {
-            m.sort_unstable();
-            m
-        })
-        .collect();
-    clusters.sort_unstable();
-    clusters
 }
 
 /// Fills the fields `kept` lacks from `other`, a listing of the same meeting, and names them:
@@ -783,7 +849,8 @@ mod tests {
         let d = &m.report.duplicates[0];
         assert_eq!((d.kept.as_str(), d.dropped.as_str()), ("aa:1", "sepa:7"));
         assert_eq!(d.names, NameMatch::Contains);
-        assert!((d.metres - 60.0).abs() < 0.5, "{}", d.metres);
+        assert_eq!(d.place, Place::Near);
+        assert!((d.metres.unwrap() - 60.0).abs() < 0.5, "{:?}", d.metres);
         assert_eq!(d.filled, ["phone"]);
         assert_eq!(m.groups[0].phone.as_deref(), Some("215-555-0100"));
         assert_eq!(m.report.inputs[1].merged, 1);
@@ -824,13 +891,54 @@ mod tests {
             input("b", vec![north("1", 101.0)]),
         ]);
         assert_eq!(far.groups.len(), 2);
-        let mut online = group("1");
-        online.location = None;
-        let unplaced = merge(vec![
-            input("a", vec![online.clone()]),
-            input("b", vec![online]),
+        let mut room = north("1", 0.0);
+        room.location = None;
+        let unplaced = merge(vec![input("a", vec![room.clone()]), input("b", vec![room])]);
+        assert_eq!(unplaced.groups.len(), 2, "rooms without coordinates");
+    }
+
+    #[test]
+    fn online_groups_meet_at_their_link() {
+        let online = |id: &str, link: Option<&str>| {
+            let mut g = north(id, 0.0);
+            g.format = Format::Online;
+            g.location = None;
+            g.join_url = link.map(str::to_string);
+            g
+        };
+        let zoom = Some("https://zoom.us/j/1");
+        let m = merge(vec![
+            input("a", vec![online("1", zoom)]),
+            input("b", vec![online("1", zoom)]),
+            input("c", vec![online("1", None)]),
         ]);
-        assert_eq!(unplaced.groups.len(), 2, "groups without coordinates");
+        assert_eq!(ids(&m), ["a:1"]);
+        let places: Vec<Place> = m.report.duplicates.iter().map(|d| d.place).collect();
+        assert_eq!(places, [Place::SameLink, Place::Online]);
+        assert_eq!(m.report.duplicates[0].metres, None);
+        let m = merge(vec![
+            input("a", vec![online("1", zoom)]),
+            input("b", vec![online("1", Some("https://zoom.us/j/2"))]),
+            input("c", vec![north("1", 0.0)]),
+        ]);
+        assert_eq!(m.groups.len(), 3, "other links, and online and in person");
+    }
+
+    #[test]
+    fn a_cluster_is_alike_two_by_two() {
+        let online = |id: &str, link: Option<&str>| {
+            let mut g = north(id, 0.0);
+            g.format = Format::Online;
+            g.join_url = link.map(str::to_string);
+            g
+        };
+        // b is alike to a and to c, but a and c have different links: one of them stays.
+        let m = merge(vec![
+            input("a", vec![online("1", Some("https://x.org/1"))]),
+            input("b", vec![online("1", None)]),
+            input("c", vec![online("1", Some("https://x.org/2"))]),
+        ]);
+        assert_eq!(ids(&m), ["a:1", "c:1"]);
     }
 
     #[test]
