@@ -1,13 +1,13 @@
 //! One directory from several (`groupmatch directory merge`): each input directory has a name,
 //! which becomes its groups' `source` and the prefix of their ids (`NAME:ID`), so ids stay unique
 //! and stable; the same meeting listed by two directories (a similar name, within
-//! [`DUPLICATE_METRES`], the same sessions) is kept once, filled in from the other listing; and
-//! listings their source has not updated for a while are flagged as stale. The rules, and why
-//! they are these, are in `docs/formats.md`, "Merging directories".
+//! [`DUPLICATE_METRES`] or at one joining link, the same sessions) is kept once, filled in from
+//! the other listing; and listings their source has not updated for a while are flagged as stale.
+//! The rules, and why they are these, are in `docs/formats.md`, "Merging directories".
 //!
-//! Likely duplicates are looked for only among groups in the same cell of a grid of
-//! [`DUPLICATE_METRES`] cubes (of the unit sphere scaled to the earth, so it has no seam at the
-//! poles or the antimeridian) and its neighbours, with the same sessions: a merge of three
+//! Likely duplicates are looked for only among groups with the same sessions and, for rooms, in
+//! the same cell of a grid of [`DUPLICATE_METRES`] cubes (of the unit sphere scaled to the earth,
+//! so it has no seam at the poles or the antimeridian) or a neighbouring one: a merge of three
 //! directories of 10,000 groups compares a handful of pairs per group, never every pair.
 
 use std::cmp::Reverse;
@@ -223,9 +223,10 @@ pub fn name_problem(name: &str) -> Option<String> {
 ///   `NAME:ID`; a group with a source (from an earlier merge) keeps its id and source, so a
 ///   merged directory merged again with a new feed is not prefixed twice;
 /// - two groups of different sources are one meeting when their folded names are the same, one
-///   contains the other, or are [`NAME_SIMILARITY`] alike, both have coordinates at most
-///   [`DUPLICATE_METRES`] apart, and they have the same sessions in the same time zone. A
-///   group is merged with at most one group of each other source (the most alike pair first);
+///   contains the other, or are [`NAME_SIMILARITY`] alike, they meet in the same [`Place`]
+///   (rooms at most [`DUPLICATE_METRES`] apart, or online at one joining link), and they have
+///   the same sessions in the same time zone. A group is merged with at most one group of each
+///   other source (the most alike pair first);
 ///   the listing updated most recently is kept (an undated one counts as oldest; a tie, the one
 ///   of the earlier input), and fields it lacks are filled in from the others;
 /// - listings updated more than [`MergeOptions::stale_after_days`] before
