@@ -51,7 +51,7 @@ enum Command {
     Validate(validate::Args),
     /// Import a meeting directory from another format into a groups file.
     Import(import::Args),
-    /// Describe a directory (groups file or Meeting Guide feed).
+    /// Describe a directory (groups file or Meeting Guide feed), or merge several into one.
     Directory(directory::Args),
     /// Simulate a directory, people and placement outcomes from a documented ground truth.
     Simulate(simulate::Args),
