@@ -1,5 +1,6 @@
 //! What a directory holds, counted: so staff can see the coverage and the quality of a feed
-//! before ranking with it (`groupmatch directory stats`).
+//! before ranking with it (`groupmatch directory stats`); and several directories made one
+//! ([`merge`], `groupmatch directory merge`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +15,8 @@ use crate::error::{Error, Result};
 use crate::formats::groups::parse_groups;
 use crate::formats::meeting_guide::{import_rows, parse_json, ImportOptions, ImportReport};
 use crate::formats::{read_bytes, Syntax};
+
+pub mod merge;
 
 /// Day names, Monday first, as in [`DirectoryStats::by_day`].
 pub const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

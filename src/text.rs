@@ -154,6 +154,61 @@ fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A name as compared: lower case, accents dropped (`ß` as `ss`, `æ` as `ae`), every run of
+/// other characters a single space, and `st`, `mt`, `ft` as `saint`, `mount`, `fort` (so `St.
+/// Louis` and `Saint-Louis` are one name). How the gazetteer compares place names and
+/// `directory merge` compares group names.
+pub(crate) fn fold(name: &str) -> String {
+    let mut flat = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match unaccent(c) {
+            Some(s) => flat.push_str(s),
+            None if c.is_alphanumeric() => flat.push(c),
+            None => flat.push(' '),
+        }
+    }
+    let words = flat.split_whitespace().map(|w| match w {
+        "st" => "saint",
+        "mt" => "mount",
+        "ft" => "fort",
+        w => w,
+    });
+    words.collect::<Vec<_>>().join(" ")
+}
+
+/// The plain letters of a lower-case Latin letter with a diacritic (Latin-1 and Latin
+/// Extended-A, which GeoNames' names in these countries use), or `None` to keep it.
+fn unaccent(c: char) -> Option<&'static str> {
+    Some(match c {
+        'a'..='z' | '0'..='9' => return None,
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        '\'' | '\u{2019}' => "",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

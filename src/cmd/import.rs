@@ -2,15 +2,16 @@
 //! BMLT server's meetings, into a groups file.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
 use groupmatch::formats::bmlt::read_bmlt;
+use groupmatch::formats::groups::GROUP_FIELDS;
 use groupmatch::formats::meeting_guide::{
     fellowship_approach, read_meeting_guide, ImportOptions, ImportReport,
 };
-use groupmatch::formats::write::{write_csv, write_json};
+use groupmatch::formats::write::{csv_header, csv_rows, json_text, AtomicFile};
 use groupmatch::formats::Syntax;
 use groupmatch::text::escape_control as esc;
 use groupmatch::{Approach, Fellowship, Group};
@@ -210,13 +211,37 @@ fn write_import(
     Ok(summary(label, &out.display().to_string(), report))
 }
 
-fn write_groups(path: &std::path::Path, groups: &[Group]) -> anyhow::Result<()> {
-    match Syntax::of_path(path) {
-        Syntax::Csv => write_csv(path, groupmatch::formats::groups::GROUP_FIELDS, groups)?,
-        Syntax::Json => write_json(path, &groups)?,
-        Syntax::JsonLines => bail!("{}: write groups as .csv or .json", path.display()),
-    }
+/// Writes `groups` to `path` as a groups file, atomically ([`groups_file`]).
+fn write_groups(path: &Path, groups: &[Group]) -> anyhow::Result<()> {
+    groups_file(path, groups)?.commit()?;
     Ok(())
+}
+
+/// The syntax of a groups file written to `path`: CSV, or JSON (an array) for `.json`; an error
+/// for JSON Lines, which groups files are not. Checked before any work by a command that writes
+/// groups.
+pub(super) fn groups_syntax(path: &Path) -> anyhow::Result<Syntax> {
+    match Syntax::of_path(path) {
+        Syntax::JsonLines => bail!("{}: write groups as .csv or .json", path.display()),
+        syntax => Ok(syntax),
+    }
+}
+
+/// `groups` written as a groups file to the temp file of `path` ([`groups_syntax`]), to be
+/// committed by the caller (with the other files of its run).
+pub(super) fn groups_file(path: &Path, groups: &[Group]) -> anyhow::Result<AtomicFile> {
+    let syntax = groups_syntax(path)?;
+    let mut file = AtomicFile::create(path)?;
+    let w = file.writer();
+    let written = match syntax {
+        Syntax::Json => json_text(w, &groups),
+        _ => csv_header(&mut *w, GROUP_FIELDS).and_then(|()| csv_rows(w, GROUP_FIELDS, groups)),
+    };
+    written.map_err(|error| groupmatch::Error::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(file)
 }
 
 /// How a warning names meeting `index`: its id in feeds whose meetings have one (BMLT's

@@ -54,7 +54,7 @@ enum Command {
     Import(import::Args),
     /// Export a directory into another format (an HSDS package for a 211).
     Export(export::Args),
-    /// Describe a directory (groups file or Meeting Guide feed).
+    /// Describe a directory (groups file or Meeting Guide feed), or merge several into one.
     Directory(directory::Args),
     /// Simulate a directory, people and placement outcomes from a documented ground truth.
     Simulate(simulate::Args),

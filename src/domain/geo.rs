@@ -13,7 +13,7 @@ pub(crate) const LATITUDE: RangeInclusive<f64> = -90.0..=90.0;
 pub(crate) const LONGITUDE: RangeInclusive<f64> = -180.0..=180.0;
 
 /// Mean earth radius in km (IUGG), as used by the haversine formula.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
+pub(crate) const EARTH_RADIUS_KM: f64 = 6371.0088;
 
 /// A latitude/longitude pair in decimal degrees, checked to be on the earth.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
