@@ -19,7 +19,7 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::matching::shortlist::best_by_bound;
+use crate::matching::shortlist::{best_by_bound, Bounded};
 use crate::pair::{Attendance, Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
 use chrono_tz::Tz;
@@ -431,11 +431,14 @@ impl Engine {
                 };
                 let mut bound = self.person_bound(person, &rules);
                 // Keyed by place in `pairs`, which is in directory order as the walk needs.
-                let pending: Vec<(f64, usize)> = pairs
+                let pending: Vec<Bounded> = pairs
                     .iter()
                     .enumerate()
                     .filter_map(|(k, (g, pair))| {
-                        Some((bound.logit(*g, pair.facts.fitting_in_horizon)?, k))
+                        Some(Bounded::new(
+                            bound.logit(*g, pair.facts.fitting_in_horizon)?,
+                            k,
+                        ))
                     })
                     .collect();
                 let score = |k: usize| {
