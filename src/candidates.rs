@@ -25,7 +25,11 @@
 //! - **seats** (exact): a full group is not indexed at all.
 //!
 //! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
-//! order, so no per-person list of the whole directory is built or sorted. The other constraints
+//! order, so no per-person list of the whole directory is built or sorted. The sessions found are
+//! counted too: for a group whose sessions are all plain weekly ones, when neither zone changes
+//! its offset in the horizon and the person's windows do not overlap, each fitting session is
+//! found exactly once, so the index hands over the pair's count of fitting occurrences
+//! ([`Candidate::fitting`]) and the caller need not count them again. The other constraints
 //! (whom the group serves, gender-specific, approach, accessibility) are left to eligibility:
 //! they rule out few of the groups that pass these.
 
@@ -34,10 +38,11 @@ use chrono_tz::Tz;
 use crate::domain::geo::{BoundingBox, GeoPoint};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::WEEK_MINUTES;
+use crate::domain::recurrence::Session;
+use crate::domain::schedule::{Window, WEEK_MINUTES};
 use crate::domain::vocab::{Audience, Format, FormatPreference, Language};
 use crate::eligibility::in_audience;
-use crate::pair::{PreparedPerson, ZoneSpan};
+use crate::pair::{PreparedPerson, ZoneSpan, HORIZON_WEEKS};
 
 /// A directory indexed by session start, format, language, audience and place (see the module
 /// docs), and the distinct time zones of its groups. Built once per directory; independent of
@@ -60,10 +65,14 @@ pub(crate) struct CandidateIndex {
     anytime: Vec<[Vec<u32>; 3]>,
 }
 
-/// What format, distance, language and audience need of a group.
+/// What format, distance, language and audience need of a group, and whether its sessions are
+/// all plain weekly ones.
 #[derive(Debug, Clone, Copy)]
 struct Place {
     format: Format,
+    /// Whether every session is plain weekly ([`Session::is_plain_weekly`]): each that fits
+    /// then counts [`HORIZON_WEEKS`] fitting occurrences.
+    plain_weekly: bool,
     /// Where it meets, when it has a room and coordinates.
     room: Option<GeoPoint>,
     /// Its languages, one bit each (see [`CandidateIndex::languages`]).
@@ -79,6 +88,17 @@ struct Start {
     /// At most [`WEEK_MINUTES`]: a session does not cross midnight.
     end: i32,
     group: u32,
+}
+
+/// A group that can pass the constraints the index checks (see [`CandidateIndex::candidates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    /// The group's index in the directory.
+    pub(crate) group: usize,
+    /// How many occurrences of its sessions in the horizon fit the person's availability
+    /// ([`crate::pair::PairFacts::fitting_in_horizon`]), when the index knows it exactly (see
+    /// the module docs).
+    pub(crate) fitting: Option<u32>,
 }
 
 /// Bit 63 of a language mask: any language past the 63 the index numbers.
@@ -143,6 +163,25 @@ impl Reach {
     }
 }
 
+/// Whether no two of `windows` overlap on the week (around its end too), so that a session lies
+/// inside at most one of them.
+fn windows_disjoint(windows: &[Window]) -> bool {
+    let week = WEEK_MINUTES as u32;
+    let mut spans: Vec<(u32, u32)> = windows
+        .iter()
+        .map(|w| {
+            let start = u32::from(w.day()) * 1440 + u32::from(w.start());
+            (start, start + u32::from(w.duration_minutes()))
+        })
+        .collect();
+    spans.sort_unstable();
+    let wrapped = spans.first().map(|(start, _)| (start + week, 0));
+    spans
+        .iter()
+        .zip(spans.iter().skip(1).chain(wrapped.as_ref()))
+        .all(|(a, b)| a.1 <= b.0)
+}
+
 impl CandidateIndex {
     /// Indexes a directory.
     pub fn new(groups: &[Group]) -> CandidateIndex {
@@ -178,6 +217,7 @@ impl CandidateIndex {
             }
             index.places.push(Place {
                 format: g.format,
+                plain_weekly: g.sessions.iter().all(Session::is_plain_weekly),
                 room: g.location.filter(|_| g.format != Format::Online),
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
@@ -217,12 +257,22 @@ impl CandidateIndex {
     }
 
     /// Groups that can pass the schedule, format, language, audience and distance constraints for
-    /// `person`, in directory order; every other group fails at least one of them. `spans` are
-    /// the zones' spans at the person's `now` ([`crate::pair::Horizon::spans`]).
-    pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<usize> {
+    /// `person`, in directory order, with their count of fitting occurrences when the index
+    /// knows it; every other group fails at least one of them. `spans` are the zones' spans at
+    /// the person's `now` ([`crate::pair::Horizon::spans`]).
+    pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<Candidate> {
         let reach = Reach::of(person.person, self);
         // One bit per group: a few hundred words even for a large directory.
         let mut fits = vec![0u64; self.places.len().div_ceil(64)];
+        // Sessions found, by group: exactly the fitting ones in the zones of `exact`, where
+        // neither zone changes its offset and no session is found in two windows (up to
+        // MAX_SESSIONS); elsewhere only a bound, never read (wrapping: no overflow panics).
+        let mut found = vec![0u16; self.places.len()];
+        let disjoint = windows_disjoint(&person.person.availability);
+        let exact: Vec<bool> = spans
+            .iter()
+            .map(|z| disjoint && z.is_constant() && person.zone.is_constant())
+            .collect();
         for by_format in &self.anytime {
             for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
                 for &g in &by_format[*format as usize] {
@@ -259,6 +309,8 @@ impl CandidateIndex {
                         for s in starts[first..].iter().take_while(|s| s.start < hi) {
                             if s.end <= end {
                                 fits[s.group as usize / 64] |= 1 << (s.group % 64);
+                                let n = &mut found[s.group as usize];
+                                *n = n.wrapping_add(1);
                             }
                         }
                     };
@@ -275,8 +327,13 @@ impl CandidateIndex {
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if reach.admits(&self.places[i]) {
-                    out.push(i);
+                let place = &self.places[i];
+                if reach.admits(place) {
+                    let known = place.plain_weekly && exact[self.zone_of[i]];
+                    out.push(Candidate {
+                        group: i,
+                        fitting: known.then(|| u32::from(found[i]) * HORIZON_WEEKS),
+                    });
                 }
             }
         }
@@ -291,7 +348,7 @@ mod tests {
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
-    use crate::pair::{Horizon, Pair, WeekSessions};
+    use crate::pair::{Horizon, Pair, PairFacts, WeekSessions};
     use crate::testutil::{center_city, group, person};
     use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
@@ -440,7 +497,14 @@ mod tests {
             let index = CandidateIndex::new(&groups);
             let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), index.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
-            let candidates = index.candidates(&prepared, horizon.spans());
+            let found = index.candidates(&prepared, horizon.spans());
+            for c in found.iter().filter(|c| c.fitting.is_some()) {
+                // A count handed over is the one the pair would count.
+                let calendar = horizon.group(c.group, &groups[c.group], index.zone_of(c.group));
+                let fitting = PairFacts::fitting_in_horizon(&prepared, &calendar);
+                prop_assert_eq!(c.fitting, Some(fitting), "group {}", c.group);
+            }
+            let candidates: Vec<usize> = found.iter().map(|c| c.group).collect();
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
             for (i, g) in groups.iter().enumerate() {
                 let zone = ZoneSpan::new(g.timezone, now);
@@ -483,10 +547,10 @@ mod tests {
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
             let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), all.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
-            let expected: Vec<usize> = all
+            let expected: Vec<Candidate> = all
                 .candidates(&prepared, horizon.spans())
                 .into_iter()
-                .filter(|g| kept[*g])
+                .filter(|c| kept[c.group])
                 .collect();
             prop_assert_eq!(all.zones(), some.zones());
             prop_assert_eq!(some.candidates(&prepared, horizon.spans()), expected);
@@ -497,7 +561,44 @@ mod tests {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
         let horizon = Horizon::new(Cow::Owned(WeekSessions::of(groups)), index.zones(), now);
-        index.candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
+        index
+            .candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
+            .into_iter()
+            .map(|c| c.group)
+            .collect()
+    }
+
+    #[test]
+    fn the_index_counts_the_fitting_sessions_of_weekly_groups_when_windows_do_not_overlap() {
+        // December to March in Phoenix: no change of offset in the horizon.
+        let now: DateTime<Utc> = "2026-12-07T12:00:00Z".parse().unwrap();
+        let mut weekly = group("weekly");
+        weekly.timezone = chrono_tz::America::Phoenix;
+        weekly.sessions = ["Mon 19:00-20:00", "Wed 19:00-20:00", "Fri 07:00-08:00"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let mut monthly = weekly.clone();
+        monthly.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        let groups = [weekly, monthly];
+        let mut p = person();
+        p.timezone = chrono_tz::America::Phoenix;
+        let counted = |p: &crate::Person| {
+            let index = CandidateIndex::new(&groups);
+            let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), index.zones(), now);
+            let prepared = PreparedPerson::new(p, &horizon);
+            index
+                .candidates(&prepared, horizon.spans())
+                .iter()
+                .map(|c| c.fitting)
+                .collect::<Vec<_>>()
+        };
+        p.availability = ["Mon 18:00-21:00", "Wed 18:30-20:00", "Sun 22:00-24:00"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        assert_eq!(counted(&p), [Some(2 * HORIZON_WEEKS), None]);
+        // Overlapping windows would find a session twice: left to the pair to count.
+        p.availability.push("Mon 19:00-20:30".parse().unwrap());
+        assert_eq!(counted(&p), [None, None]);
     }
 
     #[test]

@@ -364,7 +364,8 @@ impl Engine {
         self.index
             .candidates(prepared, horizon.spans())
             .into_iter()
-            .filter_map(move |i| {
+            .filter_map(move |c| {
+                let i = c.group;
                 let pair = self.pair(prepared, horizon, i);
                 eligibility::is_eligible(&pair).then_some((i, pair))
             })

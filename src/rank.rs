@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::candidates::Candidate;
 use crate::domain::check::invalid_if_any;
 use crate::domain::cost::Cost;
 use crate::domain::person::Person;
@@ -416,9 +417,9 @@ impl Engine {
         let pair = |index: usize| self.pair(&prepared, &horizon, index);
         let (scored, eligible) = match top {
             Some(top) if top > 0 && top < candidates.len() => {
-                let eligible_pair = |index: usize| {
-                    let pair = pair(index);
-                    crate::eligibility::is_eligible(&pair).then_some((index, pair))
+                let eligible_pair = |c: Candidate| {
+                    let pair = pair(c.group);
+                    crate::eligibility::is_eligible(&pair).then_some((c.group, pair))
                 };
                 // In directory order either way.
                 let pairs: Vec<(usize, Pair)> = if candidates.len() >= PARALLEL_MIN_GROUPS {
@@ -458,7 +459,7 @@ impl Engine {
             _ => {
                 let scored: Vec<Scored> = candidates
                     .into_iter()
-                    .filter_map(|index| {
+                    .filter_map(|Candidate { group: index, .. }| {
                         let pair = pair(index);
                         crate::eligibility::is_eligible(&pair)
                             .then(|| self.score_eligible(&rules, index, pair).ok())

@@ -11,7 +11,7 @@ use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Utc};
 
-use crate::candidates::CandidateIndex;
+use crate::candidates::{Candidate, CandidateIndex};
 use crate::domain::person::Person;
 use crate::eligibility;
 use crate::engagement::model::sigmoid;
@@ -138,12 +138,14 @@ impl<'e> Shortlist<'e> {
         let mut bound = (candidates.len() > top).then(|| engine.person_bound(person, &rules));
         let pending: Vec<Bounded> = candidates
             .into_iter()
-            .filter_map(|g| {
+            .filter_map(|Candidate { group: g, fitting }| {
                 let Some(bound) = bound.as_mut() else {
                     return Some(Bounded::new(f64::INFINITY, g));
                 };
-                let sessions =
-                    PairFacts::fitting_in_horizon(&prepared, &engine.calendar(horizon, g));
+                // Counted by the index when it could be, else here.
+                let sessions = fitting.unwrap_or_else(|| {
+                    PairFacts::fitting_in_horizon(&prepared, &engine.calendar(horizon, g))
+                });
                 Some(Bounded::new(bound.logit(g, sessions)?, g))
             })
             .collect();
