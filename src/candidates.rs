@@ -21,7 +21,9 @@
 //! - **distance** (conservative): a group with a room passes for a person who will be in the room
 //!   when either has no coordinates, when the person has no travel limit, or when the room lies
 //!   in a latitude/longitude box that holds every place within the limit. Hybrid groups pass for
-//!   a person who accepts online (they join online when the room is too far).
+//!   a person who accepts online (they join online when the room is too far). Sessions are listed
+//!   with the cell of a grid over the directory's rooms that their room lies in, so sessions in
+//!   cells the box does not touch are passed over without marking their groups.
 //! - **seats** (exact): a full group is not indexed at all.
 //!
 //! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
@@ -63,6 +65,82 @@ pub(crate) struct CandidateIndex {
     starts: Vec<[Vec<Start>; 3]>,
     /// By zone, then by format: groups with a session on days of the month (any weekday).
     anytime: Vec<[Vec<u32>; 3]>,
+    /// The cells the groups' rooms lie in, so that a person's sessions are looked at only in
+    /// cells within their reach.
+    grid: Grid,
+}
+
+/// A grid of [`GRID_SIDE`] by [`GRID_SIDE`] cells over the rooms of a directory, by latitude and
+/// longitude: a room outside the cells a person's [`BoundingBox`] touches is outside the box.
+#[derive(Debug, Clone, Copy, Default)]
+struct Grid {
+    /// The least latitude and longitude of a room.
+    least: [f64; 2],
+    /// The height and width of a cell, in degrees (positive).
+    step: [f64; 2],
+}
+
+/// Cells on each side of a [`Grid`].
+const GRID_SIDE: usize = 16;
+
+/// The cell of a session whose group has no room to go to: never ruled out by distance.
+const NO_ROOM: u16 = (GRID_SIDE * GRID_SIDE) as u16;
+
+/// Which cells of a [`Grid`] (and [`NO_ROOM`]) a person can reach, by cell.
+type Cells = [bool; GRID_SIDE * GRID_SIDE + 1];
+
+impl Grid {
+    /// The grid over `rooms`.
+    fn over(rooms: impl Iterator<Item = GeoPoint>) -> Grid {
+        let (mut least, mut most) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for room in rooms {
+            for (k, x) in [room.latitude, room.longitude].into_iter().enumerate() {
+                least[k] = least[k].min(x);
+                most[k] = most[k].max(x);
+            }
+        }
+        let step = |k: usize| ((most[k] - least[k]) / GRID_SIDE as f64).max(1e-9);
+        Grid {
+            least,
+            step: [step(0), step(1)],
+        }
+    }
+
+    /// The row (`k` = 0, by latitude) or column (`k` = 1) of coordinate `x`: a monotone
+    /// function of it, clamped to the grid.
+    fn band(&self, k: usize, x: f64) -> usize {
+        (((x - self.least[k]) / self.step[k]) as usize).min(GRID_SIDE - 1)
+    }
+
+    /// The cell of `room`.
+    fn cell(&self, room: Option<GeoPoint>) -> u16 {
+        room.map_or(NO_ROOM, |r| {
+            (self.band(0, r.latitude) * GRID_SIDE + self.band(1, r.longitude)) as u16
+        })
+    }
+
+    /// The cells that may hold a point of `within` ([`NO_ROOM`] too).
+    fn reached(&self, within: BoundingBox) -> Cells {
+        let (latitude, (west, east)) = (within.latitude(), within.longitude_span());
+        // Every latitude in the box lies between its ends: their rows bound its points' rows.
+        let rows = self.band(0, latitude[0])..=self.band(0, latitude[1]);
+        // Longitudes in the box lie between its ends when it does not cross the antimeridian
+        // (with a margin for the rounding of the box's test); else any column may hold one.
+        let margin = 1e-9;
+        let columns = if west - margin > -180.0 && east + margin < 180.0 {
+            self.band(1, west - margin)..=self.band(1, east + margin)
+        } else {
+            0..=GRID_SIDE - 1
+        };
+        let mut cells: Cells = [false; GRID_SIDE * GRID_SIDE + 1];
+        for row in rows {
+            for column in columns.clone() {
+                cells[row * GRID_SIDE + column] = true;
+            }
+        }
+        cells[usize::from(NO_ROOM)] = true;
+        cells
+    }
 }
 
 /// What format, distance, language and audience need of a group, and whether its sessions are
@@ -84,10 +162,12 @@ struct Place {
 /// One session of a group, on the local week of the group's zone (0 = Monday 00:00).
 #[derive(Debug, Clone, Copy)]
 struct Start {
-    start: i32,
+    start: u16,
     /// At most [`WEEK_MINUTES`]: a session does not cross midnight.
-    end: i32,
+    end: u16,
     group: u32,
+    /// The [`Grid`] cell of the group's room, or [`NO_ROOM`] (an online group's too).
+    cell: u16,
 }
 
 /// A group that can pass the constraints the index checks (see [`CandidateIndex::candidates`]).
@@ -192,7 +272,11 @@ impl CandidateIndex {
     /// never candidates. Zones are numbered as in [`CandidateIndex::new`] on the same directory,
     /// so the offsets of either serve both.
     pub fn new_where(groups: &[Group], keep: impl Fn(usize) -> bool) -> CandidateIndex {
-        let mut index = CandidateIndex::default();
+        let room = |g: &Group| g.location.filter(|_| g.format != Format::Online);
+        let mut index = CandidateIndex {
+            grid: Grid::over(groups.iter().filter_map(room)),
+            ..CandidateIndex::default()
+        };
         for (i, g) in groups.iter().enumerate() {
             let zone = match index.zones.iter().position(|z| *z == g.timezone) {
                 Some(z) => z,
@@ -218,7 +302,7 @@ impl CandidateIndex {
             index.places.push(Place {
                 format: g.format,
                 plain_weekly: g.sessions.iter().all(Session::is_plain_weekly),
-                room: g.location.filter(|_| g.format != Format::Online),
+                room: room(g),
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
             });
@@ -229,11 +313,12 @@ impl CandidateIndex {
                 match s.weekday_window() {
                     Some(w) => {
                         // A local start is the start on the UTC week of a zone at offset 0.
-                        let start = w.utc_start(0);
+                        let start = w.utc_start(0) as u16;
                         index.starts[zone][g.format as usize].push(Start {
                             start,
-                            end: start + i32::from(w.duration_minutes()),
+                            end: start + w.duration_minutes(),
                             group: i as u32,
+                            cell: index.grid.cell(room(g)),
                         });
                     }
                     None => index.anytime[zone][g.format as usize].push(i as u32),
@@ -266,8 +351,9 @@ impl CandidateIndex {
         let mut fits = vec![0u64; self.places.len().div_ceil(64)];
         // Sessions found, by group: exactly the fitting ones in the zones of `exact`, where
         // neither zone changes its offset and no session is found in two windows (up to
-        // MAX_SESSIONS); elsewhere only a bound, never read (wrapping: no overflow panics).
-        let mut found = vec![0u16; self.places.len()];
+        // MAX_SESSIONS, below 256); elsewhere only a bound, never read (wrapping: no overflow
+        // panics).
+        let mut found = vec![0u8; self.places.len()];
         let disjoint = windows_disjoint(&person.person.availability);
         let exact: Vec<bool> = spans
             .iter()
@@ -280,6 +366,9 @@ impl CandidateIndex {
                 }
             }
         }
+        // Rooms in cells beyond the person's reach fail distance: their sessions are passed
+        // over, unless the person joins such a group online.
+        let reached = reach.within.map(|within| self.grid.reached(within));
         for (zone, by_format) in self.starts.iter().enumerate() {
             // Every difference between an offset of the person's zone and one of the group's
             // zone in the horizon: one, unless a daylight-saving change falls in it.
@@ -304,10 +393,18 @@ impl CandidateIndex {
                 let to = from + i32::from(window.duration_minutes());
                 for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
                     let starts = &by_format[*format as usize];
+                    let cells = reached
+                        .as_ref()
+                        .filter(|_| !(reach.accepts_online && *format != Format::InPerson));
                     let mut mark = |lo: i32, hi: i32, end: i32| {
-                        let first = starts.partition_point(|s| s.start < lo);
-                        for s in starts[first..].iter().take_while(|s| s.start < hi) {
-                            if s.end <= end {
+                        let first = starts.partition_point(|s| i32::from(s.start) < lo);
+                        for s in starts[first..]
+                            .iter()
+                            .take_while(|s| i32::from(s.start) < hi)
+                        {
+                            if i32::from(s.end) <= end
+                                && cells.is_none_or(|c| c[usize::from(s.cell)])
+                            {
                                 fits[s.group as usize / 64] |= 1 << (s.group % 64);
                                 let n = &mut found[s.group as usize];
                                 *n = n.wrapping_add(1);
