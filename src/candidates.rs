@@ -21,11 +21,17 @@
 //! - **distance** (conservative): a group with a room passes for a person who will be in the room
 //!   when either has no coordinates, when the person has no travel limit, or when the room lies
 //!   in a latitude/longitude box that holds every place within the limit. Hybrid groups pass for
-//!   a person who accepts online (they join online when the room is too far).
+//!   a person who accepts online (they join online when the room is too far). Sessions are listed
+//!   with the cell of a grid over the directory's rooms that their room lies in, so sessions in
+//!   cells the box does not touch are passed over without marking their groups.
 //! - **seats** (exact): a full group is not indexed at all.
 //!
 //! Groups whose sessions fit are marked in a bitset (one bit per group), which is then read in
-//! order, so no per-person list of the whole directory is built or sorted. The other constraints
+//! order, so no per-person list of the whole directory is built or sorted. The sessions found are
+//! counted too: for a group whose sessions are all plain weekly ones, when neither zone changes
+//! its offset in the horizon and the person's windows do not overlap, each fitting session is
+//! found exactly once, so the index hands over the pair's count of fitting occurrences
+//! ([`Candidate::fitting`]) and the caller need not count them again. The other constraints
 //! (whom the group serves, gender-specific, approach, accessibility) are left to eligibility:
 //! they rule out few of the groups that pass these.
 
@@ -34,10 +40,11 @@ use chrono_tz::Tz;
 use crate::domain::geo::{BoundingBox, GeoPoint};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
-use crate::domain::schedule::WEEK_MINUTES;
+use crate::domain::recurrence::Session;
+use crate::domain::schedule::{Window, WEEK_MINUTES};
 use crate::domain::vocab::{Audience, Format, FormatPreference, Language};
 use crate::eligibility::in_audience;
-use crate::pair::{PreparedPerson, ZoneSpan};
+use crate::pair::{PreparedPerson, ZoneSpan, HORIZON_WEEKS};
 
 /// A directory indexed by session start, format, language, audience and place (see the module
 /// docs), and the distinct time zones of its groups. Built once per directory; independent of
@@ -58,12 +65,92 @@ pub(crate) struct CandidateIndex {
     starts: Vec<[Vec<Start>; 3]>,
     /// By zone, then by format: groups with a session on days of the month (any weekday).
     anytime: Vec<[Vec<u32>; 3]>,
+    /// The cells the groups' rooms lie in, so that a person's sessions are looked at only in
+    /// cells within their reach.
+    grid: Grid,
 }
 
-/// What format, distance, language and audience need of a group.
+/// A grid of [`GRID_SIDE`] by [`GRID_SIDE`] cells over the rooms of a directory, by latitude and
+/// longitude: a room outside the cells a person's [`BoundingBox`] touches is outside the box.
+#[derive(Debug, Clone, Copy, Default)]
+struct Grid {
+    /// The least latitude and longitude of a room.
+    least: [f64; 2],
+    /// The height and width of a cell, in degrees (positive).
+    step: [f64; 2],
+}
+
+/// Cells on each side of a [`Grid`].
+const GRID_SIDE: usize = 16;
+
+/// The cell of a session whose group has no room to go to: never ruled out by distance.
+const NO_ROOM: u16 = (GRID_SIDE * GRID_SIDE) as u16;
+
+/// Which cells of a [`Grid`] (and [`NO_ROOM`]) a person can reach, by cell.
+type Cells = [bool; GRID_SIDE * GRID_SIDE + 1];
+
+impl Grid {
+    /// The grid over `rooms`.
+    fn over(rooms: impl Iterator<Item = GeoPoint>) -> Grid {
+        let (mut least, mut most) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for room in rooms {
+            for (k, x) in [room.latitude, room.longitude].into_iter().enumerate() {
+                least[k] = least[k].min(x);
+                most[k] = most[k].max(x);
+            }
+        }
+        let step = |k: usize| ((most[k] - least[k]) / GRID_SIDE as f64).max(1e-9);
+        Grid {
+            least,
+            step: [step(0), step(1)],
+        }
+    }
+
+    /// The row (`k` = 0, by latitude) or column (`k` = 1) of coordinate `x`: a monotone
+    /// function of it, clamped to the grid.
+    fn band(&self, k: usize, x: f64) -> usize {
+        (((x - self.least[k]) / self.step[k]) as usize).min(GRID_SIDE - 1)
+    }
+
+    /// The cell of `room`.
+    fn cell(&self, room: Option<GeoPoint>) -> u16 {
+        room.map_or(NO_ROOM, |r| {
+            (self.band(0, r.latitude) * GRID_SIDE + self.band(1, r.longitude)) as u16
+        })
+    }
+
+    /// The cells that may hold a point of `within` ([`NO_ROOM`] too).
+    fn reached(&self, within: BoundingBox) -> Cells {
+        let (latitude, (west, east)) = (within.latitude(), within.longitude_span());
+        // Every latitude in the box lies between its ends: their rows bound its points' rows.
+        let rows = self.band(0, latitude[0])..=self.band(0, latitude[1]);
+        // Longitudes in the box lie between its ends when it does not cross the antimeridian
+        // (with a margin for the rounding of the box's test); else any column may hold one.
+        let margin = 1e-9;
+        let columns = if west - margin > -180.0 && east + margin < 180.0 {
+            self.band(1, west - margin)..=self.band(1, east + margin)
+        } else {
+            0..=GRID_SIDE - 1
+        };
+        let mut cells: Cells = [false; GRID_SIDE * GRID_SIDE + 1];
+        for row in rows {
+            for column in columns.clone() {
+                cells[row * GRID_SIDE + column] = true;
+            }
+        }
+        cells[usize::from(NO_ROOM)] = true;
+        cells
+    }
+}
+
+/// What format, distance, language and audience need of a group, and whether its sessions are
+/// all plain weekly ones.
 #[derive(Debug, Clone, Copy)]
 struct Place {
     format: Format,
+    /// Whether every session is plain weekly ([`Session::is_plain_weekly`]): each that fits
+    /// then counts [`HORIZON_WEEKS`] fitting occurrences.
+    plain_weekly: bool,
     /// Where it meets, when it has a room and coordinates.
     room: Option<GeoPoint>,
     /// Its languages, one bit each (see [`CandidateIndex::languages`]).
@@ -75,10 +162,23 @@ struct Place {
 /// One session of a group, on the local week of the group's zone (0 = Monday 00:00).
 #[derive(Debug, Clone, Copy)]
 struct Start {
-    start: i32,
+    start: u16,
     /// At most [`WEEK_MINUTES`]: a session does not cross midnight.
-    end: i32,
+    end: u16,
     group: u32,
+    /// The [`Grid`] cell of the group's room, or [`NO_ROOM`] (an online group's too).
+    cell: u16,
+}
+
+/// A group that can pass the constraints the index checks (see [`CandidateIndex::candidates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    /// The group's index in the directory.
+    pub(crate) group: usize,
+    /// How many occurrences of its sessions in the horizon fit the person's availability
+    /// ([`crate::pair::PairFacts::fitting_in_horizon`]), when the index knows it exactly (see
+    /// the module docs).
+    pub(crate) fitting: Option<u32>,
 }
 
 /// Bit 63 of a language mask: any language past the 63 the index numbers.
@@ -143,6 +243,25 @@ impl Reach {
     }
 }
 
+/// Whether no two of `windows` overlap on the week (around its end too), so that a session lies
+/// inside at most one of them.
+fn windows_disjoint(windows: &[Window]) -> bool {
+    let week = WEEK_MINUTES as u32;
+    let mut spans: Vec<(u32, u32)> = windows
+        .iter()
+        .map(|w| {
+            let start = u32::from(w.day()) * 1440 + u32::from(w.start());
+            (start, start + u32::from(w.duration_minutes()))
+        })
+        .collect();
+    spans.sort_unstable();
+    let wrapped = spans.first().map(|(start, _)| (start + week, 0));
+    spans
+        .iter()
+        .zip(spans.iter().skip(1).chain(wrapped.as_ref()))
+        .all(|(a, b)| a.1 <= b.0)
+}
+
 impl CandidateIndex {
     /// Indexes a directory.
     pub fn new(groups: &[Group]) -> CandidateIndex {
@@ -153,7 +272,11 @@ impl CandidateIndex {
     /// never candidates. Zones are numbered as in [`CandidateIndex::new`] on the same directory,
     /// so the offsets of either serve both.
     pub fn new_where(groups: &[Group], keep: impl Fn(usize) -> bool) -> CandidateIndex {
-        let mut index = CandidateIndex::default();
+        let room = |g: &Group| g.location.filter(|_| g.format != Format::Online);
+        let mut index = CandidateIndex {
+            grid: Grid::over(groups.iter().filter_map(room)),
+            ..CandidateIndex::default()
+        };
         for (i, g) in groups.iter().enumerate() {
             let zone = match index.zones.iter().position(|z| *z == g.timezone) {
                 Some(z) => z,
@@ -178,7 +301,8 @@ impl CandidateIndex {
             }
             index.places.push(Place {
                 format: g.format,
-                room: g.location.filter(|_| g.format != Format::Online),
+                plain_weekly: g.sessions.iter().all(Session::is_plain_weekly),
+                room: room(g),
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
             });
@@ -189,11 +313,12 @@ impl CandidateIndex {
                 match s.weekday_window() {
                     Some(w) => {
                         // A local start is the start on the UTC week of a zone at offset 0.
-                        let start = w.utc_start(0);
+                        let start = w.utc_start(0) as u16;
                         index.starts[zone][g.format as usize].push(Start {
                             start,
-                            end: start + i32::from(w.duration_minutes()),
+                            end: start + w.duration_minutes(),
                             group: i as u32,
+                            cell: index.grid.cell(room(g)),
                         });
                     }
                     None => index.anytime[zone][g.format as usize].push(i as u32),
@@ -217,12 +342,23 @@ impl CandidateIndex {
     }
 
     /// Groups that can pass the schedule, format, language, audience and distance constraints for
-    /// `person`, in directory order; every other group fails at least one of them. `spans` are
-    /// the zones' spans at the person's `now` ([`crate::pair::Horizon::spans`]).
-    pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<usize> {
+    /// `person`, in directory order, with their count of fitting occurrences when the index
+    /// knows it; every other group fails at least one of them. `spans` are the zones' spans at
+    /// the person's `now` ([`crate::pair::Horizon::spans`]).
+    pub fn candidates(&self, person: &PreparedPerson, spans: &[ZoneSpan]) -> Vec<Candidate> {
         let reach = Reach::of(person.person, self);
         // One bit per group: a few hundred words even for a large directory.
         let mut fits = vec![0u64; self.places.len().div_ceil(64)];
+        // Sessions found, by group: exactly the fitting ones in the zones of `exact`, where
+        // neither zone changes its offset and no session is found in two windows (up to
+        // MAX_SESSIONS, below 256); elsewhere only a bound, never read (wrapping: no overflow
+        // panics).
+        let mut found = vec![0u8; self.places.len()];
+        let disjoint = windows_disjoint(&person.person.availability);
+        let exact: Vec<bool> = spans
+            .iter()
+            .map(|z| disjoint && z.is_constant() && person.zone.is_constant())
+            .collect();
         for by_format in &self.anytime {
             for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
                 for &g in &by_format[*format as usize] {
@@ -230,6 +366,9 @@ impl CandidateIndex {
                 }
             }
         }
+        // Rooms in cells beyond the person's reach fail distance: their sessions are passed
+        // over, unless the person joins such a group online.
+        let reached = reach.within.map(|within| self.grid.reached(within));
         for (zone, by_format) in self.starts.iter().enumerate() {
             // Every difference between an offset of the person's zone and one of the group's
             // zone in the horizon: one, unless a daylight-saving change falls in it.
@@ -254,11 +393,21 @@ impl CandidateIndex {
                 let to = from + i32::from(window.duration_minutes());
                 for format in Format::ALL.iter().filter(|f| reach.accepts(**f)) {
                     let starts = &by_format[*format as usize];
+                    let cells = reached
+                        .as_ref()
+                        .filter(|_| !(reach.accepts_online && *format != Format::InPerson));
                     let mut mark = |lo: i32, hi: i32, end: i32| {
-                        let first = starts.partition_point(|s| s.start < lo);
-                        for s in starts[first..].iter().take_while(|s| s.start < hi) {
-                            if s.end <= end {
+                        let first = starts.partition_point(|s| i32::from(s.start) < lo);
+                        for s in starts[first..]
+                            .iter()
+                            .take_while(|s| i32::from(s.start) < hi)
+                        {
+                            if i32::from(s.end) <= end
+                                && cells.is_none_or(|c| c[usize::from(s.cell)])
+                            {
                                 fits[s.group as usize / 64] |= 1 << (s.group % 64);
+                                let n = &mut found[s.group as usize];
+                                *n = n.wrapping_add(1);
                             }
                         }
                     };
@@ -275,8 +424,13 @@ impl CandidateIndex {
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if reach.admits(&self.places[i]) {
-                    out.push(i);
+                let place = &self.places[i];
+                if reach.admits(place) {
+                    let known = place.plain_weekly && exact[self.zone_of[i]];
+                    out.push(Candidate {
+                        group: i,
+                        fitting: known.then(|| u32::from(found[i]) * HORIZON_WEEKS),
+                    });
                 }
             }
         }
@@ -291,7 +445,7 @@ mod tests {
     use crate::domain::schedule::Window;
     use crate::domain::vocab::Gender;
     use crate::eligibility::{check, ExclusionCode};
-    use crate::pair::{Horizon, Pair, WeekSessions};
+    use crate::pair::{Horizon, Pair, PairFacts, WeekSessions};
     use crate::testutil::{center_city, group, person};
     use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
@@ -440,7 +594,14 @@ mod tests {
             let index = CandidateIndex::new(&groups);
             let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), index.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
-            let candidates = index.candidates(&prepared, horizon.spans());
+            let found = index.candidates(&prepared, horizon.spans());
+            for c in found.iter().filter(|c| c.fitting.is_some()) {
+                // A count handed over is the one the pair would count.
+                let calendar = horizon.group(c.group, &groups[c.group], index.zone_of(c.group));
+                let fitting = PairFacts::fitting_in_horizon(&prepared, &calendar);
+                prop_assert_eq!(c.fitting, Some(fitting), "group {}", c.group);
+            }
+            let candidates: Vec<usize> = found.iter().map(|c| c.group).collect();
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "directory order");
             for (i, g) in groups.iter().enumerate() {
                 let zone = ZoneSpan::new(g.timezone, now);
@@ -483,10 +644,10 @@ mod tests {
             let some = CandidateIndex::new_where(&groups, |g| kept[g]);
             let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), all.zones(), now);
             let prepared = PreparedPerson::new(&p, &horizon);
-            let expected: Vec<usize> = all
+            let expected: Vec<Candidate> = all
                 .candidates(&prepared, horizon.spans())
                 .into_iter()
-                .filter(|g| kept[*g])
+                .filter(|c| kept[c.group])
                 .collect();
             prop_assert_eq!(all.zones(), some.zones());
             prop_assert_eq!(some.candidates(&prepared, horizon.spans()), expected);
@@ -497,7 +658,44 @@ mod tests {
         let now = crate::testutil::now();
         let index = CandidateIndex::new(groups);
         let horizon = Horizon::new(Cow::Owned(WeekSessions::of(groups)), index.zones(), now);
-        index.candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
+        index
+            .candidates(&PreparedPerson::new(p, &horizon), horizon.spans())
+            .into_iter()
+            .map(|c| c.group)
+            .collect()
+    }
+
+    #[test]
+    fn the_index_counts_the_fitting_sessions_of_weekly_groups_when_windows_do_not_overlap() {
+        // December to March in Phoenix: no change of offset in the horizon.
+        let now: DateTime<Utc> = "2026-12-07T12:00:00Z".parse().unwrap();
+        let mut weekly = group("weekly");
+        weekly.timezone = chrono_tz::America::Phoenix;
+        weekly.sessions = ["Mon 19:00-20:00", "Wed 19:00-20:00", "Fri 07:00-08:00"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let mut monthly = weekly.clone();
+        monthly.sessions = vec!["2nd Mon 19:00-20:00".parse().unwrap()];
+        let groups = [weekly, monthly];
+        let mut p = person();
+        p.timezone = chrono_tz::America::Phoenix;
+        let counted = |p: &crate::Person| {
+            let index = CandidateIndex::new(&groups);
+            let horizon = Horizon::new(Cow::Owned(WeekSessions::of(&groups)), index.zones(), now);
+            let prepared = PreparedPerson::new(p, &horizon);
+            index
+                .candidates(&prepared, horizon.spans())
+                .iter()
+                .map(|c| c.fitting)
+                .collect::<Vec<_>>()
+        };
+        p.availability = ["Mon 18:00-21:00", "Wed 18:30-20:00", "Sun 22:00-24:00"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        assert_eq!(counted(&p), [Some(2 * HORIZON_WEEKS), None]);
+        // Overlapping windows would find a session twice: left to the pair to count.
+        p.availability.push("Mon 19:00-20:30".parse().unwrap());
+        assert_eq!(counted(&p), [None, None]);
     }
 
     #[test]

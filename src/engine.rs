@@ -19,7 +19,7 @@ use crate::domain::person::Person;
 use crate::eligibility::{self, Exclusion};
 use crate::engagement::model::{sigmoid, EngagementModel};
 use crate::error::{Problem, Result};
-use crate::features;
+use crate::features::{self, GroupTraits};
 use crate::formats::groups::{parse_groups, read_groups};
 use crate::formats::{Loaded, Syntax};
 use crate::matching::bound::{GroupTable, PersonBound};
@@ -64,6 +64,8 @@ pub struct Engine {
     index: CandidateIndex,
     /// The groups' sessions, packed for horizons ([`WeekSessions::of`]).
     weekly: WeekSessions,
+    /// What the features read of each group, packed ([`GroupTraits::of`]), by group.
+    traits: Vec<GroupTraits>,
     /// What bounds on logits read of the directory, packed: made when a bounded search first
     /// needs it ([`Engine::table`]).
     table: OnceLock<GroupTable>,
@@ -231,6 +233,7 @@ impl Engine {
         Engine {
             index: CandidateIndex::new(&groups),
             weekly: WeekSessions::of(&groups),
+            traits: groups.iter().map(GroupTraits::of).collect(),
             table: OnceLock::new(),
             groups,
             model,
@@ -300,7 +303,7 @@ impl Engine {
     /// needed (a match, or a ranking of the top few without the excluded list).
     fn table(&self) -> &GroupTable {
         self.table
-            .get_or_init(|| GroupTable::new(&self.groups, &self.masks))
+            .get_or_init(|| GroupTable::new(&self.groups, &self.traits, &self.masks))
     }
 
     /// The bound on logits for `person`, whose rules narrowed to them are `rules`
@@ -361,7 +364,8 @@ impl Engine {
         self.index
             .candidates(prepared, horizon.spans())
             .into_iter()
-            .filter_map(move |i| {
+            .filter_map(move |c| {
+                let i = c.group;
                 let pair = self.pair(prepared, horizon, i);
                 eligibility::is_eligible(&pair).then_some((i, pair))
             })
@@ -390,7 +394,9 @@ impl Engine {
         index: usize,
         pair: Pair<'a>,
     ) -> Result<Scored<'a>, Vec<Exclusion>> {
-        let logit = self.model.logit(&features::compute(&pair));
+        let logit = self
+            .model
+            .logit(&features::compute_with(&pair, &self.traits[index]));
         let logit = rules.apply(&pair, Some(index), logit)?;
         Ok(Scored {
             index,

@@ -5,9 +5,10 @@
 //! are 0/1 indicators so that a coefficient reads directly as a log-odds change. Sources for the
 //! prior coefficients are in `models/README.md`.
 
+use crate::domain::group::Group;
 use crate::domain::vocab::{
-    Approach, Audience, Facilitation, FormatPreference, GenderSpecific, Need, PriorOutcome,
-    SocialSupport, Stage,
+    Approach, Audience, Facilitation, FormatPreference, GenderSpecific, Need, Orientation,
+    PriorOutcome, SocialSupport, Stage, Substance,
 };
 use crate::eligibility::{round_km, YOUNG_PEOPLE_MAX_AGE};
 use crate::pair::{Attendance, Pair, HORIZON_WEEKS};
@@ -154,9 +155,83 @@ fn ln_1p_rate(n: u32) -> f64 {
 /// Needs handled by their own features or by eligibility, left out of `needs_covered`.
 const SEPARATE_NEEDS: [Need; 2] = [Need::CoOccurring, Need::Wheelchair];
 
+/// What the features read of a group besides the pair's facts, packed into a few bytes: its
+/// lists as bit masks. Scoring many pairs per person reads this one small record per group
+/// rather than the group and the lists it points to ([`compute_with`]); only a person with
+/// several languages has the group's languages read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct GroupTraits {
+    approach: Approach,
+    orientation: Orientation,
+    facilitation: Facilitation,
+    beginner_friendly: bool,
+    closed: Option<bool>,
+    /// [`Group::is_dual_focus`].
+    dual_focus: bool,
+    /// Whether one of its audiences is LGBTQ+.
+    lgbtq: bool,
+    /// Its audiences, bit `a as u32` for audience `a`.
+    audience: u16,
+    /// The needs it covers ([`Group::covers`]), bit `n as u32` for need `n`.
+    covers: u16,
+    /// Its substances, bit `s as u32` for substance `s`.
+    substances: u16,
+}
+
+// Each vocabulary fits its mask.
+const _: () =
+    assert!(Audience::ALL.len() <= 16 && Need::ALL.len() <= 16 && Substance::ALL.len() <= 16);
+
+/// The mask of the `places` of some items in their vocabulary, one bit each.
+fn mask(places: impl Iterator<Item = u32>) -> u16 {
+    places.fold(0, |m, i| m | 1 << i)
+}
+
+impl GroupTraits {
+    /// What the features read of `group`.
+    pub(crate) fn of(group: &Group) -> GroupTraits {
+        GroupTraits {
+            approach: group.approach,
+            orientation: group.orientation,
+            facilitation: group.facilitation,
+            beginner_friendly: group.beginner_friendly,
+            closed: group.closed,
+            dual_focus: group.is_dual_focus(),
+            lgbtq: group.audience.iter().any(|a| a.is_lgbtq()),
+            audience: mask(group.audience.iter().map(|a| *a as u32)),
+            covers: mask(
+                group
+                    .focus
+                    .iter()
+                    .chain(&group.accessibility)
+                    .map(|n| *n as u32),
+            ),
+            substances: mask(group.substances.iter().map(|s| *s as u32)),
+        }
+    }
+
+    fn has_audience(&self, audience: Audience) -> bool {
+        self.audience & 1 << audience as u32 != 0
+    }
+
+    fn covers(&self, need: Need) -> bool {
+        self.covers & 1 << need as u32 != 0
+    }
+
+    fn has_substance(&self, substance: Substance) -> bool {
+        self.substances & 1 << substance as u32 != 0
+    }
+}
+
 /// Computes the feature vector of a pair.
 pub(crate) fn compute(pair: &Pair) -> FeatureVector {
-    let (person, group, facts) = (pair.person, pair.group, &pair.facts);
+    compute_with(pair, &GroupTraits::of(pair.group))
+}
+
+/// Computes the feature vector of a pair whose group's traits are `traits`
+/// ([`GroupTraits::of`] its group): the group itself is read only for its languages.
+pub(crate) fn compute_with(pair: &Pair, traits: &GroupTraits) -> FeatureVector {
+    let (person, group, facts) = (pair.person, traits, &pair.facts);
     use Feature as F;
     let mut x = [0.0; N_FEATURES];
     let mut set = |f: F, v: f64| x[f as usize] = v;
@@ -194,24 +269,24 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
                 && person
                     .gender
                     .own_audience()
-                    .is_some_and(|a| group.audience.contains(&a)),
+                    .is_some_and(|a| group.has_audience(a)),
         ),
     );
     set(
         F::YoungAdultAgeMatched,
         flag(
             person.age.is_some_and(|a| a <= YOUNG_PEOPLE_MAX_AGE)
-                && group.audience.contains(&Audience::YoungPeople),
+                && group.has_audience(Audience::YoungPeople),
         ),
     );
     let co_occurring = person.needs.contains(&Need::CoOccurring);
     set(
         F::DualFocusCoOccurring,
-        flag(co_occurring && group.is_dual_focus()),
+        flag(co_occurring && group.dual_focus),
     );
     set(
         F::CoOccurringTraditional12Step,
-        flag(co_occurring && group.approach == Approach::TwelveStep && !group.is_dual_focus()),
+        flag(co_occurring && group.approach == Approach::TwelveStep && !group.dual_focus),
     );
     let other_needs = || person.needs.iter().filter(|n| !SEPARATE_NEEDS.contains(n));
     let wanted = other_needs().count();
@@ -221,7 +296,7 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
     }
     set(
         F::MainLanguage,
-        flag(person.languages.len() > 1 && group.languages.contains(&person.languages[0])),
+        flag(person.languages.len() > 1 && pair.group.languages.contains(&person.languages[0])),
     );
     let prior = person.prior_outcome(group.approach);
     set(F::PriorHelped, flag(prior == Some(PriorOutcome::Helped)));
@@ -233,24 +308,18 @@ pub(crate) fn compute(pair: &Pair) -> FeatureVector {
         F::Network12Step,
         flag(person.network_supports_use == Some(true) && group.approach == Approach::TwelveStep),
     );
-    set(
-        F::LgbtqAffirming,
-        flag(person.is_lgbtq() && group.audience.iter().any(|a| a.is_lgbtq())),
-    );
+    set(F::LgbtqAffirming, flag(person.is_lgbtq() && group.lgbtq));
     set(
         F::VeteranGroup,
-        flag(person.veteran && group.audience.contains(&Audience::Veterans)),
+        flag(person.veteran && group.has_audience(Audience::Veterans)),
     );
     set(
         F::SubstanceMismatch,
         flag(
             group.closed != Some(false)
-                && !group.substances.is_empty()
+                && group.substances != 0
                 && !person.substances.is_empty()
-                && !person
-                    .substances
-                    .iter()
-                    .any(|s| group.substances.contains(s)),
+                && !person.substances.iter().any(|s| group.has_substance(*s)),
         ),
     );
     set(F::Readiness, centred(person.readiness));

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::candidates::Candidate;
 use crate::domain::check::invalid_if_any;
 use crate::domain::cost::Cost;
 use crate::domain::person::Person;
@@ -19,7 +20,7 @@ use crate::eligibility::{Exclusion, ExclusionCode};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
-use crate::matching::shortlist::best_by_bound;
+use crate::matching::shortlist::{best_by_bound, Bounded};
 use crate::pair::{Attendance, Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::PersonRules;
 use chrono_tz::Tz;
@@ -417,9 +418,9 @@ impl Engine {
         let pair = |index: usize| self.pair(&prepared, &horizon, index);
         let (scored, eligible) = match top {
             Some(top) if top > 0 && top < candidates.len() => {
-                let eligible_pair = |index: usize| {
-                    let pair = pair(index);
-                    crate::eligibility::is_eligible(&pair).then_some((index, pair))
+                let eligible_pair = |c: Candidate| {
+                    let pair = pair(c.group);
+                    crate::eligibility::is_eligible(&pair).then_some((c.group, pair))
                 };
                 // In directory order either way.
                 let pairs: Vec<(usize, Pair)> = if candidates.len() >= PARALLEL_MIN_GROUPS {
@@ -432,11 +433,14 @@ impl Engine {
                 };
                 let mut bound = self.person_bound(person, &rules);
                 // Keyed by place in `pairs`, which is in directory order as the walk needs.
-                let pending: Vec<(f64, usize)> = pairs
+                let pending: Vec<Bounded> = pairs
                     .iter()
                     .enumerate()
                     .filter_map(|(k, (g, pair))| {
-                        Some((bound.logit(*g, pair.facts.fitting_in_horizon)?, k))
+                        Some(Bounded::new(
+                            bound.logit(*g, pair.facts.fitting_in_horizon)?,
+                            k,
+                        ))
                     })
                     .collect();
                 let score = |k: usize| {
@@ -456,7 +460,7 @@ impl Engine {
             _ => {
                 let scored: Vec<Scored> = candidates
                     .into_iter()
-                    .filter_map(|index| {
+                    .filter_map(|Candidate { group: index, .. }| {
                         let pair = pair(index);
                         crate::eligibility::is_eligible(&pair)
                             .then(|| self.score_eligible(&rules, index, pair).ok())

@@ -137,6 +137,21 @@ impl BoundingBox {
         }
     }
 
+    /// Its lowest and highest latitude: every point in it lies between them.
+    pub(crate) fn latitude(&self) -> [f64; 2] {
+        self.latitude
+    }
+
+    /// The centre's longitude less and plus the largest difference from it, not wrapped
+    /// around (either may pass ±180): every point in the box lies between them when neither
+    /// does.
+    pub(crate) fn longitude_span(&self) -> (f64, f64) {
+        (
+            self.longitude - self.half_width,
+            self.longitude + self.half_width,
+        )
+    }
+
     /// Whether `point` is in the box (across the antimeridian too).
     pub(crate) fn contains(&self, point: GeoPoint) -> bool {
         let dlon = (point.longitude - self.longitude).abs();

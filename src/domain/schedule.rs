@@ -259,10 +259,15 @@ impl UtcWindow {
     /// A window starting `start` minutes after Monday 00:00 UTC (taken modulo the week) and
     /// lasting `minutes`.
     pub fn new(start: i32, minutes: i32) -> UtcWindow {
-        UtcWindow {
-            start: start.rem_euclid(WEEK_MINUTES),
-            minutes,
-        }
+        // Most starts are off the week by less than a week (a local start moved by a UTC
+        // offset): those wrap without a division.
+        let start = match start {
+            s if (0..WEEK_MINUTES).contains(&s) => s,
+            s if (-WEEK_MINUTES..0).contains(&s) => s + WEEK_MINUTES,
+            s if (WEEK_MINUTES..2 * WEEK_MINUTES).contains(&s) => s - WEEK_MINUTES,
+            s => s.rem_euclid(WEEK_MINUTES),
+        };
+        UtcWindow { start, minutes }
     }
 
     /// Whether this window lies wholly inside `outer` (across the end of the week too).
@@ -281,13 +286,24 @@ pub struct WeekRoom {
 impl WeekRoom {
     /// The room of `windows`.
     pub fn new(windows: &[UtcWindow]) -> WeekRoom {
-        let mut left = vec![0u16; WEEK_MINUTES as usize];
+        let week = WEEK_MINUTES as usize;
+        let mut left = vec![0u16; week];
         for w in windows {
-            for lead in 0..w.minutes {
-                let m = (w.start + lead).rem_euclid(WEEK_MINUTES) as usize;
-                // At most a day: the length of a window.
-                left[m] = left[m].max((w.minutes - lead) as u16);
-            }
+            // Minute `start + lead` (around the week) has `minutes - lead` left (at most a day:
+            // the length of a window). Past a week's leads, a minute is met again with less
+            // left: only the first week counts. The leads up to the end of the week, then the
+            // ones wrapped to its start.
+            let (start, minutes) = (w.start as usize, w.minutes.max(0) as usize);
+            let leads = minutes.min(week);
+            let before_end = leads.min(week - start);
+            let (wrapped, from_start) = left.split_at_mut(start);
+            let fill = |slots: &mut [u16], first: usize| {
+                for (lead, slot) in slots.iter_mut().enumerate() {
+                    *slot = (*slot).max((first - lead) as u16);
+                }
+            };
+            fill(&mut from_start[..before_end], minutes);
+            fill(&mut wrapped[..leads - before_end], minutes - before_end);
         }
         WeekRoom { left }
     }

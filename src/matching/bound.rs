@@ -27,7 +27,7 @@ use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::{Format, FormatPreference};
 use crate::engagement::model::EngagementModel;
-use crate::features::{self, Feature};
+use crate::features::{self, Feature, GroupTraits};
 use crate::pair::{Attendance, Pair, PairFacts, HORIZON_WEEKS};
 use crate::rules::{GroupMasks, PersonRules};
 
@@ -46,9 +46,9 @@ pub(crate) struct GroupTable {
     groups: Vec<Packed>,
     /// The first group of each class, by class.
     representative: Vec<u32>,
-    /// A copy of each class's first group, by class: the copies lie together, so the class
-    /// terms of thousands of classes per person are read from far fewer cache lines.
-    copies: Vec<Group>,
+    /// What the features read of each class's groups, by class: these lie together, so the
+    /// class terms of thousands of classes per person are read from few cache lines.
+    traits: Vec<GroupTraits>,
 }
 
 /// What a pass over a person's candidates reads of one group, in 32 bytes.
@@ -70,55 +70,33 @@ impl Packed {
     }
 }
 
-/// What the model's features read of a group, besides the pair's facts, and which rules'
-/// group-only conditions it passes.
+/// What the model's features read of a group, besides the pair's facts (its traits and
+/// languages), and which rules' group-only conditions it passes.
 #[derive(PartialEq, Eq, Hash)]
 struct Attributes<'g> {
-    approach: crate::Approach,
-    orientation: crate::Orientation,
-    facilitation: crate::Facilitation,
-    beginner_friendly: bool,
-    closed: Option<bool>,
-    audience: &'g [crate::Audience],
-    focus: &'g [crate::Need],
-    accessibility: &'g [crate::Need],
+    traits: GroupTraits,
     languages: &'g [crate::Language],
-    substances: &'g [crate::Substance],
     rules: Vec<bool>,
 }
 
-impl<'g> Attributes<'g> {
-    fn of(g: &'g Group, rules: impl Iterator<Item = bool>) -> Attributes<'g> {
-        Attributes {
-            approach: g.approach,
-            orientation: g.orientation,
-            facilitation: g.facilitation,
-            beginner_friendly: g.beginner_friendly,
-            closed: g.closed,
-            audience: &g.audience,
-            focus: &g.focus,
-            accessibility: &g.accessibility,
-            languages: &g.languages,
-            substances: &g.substances,
-            rules: rules.collect(),
-        }
-    }
-}
-
 impl GroupTable {
-    /// Packs a directory, whose groups pass the group-only parts of the rules' conditions as
-    /// `masks` (of the rule set the bounds will use) say.
-    pub(crate) fn new(groups: &[Group], masks: &GroupMasks) -> GroupTable {
+    /// Packs a directory, whose groups have `traits` ([`GroupTraits::of`] each) and pass the
+    /// group-only parts of the rules' conditions as `masks` (of the rule set the bounds will
+    /// use) say.
+    pub(crate) fn new(groups: &[Group], traits: &[GroupTraits], masks: &GroupMasks) -> GroupTable {
         let mut classes: HashMap<Attributes, u32> = HashMap::new();
         let mut table = GroupTable::default();
-        for (i, g) in groups.iter().enumerate() {
+        for (i, (g, traits)) in groups.iter().zip(traits).enumerate() {
             let next = classes.len() as u32;
-            let class = *classes
-                .entry(Attributes::of(g, masks.of(i)))
-                .or_insert(next);
+            let attributes = Attributes {
+                traits: *traits,
+                languages: &g.languages,
+                rules: masks.of(i).collect(),
+            };
+            let class = *classes.entry(attributes).or_insert(next);
             if class == next {
                 table.representative.push(i as u32);
-                table.copies.push(g.clone());
+                table.traits.push(*traits);
             }
             let room = g
                 .location
@@ -260,12 +238,14 @@ impl<'a> PersonBound<'a> {
             distance_km: None,
             fitting_in_horizon: HORIZON_WEEKS,
         };
-        let group = &self.table.copies[class];
-        terms(self.person, self.model, group, &facts, false) + rules
+        let group = &self.groups[representative];
+        let traits = &self.table.traits[class];
+        terms(self.person, self.model, group, traits, &facts, false) + rules
     }
 
     /// The model's fact terms for group `g` attended as `attendance`, with the distance known
     /// (counted at 0 km) or not, and `sessions` fitting.
+    #[inline]
     fn fact_terms(
         &mut self,
         g: usize,
@@ -278,35 +258,54 @@ impl<'a> PersonBound<'a> {
             distance_km: located.then_some(0.0),
             fitting_in_horizon: sessions,
         };
-        let (person, model, group) = (self.person, self.model, &self.groups[g]);
-        let Some(cached) = self.facts[(attendance == Attendance::Online) as usize]
-            [located as usize]
-            .get_mut(sessions as usize)
-        else {
-            return terms(person, model, group, &facts, true);
-        };
-        if cached.is_nan() {
-            *cached = terms(person, model, group, &facts, true);
+        let by_sessions =
+            &self.facts[(attendance == Attendance::Online) as usize][located as usize];
+        match by_sessions.get(sessions as usize) {
+            Some(cached) if !cached.is_nan() => *cached,
+            Some(_) => {
+                let computed = self.computed_fact_terms(g, &facts);
+                self.facts[(attendance == Attendance::Online) as usize][located as usize]
+                    [sessions as usize] = computed;
+                computed
+            }
+            None => self.computed_fact_terms(g, &facts),
         }
-        *cached
+    }
+
+    /// The model's fact terms for group `g` with `facts`, computed (a few times per person).
+    #[cold]
+    #[inline(never)]
+    fn computed_fact_terms(&self, g: usize, facts: &PairFacts) -> f64 {
+        let traits = &self.table.traits[self.table.groups[g].class as usize];
+        terms(
+            self.person,
+            self.model,
+            &self.groups[g],
+            traits,
+            facts,
+            true,
+        )
     }
 }
 
 /// The sum of the model's terms that read pair facts (`of_facts`), or of the others plus the
-/// intercept, for `person` and `group` if the facts about them were `facts`.
+/// intercept, for `person` and `group` (whose traits are `traits`) if the facts about them were
+/// `facts`.
 fn terms(
     person: &Person,
     model: &EngagementModel,
     group: &Group,
+    traits: &GroupTraits,
     facts: &PairFacts,
     of_facts: bool,
 ) -> f64 {
     // A pair as it could be, not as it is: the one place a pair is made without Pair::new.
-    let x = features::compute(&Pair {
+    let pair = Pair {
         person,
         group,
         facts: *facts,
-    });
+    };
+    let x = features::compute_with(&pair, traits);
     let base = if of_facts { 0.0 } else { model.intercept() };
     Feature::ALL
         .iter()
@@ -494,15 +493,24 @@ c = "A test."
         ];
         for rule_set in &rule_sets {
             let masks = rule_set.group_masks(&sim.groups);
-            let table = GroupTable::new(&sim.groups, &masks);
+            let traits: Vec<GroupTraits> = sim.groups.iter().map(GroupTraits::of).collect();
+            let table = GroupTable::new(&sim.groups, &traits, &masks);
             assert!(table.classes() < sim.groups.len(), "{}", table.classes());
             for person in &sim.people {
                 let rules = rule_set.for_person_in(person, &masks);
                 for (g, group) in sim.groups.iter().enumerate() {
-                    let r = table.representative[table.groups[g].class as usize] as usize;
+                    let class = table.groups[g].class as usize;
+                    let r = table.representative[class] as usize;
                     assert_eq!(
-                        terms(person, &model, group, &facts, false),
-                        terms(person, &model, &sim.groups[r], &facts, false),
+                        terms(person, &model, group, &traits[g], &facts, false),
+                        terms(
+                            person,
+                            &model,
+                            &sim.groups[r],
+                            &table.traits[class],
+                            &facts,
+                            false
+                        ),
                         "{} and {}",
                         group.id,
                         sim.groups[r].id

@@ -11,7 +11,7 @@ use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Utc};
 
-use crate::candidates::CandidateIndex;
+use crate::candidates::{Candidate, CandidateIndex};
 use crate::domain::person::Person;
 use crate::eligibility;
 use crate::engagement::model::sigmoid;
@@ -34,6 +34,44 @@ impl PartialOrd for Logit {
 impl Ord for Logit {
     fn cmp(&self, other: &Logit) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
+    }
+}
+
+/// A group's upper bound on its logit and its key (a place in directory order), packed into
+/// one integer ordered as [`best_by_bound`] walks them: highest bound first (in
+/// [`f64::total_cmp`]'s order), then lowest key. Ordering thousands of these per person as plain
+/// integers is cheaper than comparing pairs of a float and a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Bounded(u128);
+
+impl Bounded {
+    /// Group `key` with logits at most `bound`.
+    pub(crate) fn new(bound: f64, key: usize) -> Bounded {
+        // The bits in total_cmp's order as an unsigned integer (negatives reversed, then the
+        // sign flipped), reversed again for highest first.
+        let bits = bound.to_bits();
+        let ascending = if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | 1 << 63
+        };
+        Bounded(u128::from(!ascending) << 64 | key as u128)
+    }
+
+    /// The bound.
+    fn bound(self) -> f64 {
+        let ascending = !((self.0 >> 64) as u64);
+        let bits = if ascending >> 63 == 1 {
+            ascending & !(1 << 63)
+        } else {
+            !ascending
+        };
+        f64::from_bits(bits)
+    }
+
+    /// The key.
+    fn key(self) -> usize {
+        self.0 as u64 as usize
     }
 }
 
@@ -98,15 +136,17 @@ impl<'e> Shortlist<'e> {
             .candidates(&prepared, horizon.spans());
         // With no more candidates than `top`, every one is scored: bounds would only cost.
         let mut bound = (candidates.len() > top).then(|| engine.person_bound(person, &rules));
-        let pending: Vec<(f64, usize)> = candidates
+        let pending: Vec<Bounded> = candidates
             .into_iter()
-            .filter_map(|g| {
+            .filter_map(|Candidate { group: g, fitting }| {
                 let Some(bound) = bound.as_mut() else {
-                    return Some((f64::INFINITY, g));
+                    return Some(Bounded::new(f64::INFINITY, g));
                 };
-                let sessions =
-                    PairFacts::fitting_in_horizon(&prepared, &engine.calendar(horizon, g));
-                Some((bound.logit(g, sessions)?, g))
+                // Counted by the index when it could be, else here.
+                let sessions = fitting.unwrap_or_else(|| {
+                    PairFacts::fitting_in_horizon(&prepared, &engine.calendar(horizon, g))
+                });
+                Some(Bounded::new(bound.logit(g, sessions)?, g))
             })
             .collect();
         let judge = |g: usize| {
@@ -120,12 +160,12 @@ impl<'e> Shortlist<'e> {
 }
 
 /// The best `top` of the `pending` groups, each given as an upper bound on its logit and a key
-/// in directory order, judged (`None`: not eligible) most promising first until no bound left
-/// can reach the `top`-th best score: exactly the best `top` of [`Engine::rank`]'s order among
-/// them, best first.
+/// in directory order ([`Bounded`]), judged (`None`: not eligible) most promising first until
+/// no bound left can reach the `top`-th best score: exactly the best `top` of
+/// [`Engine::rank`]'s order among them, best first.
 pub(crate) fn best_by_bound<'a>(
     engine: &Engine,
-    mut pending: Vec<(f64, usize)>,
+    mut pending: Vec<Bounded>,
     top: usize,
     mut judge: impl FnMut(usize) -> Option<Scored<'a>>,
 ) -> Best {
@@ -133,7 +173,6 @@ pub(crate) fn best_by_bound<'a>(
     // has a logit below `cut + MARGIN`, so a score below the `top`-th best (unless scores
     // no longer tell such logits apart, near 1), and so has every group after it. Only as
     // much of the order is sorted as is walked, in chunks of growing size.
-    let by_bound = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     let mut best_logits: BinaryHeap<Reverse<Logit>> =
         BinaryHeap::with_capacity(top.min(pending.len()) + 1);
     let (mut cut, mut cut_for) = (None, None);
@@ -147,13 +186,13 @@ pub(crate) fn best_by_bound<'a>(
             let rest = &mut pending[sorted..];
             let n = chunk.min(rest.len());
             if n < rest.len() {
-                rest.select_nth_unstable_by(n - 1, by_bound);
+                rest.select_nth_unstable(n - 1);
             }
-            rest[..n].sort_unstable_by(by_bound);
+            rest[..n].sort_unstable();
             sorted += n;
             chunk = chunk.saturating_mul(2);
         }
-        let (bound, g) = pending[i];
+        let (bound, g) = (pending[i].bound(), pending[i].key());
         if cut.is_some_and(|cut| bound <= cut) {
             pruned = true;
             break;
@@ -194,6 +233,37 @@ mod tests {
     use crate::rules::RuleSet;
     use crate::testutil::now;
     use crate::RankOptions;
+
+    #[test]
+    fn bounded_orders_as_the_walk_takes_groups_and_keeps_the_bound() {
+        let bounds = [
+            f64::NEG_INFINITY,
+            -3.5,
+            -0.0,
+            0.0,
+            1e-300,
+            2.25,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        let mut pairs: Vec<(f64, usize)> = bounds
+            .iter()
+            .flat_map(|b| [(*b, 7), (*b, 2), (*b, usize::MAX)])
+            .collect();
+        let mut packed: Vec<Bounded> = pairs.iter().map(|(b, k)| Bounded::new(*b, *k)).collect();
+        for (p, (b, k)) in packed.iter().zip(&pairs) {
+            assert_eq!((p.bound().to_bits(), p.key()), (b.to_bits(), *k));
+        }
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        packed.sort();
+        let unpacked: Vec<(u64, usize)> = packed
+            .iter()
+            .map(|p| (p.bound().to_bits(), p.key()))
+            .collect();
+        let expected: Vec<(u64, usize)> = pairs.iter().map(|(b, k)| (b.to_bits(), *k)).collect();
+        assert_eq!(unpacked, expected);
+    }
 
     #[test]
     fn best_is_exactly_the_start_of_the_ranking() {
