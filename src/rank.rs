@@ -150,7 +150,7 @@ pub struct Suggestion {
     /// Travel distance when attending in person and both places are known.
     pub distance_km: Option<f64>,
     /// Whether `distance_km` is from the centre of the postal code or town the person's place
-    /// was given as, or the group's place was found by ([`Group::location_is_approximate`]), so
+    /// was given as, or the group's place was found by ([`crate::Group::location_is_approximate`]), so
     /// only about right; left out of JSON when it is not.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub distance_approximate: bool,

@@ -8,10 +8,10 @@ use anyhow::bail;
 use chrono::{DateTime, Utc};
 use groupmatch::formats::ics::{calendar_file, CalendarFile};
 use groupmatch::text::escape_control as esc;
-use groupmatch::{embedded_groups, read_groups, Group};
+use groupmatch::Group;
 
 use super::parse_now;
-use super::{plural, print_stderr, print_stdout, ForceArg};
+use super::{groups_or_embedded, plural, print_stderr, print_stdout, ForceArg};
 
 /// Arguments of `calendar`.
 #[derive(Debug, clap::Args)]
@@ -38,19 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !to_stdout {
         args.force.check([args.out.as_path()])?;
     }
-    let (groups, label) = match &args.groups {
-        Some(path) => {
-            let loaded = read_groups(path)?;
-            for w in &loaded.warnings {
-                print_stderr(&format!(
-                    "warning: {}\n",
-                    w.display_in(&path.display().to_string())
-                ));
-            }
-            (loaded.value, path.display().to_string())
-        }
-        None => (embedded_groups(), "the embedded directory".to_string()),
-    };
+    let (groups, label) = groups_or_embedded(args.groups.as_deref())?;
     let chosen = find_groups(&groups, &args.groups_wanted, &label)?;
     let file = calendar_file(&chosen, args.now.unwrap_or_else(Utc::now));
     for left in &file.left_out {

@@ -17,7 +17,7 @@ use groupmatch::read_groups;
 use groupmatch::text::escape_control as esc;
 
 use super::import::{groups_file, groups_syntax, FeedDefaults};
-use super::{parse_now, plural, print_stderr, print_stdout, ForceArg, OutputFormat};
+use super::{parse_now, plural, print_stderr, print_stdout, warned, ForceArg, OutputFormat};
 
 /// Arguments of `directory`.
 #[derive(Debug, clap::Args)]
@@ -171,14 +171,11 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     for arg in &args.inputs {
         let (name, path) = named_path(arg);
         let label = path.display().to_string();
-        let loaded = read_groups(&path)?;
-        for w in &loaded.warnings {
-            print_stderr(&format!("warning: {}\n", w.display_in(&label)));
-        }
+        let groups = warned(read_groups(&path)?, &label);
         inputs.push(MergeInput {
             name,
             label,
-            groups: loaded.value,
+            groups,
         });
     }
     let options = MergeOptions {

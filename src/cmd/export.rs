@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use groupmatch::formats::hsds::export::{refuse_non_empty_dir, write_package, PackageReport};
-use groupmatch::{embedded_groups, read_groups};
 
-use super::{plural, print_stderr, print_stdout, ForceArg};
+use super::{groups_or_embedded, plural, print_stdout, ForceArg};
 
 /// Arguments of `export`.
 #[derive(Debug, clap::Args)]
@@ -40,19 +39,7 @@ pub struct HsdsArgs {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Target::Hsds(args) = args.target;
     refuse_non_empty_dir(&args.dir, args.force.force)?;
-    let (groups, label) = match &args.groups {
-        Some(path) => {
-            let loaded = read_groups(path)?;
-            for w in &loaded.warnings {
-                print_stderr(&format!(
-                    "warning: {}\n",
-                    w.display_in(&path.display().to_string())
-                ));
-            }
-            (loaded.value, path.display().to_string())
-        }
-        None => (embedded_groups(), "the embedded directory".to_string()),
-    };
+    let (groups, label) = groups_or_embedded(args.groups.as_deref())?;
     let report = write_package(&args.dir, &groups)?;
     print_stdout(&summary(&label, &args.dir.display().to_string(), &report))?;
     Ok(ExitCode::SUCCESS)

@@ -125,12 +125,11 @@ impl EngineArgs {
             builder = builder.model_file(path);
         }
         let loaded = builder.build()?;
-        if let Some(path) = &self.groups {
-            for w in &loaded.warnings {
-                eprintln!("warning: {}", w.display_in(&path.display().to_string()));
-            }
-        }
-        Ok(loaded.value)
+        let label = self.groups.as_deref().map(|p| p.display().to_string());
+        Ok(warned(
+            loaded,
+            label.as_deref().unwrap_or("the embedded directory"),
+        ))
     }
 }
 
@@ -208,6 +207,31 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
 }
 
 /// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
+/// The value of a file read, its warnings printed to stderr, each in `label` (the file).
+fn warned<T>(loaded: groupmatch::Loaded<T>, label: &str) -> T {
+    for w in &loaded.warnings {
+        print_stderr(&format!("warning: {}\n", w.display_in(label)));
+    }
+    loaded.value
+}
+
+/// The groups of `--groups FILE` (its warnings printed), else the embedded directory; with
+/// the name messages give them.
+fn groups_or_embedded(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<(Vec<groupmatch::Group>, String)> {
+    Ok(match path {
+        Some(path) => {
+            let label = path.display().to_string();
+            (warned(groupmatch::read_groups(path)?, &label), label)
+        }
+        None => (
+            groupmatch::embedded_groups(),
+            "the embedded directory".to_string(),
+        ),
+    })
+}
+
 fn print_stderr(text: &str) {
     eprint!("{}", escape_terminal(text));
 }

@@ -14,7 +14,7 @@ use groupmatch::{
 use groupmatch::text::escape_control as esc;
 
 use super::person_flags::PersonFlags;
-use super::{parse_now, print_stderr, print_stdout, EngineArgs, ForceArg, OutputFormat};
+use super::{parse_now, print_stderr, print_stdout, warned, EngineArgs, ForceArg, OutputFormat};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -147,10 +147,7 @@ fn person_of_flags(args: &Args, engine: &Engine) -> anyhow::Result<Person> {
         None => "flags".to_string(),
     };
     let loaded = draft.build(&label, directory_zone(engine.groups()))?;
-    for w in &loaded.warnings {
-        print_stderr(&format!("warning: {}\n", w.display_in(&label)));
-    }
-    Ok(loaded.value)
+    Ok(warned(loaded, &label))
 }
 
 /// Writes `person` to `path` as a person file (pretty JSON), atomically: a temporary file
@@ -169,22 +166,17 @@ fn save_person(path: &std::path::Path, person: &Person) -> anyhow::Result<()> {
 }
 
 fn load_person(path: Option<&PathBuf>) -> anyhow::Result<Person> {
-    let loaded = match path {
-        Some(path) => read_person(path)?,
+    const EXAMPLE: &str = "data/people/early-secular-woman.json";
+    let (loaded, label) = match path {
+        Some(path) => (read_person(path)?, path.display().to_string()),
         None => {
-            eprintln!(
-                "note: no --person given; ranking the embedded example person (data/people/early-secular-woman.json)"
-            );
-            parse_person(EXAMPLE_PERSON, "data/people/early-secular-woman.json")
-                .context("embedded example person")?
+            eprintln!("note: no --person given; ranking the embedded example person ({EXAMPLE})");
+            let example =
+                parse_person(EXAMPLE_PERSON, EXAMPLE).context("embedded example person")?;
+            (example, EXAMPLE.to_string())
         }
     };
-    if let Some(path) = path {
-        for w in &loaded.warnings {
-            eprintln!("warning: {}", w.display_in(&path.display().to_string()));
-        }
-    }
-    Ok(loaded.value)
+    Ok(warned(loaded, &label))
 }
 
 /// Cuts `s` to `max` characters, marking a cut with `…`; control characters are escaped first

@@ -8,7 +8,7 @@
 //! ordinals, `bymonthday`, `dtstart`, `until`, `count`, `opens_at`, `closes_at`, and `timezone`
 //! as the IANA name); the dates a session skips, which HSDS schedules cannot hold, are
 //! attributes of their schedule. The group fields HSDS has no place for travel as attributes of
-//! the groupmatch taxonomy ([`super::attributes`]), which the importer reads back: import of an
+//! the groupmatch taxonomy (`docs/formats.md`, "Exporting HSDS"), which the importer reads back: import of an
 //! export gives the same directory. Tables and columns follow the official HSDS 3.0 example
 //! package (plural file names, `service_at_location.csv`), with HSDS 3.1's `service_capacity`
 //! and `units` for seats. The mapping is in `docs/formats.md`, "Exporting HSDS".
