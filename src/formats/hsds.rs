@@ -607,9 +607,8 @@ fn group_of(
     }
     // Sessions and the zone they are in.
     let mut sessions = Vec::new();
-    // The zone of the first schedule that gives one, and whether it came from a UTC offset.
-    let mut zone: Option<(Tz, bool)> = None;
-    let mut zone_from_offset = false;
+    // The zone of the first schedule that gives one, and how it was found.
+    let mut zone: Option<(Tz, Origin)> = None;
     for schedule in &record.schedules {
         // The schedule's warnings name it by its own id.
         let mut notes = Vec::new();
@@ -635,7 +634,6 @@ fn group_of(
                     );
                     if zone.is_none() {
                         zone = read_zone(schedule, point, &found.sessions, options, &mut w);
-                        zone_from_offset = zone.is_some_and(|(_, from_offset)| from_offset);
                     }
                     sessions.extend(found.sessions);
                 }
@@ -661,14 +659,8 @@ fn group_of(
         sessions.sort();
         sessions.dedup();
     }
-    let zone = zone.map(|(tz, from_offset)| {
-        let origin = if from_offset {
-            Origin::Derived
-        } else {
-            Origin::Given
-        };
-        (tz, origin)
-    });
+    // A schedule's zone is derived only from a UTC offset.
+    let from_offset = zone.is_some_and(|(_, origin)| origin == Origin::Derived);
     let Some((timezone, timezone_origin)) = zone
         .or(options.timezone.map(|tz| (tz, Origin::Assumed)))
         .or_else(|| {
@@ -683,7 +675,7 @@ fn group_of(
         );
         return Err(HsdsSkip::NoTimezone);
     };
-    if zone_from_offset {
+    if from_offset {
         w.report.timezone_from_offset += 1;
     }
     let (min_age, max_age) = (
@@ -1038,24 +1030,24 @@ fn cost(service: &Value, w: &mut Warn<'_>) -> Option<Cost> {
         .map(|_| Cost::Free)
 }
 
-/// The zone a schedule gives (and whether it came from a UTC offset), each problem warned: an
-/// IANA name; an offset turned into the zone at the coordinates; an offset without coordinates
-/// as the fixed zone of that offset (`Etc/GMT-3` for +3), unless `--timezone` is given; nothing
-/// for a value that is neither.
+/// The zone a schedule gives and how it was found, each problem warned: an IANA name
+/// ([`Origin::Given`]); a UTC offset ([`Origin::Derived`]) turned into the zone at the
+/// coordinates, or without coordinates into the fixed zone of that offset (`Etc/GMT-3` for +3)
+/// unless `--timezone` is given; nothing for a value that is neither.
 fn read_zone(
     schedule: &Value,
     point: Option<(GeoPoint, bool)>,
     sessions: &[Session],
     options: &HsdsOptions,
     w: &mut Warn<'_>,
-) -> Option<(Tz, bool)> {
+) -> Option<(Tz, Origin)> {
     match schedule_zone(schedule, point, sessions) {
-        ScheduleZone::Named(tz) => Some((tz, false)),
+        ScheduleZone::Named(tz) => Some((tz, Origin::Given)),
         ScheduleZone::FromOffset(tz, disagreement) => {
             if let Some(d) = disagreement {
                 w.warn("timezone", d);
             }
-            Some((tz, true))
+            Some((tz, Origin::Derived))
         }
         ScheduleZone::OffsetWithoutPlace(offset, _) if options.timezone.is_some() => {
             w.warn(
@@ -1076,7 +1068,7 @@ fn read_zone(
                     fixed.name()
                 ),
             );
-            Some((fixed, true))
+            Some((fixed, Origin::Derived))
         }
         ScheduleZone::Bad(value) => {
             w.warn(
@@ -1098,6 +1090,7 @@ fn days_from_descriptions<'a>(
     schedule: &'a Value,
     record: &Record<'a>,
 ) -> Option<(Vec<Cow<'a, Value>>, String)> {
+    let rule = schedule.as_object()?;
     let given = |k: &str| text(Some(schedule), k).is_some();
     let weekly = text(Some(schedule), "freq").is_none_or(|f| f.eq_ignore_ascii_case("WEEKLY"));
     if given("byday") || given("bymonthday") || (weekly && given("dtstart")) {
@@ -1113,29 +1106,20 @@ fn days_from_descriptions<'a>(
         let description = text(v, "description")?;
         days::days_in_text(&description).map(|days| (whose, description, days))
     })?;
-    let mut readings = Vec::new();
+    let (mut readings, mut read) = (Vec::new(), Vec::new());
     for (freq, byday) in [
         ("WEEKLY", days.weekly_byday()),
         ("MONTHLY", days.monthly_byday()),
     ] {
-        let (Some(byday), Some(Value::Object(rule))) = (byday, Some(schedule)) else {
+        let Some(byday) = byday else {
             continue;
         };
+        read.push(format!("{freq} {byday}"));
         let mut rule = rule.clone();
         rule.insert("freq".into(), freq.into());
         rule.insert("byday".into(), byday.into());
         readings.push(Cow::Owned(Value::Object(rule)));
     }
-    let read: Vec<String> = readings
-        .iter()
-        .filter_map(|r| {
-            Some(format!(
-                "{} {}",
-                text(Some(r), "freq")?,
-                text(Some(r), "byday")?
-            ))
-        })
-        .collect();
     let note = format!(
         "no day in the schedule: {} read from the {whose}'s description '{}'",
         read.join(" and "),
