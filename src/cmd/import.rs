@@ -325,32 +325,28 @@ fn summary(label: &str, out: &str, r: &ImportReport) -> String {
             r.timezone_from_coordinates, r.timezone_unlike_coordinates,
         );
     }
-    if r.ids.is_empty() {
-        let _ = writeln!(
-            text,
-            "{} without an end time (given {} minutes), {} without coordinates, {} with the coordinates of their postal code or town (approximate), {} with unknown type codes, {}",
-            r.end_time_defaulted,
-            groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
-            r.without_coordinates,
-            r.coordinates_approximate,
+    // A Meeting Guide feed gives end times and type codes (counted per use); a BMLT feed, whose
+    // meetings are named by id, gives durations and formats (counted per meeting).
+    let (missing, unknown_kind, unknown) = if r.ids.is_empty() {
+        (
+            "an end time",
+            "type codes",
             r.unknown_types.values().map(Vec::len).sum::<usize>(),
-            plural(r.warnings.len(), "warning"),
-        );
+        )
     } else {
-        // A BMLT feed: its meetings are named by id, its unknowns are formats.
-        let unknown: std::collections::BTreeSet<usize> =
+        let meetings: std::collections::BTreeSet<usize> =
             r.unknown_types.values().flatten().copied().collect();
-        let _ = writeln!(
-            text,
-            "{} without a duration (given {} minutes), {} without coordinates, {} with the coordinates of their postal code or town (approximate), {} with unknown formats, {}",
-            r.end_time_defaulted,
-            groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
-            r.without_coordinates,
-            r.coordinates_approximate,
-            unknown.len(),
-            plural(r.warnings.len(), "warning"),
-        );
-    }
+        ("a duration", "formats", meetings.len())
+    };
+    let _ = writeln!(
+        text,
+        "{} without {missing} (given {} minutes), {} without coordinates, {} with the coordinates of their postal code or town (approximate), {unknown} with unknown {unknown_kind}, {}",
+        r.end_time_defaulted,
+        groupmatch::formats::meeting_guide::DEFAULT_DURATION_MINUTES,
+        r.without_coordinates,
+        r.coordinates_approximate,
+        plural(r.warnings.len(), "warning"),
+    );
     let _ = writeln!(text, "wrote {out}");
     text
 }
