@@ -48,6 +48,15 @@ pub(crate) fn required_id_problem(id: &str) -> Option<String> {
     }
 }
 
+/// A date written `YYYY-MM-DD` (month and day of two digits), or why the text is not one: the
+/// one reading of a date in every file groupmatch reads.
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
+}
+
 /// Why `id` is not an id, if it is not: at most [`MAX_ID_BYTES`] bytes of printable characters,
 /// without whitespace, control or invisible formatting characters (an empty id is
 /// [`MISSING`], checked apart). The id itself is never quoted, as it may be huge or unprintable.
@@ -185,6 +194,28 @@ mod tests {
             integer_problem(7u32, &(0..=5)).unwrap(),
             "7 is outside 0 to 5"
         );
+    }
+
+    #[test]
+    fn dates_are_year_month_day_with_two_digit_month_and_day() {
+        assert_eq!(
+            parse_date("2024-05-01"),
+            Ok(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap())
+        );
+        for bad in [
+            "2024-5-1",
+            "2024-02-30",
+            "01/05/2024",
+            "2024-05-01T00:00",
+            "",
+        ] {
+            assert_eq!(
+                parse_date(bad),
+                Err(format!(
+                    "'{bad}' is not a date like 2026-01-31 (YYYY-MM-DD)"
+                ))
+            );
+        }
     }
 
     #[test]

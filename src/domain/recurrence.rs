@@ -25,6 +25,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
+use super::check::parse_date;
 use super::schedule::Window;
 
 /// The most dates a session may skip, and the most occurrences a count may give.
@@ -582,13 +583,6 @@ fn month_length(date: NaiveDate) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| format!("'{s}' is not a date like 2027-01-31 (YYYY-MM-DD)"))
 }
 
 fn parse_ordinal(s: &str) -> Option<i8> {

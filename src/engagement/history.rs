@@ -20,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
+use crate::domain::check::parse_date;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::ReferralType;
@@ -222,12 +223,7 @@ fn parse_row(record: &Record, group_index: &HashMap<&str, usize>) -> ParsedRow {
                 None
             }
         });
-    let placed_on = f.parse_with("placed_on", true, |s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .filter(|_| s.len() == 10)
-            .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
-    });
+    let placed_on = f.parse_with("placed_on", true, parse_date);
     let referral = f
         .parse("referral_type", false)
         .unwrap_or(ReferralType::List);

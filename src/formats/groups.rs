@@ -5,8 +5,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use chrono::NaiveDate;
-
+use crate::domain::check::parse_date;
 use crate::domain::group::{Group, Listing, MAX_SEATS};
 use crate::domain::recurrence::Session;
 use crate::domain::vocab::{
@@ -180,10 +179,7 @@ fn group_from_fields(f: &mut Fields, warnings: &mut Vec<Problem>) -> Option<Grou
     let join_url = f.single_line("join_url", false, warnings);
     let listing = Listing {
         source: f.single_line("source", false, warnings),
-        updated: f.parse_with("updated", false, |t| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|_| format!("'{t}' is not a date (YYYY-MM-DD)"))
-        }),
+        updated: f.parse_with("updated", false, parse_date),
         location_origin: f.parse("location_origin", false).unwrap_or_default(),
         timezone_origin: f.parse("timezone_origin", false).unwrap_or_default(),
     };

@@ -4,10 +4,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::check::{id_problem, list_length_problem, text_problem};
+use crate::domain::check::{id_problem, list_length_problem, parse_date, text_problem};
 use crate::domain::person::{self, Person, Prior, WaitlistEntry};
 use crate::domain::place::PlaceGiven;
 use crate::domain::vocab::{
@@ -177,7 +176,7 @@ pub fn parse_waitlist_rows(
             let mut f = Fields::new(record, &mut problems);
             let fresh = first_seen(record, "id", &mut first_line, &mut f);
             let person = person_from_fields(&mut f, &mut row_warnings).filter(|_| fresh);
-            let since = f.parse_with("waiting_since", true, parse_waiting_since);
+            let since = f.parse_with("waiting_since", true, parse_date);
             rows.push(match (person, since) {
                 (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
                     person,
@@ -465,14 +464,6 @@ fn prior_of(f: &mut Fields) -> Option<Vec<Prior>> {
     (prior.len() == prior.capacity()).then_some(prior)
 }
 
-/// Parses `waiting_since`: a date written `YYYY-MM-DD`.
-fn parse_waiting_since(s: &str) -> std::result::Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| format!("'{s}' is not a date like 2026-01-31 (YYYY-MM-DD)"))
-}
-
 /// A JSON object as the readers' record: deserialising goes through exactly their reading.
 fn record_of(map: serde_json::Map<String, serde_json::Value>) -> Record<'static> {
     Record::object(0, map.into_iter().map(|(k, v)| (k, v, 0)).collect())
@@ -514,7 +505,7 @@ impl<'de> Deserialize<'de> for WaitlistEntry {
         let mut problems = Vec::new();
         let mut f = Fields::new(&record, &mut problems);
         let person = person_from_fields(&mut f, &mut Vec::new());
-        let since = f.parse_with("waiting_since", true, parse_waiting_since);
+        let since = f.parse_with("waiting_since", true, parse_date);
         match (person, since) {
             (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
                 person,
