@@ -324,7 +324,8 @@ proptest::proptest! {
     /// text: as many `<` and `"` (only the template's), and the text itself escaped.
     #[test]
     fn no_directory_text_adds_markup(
-        name in "\\PC{1,40}",
+        // A name is required: whitespace alone is none, and the engine refuses it.
+        name in "[^\\s\\p{C}]\\PC{0,39}",
         address in "\\PC{1,40}",
         contact in "\\PC{1,40}",
     ) {
