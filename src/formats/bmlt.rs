@@ -25,8 +25,8 @@ use crate::domain::schedule::Window;
 use crate::domain::vocab::{Format, Language, Need, Origin};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    approximate_point, described, group_key, timezone, AddressHint, Collector, FeedGroup, Meeting,
-    RowReport,
+    approximate_point, described, group_key, point_on_earth, timezone, AddressHint, Collector,
+    FeedGroup, Meeting, RowReport,
 };
 pub use crate::formats::import::{Import, ImportOptions, ImportReport, RowWarning, SkipReason};
 use crate::formats::meeting_guide::{
@@ -925,13 +925,7 @@ fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint
     if lat == 0.0 && lon == 0.0 {
         return None;
     }
-    match GeoPoint::new(lat, lon) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            out.warn("latitude", format!("{e} (coordinates ignored)"));
-            None
-        }
-    }
+    point_on_earth(lat, lon, out)
 }
 
 #[cfg(test)]

@@ -621,6 +621,18 @@ pub(crate) fn timezone(
     }
 }
 
+/// The point of a row's coordinates, or `None` with a warning on `latitude` when they are not
+/// on the earth (the row is then imported without them).
+pub(crate) fn point_on_earth(lat: f64, lon: f64, out: &mut RowReport) -> Option<GeoPoint> {
+    match GeoPoint::new(lat, lon) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            out.warn("latitude", format!("{e} (coordinates ignored)"));
+            None
+        }
+    }
+}
+
 /// Where a meeting place is, as an address gives it without coordinates.
 #[derive(Debug, Clone, Copy, Default)]
 // Read only by the gazetteer's look-up; without it, a room without coordinates stays without.

@@ -26,8 +26,8 @@ use crate::domain::schedule::Window;
 use crate::domain::vocab::{Format, Language, Need, Origin};
 use crate::error::{Error, Result};
 use crate::formats::import::{
-    approximate_point, described, group_key, timezone as zone_of, AddressHint, Collector,
-    FeedGroup, Meeting, RowReport,
+    approximate_point, described, group_key, point_on_earth, timezone as zone_of, AddressHint,
+    Collector, FeedGroup, Meeting, RowReport,
 };
 pub use crate::formats::import::{
     fellowship_approach, poa_is_proof_of_attendance, Import, ImportOptions, ImportReport,
@@ -722,13 +722,7 @@ fn coordinates(row: &Map<String, Value>, out: &mut RowReport) -> Option<GeoPoint
         out.warn("latitude", "coordinates 0, 0 are a placeholder (ignored)");
         return None;
     }
-    match GeoPoint::new(lat, lon) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            out.warn("latitude", format!("{e} (coordinates ignored)"));
-            None
-        }
-    }
+    point_on_earth(lat, lon, out)
 }
 
 /// The city, for display: `city`, else the most specific of `regions`, else `region`.
