@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::cost::Cost;
 use crate::domain::person::Person;
@@ -27,7 +27,7 @@ pub const YOUNG_PEOPLE_MAX_AGE: u8 = 30;
 pub const SENIORS_MIN_AGE: u8 = 60;
 
 /// Why a group is excluded: a stable code per hard constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionCode {
     /// The group is for people in recovery and the person is a family member, or the reverse.

@@ -437,11 +437,22 @@ fn every_waitlisted_person_appears_once_in_waitlist_order_with_a_known_reason() 
             placed,
             "rank iff placed: {r:?}"
         );
-        assert_eq!(
-            !r.explanation.is_empty(),
-            placed,
-            "explained iff placed: {r:?}"
-        );
+        assert!(!r.explanation.is_empty(), "everyone explained: {r:?}");
+        let says_why = [
+            ("no_eligible_group", "No group passes every constraint ("),
+            (
+                "below_min_score",
+                "Groups fit every constraint, but none scores the minimum",
+            ),
+            ("seats_taken", "filled by others in the best total"),
+        ];
+        for (reason, words) in says_why {
+            assert_eq!(
+                r.reason == reason,
+                r.explanation.contains(words),
+                "an unplaced row carries its reason in words: {r:?}"
+            );
+        }
         assert!(
             r.group_id
                 .as_ref()
@@ -523,6 +534,16 @@ fn seats_taken_people_have_no_edge_to_a_group_left_with_open_seats() {
     for r in rows.iter().filter(|r| r.reason == "seats_taken") {
         for a in &r.alternates {
             assert!(has_open_seat(a), "{}: alternate {a} is full", r.person_id);
+        }
+        // Privacy: who took the seats is never said, nor any other person named.
+        for other in rows.iter().filter(|o| o.person_id != r.person_id) {
+            assert!(
+                !r.explanation.contains(&other.person_id),
+                "{} names {}: {}",
+                r.person_id,
+                other.person_id,
+                r.explanation
+            );
         }
     }
 }

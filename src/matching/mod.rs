@@ -18,6 +18,7 @@ pub mod problem;
 mod result;
 pub(crate) mod shortlist;
 pub mod solve;
+mod unplaced;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,7 @@ use solve::solve;
 
 pub use options::{max_wait_weight, MatchOptions};
 pub use result::{GroupFill, MatchResult, MatchRow, MatchSummary, Outcome, Stratum};
+pub use unplaced::{NearMiss, Unplaced, UnplacedFacts, NEAREST_MISSES};
 
 /// Every person's judged groups and edges: the scoring half of a match, before solving.
 #[derive(Debug, Clone)]
@@ -62,8 +64,8 @@ struct PersonEdges {
     ranked: Vec<(usize, f64)>,
     /// Whether `ranked` stops before the end of the ranking.
     truncated: bool,
-    /// Whether any group is eligible.
-    any_eligible: bool,
+    /// The best eligible group and its score; `None` when no group is eligible.
+    best: Option<(usize, f64)>,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
     cut: bool,
@@ -128,7 +130,6 @@ pub fn score_candidates(
             // The edges and as many groups again as alternates: the most any person keeps.
             let most = options.candidates + options.alternates;
             let best = shortlist.best(&entry.person, None, most);
-            let any_eligible = !best.scored.is_empty();
             // Groups scoring at least the minimum come first in the ranking (so when all `most`
             // do, more than `candidates` do), and the edges are its first `n_edges` (the same
             // bonus for all of a person's edges keeps the weight order the ranking order).
@@ -154,7 +155,7 @@ pub fn score_candidates(
             PersonEdges {
                 ranked,
                 truncated,
-                any_eligible,
+                best: best.scored.first().map(|s| (s.index, s.score)),
                 edges,
                 cut: above_min > options.candidates,
             }
@@ -228,9 +229,10 @@ pub fn assign(
     let open_groups = shortlist.index_where(has_open_seat);
 
     // The explanation of each placement, and the next groups with a seat left in each person's
-    // ranking; ranked again, among the groups with a seat left, when the kept start of it is too
-    // short.
-    let explained: Vec<(String, Vec<String>)> = waitlist
+    // ranking that score at least the minimum; ranked again, among the groups with a seat left,
+    // when the kept start of it is too short and does not yet fall below the minimum. Then why
+    // each person not placed was not.
+    let explained: Vec<(String, Vec<String>, Option<Unplaced>)> = waitlist
         .par_iter()
         .zip(judged)
         .zip(&assignment.group_of)
@@ -238,17 +240,16 @@ pub fn assign(
             let pick = |ranked: &[(usize, f64)]| -> Vec<String> {
                 ranked
                     .iter()
-                    .filter(|(g, _)| Some(*g as u32) != *placed && has_open_seat(*g))
+                    .filter(|(g, s)| {
+                        Some(*g as u32) != *placed && *s >= options.min_score && has_open_seat(*g)
+                    })
                     .take(options.alternates)
                     .map(|(g, _)| groups[*g].id.clone())
                     .collect()
             };
-            let explanation = match placed {
-                Some(g) => placement_reasons(engine, entry, *g as usize, options.now),
-                None => String::new(),
-            };
             let found = pick(&p.ranked);
-            let alternates = if found.len() < options.alternates && p.truncated {
+            let past_min = p.ranked.last().is_some_and(|r| r.1 < options.min_score);
+            let alternates = if found.len() < options.alternates && p.truncated && !past_min {
                 // Only groups with a seat left can be alternates: judge just those (the placed
                 // group may be one of them).
                 let open =
@@ -259,23 +260,36 @@ pub fn assign(
             } else {
                 found
             };
-            (explanation, alternates)
+            let (explanation, why) = match placed {
+                Some(g) => (
+                    placement_reasons(engine, entry, *g as usize, options.now),
+                    None,
+                ),
+                None => {
+                    let why = Unplaced::of(
+                        engine,
+                        &shortlist,
+                        p,
+                        entry,
+                        &alternates,
+                        &has_open_seat,
+                        options.min_score,
+                    );
+                    (why.sentence.clone(), Some(why))
+                }
+            };
+            (explanation, alternates, why)
         })
         .collect();
 
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, ((entry, p), (explanation, alternates))) in
+    for (i, ((entry, p), (explanation, alternates, why))) in
         waitlist.iter().zip(judged).zip(explained).enumerate()
     {
         let placed = assignment.group_of[i].map(|g| g as usize);
         let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
-        let reason = match (placed, !p.any_eligible, p.edges.is_empty()) {
-            (Some(_), _, _) => Outcome::Placed,
-            (None, true, _) => Outcome::NoEligibleGroup,
-            (None, false, true) => Outcome::BelowMinScore,
-            (None, false, false) => Outcome::SeatsTaken,
-        };
+        let reason = why.as_ref().map_or(Outcome::Placed, Unplaced::outcome);
         if let Some(&(_, _, w)) = edge {
             objective += w;
         }
@@ -290,6 +304,7 @@ pub fn assign(
             alternates,
             reason,
             explanation,
+            why,
             problems: Vec::new(),
             risks: entry.person.risks.clone(),
         });
@@ -550,6 +565,45 @@ mod tests {
     }
 
     #[test]
+    fn alternates_below_the_minimum_score_are_not_offered() {
+        // Groups ever farther away score ever lower: with the minimum between the best score and
+        // the next, the person is placed in the best and no other group may be an alternate,
+        // though every one is eligible and has a seat.
+        let groups: Vec<_> = (0..5)
+            .map(|i| {
+                let mut g = group(&format!("g{i}"));
+                g.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.02, -75.1652).unwrap());
+                g
+            })
+            .collect();
+        let engine = engine(groups);
+        let people = [entry("a", 3)];
+        let ranking = engine
+            .rank(&people[0].person, &crate::RankOptions::new(None, now()))
+            .unwrap();
+        let scores: Vec<f64> = ranking.suggestions.iter().map(|s| s.score).collect();
+        assert!(scores.windows(2).all(|w| w[0] > w[1]), "{scores:?}");
+        let options = MatchOptions {
+            min_score: (scores[0] + scores[1]) / 2.0,
+            ..MatchOptions::new(now())
+        };
+        let r = match_waitlist(&engine, &people, &options).unwrap();
+        assert_eq!(r.rows[0].group_id.as_deref(), Some("g0"));
+        assert!(
+            r.rows[0].alternates.is_empty(),
+            "{:?}",
+            r.rows[0].alternates
+        );
+        let options = MatchOptions {
+            min_score: (scores[2] + scores[3]) / 2.0,
+            ..options
+        };
+        let r = match_waitlist(&engine, &people, &options).unwrap();
+        assert_eq!(r.rows[0].alternates, ["g1", "g2"]);
+    }
+
+    #[test]
     fn a_ranking_kept_whole_is_not_marked_truncated() {
         // Three eligible groups, one edge and two alternates: the kept start is the whole
         // ranking, so alternates are never looked for again; with one alternate it is not.
@@ -723,7 +777,10 @@ mod tests {
         let ids: Vec<_> = result.rows.iter().map(|r| r.person_id.as_str()).collect();
         assert_eq!(ids, ["x", "a", "b", "c"]);
         assert_eq!(result.rows[2].reason, Outcome::InvalidInput);
-        assert_eq!(result.rows[2].explanation, "w.csv:4: stage: unknown");
+        assert_eq!(
+            result.rows[2].explanation,
+            "The waitlist row could not be read: w.csv:4: stage: unknown"
+        );
         let summary = result.summary();
         assert_eq!((summary.people, summary.placed), (4, 2));
         assert_eq!(summary.unplaced["invalid_input"], 2);
@@ -797,9 +854,10 @@ mod tests {
         fn everyone_accounted_for_seats_kept_and_placements_eligible(
             (groups, people) in arb_case(),
             candidates in 1usize..4,
+            min_score in prop::sample::select(vec![0.0, 0.2, 0.3, 0.4, 0.5, 0.9]),
         ) {
             let engine = engine(groups);
-            let options = MatchOptions { candidates, ..MatchOptions::new(now()) };
+            let options = MatchOptions { candidates, min_score, ..MatchOptions::new(now()) };
             let result = match_waitlist(&engine, &people, &options).unwrap();
             prop_assert_eq!(result.rows.len(), people.len());
             for (row, e) in result.rows.iter().zip(&people) {
@@ -820,18 +878,32 @@ mod tests {
                         prop_assert_eq!(s.unwrap().score, row.score.unwrap());
                         prop_assert_eq!(Some(s.unwrap().rank), row.rank_for_person);
                     }
-                    None => prop_assert!(row.reason != Outcome::Placed),
+                    None => {
+                        // Every person not placed is told why, in words, with the facts of
+                        // their outcome.
+                        prop_assert!(row.reason != Outcome::Placed);
+                        let why = row.why.as_ref().unwrap();
+                        prop_assert_eq!(why.outcome(), row.reason);
+                        prop_assert!(!why.sentence.trim().is_empty());
+                        prop_assert_eq!(&row.explanation, &why.sentence);
+                    }
                 }
             }
             for (g, f) in filled.iter().enumerate() {
                 prop_assert!(engine.groups()[g].open_seats().is_none_or(|s| *f <= s), "seats exceeded");
             }
-            // Alternates as read from the whole ranking (only its start is kept).
+            // Alternates as read from the whole ranking (only its start is kept): eligible
+            // groups with a seat left scoring at least the minimum, best first.
             for (row, e) in result.rows.iter().zip(&people) {
                 let ranking = engine.rank(&e.person, &crate::RankOptions::new(None, now())).unwrap();
+                for id in &row.alternates {
+                    let s = ranking.suggestions.iter().find(|s| &s.group_id == id);
+                    prop_assert!(s.is_some_and(|s| s.score >= min_score), "alternate {}", id);
+                }
                 let alternates: Vec<&String> = ranking
                     .suggestions
                     .iter()
+                    .filter(|s| s.score >= min_score)
                     .map(|s| &s.group_id)
                     .filter(|id| Some(*id) != row.group_id.as_ref())
                     .filter(|id| {

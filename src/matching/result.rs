@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::vocab::Risk;
+use crate::eligibility::ExclusionCode;
 use crate::error::Problem;
 use crate::formats::people::InvalidEntry;
+use crate::matching::{Unplaced, UnplacedFacts};
 
 /// Why a person was or was not placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -51,12 +53,20 @@ pub struct MatchRow {
     pub weight: Option<f64>,
     /// The group's place in the person's own ranking, when placed.
     pub rank_for_person: Option<usize>,
-    /// The next eligible groups in the person's ranking that still have open seats.
+    /// The next groups in the person's ranking that still have open seats, best first, at most
+    /// `alternates` of them: each is eligible (passes every hard constraint of the person) and
+    /// scores at least `min_score`, so a person is never offered a group they could not have
+    /// been placed in. The group the person is placed in is not among them.
     pub alternates: Vec<String>,
     /// Placed, or why not.
     pub reason: Outcome,
-    /// The top reasons of the placement; for [`Outcome::InvalidInput`], the row's problems.
+    /// The top reasons of the placement; for a person not placed, the sentence of
+    /// [`MatchRow::why`].
     pub explanation: String,
+    /// Why the person was not placed, in a sentence and the facts behind it; `None` when placed
+    /// (and left out of JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Unplaced>,
     /// What is wrong with the row, for [`Outcome::InvalidInput`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
@@ -122,6 +132,12 @@ pub struct MatchSummary {
     pub placed: usize,
     /// The others, by outcome name.
     pub unplaced: BTreeMap<String, usize>,
+    /// The people with no eligible group, by each constraint that alone excludes some group for
+    /// them (a person counts under each such code; one whose every group fails two constraints
+    /// or more, under none): what relaxing one constraint would open up. Left out of JSON when
+    /// empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub no_eligible_only_one: BTreeMap<ExclusionCode, usize>,
     /// Total weight of the placements.
     pub objective: f64,
     /// Mean score of the placed (0 when none).
@@ -141,8 +157,8 @@ pub struct MatchSummary {
 impl MatchResult {
     /// The result with a row of [`Outcome::InvalidInput`] for each row of the waitlist that could
     /// not be read, at its place: `invalid` holds (place among all rows, row), in order, as
-    /// [`crate::formats::people::read_waitlist_rows`] gives them. The row's `explanation` lists
-    /// its problems in `label` (the file). Strata and edges stay those of the people matched.
+    /// [`crate::formats::people::read_waitlist_rows`] gives them. The row's `explanation` (its
+    /// [`Unplaced`] sentence) lists its problems in `label` (the file). Strata and edges stay those of the people matched.
     pub fn with_invalid(mut self, invalid: Vec<(usize, InvalidEntry)>, label: &str) -> MatchResult {
         if invalid.is_empty() {
             return self;
@@ -184,6 +200,14 @@ impl MatchResult {
                 .entry(r.reason.as_str().to_string())
                 .or_insert(0usize) += 1;
         }
+        let mut no_eligible_only_one = BTreeMap::new();
+        for why in self.rows.iter().filter_map(|r| r.why.as_ref()) {
+            if let UnplacedFacts::NoEligibleGroup { only_one, .. } = &why.facts {
+                for code in only_one.keys() {
+                    *no_eligible_only_one.entry(*code).or_insert(0usize) += 1;
+                }
+            }
+        }
         let placed = self
             .rows
             .iter()
@@ -201,6 +225,7 @@ impl MatchResult {
             people: self.rows.len(),
             placed,
             unplaced,
+            no_eligible_only_one,
             objective: self.objective,
             mean_score,
             candidate_cut: self.candidate_cut,
@@ -214,11 +239,12 @@ impl MatchResult {
 
 /// The row of a waitlist row that could not be read.
 fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
-    let explanation: Vec<String> = bad
+    let problems: Vec<String> = bad
         .problems
         .iter()
         .map(|p| p.display_in(label).to_string())
         .collect();
+    let why = Unplaced::invalid_input(&problems.join("; "));
     MatchRow {
         person_id: bad.id.unwrap_or_default(),
         group_id: None,
@@ -227,7 +253,8 @@ fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
         rank_for_person: None,
         alternates: Vec::new(),
         reason: Outcome::InvalidInput,
-        explanation: explanation.join("; "),
+        explanation: why.sentence.clone(),
+        why: Some(why),
         problems: bad.problems,
         risks: Vec::new(),
     }

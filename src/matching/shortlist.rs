@@ -117,6 +117,11 @@ impl<'e> Shortlist<'e> {
         }
     }
 
+    /// The horizon of the run's rankings.
+    pub(crate) fn horizon(&self) -> &Horizon<'e> {
+        &self.horizon
+    }
+
     /// The directory's index restricted to the groups that `keep` accepts (by index), for
     /// [`Shortlist::best`] among them.
     pub(crate) fn index_where(&self, keep: impl Fn(usize) -> bool) -> CandidateIndex {
