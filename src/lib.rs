@@ -155,7 +155,7 @@ pub use limits::{
     MAX_LIST_ITEMS, MAX_QUOTED_BYTES, MAX_RULES, MAX_RULES_FILE_BYTES, MAX_SESSIONS,
     MAX_WHEN_BYTES,
 };
-pub use lookup::find_group;
+pub use lookup::{find_group, find_waitlist_entry};
 pub use matching::{
     match_waitlist, GroupFill, MatchOptions, MatchResult, MatchRow, MatchSummary, Outcome, Stratum,
 };

@@ -1,9 +1,12 @@
 //! Finding one group of a directory as staff name it: by its id or by its exact name, with the
-//! closest ids and names suggested when neither matches. The command line and a calling service
+//! closest ids and names suggested when neither matches; and one row of a waitlist by its
+//! person's id, with the closest ids suggested. The command line and a calling service
 //! both ask through [`crate::Engine::find_group`], so a group is found the same way everywhere.
 
 use crate::domain::group::Group;
+use crate::domain::person::WaitlistEntry;
 use crate::error::{Error, Result};
+use crate::formats::people::InvalidEntry;
 use crate::text::escape_control as esc;
 
 /// How many suggestions a miss lists.
@@ -44,36 +47,104 @@ pub fn find_group(groups: &[Group], query: &str) -> Result<usize> {
     }
 }
 
-/// ` (closest: aa-0012 'Center City SMART Recovery', ...)`, or nothing when nothing is close.
+/// The id of a waitlist row, when it could be read.
+fn id_of(row: &std::result::Result<WaitlistEntry, InvalidEntry>) -> Option<&str> {
+    match row {
+        Ok(entry) => Some(entry.person.id.as_str()),
+        Err(bad) => bad.id.as_deref(),
+    }
+}
+
+/// `; closest: aa-0012 'Center City SMART Recovery', ...`, or nothing when nothing is close.
 fn hint(groups: &[Group], wanted: &str) -> String {
-    // A name containing the query ranks first (distance 0), then ids and names by edit distance
-    // within a third of the query's length (at least 3 edits); the id breaks ties, so the hint is
-    // the same every time.
-    let most = (wanted.chars().count() / 3).max(3);
-    let mut close: Vec<(usize, &Group)> = groups
-        .iter()
-        .filter_map(|g| {
-            let name = g.name.to_lowercase();
-            let d = if !wanted.is_empty() && name.contains(wanted) {
-                0
-            } else {
-                let by_id = strsim::levenshtein(&g.id.to_lowercase(), wanted);
-                let by_name = strsim::levenshtein(&name, wanted);
-                by_id.min(by_name)
-            };
-            (d <= most).then_some((d, g))
-        })
-        .collect();
-    close.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    let close = closest(
+        groups
+            .iter()
+            .map(|g| (g.id.as_str(), Some(g.name.as_str()))),
+        wanted,
+    );
     if close.is_empty() {
         return String::new();
     }
     let listed: Vec<String> = close
         .iter()
-        .take(SUGGESTIONS)
-        .map(|(_, g)| format!("{} '{}'", esc(&g.id), esc(&g.name)))
+        .map(|&i| format!("{} '{}'", esc(&groups[i].id), esc(&groups[i].name)))
         .collect();
     format!("; closest: {}", listed.join(", "))
+}
+
+/// The places in `items` (an id and, when it has one, a name) of up to three closest to
+/// `wanted` (lowercase), closest first.
+fn closest<'a>(
+    items: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    wanted: &str,
+) -> Vec<usize> {
+    // A name containing the query ranks first (distance 0), then ids and names by edit distance
+    // within a third of the query's length (at least 3 edits); the id breaks ties, so the hint is
+    // the same every time.
+    let most = (wanted.chars().count() / 3).max(3);
+    let mut close: Vec<(usize, &str, usize)> = items
+        .enumerate()
+        .filter_map(|(i, (id, name))| {
+            let name = name.map(str::to_lowercase);
+            let by_id = strsim::levenshtein(&id.to_lowercase(), wanted);
+            let d = match name {
+                Some(name) if !wanted.is_empty() && name.contains(wanted) => 0,
+                Some(name) => by_id.min(strsim::levenshtein(&name, wanted)),
+                None => by_id,
+            };
+            (d <= most).then_some((d, id, i))
+        })
+        .collect();
+    close.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    close.iter().take(SUGGESTIONS).map(|c| c.2).collect()
+}
+
+/// The entry whose person's id is `id` among `rows`, a waitlist read row by row
+/// ([`crate::formats::people::read_waitlist_rows`]) from the file `label` names. When no row has
+/// the id, [`Error::NotFound`] suggests up to three of the closest ids; when its row could not be
+/// read, [`Error::Invalid`] lists the row's problems. Other rows may be bad: only this one is
+/// read.
+///
+/// ```
+/// use groupmatch::{find_waitlist_entry, formats::people::parse_waitlist_rows, Syntax};
+/// let csv = "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n\
+///            w-001,early,no_preference,online,Mon 18:00-21:00,America/New_York,2026-10-01\n\
+///            w-002,not-a-stage,no_preference,online,Mon 18:00-21:00,America/New_York,2026-10-01\n";
+/// let rows = parse_waitlist_rows(csv.as_bytes(), Syntax::Csv, "w.csv").unwrap().value;
+/// let entry = find_waitlist_entry(rows.clone(), "w-001", "w.csv").unwrap();
+/// assert_eq!(entry.person.id, "w-001");
+/// let missing = find_waitlist_entry(rows.clone(), "w-01", "w.csv").unwrap_err();
+/// assert_eq!(missing.to_string(), "no row of w.csv has the id 'w-01'; closest: w-001, w-002");
+/// assert!(find_waitlist_entry(rows, "w-002", "w.csv").unwrap_err().to_string().starts_with("w.csv:3: stage"));
+/// ```
+pub fn find_waitlist_entry(
+    mut rows: Vec<std::result::Result<WaitlistEntry, InvalidEntry>>,
+    id: &str,
+    label: &str,
+) -> Result<WaitlistEntry> {
+    match rows.iter().position(|row| id_of(row) == Some(id)) {
+        Some(at) => rows.swap_remove(at).map_err(|bad| Error::Invalid {
+            path: label.to_string(),
+            problems: bad.problems,
+            warnings: Vec::new(),
+        }),
+        None => {
+            let ids: Vec<&str> = rows.iter().filter_map(id_of).collect();
+            let close = closest(ids.iter().map(|id| (*id, None)), &id.trim().to_lowercase());
+            let listed: Vec<String> = close.iter().map(|&i| esc(ids[i]).into_owned()).collect();
+            Err(Error::NotFound(format!(
+                "no row of {} has the id '{}'{}",
+                esc(label),
+                esc(id),
+                if listed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; closest: {}", listed.join(", "))
+                }
+            )))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1608,3 +1608,184 @@ fn a_place_by_postal_code_gives_distances_said_to_be_about_right() {
         .get("distance_approximate")
         .is_none());
 }
+
+// ---------------------------------------------------------------------------------------------
+// A waitlist row as the person: rank and explain --waitlist FILE --id ID
+// ---------------------------------------------------------------------------------------------
+
+/// A waitlist of two people (the second row unreadable), and the first as a person file.
+const WAITLIST_CSV: &str = "\
+id,stage,approach_preference,format_preference,availability,timezone,latitude,longitude,max_travel_km,languages,gender,age,needs,waiting_since
+w-0007,in_treatment,secular,in_person,Tue 18:00-21:00;Thu 18:00-21:00,America/New_York,39.9526,-75.1652,10,en,man,52,co_occurring,2026-11-02
+w-0008,bogus,secular,in_person,Tue 18:00-21:00,America/New_York,39.9526,-75.1652,10,en,man,52,,2026-11-02
+";
+const WAITLIST_PERSON: &str = r#"{"id": "w-0007", "stage": "in_treatment",
+  "approach_preference": "secular", "format_preference": "in_person",
+  "availability": ["Tue 18:00-21:00", "Thu 18:00-21:00"], "timezone": "America/New_York",
+  "latitude": 39.9526, "longitude": -75.1652, "max_travel_km": 10, "languages": ["en"],
+  "gender": "man", "age": 52, "needs": ["co_occurring"]}"#;
+
+#[test]
+fn rank_waitlist_id_ranks_that_row_as_its_person_file_would_be_ranked() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    wd.create("w-0007.json", WAITLIST_PERSON);
+    let by_row = wd.run([
+        "rank",
+        "--waitlist",
+        "w.csv",
+        "--id",
+        "w-0007",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    by_row.assert_success();
+    let by_file = wd.run([
+        "rank",
+        "--person",
+        "w-0007.json",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    by_file.assert_success();
+    let ranking = by_row.json();
+    assert_eq!(ranking["person_id"], "w-0007");
+    assert!(!ranking["suggestions"].as_array().unwrap().is_empty());
+    assert_eq!(
+        ranking,
+        by_file.json(),
+        "the row is read as the person file"
+    );
+    // The bad second row does not matter when another row is asked for.
+    assert!(!by_row.stderr().contains("w-0008"), "{}", by_row.stderr());
+}
+
+#[test]
+fn rank_waitlist_id_takes_person_flags_over_the_row() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    wd.create("w-0007.json", WAITLIST_PERSON);
+    let args = [
+        "--format", "json", "--now", NOW, "--within", "3km", "--attend", "either",
+    ];
+    let by_row = wd.run(
+        ["rank", "--waitlist", "w.csv", "--id", "w-0007"]
+            .iter()
+            .chain(&args),
+    );
+    let by_file = wd.run(["rank", "--person", "w-0007.json"].iter().chain(&args));
+    by_row.assert_success();
+    by_file.assert_success();
+    assert_eq!(by_row.json(), by_file.json());
+    let plain = wd.run([
+        "rank",
+        "--waitlist",
+        "w.csv",
+        "--id",
+        "w-0007",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    assert_ne!(
+        plain.json()["eligible"],
+        by_row.json()["eligible"],
+        "the flags changed it"
+    );
+}
+
+#[test]
+fn explain_waitlist_id_explains_that_rows_person() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    wd.create("w-0007.json", WAITLIST_PERSON);
+    let group = ["--group", "aa-0178", "--format", "json", "--now", NOW];
+    let by_row = wd.run(
+        ["explain", "--waitlist", "w.csv", "--id", "w-0007"]
+            .iter()
+            .chain(&group),
+    );
+    by_row.assert_success();
+    let by_file = wd.run(["explain", "--person", "w-0007.json"].iter().chain(&group));
+    assert_eq!(by_row.json(), by_file.json());
+    assert_eq!(by_row.json()["person_id"], "w-0007");
+}
+
+#[test]
+fn an_unknown_waitlist_id_suggests_the_closest_ids() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
+        let out = wd.run(
+            command
+                .iter()
+                .chain(&["--waitlist", "w.csv", "--id", "w-007"]),
+        );
+        out.assert_code(2).assert_stdout_empty();
+        assert_eq!(
+            out.stderr(),
+            "error: no row of w.csv has the id 'w-007'; closest: w-0007, w-0008\n"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_waitlist_row_asked_for_gives_its_problems() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
+        let out = wd.run(
+            command
+                .iter()
+                .chain(&["--waitlist", "w.csv", "--id", "w-0008"]),
+        );
+        out.assert_code(2).assert_stdout_empty();
+        out.assert_stderr_contains("w.csv:3: stage: unknown value 'bogus'");
+    }
+}
+
+#[test]
+fn waitlist_without_id_or_with_person_is_a_usage_error() {
+    let wd = Workdir::new();
+    wd.create("w.csv", WAITLIST_CSV);
+    wd.create("w-0007.json", WAITLIST_PERSON);
+    for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
+        let alone = wd.run(command.iter().chain(&["--waitlist", "w.csv"]));
+        alone.assert_code(2).assert_stdout_empty();
+        alone.assert_stderr_contains("--id <ID>");
+        let both = wd.run(command.iter().chain(&[
+            "--waitlist",
+            "w.csv",
+            "--id",
+            "w-0007",
+            "--person",
+            "w-0007.json",
+        ]));
+        both.assert_code(2).assert_stdout_empty();
+        both.assert_stderr_contains("'--waitlist <FILE>' cannot be used with '--person");
+    }
+    let id_alone = wd.run(["explain", "--group", "aa-0178", "--id", "w-0007"]);
+    id_alone.assert_code(2);
+    id_alone.assert_stderr_contains("--waitlist <FILE>");
+    let neither = wd.run(["explain", "--group", "aa-0178"]);
+    neither.assert_code(2);
+    neither.assert_stderr_contains("--person <PERSON>");
+}
+
+#[test]
+fn a_missing_or_garbled_waitlist_is_an_error_not_a_panic() {
+    let wd = Workdir::new();
+    wd.create("junk.csv", b"\xff\xfe\x00id\n\"unterminated");
+    wd.create("empty.jsonl", "");
+    for file in ["missing.csv", "junk.csv", "empty.jsonl"] {
+        let out = wd.run(["rank", "--waitlist", file, "--id", "x"]);
+        out.assert_code(2).assert_stdout_empty();
+        assert!(out.stderr().starts_with("error: "), "{}", out.stderr());
+        assert!(!out.stderr().contains("panicked"), "{}", out.stderr());
+    }
+}

@@ -11,14 +11,21 @@ use groupmatch::{read_person, FeatureTerm};
 use super::parse_now;
 use groupmatch::text::escape_control as esc;
 
+use super::person_flags::waitlist_person;
 use super::{print_stdout, EngineArgs, OutputFormat};
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The person (.json).
-    #[arg(long)]
-    person: PathBuf,
+    #[arg(long, required_unless_present = "waitlist")]
+    person: Option<PathBuf>,
+    /// A waitlist (.csv or .jsonl): explain for the person of its row whose id is --id ID.
+    #[arg(long, value_name = "FILE", conflicts_with = "person", requires = "id")]
+    waitlist: Option<PathBuf>,
+    /// With --waitlist: the id of the row.
+    #[arg(long, requires = "waitlist")]
+    id: Option<String>,
     /// The group's id, or its exact name (any case).
     #[arg(long)]
     group: String,
@@ -34,7 +41,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = args.engine.load()?;
-    let person = read_person(&args.person)?.value;
+    let person = match (&args.person, &args.waitlist, &args.id) {
+        (Some(path), _, _) => read_person(path)?.value,
+        (None, Some(waitlist), Some(id)) => waitlist_person(waitlist, id)?,
+        _ => anyhow::bail!("give --person FILE, or --waitlist FILE --id ID"),
+    };
     let ex = engine.explain(&person, &args.group, args.now.unwrap_or_else(Utc::now))?;
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",

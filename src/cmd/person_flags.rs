@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use groupmatch::{parse_prior, parse_travel_km, PersonDraft};
+use groupmatch::formats::people::read_waitlist_rows;
+use groupmatch::{find_waitlist_entry, parse_prior, parse_travel_km, Person, PersonDraft};
 use serde_json::Value;
 
 /// Every field of a person, as a flag. With `--person FILE` a flag replaces the file's field (a
@@ -214,7 +215,7 @@ impl PersonFlags {
 
     /// The draft: the file's fields (when `file` is given) with the flags' over them.
     pub fn draft(&self, file: Option<&Path>) -> anyhow::Result<PersonDraft> {
-        let mut draft = match file {
+        let draft = match file {
             Some(path) => {
                 let bytes = std::fs::read(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
@@ -222,11 +223,37 @@ impl PersonFlags {
             }
             None => PersonDraft::new(),
         };
+        self.over(draft)
+    }
+
+    /// The person of the row of the waitlist at `path` whose id is `--id`, as a draft with the
+    /// flags over it (as over a person file), and the label its messages name it by.
+    pub fn draft_from_waitlist(&self, path: &Path) -> anyhow::Result<(PersonDraft, String)> {
+        let Some(id) = &self.id else {
+            anyhow::bail!("--waitlist needs --id ID: the id of the row to rank");
+        };
+        let person = waitlist_person(path, id)?;
+        let label = format!("{} (row {id})", path.display());
+        let draft = PersonDraft::from_json(&serde_json::to_vec(&person)?, &label)?;
+        Ok((self.over(draft)?, label))
+    }
+
+    /// `draft` with the flags' fields set over it.
+    fn over(&self, mut draft: PersonDraft) -> anyhow::Result<PersonDraft> {
         for (field, value) in self.draft_fields()? {
             draft.set(field, value);
         }
         Ok(draft)
     }
+}
+
+/// The person of the row of the waitlist at `path` (`.csv` or `.jsonl`) whose id is `id`, with
+/// the file's warnings printed: an error naming the closest ids when no row has it, or listing
+/// the row's problems when it cannot be read (other rows may be bad).
+pub fn waitlist_person(path: &Path, id: &str) -> anyhow::Result<Person> {
+    let label = path.display().to_string();
+    let rows = super::warned(read_waitlist_rows(path)?, &label);
+    Ok(find_waitlist_entry(rows, id, &label)?.person)
 }
 
 #[cfg(test)]

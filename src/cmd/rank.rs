@@ -35,6 +35,10 @@ pub struct Args {
     /// ranked; person flags given with it replace the file's fields.
     #[arg(long)]
     person: Option<PathBuf>,
+    /// A waitlist (.csv or .jsonl): rank the person of its row whose id is --id ID. Person flags
+    /// given with it replace the row's fields, as they replace a --person file's.
+    #[arg(long, value_name = "FILE", conflicts_with = "person", requires = "id")]
+    waitlist: Option<PathBuf>,
     #[command(flatten)]
     who: PersonFlags,
     /// Also write the person ranked (from --person and the flags) to a person file (.json).
@@ -99,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .chain(args.handout.path()),
     )?;
     let engine = args.engine.load()?;
-    let person = if args.who.any() {
+    let person = if args.who.any() || args.waitlist.is_some() {
         person_of_flags(&args, &engine)?
     } else {
         load_person(args.person.as_ref())?
@@ -138,13 +142,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The person of the flags, over the `--person` file when there is one (bad values are the
-/// person reader's errors, naming the flags as their source).
+/// The person of the flags, over the `--waitlist` row or the `--person` file when there is one
+/// (bad values are the person reader's errors, naming the flags as their source).
 fn person_of_flags(args: &Args, engine: &Engine) -> anyhow::Result<Person> {
-    let draft = args.who.draft(args.person.as_deref())?;
-    let label = match &args.person {
-        Some(path) => format!("{} with flags", path.display()),
-        None => "flags".to_string(),
+    let (draft, label) = match (&args.waitlist, &args.person) {
+        (Some(waitlist), _) => args.who.draft_from_waitlist(waitlist)?,
+        (None, Some(path)) => (
+            args.who.draft(Some(path))?,
+            format!("{} with flags", path.display()),
+        ),
+        (None, None) => (args.who.draft(None)?, "flags".to_string()),
     };
     let loaded = draft.build(&label, directory_zone(engine.groups()))?;
     Ok(warned(loaded, &label))
