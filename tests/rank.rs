@@ -1625,43 +1625,30 @@ const WAITLIST_PERSON: &str = r#"{"id": "w-0007", "stage": "in_treatment",
   "latitude": 39.9526, "longitude": -75.1652, "max_travel_km": 10, "languages": ["en"],
   "gender": "man", "age": 52, "needs": ["co_occurring"]}"#;
 
+/// `rank ... --format json --now NOW` with `args` (`wd` holding the waitlist and its person file),
+/// checked to succeed.
+fn rank_json_of(wd: &Workdir, args: &[&str]) -> Value {
+    let out = wd.run(
+        ["rank", "--format", "json", "--now", NOW]
+            .iter()
+            .chain(args),
+    );
+    out.assert_success();
+    // The bad second row does not matter when another row is asked for.
+    assert!(!out.stderr().contains("w-0008"), "{}", out.stderr());
+    out.json()
+}
+
 #[test]
 fn rank_waitlist_id_ranks_that_row_as_its_person_file_would_be_ranked() {
     let wd = Workdir::new();
     wd.create("w.csv", WAITLIST_CSV);
     wd.create("w-0007.json", WAITLIST_PERSON);
-    let by_row = wd.run([
-        "rank",
-        "--waitlist",
-        "w.csv",
-        "--id",
-        "w-0007",
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ]);
-    by_row.assert_success();
-    let by_file = wd.run([
-        "rank",
-        "--person",
-        "w-0007.json",
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ]);
-    by_file.assert_success();
-    let ranking = by_row.json();
-    assert_eq!(ranking["person_id"], "w-0007");
-    assert!(!ranking["suggestions"].as_array().unwrap().is_empty());
-    assert_eq!(
-        ranking,
-        by_file.json(),
-        "the row is read as the person file"
-    );
-    // The bad second row does not matter when another row is asked for.
-    assert!(!by_row.stderr().contains("w-0008"), "{}", by_row.stderr());
+    let by_row = rank_json_of(&wd, &["--waitlist", "w.csv", "--id", "w-0007"]);
+    assert_eq!(by_row["person_id"], "w-0007");
+    assert!(!by_row["suggestions"].as_array().unwrap().is_empty());
+    let by_file = rank_json_of(&wd, &["--person", "w-0007.json"]);
+    assert_eq!(by_row, by_file, "the row is read as the person file");
 }
 
 #[test]
@@ -1669,32 +1656,14 @@ fn rank_waitlist_id_takes_person_flags_over_the_row() {
     let wd = Workdir::new();
     wd.create("w.csv", WAITLIST_CSV);
     wd.create("w-0007.json", WAITLIST_PERSON);
-    let args = [
-        "--format", "json", "--now", NOW, "--within", "3km", "--attend", "either",
-    ];
-    let by_row = wd.run(
-        ["rank", "--waitlist", "w.csv", "--id", "w-0007"]
-            .iter()
-            .chain(&args),
-    );
-    let by_file = wd.run(["rank", "--person", "w-0007.json"].iter().chain(&args));
-    by_row.assert_success();
-    by_file.assert_success();
-    assert_eq!(by_row.json(), by_file.json());
-    let plain = wd.run([
-        "rank",
-        "--waitlist",
-        "w.csv",
-        "--id",
-        "w-0007",
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ]);
+    let flags = ["--within", "3km", "--attend", "either"];
+    let row = ["--waitlist", "w.csv", "--id", "w-0007"];
+    let by_row = rank_json_of(&wd, &[&row[..], &flags].concat());
+    let by_file = rank_json_of(&wd, &[&["--person", "w-0007.json"][..], &flags].concat());
+    assert_eq!(by_row, by_file);
+    let plain = rank_json_of(&wd, &row);
     assert_ne!(
-        plain.json()["eligible"],
-        by_row.json()["eligible"],
+        plain["eligible"], by_row["eligible"],
         "the flags changed it"
     );
 }
@@ -1717,35 +1686,26 @@ fn explain_waitlist_id_explains_that_rows_person() {
 }
 
 #[test]
-fn an_unknown_waitlist_id_suggests_the_closest_ids() {
+fn an_unknown_id_suggests_the_closest_and_an_unreadable_row_gives_its_problems() {
     let wd = Workdir::new();
     wd.create("w.csv", WAITLIST_CSV);
-    for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
-        let out = wd.run(
-            command
-                .iter()
-                .chain(&["--waitlist", "w.csv", "--id", "w-007"]),
-        );
-        out.assert_code(2).assert_stdout_empty();
-        assert_eq!(
-            out.stderr(),
-            "error: no row of w.csv has the id 'w-007'; closest: w-0007, w-0008\n"
-        );
-    }
-}
-
-#[test]
-fn an_unreadable_waitlist_row_asked_for_gives_its_problems() {
-    let wd = Workdir::new();
-    wd.create("w.csv", WAITLIST_CSV);
-    for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
-        let out = wd.run(
-            command
-                .iter()
-                .chain(&["--waitlist", "w.csv", "--id", "w-0008"]),
-        );
-        out.assert_code(2).assert_stdout_empty();
-        out.assert_stderr_contains("w.csv:3: stage: unknown value 'bogus'");
+    let cases = [
+        (
+            "w-007",
+            "error: no row of w.csv has the id 'w-007'; closest: w-0007, w-0008\n",
+        ),
+        (
+            "w-0008",
+            "error: w.csv:3: stage: unknown value 'bogus' (allowed: exploring, in_treatment, \
+             early, first_year, one_to_two_years, sustained)\n",
+        ),
+    ];
+    for (id, said) in cases {
+        for command in [&["rank"][..], &["explain", "--group", "aa-0178"]] {
+            let out = wd.run(command.iter().chain(&["--waitlist", "w.csv", "--id", id]));
+            out.assert_code(2).assert_stdout_empty();
+            assert_eq!(out.stderr(), said, "{command:?} {id}");
+        }
     }
 }
 

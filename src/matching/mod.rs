@@ -382,7 +382,8 @@ mod tests {
     use problem::WEIGHT_SCALE;
     use proptest::prelude::*;
 
-    fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
+    /// `person()` as `id`, on the waitlist for `days_ago` days.
+    pub(super) fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
         let mut p = person();
         p.id = id.to_string();
         WaitlistEntry {
@@ -391,7 +392,21 @@ mod tests {
         }
     }
 
-    fn engine(groups: Vec<crate::Group>) -> Engine {
+    /// `n` groups `g0`, `g1`, ... in a row northwards from `person()`'s place, `step` degrees of
+    /// latitude apart: each scores lower than the one before.
+    fn in_a_row(n: usize, step: f64) -> Vec<crate::Group> {
+        (0..n)
+            .map(|i| {
+                let mut g = group(&format!("g{i}"));
+                g.location =
+                    Some(crate::GeoPoint::new(39.9526 + i as f64 * step, -75.1652).unwrap());
+                g
+            })
+            .collect()
+    }
+
+    /// An engine of `groups` and the prior model.
+    pub(super) fn engine(groups: Vec<crate::Group>) -> Engine {
         Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
@@ -486,14 +501,7 @@ mod tests {
 
     #[test]
     fn the_candidate_cut_keeps_each_persons_best_edges() {
-        let groups: Vec<_> = (0..5)
-            .map(|i| {
-                let mut g = group(&format!("g{i}"));
-                g.location =
-                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
-                g
-            })
-            .collect();
+        let groups = in_a_row(5, 0.01);
         let mut options = MatchOptions::new(now());
         options.candidates = 2;
         let r = match_waitlist(&engine(groups), &[entry("a", 3)], &options).unwrap();
@@ -504,14 +512,7 @@ mod tests {
 
     #[test]
     fn alternates_are_read_past_the_kept_edges() {
-        let groups: Vec<_> = (0..7)
-            .map(|i| {
-                let mut g = group(&format!("g{i}"));
-                g.location =
-                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
-                g
-            })
-            .collect();
+        let groups = in_a_row(7, 0.01);
         let engine = engine(groups);
         let mut options = MatchOptions::new(now());
         options.candidates = 1;
@@ -528,15 +529,10 @@ mod tests {
         // Five one-seat groups in a row, and four people each at one of g0-g3 with that group
         // as their one edge: g0-g3 fill, so everyone's one alternate is g4, past the kept start
         // of their ranking (two groups: the one edge, and one for the alternate).
-        let groups: Vec<_> = (0..5)
-            .map(|i| {
-                let mut g = group(&format!("g{i}"));
-                g.location =
-                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.01, -75.1652).unwrap());
-                g.capacity = Some(1);
-                g
-            })
-            .collect();
+        let mut groups = in_a_row(5, 0.01);
+        for g in &mut groups {
+            g.capacity = Some(1);
+        }
         let engine = engine(groups);
         let options = MatchOptions {
             candidates: 1,
@@ -569,14 +565,7 @@ mod tests {
         // Groups ever farther away score ever lower: with the minimum between the best score and
         // the next, the person is placed in the best and no other group may be an alternate,
         // though every one is eligible and has a seat.
-        let groups: Vec<_> = (0..5)
-            .map(|i| {
-                let mut g = group(&format!("g{i}"));
-                g.location =
-                    Some(crate::GeoPoint::new(39.9526 + i as f64 * 0.02, -75.1652).unwrap());
-                g
-            })
-            .collect();
+        let groups = in_a_row(5, 0.02);
         let engine = engine(groups);
         let people = [entry("a", 3)];
         let ranking = engine

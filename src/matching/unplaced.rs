@@ -350,25 +350,11 @@ fn no_eligible_sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::person::WaitlistEntry;
-    use crate::engagement::model::EngagementModel;
+    use crate::matching::tests::{engine, entry};
     use crate::matching::{match_waitlist, MatchOptions, MatchRow};
     use crate::testutil::{group, now, person};
     use crate::{GeoPoint, Group, Language};
     use ExclusionCode as C;
-
-    fn engine(groups: Vec<Group>) -> Engine {
-        Engine::new(groups, EngagementModel::prior()).unwrap()
-    }
-
-    fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
-        let mut p = person();
-        p.id = id.to_string();
-        WaitlistEntry {
-            person: p,
-            waiting_since: now().date_naive() - chrono::Days::new(days_ago),
-        }
-    }
 
     /// A group `km_north` km north of the person (in Center City), meeting on Saturdays only.
     fn saturday_group(id: &str, km_north: f64) -> Group {
