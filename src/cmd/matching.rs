@@ -24,6 +24,9 @@ use super::{EngineArgs, ForceArg};
 const EDGES: &str = "edges.csv";
 const CAPACITY: &str = "capacity.csv";
 
+/// Holds not kept listed in the printed table (the summary has all).
+const SHOWN_HOLDS: usize = 10;
+
 /// Open seats written for unlimited groups in `capacity.csv`.
 const UNLIMITED_SEATS: u64 = 1_000_000_000;
 
@@ -333,12 +336,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "holds: {kept} kept, {} not kept\n",
             summary.holds.len() - kept
         ));
-        for h in summary.holds.iter().filter(|h| !h.kept) {
+        let not_kept: Vec<_> = summary.holds.iter().filter(|h| !h.kept).collect();
+        for h in not_kept.iter().take(SHOWN_HOLDS) {
             table.push_str(&format!(
                 "  {} in {}: {}\n",
                 esc(&h.person_id),
                 esc(&h.group_id),
                 esc(h.reason.as_deref().unwrap_or_default())
+            ));
+        }
+        if not_kept.len() > SHOWN_HOLDS {
+            table.push_str(&format!(
+                "  and {} more (the summary's holds lists every one)\n",
+                not_kept.len() - SHOWN_HOLDS
             ));
         }
     }
