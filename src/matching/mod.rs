@@ -926,6 +926,20 @@ mod tests {
                         prop_assert_eq!(why.outcome(), row.reason);
                         prop_assert!(!why.sentence.trim().is_empty());
                         prop_assert_eq!(&row.explanation, &why.sentence);
+                        if let UnplacedFacts::NoEligibleGroup { excluded_by_code, nearest_misses, .. } = &why.facts {
+                            // The counts rank gives, and misses that fail one constraint alone.
+                            let person = &people.iter().find(|e| e.person.id == row.person_id).unwrap().person;
+                            let options = crate::RankOptions::new(None, now())
+                                .with_excluded(crate::ExcludedDetail::Full);
+                            let ranking = engine.rank(person, &options).unwrap();
+                            prop_assert_eq!(ranking.eligible, 0);
+                            let counts: Vec<_> = excluded_by_code.iter().map(|(c, n)| (*c, *n)).collect();
+                            prop_assert_eq!(ranking.exclusion_counts(), counts);
+                            for m in nearest_misses {
+                                let e = ranking.excluded.groups().iter().find(|e| e.group_id == m.group_id).unwrap();
+                                prop_assert!(e.reasons.iter().all(|r| r.code == m.code), "{:?}", m);
+                            }
+                        }
                     }
                 }
             }
