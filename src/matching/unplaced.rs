@@ -232,10 +232,15 @@ impl Unplaced {
         min_score: f64,
     ) -> Unplaced {
         let group = &engine.groups()[best];
+        // As many decimals as show the score below the minimum (0.1996 is not "0.20"), from two.
+        let shown = |x: f64, d: usize| format!("{x:.d$}").parse::<f64>().unwrap_or(x);
+        let d = (2..=6)
+            .find(|&d| shown(score, d) < shown(min_score, d))
+            .unwrap_or(6);
         Unplaced {
             sentence: format!(
-                "Groups fit every constraint, but none scores the minimum of {min_score:.2}: the \
-                 best, {} {}, scores {score:.2}.",
+                "Groups fit every constraint, but none scores the minimum of {min_score:.d$}: the \
+                 best, {} {}, scores {score:.d$}.",
                 group.id, group.name
             ),
             facts: UnplacedFacts::BelowMinScore {
@@ -531,6 +536,28 @@ mod tests {
             )
         );
         assert!(row.alternates.is_empty(), "no group reaches the minimum");
+    }
+
+    #[test]
+    fn a_best_score_just_below_the_minimum_is_written_below_it() {
+        let engine = engine(vec![group("g0")]);
+        let score = engine
+            .rank(&person(), &crate::RankOptions::new(Some(1), now()))
+            .unwrap()
+            .suggestions[0]
+            .score;
+        let options = MatchOptions {
+            min_score: score + 0.0001,
+            ..MatchOptions::new(now())
+        };
+        let why = only_row(&engine, &[entry("a", 3)], &options).why.unwrap();
+        let between = |from: &str, to: &str| -> f64 {
+            let rest = &why.sentence[why.sentence.rfind(from).unwrap() + from.len()..];
+            rest[..rest.rfind(to).unwrap()].parse().unwrap()
+        };
+        let (min, best) = (between("minimum of ", ": the"), between("scores ", "."));
+        assert!(best < min, "{}", why.sentence);
+        assert!((min - options.min_score).abs() < 1e-4 && (best - score).abs() < 1e-4);
     }
 
     #[test]
