@@ -1749,3 +1749,40 @@ fn a_missing_or_garbled_waitlist_is_an_error_not_a_panic() {
         assert!(!out.stderr().contains("panicked"), "{}", out.stderr());
     }
 }
+
+#[test]
+fn ranking_one_waitlist_row_warns_about_that_row_only() {
+    let wd = Workdir::new();
+    // The second row's zone is not the zone at its coordinates: a warning about that person.
+    let csv = WAITLIST_CSV
+        .replacen("w-0008,bogus", "w-0009,early", 1)
+        .replacen(
+            "Tue 18:00-21:00,America/New_York",
+            "Tue 18:00-21:00,America/Chicago",
+            1,
+        );
+    assert!(csv.contains("w-0009,early,secular,in_person,Tue 18:00-21:00,America/Chicago"));
+    wd.create("w.csv", csv);
+    let first = wd.run([
+        "rank",
+        "--waitlist",
+        "w.csv",
+        "--id",
+        "w-0007",
+        "--now",
+        NOW,
+    ]);
+    first.assert_success();
+    assert_eq!(first.stderr(), "", "nothing said about another person");
+    let second = wd.run([
+        "rank",
+        "--waitlist",
+        "w.csv",
+        "--id",
+        "w-0009",
+        "--now",
+        NOW,
+    ]);
+    second.assert_success();
+    second.assert_stderr_contains("warning: w.csv (row w-0009): timezone: 'America/Chicago'");
+}

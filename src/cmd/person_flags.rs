@@ -247,12 +247,14 @@ impl PersonFlags {
     }
 }
 
-/// The person of the row of the waitlist at `path` (`.csv` or `.jsonl`) whose id is `id`, with
-/// the file's warnings printed: an error naming the closest ids when no row has it, or listing
-/// the row's problems when it cannot be read (other rows may be bad).
+/// The person of the row of the waitlist at `path` (`.csv` or `.jsonl`) whose id is `id`: an
+/// error naming the closest ids when no row has it, or listing the row's problems when it cannot
+/// be read (other rows may be bad). The file's warnings are not printed: most are about other
+/// people, whose fields are not to be shown (`rank` warns about this person's own when it reads
+/// the row as a person file).
 pub fn waitlist_person(path: &Path, id: &str) -> anyhow::Result<Person> {
     let label = path.display().to_string();
-    let rows = super::warned(read_waitlist_rows(path)?, &label);
+    let rows = read_waitlist_rows(path)?.value;
     Ok(find_waitlist_entry(rows, id, &label)?.person)
 }
 
