@@ -13,9 +13,12 @@ use serde_json::Value;
 /// Every field of a person, as a flag. With `--person FILE` a flag replaces the file's field (a
 /// list flag the whole list); without it, the defaults of `PersonDraft::build` fill the rest.
 #[derive(Debug, Default, clap::Args)]
-#[command(next_help_heading = "The person as flags (instead of, or over, --person)")]
+#[command(
+    next_help_heading = "The person as flags (instead of, or over, --person or a --waitlist row)"
+)]
 pub struct PersonFlags {
-    /// Pseudonymous id (default: derived from the other fields, `p-` and 12 hex digits).
+    /// Pseudonymous id (default: derived from the other fields, `p-` and 12 hex digits); with
+    /// --waitlist, the id of the row to rank.
     #[arg(long, value_name = "ID")]
     id: Option<String>,
     /// Whose recovery: in_recovery (default) or family_member.
