@@ -91,6 +91,8 @@ mod gazetteer;
 pub mod guidance;
 #[cfg(feature = "handout")]
 pub mod handout;
+#[cfg(feature = "handout")]
+mod html;
 // The interview finds places with the gazetteer.
 #[cfg(feature = "gazetteer")]
 pub mod intake;

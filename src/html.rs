@@ -1,4 +1,5 @@
-//! The one place text reaches the handout's markup.
+//! The one place text reaches the markup of the pages groupmatch writes: the handout
+//! (`handout/`) and the match report (`matching/report_html.rs`).
 //!
 //! A [`Page`] takes fixed markup only as `&'static str` (the templates in this module's callers,
 //! which hold no data), and everything else through [`Page::text`], which escapes it for element
