@@ -91,7 +91,6 @@ mod gazetteer;
 pub mod guidance;
 #[cfg(feature = "handout")]
 pub mod handout;
-#[cfg(feature = "handout")]
 mod html;
 // The interview finds places with the gazetteer.
 #[cfg(feature = "gazetteer")]

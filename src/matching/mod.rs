@@ -15,6 +15,8 @@ pub(crate) mod bound;
 pub mod flow;
 mod options;
 pub mod problem;
+mod report;
+mod report_html;
 mod result;
 pub(crate) mod shortlist;
 pub mod solve;
@@ -29,12 +31,22 @@ use crate::domain::person::WaitlistEntry;
 use crate::domain::vocab::Stage;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
+use crate::pair::PairFacts;
 use problem::{scale, AssignmentProblem};
 use shortlist::Shortlist;
 use solve::solve;
 
+pub use crate::rank::NEXT_SESSIONS;
 pub use options::{max_wait_weight, MatchOptions};
-pub use result::{GroupFill, MatchResult, MatchRow, MatchSummary, Outcome, Stratum};
+pub use report::{GroupName, GroupRoster, MatchReport, Member, OutcomeCount, Share, Unplaced};
+pub use report_html::render_report;
+pub use result::{
+    GroupFill, MatchResult, MatchRow, MatchSummary, Outcome, Placement, Reason, Stratum,
+};
+
+/// How many reasons a placement gives (in `explanation` and [`Placement::reasons`]), as `rank`'s
+/// table shows.
+pub const TOP_REASONS: usize = 3;
 
 /// Every person's judged groups and edges: the scoring half of a match, before solving.
 #[derive(Debug, Clone)]
@@ -230,7 +242,7 @@ pub fn assign(
     // The explanation of each placement, and the next groups with a seat left in each person's
     // ranking; ranked again, among the groups with a seat left, when the kept start of it is too
     // short.
-    let explained: Vec<(String, Vec<String>)> = waitlist
+    let explained: Vec<(String, Option<Placement>, Vec<String>)> = waitlist
         .par_iter()
         .zip(judged)
         .zip(&assignment.group_of)
@@ -243,9 +255,14 @@ pub fn assign(
                     .map(|(g, _)| groups[*g].id.clone())
                     .collect()
             };
-            let explanation = match placed {
-                Some(g) => placement_reasons(engine, entry, *g as usize, options.now),
-                None => String::new(),
+            let (explanation, placement) = match placed {
+                Some(g) => {
+                    let placement = placement(engine, entry, *g as usize, options.now);
+                    let texts: Vec<&str> =
+                        placement.reasons.iter().map(|r| r.text.as_str()).collect();
+                    (texts.join("; "), Some(placement))
+                }
+                None => (String::new(), None),
             };
             let found = pick(&p.ranked);
             let alternates = if found.len() < options.alternates && p.truncated {
@@ -259,13 +276,13 @@ pub fn assign(
             } else {
                 found
             };
-            (explanation, alternates)
+            (explanation, placement, alternates)
         })
         .collect();
 
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, ((entry, p), (explanation, alternates))) in
+    for (i, ((entry, p), (explanation, placement, alternates))) in
         waitlist.iter().zip(judged).zip(explained).enumerate()
     {
         let placed = assignment.group_of[i].map(|g| g as usize);
@@ -292,6 +309,7 @@ pub fn assign(
             explanation,
             problems: Vec::new(),
             risks: entry.person.risks.clone(),
+            placement,
         });
     }
 
@@ -341,21 +359,31 @@ pub fn assign(
     Ok((result, solve_seconds))
 }
 
-/// The top three reasons of a placement, as `rank` would explain it.
-fn placement_reasons(
+/// A placement as the person is told it: the group's name, its next sessions that fit them, and
+/// the top reasons about the group, as `rank` would give them.
+fn placement(
     engine: &Engine,
     entry: &WaitlistEntry,
     group: usize,
     now: DateTime<Utc>,
-) -> String {
-    engine
-        .explain_pair(&entry.person, group, now)
-        .into_iter()
-        .filter(|e| !e.person_level)
-        .take(3)
-        .map(|e| e.text)
-        .collect::<Vec<_>>()
-        .join("; ")
+) -> Placement {
+    let g = &engine.groups()[group];
+    let next = PairFacts::next_sessions_of(&entry.person, g, now, NEXT_SESSIONS);
+    Placement {
+        group_name: g.name.clone(),
+        timezone: g.timezone.name().to_string(),
+        next_sessions: next
+            .iter()
+            .map(|t| t.with_timezone(&g.timezone).fixed_offset())
+            .collect(),
+        reasons: engine
+            .explain_pair(&entry.person, group, now)
+            .into_iter()
+            .filter(|e| !e.person_level)
+            .take(TOP_REASONS)
+            .map(Reason::from)
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -819,8 +847,25 @@ mod tests {
                         prop_assert!(s.is_some(), "placed pair is eligible");
                         prop_assert_eq!(s.unwrap().score, row.score.unwrap());
                         prop_assert_eq!(Some(s.unwrap().rank), row.rank_for_person);
+                        // The placement says what rank says of the pair: the name, the same
+                        // dates (in the group's zone), the top reasons with their terms.
+                        let placement = row.placement.as_ref().unwrap();
+                        prop_assert_eq!(&placement.group_name, &s.unwrap().name);
+                        let dates: Vec<DateTime<Utc>> = s.unwrap().next_sessions.iter()
+                            .map(|t| t.parse().unwrap()).collect();
+                        let ours: Vec<DateTime<Utc>> = placement.next_sessions.iter()
+                            .map(|t| t.with_timezone(&Utc)).collect();
+                        prop_assert_eq!(ours, dates);
+                        let terms: Vec<(&str, f64)> = s.unwrap().explanation.iter().take(TOP_REASONS)
+                            .map(|e| (e.text.as_str(), e.contribution)).collect();
+                        let reasons: Vec<(&str, f64)> = placement.reasons.iter()
+                            .map(|r| (r.text.as_str(), r.contribution)).collect();
+                        prop_assert_eq!(reasons, terms);
                     }
-                    None => prop_assert!(row.reason != Outcome::Placed),
+                    None => {
+                        prop_assert!(row.reason != Outcome::Placed);
+                        prop_assert!(row.placement.is_none());
+                    }
                 }
             }
             for (g, f) in filled.iter().enumerate() {
