@@ -600,19 +600,6 @@ impl PairFacts {
         fitting.truncate(n);
         fitting.into_iter().map(from_epoch_minutes).collect()
     }
-
-    /// [`PairFacts::next_sessions`] of `person` and `group` alone, over the group's horizon from
-    /// `now`: the dates a ranking lists for the pair, without a directory's horizon.
-    pub(crate) fn next_sessions_of(
-        person: &Person,
-        group: &Group,
-        now: DateTime<Utc>,
-        n: usize,
-    ) -> Vec<DateTime<Utc>> {
-        let horizon = Horizon::of_one(group, now);
-        let prepared = PreparedPerson::new(person, &horizon);
-        PairFacts::next_sessions(&prepared, &horizon.group(0, group, 0), n)
-    }
 }
 
 /// The next starts of `group`'s sessions in the horizon from `now`, whoever attends: earliest

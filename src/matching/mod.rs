@@ -31,7 +31,6 @@ use crate::domain::person::WaitlistEntry;
 use crate::domain::vocab::Stage;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
-use crate::pair::PairFacts;
 use problem::{scale, AssignmentProblem};
 use shortlist::Shortlist;
 use solve::solve;
@@ -368,7 +367,7 @@ fn placement(
     now: DateTime<Utc>,
 ) -> Placement {
     let g = &engine.groups()[group];
-    let next = PairFacts::next_sessions_of(&entry.person, g, now, NEXT_SESSIONS);
+    let (explanation, next) = engine.explain_placement(&entry.person, group, now, NEXT_SESSIONS);
     Placement {
         group_name: g.name.clone(),
         timezone: g.timezone.name().to_string(),
@@ -376,8 +375,7 @@ fn placement(
             .iter()
             .map(|t| t.with_timezone(&g.timezone).fixed_offset())
             .collect(),
-        reasons: engine
-            .explain_pair(&entry.person, group, now)
+        reasons: explanation
             .into_iter()
             .filter(|e| !e.person_level)
             .take(TOP_REASONS)
