@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::options::MatchOptions;
-use super::result::{MatchResult, Outcome, Stratum, DATED};
+use super::result::{MatchResult, MatchRow, Outcome, Stratum, DATED};
 use super::NEXT_SESSIONS;
 use crate::engine::Engine;
 use crate::pair::next_group_sessions;
@@ -128,7 +128,8 @@ pub struct Unplaced {
     /// Why they were not placed.
     pub outcome: Outcome,
     /// The row's explanation: the reason in a sentence and the facts behind it where the match
-    /// gives them, a row's problems for [`Outcome::InvalidInput`].
+    /// gives them; for [`Outcome::InvalidInput`], the fields with problems by name only (a
+    /// problem quotes the bad value, a field of the person, which the report never shows).
     pub explanation: String,
     /// Their alternates (groups with a seat left), best first.
     pub alternates: Vec<GroupName>,
@@ -217,7 +218,7 @@ impl MatchReport {
             .map(|r| Unplaced {
                 person_id: r.person_id.clone(),
                 outcome: r.reason,
-                explanation: r.explanation.clone(),
+                explanation: unplaced_explanation(r),
                 alternates: r
                     .alternates
                     .iter()
@@ -316,6 +317,24 @@ impl MatchReport {
     }
 }
 
+/// What the report says of a row not placed: its explanation, but for a row that could not be
+/// read only the names of the fields with problems.
+fn unplaced_explanation(row: &MatchRow) -> String {
+    if row.reason != Outcome::InvalidInput {
+        return row.explanation.clone();
+    }
+    let mut fields: Vec<&str> = row
+        .problems
+        .iter()
+        .map(|p| p.field.as_deref().unwrap_or("row"))
+        .collect();
+    fields.dedup();
+    format!(
+        "problems in {}: see the output's explanation column",
+        fields.join(", ")
+    )
+}
+
 /// The fairness view of strata.
 fn shares(strata: &BTreeMap<String, Stratum>) -> Vec<Share> {
     strata
@@ -340,9 +359,11 @@ mod tests {
     use crate::domain::person::WaitlistEntry;
     use crate::domain::vocab::{Gender, Stage};
     use crate::engagement::model::EngagementModel;
-    use crate::matching::{match_waitlist, GroupFill, MatchRow};
+    use crate::formats::people::InvalidEntry;
+    use crate::matching::{match_waitlist, GroupFill};
     use crate::testutil::{group, now, person};
     use crate::GeoPoint;
+    use crate::Problem;
 
     /// A person `km_north` km north of the groups, of `stage` and `gender`, waiting 10 days.
     fn entry(id: &str, km_north: f64, stage: Stage, gender: Gender) -> WaitlistEntry {
@@ -517,6 +538,43 @@ mod tests {
                 let found = text[at..].find(&line).expect(&line);
                 at += found;
             }
+        }
+    }
+
+    #[test]
+    fn a_row_that_could_not_be_read_is_listed_with_its_fields_never_their_values() {
+        let mut two = group("g-two");
+        two.capacity = Some(2);
+        let engine = Engine::new(vec![two], EngagementModel::prior()).unwrap();
+        let options = MatchOptions::new(now());
+        let people = [entry("a", 0.0, Stage::Early, Gender::Woman)];
+        let bad = InvalidEntry {
+            line: 3,
+            id: Some("x".to_string()),
+            problems: vec![
+                Problem::new(
+                    Some(3),
+                    Some("substances"),
+                    "'secret-value' is not a substance",
+                ),
+                Problem::new(Some(3), Some("stage"), "'erly' is not a stage"),
+            ],
+        };
+        let result = match_waitlist(&engine, &people, &options)
+            .unwrap()
+            .with_invalid(vec![(1, bad)], "w.csv");
+        let r = MatchReport::new(&result, &engine, &options);
+        assert_eq!(r.people, 2);
+        assert_eq!(r.unplaced.len(), 1);
+        assert_eq!(r.unplaced[0].outcome, Outcome::InvalidInput);
+        assert_eq!(
+            r.unplaced[0].explanation,
+            "problems in substances, stage: see the output's explanation column"
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        let html = crate::matching::render_report(&r);
+        for text in [json, html, r.roster()] {
+            assert!(!text.contains("secret-value") && !text.contains("erly"));
         }
     }
 
