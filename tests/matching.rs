@@ -1500,24 +1500,6 @@ fn the_report_escapes_feed_text_matches_the_summary_and_lists_everyone_not_place
 }
 
 #[test]
-fn an_existing_roster_or_report_is_refused_without_force_and_nothing_is_written() {
-    for flag in ["--roster", "--report"] {
-        let wd = Workdir::new();
-        write_hand_case(&wd, &six_people());
-        wd.create("kept", "an earlier file\n");
-        let run = run_hand(&wd, "wait.csv", "m.csv", &[flag, "kept"]);
-        run.assert_code(2).assert_stderr_contains("kept");
-        assert_eq!(read_bytes(&wd, "kept"), b"an earlier file\n", "{flag}{run}");
-        assert!(
-            !wd.path().join("m.csv").exists(),
-            "{flag}: m.csv was written{run}"
-        );
-        run_hand(&wd, "wait.csv", "m.csv", &[flag, "kept", "--force"]).assert_success();
-        assert_ne!(read_bytes(&wd, "kept"), b"an earlier file\n", "{flag}");
-    }
-}
-
-#[test]
 fn a_roster_or_report_that_cannot_be_written_leaves_the_existing_output_untouched() {
     for flag in ["--roster", "--report"] {
         let wd = Workdir::new();
