@@ -315,6 +315,19 @@ impl Engine {
         explanation
     }
 
+    /// The verdict on `person` and group `index` at `now`: the pair's score, or every reason
+    /// the group is out.
+    pub(crate) fn verdict(
+        &self,
+        person: &Person,
+        index: usize,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<f64, Vec<crate::eligibility::Exclusion>> {
+        let rules = self.rules_for(person);
+        let pair = Pair::at(person, &self.groups()[index], now);
+        self.judge(&rules, index, pair).map(|s| s.score)
+    }
+
     /// The explanation of the pair of `person` and group `index` at `now`, as `rank` gives it
     /// (empty when the group is not eligible), and the pair's next `sessions` sessions as `rank`
     /// lists them ([`PairFacts::next_sessions`]): what `match` tells of a placement, over the

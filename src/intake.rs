@@ -608,9 +608,7 @@ impl AnswersFile {
             ..AnswersFile::default()
         };
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start].lines().count().max(1) as u64);
+            let line = e.span().map(|s| crate::text::line_at(text, s.start));
             crate::Error::invalid(label, line, None, e.message())
         })?;
         let invalid = |file: &AnswersFile, key: &str, message: &str| {

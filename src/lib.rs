@@ -126,7 +126,8 @@ pub use domain::cost::{Cost, Currency};
 pub use domain::geo::GeoPoint;
 pub use domain::group::{Group, Listing, MAX_COST, MAX_SEATS};
 pub use domain::person::{
-    Person, Prior, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE, MAX_TRAVEL_KM, SCORE_SCALE,
+    Person, Prior, PriorityCode, WaitlistEntry, DEFAULT_TRAVEL_KM, MAX_AGE,
+    MAX_PRIORITY_CODE_BYTES, MAX_TRAVEL_KM, SCORE_SCALE,
 };
 pub use domain::place::{PlaceGiven, PlaceKind, MAX_PLACE_BYTES};
 pub use domain::recurrence::Session;

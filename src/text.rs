@@ -209,6 +209,16 @@ fn unaccent(c: char) -> Option<&'static str> {
     })
 }
 
+/// The 1-based line of byte `offset` in `text` (past the end: the last line), as a TOML
+/// parser's error span or a spanned value gives it.
+pub(crate) fn line_at(text: &str, offset: usize) -> u64 {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! each name a field.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use groupmatch::matching::{match_waitlist, MatchOptions};
+use groupmatch::matching::{match_waitlist, Hold, MatchOptions, Priorities, PriorityPolicy};
 use groupmatch::*;
 use proptest::prelude::*;
 
@@ -334,10 +334,18 @@ fn valid_directory(groups: &[Group]) -> bool {
 }
 
 fn any_entry() -> impl Strategy<Value = WaitlistEntry> {
-    (any_person(), -100_000i32..100_000).prop_map(|(person, days)| WaitlistEntry {
-        person,
-        waiting_since: NaiveDate::from_num_days_from_ce_opt(739_000 + days).unwrap(),
-    })
+    // Known codes, and one no match declares (refused with the entry's place, never a panic).
+    let code = prop::sample::select(vec!["pregnant", "injects_drugs", "not_declared"]);
+    (
+        any_person(),
+        -100_000i32..100_000,
+        prop::collection::vec(code, 0..3),
+    )
+        .prop_map(|(person, days, codes)| WaitlistEntry {
+            person,
+            waiting_since: NaiveDate::from_num_days_from_ce_opt(739_000 + days).unwrap(),
+            priority: codes.iter().map(|c| c.parse().unwrap()).collect(),
+        })
 }
 
 /// Ok, or problems that are not empty and each name a field.
@@ -389,8 +397,21 @@ proptest! {
         alternates in any_usize(),
         candidates in any_usize(),
         now in any_now(),
+        bonus in any_f64(),
+        holds in prop::collection::vec((0usize..5, prop::sample::select(vec!["aa-0002", "aa-0003", "none"])), 0..4),
     ) {
-        let options = MatchOptions { min_score, wait_weight, alternates, candidates, now };
+        // Weighted priority with a bonus of any number; holds of people on the list or not,
+        // in groups of the directory or not.
+        let mut priorities = Priorities { policy: PriorityPolicy::Weighted, ..Priorities::default() };
+        priorities.tiers[0].bonus = Some(bonus);
+        let holds = holds
+            .into_iter()
+            .map(|(p, g)| Hold {
+                person_id: waitlist.get(p).map_or("nobody".into(), |e| e.person.id.clone()),
+                group_id: g.to_string(),
+            })
+            .collect();
+        let options = MatchOptions { min_score, wait_weight, alternates, candidates, now, priorities, holds };
         let result = match_waitlist(engine(), &waitlist, &options);
         if let Ok(r) = &result {
             prop_assert_eq!(r.rows.len(), waitlist.len());
@@ -509,6 +530,7 @@ fn a_person_built_in_rust_without_languages_is_refused_everywhere() {
     let entry = WaitlistEntry {
         person,
         waiting_since: now.date_naive(),
+        priority: Vec::new(),
     };
     let err = match_waitlist(engine(), &[entry], &MatchOptions::new(now)).unwrap_err();
     assert_eq!(err.problems()[0].line, Some(1), "the entry's place");

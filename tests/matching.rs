@@ -12,7 +12,7 @@ use approx::assert_abs_diff_eq;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use util::{read, read_bytes, read_csv, read_json, Output, Workdir};
+use util::{read, read_bytes, read_csv, read_json, repo_path, Output, Workdir};
 
 /// The instant every match here runs at (the simulated waitlist joined before it).
 const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
@@ -1531,4 +1531,232 @@ fn the_printed_summary_says_best_total_in_words() {
         "6 people: 4 placed; best total {total:.2} (sum of placed scores plus waiting bonus);"
     ));
     assert!(!run.stderr().contains("objective"), "{run}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Priority populations and held places
+// ---------------------------------------------------------------------------------------------
+
+/// The organisation's tiers: pregnant people first, then people leaving residential care.
+const PRIORITY_FILE: &str = r#"
+[codes]
+leaving_residential = "leaving residential treatment within 30 days"
+
+[[tier]]
+name = "pregnant"
+when = ["pregnant"]
+
+[[tier]]
+name = "step_down"
+when = ["leaving_residential"]
+"#;
+
+#[test]
+fn priorities_and_holds_from_files_with_one_exported_problem_per_tier() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    // h4 (the latest to join) is pregnant, h5 leaves residential care; h6 was promised the seat
+    // of g-seat, and h1 one in g-full, which has none.
+    let codes = ["", "", "", "pregnant", "leaving_residential", ""];
+    let rows: String = six_people()
+        .iter()
+        .zip(codes)
+        .map(|(p, c)| format!("{},{c}\n", p.csv_row().trim_end()))
+        .collect();
+    let header = HAND_WAITLIST_HEADER.trim_end();
+    wd.create("wait.csv", format!("{header},priority\n{rows}"));
+    wd.create("priority.toml", PRIORITY_FILE);
+    wd.create("holds.csv", "person_id,group_id\nh6,g-seat\nh1,g-full\n");
+    let run = match_hand(
+        &wd,
+        &[
+            "--priority-file",
+            "priority.toml",
+            "--hold",
+            "holds.csv",
+            "--summary",
+            "s.json",
+            "--export-scores",
+            "ex",
+        ],
+    );
+    let rows = read_rows(&wd, "m.csv");
+    let row = |id: &str| rows.iter().find(|r| r.person_id == id).unwrap();
+    assert_eq!(
+        (row("h6").reason.as_str(), row("h6").group_id.as_deref()),
+        ("held", Some("g-seat"))
+    );
+    assert_eq!(
+        row("h4").reason,
+        "placed",
+        "the pregnant person is placed though she waited least"
+    );
+    assert_eq!(row("h5").reason, "placed");
+    let err = run.stderr();
+    assert!(err.contains("holds: 1 kept, 1 not kept"), "{err}");
+    assert!(
+        err.contains("h1 in g-full: not eligible now: full (3 of 3 seats taken)"),
+        "{err}"
+    );
+
+    let summary = read_json(&wd, "s.json");
+    let tiers: Vec<(&str, u64, u64)> = summary["by_tier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tier"].as_str().unwrap(),
+                t["people"].as_u64().unwrap(),
+                t["placed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // h6 held, and h3 online: the two seats of g-two went to the tiers.
+    assert_eq!(
+        tiers,
+        [("pregnant", 1, 1), ("step_down", 1, 1), ("others", 4, 2)]
+    );
+    // Without priority the longer waiters would have had them.
+    assert_eq!(summary["by_tier"][0]["placed_without_priority"], 0);
+    assert_eq!(summary["held"], 1);
+    assert_eq!(summary["holds"][1]["kept"], false);
+    // One problem per solve, each re-solved by brute force to its stage's objective; with the
+    // held place, they make the whole.
+    let stages = summary["stages"].as_array().unwrap();
+    let folders = ["ex/1-pregnant", "ex/2-step_down", "ex/3-others"];
+    assert_eq!(stages.len(), folders.len());
+    let mut total = row("h6").weight.unwrap();
+    for (stage, folder) in stages.iter().zip(folders) {
+        let objective = stage["objective"].as_f64().unwrap();
+        let (edges, capacity) = (read_edges(&wd, folder), read_capacity(&wd, folder));
+        assert_abs_diff_eq!(objective, brute_force(&edges, &capacity), epsilon = 1e-6);
+        total += objective;
+    }
+    assert_abs_diff_eq!(
+        total,
+        summary["objective"].as_f64().unwrap(),
+        epsilon = PRINTED
+    );
+    // The first tier began with the seat the hold took gone, the others with fewer still.
+    assert_eq!(read_capacity(&wd, "ex/1-pregnant")["g-seat"], 0);
+    assert!(
+        !wd.path().join("ex/edges.csv").exists(),
+        "no problem of the whole"
+    );
+}
+
+#[test]
+fn priority_files_and_holds_that_cannot_be_used_are_refused_by_name_and_line() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    wd.create(
+        "p.toml",
+        "policy = \"strict\"\n[[tier]]\nname = \"a\"\nwhen = [\"pregnant+smokes\"]\n",
+    );
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--priority-file", "p.toml"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr()
+            .contains("p.toml:2: tier[1].when: 'smokes' is not a known code"),
+        "{}",
+        run.stderr()
+    );
+    // Weighted priority needs bonuses the file does not give.
+    wd.create("p.toml", PRIORITY_FILE);
+    let run = run_hand(
+        &wd,
+        "wait.csv",
+        "m.csv",
+        &["--priority-file", "p.toml", "--priority", "weighted"],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr().contains("p.toml: tier[1].bonus: missing"),
+        "{}",
+        run.stderr()
+    );
+    // A code nobody declared, named with the person's row.
+    let header = HAND_WAITLIST_HEADER.trim_end();
+    let row = six_people()[0].csv_row();
+    wd.create(
+        "w2.csv",
+        format!("{header},priority\n{},smokes\n", row.trim_end()),
+    );
+    let run = run_hand(&wd, "w2.csv", "m.csv", &[]);
+    run.assert_code(2);
+    let expected = "w2.csv: priority: row of h1: 'smokes' is not a known priority code";
+    assert!(run.stderr().contains(expected), "{}", run.stderr());
+    wd.create("h.csv", "person_id,group_id\nh1,g-seat\nh1,g-two\n");
+    let run = run_hand(&wd, "wait.csv", "m.csv", &["--hold", "h.csv"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr()
+            .contains("h.csv:3: person_id: duplicate person_id 'h1'"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!wd.path().join("m.csv").exists(), "nothing written");
+}
+
+#[test]
+fn rosters_mark_held_places_and_the_report_shows_placements_by_tier() {
+    let wd = Workdir::new();
+    let example = |f: &str| repo_path(&format!("docs/examples/coordinator/{f}"));
+    let path = |f: &str| example(f).display().to_string();
+    #[rustfmt::skip]
+    wd.run([
+        "match", "--waitlist", &path("waitlist.csv"), "--groups", &path("groups.csv"),
+        "--priority-file", &path("priority.toml"), "--hold", &path("holds.csv"),
+        "--now", "2026-11-26T12:00:00Z", "--out", "m.csv", "--summary", "s.json",
+        "--roster", "r.txt", "--report", "r.html",
+    ])
+    .assert_success();
+    let summary = read_json(&wd, "s.json");
+    let roster = read(&wd, "r.txt");
+    let blocks: Vec<&str> = roster.split("\n\n").skip(1).collect();
+    let holds = summary["holds"].as_array().unwrap();
+    assert!(
+        holds.iter().any(|h| h["kept"] == false),
+        "the example has a hold not kept"
+    );
+    for h in holds {
+        let (person, group) = (
+            h["person_id"].as_str().unwrap(),
+            h["group_id"].as_str().unwrap(),
+        );
+        let block = blocks.iter().find(|b| b.starts_with(&format!("{group}  ")));
+        let line = block.and_then(|b| b.lines().find(|l| l.contains(&format!("  {person}  "))));
+        match h["kept"].as_bool().unwrap() {
+            true => assert!(
+                line.unwrap().ends_with("  held"),
+                "{person} in {group}: {line:?}"
+            ),
+            false => assert!(line.is_none_or(|l| !l.ends_with("held")), "{person}"),
+        }
+    }
+    assert_eq!(
+        roster.lines().filter(|l| l.ends_with("  held")).count() as u64,
+        summary["held"].as_u64().unwrap()
+    );
+    let html = read(&wd, "r.html");
+    let tiers = &html[html.find("By priority tier").expect("a tier table")..];
+    for t in summary["by_tier"].as_array().unwrap() {
+        let n = |k: &str| t[k].as_u64().unwrap();
+        let row = format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            t["tier"].as_str().unwrap().replace('_', " "),
+            n("people"),
+            n("placed"),
+            n("held"),
+            n("placed_without_priority")
+        );
+        assert!(tiers.contains(&row), "{row}");
+    }
+    let kept = holds.iter().filter(|h| h["kept"] == true).count();
+    assert!(html.contains(&format!(
+        "Holds: {kept} kept, {} not kept",
+        holds.len() - kept
+    )));
 }

@@ -26,6 +26,13 @@ group within its seats. It prints the CSV load time, the network build time and 
 `objective` (and `placed`, `seconds`) next to it with the relative difference. The flow is also
 checked (each person at most once, seats never exceeded). Exit status 1 if the relative difference
 exceeds `--tol` (default 1e-6) or the check fails.
+
+A match solved in stages (strict priority tiers) exports one folder per stage, `DIR/1-TIER`,
+`DIR/2-TIER`, ..., each with the seats its stage began with. Re-solve each with `--stage K`, which
+compares with the summary's `stages[K-1].objective`; use `--stage 1` too for a match with holds
+(its `objective` includes the held places, which no exported problem holds):
+
+    python3 benches/peers/ortools_match.py sim/export/1-pregnant --summary sim/summary.json --stage 1
 """
 import argparse
 import json
@@ -55,6 +62,7 @@ def main():
     parser.add_argument("export", type=Path, help="directory written by `match --export-scores`")
     parser.add_argument("--summary", type=Path, help="JSON written by `match --summary`, to compare")
     parser.add_argument("--tol", type=float, default=1e-6, help="allowed relative difference")
+    parser.add_argument("--stage", type=int, help="compare with this stage's objective (1-based)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -129,7 +137,8 @@ def main():
 
     if args.summary:
         summary = json.loads(args.summary.read_text())
-        theirs = float(summary["objective"])
+        theirs = float(summary["objective"] if args.stage is None
+                       else summary["stages"][args.stage - 1]["objective"])
         rel = abs(theirs - objective) / max(abs(objective), 1e-12)
         seconds = summary.get("seconds", {})
         print(f"groupmatch: placed {summary.get('placed')}, objective {theirs:.9f}, seconds "

@@ -10,18 +10,23 @@ use chrono::{DateTime, Utc};
 use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{
-    assign, render_report, score_candidates, MatchOptions, MatchReport, Placement,
+    assign, read_holds, render_report, score_candidates, MatchOptions, MatchReport, Placement,
+    Priorities, PriorityPolicy,
 };
 use groupmatch::read_waitlist;
 use groupmatch::text::escape_control as esc;
+use groupmatch::Problem;
 use serde_json::json;
 
-use super::parse_now;
+use super::{parse_now, warned};
 use super::{EngineArgs, ForceArg};
 
 /// The files `--export-scores` writes in its folder.
 const EDGES: &str = "edges.csv";
 const CAPACITY: &str = "capacity.csv";
+
+/// Holds not kept listed in the printed table (the summary has all).
+const SHOWN_HOLDS: usize = 10;
 
 /// Open seats written for unlimited groups in `capacity.csv`.
 const UNLIMITED_SEATS: u64 = 1_000_000_000;
@@ -70,6 +75,18 @@ pub struct Args {
     /// The current time (RFC 3339), for reproducible output.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    /// How the waitlist's priority tiers decide seats: strict (tier by tier) or weighted (a
+    /// bonus per tier); overrides the priority file's policy.
+    #[arg(long)]
+    priority: Option<PriorityPolicy>,
+    /// Priority tiers and the organisation's own codes (TOML); by default the block grant's
+    /// order: pregnant people who inject drugs, pregnant people, people who inject drugs.
+    #[arg(long)]
+    priority_file: Option<PathBuf>,
+    /// Places already promised (.csv with person_id,group_id, or .jsonl): kept fixed, and
+    /// everyone else matched around them; a hold that no longer holds is reported.
+    #[arg(long)]
+    hold: Option<PathBuf>,
     #[command(flatten)]
     force: ForceArg,
 }
@@ -132,12 +149,49 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (read_waitlist(&args.waitlist)?.value, Vec::new())
     };
     let load = start.elapsed().as_secs_f64();
+    let mut priorities = match &args.priority_file {
+        Some(path) => Priorities::read(path)?,
+        None => Priorities::default(),
+    };
+    if let Some(policy) = args.priority {
+        let label = args
+            .priority_file
+            .as_ref()
+            .map_or("the default priorities".into(), |p| p.display().to_string());
+        priorities = priorities.with_policy(policy, &label)?;
+    }
+    let holds = match &args.hold {
+        Some(path) => warned(read_holds(path)?, &path.display().to_string()),
+        None => Vec::new(),
+    };
+    // Codes the priorities do not know, named with the person here (the library names an
+    // entry by its place in the list).
+    let unknown: Vec<Problem> = waitlist
+        .iter()
+        .flat_map(|e| {
+            let id = esc(&e.person.id).into_owned();
+            e.priority
+                .iter()
+                .filter_map(|c| priorities.unknown_code(c))
+                .map(move |m| Problem::new(None, Some("priority"), format!("row of {id}: {m}")))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(groupmatch::Error::Invalid {
+            path: label,
+            problems: unknown,
+            warnings: Vec::new(),
+        }
+        .into());
+    }
     let options = MatchOptions {
         min_score: args.min_score,
         wait_weight: args.wait_weight,
         alternates: args.alternates,
         candidates: args.candidates as usize,
         now: args.now.unwrap_or_else(Utc::now),
+        priorities,
+        holds,
     };
     let score_start = Instant::now();
     let candidates = score_candidates(&engine, &waitlist, &options)?;
@@ -153,24 +207,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let write_start = Instant::now();
     // Exports, rosters and report first: a failure there leaves an existing --out untouched.
     if let Some(dir) = &args.export_scores {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create the export folder", dir.display()))?;
+        // One problem per solve: in the folder itself for a match solved at once, else in a
+        // folder per stage (`1-pregnant_injects`, ...), each with the seats its solve began with.
+        let folders: Vec<PathBuf> = match result.stages.len() {
+            1 => vec![dir.clone()],
+            _ => (result.stages.iter().enumerate())
+                .map(|(k, stage)| dir.join(format!("{}-{}", k + 1, stage.tier)))
+                .collect(),
+        };
+        let files = |f: &PathBuf| [f.join(EDGES), f.join(CAPACITY)];
+        args.force.check(
+            folders
+                .iter()
+                .flat_map(files)
+                .collect::<Vec<_>>()
+                .iter()
+                .map(PathBuf::as_path),
+        )?;
         let groups = engine.groups();
-        write_atomic(&dir.join(EDGES), |w| {
-            writeln!(w, "person_id,group_id,score")?;
-            for &(p, g, weight) in &result.edges {
-                writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
-            }
-            Ok(())
-        })?;
-        write_atomic(&dir.join(CAPACITY), |w| {
-            writeln!(w, "group_id,capacity")?;
-            for g in groups {
-                let seats = g.open_seats().map_or(UNLIMITED_SEATS, u64::from);
-                writeln!(w, "{},{seats}", g.id)?;
-            }
-            Ok(())
-        })?;
+        for (folder, stage) in folders.iter().zip(&result.stages) {
+            std::fs::create_dir_all(folder).with_context(|| {
+                format!("{}: cannot create the export folder", folder.display())
+            })?;
+            write_atomic(&folder.join(EDGES), |w| {
+                writeln!(w, "person_id,group_id,score")?;
+                for &(p, g, weight) in &result.edges[stage.edges.clone()] {
+                    writeln!(w, "{},{},{weight}", waitlist[p].person.id, groups[g].id)?;
+                }
+                Ok(())
+            })?;
+            write_atomic(&folder.join(CAPACITY), |w| {
+                writeln!(w, "group_id,capacity")?;
+                for (g, seats) in groups.iter().zip(&stage.seats) {
+                    writeln!(w, "{},{}", g.id, seats.map_or(UNLIMITED_SEATS, u64::from))?;
+                }
+                Ok(())
+            })?;
+        }
     }
     if let (Some(path), Some(report)) = (&args.roster, &report) {
         write_atomic(path, |w| w.write_all(report.roster().as_bytes()))?;
@@ -250,8 +323,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .join(", ")
         ));
     }
+    // The best total in words: what its points are made of (docs/formats.md, "The best total").
+    let bonuses = if options.priorities.largest_bonus() > 0.0 {
+        "waiting and priority bonuses"
+    } else {
+        "waiting bonus"
+    };
     table.push_str(&format!(
-        "{} people: {} placed; best total {:.2} (sum of placed scores plus waiting bonus); \
+        "{} people: {} placed; best total {:.2} (sum of placed scores plus {bonuses}); \
          mean score {:.3}; {} edges; {:.1} s\n",
         summary.people,
         summary.placed,
@@ -272,6 +351,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "  {stage:<18} {:>7} {:>7} {:>6.3}\n",
             s.people, s.placed, s.mean_score
         ));
+    }
+    if summary.by_tier.len() > 1 || summary.by_tier.iter().any(|t| t.tier != "others") {
+        table.push_str(&format!(
+            "  {:<18} {:>7} {:>7} {:>7} {:>16}\n",
+            "priority tier", "people", "placed", "held", "without priority"
+        ));
+        for t in &summary.by_tier {
+            let without = t
+                .placed_without_priority
+                .map_or_else(|| "-".to_string(), |n| n.to_string());
+            table.push_str(&format!(
+                "  {:<18} {:>7} {:>7} {:>7} {:>16}\n",
+                t.tier, t.people, t.placed, t.held, without
+            ));
+        }
+    }
+    if !summary.holds.is_empty() {
+        let kept = summary.holds.iter().filter(|h| h.kept).count();
+        table.push_str(&format!(
+            "holds: {kept} kept, {} not kept\n",
+            summary.holds.len() - kept
+        ));
+        let not_kept: Vec<_> = summary.holds.iter().filter(|h| !h.kept).collect();
+        for h in not_kept.iter().take(SHOWN_HOLDS) {
+            table.push_str(&format!(
+                "  {} in {}: {}\n",
+                esc(&h.person_id),
+                esc(&h.group_id),
+                esc(h.reason.as_deref().unwrap_or_default())
+            ));
+        }
+        if not_kept.len() > SHOWN_HOLDS {
+            table.push_str(&format!(
+                "  and {} more (the summary's holds lists every one)\n",
+                not_kept.len() - SHOWN_HOLDS
+            ));
+        }
     }
     super::print_stderr(&table);
     Ok(ExitCode::SUCCESS)

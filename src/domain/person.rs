@@ -394,6 +394,71 @@ pub struct WaitlistEntry {
     pub person: Person,
     /// The date they joined the waitlist.
     pub waiting_since: NaiveDate,
+    /// Priority populations the person belongs to (`pregnant`, `injects_drugs`, or codes an
+    /// organisation declares), which decide their tier in a match
+    /// ([`crate::matching::Priorities`]). Left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority: Vec<PriorityCode>,
+}
+
+/// A priority population's code on a waitlist row: 1 to [`MAX_PRIORITY_CODE_BYTES`] lowercase
+/// ASCII letters, digits and underscores, starting with a letter (`pregnant`,
+/// `leaving_residential`). Which codes are known is the match's business
+/// ([`crate::matching::Priorities`]): the reader checks only the spelling.
+///
+/// ```
+/// use groupmatch::PriorityCode;
+/// assert_eq!("injects_drugs".parse::<PriorityCode>().unwrap().as_str(), "injects_drugs");
+/// assert!("Pregnant".parse::<PriorityCode>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PriorityCode(String);
+
+/// The longest priority code, in bytes.
+pub const MAX_PRIORITY_CODE_BYTES: usize = 40;
+
+impl PriorityCode {
+    /// The code as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PriorityCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for PriorityCode {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<PriorityCode, String> {
+        let spelled = s.len() <= MAX_PRIORITY_CODE_BYTES
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if spelled {
+            Ok(PriorityCode(s.to_string()))
+        } else {
+            // Never quoted: the text may be long or unprintable.
+            Err(format!(
+                "a priority code is 1 to {MAX_PRIORITY_CODE_BYTES} lowercase letters, digits and \
+                 underscores, starting with a letter (such as pregnant or injects_drugs)"
+            ))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PriorityCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<PriorityCode, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 impl WaitlistEntry {

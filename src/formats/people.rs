@@ -166,7 +166,7 @@ pub fn parse_waitlist_rows(
     label: &str,
 ) -> Result<Loaded<Vec<std::result::Result<WaitlistEntry, InvalidEntry>>>> {
     let required = [PERSON_REQUIRED, &["waiting_since"]].concat();
-    let known = [PERSON_FIELDS, &["waiting_since"]].concat();
+    let known = [PERSON_FIELDS, WAITLIST_FIELDS].concat();
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut row_warnings = Vec::new();
@@ -175,13 +175,9 @@ pub fn parse_waitlist_rows(
             let mut problems = Vec::new();
             let mut f = Fields::new(record, &mut problems);
             let fresh = first_seen(record, "id", &mut first_line, &mut f);
-            let person = person_from_fields(&mut f, &mut row_warnings).filter(|_| fresh);
-            let since = f.parse_with("waiting_since", true, parse_date);
-            rows.push(match (person, since) {
-                (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
-                    person,
-                    waiting_since,
-                }),
+            let entry = entry_from_fields(&mut f, &mut row_warnings, fresh);
+            rows.push(match entry {
+                Some(entry) if problems.is_empty() => Ok(entry),
                 _ => Err(InvalidEntry {
                     line: record.line,
                     id: record
@@ -234,6 +230,26 @@ pub fn read_people(path: &Path) -> Result<Loaded<Vec<Person>>> {
         warnings,
         &path.display().to_string(),
     )
+}
+
+/// The fields of a waitlist row besides the person's.
+pub const WAITLIST_FIELDS: &[&str] = &["waiting_since", "priority"];
+
+/// Builds a waitlist entry from a record ([`person_from_fields`], `waiting_since` and
+/// `priority`); `fresh` is false when the row repeats an earlier id (its fields are still checked).
+fn entry_from_fields(
+    f: &mut Fields,
+    warnings: &mut Vec<Problem>,
+    fresh: bool,
+) -> Option<WaitlistEntry> {
+    let person = person_from_fields(f, warnings).filter(|_| fresh);
+    let since = f.parse_with("waiting_since", true, parse_date);
+    let priority = f.list("priority", MAX_LIST_ITEMS);
+    Some(WaitlistEntry {
+        person: person?,
+        waiting_since: since?,
+        priority,
+    })
 }
 
 /// Builds a person from a record, recording a problem for each bad field and a warning in
@@ -503,14 +519,13 @@ impl<'de> Deserialize<'de> for WaitlistEntry {
     ) -> std::result::Result<WaitlistEntry, D::Error> {
         let record = record_of(serde_json::Map::deserialize(d)?);
         let mut problems = Vec::new();
-        let mut f = Fields::new(&record, &mut problems);
-        let person = person_from_fields(&mut f, &mut Vec::new());
-        let since = f.parse_with("waiting_since", true, parse_date);
-        match (person, since) {
-            (Some(person), Some(waiting_since)) if problems.is_empty() => Ok(WaitlistEntry {
-                person,
-                waiting_since,
-            }),
+        let entry = entry_from_fields(
+            &mut Fields::new(&record, &mut problems),
+            &mut Vec::new(),
+            true,
+        );
+        match entry {
+            Some(entry) if problems.is_empty() => Ok(entry),
             _ => Err(de_error(&problems)),
         }
     }

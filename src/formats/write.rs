@@ -270,7 +270,7 @@ pub fn json_text<T: Serialize>(mut w: impl Write, value: &T) -> std::io::Result<
 mod tests {
     use super::*;
     use crate::formats::groups::{parse_groups, GROUP_FIELDS};
-    use crate::formats::people::{parse_person, parse_waitlist, PERSON_FIELDS};
+    use crate::formats::people::{parse_person, parse_waitlist, PERSON_FIELDS, WAITLIST_FIELDS};
     use crate::formats::Syntax;
     use crate::testutil::{group, person};
 
@@ -302,7 +302,7 @@ mod tests {
             let back = parse_waitlist(jsonl.as_bytes(), Syntax::JsonLines, "w").unwrap();
             proptest::prop_assert_eq!(&back.value, &sim.waitlist);
             let path = dir.path().join("waitlist.csv");
-            let fields = [PERSON_FIELDS, &["waiting_since"]].concat();
+            let fields = [PERSON_FIELDS, WAITLIST_FIELDS].concat();
             write_csv(&path, &fields, &sim.waitlist).unwrap();
             let back = parse_waitlist(&std::fs::read(&path).unwrap(), Syntax::Csv, "w").unwrap();
             proptest::prop_assert_eq!(&back.value, &sim.waitlist);
@@ -416,10 +416,17 @@ mod tests {
         let entry = crate::WaitlistEntry {
             person: p.clone(),
             waiting_since: "2026-10-01".parse().unwrap(),
+            priority: vec![
+                "pregnant".parse().unwrap(),
+                "injects_drugs".parse().unwrap(),
+            ],
         };
-        let mut value = serde_json::to_value(&entry.person).unwrap();
-        value["waiting_since"] = "2026-10-01".into();
-        let fields = [PERSON_FIELDS, &["waiting_since"]].concat();
+        let value = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            value["priority"],
+            serde_json::json!(["pregnant", "injects_drugs"])
+        );
+        let fields = [PERSON_FIELDS, WAITLIST_FIELDS].concat();
         let mut csv = fields.join(",") + "\n";
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(csv_cells(&value, &fields)).unwrap();

@@ -8,18 +8,21 @@
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
 //! `candidates` keeps their best ones. The assignment that maximises the total weight, each
 //! person in at most one group and each group within its open seats, is then found exactly
-//! ([`solve()`]). Every person gets a row: placed, or the reason they were not.
+//! ([`solve::solve`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod auction;
 pub(crate) mod bound;
 pub mod flow;
+pub mod hold;
 mod options;
+pub mod priority;
 pub mod problem;
 mod report;
 mod report_html;
 mod result;
 pub(crate) mod shortlist;
 pub mod solve;
+mod staged;
 
 use std::collections::BTreeMap;
 
@@ -31,16 +34,17 @@ use crate::domain::person::WaitlistEntry;
 use crate::domain::vocab::Stage;
 use crate::engine::Engine;
 use crate::error::{Problem, Result};
-use problem::{scale, AssignmentProblem};
 use shortlist::Shortlist;
-use solve::solve;
 
 pub use crate::rank::NEXT_SESSIONS;
+pub use hold::{parse_holds, read_holds, Hold, HoldOutcome};
 pub use options::{max_wait_weight, MatchOptions};
+pub use priority::{Priorities, PriorityPolicy, PriorityTier};
 pub use report::{GroupName, GroupRoster, MatchReport, Member, OutcomeCount, Share, Unplaced};
 pub use report_html::render_report;
 pub use result::{
-    GroupFill, MatchResult, MatchRow, MatchSummary, Outcome, Placement, Reason, Stratum,
+    GroupFill, MatchResult, MatchRow, MatchStage, MatchSummary, Outcome, Placement, Reason,
+    Stratum, TierCount,
 };
 
 /// How many reasons a placement gives (in `explanation` and [`Placement::reasons`]), as `rank`'s
@@ -77,6 +81,9 @@ struct PersonEdges {
     any_eligible: bool,
     /// Edges: (group index, score, weight), best weight first, at most `candidates`.
     edges: Vec<(usize, f64, f64)>,
+    /// What each of the person's edges gains over its score: waiting, and their priority tier's
+    /// bonus under weighted priority.
+    bonus: f64,
     cut: bool,
 }
 
@@ -111,7 +118,16 @@ fn match_problems(waitlist: &[WaitlistEntry], options: &MatchOptions) -> Vec<Pro
         waitlist,
         "entry",
         |e| &e.person.id,
-        |e| e.person.problems(),
+        |e| {
+            let mut found = e.person.problems();
+            found.extend(
+                e.priority
+                    .iter()
+                    .filter_map(|c| options.priorities.unknown_code(c))
+                    .map(|m| Problem::new(None, Some("priority"), m)),
+            );
+            found
+        },
     ));
     problems
 }
@@ -157,13 +173,15 @@ pub fn score_candidates(
                 .take(keep)
                 .map(|s| (s.index, s.score))
                 .collect();
-            let bonus = options.wait_weight * wait / longest;
+            let tier = options.priorities.tier_of(&entry.priority);
+            let bonus = options.wait_weight * wait / longest + options.priorities.bonus(tier);
             let edges = ranked[..n_edges]
                 .iter()
                 .map(|&(g, score)| (g, score, score + bonus))
                 .collect();
             PersonEdges {
                 ranked,
+                bonus,
                 truncated,
                 any_eligible,
                 edges,
@@ -213,26 +231,47 @@ pub fn assign(
     invalid_if_any("match", problems)?;
     let judged = &candidates.people;
     let groups = engine.groups();
-    let problem = AssignmentProblem {
-        seats: groups.iter().map(|g| g.open_seats()).collect(),
-        edges: judged
-            .iter()
-            .map(|p| {
-                p.edges
-                    .iter()
-                    .map(|&(g, _, w)| Ok((g as u32, scale(w)?)))
-                    .collect()
-            })
-            .collect::<Result<_>>()?,
-    };
-    let started = std::time::Instant::now();
-    let assignment = solve(&problem);
-    let solve_seconds = started.elapsed().as_secs_f64();
-    let seats = &problem.seats;
+    let open_seats: Vec<Option<u32>> = groups.iter().map(|g| g.open_seats()).collect();
+    let mut seats = open_seats.clone();
+    let (held, hold_outcomes) =
+        hold::apply_holds(engine, waitlist, &options.holds, &mut seats, options.now);
+    let priorities = &options.priorities;
+    let tiers: Vec<usize> = waitlist
+        .iter()
+        .map(|e| priorities.tier_of(&e.priority))
+        .collect();
+    let free: Vec<usize> = (0..waitlist.len()).filter(|&i| held[i].is_none()).collect();
+    let edges_of = |i: usize| judged[i].edges.as_slice();
+    let solved = staged::solve_stages(
+        waitlist.len(),
+        &staged::stages(&free, &tiers, priorities),
+        seats.clone(),
+        edges_of,
+        |_| 0.0,
+    )?;
+    let mut group_of = solved.group_of;
+    for (i, h) in held.iter().enumerate() {
+        if let Some((g, _)) = h {
+            group_of[i] = Some(*g);
+        }
+    }
+    let by_tier = staged::by_tier(priorities, &tiers, &group_of, &held, || {
+        // Everyone not held in one solve, each weight without its tier's bonus.
+        let all = [("all".to_string(), free.clone())];
+        let without = |i: usize| priorities.bonus(tiers[i]);
+        let plain = staged::solve_stages(waitlist.len(), &all, seats.clone(), edges_of, without)?;
+        let mut plain_of = plain.group_of;
+        for (i, h) in held.iter().enumerate() {
+            plain_of[i] = plain_of[i].or(h.map(|(g, _)| g));
+        }
+        Ok(plain_of)
+    })?;
+    let solve_seconds = solved.seconds;
+    let seats = &open_seats;
 
     let mut filled = vec![0u32; groups.len()];
-    for g in assignment.group_of.iter().flatten() {
-        filled[*g as usize] += 1;
+    for g in group_of.iter().flatten() {
+        filled[*g] += 1;
     }
     let has_open_seat = |g: usize| seats[g].is_none_or(|s| filled[g] < s);
     let shortlist = Shortlist::new(engine, options.now);
@@ -244,19 +283,19 @@ pub fn assign(
     let explained: Vec<(String, Option<Placement>, Vec<String>)> = waitlist
         .par_iter()
         .zip(judged)
-        .zip(&assignment.group_of)
+        .zip(&group_of)
         .map(|((entry, p), placed)| {
             let pick = |ranked: &[(usize, f64)]| -> Vec<String> {
                 ranked
                     .iter()
-                    .filter(|(g, _)| Some(*g as u32) != *placed && has_open_seat(*g))
+                    .filter(|(g, _)| Some(*g) != *placed && has_open_seat(*g))
                     .take(options.alternates)
                     .map(|(g, _)| groups[*g].id.clone())
                     .collect()
             };
             let (explanation, placement) = match placed {
                 Some(g) => {
-                    let placement = placement(engine, entry, *g as usize, options.now);
+                    let placement = placement(engine, entry, *g, options.now);
                     let texts: Vec<&str> =
                         placement.reasons.iter().map(|r| r.text.as_str()).collect();
                     (texts.join("; "), Some(placement))
@@ -284,15 +323,21 @@ pub fn assign(
     for (i, ((entry, p), (explanation, placement, alternates))) in
         waitlist.iter().zip(judged).zip(explained).enumerate()
     {
-        let placed = assignment.group_of[i].map(|g| g as usize);
-        let edge = placed.and_then(|g| p.edges.iter().find(|e| e.0 == g));
-        let reason = match (placed, !p.any_eligible, p.edges.is_empty()) {
-            (Some(_), _, _) => Outcome::Placed,
-            (None, true, _) => Outcome::NoEligibleGroup,
-            (None, false, true) => Outcome::BelowMinScore,
-            (None, false, false) => Outcome::SeatsTaken,
+        let placed = group_of[i];
+        // A held pair's score is its own (it may have no edge); its weight has the person's
+        // bonuses, as an edge's would.
+        let edge = match held[i] {
+            Some((g, score)) => Some((g, score, score + p.bonus)),
+            None => placed.and_then(|g| p.edges.iter().find(|e| e.0 == g).copied()),
         };
-        if let Some(&(_, _, w)) = edge {
+        let reason = match (placed, held[i], !p.any_eligible, p.edges.is_empty()) {
+            (_, Some(_), _, _) => Outcome::Held,
+            (Some(_), None, _, _) => Outcome::Placed,
+            (None, _, true, _) => Outcome::NoEligibleGroup,
+            (None, _, false, true) => Outcome::BelowMinScore,
+            (None, _, false, false) => Outcome::SeatsTaken,
+        };
+        if let Some((_, _, w)) = edge {
             objective += w;
         }
         rows.push(MatchRow {
@@ -345,11 +390,10 @@ pub fn assign(
     let result = MatchResult {
         rows,
         objective,
-        edges: judged
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| p.edges.iter().map(move |&(g, _, w)| (i, g, w)))
-            .collect(),
+        edges: solved.edges,
+        stages: solved.stages,
+        by_tier,
+        holds: hold_outcomes,
         groups: fills,
         candidate_cut: judged.iter().filter(|p| p.cut).count(),
         by_stage,
@@ -393,16 +437,17 @@ mod tests {
     use problem::WEIGHT_SCALE;
     use proptest::prelude::*;
 
-    fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
+    pub(super) fn entry(id: &str, days_ago: u64) -> WaitlistEntry {
         let mut p = person();
         p.id = id.to_string();
         WaitlistEntry {
             person: p,
             waiting_since: now().date_naive() - chrono::Days::new(days_ago),
+            priority: Vec::new(),
         }
     }
 
-    fn engine(groups: Vec<crate::Group>) -> Engine {
+    pub(super) fn engine(groups: Vec<crate::Group>) -> Engine {
         Engine::new(groups, EngagementModel::prior()).unwrap()
     }
 
@@ -771,11 +816,16 @@ mod tests {
             match_waitlist(&engine(vec![group("g")]), &[entry("a", 3)], &options).unwrap();
         let back: MatchResult =
             serde_json::from_str(&serde_json::to_string(&result).unwrap()).unwrap();
-        result.edges.clear(); // not serialised: the solver's input, not a result
+        // Not serialised: the solver's input, not a result.
+        result.edges.clear();
+        for stage in &mut result.stages {
+            stage.seats.clear();
+            stage.edges = 0..0;
+        }
         assert_eq!(back, result);
     }
 
-    fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
+    pub(super) fn arb_case() -> impl Strategy<Value = (Vec<crate::Group>, Vec<WaitlistEntry>)> {
         let groups = prop::collection::vec(
             (
                 prop::option::of(0u32..3),

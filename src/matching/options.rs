@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::hold::Hold;
+use super::priority::Priorities;
 use super::problem::WEIGHT_SCALE;
 use crate::domain::check::invalid_if_any;
 use crate::error::{Problem, Result};
@@ -32,6 +34,10 @@ pub struct MatchOptions {
     pub candidates: usize,
     /// The instant of the match (days waited, time zones).
     pub now: DateTime<Utc>,
+    /// Priority tiers and their policy (by default the block grant's order, strict).
+    pub priorities: Priorities,
+    /// Places already promised, kept fixed (see [`super::hold`]).
+    pub holds: Vec<Hold>,
 }
 
 /// [`MatchOptions`] as written, before [`MatchOptions::validate`].
@@ -43,6 +49,10 @@ struct RawMatchOptions {
     alternates: usize,
     candidates: usize,
     now: DateTime<Utc>,
+    #[serde(default)]
+    priorities: Priorities,
+    #[serde(default)]
+    holds: Vec<Hold>,
 }
 
 impl TryFrom<RawMatchOptions> for MatchOptions {
@@ -55,6 +65,8 @@ impl TryFrom<RawMatchOptions> for MatchOptions {
             alternates: raw.alternates,
             candidates: raw.candidates,
             now: raw.now,
+            priorities: raw.priorities,
+            holds: raw.holds,
         };
         options.validate()?;
         Ok(options)
@@ -80,7 +92,7 @@ pub fn max_wait_weight(people: usize) -> f64 {
 
 impl MatchOptions {
     /// The documented defaults at `now`: min score 0.2, wait weight 0.1, 3 alternates,
-    /// 50 candidates.
+    /// 50 candidates, the default strict priorities ([`Priorities::default`]), no holds.
     pub fn new(now: DateTime<Utc>) -> MatchOptions {
         MatchOptions {
             min_score: 0.2,
@@ -88,6 +100,8 @@ impl MatchOptions {
             alternates: 3,
             candidates: 50,
             now,
+            priorities: Priorities::default(),
+            holds: Vec::new(),
         }
     }
 
@@ -124,18 +138,25 @@ impl MatchOptions {
             );
         }
         let w = self.wait_weight;
+        // Priority bonuses weigh on top of waiting: together they stay within the solver's scale.
+        let bonus = self.priorities.largest_bonus();
         if !w.is_finite() || w < 0.0 {
             problem(
                 "wait_weight",
                 format!("{w} is not a finite number of 0 or more"),
             );
-        } else if w > max_wait_weight(people) {
+        } else if w + bonus > max_wait_weight(people) {
+            let with_bonus = if bonus > 0.0 {
+                format!(" with priority bonuses of up to {bonus}")
+            } else {
+                String::new()
+            };
             problem(
                 "wait_weight",
                 format!(
-                    "{w} is too large for a waitlist of {people}: at most {} (the solver's integer \
-                     weights would overflow)",
-                    max_wait_weight(people)
+                    "{w} is too large for a waitlist of {people}: at most {}{with_bonus} (the \
+                     solver's integer weights would overflow)",
+                    max_wait_weight(people) - bonus
                 ),
             );
         }
@@ -151,6 +172,10 @@ impl MatchOptions {
             );
         }
         problems.extend(crate::engine::now_problem(self.now));
+        for mut p in self.priorities.problems() {
+            p.field = Some(format!("priorities.{}", p.field.as_deref().unwrap_or("")));
+            problems.push(p);
+        }
         problems
     }
 }

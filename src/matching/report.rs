@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::options::MatchOptions;
-use super::result::{MatchResult, MatchRow, Outcome, Stratum, DATED};
+use super::result::{MatchResult, MatchRow, Outcome, Stratum, TierCount, DATED};
 use super::NEXT_SESSIONS;
 use crate::engine::Engine;
 use crate::pair::next_group_sessions;
@@ -32,7 +32,7 @@ pub struct MatchReport {
     pub wait_weight: f64,
     /// People on the waitlist, rows that could not be read included.
     pub people: usize,
-    /// Of whom placed.
+    /// Of whom placed, holds included.
     pub placed: usize,
     /// The best total: the sum over placements of score plus waiting bonus, the largest any
     /// assignment within the seats reaches ([`MatchResult::objective`]).
@@ -44,13 +44,20 @@ pub struct MatchReport {
     pub safety_first: usize,
     /// People by outcome, in [`Outcome::ALL`] order: placed always, the others when any.
     pub outcomes: Vec<OutcomeCount>,
+    /// Placements by priority tier, first tier first (tiers with people only), with how many
+    /// would have been placed without priority.
+    pub by_tier: Vec<TierCount>,
+    /// Holds kept.
+    pub holds_kept: usize,
+    /// Holds not kept (the summary says why for each).
+    pub holds_not_kept: usize,
     /// The fairness view by stage (role for family members), by name.
     pub by_stage: Vec<Share>,
     /// The fairness view by gender, by name.
     pub by_gender: Vec<Share>,
     /// Every group with limited seats, and any other that took people, in directory order.
     pub groups: Vec<GroupRoster>,
-    /// Everyone not placed, in waitlist order.
+    /// Everyone without a group (neither placed nor held), in waitlist order.
     pub unplaced: Vec<Unplaced>,
 }
 
@@ -100,7 +107,7 @@ pub struct GroupRoster {
     pub members: Vec<Member>,
 }
 
-/// One person placed in a group, by pseudonymous id.
+/// One person placed (or held) in a group, by pseudonymous id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     /// The person's pseudonymous id.
@@ -109,6 +116,8 @@ pub struct Member {
     pub score: f64,
     /// The group's place in the person's own ranking.
     pub rank_for_person: Option<usize>,
+    /// Whether the place was held (promised before the match) rather than placed by it.
+    pub held: bool,
 }
 
 /// A group by id and name.
@@ -168,6 +177,7 @@ impl MatchReport {
                     person_id: r.person_id.clone(),
                     score,
                     rank_for_person: r.rank_for_person,
+                    held: r.reason == Outcome::Held,
                 });
             }
         }
@@ -214,7 +224,7 @@ impl MatchReport {
         let unplaced = result
             .rows
             .iter()
-            .filter(|r| r.reason != Outcome::Placed)
+            .filter(|r| !r.reason.has_group())
             .map(|r| Unplaced {
                 person_id: r.person_id.clone(),
                 outcome: r.reason,
@@ -239,6 +249,9 @@ impl MatchReport {
             mean_score: summary.mean_score,
             safety_first: summary.safety_first.len(),
             outcomes,
+            by_tier: summary.by_tier.clone(),
+            holds_kept: summary.holds.iter().filter(|h| h.kept).count(),
+            holds_not_kept: summary.holds.iter().filter(|h| !h.kept).count(),
             by_stage: shares(&summary.by_stage),
             by_gender: shares(&summary.by_gender),
             groups: rosters,
@@ -248,8 +261,8 @@ impl MatchReport {
 
     /// The rosters as plain text, one block per group of [`MatchReport::groups`]: its id and
     /// name, sessions, next sessions, seats, then the people placed in rank order (highest
-    /// score first, equal scores by person id) with their score and the group's place in their
-    /// own ranking. Text from data has its control characters escaped
+    /// score first, equal scores by person id) with their score, the group's place in their
+    /// own ranking, and `held` for a place kept from before the match. Text from data has its control characters escaped
     /// ([`crate::text::escape_control`]).
     pub fn roster(&self) -> String {
         let mut out = String::new();
@@ -301,9 +314,12 @@ impl MatchReport {
                 .unwrap_or(0);
             for (i, m) in g.members.iter().enumerate() {
                 let label = if i == 0 { "placed" } else { "" };
-                let choice = m
+                let mut choice = m
                     .rank_for_person
                     .map_or_else(String::new, |r| format!("  their choice {r}"));
+                if m.held {
+                    choice.push_str("  held");
+                }
                 let _ = writeln!(
                     out,
                     "  {label:<8}  {:>3}  {:<width$}  score {:.3}{choice}",
@@ -375,6 +391,7 @@ mod tests {
         WaitlistEntry {
             person: p,
             waiting_since: now().date_naive() - chrono::Days::new(10),
+            priority: Vec::new(),
         }
     }
 
@@ -461,6 +478,9 @@ mod tests {
             rows: vec![row("c", 0.5), row("b", 0.7), row("a", 0.5)],
             objective: 1.7,
             edges: Vec::new(),
+            stages: Vec::new(),
+            by_tier: Vec::new(),
+            holds: Vec::new(),
             groups: vec![GroupFill {
                 group_id: "g-two".to_string(),
                 open_seats: Some(3),

@@ -7,6 +7,7 @@
 //! alternates. Every text from data (group names and ids from feeds, person ids, explanations)
 //! reaches the markup through [`Page::text`], which escapes it.
 
+use super::priority::OTHERS;
 use super::report::{MatchReport, Share};
 use crate::html::Page;
 
@@ -56,6 +57,7 @@ pub fn render_report(r: &MatchReport) -> String {
         p.raw("</p>\n");
     }
     totals(&mut p, r);
+    tiers(&mut p, r);
     fairness(&mut p, "By stage", "Stage", &r.by_stage);
     fairness(&mut p, "By gender", "Gender", &r.by_gender);
     groups(&mut p, r);
@@ -86,6 +88,13 @@ fn totals(p: &mut Page, r: &MatchReport) {
         "Best total {:.2}, mean score of the placed {:.3}.",
         r.best_total, r.mean_score
     ));
+    if r.holds_kept + r.holds_not_kept > 0 {
+        p.raw(" ");
+        p.text(&format!(
+            "Holds: {} kept, {} not kept (the summary says why).",
+            r.holds_kept, r.holds_not_kept
+        ));
+    }
     p.raw("</p>\n<p class=\"note\">");
     p.text(BEST_TOTAL);
     p.raw("</p>\n</div>\n</section>\n");
@@ -96,10 +105,47 @@ const BEST_TOTAL: &str = "Each possible placement gets points: the score (the es
      that the person is still attending that group at 90 days) plus a small bonus for waiting, \
      largest for whoever has waited longest. The match chooses the placements with the largest \
      sum of points, the best total, with each person in at most one group and no group over its \
-     open seats. No other choice of placements reaches a higher total, so nobody could be moved \
-     to a better group without someone else losing more. A person is not placed when no group \
-     fits them, when none scores at least the minimum, or when the seats that fitted them did \
-     more good for others.";
+     open seats; places promised before the match (holds) are kept and count in it. No other \
+     choice of placements reaches a higher total, so nobody could be moved to a better group \
+     without someone else losing more. With strict priority tiers this holds tier by tier: the \
+     first tier gets the best total it can, then the next tier among the seats left, and so on; \
+     with weighted priority a tier's placements earn its bonus too. A person is not placed when \
+     no group fits them, when none scores at least the minimum, or when the seats that fitted \
+     them did more good for others.";
+
+/// Placements by priority tier, and how many each would have had without priority; left out
+/// when nobody is in a declared tier.
+fn tiers(p: &mut Page, r: &MatchReport) {
+    if r.by_tier.iter().all(|t| t.tier == OTHERS) {
+        return;
+    }
+    p.raw("<section>\n<h2>By priority tier</h2>\n<table>\n<thead><tr><th>Tier</th>");
+    p.raw(
+        "<th class=\"n\">People</th><th class=\"n\">Placed</th><th class=\"n\">Of whom held</th>",
+    );
+    p.raw("<th class=\"n\">Placed without priority</th></tr></thead>\n<tbody>\n");
+    for t in &r.by_tier {
+        p.raw("<tr><td>");
+        p.text(&t.tier.replace('_', " "));
+        p.raw("</td><td class=\"n\">");
+        p.text(&t.people.to_string());
+        p.raw("</td><td class=\"n\">");
+        p.text(&t.placed.to_string());
+        p.raw("</td><td class=\"n\">");
+        p.text(&t.held.to_string());
+        p.raw("</td><td class=\"n\">");
+        p.text(
+            &t.placed_without_priority
+                .map_or_else(|| "-".to_string(), |n| n.to_string()),
+        );
+        p.raw("</td></tr>\n");
+    }
+    p.raw(
+        "</tbody>\n</table>\n<p class=\"note\">Placed without priority: how many of the tier \
+           the same match places when everyone is matched together, with the same holds. The \
+           difference is what priority changed.</p>\n</section>\n",
+    );
+}
 
 /// One fairness table.
 fn fairness(p: &mut Page, heading: &'static str, column: &'static str, shares: &[Share]) {

@@ -7,6 +7,7 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use super::hold::HoldOutcome;
 use crate::domain::vocab::Risk;
 use crate::error::Problem;
 use crate::explain::ExplanationItem;
@@ -18,6 +19,8 @@ use crate::formats::people::InvalidEntry;
 pub enum Outcome {
     /// Placed in a group.
     Placed,
+    /// Kept in the group a hold promised ([`super::hold`]).
+    Held,
     /// No group passes the hard constraints.
     NoEligibleGroup,
     /// Eligible groups exist, but none scores at least the minimum.
@@ -29,9 +32,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Every outcome, placed first, in the order outputs list them.
-    pub const ALL: [Outcome; 5] = [
+    /// Every outcome, those with a group first, in the order outputs list them.
+    pub const ALL: [Outcome; 6] = [
         Outcome::Placed,
+        Outcome::Held,
         Outcome::NoEligibleGroup,
         Outcome::BelowMinScore,
         Outcome::SeatsTaken,
@@ -42,6 +46,7 @@ impl Outcome {
     pub fn describe(self) -> &'static str {
         match self {
             Outcome::Placed => "placed in a group",
+            Outcome::Held => "kept in the group a hold promised",
             Outcome::NoEligibleGroup => "no group fits their needs and limits",
             Outcome::BelowMinScore => "groups fit, but none scores at least the minimum",
             Outcome::SeatsTaken => "groups fit, but their seats went to others",
@@ -53,11 +58,17 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Placed => "placed",
+            Outcome::Held => "held",
             Outcome::NoEligibleGroup => "no_eligible_group",
             Outcome::BelowMinScore => "below_min_score",
             Outcome::SeatsTaken => "seats_taken",
             Outcome::InvalidInput => "invalid_input",
         }
+    }
+
+    /// Whether the person has a group: placed, or held.
+    pub fn has_group(self) -> bool {
+        matches!(self, Outcome::Placed | Outcome::Held)
     }
 }
 
@@ -177,6 +188,45 @@ pub struct GroupFill {
     pub filled: u32,
 }
 
+/// One solve of a match: the people of one priority tier under strict priority, else everyone
+/// not held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchStage {
+    /// The tier's name; `all` for the one solve of a match without strict tiers.
+    pub tier: String,
+    /// People matched in it (those held are not).
+    pub people: usize,
+    /// Of whom placed.
+    pub placed: usize,
+    /// Total weight of its placements: what a re-solve of its exported edges and seats finds.
+    pub objective: f64,
+    /// Open seats of every group (directory order) when the solve began: after the holds and
+    /// the tiers before it.
+    #[serde(skip)]
+    pub seats: Vec<Option<u32>>,
+    /// Its edges, a range of [`MatchResult::edges`].
+    #[serde(skip)]
+    pub edges: std::ops::Range<usize>,
+}
+
+/// Placements of one priority tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierCount {
+    /// The tier's name ([`super::priority::OTHERS`] for everyone in no declared tier).
+    pub tier: String,
+    /// People in the tier.
+    pub people: usize,
+    /// Of whom placed, holds included.
+    pub placed: usize,
+    /// Of whom held.
+    pub held: usize,
+    /// How many would have been placed with the same holds but no priority (everyone matched
+    /// in one solve without tier bonuses): how priority changed the result. Left out when
+    /// nobody is in a declared tier, as nothing changes then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_without_priority: Option<usize>,
+}
+
 /// Counts for one stratum (a stage, a gender).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stratum {
@@ -194,11 +244,18 @@ pub struct MatchResult {
     /// One row per person, in waitlist order (with rows that could not be read where they
     /// stood, after [`MatchResult::with_invalid`]).
     pub rows: Vec<MatchRow>,
-    /// Total weight of the placements.
+    /// Total weight of the placements, holds included.
     pub objective: f64,
-    /// Every edge offered to the solver: (index in the waitlist matched, group index, weight).
+    /// Every edge offered to the solver: (index in the waitlist matched, group index, weight),
+    /// stage by stage ([`MatchResult::stages`]).
     #[serde(skip)]
     pub edges: Vec<(usize, usize, f64)>,
+    /// The solves, in order: one per priority tier with people under strict priority, else one.
+    pub stages: Vec<MatchStage>,
+    /// Placements by priority tier, first tier first (tiers with people only).
+    pub by_tier: Vec<TierCount>,
+    /// What became of each hold, in the order given.
+    pub holds: Vec<HoldOutcome>,
     /// Seats per group after the match (groups with limited seats, and any that took people).
     pub groups: Vec<GroupFill>,
     /// How many people had more edges than `candidates` and kept only their best.
@@ -218,11 +275,13 @@ pub struct MatchSummary {
     pub safety_first: Vec<String>,
     /// People on the waitlist, rows that could not be read included.
     pub people: usize,
-    /// Of whom placed.
+    /// Of whom placed, holds included.
     pub placed: usize,
+    /// Of whom held.
+    pub held: usize,
     /// The others, by outcome name.
     pub unplaced: BTreeMap<String, usize>,
-    /// Total weight of the placements.
+    /// Total weight of the placements, holds included.
     pub objective: f64,
     /// Mean score of the placed (0 when none).
     pub mean_score: f64,
@@ -236,6 +295,13 @@ pub struct MatchSummary {
     pub by_gender: BTreeMap<String, Stratum>,
     /// Seats per group after the match.
     pub groups: Vec<GroupFill>,
+    /// The solves, in order.
+    pub stages: Vec<MatchStage>,
+    /// Placements by priority tier.
+    pub by_tier: Vec<TierCount>,
+    /// What became of each hold. Left out of JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<HoldOutcome>,
 }
 
 impl MatchResult {
@@ -279,15 +345,16 @@ impl MatchResult {
     /// ```
     pub fn summary(&self) -> MatchSummary {
         let mut unplaced = BTreeMap::new();
-        for r in self.rows.iter().filter(|r| r.reason != Outcome::Placed) {
+        for r in self.rows.iter().filter(|r| !r.reason.has_group()) {
             *unplaced
                 .entry(r.reason.as_str().to_string())
                 .or_insert(0usize) += 1;
         }
-        let placed = self
+        let placed = self.rows.iter().filter(|r| r.reason.has_group()).count();
+        let held = self
             .rows
             .iter()
-            .filter(|r| r.reason == Outcome::Placed)
+            .filter(|r| r.reason == Outcome::Held)
             .count();
         let mean_score =
             self.rows.iter().filter_map(|r| r.score).sum::<f64>() / placed.max(1) as f64;
@@ -300,6 +367,7 @@ impl MatchResult {
                 .collect(),
             people: self.rows.len(),
             placed,
+            held,
             unplaced,
             objective: self.objective,
             mean_score,
@@ -308,6 +376,9 @@ impl MatchResult {
             by_stage: self.by_stage.clone(),
             by_gender: self.by_gender.clone(),
             groups: self.groups.clone(),
+            stages: self.stages.clone(),
+            by_tier: self.by_tier.clone(),
+            holds: self.holds.clone(),
         }
     }
 }

@@ -13,7 +13,7 @@ use super::{Action, Confidence, Rule, RuleSet, Template};
 use crate::domain::check::{id_problem, text_problem};
 use crate::error::{Error, Problem, Result};
 use crate::limits::{MAX_QUOTED_BYTES, MAX_RULES, MAX_WHEN_BYTES};
-use crate::text::{closest, shorten};
+use crate::text::{closest, line_at, shorten};
 
 /// The default rule file embedded in the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules/default.toml");
@@ -99,15 +99,6 @@ fn unknown_keys(text: &str, table: &toml::Table) -> (Vec<Problem>, String) {
     (problems, scrubbed)
 }
 
-/// 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> u64 {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
-}
-
 impl RuleSet {
     /// The default rules embedded in the binary (`data/rules/default.toml`).
     pub fn embedded_default() -> RuleSet {
@@ -129,7 +120,7 @@ impl RuleSet {
             warnings: Vec::new(),
         };
         let syntax = |e: toml::de::Error| {
-            let line = e.span().map(|s| line_of(text, s.start));
+            let line = e.span().map(|s| line_at(text, s.start));
             invalid(vec![Problem::new(
                 line,
                 None,
@@ -145,7 +136,7 @@ impl RuleSet {
         let text = scrubbed.as_str();
         if let Some(past) = raw.rules.get(MAX_RULES) {
             problems.push(Problem::new(
-                Some(line_of(text, past.span().start)),
+                Some(line_at(text, past.span().start)),
                 Some("rules"),
                 format!(
                     "{} rules; a rule file has at most {MAX_RULES} (this is the first past the limit)",
@@ -157,9 +148,9 @@ impl RuleSet {
         let mut rules = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         for spanned in raw.rules {
-            let rule_line = line_of(text, spanned.span().start);
+            let rule_line = line_at(text, spanned.span().start);
             let r = spanned.into_inner();
-            let at = |s: &std::ops::Range<usize>| Some(line_of(text, s.start));
+            let at = |s: &std::ops::Range<usize>| Some(line_at(text, s.start));
             let mut problem = |line: Option<u64>, field: &str, message: String| {
                 problems.push(Problem::new(line, Some(field), message));
             };

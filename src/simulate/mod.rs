@@ -540,6 +540,7 @@ fn run(
                 person: people[i - first].clone(),
                 waiting_since: params.reference_date
                     - Days::new(stream(seed, STREAM_WAITLIST, i).gen_range(0..=180)),
+                priority: Vec::new(),
             })
             .collect();
         sink(
