@@ -8,7 +8,6 @@
 
 mod util;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use util::*;
@@ -65,35 +64,7 @@ fn the_handout_renders_in_chromium_to_a_png_and_a_one_or_two_page_pdf_with_names
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(!html.contains("<script"), "{html}");
 
-    let png = d.join("handout.png");
-    chromium(
-        d,
-        &[
-            "--hide-scrollbars",
-            "--window-size=800,1300",
-            &format!("--screenshot={}", png.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
-    if let Some(to) = std::env::var_os("HANDOUT_PNG") {
-        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
-    }
-
-    let pdf = d.join("handout.pdf");
-    chromium(
-        d,
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&pdf).unwrap();
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    assert!(bytes.len() > 10_000, "{} bytes", bytes.len());
+    let bytes = screenshot_and_print(d, &page, "800,1300", "HANDOUT_PNG");
     let pages = pdf_pages(&bytes);
     assert!((1..=2).contains(&pages), "{pages} pages");
 

@@ -9,8 +9,6 @@
 
 mod util;
 
-use std::path::PathBuf;
-
 use util::*;
 
 /// Two groups with one seat each (one named to inject a script), one with none left, one online
@@ -58,34 +56,7 @@ fn the_report_renders_in_chromium_with_totals_escaped_names_and_everyone_not_pla
     .assert_success();
     let page = d.join("r.html");
 
-    let png = d.join("r.png");
-    chromium(
-        d,
-        &[
-            "--hide-scrollbars",
-            "--window-size=900,1500",
-            &format!("--screenshot={}", png.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
-    if let Some(to) = std::env::var_os("REPORT_PNG") {
-        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
-    }
-
-    let pdf = d.join("r.pdf");
-    chromium(
-        d,
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&pdf).unwrap();
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let bytes = screenshot_and_print(d, &page, "900,1500", "REPORT_PNG");
     let pages = pdf_pages(&bytes);
     assert!((1..=2).contains(&pages), "{pages} pages for 5 people");
     let rendered = pdf_text(d, "r.pdf");

@@ -429,3 +429,39 @@ pub fn pdf_text(dir: &Path, name: &str) -> String {
     let text = String::from_utf8_lossy(&out.stdout);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Renders `page` (in `dir`) with chromium to a PNG beside it at `window` (`800,1300`) and prints
+/// it to a PDF beside it (same stem), checks that both are what they say and not blank, copies
+/// the PNG to the repository path named by the environment variable `png_env` when it is set
+/// (a README picture), and returns the PDF's bytes.
+pub fn screenshot_and_print(dir: &Path, page: &Path, window: &str, png_env: &str) -> Vec<u8> {
+    let png = page.with_extension("png");
+    chromium(
+        dir,
+        &[
+            "--hide-scrollbars",
+            &format!("--window-size={window}"),
+            &format!("--screenshot={}", png.display()),
+        ],
+        page,
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
+    if let Some(to) = std::env::var_os(png_env) {
+        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
+    }
+    let pdf = page.with_extension("pdf");
+    chromium(
+        dir,
+        &[
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+        page,
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    assert!(bytes.len() > 10_000, "{} bytes", bytes.len());
+    bytes
+}
