@@ -14,7 +14,7 @@ use crate::engagement::model::Provenance;
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::features::{self, Feature};
-use crate::pair::Pair;
+use crate::pair::{Horizon, Pair, PairFacts, PreparedPerson};
 use crate::rules::{Action, PersonRules};
 
 /// What a score is, said with every ranking and explanation: what the model was estimated from,
@@ -329,18 +329,29 @@ impl Engine {
     }
 
     /// The explanation of the pair of `person` and group `index` at `now`, as `rank` gives it
-    /// (empty when the group is not eligible).
-    pub(crate) fn explain_pair(
+    /// (empty when the group is not eligible), and the pair's next `sessions` sessions as `rank`
+    /// lists them ([`PairFacts::next_sessions`]): what `match` tells of a placement, over the
+    /// group's own horizon.
+    pub(crate) fn explain_placement(
         &self,
         person: &Person,
         index: usize,
         now: DateTime<Utc>,
-    ) -> Vec<ExplanationItem> {
+        sessions: usize,
+    ) -> (Vec<ExplanationItem>, Vec<DateTime<Utc>>) {
         let rules = self.rules_for(person);
-        let pair = Pair::at(person, &self.groups()[index], now);
-        self.judge(&rules, index, pair)
+        let group = &self.groups()[index];
+        let horizon = Horizon::of_one(group, now);
+        let prepared = PreparedPerson::new(person, &horizon);
+        let calendar = horizon.group(0, group, 0);
+        let explanation = self
+            .judge(&rules, index, Pair::new(&prepared, group, &calendar))
             .map(|s| self.explanation(&rules, &s))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (
+            explanation,
+            PairFacts::next_sessions(&prepared, &calendar, sessions),
+        )
     }
 }
 

@@ -91,6 +91,7 @@ mod gazetteer;
 pub mod guidance;
 #[cfg(feature = "handout")]
 pub mod handout;
+mod html;
 // The interview finds places with the gazetteer.
 #[cfg(feature = "gazetteer")]
 pub mod intake;

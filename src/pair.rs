@@ -602,6 +602,22 @@ impl PairFacts {
     }
 }
 
+/// The next starts of `group`'s sessions in the horizon from `now`, whoever attends: earliest
+/// first, at most `n` (a roster's dates, where [`PairFacts::next_sessions`] gives one person's).
+pub(crate) fn next_group_sessions(
+    group: &Group,
+    now: DateTime<Utc>,
+    n: usize,
+) -> Vec<DateTime<Utc>> {
+    let horizon = Horizon::of_one(group, now);
+    let zone = &horizon.spans[0];
+    let mut starts: Vec<i64> = group.sessions.iter().flat_map(|s| zone.starts(s)).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts.truncate(n);
+    starts.into_iter().map(from_epoch_minutes).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,8 +123,8 @@ impl RankOptions {
     }
 }
 
-/// How many fitting sessions a suggestion lists.
-const NEXT_SESSIONS: usize = 3;
+/// How many fitting sessions a suggestion lists, and a placement of `match`.
+pub const NEXT_SESSIONS: usize = 3;
 
 /// One suggested group, with its score and the explanation that adds up to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

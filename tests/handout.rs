@@ -8,12 +8,9 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use util::*;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A directory with every kind of place and link, and a name that tries to inject a script.
 const GROUPS_CSV: &str = "\
@@ -32,50 +29,9 @@ const PERSON_JSON: &str = r#"{
 
 const NOW: &str = "2026-12-07T15:00:00Z";
 
-fn chromium(dir: &Path, args: &[&str], page: &Path) -> std::process::Output {
-    let profile = tempfile::tempdir().expect("a profile folder");
-    let profile = format!("--user-data-dir={}", profile.path().display());
-    let output = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &profile,
-        ])
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .current_dir(dir)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        output.status.success(),
-        "chromium {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn require_tools() {
-    for (tool, package) in [
-        (CHROMIUM, "chromium"),
-        ("/usr/bin/pdftotext", "poppler-utils"),
-    ] {
-        assert!(
-            Path::new(tool).exists(),
-            "{tool} is missing: the handout test renders the page in a real browser. Run .ci/run \
-             (it installs them) or `apt-get install -y {package}`"
-        );
-    }
-}
-
 #[test]
 fn the_handout_renders_in_chromium_to_a_png_and_a_one_or_two_page_pdf_with_names_and_dates() {
-    require_tools();
+    require_browser("the handout test renders the page in a real browser");
     let wd = Workdir::new();
     let d = wd.path();
     wd.create("groups.csv", GROUPS_CSV);
@@ -108,50 +64,11 @@ fn the_handout_renders_in_chromium_to_a_png_and_a_one_or_two_page_pdf_with_names
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(!html.contains("<script"), "{html}");
 
-    let png = d.join("handout.png");
-    chromium(
-        d,
-        &[
-            "--hide-scrollbars",
-            "--window-size=800,1300",
-            &format!("--screenshot={}", png.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
-    if let Some(to) = std::env::var_os("HANDOUT_PNG") {
-        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
-    }
-
-    let pdf = d.join("handout.pdf");
-    chromium(
-        d,
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &page,
-    );
-    let bytes = std::fs::read(&pdf).unwrap();
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    assert!(bytes.len() > 10_000, "{} bytes", bytes.len());
-    let text = String::from_utf8_lossy(&bytes);
-    let pages = text
-        .match_indices("/Type /Page")
-        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
-        .count();
+    let bytes = screenshot_and_print(d, &page, "800,1300", "HANDOUT_PNG");
+    let pages = pdf_pages(&bytes);
     assert!((1..=2).contains(&pages), "{pages} pages");
 
-    let out = Command::new("pdftotext")
-        .args(["-layout", "handout.pdf", "-"])
-        .current_dir(d)
-        .output()
-        .expect("pdftotext runs");
-    assert!(out.status.success());
-    let rendered = String::from_utf8_lossy(&out.stdout);
-    let rendered = rendered.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rendered = pdf_text(d, "handout.pdf");
     for want in [
         "Tuesday Night Hope",
         "Center City SMART Recovery",
@@ -178,7 +95,7 @@ fn the_handout_renders_in_chromium_to_a_png_and_a_one_or_two_page_pdf_with_names
 
 #[test]
 fn a_spanish_speakers_handout_renders_in_spanish() {
-    require_tools();
+    require_browser("the handout test renders the page in a real browser");
     let wd = Workdir::new();
     let d = wd.path();
     wd.create("groups.csv", GROUPS_CSV);

@@ -12,7 +12,7 @@ use approx::assert_abs_diff_eq;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use util::{read, read_bytes, read_csv, read_json, Output, Workdir};
+use util::{read, read_bytes, read_csv, read_json, repo_path, Output, Workdir};
 
 /// The instant every match here runs at (the simulated waitlist joined before it).
 const MATCH_NOW: &str = "2026-06-01T12:00:00Z";
@@ -32,6 +32,10 @@ const COLUMNS: [&str; 9] = [
     "explanation",
     "safety_first",
 ];
+
+/// The columns appended after [`COLUMNS`]: the placed group's name, its next sessions and the
+/// signed reasons.
+const NEW_COLUMNS: [&str; 3] = ["group_name", "next_sessions", "reasons"];
 
 /// Every reason a row may give.
 const REASONS: [&str; 4] = [
@@ -118,7 +122,11 @@ where
 /// Reads `match`'s output, checking its header.
 fn read_rows(wd: &Workdir, name: &str) -> Vec<Row> {
     let table = read_csv(wd, name);
-    assert_eq!(table.header, COLUMNS, "{name}: columns");
+    assert_eq!(
+        table.header,
+        [&COLUMNS[..], &NEW_COLUMNS].concat(),
+        "{name}: columns"
+    );
     table
         .rows
         .iter()
@@ -761,9 +769,24 @@ fn min_score_099_leaves_everyone_below_min_score_or_without_an_eligible_group() 
 fn the_same_match_twice_gives_byte_identical_output_and_summary() {
     let wd = Workdir::new();
     simulate(&wd);
-    let args = ["--summary", "s.json", "--export-scores", "ex"];
+    let args = [
+        "--summary",
+        "s.json",
+        "--export-scores",
+        "ex",
+        "--roster",
+        "r.txt",
+        "--report",
+        "r.html",
+    ];
     let first = match_sim(&wd, "m.csv", &args);
-    let files = ["m.csv", "ex/edges.csv", "ex/capacity.csv"];
+    let files = [
+        "m.csv",
+        "ex/edges.csv",
+        "ex/capacity.csv",
+        "r.txt",
+        "r.html",
+    ];
     let before: Vec<Vec<u8>> = files.iter().map(|f| read_bytes(&wd, f)).collect();
     let summary = without_seconds(read_json(&wd, "s.json"));
     let second = match_sim(&wd, "m.csv", &[&args[..], &["--force"]].concat());
@@ -1282,6 +1305,257 @@ fn people_with_an_immediate_risk_are_named_first_and_flagged_in_their_row() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Readable outputs: names, sessions and reasons in the CSV, rosters, the report
+// ---------------------------------------------------------------------------------------------
+
+/// The columns `match` wrote before the readable ones were appended, for [`six_people`], as the
+/// binary of that time wrote them: they must stay byte for byte, but for the `explanation` of a
+/// person not placed, empty then and now the reason in words (issue 19).
+const SIX_PEOPLE_OLD_COLUMNS: &str = "\
+person_id,group_id,score,weight,rank_for_person,alternates,reason,explanation,safety_first
+h1,,,,,,seats_taken,All 2 groups that fit (scoring at least 0.20) were filled by others in the best total for the waitlist; no group that fits has a seat left.,
+h2,g-two,0.421360,0.480451,1,,placed,1 session a week fits your schedule; 1.0 km away in a straight line,
+h3,g-online,0.317394,0.408303,3,,placed,joined online (people attending only online tend to take part less); 1 session a week fits your schedule,
+h4,,,,,,seats_taken,All 2 groups that fit (scoring at least 0.20) were filled by others in the best total for the waitlist; no group that fits has a seat left.,
+h5,g-two,0.409752,0.449146,2,,placed,1 session a week fits your schedule; 3.2 km away in a straight line,
+h6,g-seat,0.426145,0.526145,1,,placed,1 session a week fits your schedule; 0.0 km away in a straight line,
+";
+
+#[test]
+fn the_columns_before_the_readable_ones_are_unchanged_byte_for_byte() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    match_hand(&wd, &[]);
+    let text = read(&wd, "m.csv");
+    let mut old = String::new();
+    for line in text.lines() {
+        // The three new cells are last; none of these rows quotes a cell holding a comma.
+        let cut = line.rmatch_indices(',').nth(2).expect("three new cells").0;
+        old.push_str(&line[..cut]);
+        old.push('\n');
+    }
+    assert_eq!(old, SIX_PEOPLE_OLD_COLUMNS);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!("{},{}", COLUMNS.join(","), NEW_COLUMNS.join(","))
+    );
+}
+
+#[test]
+fn placed_rows_name_the_group_and_give_ranks_next_sessions_and_signed_reasons() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    match_hand(&wd, &[]);
+    let table = read_csv(&wd, "m.csv");
+    let rows = read_rows(&wd, "m.csv");
+    let names: BTreeMap<&str, &str> = [
+        ("g-seat", "Seat Group"),
+        ("g-two", "Two Seats"),
+        ("g-online", "Online Wednesdays"),
+    ]
+    .into();
+    let (name, next, reasons) = (
+        table.column("group_name"),
+        table.column("next_sessions"),
+        table.column("reasons"),
+    );
+    for (row, cells) in rows.iter().zip(&table.rows) {
+        let Some(group) = &row.group_id else {
+            assert_eq!(
+                (&cells[name], &cells[next], &cells[reasons]),
+                (&String::new(), &String::new(), &String::new()),
+                "{}",
+                row.person_id
+            );
+            continue;
+        };
+        assert_eq!(cells[name], names[group.as_str()], "{}", row.person_id);
+        // What rank says of the same pair: its dates (in New York, the group's zone) and its
+        // top three reasons with their terms, as its table prints them.
+        let ranking = rank_json(&wd, &format!("{}.json", row.person_id), "groups.csv");
+        let s = ranking["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["group_id"] == group.as_str())
+            .unwrap();
+        let dates: Vec<String> = s["next_sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let t = chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap();
+                format!("{} America/New_York", t.format("%a %Y-%m-%d %H:%M"))
+            })
+            .collect();
+        assert_eq!(dates.len(), 3);
+        assert_eq!(cells[next], dates.join("; "), "{}", row.person_id);
+        let terms: Vec<String> = s["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|e| {
+                format!(
+                    "{} ({:+.2})",
+                    e["text"].as_str().unwrap(),
+                    e["contribution"].as_f64().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(cells[reasons], terms.join("; "), "{}", row.person_id);
+    }
+    // h3 meets online on Wednesdays: a negative term is written with its sign.
+    let h3 = &table.rows[2];
+    assert_eq!(
+        h3[next],
+        "Wed 2026-06-03 19:00 America/New_York; Wed 2026-06-10 19:00 America/New_York; \
+         Wed 2026-06-17 19:00 America/New_York"
+    );
+    assert!(h3[reasons].starts_with("joined online"), "{}", h3[reasons]);
+    assert!(h3[reasons].contains(" (-0."), "{}", h3[reasons]);
+}
+
+#[test]
+fn the_roster_lists_each_groups_seats_and_people_in_rank_order() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    match_hand(&wd, &["--roster", "r.txt"]);
+    let roster = read(&wd, "r.txt");
+    let blocks: Vec<&str> = roster.split("\n\n").skip(1).collect();
+    // Groups with limited seats and any that took people, in directory order; g-es neither.
+    let ids: Vec<&str> = blocks
+        .iter()
+        .map(|b| b.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids, ["g-seat", "g-two", "g-full", "g-online"], "{roster}");
+    assert_eq!(
+        blocks[1],
+        "g-two  Two Seats\n\
+         \x20 sessions  Mon 19:00-20:00 (America/New_York)\n\
+         \x20 next      Mon 2026-06-01 19:00; Mon 2026-06-08 19:00; Mon 2026-06-15 19:00 \
+         (America/New_York)\n\
+         \x20 seats     2 open before the match, 2 filled, 0 left\n\
+         \x20 placed      1  h2  score 0.421  their choice 1\n\
+         \x20             2  h5  score 0.410  their choice 2"
+    );
+    assert!(blocks[2]
+        .ends_with("seats     0 open before the match, 0 filled, 0 left\n  placed    nobody"));
+    assert!(
+        blocks[3].contains("seats     no limit, 1 filled\n"),
+        "{}",
+        blocks[3]
+    );
+    // Pseudonymous ids only: nothing else about the people.
+    for word in ["early", "America/New_York,", "39.9", "in_person"] {
+        assert!(!roster.contains(word), "{word} in {roster}");
+    }
+}
+
+#[test]
+fn the_report_escapes_feed_text_matches_the_summary_and_lists_everyone_not_placed() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    let hostile = "<script>alert(\"x\")</script> & 'Co'";
+    wd.create(
+        "groups.csv",
+        HAND_GROUPS.replace(
+            "Seat Group",
+            &format!("\"{}\"", hostile.replace('"', "\"\"")),
+        ),
+    );
+    match_hand(&wd, &["--report", "r.html", "--summary", "s.json"]);
+    let html = read(&wd, "r.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Self-contained and inert: no script, no external resource, the feed's name as text.
+    for banned in ["<script", "src=", "href=", "url(", "@import"] {
+        assert!(!html.contains(banned), "{banned} in the report");
+    }
+    assert!(html.contains(
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39; \
+         <span class=\"id\">g-seat</span>"
+    ));
+    let summary = read_json(&wd, "s.json");
+    let people = summary["people"].as_u64().unwrap();
+    let placed = summary["placed"].as_u64().unwrap();
+    assert_eq!((people, placed), (6, 4));
+    let count = |outcome: &str, n: u64| {
+        format!("<span class=\"id\">{outcome}</span></td><td class=\"n\">{n}</td>")
+    };
+    assert!(html.contains(&count("placed", placed)), "{html}");
+    for (outcome, n) in summary["unplaced"].as_object().unwrap() {
+        assert!(
+            html.contains(&count(outcome, n.as_u64().unwrap())),
+            "{outcome}"
+        );
+    }
+    assert!(html.contains(&format!(
+        "Best total {:.2}, mean score of the placed {:.3}.",
+        summary["objective"].as_f64().unwrap(),
+        summary["mean_score"].as_f64().unwrap()
+    )));
+    // The fill of every group with limited seats.
+    for (group, fill) in [
+        ("g-seat", "1 of 1"),
+        ("g-two", "2 of 2"),
+        ("g-full", "0 of 0"),
+    ] {
+        let at = html
+            .find(&format!("<span class=\"id\">{group}</span>"))
+            .unwrap();
+        assert!(
+            html[at..].contains(&format!("<td class=\"n\">{fill}</td>")),
+            "{group}"
+        );
+    }
+    // Everyone not placed, by id, in its own section.
+    let unplaced = &html[html.find("People not placed").unwrap()..];
+    for row in read_rows(&wd, "m.csv") {
+        let cell = format!("<td class=\"id\">{}</td>", row.person_id);
+        assert_eq!(
+            unplaced.contains(&cell),
+            row.group_id.is_none(),
+            "{}",
+            row.person_id
+        );
+    }
+}
+
+#[test]
+fn a_roster_or_report_that_cannot_be_written_leaves_the_existing_output_untouched() {
+    for flag in ["--roster", "--report"] {
+        let wd = Workdir::new();
+        write_hand_case(&wd, &six_people());
+        wd.create("m.csv", "an earlier output\n");
+        let run = run_hand(
+            &wd,
+            "wait.csv",
+            "m.csv",
+            &[flag, "no-such-dir/r", "--force"],
+        );
+        run.assert_code(2).assert_stderr_contains("no-such-dir");
+        assert_eq!(
+            read_bytes(&wd, "m.csv"),
+            b"an earlier output\n",
+            "{flag}{run}"
+        );
+        assert_eq!(leftover_temporaries(&wd), Vec::<String>::new(), "{run}");
+    }
+}
+
+#[test]
+fn the_printed_summary_says_best_total_in_words() {
+    let wd = Workdir::new();
+    write_hand_case(&wd, &six_people());
+    let run = match_hand(&wd, &["--summary", "s.json"]);
+    let total = read_json(&wd, "s.json")["objective"].as_f64().unwrap();
+    run.assert_stderr_contains(&format!(
+        "6 people: 4 placed; best total {total:.2} (sum of placed scores plus waiting bonus);"
+    ));
+    assert!(!run.stderr().contains("objective"), "{run}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Priority populations and held places
 // ---------------------------------------------------------------------------------------------
 
@@ -1445,4 +1719,66 @@ fn priority_files_and_holds_that_cannot_be_used_are_refused_by_name_and_line() {
         run.stderr()
     );
     assert!(!wd.path().join("m.csv").exists(), "nothing written");
+}
+
+#[test]
+fn rosters_mark_held_places_and_the_report_shows_placements_by_tier() {
+    let wd = Workdir::new();
+    let example = |f: &str| repo_path(&format!("docs/examples/coordinator/{f}"));
+    let path = |f: &str| example(f).display().to_string();
+    #[rustfmt::skip]
+    wd.run([
+        "match", "--waitlist", &path("waitlist.csv"), "--groups", &path("groups.csv"),
+        "--priority-file", &path("priority.toml"), "--hold", &path("holds.csv"),
+        "--now", "2026-11-26T12:00:00Z", "--out", "m.csv", "--summary", "s.json",
+        "--roster", "r.txt", "--report", "r.html",
+    ])
+    .assert_success();
+    let summary = read_json(&wd, "s.json");
+    let roster = read(&wd, "r.txt");
+    let blocks: Vec<&str> = roster.split("\n\n").skip(1).collect();
+    let holds = summary["holds"].as_array().unwrap();
+    assert!(
+        holds.iter().any(|h| h["kept"] == false),
+        "the example has a hold not kept"
+    );
+    for h in holds {
+        let (person, group) = (
+            h["person_id"].as_str().unwrap(),
+            h["group_id"].as_str().unwrap(),
+        );
+        let block = blocks.iter().find(|b| b.starts_with(&format!("{group}  ")));
+        let line = block.and_then(|b| b.lines().find(|l| l.contains(&format!("  {person}  "))));
+        match h["kept"].as_bool().unwrap() {
+            true => assert!(
+                line.unwrap().ends_with("  held"),
+                "{person} in {group}: {line:?}"
+            ),
+            false => assert!(line.is_none_or(|l| !l.ends_with("held")), "{person}"),
+        }
+    }
+    assert_eq!(
+        roster.lines().filter(|l| l.ends_with("  held")).count() as u64,
+        summary["held"].as_u64().unwrap()
+    );
+    let html = read(&wd, "r.html");
+    let tiers = &html[html.find("By priority tier").expect("a tier table")..];
+    for t in summary["by_tier"].as_array().unwrap() {
+        let n = |k: &str| t[k].as_u64().unwrap();
+        let row = format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            t["tier"].as_str().unwrap().replace('_', " "),
+            n("people"),
+            n("placed"),
+            n("held"),
+            n("placed_without_priority")
+        );
+        assert!(tiers.contains(&row), "{row}");
+    }
+    let kept = holds.iter().filter(|h| h["kept"] == true).count();
+    assert!(html.contains(&format!(
+        "Holds: {kept} kept, {} not kept",
+        holds.len() - kept
+    )));
 }

@@ -66,6 +66,8 @@ fn commands() -> Vec<(&'static str, Vec<&'static str>)> {
         ("m.csv", vec!["match", "--waitlist", "wait.csv", "--groups", "groups.csv", "--now", NOW, "--out", "m.csv"]),
         ("s.json", vec!["match", "--waitlist", "wait.csv", "--groups", "groups.csv", "--now", NOW, "--out", "m2.csv", "--summary", "s.json"]),
         ("ex/edges.csv", vec!["match", "--waitlist", "wait.csv", "--groups", "groups.csv", "--now", NOW, "--out", "m3.csv", "--export-scores", "ex"]),
+        ("r.txt", vec!["match", "--waitlist", "wait.csv", "--groups", "groups.csv", "--now", NOW, "--out", "m4.csv", "--roster", "r.txt"]),
+        ("r.html", vec!["match", "--waitlist", "wait.csv", "--groups", "groups.csv", "--now", NOW, "--out", "m5.csv", "--report", "r.html"]),
         ("sim2/people.jsonl", vec!["simulate", "--people", "50", "--groups", "10", "--placements", "100", "--out", "sim2"]),
         ("model.json", vec!["train", "--history", "sim/history.csv", "--out", "model.json"]),
         ("score.csv", vec!["score", "--model", "sim/model.json", "--history", "sim/history.csv", "--out", "score.csv"]),

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use groupmatch::formats::people::read_waitlist_rows;
 use groupmatch::formats::write::{write_atomic, write_json};
 use groupmatch::matching::{
-    assign, read_holds, score_candidates, MatchOptions, Priorities, PriorityPolicy,
+    assign, read_holds, render_report, score_candidates, MatchOptions, MatchReport, Placement,
+    Priorities, PriorityPolicy,
 };
 use groupmatch::read_waitlist;
 use groupmatch::text::escape_control as esc;
@@ -59,6 +60,14 @@ pub struct Args {
     /// Write the summary (JSON) here.
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Write the rosters here (plain text): one block per group with limited seats or people
+    /// placed, with its sessions, seats and the people placed in rank order.
+    #[arg(long)]
+    roster: Option<PathBuf>,
+    /// Write the report here (HTML, to read and print): totals, the fairness view by stage and
+    /// gender, the fill of every group and the people not placed.
+    #[arg(long)]
+    report: Option<PathBuf>,
     /// List people whose waitlist row has problems as `invalid_input` (with the problems) and
     /// match the others, instead of stopping. Duplicate ids still stop the run.
     #[arg(long)]
@@ -105,6 +114,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.force.check(
         std::iter::once(&args.out)
             .chain(&args.summary)
+            .chain(&args.roster)
+            .chain(&args.report)
             .chain(exports.iter().flatten())
             .map(PathBuf::as_path),
     )?;
@@ -188,11 +199,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let assign_start = Instant::now();
     let (result, solve) = assign(&engine, &waitlist, &candidates, &options)?;
     let result = result.with_invalid(invalid, &label);
+    let report = (args.roster.is_some() || args.report.is_some())
+        .then(|| MatchReport::new(&result, &engine, &options));
     // Scoring for alternates past the kept rankings counts as scoring, not solving.
     let score = score + (assign_start.elapsed().as_secs_f64() - solve);
 
     let write_start = Instant::now();
-    // Exports first: a failure there leaves an existing --out untouched.
+    // Exports, rosters and report first: a failure there leaves an existing --out untouched.
     if let Some(dir) = &args.export_scores {
         // One problem per solve: in the folder itself for a match solved at once, else in a
         // folder per stage (`1-pregnant_injects`, ...), each with the seats its solve began with.
@@ -232,6 +245,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })?;
         }
     }
+    if let (Some(path), Some(report)) = (&args.roster, &report) {
+        write_atomic(path, |w| w.write_all(report.roster().as_bytes()))?;
+    }
+    if let (Some(path), Some(report)) = (&args.report, &report) {
+        write_atomic(path, |w| w.write_all(render_report(report).as_bytes()))?;
+    }
     write_atomic(&args.out, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let io = std::io::Error::other;
@@ -245,10 +264,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "reason",
             "explanation",
             "safety_first",
+            "group_name",
+            "next_sessions",
+            "reasons",
         ])
         .map_err(io)?;
         // Rows in waitlist order: matched people, with the skipped ones where they stood.
         for r in &result.rows {
+            let placement = r.placement.as_ref();
             let num = |v: Option<f64>| v.map_or_else(String::new, |x| format!("{x:.6}"));
             csv.write_record([
                 r.person_id.as_str(),
@@ -265,6 +288,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .map(|x| x.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),
+                placement.map_or("", |p| p.group_name.as_str()),
+                &placement
+                    .map_or_else(Vec::new, Placement::sessions_text)
+                    .join("; "),
+                &placement
+                    .map_or_else(Vec::new, Placement::reasons_text)
+                    .join("; "),
             ])
             .map_err(io)?;
         }
@@ -293,8 +323,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .join(", ")
         ));
     }
+    // The best total in words: what its points are made of (docs/formats.md, "The best total").
+    let bonuses = if options.priorities.largest_bonus() > 0.0 {
+        "waiting and priority bonuses"
+    } else {
+        "waiting bonus"
+    };
     table.push_str(&format!(
-        "{} people: {} placed; objective {:.4}; mean score {:.3}; {} edges; {:.1} s\n",
+        "{} people: {} placed; best total {:.2} (sum of placed scores plus {bonuses}); \
+         mean score {:.3}; {} edges; {:.1} s\n",
         summary.people,
         summary.placed,
         summary.objective,

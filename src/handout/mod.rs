@@ -18,11 +18,10 @@
 //! Every date is the engine's own: the next sessions are the ones a ranking lists
 //! (`PairFacts::next_sessions` over the engine's horizon), and how the person would attend a
 //! hybrid group is the pair's. Every text from the directory (names, addresses, links, contacts)
-//! reaches the markup through one writer (`page.rs`), which escapes it for text and
+//! reaches the markup through one writer (`src/html.rs`), which escapes it for text and
 //! attributes alike and links only `http:`, `https:` and `tel:` addresses. Fixed text comes from
 //! one table per language (`text.rs`), so a page is never half translated.
 
-mod page;
 mod text;
 mod week;
 
@@ -39,7 +38,7 @@ use crate::pair::{Attendance, PairFacts, PreparedPerson};
 
 pub use text::HandoutLanguage;
 
-use page::Page;
+use crate::html::Page;
 use text::Text;
 
 /// How many dates each group lists.

@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 
-use super::page::Page;
 use super::text::Text;
 use crate::domain::group::Group;
 use crate::domain::person::Person;
+use crate::html::Page;
 
 /// One span on one day of the person's week, in minutes after local midnight.
 #[derive(Debug, Clone, Copy, PartialEq)]

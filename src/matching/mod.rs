@@ -8,7 +8,7 @@
 //! `score + wait_weight * days waited / longest wait on the list`; a person with more edges than
 //! `candidates` keeps their best ones. The assignment that maximises the total weight, each
 //! person in at most one group and each group within its open seats, is then found exactly
-//! ([`solve()`]). Every person gets a row: placed, or the reason they were not.
+//! ([`solve::solve`]). Every person gets a row: placed, or the reason they were not.
 
 pub mod auction;
 pub(crate) mod bound;
@@ -17,6 +17,8 @@ pub mod hold;
 mod options;
 pub mod priority;
 pub mod problem;
+mod report;
+mod report_html;
 mod result;
 pub(crate) mod shortlist;
 pub mod solve;
@@ -35,13 +37,21 @@ use crate::engine::Engine;
 use crate::error::{Problem, Result};
 use shortlist::Shortlist;
 
+pub use crate::rank::NEXT_SESSIONS;
 pub use hold::{parse_holds, read_holds, Hold, HoldOutcome};
 pub use options::{max_wait_weight, MatchOptions};
 pub use priority::{Priorities, PriorityPolicy, PriorityTier};
+pub use report::{GroupName, GroupRoster, MatchReport, Member, OutcomeCount, Share, Unplaced};
+pub use report_html::render_report;
 pub use result::{
-    GroupFill, MatchResult, MatchRow, MatchStage, MatchSummary, Outcome, Stratum, TierCount,
+    GroupFill, MatchResult, MatchRow, MatchStage, MatchSummary, Outcome, Placement, Reason,
+    Stratum, TierCount,
 };
-pub use unplaced::{NearMiss, Unplaced, UnplacedFacts, NEAREST_MISSES};
+pub use unplaced::{NearMiss, UnplacedFacts, UnplacedReason, NEAREST_MISSES};
+
+/// How many reasons a placement gives (in `explanation` and [`Placement::reasons`]), as `rank`'s
+/// table shows.
+pub const TOP_REASONS: usize = 3;
 
 /// Every person's judged groups and edges: the scoring half of a match, before solving.
 #[derive(Debug, Clone)]
@@ -272,7 +282,12 @@ pub fn assign(
     // ranking that score at least the minimum; ranked again, among the groups with a seat left,
     // when the kept start of it is too short and does not yet fall below the minimum. Then why
     // each person not placed was not.
-    let explained: Vec<(String, Vec<String>, Option<Unplaced>)> = waitlist
+    let explained: Vec<(
+        String,
+        Option<Placement>,
+        Vec<String>,
+        Option<UnplacedReason>,
+    )> = waitlist
         .par_iter()
         .zip(judged)
         .zip(&group_of)
@@ -300,10 +315,15 @@ pub fn assign(
             } else {
                 found
             };
-            let (explanation, why) = match placed {
-                Some(g) => (placement_reasons(engine, entry, *g, options.now), None),
+            let (explanation, placement, why) = match placed {
+                Some(g) => {
+                    let placement = placement(engine, entry, *g, options.now);
+                    let texts: Vec<&str> =
+                        placement.reasons.iter().map(|r| r.text.as_str()).collect();
+                    (texts.join("; "), Some(placement), None)
+                }
                 None => {
-                    let why = Unplaced::of(
+                    let why = UnplacedReason::of(
                         engine,
                         &shortlist,
                         p,
@@ -312,16 +332,16 @@ pub fn assign(
                         &has_open_seat,
                         options.min_score,
                     );
-                    (why.sentence.clone(), Some(why))
+                    (why.sentence.clone(), None, Some(why))
                 }
             };
-            (explanation, alternates, why)
+            (explanation, placement, alternates, why)
         })
         .collect();
 
     let mut objective = 0.0;
     let mut rows = Vec::with_capacity(waitlist.len());
-    for (i, ((entry, p), (explanation, alternates, why))) in
+    for (i, ((entry, p), (explanation, placement, alternates, why))) in
         waitlist.iter().zip(judged).zip(explained).enumerate()
     {
         let placed = group_of[i];
@@ -353,6 +373,7 @@ pub fn assign(
             why,
             problems: Vec::new(),
             risks: entry.person.risks.clone(),
+            placement,
         });
     }
 
@@ -401,21 +422,30 @@ pub fn assign(
     Ok((result, solve_seconds))
 }
 
-/// The top three reasons of a placement, as `rank` would explain it.
-fn placement_reasons(
+/// A placement as the person is told it: the group's name, its next sessions that fit them, and
+/// the top reasons about the group, as `rank` would give them.
+fn placement(
     engine: &Engine,
     entry: &WaitlistEntry,
     group: usize,
     now: DateTime<Utc>,
-) -> String {
-    engine
-        .explain_pair(&entry.person, group, now)
-        .into_iter()
-        .filter(|e| !e.person_level)
-        .take(3)
-        .map(|e| e.text)
-        .collect::<Vec<_>>()
-        .join("; ")
+) -> Placement {
+    let g = &engine.groups()[group];
+    let (explanation, next) = engine.explain_placement(&entry.person, group, now, NEXT_SESSIONS);
+    Placement {
+        group_name: g.name.clone(),
+        timezone: g.timezone.name().to_string(),
+        next_sessions: next
+            .iter()
+            .map(|t| t.with_timezone(&g.timezone).fixed_offset())
+            .collect(),
+        reasons: explanation
+            .into_iter()
+            .filter(|e| !e.person_level)
+            .take(TOP_REASONS)
+            .map(Reason::from)
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -917,11 +947,26 @@ mod tests {
                         prop_assert!(s.is_some(), "placed pair is eligible");
                         prop_assert_eq!(s.unwrap().score, row.score.unwrap());
                         prop_assert_eq!(Some(s.unwrap().rank), row.rank_for_person);
+                        // The placement says what rank says of the pair: the name, the same
+                        // dates (in the group's zone), the top reasons with their terms.
+                        let placement = row.placement.as_ref().unwrap();
+                        prop_assert_eq!(&placement.group_name, &s.unwrap().name);
+                        let dates: Vec<DateTime<Utc>> = s.unwrap().next_sessions.iter()
+                            .map(|t| t.parse().unwrap()).collect();
+                        let ours: Vec<DateTime<Utc>> = placement.next_sessions.iter()
+                            .map(|t| t.with_timezone(&Utc)).collect();
+                        prop_assert_eq!(ours, dates);
+                        let terms: Vec<(&str, f64)> = s.unwrap().explanation.iter().take(TOP_REASONS)
+                            .map(|e| (e.text.as_str(), e.contribution)).collect();
+                        let reasons: Vec<(&str, f64)> = placement.reasons.iter()
+                            .map(|r| (r.text.as_str(), r.contribution)).collect();
+                        prop_assert_eq!(reasons, terms);
                     }
                     None => {
                         // Every person not placed is told why, in words, with the facts of
                         // their outcome.
                         prop_assert!(row.reason != Outcome::Placed);
+                        prop_assert!(row.placement.is_none());
                         let why = row.why.as_ref().unwrap();
                         prop_assert_eq!(why.outcome(), row.reason);
                         prop_assert!(!why.sentence.trim().is_empty());

@@ -2,15 +2,18 @@
 //! group, and the summary coordinators read.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::hold::HoldOutcome;
 use crate::domain::vocab::Risk;
 use crate::eligibility::ExclusionCode;
 use crate::error::Problem;
+use crate::explain::ExplanationItem;
 use crate::formats::people::InvalidEntry;
-use crate::matching::{Unplaced, UnplacedFacts};
+use crate::matching::{UnplacedFacts, UnplacedReason};
 
 /// Why a person was or was not placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,6 +34,28 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, those with a group first, in the order outputs list them.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Placed,
+        Outcome::Held,
+        Outcome::NoEligibleGroup,
+        Outcome::BelowMinScore,
+        Outcome::SeatsTaken,
+        Outcome::InvalidInput,
+    ];
+
+    /// The outcome in plain words, for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Outcome::Placed => "placed in a group",
+            Outcome::Held => "kept in the group a hold promised",
+            Outcome::NoEligibleGroup => "no group fits their needs and limits",
+            Outcome::BelowMinScore => "groups fit, but none scores at least the minimum",
+            Outcome::SeatsTaken => "groups fit, but their seats went to others",
+            Outcome::InvalidInput => "their waitlist row could not be read",
+        }
+    }
+
     /// The outcome's name in output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,7 +100,7 @@ pub struct MatchRow {
     /// Why the person was not placed, in a sentence and the facts behind it; `None` when placed
     /// (and left out of JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub why: Option<Unplaced>,
+    pub why: Option<UnplacedReason>,
     /// What is wrong with the row, for [`Outcome::InvalidInput`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
@@ -83,6 +108,83 @@ pub struct MatchRow {
     /// ([`crate::safety::safety_first`]) before any placement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<Risk>,
+    /// The placement as a coordinator tells it to the person (the group's name, its next
+    /// sessions, the reasons with their signs), when placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+}
+
+/// What a person is told about their placement: the group's name, when it meets next, and why
+/// it suits them, as `rank` would say it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Placement {
+    /// The group's name, as the directory gives it.
+    pub group_name: String,
+    /// The group's time zone (IANA name), in which `next_sessions` are written.
+    pub timezone: String,
+    /// The group's next sessions that fit the person's availability (the very next one when
+    /// none does), earliest first, at most [`crate::matching::NEXT_SESSIONS`]: the dates `rank`
+    /// lists for the pair, with the group's offset.
+    pub next_sessions: Vec<DateTime<FixedOffset>>,
+    /// The top reasons about the group (terms about the person alone are left out, as in
+    /// `rank`), largest effect first, at most [`crate::matching::TOP_REASONS`].
+    pub reasons: Vec<Reason>,
+}
+
+impl Placement {
+    /// The next sessions as `Tue 2026-12-01 19:00 America/New_York`, one per session.
+    pub fn sessions_text(&self) -> Vec<String> {
+        self.next_sessions
+            .iter()
+            .map(|t| dated(t, &self.timezone))
+            .collect()
+    }
+
+    /// The reasons as `rank` prints them, `TEXT (+0.68)`, one per reason.
+    pub fn reasons_text(&self) -> Vec<String> {
+        self.reasons.iter().map(Reason::to_string).collect()
+    }
+}
+
+/// A session start in a zone as the match outputs write it: `Tue 2026-12-01 19:00
+/// America/New_York` (the time is local to `zone`, whose offset `at` carries).
+pub(crate) fn dated(at: &DateTime<FixedOffset>, zone: &str) -> String {
+    format!("{} {zone}", at.format(DATED))
+}
+
+/// The date and local time of a session start in the match outputs: `Tue 2026-12-01 19:00`.
+pub(crate) const DATED: &str = "%a %Y-%m-%d %H:%M";
+
+/// One term of a placed pair's logit, as [`crate::ExplanationItem`] gives it, owned so that a
+/// result can be read back from JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Which layer produced it: `model` or `rule`.
+    pub source: String,
+    /// The feature or rule id.
+    pub id: String,
+    /// A sentence for staff.
+    pub text: String,
+    /// The term's value in the logit: positive for the group, negative against it.
+    pub contribution: f64,
+}
+
+impl From<ExplanationItem> for Reason {
+    fn from(item: ExplanationItem) -> Reason {
+        Reason {
+            source: item.source.to_string(),
+            id: item.id,
+            text: item.text,
+            contribution: item.contribution,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    /// `TEXT (+0.68)`: the sentence and its signed contribution, as `rank` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({:+.2})", self.text, self.contribution)
+    }
 }
 
 /// One group's seats after the match.
@@ -222,7 +324,8 @@ impl MatchResult {
     /// The result with a row of [`Outcome::InvalidInput`] for each row of the waitlist that could
     /// not be read, at its place: `invalid` holds (place among all rows, row), in order, as
     /// [`crate::formats::people::read_waitlist_rows`] gives them. The row's `explanation` (its
-    /// [`Unplaced`] sentence) lists its problems in `label` (the file). Strata and edges stay those of the people matched.
+    /// [`UnplacedReason`] sentence) lists its problems in `label` (the file). Strata and edges
+    /// stay those of the people matched.
     pub fn with_invalid(mut self, invalid: Vec<(usize, InvalidEntry)>, label: &str) -> MatchResult {
         if invalid.is_empty() {
             return self;
@@ -313,7 +416,7 @@ fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
         .iter()
         .map(|p| p.display_in(label).to_string())
         .collect();
-    let why = Unplaced::invalid_input(&problems.join("; "));
+    let why = UnplacedReason::invalid_input(&problems.join("; "));
     MatchRow {
         person_id: bad.id.unwrap_or_default(),
         group_id: None,
@@ -326,5 +429,6 @@ fn invalid_row(bad: InvalidEntry, label: &str) -> MatchRow {
         why: Some(why),
         problems: bad.problems,
         risks: Vec::new(),
+        placement: None,
     }
 }

@@ -29,7 +29,7 @@ use crate::eligibility::ExclusionCode;
 use crate::engine::Engine;
 use crate::pair::PreparedPerson;
 
-/// How many nearest misses an [`Unplaced`] of [`Outcome::NoEligibleGroup`] lists.
+/// How many nearest misses an [`UnplacedReason`] of [`Outcome::NoEligibleGroup`] lists.
 pub const NEAREST_MISSES: usize = 3;
 
 /// Why a person was not placed: a sentence in plain language and the facts behind it. The
@@ -51,14 +51,14 @@ pub const NEAREST_MISSES: usize = 3;
 /// assert!(matches!(why.facts, UnplacedFacts::NoEligibleGroup { .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Unplaced {
+pub struct UnplacedReason {
     /// The reason in a sentence or two (what the CSV's `explanation` column holds).
     pub sentence: String,
     /// The facts the sentence is made from.
     pub facts: UnplacedFacts,
 }
 
-/// The facts behind an [`Unplaced`], by outcome (in JSON, an object whose `outcome` is the
+/// The facts behind an [`UnplacedReason`], by outcome (in JSON, an object whose `outcome` is the
 /// [`Outcome`]'s name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -118,7 +118,7 @@ pub struct NearMiss {
     pub distance_km: Option<f64>,
 }
 
-impl Unplaced {
+impl UnplacedReason {
     /// The outcome these facts explain.
     pub fn outcome(&self) -> Outcome {
         match self.facts {
@@ -140,23 +140,23 @@ impl Unplaced {
         alternates: &[String],
         has_open_seat: &dyn Fn(usize) -> bool,
         min_score: f64,
-    ) -> Unplaced {
+    ) -> UnplacedReason {
         match p.best {
-            None => Unplaced::no_eligible_group(engine, shortlist, &entry.person),
+            None => UnplacedReason::no_eligible_group(engine, shortlist, &entry.person),
             Some((g, score)) if p.edges.is_empty() => {
-                Unplaced::below_min_score(engine, g, score, min_score)
+                UnplacedReason::below_min_score(engine, g, score, min_score)
             }
             Some(_) => {
                 let filled = p.edges.iter().filter(|e| !has_open_seat(e.0)).count();
-                Unplaced::seats_taken(filled, p.cut, min_score, alternates)
+                UnplacedReason::seats_taken(filled, p.cut, min_score, alternates)
             }
         }
     }
 
     /// The reason of a waitlist row that could not be read, whose problems are `problems` (as
     /// `FILE:LINE: field: message`).
-    pub(crate) fn invalid_input(problems: &str) -> Unplaced {
-        Unplaced {
+    pub(crate) fn invalid_input(problems: &str) -> UnplacedReason {
+        UnplacedReason {
             sentence: format!("The waitlist row could not be read: {problems}"),
             facts: UnplacedFacts::InvalidInput,
         }
@@ -168,7 +168,7 @@ impl Unplaced {
         engine: &Engine,
         shortlist: &Shortlist,
         person: &Person,
-    ) -> Unplaced {
+    ) -> UnplacedReason {
         let horizon = shortlist.horizon();
         let prepared = PreparedPerson::new(person, horizon);
         let rules = engine.rules_for(person);
@@ -212,7 +212,7 @@ impl Unplaced {
                 }
             })
             .collect();
-        Unplaced {
+        UnplacedReason {
             sentence: no_eligible_sentence(
                 engine.groups().len(),
                 &excluded_by_code,
@@ -235,14 +235,14 @@ impl Unplaced {
         best: usize,
         score: f64,
         min_score: f64,
-    ) -> Unplaced {
+    ) -> UnplacedReason {
         let group = &engine.groups()[best];
         // As many decimals as show the score below the minimum (0.1996 is not "0.20"), from two.
         let shown = |x: f64, d: usize| format!("{x:.d$}").parse::<f64>().unwrap_or(x);
         let d = (2..=6)
             .find(|&d| shown(score, d) < shown(min_score, d))
             .unwrap_or(6);
-        Unplaced {
+        UnplacedReason {
             sentence: format!(
                 "Groups fit every constraint, but none scores the minimum of {min_score:.d$}: the \
                  best, {} {}, scores {score:.d$}.",
@@ -264,7 +264,7 @@ impl Unplaced {
         more_fit: bool,
         min_score: f64,
         alternates: &[String],
-    ) -> Unplaced {
+    ) -> UnplacedReason {
         let m = min_score;
         let fitted = match (more_fit, filled) {
             (true, 1) => {
@@ -284,7 +284,7 @@ impl Unplaced {
                 alternates.join(", ")
             )
         };
-        Unplaced {
+        UnplacedReason {
             sentence: format!(
                 "{fitted} filled by others in the best total for the \
                  waitlist; {rest}."
@@ -644,6 +644,6 @@ mod tests {
         assert_eq!(json["facts"]["outcome"], "no_eligible_group");
         assert_eq!(json["facts"]["excluded_by_code"]["schedule"], 1);
         assert_eq!(json["facts"]["nearest_misses"][0]["code"], "schedule");
-        assert_eq!(serde_json::from_value::<Unplaced>(json).unwrap(), why);
+        assert_eq!(serde_json::from_value::<UnplacedReason>(json).unwrap(), why);
     }
 }

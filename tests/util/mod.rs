@@ -360,3 +360,108 @@ pub fn read_csv(wd: &Workdir, name: &str) -> Table {
         .collect();
     Table { header, rows }
 }
+
+/// Debian's chromium, which the browser tests render pages with (installed by `.ci/run`).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Fails, saying how to install them, unless chromium and `pdftotext` (poppler-utils) are there;
+/// `why` says what the test needs them for.
+pub fn require_browser(why: &str) {
+    for (tool, package) in [
+        (CHROMIUM, "chromium"),
+        ("/usr/bin/pdftotext", "poppler-utils"),
+    ] {
+        assert!(
+            Path::new(tool).exists(),
+            "{tool} is missing: {why}. Run .ci/run (it installs them) or `apt-get install -y \
+             {package}`"
+        );
+    }
+}
+
+/// Runs headless chromium in `dir` on the page at `page` with `args` (a screenshot, a PDF), in
+/// a fresh profile and without network chatter; must succeed.
+pub fn chromium(dir: &Path, args: &[&str], page: &Path) -> std::process::Output {
+    let profile = tempfile::tempdir().expect("a profile folder");
+    let profile = format!("--user-data-dir={}", profile.path().display());
+    let output = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &profile,
+        ])
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .current_dir(dir)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        output.status.success(),
+        "chromium {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// How many pages a PDF chromium printed has (its `/Type /Page` objects).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
+        .count()
+}
+
+/// The text of the PDF `name` in `dir` (`pdftotext -layout`), its runs of white space made one
+/// space.
+pub fn pdf_text(dir: &Path, name: &str) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", name, "-"])
+        .current_dir(dir)
+        .output()
+        .expect("pdftotext runs");
+    assert!(out.status.success(), "pdftotext {name} failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Renders `page` (in `dir`) with chromium to a PNG beside it at `window` (`800,1300`) and prints
+/// it to a PDF beside it (same stem), checks that both are what they say and not blank, copies
+/// the PNG to the repository path named by the environment variable `png_env` when it is set
+/// (a README picture), and returns the PDF's bytes.
+pub fn screenshot_and_print(dir: &Path, page: &Path, window: &str, png_env: &str) -> Vec<u8> {
+    let png = page.with_extension("png");
+    chromium(
+        dir,
+        &[
+            "--hide-scrollbars",
+            &format!("--window-size={window}"),
+            &format!("--screenshot={}", png.display()),
+        ],
+        page,
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
+    if let Some(to) = std::env::var_os(png_env) {
+        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
+    }
+    let pdf = page.with_extension("pdf");
+    chromium(
+        dir,
+        &[
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+        page,
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    assert!(bytes.len() > 10_000, "{} bytes", bytes.len());
+    bytes
+}

@@ -1,4 +1,5 @@
-//! The one place text reaches the handout's markup.
+//! The one place text reaches the markup of the pages groupmatch writes: the handout
+//! (`handout/`) and the match report (`matching/report_html.rs`).
 //!
 //! A [`Page`] takes fixed markup only as `&'static str` (the templates in this module's callers,
 //! which hold no data), and everything else through [`Page::text`], which escapes it for element
@@ -49,6 +50,8 @@ impl Page {
         };
     }
 
+    // Links are the handout's alone: the report has none.
+    #[cfg(feature = "handout")]
     /// A web address, shown as itself: a link when it is `http:` or `https:` (any case), plain
     /// text otherwise (a `javascript:` or `data:` address is never a link).
     pub(crate) fn link(&mut self, url: &str) {
@@ -64,6 +67,7 @@ impl Page {
         }
     }
 
+    #[cfg(feature = "handout")]
     /// A phone number, shown as published: a `tel:` link to its digits (and a leading `+`)
     /// when it has at least three digits, plain text otherwise.
     pub(crate) fn phone(&mut self, phone: &str) {
@@ -85,6 +89,7 @@ impl Page {
     }
 }
 
+#[cfg(feature = "handout")]
 /// Whether `url` is an `http:` or `https:` address with something after the scheme.
 pub(crate) fn is_web_address(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
@@ -98,6 +103,7 @@ pub(crate) fn is_web_address(url: &str) -> bool {
     !rest.is_empty() && !rest.chars().any(char::is_whitespace)
 }
 
+#[cfg(feature = "handout")]
 /// The `tel:` target of a phone number as published: its digits, after a `+` when it starts
 /// with one; `None` with fewer than three digits.
 fn tel_target(phone: &str) -> Option<String> {
@@ -128,6 +134,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "handout")]
     fn only_web_addresses_and_phone_numbers_become_links() {
         let mut p = Page::default();
         p.link("javascript:alert(1)");
