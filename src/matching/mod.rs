@@ -282,12 +282,7 @@ pub fn assign(
     // ranking that score at least the minimum; ranked again, among the groups with a seat left,
     // when the kept start of it is too short and does not yet fall below the minimum. Then why
     // each person not placed was not.
-    let explained: Vec<(
-        String,
-        Option<Placement>,
-        Vec<String>,
-        Option<UnplacedReason>,
-    )> = waitlist
+    let explained: Vec<_> = waitlist
         .par_iter()
         .zip(judged)
         .zip(&group_of)
