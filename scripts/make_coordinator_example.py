@@ -8,40 +8,18 @@
 It keeps the simulation's professional groups (CBT, motivational, psychoeducation, dual recovery:
 35 groups with few open seats) and its first 120 waitlisted people, gives some of them priority
 codes (every 23rd person pregnant, every 11th injecting drugs, every 17th leaving residential
-treatment), and writes priority.toml with the block grant's tiers and one for that code. The
+treatment), and writes priority.toml with the block grant's tiers and one for that code (those of
+benches/peers/prioritise.py). The
 holds (holds.csv) were written by hand: three placements of a first match, and one in a group
 that has no seat for it. Simulated people and groups only: no real person's data.
 """
 import csv
+import importlib.util
 import sys
 from pathlib import Path
 
 PROFESSIONAL = {"cbt", "motivational", "psychoeducation", "dual_recovery"}
 
-PRIORITY = """# The block grant's order (45 CFR 96.131), then people leaving residential treatment.
-[codes]
-leaving_residential = "leaving residential treatment within 30 days"
-
-[[tier]]
-name = "pregnant_injects"
-when = ["pregnant+injects_drugs"]
-bonus = 0.4
-
-[[tier]]
-name = "pregnant"
-when = ["pregnant"]
-bonus = 0.3
-
-[[tier]]
-name = "injects_drugs"
-when = ["injects_drugs"]
-bonus = 0.2
-
-[[tier]]
-name = "step_down"
-when = ["leaving_residential"]
-bonus = 0.1
-"""
 
 
 def main():
@@ -67,7 +45,12 @@ def main():
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         w.writerows(people)
-    (out / "priority.toml").write_text(PRIORITY)
+    # The same tiers as the peer comparison's (benches/peers/prioritise.py).
+    peers = Path(__file__).resolve().parent.parent / "benches" / "peers" / "prioritise.py"
+    spec = importlib.util.spec_from_file_location("prioritise", peers)
+    prioritise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prioritise)
+    (out / "priority.toml").write_text(prioritise.PRIORITY_TOML)
 
 
 if __name__ == "__main__":
