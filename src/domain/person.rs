@@ -395,16 +395,16 @@ pub struct WaitlistEntry {
     /// The date they joined the waitlist.
     pub waiting_since: NaiveDate,
     /// Priority populations the person belongs to (`pregnant`, `injects_drugs`, or codes an
-    /// organisation declares), which decide their tier in a match
-    /// ([`crate::matching::Priorities`]). Left out of JSON when empty.
+    /// organisation declares), which decide their tier in a match (`groupmatch::matching`'s
+    /// priorities). Left out of JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priority: Vec<PriorityCode>,
 }
 
 /// A priority population's code on a waitlist row: 1 to [`MAX_PRIORITY_CODE_BYTES`] lowercase
 /// ASCII letters, digits and underscores, starting with a letter (`pregnant`,
-/// `leaving_residential`). Which codes are known is the match's business
-/// ([`crate::matching::Priorities`]): the reader checks only the spelling.
+/// `leaving_residential`). Which codes are known is the match's business (its priority tiers):
+/// the reader checks only the spelling.
 ///
 /// ```
 /// use groupmatch::PriorityCode;
