@@ -20,6 +20,7 @@
 mod api;
 mod auth;
 mod engine;
+mod jobs;
 mod problem;
 mod request;
 mod tokens;
@@ -40,6 +41,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 pub use auth::{Admin, Auth, Match, Need, Read};
 pub use engine::Served;
+pub use jobs::{MAX_JOBS, MAX_RUNNING};
 pub use problem::{ApiProblem, FieldError};
 pub use tokens::{Role, TokenEntry, Tokens};
 
@@ -53,7 +55,7 @@ pub const ENGINE_HEADER: &str = "groupmatch-engine";
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The largest body of a request about one person (rank, explain).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
-/// The largest document `POST /v1/validate` takes.
+/// The largest document `POST /v1/validate` takes, and the largest match request.
 pub const MAX_DOCUMENT_BODY_BYTES: usize = 16 << 20;
 /// How long a request may take, reading its body included, unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,6 +75,8 @@ struct Shared {
     timeout: Duration,
     /// One reload at a time (a SIGHUP during a reload by request waits for it).
     reloading: tokio::sync::Mutex<()>,
+    /// Match jobs of large waitlists.
+    jobs: Arc<jobs::Jobs>,
 }
 
 /// What a reload loaded: the new engine's version and size, and the groups file's warnings.
@@ -103,6 +107,7 @@ impl AppState {
                 tokens_path,
                 timeout: DEFAULT_TIMEOUT,
                 reloading: tokio::sync::Mutex::new(()),
+                jobs: Arc::default(),
             }),
         };
         Ok((state, warnings))
@@ -194,6 +199,8 @@ fn routes() -> Router<AppState> {
         .route("/v1/groups", get(api::groups))
         .route("/v1/groups/{id}", get(api::group))
         .route("/v1/validate", post(api::validate).layer(document))
+        .route("/v1/match", post(api::matching).layer(document))
+        .route("/v1/match/{id}", get(api::match_job))
         .route("/v1/admin/reload", post(api::reload).layer(person))
         .fallback(api::not_found)
 }
