@@ -251,6 +251,16 @@ fn person(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// What `groupmatch ARGS --person young-man-first-year.json --now NOW --format json` prints.
+fn cli_json(args: &[&str]) -> Value {
+    let wd = Workdir::new();
+    wd.create("p.json", person("young-man-first-year").to_string());
+    let tail = ["--person", "p.json", "--now", NOW, "--format", "json"];
+    let out = wd.run(args.iter().chain(&tail));
+    out.assert_success();
+    out.json()
+}
+
 /// The rank request of the README's first example.
 fn rank_request(top: usize) -> Value {
     json!({"person": person("young-man-first-year"), "top": top, "now": NOW})
@@ -280,23 +290,8 @@ fn rank_answers_what_rank_format_json_prints() {
     let served = response.json();
     assert_eq!(served["suggestions"].as_array().unwrap().len(), 3);
     assert!(served["engine"].is_null());
-    let wd = Workdir::new();
-    let file = wd.create("p.json", person("young-man-first-year").to_string());
-    let cli = wd.run([
-        "rank".as_ref(),
-        "--person".as_ref(),
-        file.as_os_str(),
-        "--top".as_ref(),
-        "3".as_ref(),
-        "--now".as_ref(),
-        NOW.as_ref(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--excluded".as_ref(),
-        "counts".as_ref(),
-    ]);
-    cli.assert_success();
-    assert_eq!(served, cli.json());
+    let cli = cli_json(&["rank", "--top", "3", "--excluded", "counts"]);
+    assert_eq!(served, cli);
 }
 
 #[test]
@@ -460,21 +455,8 @@ fn explain_answers_what_explain_format_json_prints_and_names_a_bad_group() {
     let request = json!({"person": person("young-man-first-year"), "group": "na-0007", "now": NOW});
     let response = server.post("/v1/explain", &server.read, &request);
     response.assert_status(200);
-    let wd = Workdir::new();
-    let file = wd.create("p.json", person("young-man-first-year").to_string());
-    let cli = wd.run([
-        "explain".as_ref(),
-        "--person".as_ref(),
-        file.as_os_str(),
-        "--group".as_ref(),
-        "na-0007".as_ref(),
-        "--now".as_ref(),
-        NOW.as_ref(),
-        "--format".as_ref(),
-        "json".as_ref(),
-    ]);
-    cli.assert_success();
-    assert_eq!(response.json(), cli.json());
+    let cli = cli_json(&["explain", "--group", "na-0007"]);
+    assert_eq!(response.json(), cli);
     let missing = server.post(
         "/v1/explain",
         &server.read,

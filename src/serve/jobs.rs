@@ -64,7 +64,7 @@ impl Jobs {
             }
             let mut bytes = [0u8; 16];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let id = super::tokens::hex(&bytes);
             jobs.push_back((id.clone(), JobState::Running));
             id
         };

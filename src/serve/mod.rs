@@ -53,6 +53,8 @@ use crate::formats::Loaded;
 pub const ENGINE_HEADER: &str = "groupmatch-engine";
 /// The request header carrying a request's id (made when the request has none).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The longest request id logged (a UUID is 36).
+const MAX_REQUEST_ID_BYTES: usize = 64;
 /// The largest body of a request about one person (rank, explain).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// The largest document `POST /v1/validate` takes, and the largest match request.
@@ -233,11 +235,19 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    // A proxy's request id is logged when it looks like one; anything else a client put there
+    // (it could be any text) is not.
     let request_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+        .filter(|id| {
+            id.len() <= MAX_REQUEST_ID_BYTES
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .unwrap_or("not-logged")
         .to_string();
     req.extensions_mut().insert(Arc::clone(&served));
     let mut response = next.run(req).await;
@@ -248,7 +258,7 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         method = %method,
         route = %route,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
         request_id = %request_id,
         engine = %served.version,
         "request"
