@@ -103,6 +103,8 @@ mod person_draft;
 mod rank;
 pub mod rules;
 pub mod safety;
+#[cfg(feature = "serve")]
+mod serve;
 pub mod simulate;
 pub mod text;
 mod validate;
