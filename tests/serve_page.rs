@@ -325,6 +325,19 @@ async fn staff_rank_a_person_in_chromium_with_the_keyboard_and_see_the_clis_rank
     retype_and_send(&c, "token", "not-a-token").await;
     assert!(!problem_beside(&c, "token").await.is_empty());
     assert_eq!(focused(&c).await, "token");
+    let stored = "return [sessionStorage.getItem('groupmatch-token'), localStorage.length];";
+    assert_eq!(js(&c, stored).await, json!(["not-a-token", 0]));
+
+    // "New person" (Enter on the button) leaves nothing of this one on the page.
+    let reset = c.find(Locator::Id("reset")).await.unwrap();
+    reset.send_keys(&Key::Enter.to_string()).await.unwrap();
+    wait_until(
+        &c,
+        "!document.querySelector('#suggestions li, .field > .problem')",
+    )
+    .await;
+    let availability = "return document.getElementById('availability').value;";
+    assert_eq!(js(&c, availability).await, json!("daily 06:00-22:00"));
     c.close().await.unwrap();
 
     // The person's fields travel in request bodies only: none is in the server's log.

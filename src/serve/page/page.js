@@ -106,7 +106,7 @@ function showProblem(name, message) {
     return null;
   }
   const problem = make("p", message, "problem");
-  problem.id = "problem-" + name;
+  problem.id = `problem-${name}-${wrapper.querySelectorAll(".problem").length}`;
   wrapper.append(problem);
   const control = wrapper.querySelector("input, select");
   for (const c of wrapper.querySelectorAll("input, select")) {
@@ -294,8 +294,19 @@ async function rank(event) {
   }
 }
 
-form.elements.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
-form.elements.timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+// A fresh form: the defaults, the token of this tab, this computer's time zone, and nothing
+// left of the last person on the page.
+function startOver() {
+  form.elements.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
+  form.elements.timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  showRoleFields();
+  clearProblems();
+  showRanking({});
+  setStatus("Nothing ranked yet.");
+}
+
 form.elements.role.addEventListener("change", showRoleFields);
 form.addEventListener("submit", rank);
-showRoleFields();
+// The reset event comes before the fields are reset: start over after it.
+form.addEventListener("reset", () => setTimeout(startOver));
+startOver();
