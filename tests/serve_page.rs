@@ -242,6 +242,34 @@ async fn staff_rank_a_person_in_chromium_with_the_keyboard_and_see_the_clis_rank
     let (_driver, driver_url) = start_chromedriver();
     let profile = tempfile::tempdir().unwrap();
     let c = browser(&driver_url, profile.path()).await;
+    // The session ends (and chromium with it) whether the page passes or fails.
+    let page = tokio::spawn(use_the_page(c.clone(), addr, token.clone(), cli));
+    let outcome = page.await;
+    c.close().await.unwrap();
+    if let Err(failed) = outcome {
+        std::panic::resume_unwind(failed.into_panic());
+    }
+
+    // The person's fields travel in request bodies only: none is in the server's log.
+    let log = read(&wd, "serve.log");
+    assert!(log.contains("/v1/rank"), "{log}");
+    for field in [
+        "weekday evenings",
+        "Sat 9am-1pm",
+        "39.9526",
+        "-75.1652",
+        token.as_str(),
+    ] {
+        assert!(
+            !log.contains(field),
+            "{field:?} is in the server's log:\n{log}"
+        );
+    }
+}
+
+/// Staff at the page: rank the person typed with the keyboard, see what the command line says
+/// for them, a bad availability, a bad token, and start over.
+async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     c.goto(&format!("http://{addr}/")).await.unwrap();
     assert_eq!(
         c.title().await.unwrap(),
@@ -338,21 +366,4 @@ async fn staff_rank_a_person_in_chromium_with_the_keyboard_and_see_the_clis_rank
     .await;
     let availability = "return document.getElementById('availability').value;";
     assert_eq!(js(&c, availability).await, json!("daily 06:00-22:00"));
-    c.close().await.unwrap();
-
-    // The person's fields travel in request bodies only: none is in the server's log.
-    let log = read(&wd, "serve.log");
-    assert!(log.contains("/v1/rank"), "{log}");
-    for field in [
-        "weekday evenings",
-        "Sat 9am-1pm",
-        "39.9526",
-        "-75.1652",
-        token.as_str(),
-    ] {
-        assert!(
-            !log.contains(field),
-            "{field:?} is in the server's log:\n{log}"
-        );
-    }
 }

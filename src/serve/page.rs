@@ -171,6 +171,29 @@ mod tests {
         assert_ne!(etag, header(&get("/page.css", None).await, header::ETAG));
     }
 
+    #[test]
+    fn the_script_never_writes_markup_and_the_page_has_no_inline_code() {
+        for call in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "Function(",
+            "setAttribute(\"on",
+        ] {
+            assert!(!JS.body.contains(call), "page.js calls {call}");
+        }
+        // The policy would block them: the page must work without.
+        assert_eq!(INDEX.body.matches("<script").count(), 1);
+        assert!(INDEX
+            .body
+            .contains("<script src=\"page.js\" defer></script>"));
+        for inline in ["<style", " style=\"", " onclick=", " onload=", " onsubmit="] {
+            assert!(!INDEX.body.contains(inline), "index.html has {inline}");
+        }
+    }
+
     /// The values of the form control(s) named `name` in the page: a select's options or a
     /// group of checkboxes, leaving out the empty "not given" option.
     fn values(name: &str) -> Vec<String> {

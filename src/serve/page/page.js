@@ -1,7 +1,8 @@
 // The staff page: reads the intake form into a person as the person file holds it, asks
 // POST /v1/rank for the ranking, and shows it. Every text that comes from the server (group
-// names, addresses, reasons, messages) is written with textContent, never parsed as markup: the
-// `text` function below is the one place text enters the page.
+// names, addresses, reasons, messages) is written as text, never parsed as markup: through
+// `text` (textContent) or as a string given to append (a text node). Nothing here writes
+// markup from a string (src/serve/page.rs tests that no such call is in this file).
 "use strict";
 
 const form = document.getElementById("intake");
