@@ -275,9 +275,20 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
         c.title().await.unwrap(),
         "groupmatch: support groups for one person"
     );
+    let unlabelled = "return Array.from(document.querySelectorAll('input, select'), \
+         e => e.labels.length ? null : e.name).filter(n => n !== null);";
+    assert_eq!(
+        js(&c, unlabelled).await,
+        json!([]),
+        "fields without a label"
+    );
 
     // The keyboard alone, from the top of the page: Tab to each field, type, Enter to send.
     tab_and_type(&c, "token", &token).await;
+    // The page's own focus ring (3 px, solid), not only the browser's thin default.
+    let ring = "const s = getComputedStyle(document.activeElement); \
+         return s.outlineStyle + ' ' + s.outlineWidth;";
+    assert_eq!(js(&c, ring).await, json!("solid 3px"), "the focus ring");
     tab_and_type(&c, "id", "p-page").await;
     tab_and_type(&c, "availability", "weekday evenings; Sat 9am-1pm").await;
     tab_and_type(&c, "timezone", "America/New_York").await;
