@@ -354,6 +354,10 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
         "{problem}"
     );
     assert_eq!(focused(&c).await, "availability");
+    assert!(
+        texts(&c, "#suggestions .name").await.is_empty(),
+        "a stale ranking"
+    );
     let field = c.find(Locator::Id("availability")).await.unwrap();
     assert_eq!(
         field.attr("aria-invalid").await.unwrap().as_deref(),

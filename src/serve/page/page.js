@@ -126,8 +126,10 @@ function fieldOf(pointer) {
   return parts[0] || null;
 }
 
-// An RFC 9457 problem: each error beside its field, the focus on the first one.
+// An RFC 9457 problem: each error beside its field, the focus on the first one. The last
+// ranking is taken off the page: it is not the ranking of what the form now says.
 function showProblemResponse(status, problem) {
+  showRanking({});
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
   let first = null;
   for (const error of errors) {
@@ -288,6 +290,7 @@ async function rank(event) {
     if (response.ok) showRanking(body);
     else showProblemResponse(response.status, body);
   } catch (error) {
+    showRanking({});
     showProblem(null, `the server could not be reached (${error.message})`);
     setStatus("Not ranked: the server could not be reached.");
   } finally {
