@@ -251,6 +251,16 @@ fn person(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// What `groupmatch ARGS --person young-man-first-year.json --now NOW --format json` prints.
+fn cli_json(args: &[&str]) -> Value {
+    let wd = Workdir::new();
+    wd.create("p.json", person("young-man-first-year").to_string());
+    let tail = ["--person", "p.json", "--now", NOW, "--format", "json"];
+    let out = wd.run(args.iter().chain(&tail));
+    out.assert_success();
+    out.json()
+}
+
 /// The rank request of the README's first example.
 fn rank_request(top: usize) -> Value {
     json!({"person": person("young-man-first-year"), "top": top, "now": NOW})
@@ -280,23 +290,8 @@ fn rank_answers_what_rank_format_json_prints() {
     let served = response.json();
     assert_eq!(served["suggestions"].as_array().unwrap().len(), 3);
     assert!(served["engine"].is_null());
-    let wd = Workdir::new();
-    let file = wd.create("p.json", person("young-man-first-year").to_string());
-    let cli = wd.run([
-        "rank".as_ref(),
-        "--person".as_ref(),
-        file.as_os_str(),
-        "--top".as_ref(),
-        "3".as_ref(),
-        "--now".as_ref(),
-        NOW.as_ref(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--excluded".as_ref(),
-        "counts".as_ref(),
-    ]);
-    cli.assert_success();
-    assert_eq!(served, cli.json());
+    let cli = cli_json(&["rank", "--top", "3", "--excluded", "counts"]);
+    assert_eq!(served, cli);
 }
 
 #[test]
@@ -452,4 +447,353 @@ fn sigterm_drains_a_request_in_flight_then_exits() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}");
     assert!(TcpStream::connect(&server.addr).is_err());
+}
+
+#[test]
+fn explain_answers_what_explain_format_json_prints_and_names_a_bad_group() {
+    let server = Server::start(&[]);
+    let request = json!({"person": person("young-man-first-year"), "group": "na-0007", "now": NOW});
+    let response = server.post("/v1/explain", &server.read, &request);
+    response.assert_status(200);
+    let cli = cli_json(&["explain", "--group", "na-0007"]);
+    assert_eq!(response.json(), cli);
+    let missing = server.post(
+        "/v1/explain",
+        &server.read,
+        &json!({"person": person("young-man-first-year"), "group": "zz-none"}),
+    );
+    missing.assert_status(422);
+    assert_eq!(missing.pointers(), ["/group"]);
+    let no_group = server.post(
+        "/v1/explain",
+        &server.read,
+        &json!({"person": person("young-man-first-year")}),
+    );
+    no_group.assert_status(422);
+    assert_eq!(no_group.pointers(), ["/group"]);
+}
+
+#[test]
+fn validate_reports_a_document_as_validate_does_a_file() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.read);
+    let bad = std::fs::read(repo_path("docs/examples/bad-groups.csv")).unwrap();
+    let response = server.send(
+        "POST",
+        "/v1/validate",
+        &[("Authorization", &auth), ("Content-Type", "text/csv")],
+        &bad,
+    );
+    response.assert_status(200);
+    let report = response.json();
+    assert_eq!(report["kind"], "groups");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 7);
+    let person = person("young-man-first-year").to_string();
+    let ok = server.send(
+        "POST",
+        "/v1/validate?kind=person",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        person.as_bytes(),
+    );
+    ok.assert_status(200);
+    assert_eq!(ok.json()["records"], 1);
+    assert!(ok.json()["problems"].as_array().unwrap().is_empty());
+    server
+        .send(
+            "POST",
+            "/v1/validate?kind=people",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            person.as_bytes(),
+        )
+        .assert_status(400);
+    server
+        .send(
+            "POST",
+            "/v1/validate",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/xml"),
+            ],
+            b"<x/>",
+        )
+        .assert_status(415);
+}
+
+/// A waitlist of `n` people as CSV, everyone free every evening and happy to meet online.
+fn waitlist_csv(n: usize) -> String {
+    let mut csv = String::from(
+        "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n",
+    );
+    for i in 0..n {
+        csv.push_str(&format!(
+            "w{i},early,no_preference,online,weekday evenings,America/New_York,2026-10-{:02}\n",
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
+#[test]
+fn match_answers_a_small_waitlist_and_makes_a_job_of_a_large_one() {
+    let server = Server::start(&[]);
+    let small = json!({"waitlist": waitlist_csv(5), "format": "csv", "now": NOW});
+    server
+        .post("/v1/match", &server.read, &small)
+        .assert_status(403);
+    let direct = server.post("/v1/match", &server.matching, &small);
+    direct.assert_status(200);
+    let direct = direct.json();
+    assert_eq!(direct["summary"]["people"], 5);
+    assert_eq!(direct["rows"].as_array().unwrap().len(), 5);
+    // The same people as a JSON array: the same answer.
+    let people: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"id": format!("w{i}"), "stage": "early", "approach_preference": "no_preference",
+                   "format_preference": "online", "availability": ["weekday evenings"],
+                   "timezone": "America/New_York", "waiting_since": format!("2026-10-{:02}", 1 + i)})
+        })
+        .collect();
+    let array = server.post(
+        "/v1/match",
+        &server.matching,
+        &json!({"waitlist": people, "now": NOW}),
+    );
+    array.assert_status(200);
+    assert_eq!(array.json(), direct);
+    let bad = server.post(
+        "/v1/match",
+        &server.matching,
+        &json!({"waitlist": waitlist_csv(2).replace("early", "earlyish"), "min_score": 2}),
+    );
+    bad.assert_status(422);
+    assert!(
+        bad.pointers().iter().any(|p| p == "/waitlist/stage"),
+        "{:?}",
+        bad.pointers()
+    );
+
+    let large = json!({"waitlist": waitlist_csv(1001), "now": NOW});
+    let accepted = server.post("/v1/match", &server.admin, &large);
+    accepted.assert_status(202);
+    let poll = accepted.json()["poll"].as_str().unwrap().to_string();
+    assert_eq!(accepted.header("location"), Some(poll.as_str()));
+    let started = std::time::Instant::now();
+    let done = loop {
+        let answer = server.get(&poll, &server.matching);
+        answer.assert_status(200);
+        let answer = answer.json();
+        if answer["status"] != "running" {
+            break answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "job still running"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["result"]["summary"]["people"], 1001);
+    server
+        .get("/v1/match/0123456789abcdef", &server.matching)
+        .assert_status(404);
+}
+
+#[test]
+fn bad_bodies_are_problems_never_a_crash() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.read);
+    let json_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let send = |body: &[u8]| server.send("POST", "/v1/rank", &json_headers, body);
+    send(b"{\"person\": ").assert_status(400);
+    send(b"[1, 2]").assert_status(400);
+    send(b"").assert_status(400);
+    send(b"{\"person\": {\"readiness\": NaN}}").assert_status(400);
+    let mut huge = person("young-man-first-year");
+    huge["readiness"] = json!(1e300);
+    huge["age"] = serde_json::from_str("1e999999").unwrap_or(json!(-0.0));
+    let response = server.post("/v1/rank", &server.read, &json!({"person": huge}));
+    response.assert_status(422);
+    let deep = format!(
+        "{{\"person\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    // Valid JSON, too deep to be a person: the person reader's limit, at /person.
+    let too_deep = send(deep.as_bytes());
+    too_deep.assert_status(422);
+    assert_eq!(too_deep.pointers(), ["/person"]);
+    let deep_person = format!(
+        "{{\"person\": {{\"id\": {}1{}}}}}",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    assert!(matches!(send(deep_person.as_bytes()).status, 400 | 422));
+    let oversized = format!("{{\"person\": \"{}\"}}", "x".repeat(2 << 20));
+    send(oversized.as_bytes()).assert_status(413);
+    server
+        .send(
+            "POST",
+            "/v1/rank",
+            &[("Authorization", &auth), ("Content-Type", "text/plain")],
+            rank_request(1).to_string().as_bytes(),
+        )
+        .assert_status(415);
+    server
+        .send("POST", "/v1/rank", &[("Authorization", &auth)], b"{}")
+        .assert_status(415);
+    server.get("/v1/nothing", &server.read).assert_status(404);
+    // Still serving after all of it.
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+}
+
+#[test]
+fn clients_that_disconnect_or_stall_do_not_hold_the_server() {
+    let server = Server::start(&["--timeout", "1"]);
+    let head = format!(
+        "POST /v1/rank HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{{\"person\": ",
+        server.read
+    );
+    // Cut mid-body.
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        drop(stream);
+    }
+    // Stalled mid-body: answered 503 when the timeout passes.
+    let mut stalled = TcpStream::connect(&server.addr).unwrap();
+    stalled.write_all(head.as_bytes()).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let response = read_response(stalled);
+    response.assert_status(503);
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+}
+
+/// A workdir holding the embedded directory and rules as files the server reads.
+fn files_workdir() -> Workdir {
+    let wd = Workdir::new();
+    wd.create(
+        "groups.csv",
+        std::fs::read(repo_path("data/groups.csv")).unwrap(),
+    );
+    wd.create(
+        "rules.toml",
+        std::fs::read(repo_path("data/rules/default.toml")).unwrap(),
+    );
+    wd
+}
+
+const FILE_ARGS: [&str; 4] = ["--groups", "groups.csv", "--rules", "rules.toml"];
+
+#[test]
+fn reload_swaps_the_engine_while_requests_keep_succeeding() {
+    let server = Server::start_in(files_workdir(), &FILE_ARGS);
+    let before = server.send("GET", "/readyz", &[], b"").json()["engine"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rules = server.wd.path().join("rules.toml");
+    let original = std::fs::read_to_string(&rules).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let engines = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut seen = Vec::new();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let r = server.post("/v1/rank", &server.read, &rank_request(2));
+                        r.assert_status(200);
+                        seen.push(r.header("groupmatch-engine").unwrap().to_string());
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for i in 0..6 {
+            let text = format!("{original}\n# edit {}\n", i % 2);
+            std::fs::write(&rules, text).unwrap();
+            let reloaded = server.post("/v1/admin/reload", &server.admin, &json!({}));
+            reloaded.assert_status(200);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect::<std::collections::BTreeSet<String>>()
+    });
+    assert!(engines.len() >= 2, "{engines:?}");
+    let after = server.send("GET", "/readyz", &[], b"").json()["engine"].clone();
+    assert_ne!(after, before.as_str(), "the rules file changed");
+
+    // A bad directory: 422 with its problems, and the engine before keeps serving.
+    let serving = server.send("GET", "/readyz", &[], b"").json()["engine"].clone();
+    let groups = server.wd.path().join("groups.csv");
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(&groups, text.replacen("twelve_step", "twelve_stp", 1)).unwrap();
+    let refused = server.post("/v1/admin/reload", &server.admin, &json!({}));
+    refused.assert_status(422);
+    let problems = refused.json()["problems"].clone();
+    let first = problems[0].as_str().unwrap();
+    assert!(
+        first.starts_with("groups.csv:")
+            && first.contains(": approach: unknown value 'twelve_stp'"),
+        "{problems}"
+    );
+    assert_eq!(
+        server.send("GET", "/readyz", &[], b"").json()["engine"],
+        serving
+    );
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+
+    // SIGHUP reloads too: the directory fixed, with one group fewer.
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&groups, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    server.signal("HUP");
+    let started = std::time::Instant::now();
+    while server.send("GET", "/readyz", &[], b"").json()["groups"] != 345 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "SIGHUP did not reload"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_token_revoked_or_added_counts_after_a_reload() {
+    let server = Server::start(&[]);
+    let revoked = server
+        .wd
+        .run(["token", "revoke", "token-1", "--tokens", "tokens.json"]);
+    revoked.assert_success();
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+    server
+        .post("/v1/admin/reload", &server.admin, &json!({}))
+        .assert_status(200);
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(401);
+    let list = server.wd.run(["token", "list", "--tokens", "tokens.json"]);
+    list.assert_success();
+    assert!(!list.stdout().contains(&server.admin[3..]));
+    assert!(list.stdout().contains("token-3") && !list.stdout().contains("token-1 "));
 }

@@ -6,17 +6,21 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Admin, Auth, Read};
+use super::auth::{Admin, Auth, Match, Read};
 use super::problem::ApiProblem;
 use super::request::{body_bytes, syntax_of, JsonObject};
 use super::{AppState, Reloaded, Served};
 use crate::domain::group::Group;
 use crate::explain::Explanation;
+use crate::formats::people::parse_waitlist;
+use crate::formats::Syntax;
+use crate::matching::{match_waitlist, MatchOptions, PriorityPolicy};
 use crate::rank::{ExcludedDetail, RankOptions, Ranking};
 use crate::validate::{validate_bytes, FileKind, Report};
 
@@ -26,6 +30,8 @@ const DEFAULT_TOP: usize = 10;
 const DEFAULT_PAGE: usize = 50;
 /// The most groups on one page.
 const MAX_PAGE: usize = 500;
+/// The most people a match answers within its request; a larger waitlist is a job.
+pub const MAX_DIRECT_MATCH: usize = 1000;
 
 type Answer<T> = Result<Json<T>, ApiProblem>;
 
@@ -225,4 +231,121 @@ pub async fn not_found() -> ApiProblem {
         StatusCode::NOT_FOUND,
         "no such endpoint (see docs/serve.md)",
     )
+}
+
+/// `POST /v1/match`: `{"waitlist": [...] | "CSV or JSON Lines text", "format": "csv" | "jsonl",
+/// "now", "min_score", "wait_weight", "alternates", "candidates", "priority": "strict" |
+/// "weighted", "holds": [{"person_id", "group_id"}]}` (options as `groupmatch match` takes them,
+/// with its defaults). Up to [`MAX_DIRECT_MATCH`] people are answered at once with
+/// `{"summary", "rows"}` (the summary `match --summary` writes, without timings, and one row per
+/// person); more are a job (202 and its id, `GET /v1/match/{id}`).
+pub async fn matching(
+    _: Auth<Match>,
+    State(state): State<AppState>,
+    Extension(served): Extension<Arc<Served>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiProblem> {
+    let mut body = JsonObject::read(&headers, body)?;
+    let waitlist = match body.require::<serde_json::Value>("waitlist") {
+        Some(serde_json::Value::Array(people)) => {
+            // Each person a line of JSON Lines: the reader's line is the place in the array.
+            let lines: Vec<String> = people.iter().map(|p| p.to_string()).collect();
+            Some((lines.join("\n").into_bytes(), Syntax::JsonLines))
+        }
+        Some(serde_json::Value::String(text)) => {
+            match body.take::<String>("format").as_deref().unwrap_or("csv") {
+                "csv" => Some((text.into_bytes(), Syntax::Csv)),
+                "jsonl" => Some((text.into_bytes(), Syntax::JsonLines)),
+                other => {
+                    body.error(
+                        "format",
+                        format!("unknown format '{other}' (allowed: csv, jsonl)"),
+                    );
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            body.error(
+                "waitlist",
+                "give the waitlist as an array of people or as CSV or JSON Lines text",
+            );
+            None
+        }
+        None => None,
+    };
+    let mut options = MatchOptions::new(now_of(&mut body));
+    if let Some(v) = body.take("min_score") {
+        options.min_score = v;
+    }
+    if let Some(v) = body.take("wait_weight") {
+        options.wait_weight = v;
+    }
+    if let Some(v) = body.take("alternates") {
+        options.alternates = v;
+    }
+    if let Some(v) = body.take("candidates") {
+        options.candidates = v;
+    }
+    if let Some(holds) = body.take("holds") {
+        options.holds = holds;
+    }
+    let policy = body.take::<PriorityPolicy>("priority");
+    body.finish()?;
+    let (bytes, syntax) = waitlist.expect("finish reports a waitlist that could not be read");
+    if let Some(policy) = policy {
+        options.priorities = (options.priorities.clone())
+            .with_policy(policy, "priority")
+            .map_err(|e| ApiProblem::from_error(e, ""))?;
+    }
+    let people = lines_over(&bytes, syntax);
+    let work = move || -> Result<serde_json::Value, ApiProblem> {
+        let waitlist = parse_waitlist(&bytes, syntax, "waitlist")
+            .map_err(|e| ApiProblem::from_error(e, "/waitlist"))?
+            .value;
+        let result = match_waitlist(&served.engine, &waitlist, &options)
+            .map_err(|e| ApiProblem::from_error(e, ""))?;
+        Ok(serde_json::json!({"summary": result.summary(), "rows": result.rows}))
+    };
+    if people <= MAX_DIRECT_MATCH {
+        let answer = blocking(work).await??;
+        return Ok(Json(answer).into_response());
+    }
+    let id = state.shared.jobs.start(work)?;
+    let location = format!("/v1/match/{id}");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location.clone())],
+        Json(serde_json::json!({"id": id, "status": "running", "poll": location})),
+    )
+        .into_response())
+}
+
+/// People a waitlist document holds at most: its lines (a CSV header and blank lines count too,
+/// and a CSV cell may hold a line break, so this over-counts, never under).
+fn lines_over(bytes: &[u8], syntax: Syntax) -> usize {
+    let lines = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    match syntax {
+        Syntax::Csv => lines.saturating_sub(1),
+        _ => lines,
+    }
+}
+
+/// `GET /v1/match/{id}`: `{"status": "running"}`, `{"status": "done", "result": ...}` or
+/// `{"status": "failed", "problem": ...}`; 404 for a job this instance does not hold.
+pub async fn match_job(
+    _: Auth<Match>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    state.shared.jobs.poll(&id).ok_or_else(|| {
+        ApiProblem::new(
+            StatusCode::NOT_FOUND,
+            "no such match job on this instance (jobs are kept in memory, on the instance that took them, until newer ones replace them)",
+        )
+    })
 }

@@ -61,7 +61,7 @@ fn part_hash<T: std::fmt::Debug>(
         Some(Source::File(path)) => Sha256::digest(read_bytes(path, max)?),
         Some(Source::Value(value)) => Sha256::digest(format!("{value:?}").as_bytes()),
     };
-    Ok(digest[..4].iter().map(|b| format!("{b:02x}")).collect())
+    Ok(super::tokens::hex(&digest[..4]))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 mod api;
 mod auth;
 mod engine;
+mod jobs;
 mod page;
 mod problem;
 mod request;
@@ -41,6 +42,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 pub use auth::{Admin, Auth, Match, Need, Read};
 pub use engine::Served;
+pub use jobs::{MAX_JOBS, MAX_RUNNING};
 pub use problem::{ApiProblem, FieldError};
 pub use tokens::{Role, TokenEntry, Tokens};
 
@@ -52,9 +54,11 @@ use crate::formats::Loaded;
 pub const ENGINE_HEADER: &str = "groupmatch-engine";
 /// The request header carrying a request's id (made when the request has none).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The longest request id logged (a UUID is 36).
+const MAX_REQUEST_ID_BYTES: usize = 64;
 /// The largest body of a request about one person (rank, explain).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
-/// The largest document `POST /v1/validate` takes.
+/// The largest document `POST /v1/validate` takes, and the largest match request.
 pub const MAX_DOCUMENT_BODY_BYTES: usize = 16 << 20;
 /// How long a request may take, reading its body included, unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -74,6 +78,8 @@ struct Shared {
     timeout: Duration,
     /// One reload at a time (a SIGHUP during a reload by request waits for it).
     reloading: tokio::sync::Mutex<()>,
+    /// Match jobs of large waitlists.
+    jobs: Arc<jobs::Jobs>,
 }
 
 /// What a reload loaded: the new engine's version and size, and the groups file's warnings.
@@ -104,6 +110,7 @@ impl AppState {
                 tokens_path,
                 timeout: DEFAULT_TIMEOUT,
                 reloading: tokio::sync::Mutex::new(()),
+                jobs: Arc::default(),
             }),
         };
         Ok((state, warnings))
@@ -195,6 +202,8 @@ fn routes() -> Router<AppState> {
         .route("/v1/groups", get(api::groups))
         .route("/v1/groups/{id}", get(api::group))
         .route("/v1/validate", post(api::validate).layer(document))
+        .route("/v1/match", post(api::matching).layer(document))
+        .route("/v1/match/{id}", get(api::match_job))
         .route("/v1/admin/reload", post(api::reload).layer(person))
         .merge(page::routes())
         .fallback(api::not_found)
@@ -228,11 +237,19 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    // A proxy's request id is logged when it looks like one; anything else a client put there
+    // (it could be any text) is not.
     let request_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+        .filter(|id| {
+            id.len() <= MAX_REQUEST_ID_BYTES
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .unwrap_or("not-logged")
         .to_string();
     req.extensions_mut().insert(Arc::clone(&served));
     let mut response = next.run(req).await;
@@ -243,7 +260,7 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         method = %method,
         route = %route,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
         request_id = %request_id,
         engine = %served.version,
         "request"
