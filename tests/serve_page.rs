@@ -1,14 +1,18 @@
 //! The staff page in a real browser: the built `groupmatch serve` on a free local port with a
-//! small directory (one group named `<img src=x onerror=alert(1)>`), Debian's chromium driven
-//! headless through chromedriver (WebDriver, with `fantoccini`). The test fills the form with the
-//! keyboard alone (Tab from field to field, Enter to send), reads the ranked names and scores and
-//! holds them against `groupmatch rank --format json` for the same person, checks that the
-//! hostile name is text and made no element, that a bad availability is shown beside its field
-//! and a bad token beside the token's, and takes a screenshot. Chromium and chromedriver are
-//! installed by `.ci/run`; without them this test fails and says so.
+//! small directory (one group named `<img src=x onerror=alert(1)>`) and a fresh `read` token,
+//! Debian's chromium driven headless through chromedriver (WebDriver, with `fantoccini`). The
+//! test checks every field has a label, fills the form with the keyboard alone (Tab from field
+//! to field, a visible focus ring, Enter to send), and holds the ranked names, scores, status,
+//! excluded counts and first reason against `groupmatch rank --format json` for the same
+//! person. It checks that the hostile name is text and made no element, that a bad availability
+//! is shown beside its field (with the focus there and the stale ranking gone) and a bad token
+//! beside the token's, that only the token is stored (in `sessionStorage`), that "New person"
+//! leaves nothing on the page, and that no person field or token reaches the server's log; and
+//! takes a screenshot. Chromium and chromedriver are installed by `.ci/run`; without them this
+//! test fails and says so.
 //!
 //! `SERVE_PNG=docs/staff-page.png cargo test --test serve_page` also writes the screenshot
-//! there (for the README).
+//! there (for the README and docs/serve.md).
 
 mod util;
 
@@ -164,14 +168,18 @@ async fn focused(c: &Client) -> String {
         .to_string()
 }
 
+/// The keys that type `keys` over what a field holds (Ctrl+A first).
+fn over(keys: &str) -> String {
+    format!("{}a{}{keys}", Key::Control, Key::Null)
+}
+
 /// Presses Tab until the field `id` has the focus (it must be reachable forward with the
 /// keyboard), and types `keys` into it over what it held.
 async fn tab_and_type(c: &Client, id: &str, keys: &str) {
     for _ in 0..80 {
         if focused(c).await == id {
             let field = c.active_element().await.unwrap();
-            let select_all = format!("{}a{}", Key::Control, Key::Null);
-            field.send_keys(&(select_all + keys)).await.unwrap();
+            field.send_keys(&over(keys)).await.unwrap();
             return;
         }
         let here = c.active_element().await.unwrap();
@@ -183,9 +191,8 @@ async fn tab_and_type(c: &Client, id: &str, keys: &str) {
 /// Types `keys` into the field `id` over what it held and presses Enter there.
 async fn retype_and_send(c: &Client, id: &str, keys: &str) {
     let field = c.find(Locator::Id(id)).await.unwrap();
-    let select_all = format!("{}a{}", Key::Control, Key::Null);
     field
-        .send_keys(&format!("{select_all}{keys}{}", Key::Enter))
+        .send_keys(&over(&format!("{keys}{}", Key::Enter)))
         .await
         .unwrap();
 }
@@ -299,17 +306,14 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     tab_and_type(&c, "now", &format!("{NOW}{}", Key::Enter)).await;
     wait_until(&c, "document.querySelector('#suggestions li')").await;
 
-    let want: Vec<&str> = cli["suggestions"]
-        .as_array()
-        .unwrap()
+    let suggestions = cli["suggestions"].as_array().unwrap();
+    let want: Vec<&str> = suggestions
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(want.len() >= 3 && want.contains(&HOSTILE), "{cli}");
     assert_eq!(texts(&c, "#suggestions .name").await, want);
-    let scores: Vec<String> = cli["suggestions"]
-        .as_array()
-        .unwrap()
+    let scores: Vec<String> = suggestions
         .iter()
         .map(|s| format!("score {:.2}", s["score"].as_f64().unwrap()))
         .collect();
@@ -331,7 +335,7 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     let excluded = excluded.text().await.unwrap();
     assert!(excluded.starts_with("2 excluded: "), "{excluded}");
     // Each reason with its sign, as the CLI's table shows it.
-    let first = &cli["suggestions"][0]["explanation"][0];
+    let first = &suggestions[0]["explanation"][0];
     let reason = format!(
         "{} ({:+.2})",
         first["text"].as_str().unwrap(),
