@@ -107,6 +107,9 @@ pub fn field_errors(problems: &[Problem], at: &str) -> Vec<FieldError> {
             if let Some(field) = &p.field {
                 pointer.push('/');
                 pointer.push_str(&field.replace('~', "~0").replace('/', "~1"));
+                if let Some(item) = p.item {
+                    pointer.push_str(&format!("/{item}"));
+                }
             }
             let detail = match p.line {
                 Some(line) if line > 1 => format!("line {line}: {}", p.message),
@@ -144,12 +147,13 @@ mod tests {
                 Some(1),
                 Some("availability"),
                 "end 19:00 is not after start 20:00",
-            ),
+            )
+            .at_item(2),
             Problem::new(Some(3), Some("a/b~c"), "odd"),
             Problem::new(None, None, "empty"),
         ];
         let errors = field_errors(&problems, "/person");
-        assert_eq!(errors[0].pointer, "/person/availability");
+        assert_eq!(errors[0].pointer, "/person/availability/2");
         assert_eq!(errors[0].detail, "end 19:00 is not after start 20:00");
         assert_eq!(errors[1].pointer, "/person/a~1b~0c");
         assert_eq!(errors[1].detail, "line 3: odd");
