@@ -188,13 +188,10 @@ async fn tab_and_type(c: &Client, id: &str, keys: &str) {
     panic!("Tab never reached #{id}");
 }
 
-/// Types `keys` into the field `id` over what it held and presses Enter there.
-async fn retype_and_send(c: &Client, id: &str, keys: &str) {
+/// Types `keys` into the field `id` over what it held.
+async fn retype(c: &Client, id: &str, keys: &str) {
     let field = c.find(Locator::Id(id)).await.unwrap();
-    field
-        .send_keys(&over(&format!("{keys}{}", Key::Enter)))
-        .await
-        .unwrap();
+    field.send_keys(&over(keys)).await.unwrap();
 }
 
 /// The texts of the elements `css` selects.
@@ -350,13 +347,23 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     js(&c, "window.scrollTo(0, 0);").await;
     keep_png(&c.screenshot().await.unwrap(), "SERVE_PNG");
 
-    // A bad availability entry: the server's message beside the field, the focus on it.
-    retype_and_send(&c, "availability", "Fri 20:00-19:00").await;
+    // Two bad fields: each message beside its field, which entry of the availability it is,
+    // the focus on the first of them in the form, and the last ranking gone.
+    retype(&c, "max_travel_km", "far").await;
+    let enter = Key::Enter;
+    retype(
+        &c,
+        "availability",
+        &format!("weekday evenings; Fri 20:00-19:00{enter}"),
+    )
+    .await;
     let problem = problem_beside(&c, "availability").await;
     assert!(
-        problem.contains("end 19:00 is not after start 20:00"),
+        problem.starts_with("entry 2: end 19:00 is not after start 20:00"),
         "{problem}"
     );
+    let problem = problem_beside(&c, "max_travel_km").await;
+    assert!(problem.contains("'far' is not a number"), "{problem}");
     assert_eq!(focused(&c).await, "availability");
     assert!(
         texts(&c, "#suggestions .name").await.is_empty(),
@@ -369,7 +376,7 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     );
 
     // A token the server does not know: the answer beside the token field.
-    retype_and_send(&c, "token", "not-a-token").await;
+    retype(&c, "token", &format!("not-a-token{enter}")).await;
     assert!(!problem_beside(&c, "token").await.is_empty());
     assert_eq!(focused(&c).await, "token");
     let stored = "return [sessionStorage.getItem('groupmatch-token'), localStorage.length];";

@@ -19,6 +19,8 @@ const TEXT_FIELDS = [
 ];
 const CHECKBOX_FIELDS = ["approach_strict", "lgbtq", "veteran", "can_pay"];
 const LIST_FIELDS = ["audience_preference", "needs", "substances", "risks"];
+// The lists typed as text, entries separated in one field.
+const SPLIT_FIELDS = ["availability", "languages"];
 
 // Sets `element`'s text, and returns it.
 function text(element, value) {
@@ -97,7 +99,7 @@ function clearProblems() {
 }
 
 // Shows `message` beside the field named `name` (its wrapper's data-field), or above the form
-// when no field has that name. Returns the field's first control, to move the focus to.
+// when no field has that name. Returns the field's first control.
 function showProblem(name, message) {
   const wrapper = name && form.querySelector(`[data-field="${CSS.escape(name)}"]`);
   if (!wrapper) {
@@ -118,29 +120,35 @@ function showProblem(name, message) {
   return control;
 }
 
-// The form field a JSON pointer into the request names: `/person/availability/1` is the
-// availability field, `/top` the number of suggestions.
+// The form field a JSON pointer into the request names, and the item of a list it points to:
+// `/person/availability/1` is the second entry typed in the availability field, `/top` the
+// number of suggestions.
 function fieldOf(pointer) {
   const parts = String(pointer || "").split("/").slice(1);
   if (parts[0] === "person") parts.shift();
-  return parts[0] || null;
+  const item = /^\d+$/.test(parts[1] || "") ? Number(parts[1]) : null;
+  return { name: parts[0] || null, item };
 }
 
-// An RFC 9457 problem: each error beside its field, the focus on the first one. The last
-// ranking is taken off the page: it is not the ranking of what the form now says.
+// An RFC 9457 problem: each error beside its field, the focus on the first of those fields in
+// the form. The last ranking is taken off the page: it is not the ranking of what the form now
+// says.
 function showProblemResponse(status, problem) {
   showRanking({});
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
-  let first = null;
   for (const error of errors) {
-    const control = showProblem(fieldOf(error.pointer), error.detail || error.message || problem.title);
-    first = first || control;
+    const { name, item } = fieldOf(error.pointer);
+    const detail = error.detail || error.message || problem.title;
+    // Several entries are typed in one field (`weekday evenings; Fri 20:00-19:00`): say which.
+    const entry = item !== null && SPLIT_FIELDS.includes(name) ? `entry ${item + 1}: ` : "";
+    showProblem(name, entry + detail);
   }
   if (errors.length === 0) {
     const name = status === 401 || status === 403 ? "token" : null;
-    first = showProblem(name, problem.detail || problem.title || `the server answered ${status}`);
+    showProblem(name, problem.detail || problem.title || `the server answered ${status}`);
   }
   setStatus(`Not ranked: ${errors.length || 1} problem${errors.length > 1 ? "s" : ""} to fix.`);
+  const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
 }
 
