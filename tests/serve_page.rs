@@ -382,6 +382,12 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     let stored = "return [sessionStorage.getItem('groupmatch-token'), localStorage.length];";
     assert_eq!(js(&c, stored).await, json!(["not-a-token", 0]));
 
+    // A family member has no stage but a relationship and an aim: the form shows the role's own.
+    retype(&c, "role", "them").await;
+    let shown = "return ['stage', 'relationship', 'family_aim'].map(id => \
+         !document.getElementById(id).disabled && !!document.getElementById(id).offsetParent);";
+    assert_eq!(js(&c, shown).await, json!([false, true, true]));
+
     // "New person" (Enter on the button) leaves nothing of this one on the page.
     let reset = c.find(Locator::Id("reset")).await.unwrap();
     reset.send_keys(&Key::Enter.to_string()).await.unwrap();
@@ -392,4 +398,5 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     .await;
     let availability = "return document.getElementById('availability').value;";
     assert_eq!(js(&c, availability).await, json!("daily 06:00-22:00"));
+    assert_eq!(js(&c, shown).await, json!([true, false, false]));
 }
