@@ -84,9 +84,17 @@ pub(crate) fn now_problem(now: DateTime<Utc>) -> Option<Problem> {
 
 /// Where one part of an engine comes from: a value, or a file read when the engine is built.
 #[derive(Debug, Clone)]
-enum Source<T> {
+pub(crate) enum Source<T> {
     Value(T),
     File(PathBuf),
+}
+
+/// Where each part of an [`EngineBuilder`]'s engine comes from (`None`: embedded).
+#[cfg(feature = "serve")]
+pub(crate) struct Sources<'a> {
+    pub(crate) groups: Option<&'a Source<Vec<Group>>>,
+    pub(crate) model: Option<&'a Source<EngagementModel>>,
+    pub(crate) rules: Option<&'a Source<RuleSet>>,
 }
 
 /// How an [`Engine`] is put together: the directory, model and rules embedded in the binary,
@@ -155,6 +163,17 @@ impl EngineBuilder {
     /// No rules: the model alone.
     pub fn no_rules(self) -> EngineBuilder {
         self.rules(RuleSet::empty())
+    }
+
+    /// Where the directory, the model and the rules come from (`None`: embedded), for the
+    /// server's engine version ([`crate::serve`]).
+    #[cfg(feature = "serve")]
+    pub(crate) fn sources(&self) -> Sources<'_> {
+        Sources {
+            groups: self.groups.as_ref(),
+            model: self.model.as_ref(),
+            rules: self.rules.as_ref(),
+        }
     }
 
     /// Reads the files given and builds the engine; the warnings are the groups file's

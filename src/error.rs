@@ -18,6 +18,10 @@ pub struct Problem {
     pub field: Option<String>,
     /// What is wrong and, when knowable, how to fix it. Lowercase, no trailing period.
     pub message: String,
+    /// The 0-based place of the item concerned in a list field (`availability`, `languages`,
+    /// ...), when the problem is about one item: the server's JSON pointers end with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
 }
 
 impl Problem {
@@ -27,7 +31,20 @@ impl Problem {
             line,
             field: field.map(str::to_string),
             message: message.into(),
+            item: None,
         }
+    }
+
+    /// The same problem about item `item` (0-based) of its list field.
+    ///
+    /// ```
+    /// let p = groupmatch::Problem::new(Some(1), Some("availability"), "bad").at_item(2);
+    /// assert_eq!(p.item, Some(2));
+    /// assert_eq!(p.display_in("p.json").to_string(), "p.json:1: availability: bad");
+    /// ```
+    pub fn at_item(mut self, item: usize) -> Problem {
+        self.item = Some(item);
+        self
     }
 
     /// Formats the problem as `FILE:LINE: field: message` (parts that are unknown are left out),

@@ -63,6 +63,9 @@
 //!   groupmatch = { version = "0.1", default-features = false }
 //!   ```
 //!
+//! - `serve` (on with `cli`): [`serve`], the engine behind an HTTP JSON API (`groupmatch
+//!   serve`, `docs/serve.md`): axum on tokio, bearer tokens stored hashed, reload without a
+//!   restart.
 //! - `gazetteer` (on with `cli`): [`Gazetteer`], places by postal code or name, offline (US
 //!   ZIP codes, Canadian forward sortation areas, towns of 1,000 people or more in the US, Canada
 //!   and Germany; about 3 MB in a binary that uses it). `docs/places.md` says more.
@@ -103,6 +106,8 @@ mod person_draft;
 mod rank;
 pub mod rules;
 pub mod safety;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod simulate;
 pub mod text;
 mod validate;
@@ -168,4 +173,4 @@ pub use person_draft::{
 };
 pub use rank::{Excluded, ExcludedDetail, ExcludedGroups, RankOptions, Ranking, Suggestion};
 pub use rules::{Action, Confidence, Rule, RuleSet};
-pub use validate::{validate_file, FileKind, Report};
+pub use validate::{validate_bytes, validate_file, FileKind, Report};

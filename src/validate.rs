@@ -58,7 +58,13 @@ impl FileKind {
     /// Only the start of the file is read: up to the first character that is not whitespace
     /// (JSON), or the first line (CSV).
     pub fn detect(path: &Path, bytes: &[u8]) -> Option<FileKind> {
-        match Syntax::of_path(path) {
+        FileKind::detect_in(Syntax::of_path(path), bytes)
+    }
+
+    /// Recognises the kind of a document in `syntax` from its shape, as [`FileKind::detect`]
+    /// does for a file.
+    pub fn detect_in(syntax: Syntax, bytes: &[u8]) -> Option<FileKind> {
+        match syntax {
             Syntax::JsonLines => Some(FileKind::Waitlist),
             // The first character is in the text before any bytes that are not UTF-8.
             Syntax::Json => match bytes
@@ -112,32 +118,48 @@ pub struct Report {
 /// Checks one file, recognising its kind unless `kind` is given. Everything wrong with the file,
 /// including that it cannot be read, is in the report.
 pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Report {
+    let label = path.display().to_string();
+    match read_bytes(path, MAX_DATA_FILE_BYTES) {
+        Ok(bytes) => validate_bytes(&bytes, Syntax::of_path(path), kind, &label),
+        Err(e) => {
+            let problems = match e {
+                Error::Invalid { problems, .. } => problems,
+                e => vec![Problem::new(None, None, e.to_string())],
+            };
+            Report {
+                path: label,
+                kind,
+                records: 0,
+                problems,
+                warnings: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Checks one document's contents in `syntax` (as [`validate_file`] checks a file's), recognising
+/// its kind unless `kind` is given; `label` names it in the report.
+///
+/// ```
+/// use groupmatch::{validate_bytes, FileKind, Syntax};
+/// let report = validate_bytes(br#"{"id": "p1"}"#, Syntax::Json, None, "request");
+/// assert_eq!(report.kind, Some(FileKind::Person));
+/// assert!(report.problems.iter().any(|p| p.field.as_deref() == Some("availability")));
+/// ```
+pub fn validate_bytes(bytes: &[u8], syntax: Syntax, kind: Option<FileKind>, label: &str) -> Report {
     let mut report = Report {
-        path: path.display().to_string(),
+        path: label.to_string(),
         kind,
         records: 0,
         problems: Vec::new(),
         warnings: Vec::new(),
     };
-    let bytes = match read_bytes(path, MAX_DATA_FILE_BYTES) {
-        Ok(bytes) => bytes,
-        Err(Error::Invalid { problems, .. }) => {
-            report.problems = problems;
-            return report;
-        }
-        Err(e) => {
-            report
-                .problems
-                .push(Problem::new(None, None, e.to_string()));
-            return report;
-        }
-    };
-    if let Err(problem) = text_of(&bytes) {
+    if let Err(problem) = text_of(bytes) {
         report.problems.push(problem);
         return report;
     }
-    report.kind = kind.or_else(|| FileKind::detect(path, &bytes));
-    let (label, syntax) = (&report.path, Syntax::of_path(path));
+    report.kind = kind.or_else(|| FileKind::detect_in(syntax, bytes));
+    let label = &report.path;
     if report.kind == Some(FileKind::Person) && bytes.len() as u64 > MAX_DOCUMENT_FILE_BYTES {
         report.problems.push(Problem::new(
             None,
@@ -148,11 +170,11 @@ pub fn validate_file(path: &Path, kind: Option<FileKind>) -> Report {
     }
     let read = match report.kind {
         Some(FileKind::Groups) => {
-            parse_groups(&bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
+            parse_groups(bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
         }
-        Some(FileKind::Person) => parse_person(&bytes, label).map(|l| (1, l.warnings)),
+        Some(FileKind::Person) => parse_person(bytes, label).map(|l| (1, l.warnings)),
         Some(FileKind::Waitlist) => {
-            parse_waitlist(&bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
+            parse_waitlist(bytes, syntax, label).map(|l| (l.value.len(), l.warnings))
         }
         None => Err(Error::invalid(
             label,

@@ -15,7 +15,11 @@ mod person_flags;
 mod rank;
 mod rules;
 mod score;
+#[cfg(feature = "serve")]
+mod serve;
 mod simulate;
+#[cfg(feature = "serve")]
+mod token;
 mod train;
 mod validate;
 
@@ -64,6 +68,12 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Write the model's probability for every placement of a history.
     Score(score::Args),
+    /// Serve ranking, explanations and the directory over HTTP (JSON), with bearer tokens.
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
+    /// Make, list and revoke the server's bearer tokens.
+    #[cfg(feature = "serve")]
+    Token(token::Args),
     /// Export the design matrix and labels `train` uses, for outside tools.
     Features(features::Args),
 }
@@ -89,6 +99,16 @@ pub struct RulesArgs {
 }
 
 impl RulesArgs {
+    /// `builder` with the rules asked for: the file's (read when the engine is built), none, or
+    /// the embedded default rules.
+    fn apply(&self, builder: groupmatch::EngineBuilder) -> groupmatch::EngineBuilder {
+        match (&self.rules, self.no_rules) {
+            (Some(path), _) => builder.rules_file(path),
+            (None, true) => builder.no_rules(),
+            (None, false) => builder,
+        }
+    }
+
     /// The rules asked for: the file's, none, or the embedded default rules.
     pub fn load(&self) -> anyhow::Result<groupmatch::rules::RuleSet> {
         use groupmatch::rules::RuleSet;
@@ -115,16 +135,22 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
-    /// The engine asked for; the groups file's warnings go to stderr.
-    pub fn load(&self) -> anyhow::Result<groupmatch::Engine> {
-        let mut builder = groupmatch::EngineBuilder::new().rules(self.rules.load()?);
+    /// The engine asked for, to be built (its files are read by
+    /// [`groupmatch::EngineBuilder::build`], again at each build: the server's reload).
+    pub fn builder(&self) -> groupmatch::EngineBuilder {
+        let mut builder = self.rules.apply(groupmatch::EngineBuilder::new());
         if let Some(path) = &self.groups {
             builder = builder.groups_file(path);
         }
         if let Some(path) = &self.model {
             builder = builder.model_file(path);
         }
-        let loaded = builder.build()?;
+        builder
+    }
+
+    /// The engine asked for; the groups file's warnings go to stderr.
+    pub fn load(&self) -> anyhow::Result<groupmatch::Engine> {
+        let loaded = self.builder().build()?;
         let label = self.groups.as_deref().map(|p| p.display().to_string());
         Ok(warned(
             loaded,
@@ -191,6 +217,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Score(args) => score::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "serve")]
+        Command::Token(args) => token::run(args),
         Command::Features(args) => features::run(args),
     }
 }

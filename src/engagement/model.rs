@@ -95,6 +95,9 @@ pub struct ModelFile {
     pub training: Option<serde_json::Value>,
 }
 
+/// The text of the default model embedded in the binary (`models/engagement.json`).
+pub(crate) const EMBEDDED_MODEL: &str = include_str!("../../models/engagement.json");
+
 /// A linear logit model over this binary's features, checked against its schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngagementModel {
@@ -206,11 +209,8 @@ impl EngagementModel {
     /// The default model embedded in the binary (`models/engagement.json`): logistic regression
     /// trained on a documented simulation (see `models/README.md`).
     pub fn embedded_default() -> EngagementModel {
-        EngagementModel::from_json(
-            include_str!("../../models/engagement.json"),
-            "models/engagement.json",
-        )
-        .expect("the embedded default model matches the feature schema (tested)")
+        EngagementModel::from_json(EMBEDDED_MODEL, "models/engagement.json")
+            .expect("the embedded default model matches the feature schema (tested)")
     }
 
     /// The hand-set prior model embedded in the binary (`models/prior.json`).

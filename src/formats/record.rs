@@ -202,6 +202,13 @@ impl<'a> Fields<'a> {
             .push(Problem::new(Some(line), Some(field), message));
     }
 
+    /// Records a problem of item `item` (0-based) of the list `field`.
+    fn item_problem(&mut self, field: &str, item: usize, message: impl Into<String>) {
+        let line = self.line_of(field);
+        self.problems
+            .push(Problem::new(Some(line), Some(field), message).at_item(item));
+    }
+
     /// The line of `field`, or the record's when it is absent.
     fn line_of(&self, field: &str) -> u64 {
         self.field(field).map_or(self.record.line, |(_, l)| l)
@@ -361,21 +368,22 @@ impl<'a> Fields<'a> {
         T: FromStr,
         T::Err: std::fmt::Display,
     {
-        let items = items.filter(|s| !s.is_empty());
+        // Each item keeps its place in the list as given, empty items counted.
+        let items = items.enumerate().filter(|(_, s)| !s.is_empty());
         let given = items.clone().count();
         if let Some(m) = list_length_problem(given, max) {
             self.problem(field, m);
             return Vec::new();
         }
         let mut out = Vec::with_capacity(given);
-        for item in items {
+        for (place, item) in items {
             if let Some(m) = text_problem(item) {
-                self.problem(field, m);
+                self.item_problem(field, place, m);
                 continue;
             }
             match item.parse::<T>() {
                 Ok(v) => out.push(v),
-                Err(e) => self.problem(field, e.to_string()),
+                Err(e) => self.item_problem(field, place, e.to_string()),
             }
         }
         out

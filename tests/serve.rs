@@ -1,0 +1,799 @@
+//! Integration tests of `groupmatch serve`: the built binary started on a free local port (its
+//! address read from stdout), spoken to over plain TCP with a small HTTP/1.1 client, so bad,
+//! slow, cut and oversized requests can be sent as they are.
+
+mod util;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use util::{repo_path, Workdir, NOW};
+
+/// A server started for one test, killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    wd: Workdir,
+    read: String,
+    matching: String,
+    admin: String,
+}
+
+impl Server {
+    /// `groupmatch serve --addr 127.0.0.1:0 --tokens tokens.json EXTRA...` in a new workdir with
+    /// a read, a match and an admin token.
+    fn start(extra: &[&str]) -> Server {
+        Server::start_in(Workdir::new(), extra)
+    }
+
+    fn start_in(wd: Workdir, extra: &[&str]) -> Server {
+        let token = |role: &str| {
+            let out = wd.run(["token", "add", "--role", role, "--tokens", "tokens.json"]);
+            out.assert_success();
+            out.stdout().trim().to_string()
+        };
+        let (read, matching, admin) = (token("read"), token("match"), token("admin"));
+        let stderr = std::fs::File::create(wd.path().join("stderr.log")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_groupmatch"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--tokens", "tokens.json"])
+            .args(extra)
+            .current_dir(wd.path())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start groupmatch serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| {
+                let log = std::fs::read_to_string(wd.path().join("stderr.log")).unwrap();
+                panic!("no address on stdout: {line:?}; stderr: {log}")
+            })
+            .to_string();
+        Server {
+            child,
+            addr,
+            wd,
+            read,
+            matching,
+            admin,
+        }
+    }
+
+    /// Sends one request (Connection: close) and reads the whole response.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // A server may answer (413) before reading all of a large body, and close.
+        let _ = stream.write_all(body);
+        read_response(stream)
+    }
+
+    /// `POST path` with a JSON body and `token`.
+    fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        let auth = format!("Bearer {token}");
+        self.send(
+            "POST",
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// `GET path` with `token`.
+    fn get(&self, path: &str, token: &str) -> Response {
+        let auth = format!("Bearer {token}");
+        self.send("GET", path, &[("Authorization", &auth)], b"")
+    }
+
+    /// Sends `signal` (TERM, HUP) to the server.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// What the server wrote on stderr so far (its log).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.wd.path().join("stderr.log")).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP response.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{e}: not JSON: {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(500)])
+            )
+        })
+    }
+
+    /// Asserts the status and, for an error, that the body is a problem of that status.
+    fn assert_status(&self, status: u16) -> &Response {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body[..self.body.len().min(2000)])
+        );
+        if status >= 400 {
+            assert_eq!(
+                self.header("content-type"),
+                Some("application/problem+json")
+            );
+            assert_eq!(self.json()["status"], status);
+        }
+        self
+    }
+
+    /// The pointers of a problem's errors.
+    fn pointers(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["pointer"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a whole response from a connection the server closes after it.
+fn read_response(mut stream: TcpStream) -> Response {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no end of headers: {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&data[..line_end])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 4 + size..];
+    }
+}
+
+/// An example person file's JSON.
+fn person(name: &str) -> Value {
+    let path = repo_path(&format!("data/people/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// What `groupmatch ARGS --person young-man-first-year.json --now NOW --format json` prints.
+fn cli_json(args: &[&str]) -> Value {
+    let wd = Workdir::new();
+    wd.create("p.json", person("young-man-first-year").to_string());
+    let tail = ["--person", "p.json", "--now", NOW, "--format", "json"];
+    let out = wd.run(args.iter().chain(&tail));
+    out.assert_success();
+    out.json()
+}
+
+/// The rank request of the README's first example.
+fn rank_request(top: usize) -> Value {
+    json!({"person": person("young-man-first-year"), "top": top, "now": NOW})
+}
+
+#[test]
+fn health_and_readiness_are_open_and_name_the_engine() {
+    let server = Server::start(&[]);
+    let health = server.send("GET", "/healthz", &[], b"");
+    health.assert_status(200);
+    assert_eq!(health.json()["status"], "ok");
+    let ready = server.send("GET", "/readyz", &[], b"");
+    ready.assert_status(200);
+    let engine = ready.json()["engine"].as_str().unwrap().to_string();
+    assert_eq!(ready.header("groupmatch-engine"), Some(engine.as_str()));
+    assert_eq!(ready.json()["groups"], 346);
+    assert!(ready
+        .header("x-request-id")
+        .is_some_and(|id| !id.is_empty()));
+}
+
+#[test]
+fn rank_answers_what_rank_format_json_prints() {
+    let server = Server::start(&[]);
+    let response = server.post("/v1/rank", &server.read, &rank_request(3));
+    response.assert_status(200);
+    let served = response.json();
+    assert_eq!(served["suggestions"].as_array().unwrap().len(), 3);
+    assert!(served["engine"].is_null());
+    let cli = cli_json(&["rank", "--top", "3", "--excluded", "counts"]);
+    assert_eq!(served, cli);
+}
+
+#[test]
+fn each_auth_case_no_token_bad_token_wrong_role_right_role() {
+    let server = Server::start(&[]);
+    let none = server.send(
+        "POST",
+        "/v1/rank",
+        &[("Content-Type", "application/json")],
+        b"{}",
+    );
+    none.assert_status(401);
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    let bad = server.post("/v1/rank", "gm_0000", &rank_request(1));
+    bad.assert_status(401);
+    assert_eq!(bad.header("www-authenticate"), Some("Bearer"));
+    let not_bearer = server.send(
+        "GET",
+        "/v1/groups",
+        &[("Authorization", &format!("Basic {}", server.read))],
+        b"",
+    );
+    not_bearer.assert_status(401);
+    server
+        .post("/v1/admin/reload", &server.read, &json!({}))
+        .assert_status(403);
+    server
+        .post("/v1/admin/reload", &server.matching, &json!({}))
+        .assert_status(403);
+    server
+        .post("/v1/admin/reload", &server.admin, &json!({}))
+        .assert_status(200);
+    for token in [&server.read, &server.matching, &server.admin] {
+        server
+            .post("/v1/rank", token, &rank_request(1))
+            .assert_status(200);
+    }
+}
+
+#[test]
+fn groups_are_paged_and_found_by_id() {
+    let server = Server::start(&[]);
+    let page = server.get("/v1/groups?offset=340&limit=10", &server.read);
+    page.assert_status(200);
+    let page = page.json();
+    assert_eq!(page["total"], 346);
+    assert_eq!(page["groups"].as_array().unwrap().len(), 6);
+    let first = server.get("/v1/groups", &server.read).json();
+    assert_eq!(first["groups"].as_array().unwrap().len(), 50);
+    let one = server.get("/v1/groups/na-0007", &server.read);
+    one.assert_status(200);
+    assert_eq!(one.json()["name"], "Young & Clean");
+    server
+        .get("/v1/groups/no-such", &server.read)
+        .assert_status(404);
+    server
+        .get("/v1/groups?limit=100000", &server.read)
+        .assert_status(400);
+    server
+        .get("/v1/groups?offset=-1", &server.read)
+        .assert_status(400);
+}
+
+#[test]
+fn bad_person_values_are_422_with_a_pointer_each() {
+    let server = Server::start(&[]);
+    let mut person = person("young-man-first-year");
+    person["availability"] = json!(["Mon 18:00-22:00", "Tue 20:00-19:00"]);
+    person["readiness"] = json!(200);
+    let response = server.post(
+        "/v1/rank",
+        &server.read,
+        &json!({"person": person, "top": -1, "now": "yesterday", "excluded": "some", "extra": 1}),
+    );
+    response.assert_status(422);
+    let pointers = response.pointers();
+    for want in [
+        "/person/availability/1",
+        "/person/readiness",
+        "/top",
+        "/now",
+        "/excluded",
+        "/extra",
+    ] {
+        assert!(pointers.iter().any(|p| p == want), "{want} in {pointers:?}");
+    }
+    let detail = response.json()["errors"][0]["detail"].clone();
+    assert_eq!(
+        detail,
+        "end 19:00 is not after start 20:00 (a window cannot cross midnight: split it in two)"
+    );
+}
+
+#[test]
+fn the_log_has_one_line_per_request_and_no_person_field_or_token() {
+    let server = Server::start(&[]);
+    let mut person = person("young-man-first-year");
+    person["id"] = json!("p-secret-id-4711");
+    let ok = server.post(
+        "/v1/rank",
+        &server.read,
+        &json!({"person": person, "top": 1, "now": NOW}),
+    );
+    ok.assert_status(200);
+    person["gender"] = json!("gender-secret-4712");
+    server
+        .post("/v1/rank", &server.read, &json!({"person": person}))
+        .assert_status(422);
+    let id = ok.header("x-request-id").unwrap().to_string();
+    let log = server.log();
+    for secret in [
+        "p-secret-id-4711",
+        "gender-secret-4712",
+        "opioids",
+        "39.9259",
+        &server.read[3..],
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    let line: Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["request_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no line for {id}:\n{log}"));
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["route"], "/v1/rank");
+    assert_eq!(line["status"], 200);
+    assert!(line["latency_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(line["engine"].as_str(), ok.header("groupmatch-engine"));
+}
+
+#[test]
+fn sigterm_drains_a_request_in_flight_then_exits() {
+    let mut server = Server::start(&[]);
+    // A request whose body is still coming when SIGTERM arrives: it is answered, then the
+    // server exits 0.
+    let body = rank_request(2).to_string();
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /v1/rank HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        server.read,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[..10]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let response = read_response(stream);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["suggestions"].as_array().unwrap().len(), 2);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(TcpStream::connect(&server.addr).is_err());
+}
+
+#[test]
+fn explain_answers_what_explain_format_json_prints_and_names_a_bad_group() {
+    let server = Server::start(&[]);
+    let request = json!({"person": person("young-man-first-year"), "group": "na-0007", "now": NOW});
+    let response = server.post("/v1/explain", &server.read, &request);
+    response.assert_status(200);
+    let cli = cli_json(&["explain", "--group", "na-0007"]);
+    assert_eq!(response.json(), cli);
+    let missing = server.post(
+        "/v1/explain",
+        &server.read,
+        &json!({"person": person("young-man-first-year"), "group": "zz-none"}),
+    );
+    missing.assert_status(422);
+    assert_eq!(missing.pointers(), ["/group"]);
+    let no_group = server.post(
+        "/v1/explain",
+        &server.read,
+        &json!({"person": person("young-man-first-year")}),
+    );
+    no_group.assert_status(422);
+    assert_eq!(no_group.pointers(), ["/group"]);
+}
+
+#[test]
+fn validate_reports_a_document_as_validate_does_a_file() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.read);
+    let bad = std::fs::read(repo_path("docs/examples/bad-groups.csv")).unwrap();
+    let response = server.send(
+        "POST",
+        "/v1/validate",
+        &[("Authorization", &auth), ("Content-Type", "text/csv")],
+        &bad,
+    );
+    response.assert_status(200);
+    let report = response.json();
+    assert_eq!(report["kind"], "groups");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 7);
+    let person = person("young-man-first-year").to_string();
+    let ok = server.send(
+        "POST",
+        "/v1/validate?kind=person",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        person.as_bytes(),
+    );
+    ok.assert_status(200);
+    assert_eq!(ok.json()["records"], 1);
+    assert!(ok.json()["problems"].as_array().unwrap().is_empty());
+    server
+        .send(
+            "POST",
+            "/v1/validate?kind=people",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            person.as_bytes(),
+        )
+        .assert_status(400);
+    server
+        .send(
+            "POST",
+            "/v1/validate",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/xml"),
+            ],
+            b"<x/>",
+        )
+        .assert_status(415);
+}
+
+/// A waitlist of `n` people as CSV, everyone free every evening and happy to meet online.
+fn waitlist_csv(n: usize) -> String {
+    let mut csv = String::from(
+        "id,stage,approach_preference,format_preference,availability,timezone,waiting_since\n",
+    );
+    for i in 0..n {
+        csv.push_str(&format!(
+            "w{i},early,no_preference,online,weekday evenings,America/New_York,2026-10-{:02}\n",
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
+#[test]
+fn match_answers_a_small_waitlist_and_makes_a_job_of_a_large_one() {
+    let server = Server::start(&[]);
+    let small = json!({"waitlist": waitlist_csv(5), "format": "csv", "now": NOW});
+    server
+        .post("/v1/match", &server.read, &small)
+        .assert_status(403);
+    let direct = server.post("/v1/match", &server.matching, &small);
+    direct.assert_status(200);
+    let direct = direct.json();
+    assert_eq!(direct["summary"]["people"], 5);
+    assert_eq!(direct["rows"].as_array().unwrap().len(), 5);
+    // The same people as a JSON array: the same answer.
+    let people: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"id": format!("w{i}"), "stage": "early", "approach_preference": "no_preference",
+                   "format_preference": "online", "availability": ["weekday evenings"],
+                   "timezone": "America/New_York", "waiting_since": format!("2026-10-{:02}", 1 + i)})
+        })
+        .collect();
+    let array = server.post(
+        "/v1/match",
+        &server.matching,
+        &json!({"waitlist": people, "now": NOW}),
+    );
+    array.assert_status(200);
+    assert_eq!(array.json(), direct);
+    let bad = server.post(
+        "/v1/match",
+        &server.matching,
+        &json!({"waitlist": waitlist_csv(2).replace("early", "earlyish"), "min_score": 2}),
+    );
+    bad.assert_status(422);
+    assert!(
+        bad.pointers().iter().any(|p| p == "/waitlist/stage"),
+        "{:?}",
+        bad.pointers()
+    );
+
+    let large = json!({"waitlist": waitlist_csv(1001), "now": NOW});
+    let accepted = server.post("/v1/match", &server.admin, &large);
+    accepted.assert_status(202);
+    let poll = accepted.json()["poll"].as_str().unwrap().to_string();
+    assert_eq!(accepted.header("location"), Some(poll.as_str()));
+    let started = std::time::Instant::now();
+    let done = loop {
+        let answer = server.get(&poll, &server.matching);
+        answer.assert_status(200);
+        let answer = answer.json();
+        if answer["status"] != "running" {
+            break answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "job still running"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["result"]["summary"]["people"], 1001);
+    server
+        .get("/v1/match/0123456789abcdef", &server.matching)
+        .assert_status(404);
+}
+
+#[test]
+fn bad_bodies_are_problems_never_a_crash() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.read);
+    let json_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let send = |body: &[u8]| server.send("POST", "/v1/rank", &json_headers, body);
+    send(b"{\"person\": ").assert_status(400);
+    send(b"[1, 2]").assert_status(400);
+    send(b"").assert_status(400);
+    send(b"{\"person\": {\"readiness\": NaN}}").assert_status(400);
+    let mut huge = person("young-man-first-year");
+    huge["readiness"] = json!(1e300);
+    huge["age"] = serde_json::from_str("1e999999").unwrap_or(json!(-0.0));
+    let response = server.post("/v1/rank", &server.read, &json!({"person": huge}));
+    response.assert_status(422);
+    let deep = format!(
+        "{{\"person\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    // Valid JSON, too deep to be a person: the person reader's limit, at /person.
+    let too_deep = send(deep.as_bytes());
+    too_deep.assert_status(422);
+    assert_eq!(too_deep.pointers(), ["/person"]);
+    let deep_person = format!(
+        "{{\"person\": {{\"id\": {}1{}}}}}",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    assert!(matches!(send(deep_person.as_bytes()).status, 400 | 422));
+    let oversized = format!("{{\"person\": \"{}\"}}", "x".repeat(2 << 20));
+    send(oversized.as_bytes()).assert_status(413);
+    server
+        .send(
+            "POST",
+            "/v1/rank",
+            &[("Authorization", &auth), ("Content-Type", "text/plain")],
+            rank_request(1).to_string().as_bytes(),
+        )
+        .assert_status(415);
+    server
+        .send("POST", "/v1/rank", &[("Authorization", &auth)], b"{}")
+        .assert_status(415);
+    server.get("/v1/nothing", &server.read).assert_status(404);
+    // Still serving after all of it.
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+}
+
+#[test]
+fn clients_that_disconnect_or_stall_do_not_hold_the_server() {
+    let server = Server::start(&["--timeout", "1"]);
+    let head = format!(
+        "POST /v1/rank HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{{\"person\": ",
+        server.read
+    );
+    // Cut mid-body.
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        drop(stream);
+    }
+    // Stalled mid-body: answered 503 when the timeout passes.
+    let mut stalled = TcpStream::connect(&server.addr).unwrap();
+    stalled.write_all(head.as_bytes()).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let response = read_response(stalled);
+    response.assert_status(503);
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+}
+
+/// A workdir holding the embedded directory and rules as files the server reads.
+fn files_workdir() -> Workdir {
+    let wd = Workdir::new();
+    wd.create(
+        "groups.csv",
+        std::fs::read(repo_path("data/groups.csv")).unwrap(),
+    );
+    wd.create(
+        "rules.toml",
+        std::fs::read(repo_path("data/rules/default.toml")).unwrap(),
+    );
+    wd
+}
+
+const FILE_ARGS: [&str; 4] = ["--groups", "groups.csv", "--rules", "rules.toml"];
+
+#[test]
+fn reload_swaps_the_engine_while_requests_keep_succeeding() {
+    let server = Server::start_in(files_workdir(), &FILE_ARGS);
+    let before = server.send("GET", "/readyz", &[], b"").json()["engine"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rules = server.wd.path().join("rules.toml");
+    let original = std::fs::read_to_string(&rules).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let engines = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut seen = Vec::new();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let r = server.post("/v1/rank", &server.read, &rank_request(2));
+                        r.assert_status(200);
+                        seen.push(r.header("groupmatch-engine").unwrap().to_string());
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for i in 0..6 {
+            let text = format!("{original}\n# edit {}\n", i % 2);
+            std::fs::write(&rules, text).unwrap();
+            let reloaded = server.post("/v1/admin/reload", &server.admin, &json!({}));
+            reloaded.assert_status(200);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect::<std::collections::BTreeSet<String>>()
+    });
+    assert!(engines.len() >= 2, "{engines:?}");
+    let after = server.send("GET", "/readyz", &[], b"").json()["engine"].clone();
+    assert_ne!(after, before.as_str(), "the rules file changed");
+
+    // A bad directory: 422 with its problems, and the engine before keeps serving.
+    let serving = server.send("GET", "/readyz", &[], b"").json()["engine"].clone();
+    let groups = server.wd.path().join("groups.csv");
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(&groups, text.replacen("twelve_step", "twelve_stp", 1)).unwrap();
+    let refused = server.post("/v1/admin/reload", &server.admin, &json!({}));
+    refused.assert_status(422);
+    let problems = refused.json()["problems"].clone();
+    let first = problems[0].as_str().unwrap();
+    assert!(
+        first.starts_with("groups.csv:")
+            && first.contains(": approach: unknown value 'twelve_stp'"),
+        "{problems}"
+    );
+    assert_eq!(
+        server.send("GET", "/readyz", &[], b"").json()["engine"],
+        serving
+    );
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+
+    // SIGHUP reloads too: the directory fixed, with one group fewer.
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&groups, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    server.signal("HUP");
+    let started = std::time::Instant::now();
+    while server.send("GET", "/readyz", &[], b"").json()["groups"] != 345 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "SIGHUP did not reload"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_token_revoked_or_added_counts_after_a_reload() {
+    let server = Server::start(&[]);
+    let revoked = server
+        .wd
+        .run(["token", "revoke", "token-1", "--tokens", "tokens.json"]);
+    revoked.assert_success();
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(200);
+    server
+        .post("/v1/admin/reload", &server.admin, &json!({}))
+        .assert_status(200);
+    server
+        .post("/v1/rank", &server.read, &rank_request(1))
+        .assert_status(401);
+    let list = server.wd.run(["token", "list", "--tokens", "tokens.json"]);
+    list.assert_success();
+    assert!(!list.stdout().contains(&server.admin[3..]));
+    assert!(list.stdout().contains("token-3") && !list.stdout().contains("token-1 "));
+}
