@@ -820,3 +820,52 @@ fn connections_past_the_limit_wait_until_one_closes() {
     let response = read_response(waiting);
     response.assert_status(200);
 }
+
+#[test]
+fn metrics_count_requests_by_route_and_status_and_name_the_engine() {
+    let server = Server::start(&[]);
+    for _ in 0..3 {
+        server
+            .post("/v1/rank", &server.read, &rank_request(1))
+            .assert_status(200);
+    }
+    server
+        .send("POST", "/v1/rank", &[], b"{}")
+        .assert_status(401);
+    server
+        .post("/v1/admin/reload", &server.admin, &json!({}))
+        .assert_status(200);
+    // A token is needed, any role's.
+    server.send("GET", "/metrics", &[], b"").assert_status(401);
+    let metrics = server.get("/metrics", &server.read);
+    metrics.assert_status(200);
+    assert!(metrics
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/openmetrics-text")));
+    let text = String::from_utf8(metrics.body.clone()).unwrap();
+    let engine = server.send("GET", "/readyz", &[], b"").json()["engine"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for line in [
+        r#"groupmatch_http_requests_total{method="POST",route="/v1/rank",status="200"} 3"#
+            .to_string(),
+        r#"groupmatch_http_requests_total{method="POST",route="/v1/rank",status="401"} 1"#
+            .to_string(),
+        r#"groupmatch_http_request_duration_seconds_count{route="/v1/rank"} 4"#.to_string(),
+        r#"groupmatch_reloads_total{outcome="ok"} 1"#.to_string(),
+        format!(r#"groupmatch_engine_info{{version="{engine}"}} 1"#),
+    ] {
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    // Labels are route templates: no id from a path, no person field.
+    server
+        .get("/v1/groups/aa-0002", &server.read)
+        .assert_status(200);
+    let text = String::from_utf8(server.get("/metrics", &server.read).body.clone()).unwrap();
+    assert!(text.contains(r#"route="/v1/groups/{id}""#), "{text}");
+    assert!(
+        !text.contains("aa-0002") && !text.contains("first_year"),
+        "{text}"
+    );
+}

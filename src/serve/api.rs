@@ -211,6 +211,17 @@ pub async fn validate(
     ))
 }
 
+/// `GET /metrics`: the server's numbers as Prometheus scrapes them (any role's token).
+pub async fn metrics(_: Auth<Read>, State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics_text(),
+    )
+}
+
 /// `POST /v1/admin/reload`: the directory, model, rules and tokens again; 422 with every problem
 /// when any file is bad (the engine before keeps serving).
 pub async fn reload(_: Auth<Admin>, State(state): State<AppState>) -> Answer<Reloaded> {

@@ -24,6 +24,8 @@ mod auth;
 mod engine;
 mod jobs;
 mod listener;
+mod metrics;
+mod page;
 mod problem;
 mod request;
 mod tokens;
@@ -83,6 +85,8 @@ struct Shared {
     reloading: tokio::sync::Mutex<()>,
     /// Match jobs of large waitlists.
     jobs: Arc<jobs::Jobs>,
+    /// What `GET /metrics` shows.
+    metrics: metrics::Metrics,
 }
 
 /// What a reload loaded: the new engine's version and size, and the groups file's warnings.
@@ -103,6 +107,7 @@ impl AppState {
     /// directory's warnings as `FILE:LINE: field: message` lines.
     pub fn load(builder: EngineBuilder, tokens_path: PathBuf) -> Result<(AppState, Vec<String>)> {
         let Loaded { value, warnings } = Served::load(&builder)?;
+        let version = value.version.clone();
         let tokens = Tokens::read(&tokens_path)?;
         let warnings = warning_lines(&builder, &warnings);
         let state = AppState {
@@ -114,6 +119,7 @@ impl AppState {
                 timeout: DEFAULT_TIMEOUT,
                 reloading: tokio::sync::Mutex::new(()),
                 jobs: Arc::default(),
+                metrics: metrics::Metrics::new(&version),
             }),
         };
         Ok((state, warnings))
@@ -131,6 +137,11 @@ impl AppState {
     /// The engine serving now.
     pub fn served(&self) -> Arc<Served> {
         self.shared.served.load_full()
+    }
+
+    /// Every metric, as `GET /metrics` shows them.
+    pub fn metrics_text(&self) -> String {
+        self.shared.metrics.text()
     }
 
     /// The tokens accepted now.
@@ -164,13 +175,17 @@ impl AppState {
                 };
                 self.shared.served.store(Arc::new(served.value));
                 self.shared.tokens.store(Arc::new(tokens));
+                self.shared.metrics.reload(Some(&reloaded.engine));
                 Ok(reloaded)
             }
-            (served, tokens) => Err([served.err(), tokens.err()]
-                .into_iter()
-                .flatten()
-                .flat_map(|e| error_lines(&e))
-                .collect()),
+            (served, tokens) => {
+                self.shared.metrics.reload(None);
+                Err([served.err(), tokens.err()]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|e| error_lines(&e))
+                    .collect())
+            }
         }
     }
 }
@@ -208,6 +223,8 @@ fn routes() -> Router<AppState> {
         .route("/v1/match", post(api::matching).layer(document))
         .route("/v1/match/{id}", get(api::match_job))
         .route("/v1/admin/reload", post(api::reload).layer(person))
+        .route("/metrics", get(api::metrics))
+        .merge(page::routes())
         .fallback(api::not_found)
 }
 
@@ -258,6 +275,12 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
     if let Ok(value) = HeaderValue::from_str(&served.version) {
         response.headers_mut().insert(ENGINE_HEADER, value);
     }
+    state.shared.metrics.request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     tracing::info!(
         method = %method,
         route = %route,

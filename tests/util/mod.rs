@@ -364,38 +364,53 @@ pub fn read_csv(wd: &Workdir, name: &str) -> Table {
 /// Debian's chromium, which the browser tests render pages with (installed by `.ci/run`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Fails, saying how to install them, unless chromium and `pdftotext` (poppler-utils) are there;
-/// `why` says what the test needs them for.
-pub fn require_browser(why: &str) {
-    for (tool, package) in [
-        (CHROMIUM, "chromium"),
-        ("/usr/bin/pdftotext", "poppler-utils"),
-    ] {
+/// Debian's chromedriver (package chromium-driver), the WebDriver server for [`CHROMIUM`].
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Chromium's flags for the tests: headless, in a container, without network chatter.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// Fails, saying how to install them, unless every one of `tools` (a path and the Debian package
+/// that installs it) is there; `why` says what the test needs them for.
+pub fn require_tools(why: &str, tools: &[(&str, &str)]) {
+    for (tool, package) in tools {
         assert!(
             Path::new(tool).exists(),
-            "{tool} is missing: {why}. Run .ci/run (it installs them) or `apt-get install -y \
+            "{tool} is missing: {why}. Run .ci/run (it installs it) or `apt-get install -y \
              {package}`"
         );
     }
 }
 
+/// Fails, saying how to install them, unless chromium and `pdftotext` (poppler-utils) are there;
+/// `why` says what the test needs them for.
+pub fn require_browser(why: &str) {
+    require_tools(
+        why,
+        &[
+            (CHROMIUM, "chromium"),
+            ("/usr/bin/pdftotext", "poppler-utils"),
+        ],
+    );
+}
+
 /// Runs headless chromium in `dir` on the page at `page` with `args` (a screenshot, a PDF), in
-/// a fresh profile and without network chatter; must succeed.
+/// a fresh profile; must succeed.
 pub fn chromium(dir: &Path, args: &[&str], page: &Path) -> std::process::Output {
     let profile = tempfile::tempdir().expect("a profile folder");
     let profile = format!("--user-data-dir={}", profile.path().display());
     let output = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &profile,
-        ])
+        .args(CHROMIUM_FLAGS)
+        .arg(&profile)
         .args(args)
         .arg(format!("file://{}", page.display()))
         .current_dir(dir)
@@ -407,6 +422,16 @@ pub fn chromium(dir: &Path, args: &[&str], page: &Path) -> std::process::Output 
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// Checks that `bytes` are a PNG that is not blank and copies them to the repository path named
+/// by the environment variable `png_env` when it is set (a README picture).
+pub fn keep_png(bytes: &[u8], png_env: &str) {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
+    if let Some(to) = std::env::var_os(png_env) {
+        std::fs::write(repo_path("").join(PathBuf::from(to)), bytes).unwrap();
+    }
 }
 
 /// How many pages a PDF chromium printed has (its `/Type /Page` objects).
@@ -445,12 +470,7 @@ pub fn screenshot_and_print(dir: &Path, page: &Path, window: &str, png_env: &str
         ],
         page,
     );
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
-    if let Some(to) = std::env::var_os(png_env) {
-        std::fs::copy(&png, repo_path("").join(PathBuf::from(to))).unwrap();
-    }
+    keep_png(&std::fs::read(&png).unwrap(), png_env);
     let pdf = page.with_extension("pdf");
     chromium(
         dir,
