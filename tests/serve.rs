@@ -799,6 +799,29 @@ fn a_token_revoked_or_added_counts_after_a_reload() {
 }
 
 #[test]
+fn connections_past_the_limit_wait_until_one_closes() {
+    let server = Server::start(&["--max-connections", "1"]);
+    let idle = TcpStream::connect(&server.addr).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut waiting = TcpStream::connect(&server.addr).unwrap();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_millis(700)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let early = waiting.read(&mut byte);
+    assert!(early.is_err(), "answered past the limit: {early:?}");
+    drop(idle);
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let response = read_response(waiting);
+    response.assert_status(200);
+}
+
+#[test]
 fn metrics_count_requests_by_route_and_status_and_name_the_engine() {
     let server = Server::start(&[]);
     for _ in 0..3 {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use groupmatch::serve::AppState;
+use groupmatch::serve::{AppState, LimitedListener};
 
 use super::{print_stderr, EngineArgs};
 
@@ -26,6 +26,9 @@ pub struct Args {
     /// Seconds a request may take, reading its body included (503 after).
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     timeout: f64,
+    /// The most connections open at once (the rest wait until one closes).
+    #[arg(long, value_name = "N", default_value_t = groupmatch::serve::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// The request log on stderr: one JSON object a line, or compact text.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -63,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
+        let listener = LimitedListener::new(listener, args.max_connections);
         groupmatch::serve::run(listener, state).await?;
         anyhow::Ok(())
     })?;

@@ -59,7 +59,7 @@ impl<N: Need> FromRequestParts<AppState> for Auth<N> {
             Some(role) if role < N::ROLE => Err(ApiProblem::new(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "this endpoint needs a {} token; this one is {role}",
+                    "this endpoint needs a token of role {} or above; this one has role {role}",
                     N::ROLE
                 ),
             )),

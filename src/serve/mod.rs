@@ -14,6 +14,8 @@
 //!     AppState::load(groupmatch::EngineBuilder::new(), "tokens.json".into()).unwrap();
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, router(state)).await
+//! // or, with SIGTERM draining, SIGHUP reloading and at most 1,024 open connections:
+//! // groupmatch::serve::run(LimitedListener::new(listener, 1024), state).await
 //! # }
 //! ```
 
@@ -21,6 +23,7 @@ mod api;
 mod auth;
 mod engine;
 mod jobs;
+mod listener;
 mod metrics;
 mod page;
 mod problem;
@@ -44,6 +47,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 pub use auth::{Admin, Auth, Match, Need, Read};
 pub use engine::Served;
 pub use jobs::{MAX_JOBS, MAX_RUNNING};
+pub use listener::LimitedListener;
 pub use problem::{ApiProblem, FieldError};
 pub use tokens::{Role, TokenEntry, Tokens};
 
@@ -305,9 +309,12 @@ async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Res
     }
 }
 
-/// Serves `router` on `listener` until SIGTERM or Ctrl-C, then stops taking connections and
+/// Open connections [`run`] holds at most unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Serves [`router`] on `listener` until SIGTERM or Ctrl-C, then stops taking connections and
 /// drains the requests in flight. SIGHUP reloads the engine and tokens ([`AppState::reload`]).
-pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn run(listener: LimitedListener, state: AppState) -> std::io::Result<()> {
     let reloader = state.clone();
     let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(async move {
