@@ -166,7 +166,7 @@ impl EngineBuilder {
     }
 
     /// Where the directory, the model and the rules come from (`None`: embedded), for the
-    /// server's engine version ([`crate::serve`]).
+    /// server's engine version (`groupmatch serve`).
     #[cfg(feature = "serve")]
     pub(crate) fn sources(&self) -> Sources<'_> {
         Sources {
