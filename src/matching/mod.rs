@@ -243,29 +243,15 @@ pub fn assign(
         .collect();
     let free: Vec<usize> = (0..waitlist.len()).filter(|&i| held[i].is_none()).collect();
     let edges_of = |i: usize| judged[i].edges.as_slice();
-    let solved = staged::solve_stages(
-        waitlist.len(),
-        &staged::stages(&free, &tiers, priorities),
-        seats.clone(),
-        edges_of,
-        |_| 0.0,
-    )?;
-    let mut group_of = solved.group_of;
-    for (i, h) in held.iter().enumerate() {
-        if let Some((g, _)) = h {
-            group_of[i] = Some(*g);
-        }
-    }
+    let stages = staged::stages(&free, &tiers, priorities);
+    let solved = staged::solve_stages(&held, &stages, seats.clone(), edges_of, |_| 0.0)?;
+    let group_of = solved.group_of;
     let by_tier = staged::by_tier(priorities, &tiers, &group_of, &held, || {
         // Everyone not held in one solve, each weight without its tier's bonus.
         let all = [("all".to_string(), free.clone())];
         let without = |i: usize| priorities.bonus(tiers[i]);
-        let plain = staged::solve_stages(waitlist.len(), &all, seats.clone(), edges_of, without)?;
-        let mut plain_of = plain.group_of;
-        for (i, h) in held.iter().enumerate() {
-            plain_of[i] = plain_of[i].or(h.map(|(g, _)| g));
-        }
-        Ok(plain_of)
+        let plain = staged::solve_stages(&held, &all, seats.clone(), edges_of, without)?;
+        Ok(plain.group_of)
     })?;
     let solve_seconds = solved.seconds;
     let seats = &open_seats;
@@ -405,7 +391,7 @@ pub fn assign(
     let result = MatchResult {
         rows,
         objective,
-        edges: solved.edges,
+        edges: staged::stage_edges(&stages, edges_of),
         stages: solved.stages,
         by_tier,
         holds: hold_outcomes,

@@ -39,55 +39,46 @@ pub(super) fn stages(
 
 /// The solves of a match, done.
 pub(super) struct Solved {
-    /// Each person's group (waitlist index), for those placed.
+    /// Each person's group (waitlist index): their kept hold's, or the one a solve gave them.
     pub group_of: Vec<Option<usize>>,
-    /// The solves, with the seats each began with and its range of `edges`.
+    /// The solves, with the seats each began with and its range of the match's edges (those of
+    /// its members, stage by stage and member by member: [`stage_edges`]).
     pub stages: Vec<MatchStage>,
-    /// Every edge offered, stage by stage: (waitlist index, group, weight).
-    pub edges: Vec<(usize, usize, f64)>,
     /// Seconds the solver took, all stages together.
     pub seconds: f64,
 }
 
-/// Solves `stages` in turn, each exactly, with the `seats` the ones before it left. Person `i`'s
-/// edges are `edges_of(i)` as (group, score, weight), each weight lessened by `less(i)`. An error
-/// when a weight is too large to solve exactly.
+/// Solves `stages` in turn, each exactly, with the `seats` the ones before it (and the holds)
+/// left. Person `i`'s edges are `edges_of(i)` as (group, score, weight), each weight lessened by
+/// `less(i)`; `held` gives the people whose place was kept, and where. An error when a weight is
+/// too large to solve exactly.
 pub(super) fn solve_stages<'a>(
-    people: usize,
+    held: &[Option<(usize, f64)>],
     stages: &[(String, Vec<usize>)],
     mut seats: Vec<Option<u32>>,
     edges_of: impl Fn(usize) -> &'a [(usize, f64, f64)],
     less: impl Fn(usize) -> f64,
 ) -> Result<Solved> {
     let mut solved = Solved {
-        group_of: vec![None; people],
+        group_of: held.iter().map(|h| h.map(|(g, _)| g)).collect(),
         stages: Vec::with_capacity(stages.len()),
-        edges: Vec::new(),
         seconds: 0.0,
     };
+    let mut first_edge = 0;
     for (tier, members) in stages {
-        let first_edge = solved.edges.len();
-        for &i in members {
-            let cut = less(i);
-            solved
-                .edges
-                .extend(edges_of(i).iter().map(|&(g, _, w)| (i, g, w - cut)));
-        }
-        let mut problem = AssignmentProblem {
+        let problem = AssignmentProblem {
             seats: seats.clone(),
-            edges: Vec::with_capacity(members.len()),
+            edges: members
+                .iter()
+                .map(|&i| {
+                    let cut = less(i);
+                    edges_of(i)
+                        .iter()
+                        .map(|&(g, _, w)| Ok((g as u32, scale(w - cut)?)))
+                        .collect()
+                })
+                .collect::<Result<_>>()?,
         };
-        let mut at = first_edge;
-        for &i in members {
-            let n = edges_of(i).len();
-            problem.edges.push(
-                solved.edges[at..at + n]
-                    .iter()
-                    .map(|&(_, g, w)| Ok((g as u32, scale(w)?)))
-                    .collect::<Result<_>>()?,
-            );
-            at += n;
-        }
         let started = Instant::now();
         let assignment = solve(&problem);
         solved.seconds += started.elapsed().as_secs_f64();
@@ -103,16 +94,31 @@ pub(super) fn solve_stages<'a>(
             placed += 1;
             objective += edges_of(i).iter().find(|e| e.0 == g).map_or(0.0, |e| e.2) - less(i);
         }
+        let edges = problem.edges.iter().map(Vec::len).sum::<usize>();
         solved.stages.push(MatchStage {
             tier: tier.clone(),
             people: members.len(),
             placed,
             objective,
             seats: problem.seats,
-            edges: first_edge..solved.edges.len(),
+            edges: first_edge..first_edge + edges,
         });
+        first_edge += edges;
     }
     Ok(solved)
+}
+
+/// Every edge offered to the solves of `stages` (as [`solve_stages`] numbers them): (waitlist
+/// index, group, weight), stage by stage, member by member.
+pub(super) fn stage_edges<'a>(
+    stages: &[(String, Vec<usize>)],
+    edges_of: impl Fn(usize) -> &'a [(usize, f64, f64)],
+) -> Vec<(usize, usize, f64)> {
+    stages
+        .iter()
+        .flat_map(|(_, members)| members)
+        .flat_map(|&i| edges_of(i).iter().map(move |&(g, _, w)| (i, g, w)))
+        .collect()
 }
 
 /// Placements by tier (tiers with people), first tier first. `without_priority` solves the match
