@@ -86,6 +86,8 @@ struct PersonEdges {
     /// What each of the person's edges gains over its score: waiting, and their priority tier's
     /// bonus under weighted priority.
     bonus: f64,
+    /// The person's priority tier ([`Priorities::tier_of`]).
+    tier: usize,
     cut: bool,
 }
 
@@ -183,6 +185,7 @@ pub fn score_candidates(
             PersonEdges {
                 ranked,
                 bonus,
+                tier,
                 truncated,
                 best: best.scored.first().map(|s| (s.index, s.score)),
                 edges,
@@ -237,10 +240,7 @@ pub fn assign(
     let (held, hold_outcomes) =
         hold::apply_holds(engine, waitlist, &options.holds, &mut seats, options.now);
     let priorities = &options.priorities;
-    let tiers: Vec<usize> = waitlist
-        .iter()
-        .map(|e| priorities.tier_of(&e.priority))
-        .collect();
+    let tiers: Vec<usize> = judged.iter().map(|p| p.tier).collect();
     let free: Vec<usize> = (0..waitlist.len()).filter(|&i| held[i].is_none()).collect();
     let edges_of = |i: usize| judged[i].edges.as_slice();
     let stages = staged::stages(&free, &tiers, priorities);
