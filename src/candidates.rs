@@ -17,7 +17,12 @@
 //!   each placement at its own date); only the few zones are taken per query.
 //! - **format** (exact): only the session lists of formats the person can attend are read.
 //! - **language and audience** (exact but for directories with more than 63 languages): each
-//!   group's languages and audiences are bit masks, compared with the person's.
+//!   group's languages and audiences are bit masks, compared with the person's; so is a
+//!   gender-specific group's audience with the one a person who requires one needs.
+//! - **whom the group serves and its orientation** (exact): compared with the person's role
+//!   and, for a person who accepts only their preferred approach, its orientation. Before these three
+//!   were indexed they were the reason for 88 of every 100 groups that eligibility turned away
+//!   after the index in the L match, each scored in full against its bound first.
 //! - **distance** (conservative): a group with a room passes for a person who will be in the room
 //!   when either has no coordinates, when the person has no travel limit, or when the room lies
 //!   in a latitude/longitude box that holds every place within the limit. Hybrid groups pass for
@@ -32,8 +37,8 @@
 //! its offset in the horizon and the person's windows do not overlap, each fitting session is
 //! found exactly once, so the index hands over the pair's count of fitting occurrences
 //! ([`Candidate::fitting`]) and the caller need not count them again. The other constraints
-//! (whom the group serves, gender-specific, approach, accessibility) are left to eligibility:
-//! they rule out few of the groups that pass these.
+//! (age, closed meetings, medication, accessibility, proof of attendance, cost) are left to
+//! eligibility: they rule out few of the groups that pass these.
 
 use chrono_tz::Tz;
 
@@ -42,8 +47,10 @@ use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::{Window, WEEK_MINUTES};
-use crate::domain::vocab::{Audience, Format, FormatPreference, Language};
-use crate::eligibility::in_audience;
+use crate::domain::vocab::{
+    Audience, Format, FormatPreference, Language, Orientation, Role, Serves,
+};
+use crate::eligibility::{in_audience, required_audience, required_orientation};
 use crate::pair::{PreparedPerson, ZoneSpan, HORIZON_WEEKS};
 
 /// A directory indexed by session start, format, language, audience and place (see the module
@@ -157,6 +164,8 @@ struct Place {
     languages: u64,
     /// The audiences it is restricted to, one bit each in [`Audience::ALL`] order.
     audience: u64,
+    serves: Serves,
+    orientation: Orientation,
 }
 
 /// One session of a group, on the local week of the group's zone (0 = Monday 00:00).
@@ -193,6 +202,12 @@ struct Reach {
     within: Option<BoundingBox>,
     languages: u64,
     audiences: u64,
+    role: Role,
+    /// The audiences a group must be for, one of them, when the person requires a
+    /// gender-specific group ([`required_audience`]).
+    gender_audiences: Option<u64>,
+    /// The orientation a group must have, when the person accepts only theirs.
+    orientation: Option<Orientation>,
 }
 
 impl Reach {
@@ -207,6 +222,14 @@ impl Reach {
                 .iter()
                 .filter(|a| in_audience(person, **a))
                 .fold(0, |m, a| m | 1 << *a as u32),
+            role: person.role,
+            gender_audiences: required_audience(person).map(|wanted| {
+                Audience::ALL
+                    .iter()
+                    .filter(|a| a.meets(wanted))
+                    .fold(0, |m, a| m | 1 << *a as u32)
+            }),
+            orientation: required_orientation(person),
             accepts_online: person.format_preference != FormatPreference::InPerson,
             wants_room: person.format_preference != FormatPreference::Online,
             within: match (person.location, person.travel_limit_km()) {
@@ -227,9 +250,16 @@ impl Reach {
     }
 
     /// Whether a group at `place`, of a format the person [`Reach::accepts`], can pass distance,
-    /// language and audience.
+    /// language, audience, role, gender-specific and approach.
     fn admits(&self, place: &Place) -> bool {
-        if place.languages & self.languages == 0 || place.audience & !self.audiences != 0 {
+        if place.languages & self.languages == 0
+            || place.audience & !self.audiences != 0
+            || !place.serves.includes(self.role)
+            || self
+                .gender_audiences
+                .is_some_and(|m| place.audience & m == 0)
+            || self.orientation.is_some_and(|o| place.orientation != o)
+        {
             return false;
         }
         if self.accepts_online && place.format != Format::InPerson {
@@ -305,6 +335,8 @@ impl CandidateIndex {
                 room: room(g),
                 languages,
                 audience: g.audience.iter().fold(0, |m, a| m | 1 << *a as u32),
+                serves: g.serves,
+                orientation: g.orientation,
             });
             if !keep(i) || g.open_seats() == Some(0) {
                 continue;
@@ -443,7 +475,7 @@ mod tests {
     use super::*;
     use crate::domain::recurrence::Session;
     use crate::domain::schedule::Window;
-    use crate::domain::vocab::Gender;
+    use crate::domain::vocab::{ApproachPreference, Gender, GenderSpecific};
     use crate::eligibility::{check, ExclusionCode};
     use crate::pair::{Horizon, Pair, PairFacts, WeekSessions};
     use crate::testutil::{center_city, group, person};
@@ -522,9 +554,22 @@ mod tests {
             arb_languages(),
             prop::sample::subsequence(Audience::ALL.to_vec(), 0..2),
             prop::option::of((0u32..3, 0u32..3)),
+            (
+                prop::sample::select(Serves::ALL),
+                prop::sample::select(Orientation::ALL),
+            ),
         )
             .prop_map(
-                |(format, zone, sessions, place, languages, audience, seats)| {
+                |(
+                    format,
+                    zone,
+                    sessions,
+                    place,
+                    languages,
+                    audience,
+                    seats,
+                    (serves, orientation),
+                )| {
                     let mut g = group("g");
                     // Unlimited, or 0-2 seats of which 0-2 taken (full, or even over-full).
                     if let Some((capacity, enrolled)) = seats {
@@ -539,6 +584,8 @@ mod tests {
                     });
                     g.languages = languages;
                     g.audience = audience;
+                    g.serves = serves;
+                    g.orientation = orientation;
                     g
                 },
             )
@@ -560,11 +607,18 @@ mod tests {
                 any::<bool>(),
                 any::<bool>(),
             ),
+            (
+                prop::sample::select(Role::ALL),
+                prop::sample::select(GenderSpecific::ALL),
+                prop::sample::select(ApproachPreference::ALL),
+                any::<bool>(),
+            ),
         )
             .prop_map(
                 |(
                     (format, zone, availability, place, km),
                     (languages, gender, age, lgbtq, veteran),
+                    (role, gender_specific, approach, strict),
                 )| {
                     let mut p = person();
                     p.format_preference = FormatPreference::ALL[format];
@@ -578,6 +632,10 @@ mod tests {
                     p.age = age;
                     p.lgbtq = lgbtq;
                     p.veteran = veteran;
+                    p.role = role;
+                    p.gender_specific = gender_specific;
+                    p.approach_preference = approach;
+                    p.approach_strict = strict;
                     p
                 },
             )
@@ -624,6 +682,9 @@ mod tests {
                         ExclusionCode::Format
                             | ExclusionCode::Language
                             | ExclusionCode::Audience
+                            | ExclusionCode::Role
+                            | ExclusionCode::GenderSpecific
+                            | ExclusionCode::Approach
                             | ExclusionCode::Full
                     )),
                     "group {} kept: {:?}", i, codes

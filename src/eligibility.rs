@@ -347,6 +347,23 @@ pub(crate) fn is_eligible(pair: &Pair) -> bool {
     eligible
 }
 
+/// The audience a group must be for (an audience that [`Audience::meets`] it) to take `person`:
+/// their own, when they require a gender-specific group ([`ExclusionCode::GenderSpecific`]).
+pub(crate) fn required_audience(person: &Person) -> Option<Audience> {
+    (person.gender_specific == GenderSpecific::Required)
+        .then(|| person.gender.own_audience())
+        .flatten()
+}
+
+/// The orientation a group must have to take `person`: their preferred one, when they accept
+/// only it ([`ExclusionCode::Approach`]).
+pub(crate) fn required_orientation(person: &Person) -> Option<Orientation> {
+    person
+        .approach_strict
+        .then(|| person.approach_preference.orientation())
+        .flatten()
+}
+
 /// Whether `person` is in `audience`, so that a group for it may take them. A young people's
 /// group takes anyone: only an age limit the group states ([`ExclusionCode::Age`]) restricts.
 pub(crate) fn in_audience(person: &Person, audience: Audience) -> bool {
@@ -473,17 +490,13 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             push(ExclusionCode::Age, Detail::ForAdults);
         }
     }
-    if person.gender_specific == GenderSpecific::Required {
-        if let Some(wanted) = person
-            .gender
-            .own_audience()
-            .filter(|w| !group.audience.iter().any(|a| a.meets(*w)))
-        {
-            push(
-                ExclusionCode::GenderSpecific,
-                Detail::GenderSpecific { wanted },
-            );
-        }
+    if let Some(wanted) =
+        required_audience(person).filter(|w| !group.audience.iter().any(|a| a.meets(*w)))
+    {
+        push(
+            ExclusionCode::GenderSpecific,
+            Detail::GenderSpecific { wanted },
+        );
     }
     let closed_for = closed_for(group);
     if person.role == Role::InRecovery
@@ -499,18 +512,14 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
             },
         );
     }
-    if person.approach_strict {
-        if let Some(wanted) = person.approach_preference.orientation() {
-            if group.orientation != wanted {
-                push(
-                    ExclusionCode::Approach,
-                    Detail::Approach {
-                        group: group.orientation,
-                        wanted,
-                    },
-                );
-            }
-        }
+    if let Some(wanted) = required_orientation(person).filter(|w| group.orientation != *w) {
+        push(
+            ExclusionCode::Approach,
+            Detail::Approach {
+                group: group.orientation,
+                wanted,
+            },
+        );
     }
     if group.medication_stance == MedicationStance::LimitsSharing && person.medication.is_agonist()
     {
