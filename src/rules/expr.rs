@@ -629,6 +629,18 @@ impl Expr {
         !facts.is_empty() && facts.iter().all(|f| f.is_group_fact())
     }
 
+    /// Whether the expression reads what is known of a pair itself ([`Fact::reads_pair_facts`]).
+    pub fn reads_pair_facts(&self) -> bool {
+        self.facts().iter().any(|f| f.reads_pair_facts())
+    }
+
+    /// Whether the expression reads the person and the group together but no pair facts (such
+    /// as `pair.main_language` or `person.age <= group.max_age`): one person and one group
+    /// decide it, as do the person and any group alike in what it reads of groups.
+    pub(crate) fn is_person_and_group(&self) -> bool {
+        !self.is_person_only() && !self.is_group_only() && !self.reads_pair_facts()
+    }
+
     /// Every fact the expression reads, in order of appearance.
     pub fn facts(&self) -> Vec<Fact> {
         let mut out = Vec::new();

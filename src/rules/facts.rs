@@ -276,6 +276,42 @@ impl Fact {
         self.name().starts_with("group.")
     }
 
+    /// Whether the fact reads what is known of the pair itself (how the person would attend,
+    /// the distance, the sessions fitting), not only the person and the group.
+    pub fn reads_pair_facts(self) -> bool {
+        matches!(
+            self,
+            Fact::PairAttendance | Fact::PairDistanceKm | Fact::PairSessionsFittingPerWeek
+        )
+    }
+
+    /// The group facts this fact reads of a group: itself for a group fact, none for a person
+    /// fact, and for a pair fact the group's side of the comparison (beside the pair's facts,
+    /// for one that [`Fact::reads_pair_facts`]). Two groups alike in these give a person the
+    /// same value of a fact that does not read pair facts (a test holds every such fact to it).
+    pub(crate) fn group_facts(self) -> &'static [Fact] {
+        use Fact::*;
+        match self {
+            PairAttendance => &[GroupFormat],
+            PairDistanceKm | PairSessionsFittingPerWeek => &[],
+            PairOrientationMatch => &[GroupOrientation],
+            PairNeedsCovered => &[GroupFocus, GroupAccessibility],
+            PairMainLanguage => &[GroupLanguages],
+            PairSubstanceMatch => &[GroupSubstances],
+            PairFellowshipOfMainSubstance => &[GroupFellowship],
+            PairAudienceWished => &[GroupAudience],
+            PairPriorOutcome => &[GroupApproach],
+            group if group.is_group_fact() => {
+                let i = Fact::ALL
+                    .iter()
+                    .position(|f| *f == group)
+                    .unwrap_or_default();
+                std::slice::from_ref(&Fact::ALL[i])
+            }
+            _ => &[],
+        }
+    }
+
     /// The value of a person fact; `None` for group and pair facts.
     pub fn person_value(self, p: &Person) -> Option<Value<'_>> {
         use Fact::*;

@@ -2,7 +2,9 @@
 //! per directory: what makes evaluating the rules on every group of a ranking cheap.
 
 use super::expr::Expr;
-use super::facts::{GroupOnly, PersonOnly};
+use std::collections::HashMap;
+
+use super::facts::{Fact, FactSource, GroupOnly, PersonOnly};
 use super::{Action, RuleSet};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
@@ -14,6 +16,10 @@ use crate::pair::Pair;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct GroupMasks {
     masks: Vec<Option<Vec<bool>>>,
+    /// For each group, the number of its kind as the rules' person-and-group parts
+    /// ([`Expr::is_person_and_group`]) read groups: groups of one kind agree on every group fact
+    /// those parts read, so a person gets the same answer from each.
+    kinds: Vec<u32>,
 }
 
 /// A [`RuleSet`] narrowed to one person by [`RuleSet::for_person`] or
@@ -35,7 +41,9 @@ struct ActiveRule<'r> {
     index: usize,
     /// The parts of its condition that read only group facts.
     group_only: Vec<&'r Expr>,
-    /// The other parts that are not about the person alone.
+    /// The parts that read the person and the group but no pair facts.
+    between: Vec<&'r Expr>,
+    /// The parts that read pair facts.
     rest: Vec<&'r Expr>,
 }
 
@@ -44,6 +52,11 @@ impl GroupMasks {
     /// with such parts.
     pub(crate) fn of(&self, g: usize) -> impl Iterator<Item = bool> + '_ {
         self.masks.iter().flatten().map(move |m| m[g])
+    }
+
+    /// Group `g`'s kind as the rules' person-and-group parts read it (see [`GroupMasks::kinds`]).
+    pub(crate) fn kind(&self, g: usize) -> u32 {
+        self.kinds.get(g).copied().unwrap_or_default()
     }
 
     /// Whether the group-only parts of rule `rule`'s condition hold for group `g` (a rule
@@ -91,20 +104,21 @@ impl PersonRules<'_> {
     }
 
     /// The most the rules can add to the logit of a pair of this person with group `group` of
-    /// the directory the masks were made for, reading only what is decided without the pair: a
-    /// rule whose condition is decided adds its adjustment, one that also reads pair facts adds
-    /// its adjustment when positive. `None` when a decided rule excludes the group.
-    pub(crate) fn bound_at(&self, group: usize) -> Option<f64> {
+    /// the directory the masks were made for, reading only what is decided without the pair's
+    /// facts: a rule whose condition is decided adds its adjustment, one that also reads pair
+    /// facts adds its adjustment when positive. `None` when a decided rule excludes the group.
+    /// `pair` is the person with the group; its facts are not read.
+    pub(crate) fn bound_at(&self, group: usize, pair: &Pair) -> Option<f64> {
         let mut sum = 0.0;
         for rule in &self.active {
-            let (group_ok, decided) = match self.masks {
-                Some(masks) => (masks.holds(rule.index, group), rule.rest.is_empty()),
-                // Without masks the group-only parts are not decided here either.
-                None => (true, rule.rest.is_empty() && rule.group_only.is_empty()),
+            let group_ok = match self.masks {
+                Some(masks) => masks.holds(rule.index, group),
+                None => rule.group_only.iter().all(|e| e.holds(pair)),
             };
-            if !group_ok {
+            if !group_ok || !rule.between.iter().all(|e| e.holds(pair)) {
                 continue;
             }
+            let decided = rule.rest.is_empty();
             match (self.rules.rules[rule.index].action, decided) {
                 (Action::Adjust(a), true) => sum += a,
                 (Action::Adjust(a), false) => sum += a.max(0.0),
@@ -123,7 +137,10 @@ impl PersonRules<'_> {
                 (Some(masks), Some(g)) => masks.holds(rule.index, g),
                 _ => rule.group_only.iter().all(|e| e.holds(c)),
             };
-            if group_ok && rule.rest.iter().all(|e| e.holds(c)) {
+            if group_ok
+                && rule.between.iter().all(|e| e.holds(c))
+                && rule.rest.iter().all(|e| e.holds(c))
+            {
                 f(rule.index);
             }
         }
@@ -145,13 +162,16 @@ impl RuleSet {
                     .conjuncts()
                     .into_iter()
                     .partition(|c| c.is_person_only());
-                let (group_only, rest) = others.into_iter().partition(|c| c.is_group_only());
+                let (group_only, others): (Vec<&Expr>, Vec<&Expr>) =
+                    others.into_iter().partition(|c| c.is_group_only());
+                let (between, rest) = others.into_iter().partition(|c| c.is_person_and_group());
                 personal
                     .iter()
                     .all(|c| c.holds(&who))
                     .then_some(ActiveRule {
                         index,
                         group_only,
+                        between,
                         rest,
                     })
             })
@@ -197,7 +217,29 @@ impl RuleSet {
                 })
             })
             .collect();
-        GroupMasks { masks }
+        // The group facts the person-and-group parts read, directly or through pair facts.
+        let mut read: Vec<Fact> = Vec::new();
+        for rule in &self.rules {
+            for part in rule.when.conjuncts() {
+                if part.is_person_and_group() {
+                    for f in part.facts().iter().flat_map(|f| f.group_facts()) {
+                        if !read.contains(f) {
+                            read.push(*f);
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        let kinds = groups
+            .iter()
+            .map(|g| {
+                let values: Vec<_> = read.iter().map(|f| GroupOnly(g).fact(*f)).collect();
+                let next = seen.len() as u32;
+                *seen.entry(format!("{values:?}")).or_insert(next)
+            })
+            .collect();
+        GroupMasks { masks, kinds }
     }
 }
 
@@ -205,6 +247,51 @@ impl RuleSet {
 mod tests {
     use super::*;
     use crate::testutil::now;
+
+    /// Each pair fact that reads no pair facts has the same value for a person and any two
+    /// groups alike in the group facts it names ([`Fact::group_facts`]): what lets the bound
+    /// decide such rule parts once per kind of group.
+    #[test]
+    fn a_person_and_group_fact_is_decided_by_the_group_facts_it_names() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(7, 60, 600, 10))
+                .unwrap();
+        let mut groups = sim.groups;
+        // Fellowships and first languages vary in the simulated directory only a little.
+        for (i, g) in groups.iter_mut().enumerate() {
+            g.fellowship = [None, Some(crate::domain::vocab::Fellowship::Aa)][i % 2];
+        }
+        let facts = Fact::ALL
+            .iter()
+            .filter(|f| !f.is_person_fact() && !f.is_group_fact() && !f.reads_pair_facts());
+        let mut compared = 0;
+        for fact in facts {
+            let kind_of = |g: &Group| {
+                let values: Vec<_> = fact
+                    .group_facts()
+                    .iter()
+                    .map(|f| GroupOnly(g).fact(*f))
+                    .collect();
+                format!("{values:?}")
+            };
+            for person in &sim.people {
+                let mut seen: HashMap<String, String> = HashMap::new();
+                for g in &groups {
+                    let value = format!("{:?}", fact.value(&Pair::at(person, g, now())));
+                    match seen.entry(kind_of(g)) {
+                        std::collections::hash_map::Entry::Occupied(first) => {
+                            assert_eq!(first.get(), &value, "{} of {}", fact.name(), g.id);
+                            compared += 1;
+                        }
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(value);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 100_000, "{compared}");
+    }
 
     #[test]
     fn rules_narrowed_to_a_person_fire_exactly_as_the_full_set() {
