@@ -11,8 +11,8 @@
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Only this origin's script, style and requests; no frames, plugins, inline code or form
 /// submission (the form is sent by `page.js`, so a page whose script failed cannot send the
@@ -59,20 +59,48 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// `GET /`, `GET /page.css` and `GET /page.js`, for any router state.
-pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route(
-            "/",
-            get(|headers: HeaderMap| async move { serve(&INDEX, &headers) }),
-        )
-        .route(
-            "/page.css",
-            get(|headers: HeaderMap| async move { serve(&CSS, &headers) }),
-        )
-        .route(
-            "/page.js",
-            get(|headers: HeaderMap| async move { serve(&JS, &headers) }),
-        )
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new()
+        .routes(routes!(index))
+        .routes(routes!(css))
+        .routes(routes!(js))
+}
+
+/// The staff page.
+///
+/// Open: the page holds no data; what it shows comes from `POST /v1/rank` with the token staff
+/// type in.
+#[utoipa::path(get, path = "/", tag = "page",
+    responses(
+        (status = 200, description = "The page", body = String, content_type = INDEX.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn index(headers: HeaderMap) -> Response {
+    serve(&INDEX, &headers)
+}
+
+/// The staff page's style sheet.
+///
+/// Open.
+#[utoipa::path(get, path = "/page.css", tag = "page",
+    responses(
+        (status = 200, description = "The style sheet", body = String, content_type = CSS.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn css(headers: HeaderMap) -> Response {
+    serve(&CSS, &headers)
+}
+
+/// The staff page's script.
+///
+/// Open.
+#[utoipa::path(get, path = "/page.js", tag = "page",
+    responses(
+        (status = 200, description = "The script", body = String, content_type = JS.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn js(headers: HeaderMap) -> Response {
+    serve(&JS, &headers)
 }
 
 /// The asset, or `304 Not Modified` when the browser's copy is current. `no-cache` makes the
@@ -122,6 +150,7 @@ mod tests {
     use crate::*;
     use axum::body::Body;
     use axum::http::Request;
+    use axum::Router;
     use tower::ServiceExt;
 
     async fn get(path: &str, if_none_match: Option<&str>) -> Response {
@@ -129,7 +158,7 @@ mod tests {
         if let Some(tag) = if_none_match {
             request = request.header(header::IF_NONE_MATCH, tag);
         }
-        routes::<()>()
+        Router::from(routes::<()>())
             .oneshot(request.body(Body::empty()).unwrap())
             .await
             .unwrap()
