@@ -73,3 +73,86 @@ pub async fn openapi_json() -> Response {
     let json = HeaderValue::from_static("application/json");
     ([(header::CONTENT_TYPE, json)], DOCUMENT.clone()).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use utoipa::PartialSchema;
+
+    use super::*;
+    use crate::domain::vocab::LANGUAGE_CODES;
+    use crate::*;
+
+    /// Whether `value`, as `Serialize` writes it, is valid under `T`'s schema.
+    fn fits<T: PartialSchema, V: Serialize>(value: &V) -> bool {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        validator.is_valid(&serde_json::to_value(value).unwrap())
+    }
+
+    /// Every value of a vocabulary fits its schema, and a name outside it does not.
+    fn vocabulary<T: PartialSchema + Serialize>(all: &[T]) {
+        for value in all {
+            assert!(fits::<T, _>(value), "{}", serde_json::to_string(value).unwrap());
+        }
+        assert!(!fits::<T, _>(&"not_a_value"));
+    }
+
+    #[test]
+    fn each_hand_written_serialize_writes_what_its_schema_says() {
+        vocabulary(Approach::ALL);
+        vocabulary(Fellowship::ALL);
+        vocabulary(Orientation::ALL);
+        vocabulary(Format::ALL);
+        vocabulary(Facilitation::ALL);
+        vocabulary(Serves::ALL);
+        vocabulary(Audience::ALL);
+        vocabulary(Need::ALL);
+        vocabulary(Substance::ALL);
+        vocabulary(MedicationStance::ALL);
+        vocabulary(Requirement::ALL);
+        vocabulary(Risk::ALL);
+        vocabulary(Origin::ALL);
+        let languages: Vec<Language> = LANGUAGE_CODES.iter().map(|c| c.parse().unwrap()).collect();
+        vocabulary(&languages);
+
+        for cost in ["free", "donation", "sliding_scale", "insurance", "0", "25", "$25.50", "10 EUR"] {
+            let cost: Cost = cost.parse().unwrap();
+            assert!(fits::<Cost, _>(&cost), "{cost}");
+        }
+        assert!(!fits::<Cost, _>(&-1.0));
+        assert!(!fits::<Cost, _>(&serde_json::json!({"amount": 25})));
+
+        for session in [
+            "Tue 19:00-20:00",
+            "2nd 4th Wed 19:00-20:00",
+            "Tue 19:00-20:00 every 2 weeks from 2026-12-08 except 2026-12-22",
+        ] {
+            let session: Session = session.parse().unwrap();
+            assert!(fits::<Session, _>(&session), "{session}");
+        }
+
+        let person = crate::testutil::person();
+        let options = RankOptions::new(None, crate::testutil::now())
+            .with_excluded(ExcludedDetail::Full);
+        let ranking = Engine::embedded().rank(&person, &options).unwrap();
+        let reasons: Vec<_> = ranking.excluded.groups().iter().flat_map(|g| &g.reasons).collect();
+        assert!(!reasons.is_empty());
+        for reason in reasons {
+            assert!(fits::<Exclusion, _>(reason), "{reason:?}");
+        }
+        assert!(!fits::<Exclusion, _>(&serde_json::json!({"code": "distance"})));
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_schema_it_refers_to() {
+        let json = serde_json::to_value(document()).unwrap();
+        assert_eq!(json["openapi"], "3.1.0");
+        let text = json.to_string();
+        let schemas = json["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(schemas.contains_key(name), "{name} is referred to but not defined");
+        }
+    }
+}
