@@ -1061,7 +1061,7 @@ fn metrics_count_requests_by_route_and_status_and_name_the_engine() {
 }
 
 /// Every route the server has, as (method, path template): what the router registers.
-const ROUTES: [(&str, &str); 15] = [
+const ROUTES: [(&str, &str); 16] = [
     ("get", "/"),
     ("get", "/page.css"),
     ("get", "/page.js"),
@@ -1071,6 +1071,7 @@ const ROUTES: [(&str, &str); 15] = [
     ("get", "/openapi.json"),
     ("post", "/v1/rank"),
     ("post", "/v1/explain"),
+    ("post", "/v1/handout"),
     ("get", "/v1/groups"),
     ("get", "/v1/groups/{id}"),
     ("post", "/v1/validate"),
@@ -1161,6 +1162,10 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
         let body = json!({"person": person, "group": group, "now": NOW});
         server.post("/v1/explain", read, &body).assert_status(200);
     }
+    let handout = json!({"person": person, "groups": [eligible], "now": NOW});
+    server.post("/v1/handout", read, &handout).assert_status(200);
+    let handout = json!({"person": person, "groups": ["no-such-group"], "now": NOW});
+    server.post("/v1/handout", read, &handout).assert_status(422);
     // The whole directory, page by page: every group's fields, costs and sessions.
     let total = server.get("/v1/groups?limit=1", read).json()["total"]
         .as_u64()
@@ -1241,6 +1246,8 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
         ("POST", "/v1/rank", 415),
         ("POST", "/v1/rank", 422),
         ("POST", "/v1/explain", 200),
+        ("POST", "/v1/handout", 200),
+        ("POST", "/v1/handout", 422),
         ("GET", "/v1/groups", 200),
         ("GET", "/v1/groups", 400),
         ("GET", "/v1/groups/{id}", 200),
@@ -1301,4 +1308,106 @@ fn an_answer_unlike_its_schema_fails_the_check() {
     let mut odd = problem;
     odd["type"] = json!("https://example.org/oops");
     assert!(check(401, "application/problem+json", odd).is_err());
+}
+
+#[test]
+fn near_places_the_person_by_postal_code_as_rank_near_does() {
+    let server = Server::start(&[]);
+    let mut person = person("young-man-first-year");
+    let object = person.as_object_mut().unwrap();
+    object.remove("latitude");
+    object.remove("longitude");
+    object.insert("max_travel_km".into(), json!(10));
+    let body = json!({"person": person, "near": "19104", "top": 3, "now": NOW});
+    let response = server.post("/v1/rank", &server.read, &body);
+    response.assert_status(200);
+    let served = response.json();
+    // The CLI's `--near` over the same person file (its coordinates replaced by the place's).
+    let cli = cli_json(&[
+        "rank", "--near", "19104", "--within", "10", "--top", "3", "--excluded", "counts",
+    ]);
+    assert_eq!(served, cli);
+    let first = &served["suggestions"][0];
+    assert!(first["distance_km"].as_f64().is_some(), "{first}");
+    assert_eq!(first["distance_approximate"], true, "from the centre of 19104");
+
+    // Explain takes it too.
+    let group = first["group_id"].clone();
+    let explain = json!({"person": person, "near": "19104", "group": group, "now": NOW});
+    let explained = server.post("/v1/explain", &server.read, &explain);
+    explained.assert_status(200);
+    assert_eq!(explained.json()["eligible"], true);
+
+    // A place the gazetteer does not know: 422 at /near, with the closest name.
+    let miss = json!({"person": person, "near": "Philadelpia", "now": NOW});
+    let miss = server.post("/v1/rank", &server.read, &miss);
+    miss.assert_status(422);
+    assert_eq!(miss.pointers(), ["/near"]);
+    let detail = miss.json()["errors"][0]["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("did you mean Philadelphia, PA, US"), "{detail}");
+
+    // A place and coordinates both: which one is meant is not guessed.
+    let both = json!({"person": self::person("young-man-first-year"), "near": "19104"});
+    let both = server.post("/v1/rank", &server.read, &both);
+    both.assert_status(422);
+    assert_eq!(both.pointers(), ["/near"]);
+}
+
+#[test]
+fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
+    let server = Server::start(&[]);
+    let ranking = server.post("/v1/rank", &server.read, &rank_request(2)).json();
+    let ids: Vec<&str> = ranking["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["group_id"].as_str().unwrap())
+        .collect();
+    let referrer = json!({"name": "Northside Recovery Services", "phone": "215-555-0100"});
+    let body = json!({
+        "person": person("young-man-first-year"), "groups": ids, "now": NOW, "referrer": referrer
+    });
+    let answer = server.post("/v1/handout", &server.read, &body);
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"));
+    let policy = answer.header("content-security-policy").unwrap();
+    assert!(policy.starts_with("default-src 'none'; style-src 'sha256-"), "{policy}");
+    assert!(!policy.contains("unsafe") && !policy.contains("script"), "{policy}");
+    let served = String::from_utf8(answer.body.clone()).unwrap();
+
+    // What `groupmatch rank --handout` writes for the same person, groups and referrer.
+    let wd = Workdir::new();
+    wd.create("p.json", person("young-man-first-year").to_string());
+    let mut args = vec!["rank", "--person", "p.json", "--now", NOW, "--handout", "h.html"];
+    for id in &ids {
+        args.extend(["--choose", id]);
+    }
+    args.extend(["--referrer-name", "Northside Recovery Services"]);
+    args.extend(["--referrer-phone", "215-555-0100"]);
+    wd.run(&args).assert_success();
+    assert_eq!(served, util::read(&wd, "h.html"));
+
+    // The style the policy allows is the page's own: its hash is of the <style> element's text.
+    let style = served.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();
+    assert!(style.contains("h1 {"), "{style}");
+
+    // Bad choices, each at its pointer.
+    let too_many: Vec<String> = (1..=7).map(|i| format!("aa-{i:04}")).collect();
+    for (groups, referrer, pointer) in [
+        (json!(["no-such-group"]), json!({}), "/groups"),
+        (json!(too_many), json!({}), "/groups"),
+        (json!([]), json!({}), "/groups"),
+        (json!(ids), json!({"name": " "}), "/referrer/name"),
+        (json!(ids), json!({"fax": "1"}), "/referrer"),
+    ] {
+        let body = json!({
+            "person": person("young-man-first-year"), "groups": groups, "referrer": referrer
+        });
+        let refused = server.post("/v1/handout", &server.read, &body);
+        refused.assert_status(422);
+        assert_eq!(refused.pointers(), [pointer], "{groups} {referrer}");
+    }
+    server
+        .send("POST", "/v1/handout", &[], body.to_string().as_bytes())
+        .assert_status(401);
 }

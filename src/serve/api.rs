@@ -28,7 +28,7 @@ use crate::rank::{RankOptions, Ranking};
 use crate::validate::{validate_bytes, FileKind, Report};
 
 /// The content type of every problem answer.
-const PROBLEM: &str = "application/problem+json";
+pub const PROBLEM: &str = "application/problem+json";
 
 /// Groups on a page of `GET /v1/groups` unless `limit` says.
 const DEFAULT_PAGE: usize = 50;
@@ -41,7 +41,7 @@ type Answer<T> = Result<Json<T>, ApiProblem>;
 
 /// Runs CPU-bound library work on tokio's blocking pool, so the async workers keep serving; a
 /// panic there is a 500 problem.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiProblem> {
     tokio::task::spawn_blocking(work).await.map_err(|e| {

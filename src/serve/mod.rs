@@ -22,6 +22,7 @@
 mod api;
 mod auth;
 mod engine;
+mod handout;
 mod jobs;
 mod listener;
 mod metrics;
@@ -222,6 +223,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::readyz))
         .routes(routes!(api::rank).layer(person))
         .routes(routes!(api::explain).layer(person))
+        .routes(routes!(handout::handout).layer(person))
         .routes(routes!(api::groups))
         .routes(routes!(api::group))
         .routes(routes!(api::validate).layer(document))

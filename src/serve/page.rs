@@ -9,17 +9,25 @@
 //! directory text that looks like markup can do nothing even if a change to `page.js` ever wrote
 //! one as markup; `page.js` writes every text with `textContent`, in one function.
 
+use std::sync::LazyLock;
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Only this origin's script, style and requests; no frames, plugins, inline code or form
-/// submission (the form is sent by `page.js`, so a page whose script failed cannot send the
-/// person's fields anywhere, in a URL least of all).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; \
-     base-uri 'none'; frame-ancestors 'none'";
+/// Only this origin's script, style and requests, and the handout's one style (by its hash: the
+/// handout opens from a `blob:` URL, whose document keeps this policy); no frames, plugins,
+/// other inline code or form submission (the form is sent by `page.js`, so a page whose script
+/// failed cannot send the person's fields anywhere, in a URL least of all).
+static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' {}; connect-src 'self'; \
+         img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+        *super::handout::STYLE_SOURCE
+    );
+    HeaderValue::from_str(&policy).expect("ASCII")
+});
 
 /// One embedded file of the page.
 struct Asset {
@@ -126,7 +134,7 @@ fn serve(asset: &Asset, request: &HeaderMap) -> Response {
         ),
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            CONTENT_SECURITY_POLICY.clone(),
         ),
         (
             header::X_CONTENT_TYPE_OPTIONS,

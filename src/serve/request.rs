@@ -17,6 +17,8 @@ use super::problem::{field_errors, ApiProblem, FieldError};
 use crate::domain::person::Person;
 use crate::formats::people::parse_person;
 use crate::formats::Syntax;
+use crate::handout::Referrer;
+use crate::person_draft::PersonDraft;
 use crate::matching::{Hold, MatchOptions, PriorityPolicy};
 use crate::rank::ExcludedDetail;
 
@@ -30,6 +32,15 @@ pub struct RankRequest {
     /// is a 422 error at its pointer under `/person`.
     #[schema(value_type = Object)]
     pub person: Person,
+    /// Where the person starts from, instead of the person's `latitude` and `longitude`: a
+    /// postal code (`19104`, `T5J`, `10115`), a town (`Springfield, IL`) or coordinates, found
+    /// offline in the gazetteer (docs/places.md) as `rank --near` finds it; the person's
+    /// `timezone` defaults to the zone there. A place not found is a 422 error at `/near` with
+    /// the closest names.
+    #[schema(required = false, example = "19104")]
+    // Kept for the schema and for callers; the handler ranks `person`, which holds the place.
+    #[allow(dead_code)]
+    pub near: Option<String>,
     /// How many suggestions to return (10 when left out).
     #[schema(required = false, default = 10)]
     pub top: usize,
@@ -48,13 +59,15 @@ impl RankRequest {
         body: Result<Bytes, BytesRejection>,
     ) -> Result<RankRequest, ApiProblem> {
         let mut body = JsonObject::read(headers, body)?;
-        let person = body.person("person");
+        let near = body.take::<String>("near");
+        let person = body.person("person", near.as_deref());
         let top = body.take("top").unwrap_or(DEFAULT_TOP);
         let now = now_of(&mut body);
         let excluded = body.take("excluded").unwrap_or_default();
         body.finish()?;
         Ok(RankRequest {
             person: person.expect("finish reports a person that could not be read"),
+            near,
             top,
             now,
             excluded,
@@ -68,6 +81,12 @@ pub struct ExplainRequest {
     /// The person, with the fields of a person file (docs/formats.md, "Person").
     #[schema(value_type = Object)]
     pub person: Person,
+    /// Where the person starts from, instead of their `latitude` and `longitude`: as in
+    /// `POST /v1/rank`.
+    #[schema(required = false, example = "19104")]
+    // Kept for the schema; the handler explains for `person`, which holds the place.
+    #[allow(dead_code)]
+    pub near: Option<String>,
     /// The group: its id, or a name one group of the directory has.
     pub group: String,
     /// The moment to explain at (RFC 3339); now when left out.
@@ -82,14 +101,63 @@ impl ExplainRequest {
         body: Result<Bytes, BytesRejection>,
     ) -> Result<ExplainRequest, ApiProblem> {
         let mut body = JsonObject::read(headers, body)?;
-        let person = body.person("person");
+        let near = body.take::<String>("near");
+        let person = body.person("person", near.as_deref());
         let group = body.require("group");
         let now = now_of(&mut body);
         body.finish()?;
         Ok(ExplainRequest {
             person: person.expect("finish reports a person that could not be read"),
+            near,
             group: group.expect("finish reports a missing group"),
             now,
+        })
+    }
+}
+
+/// `POST /v1/handout`: a person and the groups they chose.
+#[derive(ToSchema)]
+pub struct HandoutRequest {
+    /// The person, with the fields of a person file (docs/formats.md, "Person"): their zone,
+    /// availability and language shape the page.
+    #[schema(value_type = Object)]
+    pub person: Person,
+    /// Where the person starts from, instead of their `latitude` and `longitude`: as in
+    /// `POST /v1/rank`.
+    #[schema(required = false, example = "19104")]
+    // Kept for the schema; the handler renders for `person`, which holds the place.
+    #[allow(dead_code)]
+    pub near: Option<String>,
+    /// The chosen groups' ids, in the order the page lists them: 1 to 6 (as `--choose`).
+    pub groups: Vec<String>,
+    /// The moment the handout is made at (RFC 3339): its dates are the next after it; now when
+    /// left out.
+    #[schema(required = false)]
+    pub now: DateTime<Utc>,
+    /// The referring service's contact (as `--referrer`); none when left out.
+    #[schema(required = false)]
+    pub referrer: Referrer,
+}
+
+impl HandoutRequest {
+    /// The request of a body: every bad or unknown field a 422 error at its pointer.
+    pub fn read(
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<HandoutRequest, ApiProblem> {
+        let mut body = JsonObject::read(headers, body)?;
+        let near = body.take::<String>("near");
+        let person = body.person("person", near.as_deref());
+        let groups = body.require("groups");
+        let now = now_of(&mut body);
+        let referrer = body.take("referrer").unwrap_or_default();
+        body.finish()?;
+        Ok(HandoutRequest {
+            person: person.expect("finish reports a person that could not be read"),
+            near,
+            groups: groups.expect("finish reports missing groups"),
+            now,
+            referrer,
         })
     }
 }
@@ -302,15 +370,20 @@ impl JsonObject {
         self.take(name)
     }
 
-    /// The field `name` as a person, read as a person file is ([`parse_person`]); each problem
-    /// is recorded at its field under `/name`.
-    pub fn person(&mut self, name: &str) -> Option<Person> {
+    /// The field `name` as a person, read as a person file is ([`parse_person`]), at the place
+    /// `near` when given ([`PersonDraft::set_near`], as `rank --near`); each problem is recorded
+    /// at its field under `/name`, a place that cannot be found at `/near`.
+    pub fn person(&mut self, name: &str, near: Option<&str>) -> Option<Person> {
         if !self.fields.contains_key(name) {
             self.error(name, format!("missing field '{name}'"));
             return None;
         }
         let raw = self.fields.remove(name)?;
-        match parse_person(raw.get().as_bytes(), name) {
+        let bytes = match near {
+            Some(near) => self.placed(raw.get(), near)?,
+            None => raw.get().as_bytes().to_vec(),
+        };
+        match parse_person(&bytes, name) {
             Ok(loaded) => Some(loaded.value),
             Err(e) => {
                 let at = format!("/{name}");
@@ -324,6 +397,26 @@ impl JsonObject {
                 None
             }
         }
+    }
+
+    /// The person's JSON with the place `near` set, or `None` with the problem recorded at
+    /// `/near`. A person that is not a JSON object is left to the person reader to report.
+    fn placed(&mut self, person: &str, near: &str) -> Option<Vec<u8>> {
+        let Ok(mut draft) = PersonDraft::from_json(person.as_bytes(), "person") else {
+            return Some(person.as_bytes().to_vec());
+        };
+        if draft.has("latitude") || draft.has("longitude") {
+            self.error(
+                "near",
+                "give the person's place as near or as latitude and longitude, not both",
+            );
+            return None;
+        }
+        if let Err(e) = draft.set_near(near) {
+            self.error("near", e.to_string());
+            return None;
+        }
+        serde_json::to_vec(draft.fields()).ok()
     }
 
     /// Records a problem of the field `name`.
