@@ -9,26 +9,16 @@ use std::sync::{Arc, LazyLock};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
 use super::auth::{Auth, Read};
+use super::page::{page_headers, STYLE_SOURCE};
 use super::problem::ApiProblem;
 use super::request::HandoutRequest;
 use super::Served;
-use crate::handout::{render_handout, STYLE_ELEMENT_TEXT};
-
-/// The handout's style as a CSP source: `'sha256-...'` of its `<style>` element's text.
-pub static STYLE_SOURCE: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(STYLE_ELEMENT_TEXT.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
-});
+use crate::handout::render_handout;
 
 /// The handout's policy: nothing but its own style; no script, image, font, frame, form or
 /// base URL (its links are plain links, which a policy does not govern).
@@ -94,21 +84,6 @@ pub async fn handout(
         e @ crate::Error::NotFound(_) => ApiProblem::from_error(e, "/groups"),
         e => under_referrer(ApiProblem::from_error(e, "")),
     })?;
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(HTML)),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY.clone(),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
+    let headers = page_headers(HTML, &CONTENT_SECURITY_POLICY, "no-store");
     Ok((headers, html).into_response())
 }
