@@ -7,8 +7,8 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -139,7 +139,13 @@ impl Drop for Server {
 }
 
 /// Sends one request to `addr` (Connection: close) and reads the whole response.
-fn send_to(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+fn send_to(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -288,7 +294,8 @@ impl Contract {
         let path = path.split('?').next().unwrap();
         let paths = self.document["paths"].as_object().unwrap();
         let fits = |template: &str| {
-            let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+            let (t, p): (Vec<_>, Vec<_>) =
+                (template.split('/').collect(), path.split('/').collect());
             t.len() == p.len()
                 && t.iter().zip(&p).all(|(t, p)| {
                     (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p
@@ -321,18 +328,27 @@ impl Contract {
 
     /// Checks an answer to `method path`: `Ok(Some(route))` when it is the document's, `Ok(None)`
     /// when the path is no route of it (the 404 of any other path), `Err` saying what differs.
-    fn check(&self, method: &str, path: &str, response: &Response) -> Result<Option<String>, String> {
+    fn check(
+        &self,
+        method: &str,
+        path: &str,
+        response: &Response,
+    ) -> Result<Option<String>, String> {
         let Some(route) = self.route(path) else {
             return match response.status {
                 404 => Ok(None),
-                status => Err(format!("{path} is no route of the document, yet answered {status}")),
+                status => Err(format!(
+                    "{path} is no route of the document, yet answered {status}"
+                )),
             };
         };
         let operation = &self.document["paths"][&route][method.to_ascii_lowercase()];
         if operation.is_null() {
             return match response.status {
                 405 => Ok(None),
-                status => Err(format!("the document has no {method} {route}, yet it answered {status}")),
+                status => Err(format!(
+                    "the document has no {method} {route}, yet it answered {status}"
+                )),
             };
         }
         let listed = &operation["responses"][response.status.to_string()];
@@ -347,7 +363,10 @@ impl Contract {
             return if response.body.is_empty() {
                 Ok(Some(route))
             } else {
-                Err(format!("{method} {route} {}: a body where the document lists none", response.status))
+                Err(format!(
+                    "{method} {route} {}: a body where the document lists none",
+                    response.status
+                ))
             };
         };
         let content_type = response.header("content-type").unwrap_or("");
@@ -366,10 +385,16 @@ impl Contract {
                 .map(|e| format!("at {}: {e}", e.instance_path()))
                 .collect();
             if !errors.is_empty() {
-                return Err(format!("{method} {route} {}: {}", response.status, errors.join("; ")));
+                return Err(format!(
+                    "{method} {route} {}: {}",
+                    response.status,
+                    errors.join("; ")
+                ));
             }
         } else if std::str::from_utf8(&response.body).is_err() {
-            return Err(format!("{method} {route}: a {content_type} body that is not text"));
+            return Err(format!(
+                "{method} {route}: a {content_type} body that is not text"
+            ));
         }
         Ok(Some(route))
     }
@@ -1108,24 +1133,45 @@ fn the_document_lists_every_route_and_every_route_it_lists_answers() {
             && answer.json()["detail"]
                 .as_str()
                 .is_some_and(|d| d.starts_with("no such endpoint"));
-        assert!(!fallback && answer.status != 405, "{method} {path}: {answer:?}");
+        assert!(
+            !fallback && answer.status != 405,
+            "{method} {path}: {answer:?}"
+        );
         // And the router has no other method there than the document says.
         for other in ["GET", "POST", "PUT", "DELETE"] {
             if !listed.contains(&(other.to_ascii_lowercase(), path.replace("/x", "/{id}"))) {
-                assert_eq!(server.send(other, &path, &[], b"").status, 405, "{other} {path}");
+                assert_eq!(
+                    server.send(other, &path, &[], b"").status,
+                    405,
+                    "{other} {path}"
+                );
             }
         }
     }
     // Each endpoint that needs a token says so, with the role in its description.
     for (method, path) in &routes {
         let operation = &document["paths"][path][method];
-        let open = ["/", "/page.css", "/page.js", "/healthz", "/readyz", "/openapi.json"];
+        let open = [
+            "/",
+            "/page.css",
+            "/page.js",
+            "/healthz",
+            "/readyz",
+            "/openapi.json",
+        ];
         if open.contains(&path.as_str()) {
             assert!(operation["security"].is_null(), "{method} {path}");
         } else {
-            assert_eq!(operation["security"], json!([{"bearer": []}]), "{method} {path}");
+            assert_eq!(
+                operation["security"],
+                json!([{"bearer": []}]),
+                "{method} {path}"
+            );
             let description = operation["description"].as_str().unwrap_or("");
-            assert!(description.contains("Role: `"), "{method} {path}: {description}");
+            assert!(
+                description.contains("Role: `"),
+                "{method} {path}: {description}"
+            );
         }
     }
     assert_eq!(
@@ -1154,7 +1200,9 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     let mut full = rank_request(50);
     full["excluded"] = json!("full");
     let ranking = server.post("/v1/rank", read, &full).json();
-    server.post("/v1/rank", read, &rank_request(3)).assert_status(200);
+    server
+        .post("/v1/rank", read, &rank_request(3))
+        .assert_status(200);
     let person = person("young-man-first-year");
     let eligible = ranking["suggestions"][0]["group_id"].as_str().unwrap();
     let excluded = ranking["excluded"][0]["group_id"].as_str().unwrap();
@@ -1163,9 +1211,13 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
         server.post("/v1/explain", read, &body).assert_status(200);
     }
     let handout = json!({"person": person, "groups": [eligible], "now": NOW});
-    server.post("/v1/handout", read, &handout).assert_status(200);
+    server
+        .post("/v1/handout", read, &handout)
+        .assert_status(200);
     let handout = json!({"person": person, "groups": ["no-such-group"], "now": NOW});
-    server.post("/v1/handout", read, &handout).assert_status(422);
+    server
+        .post("/v1/handout", read, &handout)
+        .assert_status(422);
     // The whole directory, page by page: every group's fields, costs and sessions.
     let total = server.get("/v1/groups?limit=1", read).json()["total"]
         .as_u64()
@@ -1177,7 +1229,9 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     }
     server.get("/v1/groups?limit=501", read).assert_status(400);
     server.get("/v1/groups/aa-0002", read).assert_status(200);
-    server.get("/v1/groups/no-such-group", read).assert_status(404);
+    server
+        .get("/v1/groups/no-such-group", read)
+        .assert_status(404);
     let csv = |body: &str| {
         let auth = format!("Bearer {read}");
         server.send(
@@ -1191,7 +1245,9 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     csv(&waitlist_csv(2).replace("early", "earlyish")).assert_status(200);
     // Match: at once (with a person who cannot be placed), and as a job.
     let mut unplaceable = waitlist_csv(3);
-    unplaceable.push_str("w-late,early,no_preference,online,Mon 03:00-03:30,America/New_York,2026-10-01\n");
+    unplaceable.push_str(
+        "w-late,early,no_preference,online,Mon 03:00-03:30,America/New_York,2026-10-01\n",
+    );
     let direct = json!({"waitlist": unplaceable, "now": NOW});
     let direct = server.post("/v1/match", matching, &direct);
     direct.assert_status(200);
@@ -1201,20 +1257,35 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     let poll = poll.json()["poll"].as_str().unwrap().to_string();
     let started = std::time::Instant::now();
     while server.get(&poll, matching).json()["status"] == "running" {
-        assert!(started.elapsed() < Duration::from_secs(120), "job still running");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "job still running"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    server.get("/v1/match/0123456789abcdef", matching).assert_status(404);
+    server
+        .get("/v1/match/0123456789abcdef", matching)
+        .assert_status(404);
     // Reload, then a refused one.
-    server.post("/v1/admin/reload", admin, &json!({})).assert_status(200);
+    server
+        .post("/v1/admin/reload", admin, &json!({}))
+        .assert_status(200);
     let groups = server.wd.path().join("groups.csv");
     let text = std::fs::read_to_string(&groups).unwrap();
     std::fs::write(&groups, text.replacen("twelve_step", "twelve_stp", 1)).unwrap();
-    server.post("/v1/admin/reload", admin, &json!({})).assert_status(422);
+    server
+        .post("/v1/admin/reload", admin, &json!({}))
+        .assert_status(422);
     // Every kind of refusal.
-    server.send("POST", "/v1/rank", &[], b"{}").assert_status(401);
-    server.post("/v1/match", read, &json!({})).assert_status(403);
-    server.post("/v1/admin/reload", matching, &json!({})).assert_status(403);
+    server
+        .send("POST", "/v1/rank", &[], b"{}")
+        .assert_status(401);
+    server
+        .post("/v1/match", read, &json!({}))
+        .assert_status(403);
+    server
+        .post("/v1/admin/reload", matching, &json!({}))
+        .assert_status(403);
     let auth = format!("Bearer {read}");
     let with = |content_type: &str, body: &[u8]| {
         server.send(
@@ -1228,7 +1299,11 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     with("text/plain", b"{}").assert_status(415);
     with("application/json", b"[1]").assert_status(400);
     server
-        .post("/v1/rank", read, &json!({"person": {"id": "p1"}, "top": -1}))
+        .post(
+            "/v1/rank",
+            read,
+            &json!({"person": {"id": "p1"}, "top": -1}),
+        )
         .assert_status(422);
 
     let checked = server.checked.lock().unwrap().clone();
@@ -1263,7 +1338,10 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
         ("POST", "/v1/admin/reload", 422),
     ] {
         let key = (method.to_string(), route.to_string(), status);
-        assert!(checked.contains(&key), "{key:?} was not checked; checked: {checked:?}");
+        assert!(
+            checked.contains(&key),
+            "{key:?} was not checked; checked: {checked:?}"
+        );
     }
 }
 
@@ -1280,7 +1358,10 @@ fn an_answer_unlike_its_schema_fails_the_check() {
         server.contract.check("POST", "/v1/rank", &response)
     };
     let good = answer.json();
-    assert_eq!(check(200, "application/json", good.clone()), Ok(Some("/v1/rank".into())));
+    assert_eq!(
+        check(200, "application/json", good.clone()),
+        Ok(Some("/v1/rank".into()))
+    );
     let mut wrong = Vec::new();
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("suggestions");
@@ -1303,7 +1384,8 @@ fn an_answer_unlike_its_schema_fails_the_check() {
     }
     assert!(check(404, "application/problem+json", json!({})).is_err());
     assert!(check(200, "text/plain", good).is_err());
-    let problem = json!({"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "x"});
+    let problem =
+        json!({"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "x"});
     assert!(check(401, "application/problem+json", problem.clone()).is_ok());
     let mut odd = problem;
     odd["type"] = json!("https://example.org/oops");
@@ -1324,12 +1406,23 @@ fn near_places_the_person_by_postal_code_as_rank_near_does() {
     let served = response.json();
     // The CLI's `--near` over the same person file (its coordinates replaced by the place's).
     let cli = cli_json(&[
-        "rank", "--near", "19104", "--within", "10", "--top", "3", "--excluded", "counts",
+        "rank",
+        "--near",
+        "19104",
+        "--within",
+        "10",
+        "--top",
+        "3",
+        "--excluded",
+        "counts",
     ]);
     assert_eq!(served, cli);
     let first = &served["suggestions"][0];
     assert!(first["distance_km"].as_f64().is_some(), "{first}");
-    assert_eq!(first["distance_approximate"], true, "from the centre of 19104");
+    assert_eq!(
+        first["distance_approximate"], true,
+        "from the centre of 19104"
+    );
 
     // Explain takes it too.
     let group = first["group_id"].clone();
@@ -1343,8 +1436,14 @@ fn near_places_the_person_by_postal_code_as_rank_near_does() {
     let miss = server.post("/v1/rank", &server.read, &miss);
     miss.assert_status(422);
     assert_eq!(miss.pointers(), ["/near"]);
-    let detail = miss.json()["errors"][0]["detail"].as_str().unwrap().to_string();
-    assert!(detail.contains("did you mean Philadelphia, PA, US"), "{detail}");
+    let detail = miss.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("did you mean Philadelphia, PA, US"),
+        "{detail}"
+    );
 
     // A place and coordinates both: which one is meant is not guessed.
     let both = json!({"person": self::person("young-man-first-year"), "near": "19104"});
@@ -1356,7 +1455,9 @@ fn near_places_the_person_by_postal_code_as_rank_near_does() {
 #[test]
 fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
     let server = Server::start(&[]);
-    let ranking = server.post("/v1/rank", &server.read, &rank_request(2)).json();
+    let ranking = server
+        .post("/v1/rank", &server.read, &rank_request(2))
+        .json();
     let ids: Vec<&str> = ranking["suggestions"]
         .as_array()
         .unwrap()
@@ -1368,17 +1469,39 @@ fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
         "person": person("young-man-first-year"), "groups": ids, "now": NOW, "referrer": referrer
     });
     let answer = server.post("/v1/handout", &server.read, &body);
-    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
-    assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let policy = answer.header("content-security-policy").unwrap();
-    assert!(policy.starts_with("default-src 'none'; style-src 'sha256-"), "{policy}");
-    assert!(!policy.contains("unsafe") && !policy.contains("script"), "{policy}");
+    assert!(
+        policy.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{policy}"
+    );
+    assert!(
+        !policy.contains("unsafe") && !policy.contains("script"),
+        "{policy}"
+    );
     let served = String::from_utf8(answer.body.clone()).unwrap();
 
     // What `groupmatch rank --handout` writes for the same person, groups and referrer.
     let wd = Workdir::new();
     wd.create("p.json", person("young-man-first-year").to_string());
-    let mut args = vec!["rank", "--person", "p.json", "--now", NOW, "--handout", "h.html"];
+    let mut args = vec![
+        "rank",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+        "--handout",
+        "h.html",
+    ];
     for id in &ids {
         args.extend(["--choose", id]);
     }
@@ -1388,7 +1511,13 @@ fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
     assert_eq!(served, util::read(&wd, "h.html"));
 
     // The style the policy allows is the page's own: its hash is of the <style> element's text.
-    let style = served.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();
+    let style = served
+        .split("<style>")
+        .nth(1)
+        .unwrap()
+        .split("</style>")
+        .next()
+        .unwrap();
     assert!(style.contains("h1 {"), "{style}");
 
     // Bad choices, each at its pointer.

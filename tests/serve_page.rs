@@ -353,25 +353,46 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     // The handout for the ticked groups (the first three, as `rank --handout` takes), opened
     // in a new tab from the button, with the keyboard.
     let ticked = "return Array.from(document.querySelectorAll('#suggestions .choose:checked'), c => c.value);";
-    let chosen: Vec<Value> = suggestions.iter().take(3).map(|s| s["group_id"].clone()).collect();
+    let chosen: Vec<Value> = suggestions
+        .iter()
+        .take(3)
+        .map(|s| s["group_id"].clone())
+        .collect();
     assert_eq!(js(&c, ticked).await, json!(chosen));
     let page = c.window().await.unwrap();
     let button = c.find(Locator::Id("handout")).await.unwrap();
     button.send_keys(&Key::Enter.to_string()).await.unwrap();
-    wait_until(&c, "document.getElementById('handout-status').textContent.includes('opened')").await;
+    wait_until(
+        &c,
+        "document.getElementById('handout-status').textContent.includes('opened')",
+    )
+    .await;
     let windows = c.windows().await.unwrap();
     assert_eq!(windows.len(), 2, "the handout's tab");
     let handout = windows.into_iter().find(|w| *w != page).unwrap();
     c.switch_to_window(handout).await.unwrap();
     wait_until(&c, "document.querySelector('h1')").await;
-    assert!(c.current_url().await.unwrap().as_str().starts_with("blob:"), "no person field in a URL");
-    assert_eq!(js(&c, "return document.querySelector('h1').textContent;").await, json!("Your support groups"));
+    assert!(
+        c.current_url().await.unwrap().as_str().starts_with("blob:"),
+        "no person field in a URL"
+    );
+    assert_eq!(
+        js(&c, "return document.querySelector('h1').textContent;").await,
+        json!("Your support groups")
+    );
     // Its style applies (the staff page's policy allows it by hash), and no script could run.
     let color = "return getComputedStyle(document.querySelector('h1')).color;";
-    assert_eq!(js(&c, color).await, json!("rgb(31, 95, 139)"), "the handout's own style");
+    assert_eq!(
+        js(&c, color).await,
+        json!("rgb(31, 95, 139)"),
+        "the handout's own style"
+    );
     let body = js(&c, "return document.body.textContent;").await;
     for s in suggestions.iter().take(3) {
-        assert!(body.as_str().unwrap().contains(s["name"].as_str().unwrap()), "{body}");
+        assert!(
+            body.as_str().unwrap().contains(s["name"].as_str().unwrap()),
+            "{body}"
+        );
     }
     assert!(c.find_all(Locator::Css("img")).await.unwrap().is_empty());
     keep_png(&c.screenshot().await.unwrap(), "HANDOUT_PNG");
@@ -441,15 +462,23 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     wait_until(&c, "document.querySelector('#suggestions li')").await;
     let travel = texts(&c, "#suggestions .travel").await;
     assert!(
-        travel.iter().any(|t| t.starts_with("about ") && t.ends_with(" km")),
+        travel
+            .iter()
+            .any(|t| t.starts_with("about ") && t.ends_with(" km")),
         "{travel:?}"
     );
     let names = texts(&c, "#suggestions .name").await;
-    assert!(names.iter().any(|n| n == "LifeRing Center City"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "LifeRing Center City"),
+        "{names:?}"
+    );
 
     // A place the gazetteer does not know: its suggestion beside the field.
     retype(&c, "near", &format!("Philadelpia{}", Key::Enter)).await;
     let problem = problem_beside(&c, "near").await;
-    assert!(problem.contains("did you mean Philadelphia, PA, US"), "{problem}");
+    assert!(
+        problem.contains("did you mean Philadelphia, PA, US"),
+        "{problem}"
+    );
     assert_eq!(focused(&c).await, "near");
 }

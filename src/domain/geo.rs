@@ -40,7 +40,9 @@ pub(crate) fn flattened_point_schema() -> utoipa::openapi::schema::Object {
     ObjectBuilder::new()
         .property("latitude", degrees("Latitude in decimal degrees", 90.0))
         .property("longitude", degrees("Longitude in decimal degrees", 180.0))
-        .description(Some("Where it meets, when known: both coordinates, or neither"))
+        .description(Some(
+            "Where it meets, when known: both coordinates, or neither",
+        ))
         .build()
 }
 

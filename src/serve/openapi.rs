@@ -93,7 +93,11 @@ mod tests {
     /// Every value of a vocabulary fits its schema, and a name outside it does not.
     fn vocabulary<T: PartialSchema + Serialize>(all: &[T]) {
         for value in all {
-            assert!(fits::<T, _>(value), "{}", serde_json::to_string(value).unwrap());
+            assert!(
+                fits::<T, _>(value),
+                "{}",
+                serde_json::to_string(value).unwrap()
+            );
         }
         assert!(!fits::<T, _>(&"not_a_value"));
     }
@@ -116,7 +120,16 @@ mod tests {
         let languages: Vec<Language> = LANGUAGE_CODES.iter().map(|c| c.parse().unwrap()).collect();
         vocabulary(&languages);
 
-        for cost in ["free", "donation", "sliding_scale", "insurance", "0", "25", "$25.50", "10 EUR"] {
+        for cost in [
+            "free",
+            "donation",
+            "sliding_scale",
+            "insurance",
+            "0",
+            "25",
+            "$25.50",
+            "10 EUR",
+        ] {
             let cost: Cost = cost.parse().unwrap();
             assert!(fits::<Cost, _>(&cost), "{cost}");
         }
@@ -133,15 +146,22 @@ mod tests {
         }
 
         let person = crate::testutil::person();
-        let options = RankOptions::new(None, crate::testutil::now())
-            .with_excluded(ExcludedDetail::Full);
+        let options =
+            RankOptions::new(None, crate::testutil::now()).with_excluded(ExcludedDetail::Full);
         let ranking = Engine::embedded().rank(&person, &options).unwrap();
-        let reasons: Vec<_> = ranking.excluded.groups().iter().flat_map(|g| &g.reasons).collect();
+        let reasons: Vec<_> = ranking
+            .excluded
+            .groups()
+            .iter()
+            .flat_map(|g| &g.reasons)
+            .collect();
         assert!(!reasons.is_empty());
         for reason in reasons {
             assert!(fits::<Exclusion, _>(reason), "{reason:?}");
         }
-        assert!(!fits::<Exclusion, _>(&serde_json::json!({"code": "distance"})));
+        assert!(!fits::<Exclusion, _>(
+            &serde_json::json!({"code": "distance"})
+        ));
     }
 
     #[test]
@@ -152,7 +172,10 @@ mod tests {
         let schemas = json["components"]["schemas"].as_object().unwrap();
         for reference in text.split("\"#/components/schemas/").skip(1) {
             let name = &reference[..reference.find('"').unwrap()];
-            assert!(schemas.contains_key(name), "{name} is referred to but not defined");
+            assert!(
+                schemas.contains_key(name),
+                "{name} is referred to but not defined"
+            );
         }
     }
 }

@@ -18,8 +18,8 @@ use crate::domain::person::Person;
 use crate::formats::people::parse_person;
 use crate::formats::Syntax;
 use crate::handout::Referrer;
-use crate::person_draft::PersonDraft;
 use crate::matching::{Hold, MatchOptions, PriorityPolicy};
+use crate::person_draft::PersonDraft;
 use crate::rank::ExcludedDetail;
 
 /// Suggestions returned when a request does not say (as `groupmatch rank`).
