@@ -1266,6 +1266,14 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
     server
         .get("/v1/match/0123456789abcdef", matching)
         .assert_status(404);
+    for (body, pointer) in [
+        (json!({"waitlist": 5}), "/waitlist"),
+        (json!({"waitlist": "id\n", "format": "xml"}), "/format"),
+    ] {
+        let refused = server.post("/v1/match", matching, &body);
+        refused.assert_status(422);
+        assert_eq!(refused.pointers(), [pointer], "{body}");
+    }
     // Reload, then a refused one.
     server
         .post("/v1/admin/reload", admin, &json!({}))
@@ -1331,6 +1339,7 @@ fn each_endpoint_answers_as_its_openapi_document_says() {
         ("POST", "/v1/match", 200),
         ("POST", "/v1/match", 202),
         ("POST", "/v1/match", 403),
+        ("POST", "/v1/match", 422),
         ("GET", "/v1/match/{id}", 200),
         ("GET", "/v1/match/{id}", 404),
         ("POST", "/v1/admin/reload", 200),

@@ -164,7 +164,10 @@ impl HandoutRequest {
 
 /// A waitlist in a match request: the people, or a waitlist file's text.
 #[derive(Deserialize, ToSchema)]
-#[serde(untagged, expecting = "an array of people or CSV or JSON Lines text")]
+#[serde(
+    untagged,
+    expecting = "give the waitlist as an array of people or as CSV or JSON Lines text"
+)]
 pub enum WaitlistBody {
     /// Each person as a person file holds them, with `waiting_since` (docs/formats.md).
     People(Vec<serde_json::Value>),
