@@ -3,7 +3,9 @@
 //! The layer is as thin as the command line: each handler turns a request into the library call
 //! the matching `cmd/` file makes ([`Engine::rank`](crate::Engine::rank),
 //! [`Engine::explain`](crate::Engine::explain), [`crate::validate_bytes`], ...) and a library
-//! error into a problem response ([`ApiProblem`]). The server holds no state but the engine
+//! error into a problem response ([`ApiProblem`]). Each route is registered together with its
+//! handler's OpenAPI path, so `GET /openapi.json` ([`document`]) lists exactly the routes the
+//! router has. The server holds no state but the engine
 //! (swapped atomically on reload: a request in flight finishes on the engine it started with)
 //! and the tokens.
 //!
