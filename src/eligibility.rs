@@ -28,6 +28,7 @@ pub const SENIORS_MIN_AGE: u8 = 60;
 
 /// Why a group is excluded: a stable code per hard constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionCode {
     /// The group is for people in recovery and the person is a family member, or the reverse.
@@ -330,6 +331,28 @@ impl Serialize for Exclusion {
         st.end()
     }
 }
+
+// What `Serialize` writes: the code and the sentence.
+#[cfg(feature = "serve")]
+impl utoipa::PartialSchema for Exclusion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .property("code", ExclusionCode::schema())
+            .property(
+                "text",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("why, in a sentence for staff")),
+            )
+            .required("code")
+            .required("text")
+            .into()
+    }
+}
+
+#[cfg(feature = "serve")]
+impl utoipa::ToSchema for Exclusion {}
 
 /// Every hard constraint the pair's group fails for its person, in check order; empty when the
 /// group is eligible. [`crate::Ranking::excluded`] and [`crate::Explanation::eligibility`] show

@@ -11,6 +11,7 @@ use crate::text::escape_control;
 
 /// One problem found in an input file: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// 1-based line in the file, when the problem has one.
     pub line: Option<u64>,

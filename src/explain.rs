@@ -20,6 +20,7 @@ use crate::rules::{Action, PersonRules};
 /// What a score is, said with every ranking and explanation: what the model was estimated from,
 /// and the score in words for the person's role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct ScoreBasis {
     /// What the model was estimated from (`simulation`, `local_outcomes` or `hand_set`); `null`
     /// when the model file does not say.
@@ -53,6 +54,7 @@ impl ScoreBasis {
 
 /// One line of a suggestion's explanation: a term of the logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct ExplanationItem {
     /// Whether the term is about the person alone (the same for every group): such terms are
     /// shown apart from the reasons about the group ([`crate::Suggestion::about_the_person`]).
@@ -73,6 +75,7 @@ pub struct ExplanationItem {
 
 /// One hard constraint and whether the pair passes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Check {
     /// The constraint's code.
     pub code: ExclusionCode,
@@ -84,6 +87,7 @@ pub struct Check {
 
 /// One model feature's value and term.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct FeatureTerm {
     /// Feature name.
     pub id: &'static str,
@@ -99,6 +103,7 @@ pub struct FeatureTerm {
 
 /// One rule and what it did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct RuleTerm {
     /// Rule id.
     pub id: String,
@@ -120,6 +125,7 @@ pub struct RuleTerm {
 
 /// Everything about one pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Explanation {
     /// Where to go now, ahead of anything about the group, when staff flagged an immediate risk
     /// on the person ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.

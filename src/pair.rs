@@ -30,6 +30,7 @@ fn horizon() -> Duration {
 
 /// How a person would attend a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Attendance {
     /// In the room.

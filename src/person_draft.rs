@@ -73,6 +73,39 @@ impl PersonDraft {
         self
     }
 
+    /// Sets the person's place to `near` (a postal code, a town, or coordinates) as the embedded
+    /// gazetteer finds it, as `rank --near` and the server's `near` do: `latitude`, `longitude`
+    /// and `place` (what was given and what it was read as, so distances from a postal code's
+    /// centre are said to be "about"), and `timezone`, when the draft has none, to the zone
+    /// there. A place the gazetteer does not know is an error whose message suggests the closest.
+    ///
+    /// ```
+    /// use groupmatch::PersonDraft;
+    /// let mut draft = PersonDraft::new();
+    /// draft.set_near("19104").unwrap();
+    /// assert_eq!(draft.fields()["timezone"], "America/New_York");
+    /// let person = draft.build("form", chrono_tz::UTC).unwrap().value;
+    /// assert!(person.location.is_some());
+    /// let miss = PersonDraft::new().set_near("Philadelpia").unwrap_err().to_string();
+    /// assert!(miss.contains("did you mean Philadelphia, PA, US"), "{miss}");
+    /// ```
+    #[cfg(feature = "gazetteer")]
+    pub fn set_near(
+        &mut self,
+        near: &str,
+    ) -> std::result::Result<&mut PersonDraft, crate::gazetteer::PlaceError> {
+        let place = crate::gazetteer::Gazetteer::embedded().lookup(near)?;
+        // Text and numbers: writing them as JSON cannot fail.
+        let given = serde_json::to_value(place.given()).unwrap_or_default();
+        self.set("latitude", place.point.latitude)
+            .set("longitude", place.point.longitude)
+            .set("place", given);
+        if !self.has("timezone") {
+            self.set("timezone", place.timezone.name());
+        }
+        Ok(self)
+    }
+
     /// Whether `field` has a value.
     pub fn has(&self, field: &str) -> bool {
         self.fields.contains_key(field)

@@ -30,6 +30,7 @@ const PARALLEL_MIN_GROUPS: usize = 4096;
 
 /// How much of the excluded groups a [`Ranking`] carries ([`Ranking::excluded`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExcludedDetail {
     /// Only how many groups were excluded. The cheapest: groups the candidate index rules out
@@ -128,6 +129,7 @@ pub const NEXT_SESSIONS: usize = 3;
 
 /// One suggested group, with its score and the explanation that adds up to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     /// 1-based place in the ranking.
     pub rank: usize,
@@ -189,6 +191,7 @@ pub struct Suggestion {
     pub sessions: Vec<Session>,
     /// The group's time zone, the one `sessions` are written in.
     #[serde(serialize_with = "crate::domain::group::serialize_tz")]
+    #[cfg_attr(feature = "serve", schema(value_type = String, example = "America/New_York"))]
     pub timezone: Tz,
     /// Estimated chance the person is still attending at 90 days: sigmoid(logit).
     pub score: f64,
@@ -214,6 +217,7 @@ pub struct Suggestion {
 
 /// A group that was excluded, with every reason.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Excluded {
     /// The group's id.
     pub group_id: String,
@@ -226,6 +230,7 @@ pub struct Excluded {
 /// `{"total": 312, "by_code": {"distance": 80, "schedule": 201}}` (`by_code` only with
 /// [`ExcludedDetail::Counts`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ExcludedGroups {
     /// Every excluded group with every reason, in directory order ([`ExcludedDetail::Full`]).
@@ -284,6 +289,7 @@ fn count_reasons(groups: &[Excluded]) -> BTreeMap<ExclusionCode, usize> {
 
 /// The result of ranking one person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Ranking {
     /// Where to go now, ahead of any group, when staff flagged an immediate risk on the person
     /// ([`crate::safety::safety_first`]); empty (and left out of JSON) otherwise.

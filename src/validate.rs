@@ -16,6 +16,7 @@ use crate::limits::{MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES};
 
 /// The kinds of input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     /// A group directory (`.csv` or a `.json` array).
@@ -102,6 +103,7 @@ impl FileKind {
 
 /// What `validate` found in one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Report {
     /// The file.
     pub path: String,

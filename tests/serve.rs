@@ -1,12 +1,17 @@
 //! Integration tests of `groupmatch serve`: the built binary started on a free local port (its
 //! address read from stdout), spoken to over plain TCP with a small HTTP/1.1 client, so bad,
-//! slow, cut and oversized requests can be sent as they are.
+//! slow, cut and oversized requests can be sent as they are. Every answer a test receives is
+//! checked against the server's own OpenAPI document (`GET /openapi.json`): its status must be
+//! one the document lists for the route, its content type the listed one, and a JSON body must
+//! validate against the listed schema.
 
 mod util;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -21,6 +26,10 @@ struct Server {
     read: String,
     matching: String,
     admin: String,
+    /// The server's OpenAPI document, fetched when it started.
+    contract: Contract,
+    /// Every (method, route, status) an answer was checked for.
+    checked: Mutex<BTreeSet<(String, String, u16)>>,
 }
 
 impl Server {
@@ -58,6 +67,8 @@ impl Server {
                 panic!("no address on stdout: {line:?}; stderr: {log}")
             })
             .to_string();
+        let document = send_to(&addr, "GET", "/openapi.json", &[], b"");
+        assert_eq!(document.status, 200, "GET /openapi.json");
         Server {
             child,
             addr,
@@ -65,28 +76,24 @@ impl Server {
             read,
             matching,
             admin,
+            contract: Contract::new(document.json()),
+            checked: Mutex::default(),
         }
     }
 
-    /// Sends one request (Connection: close) and reads the whole response.
+    /// Sends one request (Connection: close) and reads the whole response, which must be one
+    /// the OpenAPI document allows.
     fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
+        let response = send_to(&self.addr, method, path, headers, body);
+        match self.contract.check(method, path, &response) {
+            Ok(Some(route)) => {
+                let key = (method.to_string(), route, response.status);
+                self.checked.lock().unwrap().insert(key);
+            }
+            Ok(None) => {}
+            Err(e) => panic!("{method} {path}: the answer is not what /openapi.json says: {e}"),
         }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        // A server may answer (413) before reading all of a large body, and close.
-        let _ = stream.write_all(body);
-        read_response(stream)
+        response
     }
 
     /// `POST path` with a JSON body and `token`.
@@ -129,6 +136,32 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends one request to `addr` (Connection: close) and reads the whole response.
+fn send_to(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    // A server may answer (413) before reading all of a large body, and close.
+    let _ = stream.write_all(body);
+    read_response(stream)
 }
 
 /// One HTTP response.
@@ -242,6 +275,188 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
         data = &data[line_end + 4 + size..];
+    }
+}
+
+/// The server's OpenAPI document, as a check of its answers.
+struct Contract {
+    document: Value,
+}
+
+impl Contract {
+    fn new(document: Value) -> Contract {
+        assert_eq!(document["openapi"], "3.1.0");
+        Contract { document }
+    }
+
+    /// The document's route (path template) that `path` (its query left out) is, if any.
+    fn route(&self, path: &str) -> Option<String> {
+        let path = path.split('?').next().unwrap();
+        let paths = self.document["paths"].as_object().unwrap();
+        let fits = |template: &str| {
+            let (t, p): (Vec<_>, Vec<_>) =
+                (template.split('/').collect(), path.split('/').collect());
+            t.len() == p.len()
+                && t.iter().zip(&p).all(|(t, p)| {
+                    (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p
+                })
+        };
+        // A literal path before a template (none overlap today, but `/v1/groups/{id}` would
+        // take any `/v1/groups/x`).
+        paths
+            .keys()
+            .filter(|t| fits(t))
+            .min_by_key(|t| t.matches('{').count())
+            .cloned()
+    }
+
+    /// The schema of `#/components/schemas/NAME`, or of `schema`, with the components beside it
+    /// so its `$ref`s resolve, every object closed to properties it does not name.
+    fn validator(&self, schema: &Value) -> jsonschema::Validator {
+        let mut components = self.document["components"].clone();
+        let open = referenced_from_all_of(&components["schemas"]);
+        for (name, schema) in components["schemas"].as_object_mut().unwrap() {
+            if !open.contains(name) {
+                close(schema, false);
+            }
+        }
+        let mut schema = schema.clone();
+        close(&mut schema, false);
+        let root = json!({"allOf": [schema], "components": components});
+        jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("{e}: {root}"))
+    }
+
+    /// Checks an answer to `method path`: `Ok(Some(route))` when it is the document's, `Ok(None)`
+    /// when the path is no route of it (the 404 of any other path), `Err` saying what differs.
+    fn check(
+        &self,
+        method: &str,
+        path: &str,
+        response: &Response,
+    ) -> Result<Option<String>, String> {
+        let Some(route) = self.route(path) else {
+            return match response.status {
+                404 => Ok(None),
+                status => Err(format!(
+                    "{path} is no route of the document, yet answered {status}"
+                )),
+            };
+        };
+        let operation = &self.document["paths"][&route][method.to_ascii_lowercase()];
+        if operation.is_null() {
+            return match response.status {
+                405 => Ok(None),
+                status => Err(format!(
+                    "the document has no {method} {route}, yet it answered {status}"
+                )),
+            };
+        }
+        let listed = &operation["responses"][response.status.to_string()];
+        if listed.is_null() {
+            return Err(format!(
+                "{method} {route} answered {}, a status the document does not list: {}",
+                response.status,
+                String::from_utf8_lossy(&response.body[..response.body.len().min(500)])
+            ));
+        }
+        let Some(content) = listed["content"].as_object() else {
+            return if response.body.is_empty() {
+                Ok(Some(route))
+            } else {
+                Err(format!(
+                    "{method} {route} {}: a body where the document lists none",
+                    response.status
+                ))
+            };
+        };
+        let content_type = response.header("content-type").unwrap_or("");
+        let Some(media) = content.get(content_type) else {
+            return Err(format!(
+                "{method} {route} {}: content type {content_type:?}, where the document lists {:?}",
+                response.status,
+                content.keys().collect::<Vec<_>>()
+            ));
+        };
+        if content_type.contains("json") {
+            let body = response.json();
+            let errors: Vec<String> = self
+                .validator(&media["schema"])
+                .iter_errors(&body)
+                .map(|e| format!("at {}: {e}", e.instance_path()))
+                .collect();
+            if !errors.is_empty() {
+                return Err(format!(
+                    "{method} {route} {}: {}",
+                    response.status,
+                    errors.join("; ")
+                ));
+            }
+        } else if std::str::from_utf8(&response.body).is_err() {
+            return Err(format!(
+                "{method} {route}: a {content_type} body that is not text"
+            ));
+        }
+        Ok(Some(route))
+    }
+}
+
+/// The schemas a `$ref` inside an `allOf` names (each then describes only part of an object).
+fn referenced_from_all_of(schemas: &Value) -> BTreeSet<String> {
+    fn refs(node: &Value, out: &mut BTreeSet<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.insert(r.rsplit('/').next().unwrap().to_string());
+                }
+                for key in ["oneOf", "anyOf", "allOf"] {
+                    map.get(key).into_iter().for_each(|v| refs(v, out));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    fn walk(node: &Value, out: &mut BTreeSet<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(all) = map.get("allOf") {
+                    refs(all, out);
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(schemas, &mut out);
+    out
+}
+
+/// Closes every object schema to the properties it names (`unevaluatedProperties: false`, which
+/// sees through `allOf` and `$ref`), so an answer with a field its schema leaves out fails; the
+/// parts of an `allOf` stay open, their whole being closed.
+fn close(node: &mut Value, part_of_all_of: bool) {
+    let Value::Object(map) = node else { return };
+    if !part_of_all_of
+        && (map.contains_key("properties") || map.contains_key("allOf"))
+        && !map.contains_key("additionalProperties")
+    {
+        map.insert("unevaluatedProperties".into(), Value::Bool(false));
+    }
+    for (key, value) in map.iter_mut() {
+        match (key.as_str(), value) {
+            ("properties", Value::Object(properties)) => {
+                properties.values_mut().for_each(|p| close(p, false))
+            }
+            ("allOf", Value::Array(parts)) => parts.iter_mut().for_each(|p| close(p, true)),
+            ("oneOf" | "anyOf", Value::Array(parts)) => {
+                parts.iter_mut().for_each(|p| close(p, part_of_all_of))
+            }
+            ("prefixItems", Value::Array(items)) => items.iter_mut().for_each(|p| close(p, false)),
+            ("items" | "additionalProperties", item) => close(item, false),
+            _ => {}
+        }
     }
 }
 
@@ -868,4 +1083,469 @@ fn metrics_count_requests_by_route_and_status_and_name_the_engine() {
         !text.contains("aa-0002") && !text.contains("first_year"),
         "{text}"
     );
+}
+
+/// Every route the server has, as (method, path template): what the router registers.
+const ROUTES: [(&str, &str); 16] = [
+    ("get", "/"),
+    ("get", "/page.css"),
+    ("get", "/page.js"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("post", "/v1/rank"),
+    ("post", "/v1/explain"),
+    ("post", "/v1/handout"),
+    ("get", "/v1/groups"),
+    ("get", "/v1/groups/{id}"),
+    ("post", "/v1/validate"),
+    ("post", "/v1/match"),
+    ("get", "/v1/match/{id}"),
+    ("post", "/v1/admin/reload"),
+];
+
+#[test]
+fn the_document_lists_every_route_and_every_route_it_lists_answers() {
+    let server = Server::start(&[]);
+    let document = &server.contract.document;
+    let listed: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    let routes: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(listed, routes);
+    for (method, path) in &routes {
+        let path = path.replace("{id}", "x");
+        // Each listed route is one of the router's: not its fallback's 404, nor a 405.
+        let answer = server.send(&method.to_ascii_uppercase(), &path, &[], b"");
+        let fallback = answer.status == 404
+            && answer.json()["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("no such endpoint"));
+        assert!(
+            !fallback && answer.status != 405,
+            "{method} {path}: {answer:?}"
+        );
+        // And the router has no other method there than the document says.
+        for other in ["GET", "POST", "PUT", "DELETE"] {
+            if !listed.contains(&(other.to_ascii_lowercase(), path.replace("/x", "/{id}"))) {
+                assert_eq!(
+                    server.send(other, &path, &[], b"").status,
+                    405,
+                    "{other} {path}"
+                );
+            }
+        }
+    }
+    // Each endpoint that needs a token says so, with the role in its description.
+    for (method, path) in &routes {
+        let operation = &document["paths"][path][method];
+        let open = [
+            "/",
+            "/page.css",
+            "/page.js",
+            "/healthz",
+            "/readyz",
+            "/openapi.json",
+        ];
+        if open.contains(&path.as_str()) {
+            assert!(operation["security"].is_null(), "{method} {path}");
+        } else {
+            assert_eq!(
+                operation["security"],
+                json!([{"bearer": []}]),
+                "{method} {path}"
+            );
+            let description = operation["description"].as_str().unwrap_or("");
+            assert!(
+                description.contains("Role: `"),
+                "{method} {path}: {description}"
+            );
+        }
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[test]
+fn each_endpoint_answers_as_its_openapi_document_says() {
+    // Every answer below is checked against the document by `send`; this test makes sure each
+    // endpoint's answers of each kind are among them.
+    let server = Server::start_in(files_workdir(), &FILE_ARGS);
+    let (read, matching, admin) = (&server.read, &server.matching, &server.admin);
+    server.send("GET", "/healthz", &[], b"");
+    server.send("GET", "/readyz", &[], b"");
+    server.send("GET", "/openapi.json", &[], b"");
+    server.send("GET", "/", &[], b"");
+    server.send("GET", "/page.css", &[], b"");
+    let etag = server.send("GET", "/page.js", &[], b"");
+    let etag = etag.header("etag").unwrap();
+    server.send("GET", "/page.js", &[("If-None-Match", etag)], b"");
+    server.get("/metrics", read);
+    // Rank with every excluded group and reason, and with counts; explain an eligible and an
+    // excluded pair.
+    let mut full = rank_request(50);
+    full["excluded"] = json!("full");
+    let ranking = server.post("/v1/rank", read, &full).json();
+    server
+        .post("/v1/rank", read, &rank_request(3))
+        .assert_status(200);
+    let person = person("young-man-first-year");
+    let eligible = ranking["suggestions"][0]["group_id"].as_str().unwrap();
+    let excluded = ranking["excluded"][0]["group_id"].as_str().unwrap();
+    for group in [eligible, excluded] {
+        let body = json!({"person": person, "group": group, "now": NOW});
+        server.post("/v1/explain", read, &body).assert_status(200);
+    }
+    let handout = json!({"person": person, "groups": [eligible], "now": NOW});
+    server
+        .post("/v1/handout", read, &handout)
+        .assert_status(200);
+    let handout = json!({"person": person, "groups": ["no-such-group"], "now": NOW});
+    server
+        .post("/v1/handout", read, &handout)
+        .assert_status(422);
+    // The whole directory, page by page: every group's fields, costs and sessions.
+    let total = server.get("/v1/groups?limit=1", read).json()["total"]
+        .as_u64()
+        .unwrap();
+    for offset in (0..total).step_by(500) {
+        server
+            .get(&format!("/v1/groups?offset={offset}&limit=500"), read)
+            .assert_status(200);
+    }
+    server.get("/v1/groups?limit=501", read).assert_status(400);
+    server.get("/v1/groups/aa-0002", read).assert_status(200);
+    server
+        .get("/v1/groups/no-such-group", read)
+        .assert_status(404);
+    let csv = |body: &str| {
+        let auth = format!("Bearer {read}");
+        server.send(
+            "POST",
+            "/v1/validate",
+            &[("Authorization", &auth), ("Content-Type", "text/csv")],
+            body.as_bytes(),
+        )
+    };
+    csv(&waitlist_csv(2)).assert_status(200);
+    csv(&waitlist_csv(2).replace("early", "earlyish")).assert_status(200);
+    // Match: at once (with a person who cannot be placed), and as a job.
+    let mut unplaceable = waitlist_csv(3);
+    unplaceable.push_str(
+        "w-late,early,no_preference,online,Mon 03:00-03:30,America/New_York,2026-10-01\n",
+    );
+    let direct = json!({"waitlist": unplaceable, "now": NOW});
+    let direct = server.post("/v1/match", matching, &direct);
+    direct.assert_status(200);
+    let job = json!({"waitlist": waitlist_csv(1001), "now": NOW});
+    let poll = server.post("/v1/match", matching, &job);
+    poll.assert_status(202);
+    let poll = poll.json()["poll"].as_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    while server.get(&poll, matching).json()["status"] == "running" {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "job still running"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    server
+        .get("/v1/match/0123456789abcdef", matching)
+        .assert_status(404);
+    for (body, pointer) in [
+        (json!({"waitlist": 5}), "/waitlist"),
+        (json!({"waitlist": "id\n", "format": "xml"}), "/format"),
+    ] {
+        let refused = server.post("/v1/match", matching, &body);
+        refused.assert_status(422);
+        assert_eq!(refused.pointers(), [pointer], "{body}");
+    }
+    // Reload, then a refused one.
+    server
+        .post("/v1/admin/reload", admin, &json!({}))
+        .assert_status(200);
+    let groups = server.wd.path().join("groups.csv");
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(&groups, text.replacen("twelve_step", "twelve_stp", 1)).unwrap();
+    server
+        .post("/v1/admin/reload", admin, &json!({}))
+        .assert_status(422);
+    // Every kind of refusal.
+    server
+        .send("POST", "/v1/rank", &[], b"{}")
+        .assert_status(401);
+    server
+        .post("/v1/match", read, &json!({}))
+        .assert_status(403);
+    server
+        .post("/v1/admin/reload", matching, &json!({}))
+        .assert_status(403);
+    let auth = format!("Bearer {read}");
+    let with = |content_type: &str, body: &[u8]| {
+        server.send(
+            "POST",
+            "/v1/rank",
+            &[("Authorization", &auth), ("Content-Type", content_type)],
+            body,
+        )
+    };
+    with("application/json", &vec![b' '; 2 << 20]).assert_status(413);
+    with("text/plain", b"{}").assert_status(415);
+    with("application/json", b"[1]").assert_status(400);
+    server
+        .post(
+            "/v1/rank",
+            read,
+            &json!({"person": {"id": "p1"}, "top": -1}),
+        )
+        .assert_status(422);
+
+    let checked = server.checked.lock().unwrap().clone();
+    for (method, route, status) in [
+        ("GET", "/healthz", 200),
+        ("GET", "/readyz", 200),
+        ("GET", "/openapi.json", 200),
+        ("GET", "/", 200),
+        ("GET", "/page.js", 304),
+        ("GET", "/metrics", 200),
+        ("POST", "/v1/rank", 200),
+        ("POST", "/v1/rank", 400),
+        ("POST", "/v1/rank", 401),
+        ("POST", "/v1/rank", 413),
+        ("POST", "/v1/rank", 415),
+        ("POST", "/v1/rank", 422),
+        ("POST", "/v1/explain", 200),
+        ("POST", "/v1/handout", 200),
+        ("POST", "/v1/handout", 422),
+        ("GET", "/v1/groups", 200),
+        ("GET", "/v1/groups", 400),
+        ("GET", "/v1/groups/{id}", 200),
+        ("GET", "/v1/groups/{id}", 404),
+        ("POST", "/v1/validate", 200),
+        ("POST", "/v1/match", 200),
+        ("POST", "/v1/match", 202),
+        ("POST", "/v1/match", 403),
+        ("POST", "/v1/match", 422),
+        ("GET", "/v1/match/{id}", 200),
+        ("GET", "/v1/match/{id}", 404),
+        ("POST", "/v1/admin/reload", 200),
+        ("POST", "/v1/admin/reload", 403),
+        ("POST", "/v1/admin/reload", 422),
+    ] {
+        let key = (method.to_string(), route.to_string(), status);
+        assert!(
+            checked.contains(&key),
+            "{key:?} was not checked; checked: {checked:?}"
+        );
+    }
+}
+
+#[test]
+fn an_answer_unlike_its_schema_fails_the_check() {
+    let server = Server::start(&[]);
+    let answer = server.post("/v1/rank", &server.read, &rank_request(2));
+    let check = |status: u16, content_type: &str, body: Value| {
+        let response = Response {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.to_string().into_bytes(),
+        };
+        server.contract.check("POST", "/v1/rank", &response)
+    };
+    let good = answer.json();
+    assert_eq!(
+        check(200, "application/json", good.clone()),
+        Ok(Some("/v1/rank".into()))
+    );
+    let mut wrong = Vec::new();
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("suggestions");
+    wrong.push(missing);
+    let mut unknown = good.clone();
+    unknown["suggestions"][0]["surprise"] = json!(1);
+    wrong.push(unknown);
+    let mut typed = good.clone();
+    typed["suggestions"][0]["score"] = json!("high");
+    wrong.push(typed);
+    let mut vocabulary = good.clone();
+    vocabulary["suggestions"][0]["approach"] = json!("twelve_stp");
+    wrong.push(vocabulary);
+    let mut session = good.clone();
+    session["suggestions"][0]["sessions"] = json!([{"day": "Mon"}]);
+    wrong.push(session);
+    for body in wrong {
+        let failed = check(200, "application/json", body.clone());
+        assert!(failed.is_err(), "passed: {body}");
+    }
+    assert!(check(404, "application/problem+json", json!({})).is_err());
+    assert!(check(200, "text/plain", good).is_err());
+    let problem =
+        json!({"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "x"});
+    assert!(check(401, "application/problem+json", problem.clone()).is_ok());
+    let mut odd = problem;
+    odd["type"] = json!("https://example.org/oops");
+    assert!(check(401, "application/problem+json", odd).is_err());
+}
+
+#[test]
+fn near_places_the_person_by_postal_code_as_rank_near_does() {
+    let server = Server::start(&[]);
+    let mut person = person("young-man-first-year");
+    let object = person.as_object_mut().unwrap();
+    object.remove("latitude");
+    object.remove("longitude");
+    object.insert("max_travel_km".into(), json!(10));
+    let body = json!({"person": person, "near": "19104", "top": 3, "now": NOW});
+    let response = server.post("/v1/rank", &server.read, &body);
+    response.assert_status(200);
+    let served = response.json();
+    // The CLI's `--near` over the same person file (its coordinates replaced by the place's).
+    let cli = cli_json(&[
+        "rank",
+        "--near",
+        "19104",
+        "--within",
+        "10",
+        "--top",
+        "3",
+        "--excluded",
+        "counts",
+    ]);
+    assert_eq!(served, cli);
+    let first = &served["suggestions"][0];
+    assert!(first["distance_km"].as_f64().is_some(), "{first}");
+    assert_eq!(
+        first["distance_approximate"], true,
+        "from the centre of 19104"
+    );
+
+    // Explain takes it too.
+    let group = first["group_id"].clone();
+    let explain = json!({"person": person, "near": "19104", "group": group, "now": NOW});
+    let explained = server.post("/v1/explain", &server.read, &explain);
+    explained.assert_status(200);
+    assert_eq!(explained.json()["eligible"], true);
+
+    // A place the gazetteer does not know: 422 at /near, with the closest name.
+    let miss = json!({"person": person, "near": "Philadelpia", "now": NOW});
+    let miss = server.post("/v1/rank", &server.read, &miss);
+    miss.assert_status(422);
+    assert_eq!(miss.pointers(), ["/near"]);
+    let detail = miss.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("did you mean Philadelphia, PA, US"),
+        "{detail}"
+    );
+
+    // A place and coordinates both: which one is meant is not guessed.
+    let both = json!({"person": self::person("young-man-first-year"), "near": "19104"});
+    let both = server.post("/v1/rank", &server.read, &both);
+    both.assert_status(422);
+    assert_eq!(both.pointers(), ["/near"]);
+}
+
+#[test]
+fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
+    let server = Server::start(&[]);
+    let ranking = server
+        .post("/v1/rank", &server.read, &rank_request(2))
+        .json();
+    let ids: Vec<&str> = ranking["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["group_id"].as_str().unwrap())
+        .collect();
+    let referrer = json!({"name": "Northside Recovery Services", "phone": "215-555-0100"});
+    let body = json!({
+        "person": person("young-man-first-year"), "groups": ids, "now": NOW, "referrer": referrer
+    });
+    let answer = server.post("/v1/handout", &server.read, &body);
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let policy = answer.header("content-security-policy").unwrap();
+    assert!(
+        policy.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{policy}"
+    );
+    assert!(
+        !policy.contains("unsafe") && !policy.contains("script"),
+        "{policy}"
+    );
+    let served = String::from_utf8(answer.body.clone()).unwrap();
+
+    // What `groupmatch rank --handout` writes for the same person, groups and referrer.
+    let wd = Workdir::new();
+    wd.create("p.json", person("young-man-first-year").to_string());
+    let mut args = vec![
+        "rank",
+        "--person",
+        "p.json",
+        "--now",
+        NOW,
+        "--handout",
+        "h.html",
+    ];
+    for id in &ids {
+        args.extend(["--choose", id]);
+    }
+    args.extend(["--referrer-name", "Northside Recovery Services"]);
+    args.extend(["--referrer-phone", "215-555-0100"]);
+    wd.run(&args).assert_success();
+    assert_eq!(served, util::read(&wd, "h.html"));
+
+    // The style the policy allows is the page's own: its hash is of the <style> element's text.
+    let style = served
+        .split("<style>")
+        .nth(1)
+        .unwrap()
+        .split("</style>")
+        .next()
+        .unwrap();
+    assert!(style.contains("h1 {"), "{style}");
+
+    // Bad choices, each at its pointer.
+    let too_many: Vec<String> = (1..=7).map(|i| format!("aa-{i:04}")).collect();
+    for (groups, referrer, pointer) in [
+        (json!(["no-such-group"]), json!({}), "/groups"),
+        (json!(too_many), json!({}), "/groups"),
+        (json!([]), json!({}), "/groups"),
+        (json!(ids), json!({"name": " "}), "/referrer/name"),
+        (json!(ids), json!({"fax": "1"}), "/referrer"),
+    ] {
+        let body = json!({
+            "person": person("young-man-first-year"), "groups": groups, "referrer": referrer
+        });
+        let refused = server.post("/v1/handout", &server.read, &body);
+        refused.assert_status(422);
+        assert_eq!(refused.pointers(), [pointer], "{groups} {referrer}");
+    }
+    server
+        .send("POST", "/v1/handout", &[], body.to_string().as_bytes())
+        .assert_status(401);
 }

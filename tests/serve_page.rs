@@ -8,11 +8,12 @@
 //! is shown beside its field (with the focus there and the stale ranking gone) and a bad token
 //! beside the token's, that only the token is stored (in `sessionStorage`), that "New person"
 //! leaves nothing on the page, and that no person field or token reaches the server's log; and
-//! takes a screenshot. Chromium and chromedriver are installed by `.ci/run`; without them this
+//! takes a screenshot. It opens the handout of the ticked groups in a new tab (from a `blob:`
+//! URL, its style allowed by the page's policy) and ranks a person placed by postal code. Chromium and chromedriver are installed by `.ci/run`; without them this
 //! test fails and says so.
 //!
 //! `SERVE_PNG=docs/staff-page.png cargo test --test serve_page` also writes the screenshot
-//! there (for the README and docs/serve.md).
+//! there (for the README and docs/serve.md), and `HANDOUT_PNG=FILE` the handout's tab.
 
 mod util;
 
@@ -262,6 +263,8 @@ async fn staff_rank_a_person_in_chromium_with_the_keyboard_and_see_the_clis_rank
         "Sat 9am-1pm",
         "39.9526",
         "-75.1652",
+        "19107",
+        "Philadelpia",
         token.as_str(),
     ] {
         assert!(
@@ -347,6 +350,55 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     js(&c, "window.scrollTo(0, 0);").await;
     keep_png(&c.screenshot().await.unwrap(), "SERVE_PNG");
 
+    // The handout for the ticked groups (the first three, as `rank --handout` takes), opened
+    // in a new tab from the button, with the keyboard.
+    let ticked = "return Array.from(document.querySelectorAll('#suggestions .choose:checked'), c => c.value);";
+    let chosen: Vec<Value> = suggestions
+        .iter()
+        .take(3)
+        .map(|s| s["group_id"].clone())
+        .collect();
+    assert_eq!(js(&c, ticked).await, json!(chosen));
+    let page = c.window().await.unwrap();
+    let button = c.find(Locator::Id("handout")).await.unwrap();
+    button.send_keys(&Key::Enter.to_string()).await.unwrap();
+    wait_until(
+        &c,
+        "document.getElementById('handout-status').textContent.includes('opened')",
+    )
+    .await;
+    let windows = c.windows().await.unwrap();
+    assert_eq!(windows.len(), 2, "the handout's tab");
+    let handout = windows.into_iter().find(|w| *w != page).unwrap();
+    c.switch_to_window(handout).await.unwrap();
+    wait_until(&c, "document.querySelector('h1')").await;
+    assert!(
+        c.current_url().await.unwrap().as_str().starts_with("blob:"),
+        "no person field in a URL"
+    );
+    assert_eq!(
+        js(&c, "return document.querySelector('h1').textContent;").await,
+        json!("Your support groups")
+    );
+    // Its style applies (the staff page's policy allows it by hash), and no script could run.
+    let color = "return getComputedStyle(document.querySelector('h1')).color;";
+    assert_eq!(
+        js(&c, color).await,
+        json!("rgb(31, 95, 139)"),
+        "the handout's own style"
+    );
+    let body = js(&c, "return document.body.textContent;").await;
+    for s in suggestions.iter().take(3) {
+        assert!(
+            body.as_str().unwrap().contains(s["name"].as_str().unwrap()),
+            "{body}"
+        );
+    }
+    assert!(c.find_all(Locator::Css("img")).await.unwrap().is_empty());
+    keep_png(&c.screenshot().await.unwrap(), "HANDOUT_PNG");
+    c.close_window().await.unwrap();
+    c.switch_to_window(page).await.unwrap();
+
     // Two bad fields: each message beside its field, which entry of the availability it is,
     // the focus on the first of them in the form, and the last ranking gone.
     retype(&c, "max_travel_km", "far").await;
@@ -399,4 +451,34 @@ async fn use_the_page(c: Client, addr: SocketAddr, token: String, cli: Value) {
     let availability = "return document.getElementById('availability').value;";
     assert_eq!(js(&c, availability).await, json!("daily 06:00-22:00"));
     assert_eq!(js(&c, shown).await, json!([true, false, false]));
+
+    // A person placed by postal code instead of coordinates: Center City's ZIP, its groups
+    // about so many km away (from the code's centre).
+    retype(&c, "token", &token).await;
+    retype(&c, "timezone", "America/New_York").await;
+    retype(&c, "near", "19107").await;
+    retype(&c, "max_travel_km", "10").await;
+    retype(&c, "now", &format!("{NOW}{}", Key::Enter)).await;
+    wait_until(&c, "document.querySelector('#suggestions li')").await;
+    let travel = texts(&c, "#suggestions .travel").await;
+    assert!(
+        travel
+            .iter()
+            .any(|t| t.starts_with("about ") && t.ends_with(" km")),
+        "{travel:?}"
+    );
+    let names = texts(&c, "#suggestions .name").await;
+    assert!(
+        names.iter().any(|n| n == "LifeRing Center City"),
+        "{names:?}"
+    );
+
+    // A place the gazetteer does not know: its suggestion beside the field.
+    retype(&c, "near", &format!("Philadelpia{}", Key::Enter)).await;
+    let problem = problem_beside(&c, "near").await;
+    assert!(
+        problem.contains("did you mean Philadelphia, PA, US"),
+        "{problem}"
+    );
+    assert_eq!(focused(&c).await, "near");
 }

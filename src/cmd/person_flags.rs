@@ -136,11 +136,11 @@ fn items(values: &[String], sep: char) -> Vec<String> {
 impl PersonFlags {
     /// Whether any person flag was given.
     pub fn any(&self) -> bool {
-        self.draft_fields().map(|f| !f.is_empty()).unwrap_or(true)
+        self.near.is_some() || self.draft_fields().map(|f| !f.is_empty()).unwrap_or(true)
     }
 
-    /// The fields the flags give, as a person file would hold them; `--near` and `--within`
-    /// read here (their errors name the flag).
+    /// The fields the flags give, as a person file would hold them (`--near` is set on the
+    /// draft by [`PersonDraft::set_near`]); `--within` read here (its error names the flag).
     fn draft_fields(&self) -> anyhow::Result<Vec<(&'static str, Value)>> {
         let mut fields: Vec<(&'static str, Value)> = Vec::new();
         let text = [
@@ -201,14 +201,6 @@ impl PersonFlags {
             }
             fields[i].1 = Value::Array(objects);
         }
-        if let Some(near) = &self.near {
-            let place = groupmatch::Gazetteer::embedded()
-                .lookup(near)
-                .map_err(|e| anyhow::anyhow!("--near: {e}"))?;
-            fields.push(("latitude", place.point.latitude.into()));
-            fields.push(("longitude", place.point.longitude.into()));
-            fields.push(("place", serde_json::to_value(place.given())?));
-        }
         if let Some(within) = &self.within {
             let km = parse_travel_km(within).map_err(|e| anyhow::anyhow!("--within: {e}"))?;
             fields.push(("max_travel_km", km.into()));
@@ -245,6 +237,11 @@ impl PersonFlags {
     fn over(&self, mut draft: PersonDraft) -> anyhow::Result<PersonDraft> {
         for (field, value) in self.draft_fields()? {
             draft.set(field, value);
+        }
+        if let Some(near) = &self.near {
+            draft
+                .set_near(near)
+                .map_err(|e| anyhow::anyhow!("--near: {e}"))?;
         }
         Ok(draft)
     }

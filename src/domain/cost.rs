@@ -287,6 +287,29 @@ impl Serialize for Cost {
     }
 }
 
+// What `Serialize` writes: a number for an amount without a currency, else the text.
+#[cfg(feature = "serve")]
+impl utoipa::PartialSchema for Cost {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(0.0))
+                    .maximum(Some(MAX_COST))
+                    .description(Some("an amount per session, its currency not named")),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::String).description(Some(
+                "free, donation, sliding_scale, insurance, or an amount with its currency ($25, 10 EUR)",
+            )))
+            .into()
+    }
+}
+
+#[cfg(feature = "serve")]
+impl utoipa::ToSchema for Cost {}
+
 impl<'de> Deserialize<'de> for Cost {
     /// Reads a number or a text as the groups reader does, refusing what it warns about.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cost, D::Error> {

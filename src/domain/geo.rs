@@ -17,11 +17,33 @@ pub(crate) const EARTH_RADIUS_KM: f64 = 6371.0088;
 
 /// A latitude/longitude pair in decimal degrees, checked to be on the earth.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     /// Latitude, -90 to 90.
     pub latitude: f64,
     /// Longitude, -180 to 180.
     pub longitude: f64,
+}
+
+/// What an optional point flattened into its owner writes (a group's `location`): `latitude`
+/// and `longitude` beside the owner's fields, or neither.
+#[cfg(feature = "serve")]
+pub(crate) fn flattened_point_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let degrees = |what: &str, limit: f64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(-limit))
+            .maximum(Some(limit))
+            .description(Some(what))
+    };
+    ObjectBuilder::new()
+        .property("latitude", degrees("Latitude in decimal degrees", 90.0))
+        .property("longitude", degrees("Longitude in decimal degrees", 180.0))
+        .description(Some(
+            "Where it meets, when known: both coordinates, or neither",
+        ))
+        .build()
 }
 
 impl GeoPoint {

@@ -28,6 +28,7 @@ pub const MAX_SEATS: u32 = 1_000_000;
 /// so that services can build groups in code as well, and such a group is checked by
 /// [`Group::validate`] when an engine is built over it ([`crate::Engine::new`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Group {
     /// Unique id within its directory.
     pub id: String,
@@ -51,9 +52,11 @@ pub struct Group {
     pub sessions: Vec<Session>,
     /// The group's time zone.
     #[serde(serialize_with = "serialize_tz")]
+    #[cfg_attr(feature = "serve", schema(value_type = String, example = "America/New_York"))]
     pub timezone: Tz,
     /// Where it meets. Optional: an in-person group without it cannot be checked for distance.
     #[serde(flatten)]
+    #[cfg_attr(feature = "serve", schema(schema_with = super::geo::flattened_point_schema))]
     pub location: Option<GeoPoint>,
     /// City, for display.
     pub city: Option<String>,
@@ -115,6 +118,7 @@ pub struct Group {
 /// apart and flags as stale. The default is a listing of a hand-written directory: no source or
 /// date, coordinates and zone given.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Listing {
     /// The directory the group came from: the feed an import read (its file or URL), or the
     /// prefix `directory merge` gave its ids.

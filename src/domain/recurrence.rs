@@ -839,6 +839,23 @@ impl serde::Serialize for Session {
     }
 }
 
+// What `Serialize` writes: the session as a directory writes it.
+#[cfg(feature = "serve")]
+impl utoipa::PartialSchema for Session {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "a session as a directory writes it (docs/formats.md): `Tue 19:00-20:00`, \
+                 `2nd 4th Wed 19:00-20:00`, `Tue 19:00-20:00 every 2 weeks from 2026-12-08 except 2026-12-22`",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "serve")]
+impl utoipa::ToSchema for Session {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

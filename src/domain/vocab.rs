@@ -80,7 +80,29 @@ macro_rules! vocabulary {
                 s.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        // What `Serialize` writes: one of `NAMES`.
+        #[cfg(feature = "serve")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_of(Self::NAMES.iter().copied())
+            }
+        }
+
+        #[cfg(feature = "serve")]
+        impl utoipa::ToSchema for $name {}
     };
+}
+
+/// The schema of a string that is one of `values` (a vocabulary's names, a language code).
+#[cfg(feature = "serve")]
+fn string_of<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .into()
 }
 
 vocabulary! {
@@ -784,6 +806,17 @@ impl serde::Serialize for Language {
         s.serialize_str(self.as_str())
     }
 }
+
+// What `Serialize` writes: a code of `LANGUAGE_CODES`.
+#[cfg(feature = "serve")]
+impl utoipa::PartialSchema for Language {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_of(LANGUAGE_CODES.iter().copied())
+    }
+}
+
+#[cfg(feature = "serve")]
+impl utoipa::ToSchema for Language {}
 
 impl<'de> serde::Deserialize<'de> for Language {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

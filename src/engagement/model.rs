@@ -21,6 +21,7 @@ pub const MODEL_VERSION: u32 = 1;
 /// What a model's coefficients were estimated from, which is what its score can honestly be
 /// called: the `provenance` field of a model file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Provenance {
     /// Fitted by `groupmatch train` on a simulated history (`groupmatch simulate`).

@@ -61,6 +61,7 @@ pub const MAX_HANDOUT_GROUPS: usize = 6;
 /// assert!(groupmatch::handout::Referrer::parse_toml("fax = \"1\"", "r.toml").is_err());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Referrer {
     /// The service's name (and the staff member's, if they like).
@@ -227,9 +228,11 @@ pub fn render_handout<S: AsRef<str>>(
     Ok(render(language.text(), person, &chosen, now, referrer))
 }
 
-/// The page's CSS: screen and print, no web fonts, sized for A4 and Letter alike (the narrower
-/// A4 width and the shorter Letter height).
-const STYLE: &str = include_str!("handout.css");
+/// The text of the handout's one `<style>` element, exactly as written: the page's CSS (screen
+/// and print, no web fonts, sized for A4 and Letter alike: the narrower A4 width and the shorter
+/// Letter height). It is the page's only style, so a Content-Security-Policy can allow just this
+/// text by its hash (`groupmatch serve` does).
+pub const STYLE_ELEMENT_TEXT: &str = concat!("\n", include_str!("handout.css"));
 
 fn render(
     t: &Text,
@@ -245,8 +248,8 @@ fn render(
     p.raw("\">\n<head>\n<meta charset=\"utf-8\">\n");
     p.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     p.text(t.title);
-    p.raw("</title>\n<style>\n");
-    p.raw(STYLE);
+    p.raw("</title>\n<style>");
+    p.raw(STYLE_ELEMENT_TEXT);
     p.raw("</style>\n</head>\n<body>\n<header>\n<h1>");
     p.text(t.title);
     p.raw("</h1>\n<p class=\"meta\">");

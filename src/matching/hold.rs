@@ -23,6 +23,7 @@ use crate::text::escape_control as esc;
 
 /// A place promised to a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Hold {
     /// The person's id on the waitlist.
@@ -33,6 +34,7 @@ pub struct Hold {
 
 /// What became of a hold in a match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct HoldOutcome {
     /// The person's id.
     pub person_id: String,

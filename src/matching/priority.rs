@@ -41,6 +41,7 @@ pub const MAX_BONUS: f64 = 10.0;
 
 /// How tiers decide seats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityPolicy {
     /// Tier by tier, each matched exactly with the seats left by the tiers before it.

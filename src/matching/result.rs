@@ -17,6 +17,7 @@ use crate::matching::{UnplacedFacts, UnplacedReason};
 
 /// Why a person was or was not placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Placed in a group.
@@ -76,6 +77,7 @@ impl Outcome {
 
 /// One person's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct MatchRow {
     /// The person's pseudonymous id.
     pub person_id: String,
@@ -117,6 +119,7 @@ pub struct MatchRow {
 /// What a person is told about their placement: the group's name, when it meets next, and why
 /// it suits them, as `rank` would say it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Placement {
     /// The group's name, as the directory gives it.
     pub group_name: String,
@@ -158,6 +161,7 @@ pub(crate) const DATED: &str = "%a %Y-%m-%d %H:%M";
 /// One term of a placed pair's logit, as [`crate::ExplanationItem`] gives it, owned so that a
 /// result can be read back from JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Reason {
     /// Which layer produced it: `model` or `rule`.
     pub source: String,
@@ -189,6 +193,7 @@ impl fmt::Display for Reason {
 
 /// One group's seats after the match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct GroupFill {
     /// The group.
     pub group_id: String,
@@ -201,6 +206,7 @@ pub struct GroupFill {
 /// One solve of a match: the people of one priority tier under strict priority, else everyone
 /// not held.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct MatchStage {
     /// The tier's name; `all` for the one solve of a match without strict tiers.
     pub tier: String,
@@ -221,6 +227,7 @@ pub struct MatchStage {
 
 /// Placements of one priority tier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct TierCount {
     /// The tier's name ([`super::priority::OTHERS`] for everyone in no declared tier).
     pub tier: String,
@@ -239,6 +246,7 @@ pub struct TierCount {
 
 /// Counts for one stratum (a stage, a gender).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Stratum {
     /// People.
     pub people: usize,
@@ -278,6 +286,7 @@ pub struct MatchResult {
 
 /// The numbers of a match, as `groupmatch match --summary` writes them (with its timings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct MatchSummary {
     /// The ids of the people with an immediate risk flagged, in waitlist order: to be contacted
     /// now, before any placement. Left out of JSON when there are none.

@@ -51,6 +51,7 @@ pub const NEAREST_MISSES: usize = 3;
 /// assert!(matches!(why.facts, UnplacedFacts::NoEligibleGroup { .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct UnplacedReason {
     /// The reason in a sentence or two (what the CSV's `explanation` column holds).
     pub sentence: String,
@@ -61,6 +62,7 @@ pub struct UnplacedReason {
 /// The facts behind an [`UnplacedReason`], by outcome (in JSON, an object whose `outcome` is the
 /// [`Outcome`]'s name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum UnplacedFacts {
     /// No group passes every hard constraint.
@@ -104,6 +106,7 @@ pub enum UnplacedFacts {
 
 /// A group that fails on one hard constraint alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct NearMiss {
     /// The group's id.
     pub group_id: String,

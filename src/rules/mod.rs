@@ -43,6 +43,7 @@ pub enum Confidence {
 
 /// What a rule does when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Add this term to the logit.

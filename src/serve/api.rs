@@ -1,5 +1,7 @@
 //! The endpoints: each reads its request, makes the library call the command line makes, and
-//! answers with the JSON the command line prints (`rank --format json` is a [`Ranking`]).
+//! answers with the JSON the command line prints (`rank --format json` is a [`Ranking`]). Each
+//! says in its `#[utoipa::path]` what it reads, every status it answers with its body, and the
+//! role its token needs: `GET /openapi.json` is made from these ([`super::openapi`]).
 
 use std::sync::Arc;
 
@@ -9,23 +11,25 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Admin, Auth, Match, Read};
+use super::jobs::{JobStarted, JobStatus, MatchAnswer};
 use super::problem::ApiProblem;
-use super::request::{body_bytes, syntax_of, JsonObject};
+use super::request::{body_bytes, syntax_of, ExplainRequest, MatchRequest, RankRequest};
 use super::{AppState, Reloaded, Served};
 use crate::domain::group::Group;
 use crate::explain::Explanation;
 use crate::formats::people::parse_waitlist;
 use crate::formats::Syntax;
-use crate::matching::{match_waitlist, MatchOptions, PriorityPolicy};
-use crate::rank::{ExcludedDetail, RankOptions, Ranking};
+use crate::matching::match_waitlist;
+use crate::rank::{RankOptions, Ranking};
 use crate::validate::{validate_bytes, FileKind, Report};
 
-/// Suggestions returned when a request does not say (as `groupmatch rank`).
-const DEFAULT_TOP: usize = 10;
+/// The content type of every problem answer.
+pub const PROBLEM: &str = "application/problem+json";
+
 /// Groups on a page of `GET /v1/groups` unless `limit` says.
 const DEFAULT_PAGE: usize = 50;
 /// The most groups on one page.
@@ -37,7 +41,7 @@ type Answer<T> = Result<Json<T>, ApiProblem>;
 
 /// Runs CPU-bound library work on tokio's blocking pool, so the async workers keep serving; a
 /// panic there is a 500 problem.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiProblem> {
     tokio::task::spawn_blocking(work).await.map_err(|e| {
@@ -47,20 +51,42 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// `GET /healthz`: the process answers.
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    #[schema(value_type = String, pattern = "^ok$")]
+    status: &'static str,
+}
+
+/// The process answers.
+///
+/// Open: no token.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The process answers", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// `GET /readyz`: the engine is loaded, and which.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Ready {
+    /// `ready`.
+    #[schema(value_type = String, pattern = "^ready$")]
     status: &'static str,
+    /// The engine serving: content hashes of its directory, model and rules (also the
+    /// `Groupmatch-Engine` header of every answer).
     engine: String,
+    /// Groups in the directory.
     groups: usize,
+    /// Rules loaded.
     rules: usize,
 }
 
-/// `GET /readyz`.
+/// The engine is loaded, and which.
+///
+/// Open: no token.
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, description = "The engine serving", body = Ready)))]
 pub async fn readyz(Extension(served): Extension<Arc<Served>>) -> Json<Ready> {
     Json(Ready {
         status: "ready",
@@ -70,76 +96,103 @@ pub async fn readyz(Extension(served): Extension<Arc<Served>>) -> Json<Ready> {
     })
 }
 
-/// The `now` of a request: the field's, else the current time.
-fn now_of(body: &mut JsonObject) -> DateTime<Utc> {
-    body.take("now").unwrap_or_else(Utc::now)
-}
-
-/// `POST /v1/rank`: `{"person": {...}, "top": 10, "now": "...", "excluded": "counts"}`.
+/// Ranks the directory for one person, as `groupmatch rank --format json`.
+///
+/// Role: `read` (any token). `excluded` is `counts` unless the request says.
+#[utoipa::path(post, path = "/v1/rank", tag = "rank", security(("bearer" = [])),
+    request_body = RankRequest,
+    responses(
+        (status = 200, description = "The ranking", body = Ranking),
+        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 413, description = "The body is larger than 1 MiB", body = ApiProblem, content_type = PROBLEM),
+        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
+        (status = 422, description = "Bad fields, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
+        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn rank(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer<Ranking> {
-    let mut body = JsonObject::read(&headers, body)?;
-    let person = body.person("person");
-    let top = body.take::<usize>("top").unwrap_or(DEFAULT_TOP);
-    let now = now_of(&mut body);
-    let excluded = body.take::<ExcludedDetail>("excluded").unwrap_or_default();
-    body.finish()?;
-    let person = person.expect("finish reports a person that could not be read");
-    let options = RankOptions::new(Some(top), now).with_excluded(excluded);
-    blocking(move || served.engine.rank(&person, &options))
+    let request = RankRequest::read(&headers, body)?;
+    let options = RankOptions::new(Some(request.top), request.now).with_excluded(request.excluded);
+    blocking(move || served.engine.rank(&request.person, &options))
         .await?
         .map(Json)
         .map_err(|e| ApiProblem::from_error(e, ""))
 }
 
-/// `POST /v1/explain`: `{"person": {...}, "group": "ID", "now": "..."}`.
+/// Explains one pair of a person and a group, as `groupmatch explain --format json`.
+///
+/// Role: `read` (any token). A group that is not in the directory is a 422 error at `/group`.
+#[utoipa::path(post, path = "/v1/explain", tag = "rank", security(("bearer" = [])),
+    request_body = ExplainRequest,
+    responses(
+        (status = 200, description = "The explanation", body = Explanation),
+        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 413, description = "The body is larger than 1 MiB", body = ApiProblem, content_type = PROBLEM),
+        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
+        (status = 422, description = "Bad fields, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
+        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn explain(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer<Explanation> {
-    let mut body = JsonObject::read(&headers, body)?;
-    let person = body.person("person");
-    let group = body.require::<String>("group");
-    let now = now_of(&mut body);
-    body.finish()?;
-    let (person, group) = (
-        person.expect("finish reports a person that could not be read"),
-        group.expect("finish reports a missing group"),
-    );
-    blocking(move || served.engine.explain(&person, &group, now))
-        .await?
-        .map(Json)
-        .map_err(|e| match e {
-            // explain checks the person (read already) and `now`: anything else is the group.
-            e @ crate::Error::Invalid { .. } => ApiProblem::from_error(e, ""),
-            e => ApiProblem::from_error(e, "/group"),
-        })
+    let request = ExplainRequest::read(&headers, body)?;
+    blocking(move || {
+        served
+            .engine
+            .explain(&request.person, &request.group, request.now)
+    })
+    .await?
+    .map(Json)
+    .map_err(|e| match e {
+        // explain checks the person (read already) and `now`: anything else is the group.
+        e @ crate::Error::Invalid { .. } => ApiProblem::from_error(e, ""),
+        e => ApiProblem::from_error(e, "/group"),
+    })
 }
 
 /// A page of the directory.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Groups to skip (0 when left out).
     offset: Option<usize>,
+    /// Groups on the page (50 when left out, at most 500).
     limit: Option<usize>,
 }
 
 /// `GET /v1/groups`: a page of the directory.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct GroupsPage {
+    /// Groups in the directory.
     total: usize,
+    /// Groups skipped.
     offset: usize,
+    /// Groups asked for.
     limit: usize,
+    /// The page's groups, in directory order.
     groups: Vec<Group>,
 }
 
-/// `GET /v1/groups?offset=0&limit=50` (at most 500 a page).
+/// A page of the directory.
+///
+/// Role: `read` (any token).
+#[utoipa::path(get, path = "/v1/groups", tag = "directory", security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The page", body = GroupsPage),
+        (status = 400, description = "A bad query", body = ApiProblem, content_type = PROBLEM),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn groups(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
@@ -163,7 +216,16 @@ pub async fn groups(
     }))
 }
 
-/// `GET /v1/groups/{id}`: one group, by id (or by a name one group has, as `explain --group`).
+/// One group, by id (or by a name one group has, as `explain --group`).
+///
+/// Role: `read` (any token).
+#[utoipa::path(get, path = "/v1/groups/{id}", tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The group's id, or a name one group has")),
+    responses(
+        (status = 200, description = "The group", body = Group),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 404, description = "No such group, or the name is not one group's", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn group(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
@@ -176,16 +238,34 @@ pub async fn group(
 }
 
 /// The kind of a document to validate.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct KindQuery {
+    /// `groups`, `person` or `waitlist`; recognised from the document when left out.
     kind: Option<String>,
 }
 
-/// `POST /v1/validate?kind=groups|person|waitlist`: the body is the document (JSON, JSON Lines
-/// or CSV by its content type); the answer is the report `validate --format json` prints for
-/// one file (its kind recognised when not given). Problems in the document are a 200 answer:
-/// the report is what was asked for.
+/// Checks a groups, person or waitlist document, as `groupmatch validate --format json`.
+///
+/// Role: `read` (any token). The body is the document (JSON, JSON Lines or CSV by its content
+/// type); the answer is the report `validate --format json` prints for one file. Problems in the
+/// document are a 200 answer: the report is what was asked for.
+#[utoipa::path(post, path = "/v1/validate", tag = "directory", security(("bearer" = [])),
+    params(KindQuery),
+    request_body(content(
+        (String = "application/json"),
+        (String = "application/x-ndjson"),
+        (String = "text/csv"),
+    ), description = "The document"),
+    responses(
+        (status = 200, description = "The report", body = Report),
+        (status = 400, description = "A bad query", body = ApiProblem, content_type = PROBLEM),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 413, description = "The document is larger than 16 MiB", body = ApiProblem, content_type = PROBLEM),
+        (status = 415, description = "Not JSON, JSON Lines or CSV", body = ApiProblem, content_type = PROBLEM),
+        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn validate(
     _: Auth<Read>,
     headers: HeaderMap,
@@ -211,19 +291,32 @@ pub async fn validate(
     ))
 }
 
-/// `GET /metrics`: the server's numbers as Prometheus scrapes them (any role's token).
+/// The content type of `GET /metrics`.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The server's numbers as Prometheus scrapes them.
+///
+/// Role: `read` (any token).
+#[utoipa::path(get, path = "/metrics", tag = "service", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Requests, latency, reloads and the engine version, in the OpenMetrics text format", body = String, content_type = OPENMETRICS),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn metrics(_: Auth<Read>, State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics_text(),
-    )
+    ([(header::CONTENT_TYPE, OPENMETRICS)], state.metrics_text())
 }
 
-/// `POST /v1/admin/reload`: the directory, model, rules and tokens again; 422 with every problem
-/// when any file is bad (the engine before keeps serving).
+/// Loads the directory, model, rules and tokens again and swaps them in.
+///
+/// Role: `admin`. When any file is bad, 422 with every problem as `FILE:LINE: field: message`,
+/// and the engine before keeps serving.
+#[utoipa::path(post, path = "/v1/admin/reload", tag = "service", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The engine now serving", body = Reloaded),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 403, description = "The token's role is below admin", body = ApiProblem, content_type = PROBLEM),
+        (status = 422, description = "Refused: the files' problems, in `problems`", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn reload(_: Auth<Admin>, State(state): State<AppState>) -> Answer<Reloaded> {
     let result = state.reload().await;
     super::log_reload(&result, "request");
@@ -244,12 +337,25 @@ pub async fn not_found() -> ApiProblem {
     )
 }
 
-/// `POST /v1/match`: `{"waitlist": [...] | "CSV or JSON Lines text", "format": "csv" | "jsonl",
-/// "now", "min_score", "wait_weight", "alternates", "candidates", "priority": "strict" |
-/// "weighted", "holds": [{"person_id", "group_id"}]}` (options as `groupmatch match` takes them,
-/// with its defaults). Up to [`MAX_DIRECT_MATCH`] people are answered at once with
-/// `{"summary", "rows"}` (the summary `match --summary` writes, without timings, and one row per
-/// person); more are a job (202 and its id, `GET /v1/match/{id}`).
+/// Matches a waitlist to the directory's seats, as `groupmatch match`.
+///
+/// Role: `match` (or `admin`). Up to 1,000 people are answered at once with the summary
+/// `match --summary` writes (without timings) and one row per person; more are a job: 202 and
+/// its id, to poll at `GET /v1/match/{id}` on the same instance.
+#[utoipa::path(post, path = "/v1/match", tag = "match", security(("bearer" = [])),
+    request_body = MatchRequest,
+    responses(
+        (status = 200, description = "The match", body = MatchAnswer),
+        (status = 202, description = "A job: poll it", body = JobStarted,
+            headers(("Location" = String, description = "Where to poll the job"))),
+        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 403, description = "The token's role is below match", body = ApiProblem, content_type = PROBLEM),
+        (status = 413, description = "The body is larger than 16 MiB", body = ApiProblem, content_type = PROBLEM),
+        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
+        (status = 422, description = "Bad fields or people, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
+        (status = 503, description = "Too many jobs, or not answered in time", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn matching(
     _: Auth<Match>,
     State(state): State<AppState>,
@@ -257,78 +363,35 @@ pub async fn matching(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiProblem> {
-    let mut body = JsonObject::read(&headers, body)?;
-    let waitlist = match body.require::<serde_json::Value>("waitlist") {
-        Some(serde_json::Value::Array(people)) => {
-            // Each person a line of JSON Lines: the reader's line is the place in the array.
-            let lines: Vec<String> = people.iter().map(|p| p.to_string()).collect();
-            Some((lines.join("\n").into_bytes(), Syntax::JsonLines))
-        }
-        Some(serde_json::Value::String(text)) => {
-            match body.take::<String>("format").as_deref().unwrap_or("csv") {
-                "csv" => Some((text.into_bytes(), Syntax::Csv)),
-                "jsonl" => Some((text.into_bytes(), Syntax::JsonLines)),
-                other => {
-                    body.error(
-                        "format",
-                        format!("unknown format '{other}' (allowed: csv, jsonl)"),
-                    );
-                    None
-                }
-            }
-        }
-        Some(_) => {
-            body.error(
-                "waitlist",
-                "give the waitlist as an array of people or as CSV or JSON Lines text",
-            );
-            None
-        }
-        None => None,
-    };
-    let mut options = MatchOptions::new(now_of(&mut body));
-    if let Some(v) = body.take("min_score") {
-        options.min_score = v;
-    }
-    if let Some(v) = body.take("wait_weight") {
-        options.wait_weight = v;
-    }
-    if let Some(v) = body.take("alternates") {
-        options.alternates = v;
-    }
-    if let Some(v) = body.take("candidates") {
-        options.candidates = v;
-    }
-    if let Some(holds) = body.take("holds") {
-        options.holds = holds;
-    }
-    let policy = body.take::<PriorityPolicy>("priority");
-    body.finish()?;
-    let (bytes, syntax) = waitlist.expect("finish reports a waitlist that could not be read");
-    if let Some(policy) = policy {
-        options.priorities = (options.priorities.clone())
-            .with_policy(policy, "priority")
-            .map_err(|e| ApiProblem::from_error(e, ""))?;
-    }
+    let request = MatchRequest::read(&headers, body)?;
+    let options = request.options()?;
+    let (bytes, syntax) = request.document();
     let people = lines_over(&bytes, syntax);
-    let work = move || -> Result<serde_json::Value, ApiProblem> {
+    let work = move || -> Result<MatchAnswer, ApiProblem> {
         let waitlist = parse_waitlist(&bytes, syntax, "waitlist")
             .map_err(|e| ApiProblem::from_error(e, "/waitlist"))?
             .value;
         let result = match_waitlist(&served.engine, &waitlist, &options)
             .map_err(|e| ApiProblem::from_error(e, ""))?;
-        Ok(serde_json::json!({"summary": result.summary(), "rows": result.rows}))
+        Ok(MatchAnswer {
+            summary: result.summary(),
+            rows: result.rows,
+        })
     };
     if people <= MAX_DIRECT_MATCH {
         let answer = blocking(work).await??;
         return Ok(Json(answer).into_response());
     }
     let id = state.shared.jobs.start(work)?;
-    let location = format!("/v1/match/{id}");
+    let poll = format!("/v1/match/{id}");
     Ok((
         StatusCode::ACCEPTED,
-        [(header::LOCATION, location.clone())],
-        Json(serde_json::json!({"id": id, "status": "running", "poll": location})),
+        [(header::LOCATION, poll.clone())],
+        Json(JobStarted {
+            id,
+            status: "running",
+            poll,
+        }),
     )
         .into_response())
 }
@@ -346,8 +409,18 @@ fn lines_over(bytes: &[u8], syntax: Syntax) -> usize {
     }
 }
 
-/// `GET /v1/match/{id}`: `{"status": "running"}`, `{"status": "done", "result": ...}` or
-/// `{"status": "failed", "problem": ...}`; 404 for a job this instance does not hold.
+/// Where a match job is: running, done with its result, or failed with its problem.
+///
+/// Role: `match` (or `admin`). Jobs are kept in memory on the instance that took them, until
+/// newer ones replace them: 404 for one this instance does not hold.
+#[utoipa::path(get, path = "/v1/match/{id}", tag = "match", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "The job", body = JobStatus),
+        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
+        (status = 403, description = "The token's role is below match", body = ApiProblem, content_type = PROBLEM),
+        (status = 404, description = "No such job on this instance", body = ApiProblem, content_type = PROBLEM),
+    ))]
 pub async fn match_job(
     _: Auth<Match>,
     State(state): State<AppState>,

@@ -3,7 +3,9 @@
 //! The layer is as thin as the command line: each handler turns a request into the library call
 //! the matching `cmd/` file makes ([`Engine::rank`](crate::Engine::rank),
 //! [`Engine::explain`](crate::Engine::explain), [`crate::validate_bytes`], ...) and a library
-//! error into a problem response ([`ApiProblem`]). The server holds no state but the engine
+//! error into a problem response ([`ApiProblem`]). Each route is registered together with its
+//! handler's OpenAPI path, so `GET /openapi.json` ([`document`]) lists exactly the routes the
+//! router has. The server holds no state but the engine
 //! (swapped atomically on reload: a request in flight finishes on the engine it started with)
 //! and the tokens.
 //!
@@ -22,9 +24,11 @@
 mod api;
 mod auth;
 mod engine;
+mod handout;
 mod jobs;
 mod listener;
 mod metrics;
+mod openapi;
 mod page;
 mod problem;
 mod request;
@@ -39,15 +43,18 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use auth::{Admin, Auth, Match, Need, Read};
 pub use engine::Served;
 pub use jobs::{MAX_JOBS, MAX_RUNNING};
 pub use listener::LimitedListener;
+pub use openapi::document;
 pub use problem::{ApiProblem, FieldError};
 pub use tokens::{Role, TokenEntry, Tokens};
 
@@ -90,7 +97,7 @@ struct Shared {
 }
 
 /// What a reload loaded: the new engine's version and size, and the groups file's warnings.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Reloaded {
     /// The engine version now serving.
     pub engine: String,
@@ -207,23 +214,26 @@ fn warning_lines(builder: &EngineBuilder, warnings: &[crate::Problem]) -> Vec<St
         .collect()
 }
 
-/// The API's routes, before the layers every route shares ([`router`]). Another part of the
-/// server (the staff page) merges its routes here.
-fn routes() -> Router<AppState> {
+/// The API's routes, each with its part of the OpenAPI document, before the layers every route
+/// shares ([`router`]). Every route is registered with `routes!`, so none is left out of the
+/// document. Another part of the server (the staff page) merges its routes here.
+fn routes() -> OpenApiRouter<AppState> {
     let person = DefaultBodyLimit::max(MAX_BODY_BYTES);
     let document = DefaultBodyLimit::max(MAX_DOCUMENT_BODY_BYTES);
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/v1/rank", post(api::rank).layer(person))
-        .route("/v1/explain", post(api::explain).layer(person))
-        .route("/v1/groups", get(api::groups))
-        .route("/v1/groups/{id}", get(api::group))
-        .route("/v1/validate", post(api::validate).layer(document))
-        .route("/v1/match", post(api::matching).layer(document))
-        .route("/v1/match/{id}", get(api::match_job))
-        .route("/v1/admin/reload", post(api::reload).layer(person))
-        .route("/metrics", get(api::metrics))
+    OpenApiRouter::with_openapi(openapi::Api::openapi())
+        .routes(routes!(api::healthz))
+        .routes(routes!(api::readyz))
+        .routes(routes!(api::rank).layer(person))
+        .routes(routes!(api::explain).layer(person))
+        .routes(routes!(handout::handout).layer(person))
+        .routes(routes!(api::groups))
+        .routes(routes!(api::group))
+        .routes(routes!(api::validate).layer(document))
+        .routes(routes!(api::matching).layer(document))
+        .routes(routes!(api::match_job))
+        .routes(routes!(api::reload).layer(person))
+        .routes(routes!(api::metrics))
+        .routes(routes!(openapi::openapi_json))
         .merge(page::routes())
         .fallback(api::not_found)
 }
@@ -233,7 +243,8 @@ fn routes() -> Router<AppState> {
 /// `Groupmatch-Engine` header), and the per-request timeout.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    routes()
+    let (routes, _document) = routes().split_for_parts();
+    routes
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(|_| {

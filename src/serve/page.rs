@@ -7,19 +7,46 @@
 //! with the token staff type in (kept in the tab's `sessionStorage`). Its Content-Security-Policy
 //! allows scripts, styles and requests from this origin only and no inline script at all, so a
 //! directory text that looks like markup can do nothing even if a change to `page.js` ever wrote
-//! one as markup; `page.js` writes every text with `textContent`, in one function.
+//! one as markup; `page.js` writes every text with `textContent`, in one function. The one
+//! exception to "no inline code" is the handout's `<style>`, allowed by its hash: the page opens
+//! the handout (`POST /v1/handout`) from a `blob:` URL, whose document keeps this policy. The
+//! headers every page of the server carries (the handout's too) are made here.
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Only this origin's script, style and requests; no frames, plugins, inline code or form
-/// submission (the form is sent by `page.js`, so a page whose script failed cannot send the
-/// person's fields anywhere, in a URL least of all).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; \
-     base-uri 'none'; frame-ancestors 'none'";
+use crate::handout::STYLE_ELEMENT_TEXT;
+
+/// The handout's style as a CSP source: `'sha256-...'` of its `<style>` element's text. The
+/// staff page's policy allows it (the handout opens from a `blob:` URL, whose document keeps
+/// that policy), and so does the handout's own.
+pub(super) static STYLE_SOURCE: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(STYLE_ELEMENT_TEXT.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+});
+
+/// Only this origin's script, style and requests, and the handout's one style (by its hash: the
+/// handout opens from a `blob:` URL, whose document keeps this policy); no frames, plugins,
+/// other inline code or form submission (the form is sent by `page.js`, so a page whose script
+/// failed cannot send the person's fields anywhere, in a URL least of all).
+static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' {}; connect-src 'self'; \
+         img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+        *STYLE_SOURCE
+    );
+    HeaderValue::from_str(&policy).expect("ASCII")
+});
 
 /// One embedded file of the page.
 struct Asset {
@@ -59,20 +86,48 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// `GET /`, `GET /page.css` and `GET /page.js`, for any router state.
-pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route(
-            "/",
-            get(|headers: HeaderMap| async move { serve(&INDEX, &headers) }),
-        )
-        .route(
-            "/page.css",
-            get(|headers: HeaderMap| async move { serve(&CSS, &headers) }),
-        )
-        .route(
-            "/page.js",
-            get(|headers: HeaderMap| async move { serve(&JS, &headers) }),
-        )
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new()
+        .routes(routes!(index))
+        .routes(routes!(css))
+        .routes(routes!(js))
+}
+
+/// The staff page.
+///
+/// Open: the page holds no data; what it shows comes from `POST /v1/rank` with the token staff
+/// type in.
+#[utoipa::path(get, path = "/", tag = "page",
+    responses(
+        (status = 200, description = "The page", body = String, content_type = INDEX.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn index(headers: HeaderMap) -> Response {
+    serve(&INDEX, &headers)
+}
+
+/// The staff page's style sheet.
+///
+/// Open.
+#[utoipa::path(get, path = "/page.css", tag = "page",
+    responses(
+        (status = 200, description = "The style sheet", body = String, content_type = CSS.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn css(headers: HeaderMap) -> Response {
+    serve(&CSS, &headers)
+}
+
+/// The staff page's script.
+///
+/// Open.
+#[utoipa::path(get, path = "/page.js", tag = "page",
+    responses(
+        (status = 200, description = "The script", body = String, content_type = JS.content_type),
+        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+    ))]
+async fn js(headers: HeaderMap) -> Response {
+    serve(&JS, &headers)
 }
 
 /// The asset, or `304 Not Modified` when the browser's copy is current. `no-cache` makes the
@@ -86,20 +141,29 @@ fn serve(asset: &Asset, request: &HeaderMap) -> Response {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|tag| tag.trim() == etag || tag.trim() == "*");
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (
-            header::ETAG,
-            HeaderValue::from_str(&etag).expect("hex digits in quotes"),
-        ),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ),
+    let headers = page_headers(asset.content_type, &CONTENT_SECURITY_POLICY, "no-cache");
+    let etag = [(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex digits in quotes"),
+    )];
+    if current {
+        (StatusCode::NOT_MODIFIED, headers, etag).into_response()
+    } else {
+        (headers, etag, asset.body).into_response()
+    }
+}
+
+/// The headers of a page this server answers (the staff page's files, the handout): its type,
+/// its policy, `nosniff`, `no-referrer`, and how it may be cached.
+pub(super) fn page_headers(
+    content_type: &'static str,
+    policy: &HeaderValue,
+    cache: &'static str,
+) -> [(HeaderName, HeaderValue); 5] {
+    [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        (header::CONTENT_SECURITY_POLICY, policy.clone()),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -108,12 +172,7 @@ fn serve(asset: &Asset, request: &HeaderMap) -> Response {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ),
-    ];
-    if current {
-        (StatusCode::NOT_MODIFIED, headers).into_response()
-    } else {
-        (headers, asset.body).into_response()
-    }
+    ]
 }
 
 #[cfg(test)]
@@ -122,6 +181,7 @@ mod tests {
     use crate::*;
     use axum::body::Body;
     use axum::http::Request;
+    use axum::Router;
     use tower::ServiceExt;
 
     async fn get(path: &str, if_none_match: Option<&str>) -> Response {
@@ -129,7 +189,7 @@ mod tests {
         if let Some(tag) = if_none_match {
             request = request.header(header::IF_NONE_MATCH, tag);
         }
-        routes::<()>()
+        Router::from(routes::<()>())
             .oneshot(request.body(Body::empty()).unwrap())
             .await
             .unwrap()
@@ -152,6 +212,9 @@ mod tests {
             let csp = header(&response, header::CONTENT_SECURITY_POLICY);
             assert!(csp.contains("script-src 'self';"), "{csp}");
             assert!(!csp.contains("unsafe"), "{csp}");
+            // The handout's one style, by hash: it opens from a blob: URL under this policy.
+            let handout = format!("style-src 'self' {};", *STYLE_SOURCE);
+            assert!(csp.contains(&handout), "{csp}");
             assert_eq!(header(&response, header::CACHE_CONTROL), "no-cache");
             let body = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await

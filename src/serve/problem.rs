@@ -4,11 +4,12 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::{Error, Problem};
 
 /// One bad field of a request: where it is (a JSON pointer into the body) and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     /// A JSON pointer to the field (`/person/availability`), or `""` for the whole body.
     pub pointer: String,
@@ -18,12 +19,14 @@ pub struct FieldError {
 
 /// An error response: RFC 9457 problem details, with the bad fields (`errors`) or the problems
 /// of the engine's files (`problems`, on reload) as extensions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiProblem {
     /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^about:blank$")]
     pub kind: &'static str,
     /// The status's reason phrase.
+    #[schema(value_type = String)]
     pub title: &'static str,
     /// The HTTP status.
     pub status: u16,

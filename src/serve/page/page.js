@@ -67,6 +67,9 @@ function split(value, separator) {
 
 function requestBody() {
   const body = { person: readPerson(), excluded: "counts" };
+  // A postal code or place instead of coordinates: the server finds it (`near`).
+  const near = form.elements.near.value.trim();
+  if (near !== "") body.near = near;
   const top = form.elements.top.value.trim();
   if (top !== "") body.top = /^\d+$/.test(top) ? Number(top) : top;
   const now = form.elements.now.value.trim();
@@ -215,8 +218,12 @@ function showSuggestion(s) {
   text(item.querySelector(".group-id"), s.group_id);
   text(item.querySelector(".score"), `score ${s.score.toFixed(2)}`);
   text(item.querySelector(".approach"), words(s.approach));
-  text(item.querySelector(".travel"), s.attendance === "online" ? "online" : `${s.distance_km.toFixed(1)} km`);
+  const about = s.distance_approximate ? "about " : "";
+  text(item.querySelector(".travel"), s.attendance === "online" ? "online" : `${about}${s.distance_km.toFixed(1)} km`);
   item.querySelector(".where").replaceWith(where(s));
+  const choose = item.querySelector(".choose");
+  choose.value = s.group_id;
+  choose.checked = s.rank <= 3;
   const costs = [];
   if (s.cost !== undefined && s.cost !== null) costs.push(`cost: ${costText(s.cost)}`);
   if (s.open_seats !== null && s.open_seats !== undefined) {
@@ -262,6 +269,7 @@ function showRanking(ranking) {
   if (ranking.excluded) {
     text(excluded, excludedText(ranking.excluded) + " (a group failing two checks counts under both)");
   }
+  showHandout(suggestions.length > 0, "");
   const about = suggestions.length ? suggestions[0].about_the_person || [] : [];
   document.getElementById("about").hidden = about.length === 0;
   fillList(document.getElementById("about-list"), about.map((t) => make("li", t.text)));
@@ -306,6 +314,63 @@ async function rank(event) {
   }
 }
 
+// The handout last made, as a blob: URL (the page's own memory: no person field in any URL).
+let handoutUrl = null;
+
+// Shows the handout button (when there are suggestions to choose from) with `message`, and
+// forgets the handout last made.
+function showHandout(shown, message) {
+  document.getElementById("handout-controls").hidden = !shown;
+  text(document.getElementById("handout-status"), message);
+  document.getElementById("handout-link").hidden = true;
+  if (handoutUrl) URL.revokeObjectURL(handoutUrl);
+  handoutUrl = null;
+}
+
+// The handout for the ticked groups: the person travels in the POST body, as for the ranking,
+// and the page comes back as text shown in a new tab from a blob: URL. (A form posted into a new
+// tab would need the token in the body and a policy allowing form submission; a blob document
+// keeps this page's policy, which allows the handout's one style by its hash and nothing else.)
+async function makeHandout() {
+  const groups = Array.from(document.querySelectorAll("#suggestions .choose:checked"), (c) => c.value);
+  if (groups.length === 0) {
+    showHandout(true, "Tick a group for the handout first (the box under each).");
+    return;
+  }
+  const token = form.elements.token.value.trim();
+  const { person, near, now } = requestBody();
+  const body = { person, groups };
+  if (near !== undefined) body.near = near;
+  if (now !== undefined) body.now = now;
+  showHandout(true, "Making the handout…");
+  try {
+    const response = await fetch("v1/handout", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => ({}));
+      const first = Array.isArray(problem.errors) && problem.errors[0] ? problem.errors[0].detail : null;
+      showHandout(true, `No handout: ${first || problem.detail || `the server answered ${response.status}`}`);
+      return;
+    }
+    const html = await response.text();
+    showHandout(true, "");
+    handoutUrl = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    const link = document.getElementById("handout-link");
+    link.href = handoutUrl;
+    link.hidden = false;
+    const opened = window.open(handoutUrl, "_blank");
+    const n = `${groups.length} group${groups.length > 1 ? "s" : ""}`;
+    text(document.getElementById("handout-status"), opened
+      ? `The handout (${n}) opened in a new tab; print it from there.`
+      : `The handout (${n}) is ready: the browser kept it from opening, so open it with the link.`);
+  } catch (error) {
+    showHandout(true, `No handout: the server could not be reached (${error.message})`);
+  }
+}
+
 // A fresh form: the defaults, the token of this tab, this computer's time zone, and nothing
 // left of the last person on the page.
 function startOver() {
@@ -319,6 +384,7 @@ function startOver() {
 
 form.elements.role.addEventListener("change", showRoleFields);
 form.addEventListener("submit", rank);
+document.getElementById("handout").addEventListener("click", makeHandout);
 // The reset event comes before the fields are reset: start over after it.
 form.addEventListener("reset", () => setTimeout(startOver));
 startOver();
