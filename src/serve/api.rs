@@ -1,7 +1,8 @@
 //! The endpoints: each reads its request, makes the library call the command line makes, and
 //! answers with the JSON the command line prints (`rank --format json` is a [`Ranking`]). Each
-//! says in its `#[utoipa::path]` what it reads, every status it answers with its body, and the
-//! role its token needs: `GET /openapi.json` is made from these ([`super::openapi`]).
+//! says in its `#[utoipa::path]` what it reads, the role its token needs (`` Role: `read` ``), and
+//! the answers only it gives; `GET /openapi.json` is made from these, with the problem answers
+//! that follow from a token, a body or a query added by one rule ([`super::openapi`]).
 
 use std::sync::Arc;
 
@@ -101,15 +102,7 @@ pub async fn readyz(Extension(served): Extension<Arc<Served>>) -> Json<Ready> {
 /// Role: `read` (any token). `excluded` is `counts` unless the request says.
 #[utoipa::path(post, path = "/v1/rank", tag = "rank", security(("bearer" = [])),
     request_body = RankRequest,
-    responses(
-        (status = 200, description = "The ranking", body = Ranking),
-        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-        (status = 413, description = "The body is larger than 1 MiB", body = ApiProblem, content_type = PROBLEM),
-        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
-        (status = 422, description = "Bad fields, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
-        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
-    ))]
+    responses((status = 200, description = "The ranking", body = Ranking)))]
 pub async fn rank(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
@@ -129,15 +122,7 @@ pub async fn rank(
 /// Role: `read` (any token). A group that is not in the directory is a 422 error at `/group`.
 #[utoipa::path(post, path = "/v1/explain", tag = "rank", security(("bearer" = [])),
     request_body = ExplainRequest,
-    responses(
-        (status = 200, description = "The explanation", body = Explanation),
-        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-        (status = 413, description = "The body is larger than 1 MiB", body = ApiProblem, content_type = PROBLEM),
-        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
-        (status = 422, description = "Bad fields, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
-        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
-    ))]
+    responses((status = 200, description = "The explanation", body = Explanation)))]
 pub async fn explain(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
@@ -188,11 +173,7 @@ pub struct GroupsPage {
 /// Role: `read` (any token).
 #[utoipa::path(get, path = "/v1/groups", tag = "directory", security(("bearer" = [])),
     params(PageQuery),
-    responses(
-        (status = 200, description = "The page", body = GroupsPage),
-        (status = 400, description = "A bad query", body = ApiProblem, content_type = PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-    ))]
+    responses((status = 200, description = "The page", body = GroupsPage)))]
 pub async fn groups(
     _: Auth<Read>,
     Extension(served): Extension<Arc<Served>>,
@@ -223,7 +204,6 @@ pub async fn groups(
     params(("id" = String, Path, description = "The group's id, or a name one group has")),
     responses(
         (status = 200, description = "The group", body = Group),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
         (status = 404, description = "No such group, or the name is not one group's", body = ApiProblem, content_type = PROBLEM),
     ))]
 pub async fn group(
@@ -260,11 +240,8 @@ pub struct KindQuery {
     ), description = "The document"),
     responses(
         (status = 200, description = "The report", body = Report),
-        (status = 400, description = "A bad query", body = ApiProblem, content_type = PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
         (status = 413, description = "The document is larger than 16 MiB", body = ApiProblem, content_type = PROBLEM),
         (status = 415, description = "Not JSON, JSON Lines or CSV", body = ApiProblem, content_type = PROBLEM),
-        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = PROBLEM),
     ))]
 pub async fn validate(
     _: Auth<Read>,
@@ -300,7 +277,6 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 #[utoipa::path(get, path = "/metrics", tag = "service", security(("bearer" = [])),
     responses(
         (status = 200, description = "Requests, latency, reloads and the engine version, in the OpenMetrics text format", body = String, content_type = OPENMETRICS),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
     ))]
 pub async fn metrics(_: Auth<Read>, State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, OPENMETRICS)], state.metrics_text())
@@ -313,8 +289,6 @@ pub async fn metrics(_: Auth<Read>, State(state): State<AppState>) -> impl IntoR
 #[utoipa::path(post, path = "/v1/admin/reload", tag = "service", security(("bearer" = [])),
     responses(
         (status = 200, description = "The engine now serving", body = Reloaded),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-        (status = 403, description = "The token's role is below admin", body = ApiProblem, content_type = PROBLEM),
         (status = 422, description = "Refused: the files' problems, in `problems`", body = ApiProblem, content_type = PROBLEM),
     ))]
 pub async fn reload(_: Auth<Admin>, State(state): State<AppState>) -> Answer<Reloaded> {
@@ -348,11 +322,7 @@ pub async fn not_found() -> ApiProblem {
         (status = 200, description = "The match", body = MatchAnswer),
         (status = 202, description = "A job: poll it", body = JobStarted,
             headers(("Location" = String, description = "Where to poll the job"))),
-        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-        (status = 403, description = "The token's role is below match", body = ApiProblem, content_type = PROBLEM),
         (status = 413, description = "The body is larger than 16 MiB", body = ApiProblem, content_type = PROBLEM),
-        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = PROBLEM),
         (status = 422, description = "Bad fields or people, each at its JSON pointer", body = ApiProblem, content_type = PROBLEM),
         (status = 503, description = "Too many jobs, or not answered in time", body = ApiProblem, content_type = PROBLEM),
     ))]
@@ -417,8 +387,6 @@ fn lines_over(bytes: &[u8], syntax: Syntax) -> usize {
     params(("id" = String, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = JobStatus),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = PROBLEM),
-        (status = 403, description = "The token's role is below match", body = ApiProblem, content_type = PROBLEM),
         (status = 404, description = "No such job on this instance", body = ApiProblem, content_type = PROBLEM),
     ))]
 pub async fn match_job(

@@ -56,12 +56,7 @@ fn under_referrer(mut problem: ApiProblem) -> ApiProblem {
     responses(
         (status = 200, description = "The handout: a complete HTML page, its CSS inline", body = String, content_type = HTML,
             headers(("Content-Security-Policy" = String, description = "The handout's own policy"))),
-        (status = 400, description = "The body is not a JSON object", body = ApiProblem, content_type = super::api::PROBLEM),
-        (status = 401, description = "No valid token", body = ApiProblem, content_type = super::api::PROBLEM),
-        (status = 413, description = "The body is larger than 1 MiB", body = ApiProblem, content_type = super::api::PROBLEM),
-        (status = 415, description = "The body is not application/json", body = ApiProblem, content_type = super::api::PROBLEM),
         (status = 422, description = "Bad fields, each at its JSON pointer (a group not in the directory at `/groups`)", body = ApiProblem, content_type = super::api::PROBLEM),
-        (status = 503, description = "Not answered in time", body = ApiProblem, content_type = super::api::PROBLEM),
     ))]
 pub async fn handout(
     _: Auth<Read>,

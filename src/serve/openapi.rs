@@ -2,14 +2,23 @@
 //! registered together with its handler's `#[utoipa::path]` (utoipa-axum's `routes!`), so the
 //! router and the document list the same endpoints; each body's schema is its type's
 //! `ToSchema` (derived, or written beside a hand-written `Serialize` to say what it writes).
+//!
+//! A handler's `#[utoipa::path]` lists the answers only it gives; the problem answers that follow
+//! from what it declares (a token, a body, a query) are added here, by one rule ([`Problems`]), so
+//! each is written once and no endpoint can leave one out.
 
 use std::sync::LazyLock;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::api::PROBLEM;
+use super::{ApiProblem, Role, MAX_BODY_BYTES};
 
 /// What the document says of the whole API; the paths and schemas come from the routes.
 #[derive(OpenApi)]
@@ -22,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     modifiers(&Bearer),
+    components(schemas(ApiProblem)),
     tags(
         (name = "rank", description = "One person: rank and explain"),
         (name = "match", description = "A waitlist: match, and poll a match job"),
@@ -53,9 +63,93 @@ impl Modify for Bearer {
     }
 }
 
+/// The problem answers an operation gives because of what it declares, each added unless the
+/// operation states its own answer with that status (as `POST /v1/match` does for its larger
+/// body and its jobs):
+/// - a bearer token: 401; and 403 when the role its description names (`` Role: `match` ``, as
+///   every secured endpoint's does) is above `read`, the role every token has;
+/// - a JSON body: 400 when it is not an object, 415 when it is not JSON, 422 for bad fields; with
+///   no JSON body, query parameters: 400 for a bad query;
+/// - any body: 413 above [`MAX_BODY_BYTES`], and 503 when not answered in time.
+struct Problems;
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in problems_of(operation) {
+                    let problem = ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            PROBLEM,
+                            Content::new(Some(Ref::from_schema_name(ApiProblem::name()))),
+                        )
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert(problem.into());
+                }
+            }
+        }
+    }
+}
+
+/// The statuses and descriptions of [`Problems`] for `operation`.
+fn problems_of(operation: &Operation) -> Vec<(u16, String)> {
+    let mut problems = Vec::new();
+    let bearer = SecurityRequirement::new("bearer", [""; 0]);
+    if operation.security.iter().flatten().any(|r| *r == bearer) {
+        problems.push((401, "No valid token".to_string()));
+        if let Some(role) = role_of(operation).filter(|&role| role > Role::Read) {
+            problems.push((403, format!("The token's role is below {role}")));
+        }
+    }
+    let body = operation.request_body.as_ref();
+    let query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    if body.is_some_and(|b| b.content.keys().eq(["application/json"])) {
+        problems.push((400, "The body is not a JSON object".to_string()));
+        problems.push((415, "The body is not application/json".to_string()));
+        problems.push((422, "Bad fields, each at its JSON pointer".to_string()));
+    } else if query {
+        problems.push((400, "A bad query".to_string()));
+    }
+    if body.is_some() {
+        let limit = format!("The body is larger than {} MiB", MAX_BODY_BYTES >> 20);
+        problems.push((413, limit));
+        problems.push((503, "Not answered in time".to_string()));
+    }
+    problems
+}
+
+/// The role `operation`'s description names: `` Role: `match` ``.
+fn role_of(operation: &Operation) -> Option<Role> {
+    let description = operation.description.as_deref()?;
+    let (_, rest) = description.split_once("Role: `")?;
+    let (role, _) = rest.split_once('`')?;
+    role.parse().ok()
+}
+
 /// The document of every route of [`super::router`].
 pub fn document() -> utoipa::openapi::OpenApi {
-    super::routes().into_openapi()
+    let mut document = super::routes().into_openapi();
+    Problems.modify(&mut document);
+    document
 }
 
 /// The document as JSON, made once.
@@ -162,6 +256,57 @@ mod tests {
         assert!(!fits::<Exclusion, _>(
             &serde_json::json!({"code": "distance"})
         ));
+    }
+
+    /// The description of `method path`'s answer with `status`, if it lists one.
+    fn answer(
+        document: &serde_json::Value,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> Option<String> {
+        let response = &document["paths"][path][method]["responses"][status.to_string()];
+        response["description"].as_str().map(str::to_string)
+    }
+
+    #[test]
+    fn problems_follow_what_an_operation_declares_and_its_own_answers_stand() {
+        let document = document();
+        let json = serde_json::to_value(&document).unwrap();
+        for item in document.paths.paths.values() {
+            for operation in [&item.get, &item.post].into_iter().flatten() {
+                if operation.security.is_some() {
+                    // Else a 403 would silently go missing.
+                    assert!(role_of(operation).is_some(), "{:?}", operation.description);
+                }
+            }
+        }
+        let below = |role: &str| Some(format!("The token's role is below {role}"));
+        assert_eq!(
+            answer(&json, "post", "/v1/admin/reload", 403),
+            below("admin")
+        );
+        assert_eq!(answer(&json, "get", "/v1/match/{id}", 403), below("match"));
+        assert_eq!(answer(&json, "post", "/v1/rank", 403), None);
+        assert_eq!(
+            answer(&json, "get", "/v1/groups", 401).unwrap(),
+            "No valid token"
+        );
+        assert_eq!(answer(&json, "get", "/healthz", 401), None);
+        assert_eq!(
+            answer(&json, "post", "/v1/rank", 413).unwrap(),
+            "The body is larger than 1 MiB"
+        );
+        assert_eq!(
+            answer(&json, "post", "/v1/match", 413).unwrap(),
+            "The body is larger than 16 MiB"
+        );
+        assert_eq!(
+            answer(&json, "post", "/v1/validate", 400).unwrap(),
+            "A bad query"
+        );
+        assert_eq!(answer(&json, "post", "/v1/validate", 422), None);
+        assert_eq!(answer(&json, "post", "/v1/admin/reload", 503), None);
     }
 
     #[test]
