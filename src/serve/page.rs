@@ -93,41 +93,40 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(js))
 }
 
-/// The staff page.
-///
-/// Open: the page holds no data; what it shows comes from `POST /v1/rank` with the token staff
-/// type in.
-#[utoipa::path(get, path = "/", tag = "page",
-    responses(
-        (status = 200, description = "The page", body = String, content_type = INDEX.content_type),
-        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
-    ))]
-async fn index(headers: HeaderMap) -> Response {
-    serve(&INDEX, &headers)
+/// A handler for one embedded file: `GET` at its path answers the asset (or 304, see [`serve`]),
+/// with the doc comment and the 200's description its operation has in the OpenAPI document.
+macro_rules! file {
+    ($(#[$doc:meta])* $name:ident: $path:literal => $asset:ident, $what:literal) => {
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "page",
+            responses(
+                (status = 200, description = $what, body = String, content_type = $asset.content_type),
+                (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
+            ))]
+        async fn $name(headers: HeaderMap) -> Response {
+            serve(&$asset, &headers)
+        }
+    };
 }
 
-/// The staff page's style sheet.
-///
-/// Open.
-#[utoipa::path(get, path = "/page.css", tag = "page",
-    responses(
-        (status = 200, description = "The style sheet", body = String, content_type = CSS.content_type),
-        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
-    ))]
-async fn css(headers: HeaderMap) -> Response {
-    serve(&CSS, &headers)
+file! {
+    /// The staff page.
+    ///
+    /// Open: the page holds no data; what it shows comes from `POST /v1/rank` with the token staff
+    /// type in.
+    index: "/" => INDEX, "The page"
 }
-
-/// The staff page's script.
-///
-/// Open.
-#[utoipa::path(get, path = "/page.js", tag = "page",
-    responses(
-        (status = 200, description = "The script", body = String, content_type = JS.content_type),
-        (status = 304, description = "The browser's copy (`If-None-Match`) is current"),
-    ))]
-async fn js(headers: HeaderMap) -> Response {
-    serve(&JS, &headers)
+file! {
+    /// The staff page's style sheet.
+    ///
+    /// Open.
+    css: "/page.css" => CSS, "The style sheet"
+}
+file! {
+    /// The staff page's script.
+    ///
+    /// Open.
+    js: "/page.js" => JS, "The script"
 }
 
 /// The asset, or `304 Not Modified` when the browser's copy is current. `no-cache` makes the
