@@ -198,19 +198,14 @@ mod tests {
 
     #[test]
     fn each_hand_written_serialize_writes_what_its_schema_says() {
-        vocabulary(Approach::ALL);
-        vocabulary(Fellowship::ALL);
-        vocabulary(Orientation::ALL);
-        vocabulary(Format::ALL);
-        vocabulary(Facilitation::ALL);
-        vocabulary(Serves::ALL);
-        vocabulary(Audience::ALL);
-        vocabulary(Need::ALL);
-        vocabulary(Substance::ALL);
-        vocabulary(MedicationStance::ALL);
-        vocabulary(Requirement::ALL);
-        vocabulary(Risk::ALL);
-        vocabulary(Origin::ALL);
+        // Each vocabulary type's `ALL` is an inherent constant, not a trait's: named in a list.
+        macro_rules! vocabularies {
+            ($($vocabulary:ident),+ $(,)?) => { $(vocabulary($vocabulary::ALL);)+ };
+        }
+        vocabularies! {
+            Approach, Fellowship, Orientation, Format, Facilitation, Serves, Audience, Need,
+            Substance, MedicationStance, Requirement, Risk, Origin,
+        }
         let languages: Vec<Language> = LANGUAGE_CODES.iter().map(|c| c.parse().unwrap()).collect();
         vocabulary(&languages);
 
