@@ -13,6 +13,13 @@ use super::records::{NewEvent, ReferralId};
 /// The fields of an event line.
 pub const EVENT_FIELDS: &[&str] = &["referral", "status", "on", "group", "reason"];
 
+/// Reads an events file (at most [`crate::limits::MAX_DATA_FILE_BYTES`]) as [`parse_events`]
+/// parses one.
+pub fn read_events(path: &std::path::Path) -> Result<Loaded<Vec<(u64, NewEvent)>>> {
+    let bytes = crate::formats::read_bytes(path, crate::limits::MAX_DATA_FILE_BYTES)?;
+    parse_events(&bytes, &path.display().to_string())
+}
+
 /// Parses an events file's contents (`label` names it in messages) into its events, each with
 /// its 1-based line. The events' checks against the store are [`super::Store::check_events`].
 ///

@@ -54,7 +54,7 @@ use crate::domain::vocab::{EventKind, ReferralType, StopReason};
 use crate::engagement::history::{History, HistoryRow};
 use crate::error::{Error, Problem, Result};
 
-pub use import::parse_events;
+pub use import::{parse_events, read_events, EVENT_FIELDS};
 pub use label::{label_90d, LABEL_DAYS};
 pub use records::{
     Consent, DueFollowUp, Event, LabelledHistory, NewEvent, NewReferral, Referral, ReferralId,

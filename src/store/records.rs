@@ -17,7 +17,8 @@ pub struct ReferralId(pub i64);
 
 impl std::fmt::Display for ReferralId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
+        // `pad`: widths and alignment apply, as in a table.
+        f.pad(&self.0.to_string())
     }
 }
 
