@@ -207,10 +207,10 @@ fn a_killed_import_keeps_every_committed_batch_and_no_part_of_one() {
     let wd = Workdir::new();
     let db = wd.path().join("r.db");
     let ids = seed_store(&db, 1);
-    wd.create("events.jsonl", checkins(ids[0], 200_000));
+    wd.create("events.jsonl", checkins(ids[0], 60_000));
     let mut child = spawn(
         &wd,
-        &["referrals", "import", "events.jsonl", "--batch", "1000", "--db", "r.db"],
+        &["referrals", "import", "events.jsonl", "--batch", "200", "--db", "r.db"],
     );
     wait_for_events(&db, 1);
     child.kill().unwrap(); // SIGKILL
@@ -220,8 +220,8 @@ fn a_killed_import_keeps_every_committed_batch_and_no_part_of_one() {
     let (referrals, events) = store.counts().unwrap();
     assert_eq!(referrals, 1);
     let imported = events - 1;
-    assert!(imported > 0 && imported < 200_000, "{imported}");
-    assert_eq!(imported % 1000, 0, "whole batches only: {imported}");
+    assert!(imported > 0 && imported < 60_000, "{imported}");
+    assert_eq!(imported % 200, 0, "whole batches only: {imported}");
 }
 
 #[test]
@@ -229,7 +229,7 @@ fn a_backup_taken_while_writers_run_is_a_consistent_copy() {
     let wd = Workdir::new();
     let db = wd.path().join("r.db");
     let ids = seed_store(&db, 1);
-    wd.create("events.jsonl", checkins(ids[0], 100_000));
+    wd.create("events.jsonl", checkins(ids[0], 40_000));
     let mut writer = spawn(
         &wd,
         &["referrals", "import", "events.jsonl", "--batch", "100", "--db", "r.db"],
@@ -249,7 +249,7 @@ fn a_backup_taken_while_writers_run_is_a_consistent_copy() {
     }
     let status = writer.wait().unwrap();
     assert!(status.success());
-    assert_eq!(counts(&db).1, 1 + 100_000);
+    assert_eq!(counts(&db).1, 1 + 40_000);
     wd.run(["db", "backup", "backup0.db", "--db", "r.db"])
         .assert_code(2)
         .assert_stderr_contains("already exists (use --force to overwrite)");
