@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use groupmatch::engagement::history::design_matrix;
+use groupmatch::engagement::history::History;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
-use groupmatch::engagement::history::History;
 use groupmatch::store::Store;
 use groupmatch::{Engine, EngineBuilder, Provenance};
 

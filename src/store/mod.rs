@@ -446,9 +446,11 @@ impl Store {
         while let Some(r) = rows.next().map_err(fail)? {
             let id: i64 = r.get(0).map_err(fail)?;
             let kind: String = r.get(4).map_err(fail)?;
-            let referral_type = kind.parse().map_err(|e: crate::domain::vocab::UnknownValue| {
-                self.damaged(ReferralId(id), "referral_type", &e.to_string())
-            })?;
+            let referral_type = kind
+                .parse()
+                .map_err(|e: crate::domain::vocab::UnknownValue| {
+                    self.damaged(ReferralId(id), "referral_type", &e.to_string())
+                })?;
             index.insert(id, out.len());
             out.push(StoredReferral {
                 id,
@@ -594,7 +596,10 @@ impl Store {
 
 /// Inserts one referral checked by [`referral_problems`]: its row, what was shown and chosen,
 /// and its `referred` event.
-fn insert_referral(tx: &rusqlite::Transaction, referral: &NewReferral) -> rusqlite::Result<ReferralId> {
+fn insert_referral(
+    tx: &rusqlite::Transaction,
+    referral: &NewReferral,
+) -> rusqlite::Result<ReferralId> {
     let person = serde_json::to_string(&referral.person).expect("people serialise");
     let on = day_number(referral.referred_at.date_naive());
     tx.prepare_cached(
@@ -620,7 +625,8 @@ fn insert_referral(tx: &rusqlite::Transaction, referral: &NewReferral) -> rusqli
     for s in &referral.shown {
         shown.execute(params![id, s.rank, s.group_id, s.score])?;
     }
-    let mut chosen = tx.prepare_cached("INSERT INTO chosen (referral, group_id) VALUES (?1, ?2)")?;
+    let mut chosen =
+        tx.prepare_cached("INSERT INTO chosen (referral, group_id) VALUES (?1, ?2)")?;
     for g in &referral.chosen {
         chosen.execute(params![id, g])?;
     }
@@ -760,7 +766,11 @@ fn referral_problems(r: &NewReferral) -> Vec<Problem> {
         if s.rank as usize != i + 1 {
             problem(
                 "shown",
-                format!("rank {} at place {}: ranks are 1, 2, 3, ... in order", s.rank, i + 1),
+                format!(
+                    "rank {} at place {}: ranks are 1, 2, 3, ... in order",
+                    s.rank,
+                    i + 1
+                ),
             );
         }
         if !(0.0..=1.0).contains(&s.score) {
@@ -1052,13 +1062,21 @@ mod tests {
         store
             .append_events(&[event(a, EventKind::Contacted, "2026-01-09", None)])
             .unwrap();
-        assert_eq!(days_of(&store, "2026-01-08"), [(a.0, 7)], "as of the 8th, not yet done");
+        assert_eq!(
+            days_of(&store, "2026-01-08"),
+            [(a.0, 7)],
+            "as of the 8th, not yet done"
+        );
         assert_eq!(days_of(&store, "2026-01-09"), []);
         assert_eq!(days_of(&store, "2026-01-31"), [(a.0, 30)]);
         store
             .append_events(&[event(a, EventKind::Stopped, "2026-01-20", Some("g1"))])
             .unwrap();
-        assert_eq!(days_of(&store, "2026-01-31"), [], "every chosen group closed");
+        assert_eq!(
+            days_of(&store, "2026-01-31"),
+            [],
+            "every chosen group closed"
+        );
     }
 
     #[test]
@@ -1089,9 +1107,7 @@ mod tests {
                 event(c, EventKind::Declined, "2026-01-06", None),
             ])
             .unwrap();
-        let labelled = store
-            .training_history(&groups, date("2026-04-10"))
-            .unwrap();
+        let labelled = store.training_history(&groups, date("2026-04-10")).unwrap();
         let h = &labelled.history;
         assert_eq!(h.rows.len(), 1);
         assert_eq!(h.rows[0].placement_id, format!("r{}-1", a.0));
