@@ -50,13 +50,13 @@ fn referral(sim: &Simulation, i: usize) -> NewReferral {
         engine_version: "d0a1b2c3d-m4e5f6a7b-r8c9d0e1f".into(),
         chosen: vec![shown[i % 3].group_id.clone()],
         shown,
-        referral_type: if i % 4 == 0 {
+        referral_type: if i.is_multiple_of(4) {
             ReferralType::WarmHandoff
         } else {
             ReferralType::List
         },
         consent: Consent {
-            follow_up: i % 5 != 0,
+            follow_up: !i.is_multiple_of(5),
             training: i % 10 < 7,
         },
     }
@@ -74,7 +74,7 @@ fn build(path: &Path, sim: &Simulation) -> Store {
             .enumerate()
             .filter(|(k, _)| (start + k) % 5 != 4)
             .map(|(k, (id, r))| {
-                let engaged = (start + k) % 3 == 0;
+                let engaged = (start + k).is_multiple_of(3);
                 let day = r.referred_at.date_naive();
                 NewEvent {
                     referral: *id,

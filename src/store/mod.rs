@@ -51,7 +51,7 @@ use crate::domain::check::{id_problem, invalid_if_any};
 use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::vocab::{EventKind, ReferralType, StopReason};
-use crate::engagement::history::{History, HistoryRow};
+use crate::engagement::history::{person_cells, write_history_cells, History, HistoryRow};
 use crate::error::{Error, Problem, Result};
 
 pub use import::{parse_events, read_events, EVENT_FIELDS};
@@ -394,24 +394,28 @@ impl Store {
         now: NaiveDate,
     ) -> Result<ExportSummary> {
         let labelled = self.labelled(groups, now)?;
-        let people = labelled
+        let (rows, unlabelled, unknown_groups) =
+            (labelled.rows, labelled.unlabelled, labelled.unknown_groups);
+        // Each record's JSON is read and turned into its cells at once (and dropped): no
+        // million JSON trees in memory at a time.
+        let cells = labelled
             .people
-            .par_iter()
+            .into_par_iter()
             .map(|(json, id)| {
-                serde_json::from_str::<serde_json::Value>(json).map(|mut v| {
-                    v["id"] = serde_json::Value::String(id.clone());
-                    v
+                serde_json::from_str::<serde_json::Value>(&json).map(|mut v| {
+                    v["id"] = serde_json::Value::String(id);
+                    person_cells(&v)
                 })
             })
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.unreadable_person(&e))?;
-        crate::engagement::history::write_history_json(path, &people, groups, &labelled.rows)?;
+        write_history_cells(path, &cells, groups, &rows)?;
         Ok(ExportSummary {
-            rows: labelled.rows.len(),
-            engaged: labelled.rows.iter().filter(|r| r.engaged_90d).count(),
-            people: people.len(),
-            unlabelled: labelled.unlabelled,
-            unknown_groups: labelled.unknown_groups,
+            rows: rows.len(),
+            engaged: rows.iter().filter(|r| r.engaged_90d).count(),
+            people: cells.len(),
+            unlabelled,
+            unknown_groups,
         })
     }
 
@@ -697,10 +701,13 @@ fn check_events_in(conn: &Connection, path: &Path, events: &[NewEvent]) -> Resul
             p.line = line;
             p
         }));
-        if !known.contains_key(&event.referral) {
-            known.insert(event.referral, day_and_chosen(conn, path, event.referral)?);
-        }
-        match &known[&event.referral] {
+        let found = match known.entry(event.referral) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(day_and_chosen(conn, path, event.referral)?)
+            }
+        };
+        match found {
             None => problems.push(Problem::new(
                 line,
                 Some("referral"),
