@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::domain::check::{id_problem, invalid_if_any};
@@ -439,8 +440,9 @@ impl Store {
             .collect();
         // Each distinct record once (a person often has several referrals); a person whose
         // record changed is `ID~2`, `ID~3`, ... from its second record on.
-        let mut texts: HashMap<&str, usize> = HashMap::new();
-        let mut versions: HashMap<&str, usize> = HashMap::new();
+        // FxHash: half a gigabyte of records is hashed here, and they are our own rows.
+        let mut texts: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut versions: FxHashMap<&str, usize> = FxHashMap::default();
         let mut people: Vec<(String, String)> = Vec::new();
         let mut rows = Vec::new();
         let (mut unlabelled, mut unknown_groups) = (0, 0);
@@ -490,7 +492,7 @@ impl Store {
     fn labelled_referrals(&self, last: i64) -> Result<Vec<StoredReferral>> {
         let fail = |e| store_error(&self.path, e);
         let mut out: Vec<StoredReferral> = Vec::new();
-        let mut index: HashMap<i64, usize> = HashMap::new();
+        let mut index: FxHashMap<i64, usize> = FxHashMap::default();
         let mut stmt = self
             .conn
             .prepare(
