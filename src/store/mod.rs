@@ -1,7 +1,7 @@
 //! The referrals store (feature `store`): referrals, what was shown and chosen, the events that
 //! followed, and the 90-day labels `train` learns from, in one SQLite file.
 //!
-//! This module owns the schema ([`schema`], migrations by `PRAGMA user_version`), every query,
+//! This module owns the schema (`schema.rs`, migrations by `PRAGMA user_version`), every query,
 //! and the settings a health-data file needs: created readable by its owner only, WAL with
 //! `synchronous=NORMAL` (a killed process loses nothing committed; a power cut may lose the last
 //! transactions, never corrupt the file), `secure_delete` (a forgotten person's bytes are
@@ -45,8 +45,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rustc_hash::FxHashMap;
 
 use crate::domain::check::{id_problem, invalid_if_any};
 use crate::domain::group::Group;
@@ -386,7 +386,7 @@ impl Store {
 
     /// Writes the rows of [`Store::training_history`] to `path` as a history CSV (atomically),
     /// the file `outcomes export` writes, straight from the stored records (no person is read
-    /// into a [`Person`]: the export of 1,000,000 referrals takes seconds). Returns what was
+    /// into a [`Person`], which is several times slower). Returns what was
     /// written and left out.
     pub fn export_history(
         &self,
