@@ -326,15 +326,41 @@ pub fn history_rows(
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> std::io::Result<()> {
-    let person_cells: Vec<Vec<String>> = people
+    let cells: Vec<Vec<String>> = people
         .par_iter()
-        .map(|p| {
-            csv_cells(
-                &serde_json::to_value(p).expect("people serialise"),
-                PERSON_FIELDS,
-            )
-        })
+        .map(|p| person_cells(&serde_json::to_value(p).expect("people serialise")))
         .collect();
+    rows_of_cells(w, &cells, groups, rows)
+}
+
+/// A person's cells in a history row, in the order of [`history_header`]'s person columns,
+/// from the JSON object a person file holds (`serde_json::to_value` of a [`Person`]).
+pub fn person_cells(person: &serde_json::Value) -> Vec<String> {
+    csv_cells(person, PERSON_FIELDS)
+}
+
+/// Writes a history CSV (atomically) as [`write_history`] does, from each person's cells
+/// ([`person_cells`]), for a writer that has people as JSON already (the referrals store) and
+/// need not read them into [`Person`]s.
+pub fn write_history_cells(
+    path: &Path,
+    person_cells: &[Vec<String>],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> Result<()> {
+    write_atomic(path, |w| {
+        history_header(&mut *w)?;
+        rows_of_cells(w, person_cells, groups, rows)
+    })
+}
+
+/// History rows from each person's cells.
+fn rows_of_cells(
+    w: impl Write,
+    person_cells: &[Vec<String>],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     for h in rows {
         let mut row: Vec<&str> =
