@@ -13,6 +13,7 @@ mod intake;
 mod matching;
 mod person_flags;
 mod rank;
+mod report;
 mod rules;
 mod score;
 #[cfg(feature = "serve")]
@@ -68,6 +69,8 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Write the model's probability for every placement of a history.
     Score(score::Args),
+    /// Reports on the organisation's own results: `report outcomes`.
+    Report(report::Args),
     /// Serve ranking, explanations and the directory over HTTP (JSON), with bearer tokens.
     #[cfg(feature = "serve")]
     Serve(serve::Args),
@@ -217,6 +220,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Score(args) => score::run(args),
+        Command::Report(args) => report::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
         #[cfg(feature = "serve")]
