@@ -89,12 +89,10 @@ pub(crate) enum Source<T> {
     File(PathBuf),
 }
 
-/// Where each part of an [`EngineBuilder`]'s engine comes from (`None`: embedded).
+/// Where an [`EngineBuilder`]'s directory comes from (`None`: embedded).
 #[cfg(feature = "serve")]
 pub(crate) struct Sources<'a> {
     pub(crate) groups: Option<&'a Source<Vec<Group>>>,
-    pub(crate) model: Option<&'a Source<EngagementModel>>,
-    pub(crate) rules: Option<&'a Source<RuleSet>>,
 }
 
 /// How an [`Engine`] is put together: the directory, model and rules embedded in the binary,
@@ -165,15 +163,49 @@ impl EngineBuilder {
         self.rules(RuleSet::empty())
     }
 
-    /// Where the directory, the model and the rules come from (`None`: embedded), for the
-    /// server's engine version (`groupmatch serve`).
+    /// Where the directory comes from (`None`: embedded), for the server's warnings
+    /// (`groupmatch serve`).
     #[cfg(feature = "serve")]
     pub(crate) fn sources(&self) -> Sources<'_> {
         Sources {
             groups: self.groups.as_ref(),
-            model: self.model.as_ref(),
-            rules: self.rules.as_ref(),
         }
+    }
+
+    /// The version of the engine this builder builds: `d<8 hex>-m<8 hex>-r<8 hex>`, the first
+    /// 32 bits of the SHA-256 of the directory, the model and the rules as read now (the embedded
+    /// ones' text when no file is given, a value's debug form when a value is). The server sends
+    /// it with every answer and the referrals store records it with every referral, so an
+    /// outcome can be traced to the engine that suggested it.
+    ///
+    /// Each file is hashed as read just before [`EngineBuilder::build`] reads it: a file replaced
+    /// between the two reads gives a version one reload behind (the next build corrects it).
+    ///
+    /// ```
+    /// use groupmatch::EngineBuilder;
+    /// let embedded = EngineBuilder::new().version().unwrap();
+    /// assert_eq!(embedded.len(), "d12345678-m12345678-r12345678".len());
+    /// let no_rules = EngineBuilder::new().no_rules().version().unwrap();
+    /// assert_eq!(no_rules[..19], embedded[..19], "only the rules' part differs");
+    /// assert_ne!(no_rules, embedded);
+    /// ```
+    #[cfg(any(feature = "serve", feature = "store"))]
+    pub fn version(&self) -> Result<String> {
+        use crate::limits::{MAX_DATA_FILE_BYTES, MAX_DOCUMENT_FILE_BYTES, MAX_RULES_FILE_BYTES};
+        Ok(format!(
+            "d{}-m{}-r{}",
+            part_hash(self.groups.as_ref(), EMBEDDED_GROUPS, MAX_DATA_FILE_BYTES)?,
+            part_hash(
+                self.model.as_ref(),
+                crate::engagement::model::EMBEDDED_MODEL,
+                MAX_DOCUMENT_FILE_BYTES
+            )?,
+            part_hash(
+                self.rules.as_ref(),
+                crate::rules::DEFAULT_RULES,
+                MAX_RULES_FILE_BYTES
+            )?,
+        ))
     }
 
     /// Reads the files given and builds the engine; the warnings are the groups file's
@@ -212,6 +244,23 @@ impl EngineBuilder {
             warnings,
         })
     }
+}
+
+/// The short hash of one part of an engine: its file's bytes, the embedded text, or a value's
+/// debug form; the first 4 bytes of the SHA-256, in hex.
+#[cfg(any(feature = "serve", feature = "store"))]
+fn part_hash<T: std::fmt::Debug>(
+    source: Option<&Source<T>>,
+    embedded: &str,
+    max: u64,
+) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let digest = match source {
+        None => Sha256::digest(embedded.as_bytes()),
+        Some(Source::File(path)) => Sha256::digest(crate::formats::read_bytes(path, max)?),
+        Some(Source::Value(value)) => Sha256::digest(format!("{value:?}").as_bytes()),
+    };
+    Ok(digest[..4].iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// One eligible pair, scored but not yet explained.
@@ -551,5 +600,25 @@ mod tests {
     fn engine_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Engine>();
+    }
+
+    #[cfg(any(feature = "serve", feature = "store"))]
+    #[test]
+    fn the_version_changes_with_a_file_and_only_its_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.toml");
+        std::fs::write(&rules, crate::rules::DEFAULT_RULES).unwrap();
+        let builder = EngineBuilder::new().rules_file(&rules);
+        let embedded = EngineBuilder::new().version().unwrap();
+        let same = builder.version().unwrap();
+        assert_eq!(same, embedded, "the same text, the same version");
+        std::fs::write(
+            &rules,
+            format!("{}\n# edited\n", crate::rules::DEFAULT_RULES),
+        )
+        .unwrap();
+        let edited = builder.version().unwrap();
+        assert_ne!(edited, embedded);
+        assert_eq!(edited[..19], embedded[..19], "{edited} {embedded}");
     }
 }

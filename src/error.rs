@@ -108,6 +108,15 @@ pub enum Error {
         /// What differs and how to fix it.
         message: String,
     },
+    /// The referrals store could not do what was asked: the database is from a newer
+    /// groupmatch, is not a groupmatch database, is damaged, or SQLite failed.
+    #[error("{}: {message}", .path.display())]
+    Store {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong and, when knowable, how to fix it.
+        message: String,
+    },
     /// A caller asked for something that does not exist (for example an unknown group id).
     #[error("{0}")]
     NotFound(String),

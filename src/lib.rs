@@ -66,6 +66,8 @@
 //! - `serve` (on with `cli`): [`serve`], the engine behind an HTTP JSON API (`groupmatch
 //!   serve`, `docs/serve.md`): axum on tokio, bearer tokens stored hashed, reload without a
 //!   restart.
+//! - `store` (on with `cli`): [`store`], the referrals store: referrals, their follow-up events
+//!   and the 90-day labels `train` learns from, in one SQLite file (`docs/referrals.md`).
 //! - `gazetteer` (on with `cli`): [`Gazetteer`], places by postal code or name, offline (US
 //!   ZIP codes, Canadian forward sortation areas, towns of 1,000 people or more in the US, Canada
 //!   and Germany; about 3 MB in a binary that uses it). `docs/places.md` says more.
@@ -109,6 +111,8 @@ pub mod safety;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod simulate;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod text;
 mod validate;
 

@@ -17,7 +17,7 @@ use groupmatch::read_groups;
 use groupmatch::text::escape_control as esc;
 
 use super::import::{groups_file, groups_syntax, FeedDefaults};
-use super::{parse_now, plural, print_stderr, print_stdout, warned, ForceArg, OutputFormat};
+use super::{plural, print_stderr, print_stdout, warned, ForceArg, OutputFormat};
 
 /// Arguments of `directory`.
 #[derive(Debug, clap::Args)]
@@ -53,7 +53,7 @@ struct MergeArgs {
     stale_after: u32,
     /// The day ages are counted to: YYYY-MM-DD, or an RFC 3339 time (its UTC day) [default:
     /// today].
-    #[arg(long, value_parser = parse_day)]
+    #[arg(long, value_parser = super::parse_day)]
     now: Option<NaiveDate>,
     /// Also write everything as JSON: each input's counts, every merged pair, every stale
     /// listing.
@@ -61,15 +61,6 @@ struct MergeArgs {
     report: Option<PathBuf>,
 }
 
-/// `--now` of `directory merge`: a day, or the UTC day of an RFC 3339 time (as `rank --now`
-/// takes).
-fn parse_day(s: &str) -> Result<NaiveDate, String> {
-    s.parse::<NaiveDate>()
-        .or_else(|_| parse_now(s).map(|t| t.date_naive()))
-        .map_err(|_| {
-            format!("'{s}' is not a day like 2026-11-26 or a time like 2026-11-26T12:00:00Z")
-        })
-}
 
 #[derive(Debug, clap::Args)]
 struct StatsArgs {

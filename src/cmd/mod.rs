@@ -2,17 +2,24 @@
 //! here; nothing below this module knows about the command line.
 
 mod calendar;
+mod db;
 mod directory;
 mod evaluate;
 mod explain;
 mod export;
 mod features;
+mod forget;
 mod handout;
 mod import;
 mod intake;
 mod matching;
+mod outcomes;
 mod person_flags;
+mod purge;
 mod rank;
+mod refer;
+mod referral;
+mod referrals;
 mod report;
 mod rules;
 mod score;
@@ -79,6 +86,20 @@ enum Command {
     Token(token::Args),
     /// Export the design matrix and labels `train` uses, for outside tools.
     Features(features::Args),
+    /// Rank a person and record the referral: what was shown, the group(s) chosen, consent.
+    Refer(refer::Args),
+    /// Follow-ups due, one referral with its events, and events imported in bulk.
+    Referrals(referrals::Args),
+    /// Record what happened after a referral (an event on a date).
+    Referral(referral::Args),
+    /// Export the referrals' 90-day outcomes as the history `train` reads.
+    Outcomes(outcomes::Args),
+    /// Remove every referral of one person from the referrals database.
+    Forget(forget::Args),
+    /// Remove the referrals made before a date (a retention period).
+    Purge(purge::Args),
+    /// The referrals database itself: a consistent backup while others write.
+    Db(db::Args),
 }
 
 /// Output format of commands that print results.
@@ -226,6 +247,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         #[cfg(feature = "serve")]
         Command::Token(args) => token::run(args),
         Command::Features(args) => features::run(args),
+        Command::Refer(args) => refer::run(args),
+        Command::Referrals(args) => referrals::run(args),
+        Command::Referral(args) => referral::run(args),
+        Command::Outcomes(args) => outcomes::run(args),
+        Command::Forget(args) => forget::run(args),
+        Command::Purge(args) => purge::run(args),
+        Command::Db(args) => db::run(args),
     }
 }
 
@@ -298,6 +326,16 @@ pub fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-11-26T12:00:00Z ({e})"))
+}
+
+/// A day given as a flag (`directory merge --now`, `referral update --on`, `purge --before`):
+/// YYYY-MM-DD, or the UTC day of an RFC 3339 time (as `rank --now` takes).
+pub fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    s.parse::<chrono::NaiveDate>()
+        .or_else(|_| parse_now(s).map(|t| t.date_naive()))
+        .map_err(|_| {
+            format!("'{s}' is not a day like 2026-11-26 or a time like 2026-11-26T12:00:00Z")
+        })
 }
 
 /// `1 record`, `2 records`.

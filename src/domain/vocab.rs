@@ -573,6 +573,55 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What happened after a referral, as referral staff record it: each an event on a date,
+    /// appended to the referral's record (the referrals store, `docs/referrals.md`).
+    EventKind {
+        /// The person was referred (recorded with the referral).
+        Referred = "referred",
+        /// Staff reached the person (a follow-up call that says nothing more).
+        Contacted = "contacted",
+        /// The person went to the group's first session.
+        AttendedFirst = "attended_first",
+        /// A check-in: the person is attending the group on this date.
+        Attending = "attending",
+        /// The person stopped going (with a [`StopReason`]).
+        Stopped = "stopped",
+        /// The group had no room for the person.
+        NoCapacity = "no_capacity",
+        /// Staff could not reach the person.
+        CouldNotContact = "could_not_contact",
+        /// The person declined the group.
+        Declined = "declined",
+    }
+}
+
+vocabulary! {
+    /// Why a person stopped going to a group (or declined it), coded so outcomes can be counted.
+    StopReason {
+        /// The group's times no longer fit.
+        Schedule = "schedule",
+        /// Too far, or no way to get there.
+        Travel = "travel",
+        /// The cost.
+        Cost = "cost",
+        /// The group was not a fit for them (its approach, its people, its format).
+        NotAFit = "not_a_fit",
+        /// The group ended or stopped meeting.
+        GroupEnded = "group_ended",
+        /// They moved away.
+        Moved = "moved",
+        /// Their health, or caring for someone.
+        Health = "health",
+        /// They went into treatment or another programme.
+        OtherProgramme = "other_programme",
+        /// They returned to use.
+        ReturnedToUse = "returned_to_use",
+        /// Any other reason.
+        Other = "other",
+    }
+}
+
+vocabulary! {
     /// What a person aims for with their use.
     Goal {
         /// Stopping altogether.

@@ -99,6 +99,13 @@ impl AtomicFile {
         })
     }
 
+    /// The temp file's path, for a writer that opens the file by name (SQLite's backup in
+    /// [`crate::store::Store::backup`]) rather than through [`AtomicFile::writer`].
+    #[cfg(feature = "store")]
+    pub fn temp_path(&self) -> &Path {
+        self.temp.0.as_deref().expect("a temp file until committed")
+    }
+
     /// Where the contents go (the temp file).
     pub fn writer(&mut self) -> &mut BufWriter<File> {
         &mut self.writer
