@@ -88,8 +88,21 @@ fn a_referral_is_recorded_followed_up_and_shown() {
     let wd = Workdir::new();
     let person = EXAMPLE_PERSON;
     let out = wd.run([
-        "refer", "--person", person, "--group", FIRST, "--group", "smart-001", "--consent",
-        "follow_up,training", "--staff", "s-17", "--top", "3", "--now", NOW,
+        "refer",
+        "--person",
+        person,
+        "--group",
+        FIRST,
+        "--group",
+        "smart-001",
+        "--consent",
+        "follow_up,training",
+        "--staff",
+        "s-17",
+        "--top",
+        "3",
+        "--now",
+        NOW,
     ]);
     out.assert_success().assert_stdout_contains(&format!(
         "referral 1: p-demo-01 to {FIRST}, smart-001 (3 shown, engine d"
@@ -106,11 +119,20 @@ fn a_referral_is_recorded_followed_up_and_shown() {
             "       1  p-demo-01         2026-11-26     7 days  2026-12-03  {FIRST}, smart-001"
         ));
     wd.run([
-        "referral", "update", "1", "--status", "attended_first", "--on", "2026-12-03", "--group",
+        "referral",
+        "update",
+        "1",
+        "--status",
+        "attended_first",
+        "--on",
+        "2026-12-03",
+        "--group",
         FIRST,
     ])
     .assert_success()
-    .assert_stdout_contains(&format!("referral 1: attended_first at {FIRST} on 2026-12-03"));
+    .assert_stdout_contains(&format!(
+        "referral 1: attended_first at {FIRST} on 2026-12-03"
+    ));
     wd.run(["referrals", "due", "--on", "2026-12-03"])
         .assert_success()
         .assert_stdout_contains("0 follow-ups due");
@@ -120,9 +142,11 @@ fn a_referral_is_recorded_followed_up_and_shown() {
         .assert_stdout_contains("consent: follow-up and training")
         .assert_stdout_contains(&format!("   1  0.65  {FIRST}  chosen"))
         .assert_stdout_contains(&format!("  2026-12-03  attended_first  {FIRST}"));
-    let json: serde_json::Value =
-        serde_json::from_str(&wd.run(["referrals", "show", "1", "--format", "json"]).stdout())
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &wd.run(["referrals", "show", "1", "--format", "json"])
+            .stdout(),
+    )
+    .unwrap();
     assert_eq!(json["shown"].as_array().unwrap().len(), 3);
     assert_eq!(json["person"]["id"], "p-demo-01");
     assert_eq!(json["events"][1]["kind"], "attended_first");
@@ -134,12 +158,28 @@ fn bad_updates_and_imports_name_the_line_and_field_and_write_nothing() {
     let db = wd.path().join("r.db");
     let ids = seed_store(&db, 1);
     wd.run([
-        "referral", "update", "1", "--status", "stopped", "--on", "2026-02-01", "--db", "r.db",
+        "referral",
+        "update",
+        "1",
+        "--status",
+        "stopped",
+        "--on",
+        "2026-02-01",
+        "--db",
+        "r.db",
     ])
     .assert_code(2)
     .assert_stderr_contains("referral 1: reason: missing: a stop needs a reason");
     wd.run([
-        "referral", "update", "9", "--status", "declined", "--on", "2026-02-01", "--db", "r.db",
+        "referral",
+        "update",
+        "9",
+        "--status",
+        "declined",
+        "--on",
+        "2026-02-01",
+        "--db",
+        "r.db",
     ])
     .assert_code(2)
     .assert_stderr_contains("no referral 9 in the store");
@@ -151,7 +191,9 @@ fn bad_updates_and_imports_name_the_line_and_field_and_write_nothing() {
     wd.create("events.jsonl", checkins(id, 2) + &bad);
     let out = wd.run(["referrals", "import", "events.jsonl", "--db", "r.db"]);
     out.assert_code(2)
-        .assert_stderr_contains("events.jsonl:3: on: 2025-12-31 is before the referral (2026-01-01)")
+        .assert_stderr_contains(
+            "events.jsonl:3: on: 2025-12-31 is before the referral (2026-01-01)",
+        )
         .assert_stderr_contains("events.jsonl:4: group: 'g7' is not a group referral 1 chose");
     assert_eq!(counts(&db), (1, 1), "nothing written");
 }
@@ -169,7 +211,15 @@ fn four_processes_writing_10000_events_each_lose_nothing() {
             let file = format!("e{i}.jsonl");
             spawn(
                 &wd,
-                &["referrals", "import", &file, "--batch", "50", "--db", "r.db"],
+                &[
+                    "referrals",
+                    "import",
+                    &file,
+                    "--batch",
+                    "50",
+                    "--db",
+                    "r.db",
+                ],
             )
         })
         .collect();
@@ -181,10 +231,7 @@ fn four_processes_writing_10000_events_each_lose_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            stdout.contains("imported 10000 events from e"),
-            "{stdout}"
-        );
+        assert!(stdout.contains("imported 10000 events from e"), "{stdout}");
     }
     assert_eq!(counts(&db), (4, 4 + 40_000));
     let store = Store::open(&db).unwrap();
@@ -210,7 +257,15 @@ fn a_killed_import_keeps_every_committed_batch_and_no_part_of_one() {
     wd.create("events.jsonl", checkins(ids[0], 200_000));
     let mut child = spawn(
         &wd,
-        &["referrals", "import", "events.jsonl", "--batch", "1000", "--db", "r.db"],
+        &[
+            "referrals",
+            "import",
+            "events.jsonl",
+            "--batch",
+            "1000",
+            "--db",
+            "r.db",
+        ],
     );
     wait_for_events(&db, 1);
     child.kill().unwrap(); // SIGKILL
@@ -232,7 +287,15 @@ fn a_backup_taken_while_writers_run_is_a_consistent_copy() {
     wd.create("events.jsonl", checkins(ids[0], 100_000));
     let mut writer = spawn(
         &wd,
-        &["referrals", "import", "events.jsonl", "--batch", "100", "--db", "r.db"],
+        &[
+            "referrals",
+            "import",
+            "events.jsonl",
+            "--batch",
+            "100",
+            "--db",
+            "r.db",
+        ],
     );
     wait_for_events(&db, 1);
     for i in 0..3 {
@@ -243,7 +306,11 @@ fn a_backup_taken_while_writers_run_is_a_consistent_copy() {
         let copy = Store::open(&wd.path().join(&name)).unwrap();
         assert_eq!(copy.integrity_check().unwrap(), "ok");
         let (_, events) = copy.counts().unwrap();
-        assert_eq!((events - 1) % 100, 0, "a snapshot between batches: {events}");
+        assert_eq!(
+            (events - 1) % 100,
+            0,
+            "a snapshot between batches: {events}"
+        );
         #[cfg(unix)]
         assert_eq!(mode(&wd.path().join(&name)), 0o600);
     }
@@ -346,11 +413,22 @@ fn purge_removes_the_referrals_made_before_the_date() {
 /// referrals whose events give the history's labels; every third without training consent.
 fn simulated_store(wd: &Workdir) -> usize {
     wd.run([
-        "simulate", "--seed", "3", "--people", "300", "--groups", "40", "--placements", "600",
-        "--out", "sim",
+        "simulate",
+        "--seed",
+        "3",
+        "--people",
+        "300",
+        "--groups",
+        "40",
+        "--placements",
+        "600",
+        "--out",
+        "sim",
     ])
     .assert_success();
-    let groups = read_groups(&wd.path().join("sim/groups.csv")).unwrap().value;
+    let groups = read_groups(&wd.path().join("sim/groups.csv"))
+        .unwrap()
+        .value;
     let history = read_history(&wd.path().join("sim/history.csv"), &groups)
         .unwrap()
         .value;
@@ -388,12 +466,22 @@ fn only_consented_outcomes_are_exported_and_train_from_the_store_matches_the_exp
     let consented = simulated_store(&wd);
     let now = "2030-01-01T00:00:00Z";
     wd.run([
-        "outcomes", "export", "--out", "history.csv", "--groups", "sim/groups.csv", "--now", now,
-        "--db", "r.db",
+        "outcomes",
+        "export",
+        "--out",
+        "history.csv",
+        "--groups",
+        "sim/groups.csv",
+        "--now",
+        now,
+        "--db",
+        "r.db",
     ])
     .assert_success()
     .assert_stdout_contains(&format!("wrote history.csv: {consented} rows"));
-    let groups = read_groups(&wd.path().join("sim/groups.csv")).unwrap().value;
+    let groups = read_groups(&wd.path().join("sim/groups.csv"))
+        .unwrap()
+        .value;
     let sim = read_history(&wd.path().join("sim/history.csv"), &groups)
         .unwrap()
         .value;
@@ -409,11 +497,25 @@ fn only_consented_outcomes_are_exported_and_train_from_the_store_matches_the_exp
         assert_eq!(row.group, sim.rows[i].group);
     }
     wd.run([
-        "train", "--history", "history.csv", "--groups", "sim/groups.csv", "--out", "a.json",
+        "train",
+        "--history",
+        "history.csv",
+        "--groups",
+        "sim/groups.csv",
+        "--out",
+        "a.json",
     ])
     .assert_success();
     wd.run([
-        "train", "--db", "r.db", "--groups", "sim/groups.csv", "--now", now, "--out", "b.json",
+        "train",
+        "--db",
+        "r.db",
+        "--groups",
+        "sim/groups.csv",
+        "--now",
+        now,
+        "--out",
+        "b.json",
     ])
     .assert_success()
     .assert_stdout_contains("provenance: local_outcomes");
@@ -494,7 +596,10 @@ fn a_newer_database_is_refused_naming_the_file_and_both_versions() {
             "future.db: the database is at schema version 42, newer than the version {} this groupmatch knows",
             groupmatch::store::SCHEMA_VERSION
         ));
-    wd.create("not.db", "this is not a database, it is a text file of some length ...");
+    wd.create(
+        "not.db",
+        "this is not a database, it is a text file of some length ...",
+    );
     wd.run(["referrals", "due", "--db", "not.db"])
         .assert_code(2)
         .assert_stderr_contains("not.db: not a groupmatch database");

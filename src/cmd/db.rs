@@ -14,7 +14,12 @@ use super::{print_stdout, ForceArg};
 pub struct DbArg {
     /// The referrals database (SQLite), created readable by its owner only when it does not
     /// exist.
-    #[arg(long, value_name = "FILE", env = "GROUPMATCH_DB", default_value = "groupmatch.db")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "GROUPMATCH_DB",
+        default_value = "groupmatch.db"
+    )]
     pub db: PathBuf,
 }
 

@@ -61,7 +61,6 @@ struct MergeArgs {
     report: Option<PathBuf>,
 }
 
-
 #[derive(Debug, clap::Args)]
 struct StatsArgs {
     /// A groups file (.csv/.json) or a Meeting Guide feed (.json).

@@ -74,9 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .group_id
                 .as_deref()
                 .map_or_else(String::new, |g| format!(" at {g}"));
-            let why = event
-                .reason
-                .map_or_else(String::new, |r| format!(" ({r})"));
+            let why = event.reason.map_or_else(String::new, |r| format!(" ({r})"));
             print_stdout(&format!(
                 "referral {}: {}{about} on {}{why}\n",
                 event.referral, event.kind, event.on

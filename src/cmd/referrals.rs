@@ -166,7 +166,11 @@ fn referral_text(r: &Referral) -> String {
             esc(&s.group_id)
         );
     }
-    for g in r.chosen.iter().filter(|g| !r.shown.iter().any(|s| &s.group_id == *g)) {
+    for g in r
+        .chosen
+        .iter()
+        .filter(|g| !r.shown.iter().any(|s| &s.group_id == *g))
+    {
         let _ = writeln!(out, "   -     -  {}  chosen (not shown)", esc(g));
     }
     let _ = writeln!(out, "events:");
@@ -183,10 +187,8 @@ fn referral_text(r: &Referral) -> String {
 
 fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let label = args.file.display().to_string();
-    let (lines, events): (Vec<u64>, Vec<NewEvent>) = read_events(&args.file)?
-        .value
-        .into_iter()
-        .unzip();
+    let (lines, events): (Vec<u64>, Vec<NewEvent>) =
+        read_events(&args.file)?.value.into_iter().unzip();
     let mut store = args.db.open()?;
     // Every event checked against the store before any is written, with the file's lines.
     let problems: Vec<Problem> = store

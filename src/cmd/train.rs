@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use groupmatch::engagement::history::design_matrix;
+use groupmatch::engagement::history::History;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
-use groupmatch::engagement::history::History;
 use groupmatch::store::Store;
 use groupmatch::{Engine, EngineBuilder, Provenance};
 
@@ -71,17 +71,26 @@ impl From<HistoryProvenance> for Provenance {
     }
 }
 
-/// The engine over `--groups` (or the embedded directory), without rules, and the store's
-/// labelled history ([`groupmatch::store::Store::training_history`]), whose left-out rows are
-/// reported on stderr.
-fn from_store(db: &std::path::Path, args: &Args) -> anyhow::Result<(Engine, History)> {
+/// The engine over `groups` (or the embedded directory), with `model` (or the embedded one) and
+/// without rules, and the store's labelled history as of `now`
+/// ([`groupmatch::store::Store::training_history`]), whose left-out rows are reported on stderr:
+/// `train --db` and `report outcomes --db`.
+pub(super) fn from_store(
+    db: &std::path::Path,
+    groups: Option<&std::path::Path>,
+    model: Option<&std::path::Path>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<(Engine, History)> {
     let mut builder = EngineBuilder::new().no_rules();
-    if let Some(path) = &args.groups {
+    if let Some(path) = groups {
         builder = builder.groups_file(path);
+    }
+    if let Some(path) = model {
+        builder = builder.model_file(path);
     }
     let engine = builder.build()?.value;
     let store = Store::open(db)?;
-    let now = args.now.unwrap_or_else(chrono::Utc::now).date_naive();
+    let now = now.unwrap_or_else(chrono::Utc::now).date_naive();
     let labelled = store.training_history(engine.groups(), now)?;
     super::print_stderr(&format!(
         "{}: {} labelled; left out {} whose label is not known yet, {} not in the directory\n",
@@ -104,7 +113,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.force.check([args.out.as_path()])?;
     let start = Instant::now();
     let (source, (engine, history)) = match &args.db {
-        Some(db) => (db.display().to_string(), from_store(db, &args)?),
+        Some(db) => (
+            db.display().to_string(),
+            from_store(db, args.groups.as_deref(), None, args.now)?,
+        ),
         None => {
             let path = args
                 .history

@@ -120,6 +120,9 @@ pub struct LoopParams {
     /// Share of the people who did not engage who went to a first session before stopping (the
     /// others could not be reached); it changes the events, not the labels.
     pub attended_then_stopped: f64,
+    /// How each round retrains: `train`'s split and penalty. Its holdout only gives the model
+    /// file's own metrics; the loop measures on the random holdout.
+    pub retrain: TrainParams,
 }
 
 impl LoopParams {
@@ -134,6 +137,7 @@ impl LoopParams {
             choice: ChoiceModel::default(),
             training_consent: 0.8,
             attended_then_stopped: 0.5,
+            retrain: TrainParams::default(),
         }
     }
 
@@ -149,6 +153,9 @@ impl LoopParams {
         let c = &self.choice;
         if c.shown == 0 || !(c.decay > 0.0 && c.decay.is_finite()) {
             return bad("at least 1 suggestion shown, and a positive decay");
+        }
+        if !(self.retrain.holdout > 0.0 && self.retrain.holdout < 1.0) {
+            return bad("the retraining holdout must be between 0 and 1 (exclusive)");
         }
         if !(share(c.none) && share(c.explore))
             || !(share(self.training_consent) && share(self.attended_then_stopped))
@@ -218,6 +225,18 @@ pub struct LoopReport {
     pub bias: SelectionBias,
 }
 
+/// What [`run_rounds`] returns: its report, the last round's model and the simulated directory
+/// (which the store's group ids refer to).
+#[derive(Debug, Clone)]
+pub struct LoopRun {
+    /// The figures.
+    pub report: LoopReport,
+    /// The model retrained after the last round.
+    pub model: EngagementModel,
+    /// The directory.
+    pub groups: Vec<crate::Group>,
+}
+
 /// A person's round: who they were, what they were shown and chose, and how it went.
 struct Decision {
     person: Person,
@@ -281,8 +300,7 @@ impl World {
         };
         let mut next = 0;
         while history.rows.len() < count {
-            let drawn: Vec<Option<(Person, usize, ReferralType, bool, f64)>> = (next
-                ..next + BLOCK)
+            let drawn: Vec<Option<(Person, usize, ReferralType, bool, f64)>> = (next..next + BLOCK)
                 .into_par_iter()
                 .map(|i| {
                     let mut rng = stream(self.sim.file.params.seed, purpose, i);
@@ -337,7 +355,8 @@ impl World {
                 let mut rng = stream(seed, STREAM_ROUND_CHOICE, index);
                 let on = day0 + Days::new(k as u64 % REFERRAL_DAYS);
                 let at = placement_instant(on);
-                let ranking = engine.rank(&person, &RankOptions::new(Some(params.choice.shown), at))?;
+                let ranking =
+                    engine.rank(&person, &RankOptions::new(Some(params.choice.shown), at))?;
                 let mut shown: Vec<Shown> = ranking
                     .suggestions
                     .iter()
@@ -440,16 +459,16 @@ fn events(id: crate::store::ReferralId, on: NaiveDate, c: &Chosen) -> Vec<NewEve
     }
 }
 
-/// Runs the loop on `store` (which must hold no referral yet); returns the report and the last
-/// round's model.
-pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<(LoopReport, EngagementModel)> {
+/// Runs the loop on `store`, which must hold no referral yet.
+pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<LoopRun> {
     params.check()?;
     if store.counts()?.0 > 0 {
-        return Err(Error::Training(format!(
-            "{} already holds referrals: the loop starts from an empty database, so give a new \
-             --db file",
-            store.path().display()
-        )));
+        return Err(Error::Store {
+            path: store.path().to_path_buf(),
+            message: "it already holds referrals: the loop starts from an empty database, so \
+                      give a new --db file"
+                .into(),
+        });
     }
     // The directory, the truth and the groups' qualities: a simulation with no placements.
     let sim = simulate(&SimulationParams::new(params.seed, 1, params.groups, 0))?;
@@ -529,7 +548,7 @@ pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<(LoopReport,
         let file = train(
             &history,
             &design,
-            &TrainParams::default(),
+            &params.retrain,
             &format!("simulated referrals, rounds 1-{}", round + 1),
             Provenance::Simulation,
         )?;
@@ -562,7 +581,7 @@ pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<(LoopReport,
         train(
             &random,
             &design,
-            &TrainParams::default(),
+            &params.retrain,
             "random placements",
             Provenance::Simulation,
         )?,
@@ -582,8 +601,8 @@ pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<(LoopReport,
             random.rows.len(),
         ),
     };
-    Ok((
-        LoopReport {
+    Ok(LoopRun {
+        report: LoopReport {
             params: params.clone(),
             holdout_placements: world.holdout.rows.len(),
             holdout_people,
@@ -592,5 +611,58 @@ pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<(LoopReport,
             bias,
         },
         model,
-    ))
+        groups: world.sim.groups,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> LoopParams {
+        let mut p = LoopParams::new(2, 1, 150);
+        p.groups = 20;
+        p.holdout = 200;
+        p
+    }
+
+    #[test]
+    fn the_position_biased_choice_follows_its_weights() {
+        let choice = ChoiceModel::default();
+        let mut rng = stream(1, STREAM_ROUND_CHOICE, 0);
+        let mut counts = [0usize; 6];
+        for _ in 0..20_000 {
+            counts[choice.choose(&mut rng, 5).map_or(5, |r| r)] += 1;
+        }
+        // P(none) = 0.1; P(rank r) = 0.9 * 0.6^(r-1) / (1 + 0.6 + 0.36 + 0.216 + 0.1296).
+        let total = 2.3056;
+        for (r, &n) in counts.iter().take(5).enumerate() {
+            let expected = 0.9 * 0.6f64.powi(r as i32) / total;
+            assert!(
+                (n as f64 / 20_000.0 - expected).abs() < 0.01,
+                "rank {r}: {n}"
+            );
+        }
+        assert!((counts[5] as f64 / 20_000.0 - 0.1).abs() < 0.01);
+        assert_eq!(choice.choose(&mut rng, 0), None);
+    }
+
+    #[test]
+    fn a_store_that_holds_referrals_and_bad_parameters_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("r.db")).unwrap();
+        let run = run_rounds(&tiny(), &mut store).unwrap();
+        assert_eq!(run.report.rounds.len(), 2);
+        assert_eq!(
+            store.counts().unwrap().0 as usize,
+            run.report.rounds[1].referrals
+        );
+        let err = run_rounds(&tiny(), &mut store).unwrap_err().to_string();
+        assert!(err.contains("already holds referrals"), "{err}");
+        let mut bad = tiny();
+        bad.choice.none = 1.5;
+        let empty = &mut Store::open(&dir.path().join("s.db")).unwrap();
+        let err = run_rounds(&bad, empty).unwrap_err().to_string();
+        assert!(err.contains("must be in 0..1"), "{err}");
+    }
 }

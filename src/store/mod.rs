@@ -464,9 +464,11 @@ impl Store {
         while let Some(r) = rows.next().map_err(fail)? {
             let id: i64 = r.get(0).map_err(fail)?;
             let kind: String = r.get(4).map_err(fail)?;
-            let referral_type = kind.parse().map_err(|e: crate::domain::vocab::UnknownValue| {
-                self.damaged(ReferralId(id), "referral_type", &e.to_string())
-            })?;
+            let referral_type = kind
+                .parse()
+                .map_err(|e: crate::domain::vocab::UnknownValue| {
+                    self.damaged(ReferralId(id), "referral_type", &e.to_string())
+                })?;
             index.insert(id, out.len());
             out.push(StoredReferral {
                 id,
@@ -741,7 +743,11 @@ fn referral_problems(r: &NewReferral) -> Vec<Problem> {
         if s.rank as usize != i + 1 {
             problem(
                 "shown",
-                format!("rank {} at place {}: ranks are 1, 2, 3, ... in order", s.rank, i + 1),
+                format!(
+                    "rank {} at place {}: ranks are 1, 2, 3, ... in order",
+                    s.rank,
+                    i + 1
+                ),
             );
         }
         if !(0.0..=1.0).contains(&s.score) {
@@ -1014,13 +1020,21 @@ mod tests {
         store
             .append_events(&[event(a, EventKind::Contacted, "2026-01-09", None)])
             .unwrap();
-        assert_eq!(days_of(&store, "2026-01-08"), [(a.0, 7)], "as of the 8th, not yet done");
+        assert_eq!(
+            days_of(&store, "2026-01-08"),
+            [(a.0, 7)],
+            "as of the 8th, not yet done"
+        );
         assert_eq!(days_of(&store, "2026-01-09"), []);
         assert_eq!(days_of(&store, "2026-01-31"), [(a.0, 30)]);
         store
             .append_events(&[event(a, EventKind::Stopped, "2026-01-20", Some("g1"))])
             .unwrap();
-        assert_eq!(days_of(&store, "2026-01-31"), [], "every chosen group closed");
+        assert_eq!(
+            days_of(&store, "2026-01-31"),
+            [],
+            "every chosen group closed"
+        );
     }
 
     #[test]
@@ -1051,9 +1065,7 @@ mod tests {
                 event(c, EventKind::Declined, "2026-01-06", None),
             ])
             .unwrap();
-        let labelled = store
-            .training_history(&groups, date("2026-04-10"))
-            .unwrap();
+        let labelled = store.training_history(&groups, date("2026-04-10")).unwrap();
         let h = &labelled.history;
         assert_eq!(h.rows.len(), 1);
         assert_eq!(h.rows[0].placement_id, format!("r{}-1", a.0));
