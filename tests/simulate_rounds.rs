@@ -91,7 +91,7 @@ fn the_same_seed_gives_the_same_rounds_table_byte_for_byte() {
 #[test]
 fn the_database_is_an_output_refused_unless_forced_and_replaced_whole() {
     let wd = Workdir::new();
-    run_loop(&wd, "1", "1", "50", "once").assert_success();
+    run_loop(&wd, "1", "1", "100", "once").assert_success();
     let export = |out: &str| {
         wd.run([
             "outcomes",
@@ -112,7 +112,7 @@ fn the_database_is_an_output_refused_unless_forced_and_replaced_whole() {
         "--rounds",
         "1",
         "--referrals-per-round",
-        "50",
+        "100",
         "--groups",
         "60",
         "--db",
@@ -129,7 +129,7 @@ fn the_database_is_an_output_refused_unless_forced_and_replaced_whole() {
         "--rounds",
         "1",
         "--referrals-per-round",
-        "50",
+        "100",
         "--groups",
         "60",
         "--holdout",

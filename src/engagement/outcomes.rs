@@ -302,22 +302,15 @@ mod tests {
     use super::*;
     use crate::simulate::{simulate, SimulationParams};
 
+    /// The report of a simulated history under the embedded model with `shift` added to its
+    /// intercept: the same ranking (AUC), probabilities off by the shift (calibration), and the
+    /// model's holdout figures as trained.
     fn report_with(shift: f64) -> OutcomeReport {
         let sim = simulate(&SimulationParams::new(4, 3_000, 60, 12_000)).unwrap();
-        let mut history = sim.to_history();
-        // Shift the outcomes: drop engaged outcomes when `shift` is positive, as a population
-        // that engages less than the model learned.
-        for (i, row) in history.rows.iter_mut().enumerate() {
-            if row.engaged_90d && (i % 100) as f64 / 100.0 < shift {
-                row.engaged_90d = false;
-            }
-        }
-        outcome_report(
-            &history,
-            &sim.groups,
-            &EngagementModel::embedded_default(),
-            "sim",
-        )
+        let mut file = EngagementModel::embedded_default().file().clone();
+        file.intercept += shift;
+        let model = EngagementModel::from_file(file, "shifted").unwrap();
+        outcome_report(&sim.to_history(), &sim.groups, &model, "sim")
     }
 
     #[test]
@@ -351,7 +344,7 @@ mod tests {
             "{}",
             same.drift.line
         );
-        let shifted = report_with(0.4);
+        let shifted = report_with(0.5);
         assert_eq!(
             shifted.drift.verdict,
             DriftVerdict::Recalibrate,
@@ -360,6 +353,7 @@ mod tests {
         );
         assert!(shifted.drift.line.ends_with("recalibrate or retrain"));
         assert!(shifted.here.ece > same.here.ece + 0.05);
+        assert_eq!(shifted.here.auc, same.here.auc, "a shift keeps the ranking");
     }
 
     #[test]
