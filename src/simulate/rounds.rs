@@ -157,8 +157,14 @@ impl LoopParams {
         if !(self.retrain.holdout > 0.0 && self.retrain.holdout < 1.0) {
             return bad("the retraining holdout must be between 0 and 1 (exclusive)");
         }
-        if !(share(c.none) && share(c.explore))
-            || !(share(self.training_consent) && share(self.attended_then_stopped))
+        if ![
+            c.none,
+            c.explore,
+            self.training_consent,
+            self.attended_then_stopped,
+        ]
+        .into_iter()
+        .all(share)
         {
             return bad("shares (none, explore, consent, attended then stopped) must be in 0..1");
         }
@@ -245,6 +251,10 @@ struct Decision {
     chosen: Option<Chosen>,
 }
 
+/// A random placement: the person, the group's index, how they were referred, the outcome and
+/// its true probability.
+type RandomPlacement = (Person, usize, ReferralType, bool, f64);
+
 /// The group a person chose and its outcome.
 struct Chosen {
     group_id: String,
@@ -300,7 +310,7 @@ impl World {
         };
         let mut next = 0;
         while history.rows.len() < count {
-            let drawn: Vec<Option<(Person, usize, ReferralType, bool, f64)>> = (next..next + BLOCK)
+            let drawn: Vec<Option<RandomPlacement>> = (next..next + BLOCK)
                 .into_par_iter()
                 .map(|i| {
                     let mut rng = stream(self.sim.file.params.seed, purpose, i);
