@@ -7,12 +7,17 @@ tests/readme.rs checks the tour; this rewrites it after an intended change of ou
 with `[..]` (timings) is kept while it still matches; a block cut with `...` keeps its length;
 everything else becomes the new output. Review the diff before committing it.
 """
+import os
 import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
 BINARY = sys.argv[1] if len(sys.argv) > 1 else "target/release/groupmatch"
+# The referrals examples use the default database: a new one for each run of the tour, as in
+# tests/readme.rs.
+ENV = dict(os.environ, GROUPMATCH_DB=os.path.join(tempfile.mkdtemp(), "groupmatch.db"))
 
 
 def matches(actual, expected):
@@ -22,7 +27,7 @@ def matches(actual, expected):
 
 def refresh(command, expected):
     args = shlex.split(command)
-    out = subprocess.run([BINARY] + args, capture_output=True, text=True).stdout.splitlines()
+    out = subprocess.run([BINARY] + args, capture_output=True, text=True, env=ENV).stdout.splitlines()
     cut = expected.index("...") if "..." in expected else None
     shown = out if cut is None else out[:cut]
     new = []

@@ -178,9 +178,11 @@ fn referral_text(r: &Referral) -> String {
         let group = e
             .group_id
             .as_deref()
-            .map_or_else(String::new, |g| format!("  {}", esc(g)));
+            .map_or_else(String::new, |g| esc(g).into_owned());
         let reason = e.reason.map_or_else(String::new, |r| format!(" ({r})"));
-        let _ = writeln!(out, "  {}  {}{reason}{group}", e.on, e.kind);
+        let kind = format!("{}{reason}", e.kind);
+        let line = format!("  {}  {kind:<24}{group}", e.on);
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
 }

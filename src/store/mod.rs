@@ -143,51 +143,33 @@ impl Store {
     /// and returns its id. The person is checked ([`Person::validate`]), and so are the ids of
     /// the groups chosen (at least one, none twice) and shown (ranks 1, 2, 3, ... in order).
     pub fn record_referral(&mut self, referral: &NewReferral) -> Result<ReferralId> {
-        invalid_if_any("referral", referral_problems(referral))?;
-        let person = serde_json::to_string(&referral.person).expect("people serialise");
-        let on = day_number(referral.referred_at.date_naive());
+        let ids = self.record_referrals(std::slice::from_ref(referral))?;
+        Ok(ids[0])
+    }
+
+    /// Records `referrals` in one transaction, all of them or (on any problem) none, and
+    /// returns their ids in order: the bulk form of [`Store::record_referral`] (a simulation's
+    /// round, an import). A problem's `line` is the referral's 1-based place in `referrals`.
+    pub fn record_referrals(&mut self, referrals: &[NewReferral]) -> Result<Vec<ReferralId>> {
+        let mut problems = Vec::new();
+        for (i, referral) in referrals.iter().enumerate() {
+            problems.extend(referral_problems(referral).into_iter().map(|mut p| {
+                p.line = (referrals.len() > 1).then_some(i as u64 + 1);
+                p
+            }));
+        }
+        invalid_if_any("referral", problems)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| store_error(&self.path, e))?;
-        let id = (|| {
-            tx.execute(
-                "INSERT INTO referral (person_id, person, referred_at, referred_on, staff, \
-                 engine_version, referral_type, consent_follow_up, consent_training) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    referral.person.id,
-                    person,
-                    referral.referred_at.to_rfc3339(),
-                    on,
-                    referral.staff,
-                    referral.engine_version,
-                    referral.referral_type.as_str(),
-                    referral.consent.follow_up,
-                    referral.consent.training,
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            let mut shown = tx.prepare_cached(
-                "INSERT INTO shown (referral, rank, group_id, score) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for s in &referral.shown {
-                shown.execute(params![id, s.rank, s.group_id, s.score])?;
-            }
-            let mut chosen =
-                tx.prepare_cached("INSERT INTO chosen (referral, group_id) VALUES (?1, ?2)")?;
-            for g in &referral.chosen {
-                chosen.execute(params![id, g])?;
-            }
-            tx.execute(
-                "INSERT INTO event (referral, kind, on_day) VALUES (?1, 'referred', ?2)",
-                params![id, on],
-            )?;
-            Ok(id)
-        })()
-        .map_err(|e| store_error(&self.path, e))?;
+        let ids = referrals
+            .iter()
+            .map(|r| insert_referral(&tx, r))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| store_error(&self.path, e))?;
         tx.commit().map_err(|e| store_error(&self.path, e))?;
-        Ok(ReferralId(id))
+        Ok(ids)
     }
 
     /// Every problem of `events` against the store: each event's own checks ([`event_problems`])
@@ -612,6 +594,47 @@ impl Store {
     }
 }
 
+/// Inserts one referral checked by [`referral_problems`]: its row, what was shown and chosen,
+/// and its `referred` event.
+fn insert_referral(
+    tx: &rusqlite::Transaction,
+    referral: &NewReferral,
+) -> rusqlite::Result<ReferralId> {
+    let person = serde_json::to_string(&referral.person).expect("people serialise");
+    let on = day_number(referral.referred_at.date_naive());
+    tx.prepare_cached(
+        "INSERT INTO referral (person_id, person, referred_at, referred_on, staff, \
+         engine_version, referral_type, consent_follow_up, consent_training) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        referral.person.id,
+        person,
+        referral.referred_at.to_rfc3339(),
+        on,
+        referral.staff,
+        referral.engine_version,
+        referral.referral_type.as_str(),
+        referral.consent.follow_up,
+        referral.consent.training,
+    ])?;
+    let id = tx.last_insert_rowid();
+    let mut shown = tx.prepare_cached(
+        "INSERT INTO shown (referral, rank, group_id, score) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for s in &referral.shown {
+        shown.execute(params![id, s.rank, s.group_id, s.score])?;
+    }
+    let mut chosen =
+        tx.prepare_cached("INSERT INTO chosen (referral, group_id) VALUES (?1, ?2)")?;
+    for g in &referral.chosen {
+        chosen.execute(params![id, g])?;
+    }
+    tx.prepare_cached("INSERT INTO event (referral, kind, on_day) VALUES (?1, 'referred', ?2)")?
+        .execute(params![id, on])?;
+    Ok(ReferralId(id))
+}
+
 /// [`Store::check_events`] on `conn` (the store's connection, or a transaction of it).
 fn check_events_in(conn: &Connection, path: &Path, events: &[NewEvent]) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
@@ -945,6 +968,25 @@ mod tests {
             .collect();
         assert_eq!(fields, ["person.readiness", "chosen", "shown"]);
         assert_eq!(store.counts().unwrap(), (0, 0), "nothing written");
+    }
+
+    #[test]
+    fn referrals_in_bulk_are_written_all_or_none_with_each_place() {
+        let (_dir, mut store) = store();
+        let mut batch = vec![
+            referral("p1", "2026-03-02", &["g1"], BOTH),
+            referral("p2", "2026-03-02", &[], BOTH),
+        ];
+        let err = store.record_referrals(&batch).unwrap_err();
+        assert_eq!(
+            crate::testutil::lines_and_fields(err.problems()),
+            [(2, "chosen".to_string())]
+        );
+        assert_eq!(store.counts().unwrap(), (0, 0));
+        batch[1].chosen = vec!["g2".into()];
+        let ids = store.record_referrals(&batch).unwrap();
+        assert_eq!(ids, [ReferralId(1), ReferralId(2)]);
+        assert_eq!(store.referral(ids[1]).unwrap().person.id, "p2");
     }
 
     #[test]

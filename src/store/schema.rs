@@ -32,6 +32,11 @@ impl From<rusqlite::Error> for MigrateError {
 /// transaction (two processes opening an old database at once migrate it once: the second
 /// reads the version again after the first has committed). Returns the version found.
 pub(super) fn migrate(conn: &mut Connection) -> Result<u32, MigrateError> {
+    // A database already at this version (nearly every open) takes no write lock.
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found == SCHEMA_VERSION {
+        return Ok(found);
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
