@@ -528,29 +528,41 @@ pub fn run_rounds(params: &LoopParams, store: &mut Store) -> Result<LoopRun> {
         let day0 = start + Days::new(round as u64 * ROUND_DAYS);
         let engine = Engine::new(world.sim.groups.clone(), model.clone())?;
         let decisions = world.decide(params, &engine, round, day0)?;
-        let mut new_events = Vec::new();
-        let (mut referrals, mut consented, mut engaged, mut true_sum) = (0, 0, 0, 0.0);
-        for d in &decisions {
-            let Some(c) = &d.chosen else { continue };
-            let id = store.record_referral(&NewReferral {
+        let made: Vec<(&Decision, &Chosen)> = decisions
+            .iter()
+            .filter_map(|d| d.chosen.as_ref().map(|c| (d, c)))
+            .collect();
+        let version = format!("simulate-rounds seed {} round {}", params.seed, round + 1);
+        let referrals: Vec<NewReferral> = made
+            .iter()
+            .map(|(d, c)| NewReferral {
                 person: d.person.clone(),
                 referred_at: placement_instant(d.on),
                 staff: None,
-                engine_version: format!("simulate-rounds seed {} round {}", params.seed, round + 1),
+                engine_version: version.clone(),
                 shown: d.shown.clone(),
                 chosen: vec![c.group_id.clone()],
                 referral_type: c.referral,
                 consent: c.consent,
-            })?;
-            new_events.extend(events(id, d.on, c));
-            referrals += 1;
-            consented += usize::from(c.consent.training);
-            engaged += usize::from(c.engaged);
-            true_sum += c.true_probability;
-            if c.consent.training {
-                logged_true.push(c.true_probability);
-            }
-        }
+            })
+            .collect();
+        // One transaction per round: the round is recorded whole or not at all.
+        let ids = store.record_referrals(&referrals)?;
+        let new_events: Vec<NewEvent> = ids
+            .iter()
+            .zip(&made)
+            .flat_map(|(id, (d, c))| events(*id, d.on, c))
+            .collect();
+        let chosen = || made.iter().map(|(_, c)| c);
+        let referrals = made.len();
+        let consented = chosen().filter(|c| c.consent.training).count();
+        let engaged = chosen().filter(|c| c.engaged).count();
+        let true_sum: f64 = chosen().map(|c| c.true_probability).sum();
+        logged_true.extend(
+            chosen()
+                .filter(|c| c.consent.training)
+                .map(|c| c.true_probability),
+        );
         store.append_events(&new_events)?;
         let now = day0 + Days::new(ROUND_DAYS - 1);
         let history = store.training_history(&world.sim.groups, now)?.history;
