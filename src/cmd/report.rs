@@ -8,7 +8,7 @@ use groupmatch::engagement::outcomes::outcome_report;
 use groupmatch::engagement::render_outcome_report;
 use groupmatch::formats::write::{write_atomic, write_json};
 
-use super::{print_stdout, ForceArg, HistoryArgs};
+use super::{print_stdout, ForceArg, OutcomeSource};
 
 /// Arguments of `report`.
 #[derive(Debug, clap::Args)]
@@ -28,20 +28,8 @@ enum Report {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "json"])))]
 pub struct OutcomesArgs {
-    /// Placement history (.csv) of the outcomes: the format `train` reads.
-    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
-    history: Option<PathBuf>,
-    /// The referrals database instead of a history: its referrals with consent to training and
-    /// a known 90-day label, as `train --db` reads them.
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
-    /// The directory the group ids refer to (default: groups.csv beside the history, else the
-    /// embedded directory; with --db, the embedded directory).
-    #[arg(long)]
-    groups: Option<PathBuf>,
-    /// With --db: the labels as of this time (RFC 3339) [default: now].
-    #[arg(long, value_parser = super::parse_now, requires = "db")]
-    now: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    input: OutcomeSource,
     /// The model to judge (.json). Without it, the embedded model.
     #[arg(long)]
     model: Option<PathBuf>,
@@ -64,21 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn outcomes(args: OutcomesArgs) -> anyhow::Result<ExitCode> {
     args.force
         .check(args.out.iter().chain(&args.json).map(PathBuf::as_path))?;
-    let model = args.model.as_deref();
-    let (source, (engine, history)) = match (&args.db, &args.history) {
-        (Some(db), _) => (
-            db.display().to_string(),
-            super::train::from_store(db, args.groups.as_deref(), model, args.now)?,
-        ),
-        (None, Some(path)) => {
-            let input = HistoryArgs {
-                history: path.clone(),
-                groups: args.groups.clone(),
-            };
-            (path.display().to_string(), input.load(model)?)
-        }
-        (None, None) => unreachable!("clap requires --history or --db"),
-    };
+    let (source, engine, history) = args.input.load(args.model.as_deref())?;
     anyhow::ensure!(
         !history.rows.is_empty(),
         "no outcomes to report on: {source} has no labelled placement"
