@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use groupmatch::engagement::history::write_history;
 
 use super::db::DbArg;
 use super::{groups_or_embedded, parse_now, plural, print_stdout, ForceArg};
@@ -49,20 +48,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let (groups, _) = groups_or_embedded(args.groups.as_deref())?;
             let store = args.db.open()?;
             let now = args.now.unwrap_or_else(Utc::now).date_naive();
-            let labelled = store.training_history(&groups, now)?;
-            let h = &labelled.history;
-            write_history(&args.out, &h.people, &groups, &h.rows)?;
-            let engaged = h.rows.iter().filter(|r| r.engaged_90d).count();
+            let e = store.export_history(&args.out, &groups, now)?;
             print_stdout(&format!(
-                "wrote {}: {} ({engaged} engaged) of {}\n",
+                "wrote {}: {} ({} engaged) of {}\n",
                 args.out.display(),
-                plural(h.rows.len(), "row"),
-                plural(h.people.len(), "person record"),
+                plural(e.rows, "row"),
+                e.engaged,
+                plural(e.people, "person record"),
             ))?;
             print_stdout(&format!(
                 "left out: {} whose label is not known yet, {} not in the directory\n",
-                plural(labelled.unlabelled, "chosen group"),
-                plural(labelled.unknown_groups, "chosen group"),
+                plural(e.unlabelled, "chosen group"),
+                plural(e.unknown_groups, "chosen group"),
             ))?;
             Ok(ExitCode::SUCCESS)
         }

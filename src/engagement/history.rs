@@ -326,14 +326,38 @@ pub fn history_rows(
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> std::io::Result<()> {
+    let people: Vec<serde_json::Value> = people
+        .par_iter()
+        .map(|p| serde_json::to_value(p).expect("people serialise"))
+        .collect();
+    rows_of_json(w, &people, groups, rows)
+}
+
+/// Writes a history CSV (atomically) as [`write_history`] does, from each person as the JSON
+/// object a person file holds (`serde_json::to_value` of a [`Person`]), for a writer that has
+/// people as JSON already (the referrals store) and need not read them into [`Person`]s.
+pub fn write_history_json(
+    path: &Path,
+    people: &[serde_json::Value],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> Result<()> {
+    write_atomic(path, |w| {
+        history_header(&mut *w)?;
+        rows_of_json(w, people, groups, rows)
+    })
+}
+
+/// History rows from people as JSON.
+fn rows_of_json(
+    w: impl Write,
+    people: &[serde_json::Value],
+    groups: &[Group],
+    rows: &[HistoryRow],
+) -> std::io::Result<()> {
     let person_cells: Vec<Vec<String>> = people
         .par_iter()
-        .map(|p| {
-            csv_cells(
-                &serde_json::to_value(p).expect("people serialise"),
-                PERSON_FIELDS,
-            )
-        })
+        .map(|p| csv_cells(p, PERSON_FIELDS))
         .collect();
     let mut csv = csv::Writer::from_writer(w);
     for h in rows {

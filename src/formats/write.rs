@@ -99,8 +99,8 @@ impl AtomicFile {
         })
     }
 
-    /// The temp file's path, for a writer that opens the file by name (SQLite's backup in
-    /// [`crate::store::Store::backup`]) rather than through [`AtomicFile::writer`].
+    /// The temp file's path, for a writer that opens the file by name (SQLite's online backup
+    /// of the referrals store) rather than through [`AtomicFile::writer`].
     #[cfg(feature = "store")]
     pub fn temp_path(&self) -> &Path {
         self.temp.0.as_deref().expect("a temp file until committed")

@@ -57,8 +57,8 @@ use crate::error::{Error, Problem, Result};
 pub use import::{parse_events, read_events, EVENT_FIELDS};
 pub use label::{label_90d, LABEL_DAYS};
 pub use records::{
-    Consent, DueFollowUp, Event, LabelledHistory, NewEvent, NewReferral, Referral, ReferralId,
-    Shown,
+    Consent, DueFollowUp, Event, ExportSummary, LabelledHistory, NewEvent, NewReferral, Referral,
+    ReferralId, Shown,
 };
 pub use schema::SCHEMA_VERSION;
 
@@ -315,8 +315,7 @@ impl Store {
         let today = day_number(on);
         let sql = format!(
             "SELECT r.id, r.person_id, r.referred_on, \
-               (SELECT group_concat(group_id, ' ') FROM \
-                  (SELECT group_id FROM chosen WHERE referral = r.id ORDER BY group_id)) \
+               (SELECT group_concat(group_id, ' ') FROM chosen WHERE referral = r.id) \
              FROM referral r INDEXED BY referral_due \
              WHERE r.consent_follow_up = 1 AND r.referred_on BETWEEN ?1 AND ?2 \
              AND NOT EXISTS (SELECT 1 FROM event e WHERE e.referral = r.id \
@@ -362,6 +361,71 @@ impl Store {
     /// between referrals (a new stage, another place), the later records get the ids `ID~2`,
     /// `ID~3`, ... so a written history reads back (one record per id).
     pub fn training_history(&self, groups: &[Group], now: NaiveDate) -> Result<LabelledHistory> {
+        let labelled = self.labelled(groups, now)?;
+        let people = labelled
+            .people
+            .par_iter()
+            .map(|(json, id)| {
+                serde_json::from_str::<Person>(json).map(|mut p| {
+                    p.id.clone_from(id);
+                    p
+                })
+            })
+            .collect::<std::result::Result<Vec<Person>, _>>()
+            .map_err(|e| self.unreadable_person(&e))?;
+        Ok(LabelledHistory {
+            history: History {
+                people,
+                rows: labelled.rows,
+            },
+            unlabelled: labelled.unlabelled,
+            unknown_groups: labelled.unknown_groups,
+        })
+    }
+
+    /// Writes the rows of [`Store::training_history`] to `path` as a history CSV (atomically),
+    /// the file `outcomes export` writes, straight from the stored records (no person is read
+    /// into a [`Person`]: the export of 1,000,000 referrals takes seconds). Returns what was
+    /// written and left out.
+    pub fn export_history(
+        &self,
+        path: &Path,
+        groups: &[Group],
+        now: NaiveDate,
+    ) -> Result<ExportSummary> {
+        let labelled = self.labelled(groups, now)?;
+        let people = labelled
+            .people
+            .par_iter()
+            .map(|(json, id)| {
+                serde_json::from_str::<serde_json::Value>(json).map(|mut v| {
+                    v["id"] = serde_json::Value::String(id.clone());
+                    v
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.unreadable_person(&e))?;
+        crate::engagement::history::write_history_json(path, &people, groups, &labelled.rows)?;
+        Ok(ExportSummary {
+            rows: labelled.rows.len(),
+            engaged: labelled.rows.iter().filter(|r| r.engaged_90d).count(),
+            people: people.len(),
+            unlabelled: labelled.unlabelled,
+            unknown_groups: labelled.unknown_groups,
+        })
+    }
+
+    fn unreadable_person(&self, e: &serde_json::Error) -> Error {
+        Error::Store {
+            path: self.path.clone(),
+            message: format!("a stored person cannot be read ({e})"),
+        }
+    }
+
+    /// The labelled rows both [`Store::training_history`] and [`Store::export_history`] give:
+    /// each distinct person record once (its JSON and its id in the history), the rows indexing
+    /// them, and what was left out.
+    fn labelled(&self, groups: &[Group], now: NaiveDate) -> Result<Labelled> {
         let last = day_number(now) - i64::from(LABEL_DAYS);
         let referrals = self.labelled_referrals(last)?;
         let group_index: HashMap<&str, usize> = groups
@@ -369,41 +433,28 @@ impl Store {
             .enumerate()
             .map(|(i, g)| (g.id.as_str(), i))
             .collect();
-        // Parse each distinct record once (a person often has several referrals), in parallel.
+        // Each distinct record once (a person often has several referrals); a person whose
+        // record changed is `ID~2`, `ID~3`, ... from its second record on.
         let mut texts: HashMap<&str, usize> = HashMap::new();
-        let mut distinct: Vec<(&str, &str)> = Vec::new();
-        let person_of: Vec<usize> = referrals
-            .iter()
-            .map(|r| {
-                *texts.entry(r.person.as_str()).or_insert_with(|| {
-                    distinct.push((r.person.as_str(), r.person_id.as_str()));
-                    distinct.len() - 1
-                })
-            })
-            .collect();
-        let mut people = distinct
-            .par_iter()
-            .map(|(json, _)| serde_json::from_str::<Person>(json))
-            .collect::<std::result::Result<Vec<Person>, _>>()
-            .map_err(|e| Error::Store {
-                path: self.path.clone(),
-                message: format!("a stored person cannot be read ({e})"),
-            })?;
-        let mut versions: HashMap<String, usize> = HashMap::new();
-        for person in &mut people {
-            let n = versions.entry(person.id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                person.id = format!("{}~{n}", person.id);
-            }
-        }
-        let now_date = now;
+        let mut versions: HashMap<&str, usize> = HashMap::new();
+        let mut people: Vec<(String, String)> = Vec::new();
         let mut rows = Vec::new();
         let (mut unlabelled, mut unknown_groups) = (0, 0);
-        for (r, person) in referrals.iter().zip(person_of) {
+        for r in &referrals {
+            let person = *texts.entry(r.person.as_str()).or_insert_with(|| {
+                let n = versions.entry(r.person_id.as_str()).or_insert(0);
+                *n += 1;
+                let id = if *n > 1 {
+                    format!("{}~{n}", r.person_id)
+                } else {
+                    r.person_id.clone()
+                };
+                people.push((r.person.clone(), id));
+                people.len() - 1
+            });
             let referred_on = date_of(r.day);
             for (k, group_id) in r.chosen.iter().enumerate() {
-                let Some(engaged) = label_90d(referred_on, group_id, &r.events, now_date) else {
+                let Some(engaged) = label_90d(referred_on, group_id, &r.events, now) else {
                     unlabelled += 1;
                     continue;
                 };
@@ -422,8 +473,9 @@ impl Store {
                 });
             }
         }
-        Ok(LabelledHistory {
-            history: History { people, rows },
+        Ok(Labelled {
+            people,
+            rows,
             unlabelled,
             unknown_groups,
         })
@@ -703,6 +755,15 @@ fn chosen_of(conn: &Connection, path: &Path, id: ReferralId) -> Result<Vec<Strin
                 .collect::<rusqlite::Result<Vec<String>>>()
         })
         .map_err(|e| store_error(path, e))
+}
+
+/// The labelled rows of the store ([`Store::labelled`]).
+struct Labelled {
+    /// Each distinct person record: its JSON as stored, and its id in the history.
+    people: Vec<(String, String)>,
+    rows: Vec<HistoryRow>,
+    unlabelled: usize,
+    unknown_groups: usize,
 }
 
 /// A referral as the training history reads it.

@@ -186,3 +186,18 @@ pub struct LabelledHistory {
     /// Chosen groups with a known label left out because the directory has no such group.
     pub unknown_groups: usize,
 }
+
+/// What [`super::Store::export_history`] wrote and left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Rows written (one per chosen group with a known label).
+    pub rows: usize,
+    /// Of which engaged at 90 days.
+    pub engaged: usize,
+    /// Distinct person records written.
+    pub people: usize,
+    /// Chosen groups of consented referrals old enough whose label is still unknown.
+    pub unlabelled: usize,
+    /// Chosen groups with a known label left out because the directory has no such group.
+    pub unknown_groups: usize,
+}

@@ -15,7 +15,7 @@ CREATE TABLE referral (
 ) STRICT;
 CREATE INDEX referral_person ON referral (person_id);
 CREATE INDEX referral_day ON referral (referred_on);
-CREATE INDEX referral_due ON referral (referred_on) WHERE consent_follow_up = 1;
+CREATE INDEX referral_due ON referral (referred_on, person_id) WHERE consent_follow_up = 1;
 
 CREATE TABLE shown (
     referral INTEGER NOT NULL REFERENCES referral (id) ON DELETE CASCADE,
@@ -39,7 +39,7 @@ CREATE TABLE event (
     group_id TEXT,
     reason TEXT
 ) STRICT;
-CREATE INDEX event_referral ON event (referral, on_day);
+CREATE INDEX event_referral ON event (referral, on_day, kind, group_id);
 
 -- Events are appended, never changed: a correction is a new event.
 CREATE TRIGGER event_append_only BEFORE UPDATE ON event
