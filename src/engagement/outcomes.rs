@@ -154,7 +154,7 @@ pub struct Drift {
 /// let sim = simulate(&SimulationParams::new(1, 300, 30, 1_000)).unwrap();
 /// let model = EngagementModel::embedded_default();
 /// let report = outcome_report(&sim.to_history(), &sim.groups, &model, "sim");
-/// assert_eq!(report.placements, 1_000);
+/// assert_eq!(report.placements, sim.history.len());
 /// assert_eq!(report.deciles.len(), DECILES);
 /// assert!(report.drift.line.contains("ECE"));
 /// ```
