@@ -1,14 +1,18 @@
 //! The one place text reaches the markup of the pages groupmatch writes: the handout
-//! (`handout/`) and the match report (`matching/report_html.rs`).
+//! (`handout/`), the match report (`matching/report_html.rs`) and the outcome report
+//! (`engagement/outcomes_html.rs`).
 //!
 //! A [`Page`] takes fixed markup only as `&'static str` (the templates in this module's callers,
 //! which hold no data), and everything else through [`Page::text`], which escapes it for element
 //! text and quoted attribute values alike, or [`Page::link`] and [`Page::phone`], which write an
 //! `href` only for an `http:`/`https:` address or a phone number's digits and otherwise write the
-//! text alone. Numbers for the SVG go through [`Page::num`]. So a group named
+//! text alone. Numbers for the SVG go through [`Page::num`]; a whole drawing only as an
+//! [`Svg`] (through [`Page::svg`]), which the plot module made and escaped. So a group named
 //! `<script>alert(1)</script>` or a `javascript:` joining link is shown as the text it is.
 
 use std::fmt::Write as _;
+
+use crate::engagement::plot::Svg;
 
 /// A page being written.
 #[derive(Debug, Default)]
@@ -81,6 +85,12 @@ impl Page {
             }
             None => self.text(phone),
         }
+    }
+
+    /// A drawing of [`crate::engagement::plot`], inline: the plot module escapes every text it
+    /// writes into it, and no other code can make an [`Svg`].
+    pub(crate) fn svg(&mut self, svg: &Svg) {
+        self.out.push_str(svg.as_str());
     }
 
     /// The page.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use groupmatch::engagement::evaluate::{evaluate, MODEL_NAMES};
 use groupmatch::engagement::history::read_history;
 use groupmatch::engagement::plot::calibration_svg;
-use groupmatch::engagement::train::{TrainParams, TrainingSummary};
+use groupmatch::engagement::train::{training_summary, TrainParams};
 use groupmatch::formats::write::write_atomic;
 use groupmatch::simulate::SimulationDir;
 use groupmatch::EngagementModel;
@@ -43,12 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = EngagementModel::read(&args.model)?;
     // Hold out the people the model did not see; a model without a training record (the prior)
     // is judged on the default split.
-    let split = model
-        .file()
-        .training
-        .clone()
-        .and_then(|t| serde_json::from_value::<TrainingSummary>(t).ok())
-        .map_or_else(TrainParams::default, |t| t.params);
+    let split = training_summary(&model).map_or_else(TrainParams::default, |t| t.params);
     progress("reading the simulation ...");
     let sim = SimulationDir::read(&args.sim)?;
     let history = read_history(&args.sim.join("history.csv"), &sim.groups)?.value;
@@ -62,7 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
         let svg = calibration_svg(&series);
-        write_atomic(plot, |w| std::io::Write::write_all(w, svg.as_bytes()))?;
+        write_atomic(plot, |w| {
+            std::io::Write::write_all(w, svg.as_str().as_bytes())
+        })?;
     }
     let text = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&result)? + "\n",

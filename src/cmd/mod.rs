@@ -20,6 +20,7 @@ mod rank;
 mod refer;
 mod referral;
 mod referrals;
+mod report;
 mod rules;
 mod score;
 #[cfg(feature = "serve")]
@@ -75,6 +76,8 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Write the model's probability for every placement of a history.
     Score(score::Args),
+    /// Reports on the organisation's own results: `report outcomes`.
+    Report(report::Args),
     /// Serve ranking, explanations and the directory over HTTP (JSON), with bearer tokens.
     #[cfg(feature = "serve")]
     Serve(serve::Args),
@@ -221,6 +224,72 @@ impl HistoryArgs {
     }
 }
 
+/// `--history FILE | --db FILE [--now TIME]`, `[--groups FILE]`: the placement outcomes `train`
+/// learns from and `report outcomes` judges a model on.
+#[derive(Debug, clap::Args)]
+pub struct OutcomeSource {
+    /// Placement history (.csv): person fields, placement_id, group_id, placed_on, engaged_90d.
+    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+    history: Option<std::path::PathBuf>,
+    /// The referrals database instead of a history: its referrals with consent to training and
+    /// a known 90-day label, the rows `outcomes export` writes (docs/referrals.md).
+    #[arg(long, value_name = "FILE")]
+    db: Option<std::path::PathBuf>,
+    /// The directory the group ids refer to (default: groups.csv beside the history, else the
+    /// embedded directory; with --db, the embedded directory).
+    #[arg(long)]
+    groups: Option<std::path::PathBuf>,
+    /// With --db: the labels as of this time (RFC 3339) [default: now].
+    #[arg(long, value_parser = parse_now, requires = "db")]
+    now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl OutcomeSource {
+    /// What the outcomes are read from (the file's name), the engine over their directory
+    /// (with `model`, else the embedded one; no rules) and the outcomes. From the database, the
+    /// rows left out (label not known yet, group not in the directory) are counted on stderr.
+    pub fn load(
+        &self,
+        model: Option<&std::path::Path>,
+    ) -> anyhow::Result<(
+        String,
+        groupmatch::Engine,
+        groupmatch::engagement::history::History,
+    )> {
+        let Some(db) = &self.db else {
+            let path = self
+                .history
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("give --history FILE or --db FILE"))?;
+            let input = HistoryArgs {
+                history: path.clone(),
+                groups: self.groups.clone(),
+            };
+            let (engine, history) = input.load(model)?;
+            return Ok((path.display().to_string(), engine, history));
+        };
+        let mut builder = groupmatch::EngineBuilder::new().no_rules();
+        if let Some(path) = &self.groups {
+            builder = builder.groups_file(path);
+        }
+        if let Some(path) = model {
+            builder = builder.model_file(path);
+        }
+        let engine = builder.build()?.value;
+        let store = groupmatch::store::Store::open(db)?;
+        let now = self.now.unwrap_or_else(chrono::Utc::now).date_naive();
+        let labelled = store.training_history(engine.groups(), now)?;
+        print_stderr(&format!(
+            "{}: {} labelled; left out {} whose label is not known yet, {} not in the directory\n",
+            db.display(),
+            plural(labelled.history.rows.len(), "chosen group"),
+            labelled.unlabelled,
+            labelled.unknown_groups
+        ));
+        Ok((db.display().to_string(), engine, labelled.history))
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -238,6 +307,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Score(args) => score::run(args),
+        Command::Report(args) => report::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
         #[cfg(feature = "serve")]

@@ -6,31 +6,17 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use groupmatch::engagement::history::design_matrix;
-use groupmatch::engagement::history::History;
 use groupmatch::engagement::train::{train, TrainParams, TrainingSummary};
 use groupmatch::formats::write::write_json;
-use groupmatch::store::Store;
-use groupmatch::{Engine, EngineBuilder, Provenance};
+use groupmatch::Provenance;
 
-use super::{ForceArg, HistoryArgs};
+use super::{ForceArg, OutcomeSource};
 
 /// Arguments of `train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Placement history (.csv): person fields, placement_id, group_id, placed_on, engaged_90d.
-    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
-    history: Option<PathBuf>,
-    /// The referrals database instead of a history: train on its referrals with consent to
-    /// training and a known 90-day label, the rows `outcomes export` writes (docs/referrals.md).
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
-    /// The directory the group ids refer to (default: groups.csv beside the history, else the
-    /// embedded directory; with --db, the embedded directory).
-    #[arg(long)]
-    groups: Option<PathBuf>,
-    /// With --db: the labels as of this time (RFC 3339) [default: now].
-    #[arg(long, value_parser = super::parse_now, requires = "db")]
-    now: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    input: OutcomeSource,
     /// Where to write the model.
     #[arg(long, default_value = "engagement.json")]
     out: PathBuf,
@@ -71,28 +57,6 @@ impl From<HistoryProvenance> for Provenance {
     }
 }
 
-/// The engine over `--groups` (or the embedded directory), without rules, and the store's
-/// labelled history ([`groupmatch::store::Store::training_history`]), whose left-out rows are
-/// reported on stderr.
-fn from_store(db: &std::path::Path, args: &Args) -> anyhow::Result<(Engine, History)> {
-    let mut builder = EngineBuilder::new().no_rules();
-    if let Some(path) = &args.groups {
-        builder = builder.groups_file(path);
-    }
-    let engine = builder.build()?.value;
-    let store = Store::open(db)?;
-    let now = args.now.unwrap_or_else(chrono::Utc::now).date_naive();
-    let labelled = store.training_history(engine.groups(), now)?;
-    super::print_stderr(&format!(
-        "{}: {} labelled; left out {} whose label is not known yet, {} not in the directory\n",
-        db.display(),
-        super::plural(labelled.history.rows.len(), "chosen group"),
-        labelled.unlabelled,
-        labelled.unknown_groups
-    ));
-    Ok((engine, labelled.history))
-}
-
 /// Prints a progress line to stderr when it is a terminal.
 pub fn progress(message: &str) {
     if std::io::stderr().is_terminal() {
@@ -103,22 +67,7 @@ pub fn progress(message: &str) {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.force.check([args.out.as_path()])?;
     let start = Instant::now();
-    let (source, (engine, history)) = match &args.db {
-        Some(db) => (db.display().to_string(), from_store(db, &args)?),
-        None => {
-            let path = args
-                .history
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("give --history FILE or --db FILE"))?;
-            let source = path.display().to_string();
-            progress(&format!("reading {source} ..."));
-            let input = HistoryArgs {
-                history: path,
-                groups: args.groups.clone(),
-            };
-            (source, input.load(None)?)
-        }
-    };
+    let (source, engine, history) = args.input.load(None)?;
     progress(&format!(
         "{} placements of {} people read in {:.1} s; building features ...",
         history.rows.len(),

@@ -141,12 +141,14 @@ pub fn brier(probs: &[f64], labels: &[bool]) -> f64 {
     total / probs.len() as f64
 }
 
-/// One equal-width bin of a calibration (reliability) table.
+/// One bin of a calibration (reliability) table: an equal-width bin of [`calibration`] or an
+/// equal-count bin (a decile) of [`calibration_by_quantile`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CalibrationBin {
-    /// Lower edge of the bin (inclusive).
+    /// Lower edge of the bin (inclusive): for an equal-count bin, its smallest prediction.
     pub lower: f64,
-    /// Upper edge of the bin (exclusive, except the last bin, which includes 1).
+    /// Upper edge of the bin (exclusive, except the last bin, which includes 1): for an
+    /// equal-count bin, its largest prediction (inclusive).
     pub upper: f64,
     /// How many predictions fell in the bin.
     pub count: usize,
@@ -154,6 +156,113 @@ pub struct CalibrationBin {
     pub mean_predicted: f64,
     /// Fraction of the bin's outcomes that were positive; 0 when `count` is 0.
     pub observed_rate: f64,
+    /// The 95% Wilson score interval of the observed rate ([`wilson_interval`]): its lower end.
+    pub observed_low: f64,
+    /// Its upper end.
+    pub observed_high: f64,
+}
+
+impl CalibrationBin {
+    /// The bin of `count` predictions between `lower` and `upper` that sum to `sum_predicted`,
+    /// `positives` of which came true.
+    fn new(lower: f64, upper: f64, count: usize, sum_predicted: f64, positives: usize) -> Self {
+        let (mean_predicted, observed_rate) = if count == 0 {
+            (0.0, 0.0)
+        } else {
+            (
+                sum_predicted / count as f64,
+                positives as f64 / count as f64,
+            )
+        };
+        let (observed_low, observed_high) = wilson_interval(positives, count);
+        CalibrationBin {
+            lower,
+            upper,
+            count,
+            mean_predicted,
+            observed_rate,
+            observed_low,
+            observed_high,
+        }
+    }
+}
+
+/// The normal quantile of a two-sided 95% interval.
+const Z_95: f64 = 1.959_963_984_540_054;
+
+/// The 95% Wilson score interval of a rate of `positives` in `n`: `(0, 0)` when `n` is 0.
+///
+/// Unlike the normal (Wald) interval it stays inside `[0, 1]` and does not collapse to a point
+/// at 0 or `n` positives, which matters for the small groups an outcome report breaks down
+/// (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it for small `n`).
+///
+/// # Panics
+///
+/// When `positives` is larger than `n`.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::wilson_interval;
+///
+/// let (low, high) = wilson_interval(5, 10);
+/// assert!((low - 0.2366).abs() < 1e-4 && (high - 0.7634).abs() < 1e-4);
+/// let (low, high) = wilson_interval(0, 4);
+/// assert!(low.abs() < 1e-15 && high > 0.4);
+/// ```
+pub fn wilson_interval(positives: usize, n: usize) -> (f64, f64) {
+    assert!(positives <= n, "{positives} positives among {n}");
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let (n, p) = (n as f64, positives as f64 / n as f64);
+    let z2 = Z_95 * Z_95;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z_95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Splits the predictions, in increasing order, into `bins` bins of (nearly) equal count, the
+/// deciles of an outcome report when `bins` is 10, and reports each as [`calibration`] does.
+///
+/// Predictions are ordered by [`f64::total_cmp`], ties by input position, so the bins are the
+/// same for the same input; bin `i` holds the sorted predictions `i * n / bins .. (i + 1) * n /
+/// bins`, so equal predictions can straddle two bins. With fewer predictions than bins, some
+/// bins are empty (edges 0). Equal-count bins suit predictions that crowd a narrow range, where
+/// most equal-width bins would be empty or nearly so.
+///
+/// # Panics
+///
+/// When `bins` is 0, or `probs` and `labels` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use groupmatch::engagement::metrics::calibration_by_quantile;
+///
+/// let bins = calibration_by_quantile(&[0.9, 0.1, 0.2, 0.4], &[true, false, true, false], 2);
+/// assert_eq!((bins[0].lower, bins[0].upper, bins[0].count), (0.1, 0.2, 2));
+/// assert_eq!(bins[0].observed_rate, 0.5);
+/// assert_eq!((bins[1].lower, bins[1].upper), (0.4, 0.9));
+/// ```
+pub fn calibration_by_quantile(probs: &[f64], labels: &[bool], bins: usize) -> Vec<CalibrationBin> {
+    assert!(bins > 0, "calibration needs at least 1 bin, got 0");
+    check_lengths(probs.len(), labels.len(), "probs");
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[a].total_cmp(&probs[b]).then(a.cmp(&b)));
+    let n = order.len();
+    (0..bins)
+        .map(|i| {
+            let members = &order[i * n / bins..(i + 1) * n / bins];
+            let (lower, upper) = match (members.first(), members.last()) {
+                (Some(&a), Some(&b)) => (probs[a], probs[b]),
+                _ => (0.0, 0.0),
+            };
+            let sum: f64 = members.iter().map(|&k| probs[k]).sum();
+            let positives = members.iter().filter(|&&k| labels[k]).count();
+            CalibrationBin::new(lower, upper, members.len(), sum, positives)
+        })
+        .collect()
 }
 
 /// Splits `[0, 1]` into `bins` equal-width bins and reports, for each, how many predictions fell
@@ -194,18 +303,13 @@ pub fn calibration(probs: &[f64], labels: &[bool], bins: usize) -> Vec<Calibrati
     sums.iter()
         .enumerate()
         .map(|(i, &(count, sum_p, positives))| {
-            let (mean_predicted, observed_rate) = if count == 0 {
-                (0.0, 0.0)
-            } else {
-                (sum_p / count as f64, positives as f64 / count as f64)
-            };
-            CalibrationBin {
-                lower: i as f64 / bins as f64,
-                upper: (i + 1) as f64 / bins as f64,
+            CalibrationBin::new(
+                i as f64 / bins as f64,
+                (i + 1) as f64 / bins as f64,
                 count,
-                mean_predicted,
-                observed_rate,
-            }
+                sum_p,
+                positives,
+            )
         })
         .collect()
 }
@@ -467,6 +571,50 @@ mod tests {
     fn calibration_puts_out_of_range_values_in_end_bins() {
         let bins = calibration(&[-0.2, 1.3, f64::NAN], &[F, T, F], 2);
         assert_eq!((bins[0].count, bins[1].count), (2, 1));
+    }
+
+    #[test]
+    fn wilson_interval_matches_hand_values_and_stays_in_the_unit_interval() {
+        // 0 of 10: (0, z^2 / (n + z^2)) = (0, 3.8415 / 13.8415).
+        let (low, high) = wilson_interval(0, 10);
+        assert_abs_diff_eq!(low, 0.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(high, 0.277_532, epsilon = 1e-6);
+        // 10 of 10 mirrors it.
+        let (low, high) = wilson_interval(10, 10);
+        assert_abs_diff_eq!(low, 1.0 - 0.277_532, epsilon = 1e-6);
+        assert_abs_diff_eq!(high, 1.0, epsilon = 1e-15);
+        // Large n: close to the normal interval, 0.3 +- 1.96 * sqrt(0.21 / 10000).
+        let (low, high) = wilson_interval(3000, 10_000);
+        assert_abs_diff_eq!(
+            high - low,
+            2.0 * 1.96 * (0.21f64 / 1e4).sqrt(),
+            epsilon = 1e-4
+        );
+        assert_eq!(wilson_interval(0, 0), (0.0, 0.0));
+        let bins = calibration(&[0.2, 0.3, 0.9], &[T, F, T], 2);
+        assert_eq!(
+            (bins[0].observed_low, bins[0].observed_high),
+            wilson_interval(1, 2)
+        );
+    }
+
+    #[test]
+    fn quantile_bins_hold_equal_counts_in_prediction_order() {
+        let probs: Vec<f64> = (0..25).map(|i| f64::from(24 - i) / 100.0).collect();
+        let labels: Vec<bool> = (0..25).map(|i| i % 3 == 0).collect();
+        let bins = calibration_by_quantile(&probs, &labels, 10);
+        let counts: Vec<usize> = bins.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [2, 3, 2, 3, 2, 3, 2, 3, 2, 3]);
+        assert_eq!((bins[0].lower, bins[0].upper), (0.0, 0.01));
+        assert_eq!(bins[9].upper, 0.24);
+        assert!(bins.windows(2).all(|w| w[0].upper <= w[1].lower));
+        let total: usize = bins
+            .iter()
+            .map(|b| (b.observed_rate * b.count as f64).round() as usize)
+            .sum();
+        assert_eq!(total, labels.iter().filter(|&&y| y).count());
+        let few = calibration_by_quantile(&[0.5], &[T], 3);
+        assert_eq!(few.iter().map(|b| b.count).collect::<Vec<_>>(), [0, 0, 1]);
     }
 
     #[test]

@@ -7,5 +7,9 @@ mod lbfgs;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod outcomes;
+mod outcomes_html;
 pub mod plot;
 pub mod train;
+
+pub use outcomes_html::render_outcome_report;

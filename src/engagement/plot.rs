@@ -1,22 +1,37 @@
 //! The calibration plot: a reliability diagram of engagement probabilities as a self-contained
-//! SVG document, drawn from the bins of [`calibration`] for `evaluate --plot`.
+//! SVG document, drawn from calibration bins ([`calibration`], or the deciles of
+//! [`calibration_by_quantile`]) for `evaluate --plot` and the outcome report's page, each bin
+//! with the 95% Wilson interval of its observed rate.
 //!
 //! No I/O and no randomness: names are XML-escaped here and numbers are written with fixed
 //! precision, so the same bins always give byte-identical output.
 
 use std::fmt::Write as _;
 
-#[cfg(doc)]
-use crate::engagement::metrics::calibration;
 use crate::engagement::metrics::CalibrationBin;
+#[cfg(doc)]
+use crate::engagement::metrics::{calibration, calibration_by_quantile};
+
+/// An SVG document this module drew: every text in it was escaped here, so a page may embed it
+/// as markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svg(String);
+
+impl Svg {
+    /// The document's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Draws a calibration plot as a self-contained SVG document: predicted probability on x,
 /// observed rate on y, both from 0 to 1, with the diagonal of perfect calibration, one line with
-/// markers per `(name, bins)` series (empty bins skipped) and a legend.
+/// markers per `(name, bins)` series (empty bins skipped), a vertical bar through each marker
+/// for the 95% Wilson interval of the observed rate, and a legend.
 ///
 /// Series colours follow the order given. Names are XML-escaped, numbers are written with fixed
 /// precision, so the same input gives byte-identical output. Each marker carries a tooltip with
-/// the bin's range, count, mean prediction and observed rate.
+/// the bin's range, count, mean prediction, observed rate and interval.
 ///
 /// # Example
 ///
@@ -26,10 +41,10 @@ use crate::engagement::metrics::CalibrationBin;
 ///
 /// let bins = calibration(&[0.1, 0.4, 0.6, 0.9], &[false, false, true, true], ECE_BINS);
 /// let svg = calibration_svg(&[("learned", &bins)]);
-/// assert!(svg.starts_with("<svg"));
-/// assert_eq!(svg.matches("<polyline").count(), 1);
+/// assert!(svg.as_str().starts_with("<svg"));
+/// assert_eq!(svg.as_str().matches("<polyline").count(), 1);
 /// ```
-pub fn calibration_svg(series: &[(&str, &[CalibrationBin])]) -> String {
+pub fn calibration_svg(series: &[(&str, &[CalibrationBin])]) -> Svg {
     // Layout in pixels: a square plot with room for tick labels left and below and the legend
     // on the right.
     const LEFT: f64 = 70.0;
@@ -171,16 +186,26 @@ pub fn calibration_svg(series: &[(&str, &[CalibrationBin])]) -> String {
             coords.join(" ")
         );
         for b in points {
+            let (bx, low, high) = (x(b.mean_predicted), y(b.observed_low), y(b.observed_high));
             let _ = writeln!(
                 s,
-                r#"<circle cx="{:.2}" cy="{:.2}" r="4" fill="{colour}"><title>{name}: predicted {:.2}-{:.2}, n = {}, mean predicted {:.3}, observed {:.3}</title></circle>"#,
-                x(b.mean_predicted),
+                r#"<path d="M{:.2},{high:.2}H{:.2}M{bx:.2},{high:.2}V{low:.2}M{:.2},{low:.2}H{:.2}" stroke="{colour}" stroke-width="1" fill="none" class="interval"/>"#,
+                bx - 3.0,
+                bx + 3.0,
+                bx - 3.0,
+                bx + 3.0
+            );
+            let _ = writeln!(
+                s,
+                r#"<circle cx="{bx:.2}" cy="{:.2}" r="4" fill="{colour}"><title>{name}: predicted {:.2}-{:.2}, n = {}, mean predicted {:.3}, observed {:.3} (95% interval {:.3}-{:.3})</title></circle>"#,
                 y(b.observed_rate),
                 b.lower,
                 b.upper,
                 b.count,
                 b.mean_predicted,
-                b.observed_rate
+                b.observed_rate,
+                b.observed_low,
+                b.observed_high
             );
         }
         s.push_str("</g>\n");
@@ -222,8 +247,13 @@ pub fn calibration_svg(series: &[(&str, &[CalibrationBin])]) -> String {
             escape_xml(name)
         );
     }
+    let _ = writeln!(
+        s,
+        r#"<text x="{LEGEND_X:.2}" y="{:.2}" font-size="11">bars: 95% Wilson interval</text>"#,
+        row(series.len() + 1) + 4.0
+    );
     s.push_str("</svg>\n");
-    s
+    Svg(s)
 }
 
 /// Escapes the five XML special characters for use in text and attribute values.
@@ -259,6 +289,7 @@ mod tests {
             ("learned", &learned),
             ("prior <hand-set> & \"old\"", &prior),
         ])
+        .0
     }
 
     #[test]
@@ -271,6 +302,9 @@ mod tests {
         assert!(svg.contains("prior &lt;hand-set&gt; &amp; &quot;old&quot;"));
         // Markers: 6 non-empty bins for the learned model, 1 for the prior, plus 2 in the legend.
         assert_eq!(svg.matches("<circle").count(), 6 + 1 + 2);
+        // One interval bar per marker of a non-empty bin.
+        assert_eq!(svg.matches("class=\"interval\"").count(), 6 + 1);
+        assert!(svg.contains("95% Wilson interval"));
         assert_well_formed(&svg);
     }
 
@@ -282,7 +316,7 @@ mod tests {
     #[test]
     fn calibration_svg_draws_empty_series_as_empty_polyline() {
         let empty = calibration(&[], &[], ECE_BINS);
-        let svg = calibration_svg(&[("none", &empty)]);
+        let svg = calibration_svg(&[("none", &empty)]).0;
         assert!(svg.contains(r#"<polyline points="""#));
         assert_well_formed(&svg);
     }

@@ -216,6 +216,12 @@ pub fn train(
     Ok(file)
 }
 
+/// The training record of a model `groupmatch train` made (its split, holdout metrics, ...);
+/// `None` for a model without one (the hand-set prior) or whose record this binary cannot read.
+pub fn training_summary(model: &EngagementModel) -> Option<TrainingSummary> {
+    serde_json::from_value(model.file().training.clone()?).ok()
+}
+
 /// AUC, log loss, Brier and ECE of probabilities against outcomes.
 pub fn holdout_metrics(probabilities: &[f64], labels: &[bool]) -> Result<HoldoutMetrics> {
     let auc = auc(probabilities, labels).ok_or_else(|| {

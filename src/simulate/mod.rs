@@ -8,6 +8,8 @@
 //! function of the parameters: the same seed gives byte-identical files on any machine.
 
 pub mod population;
+#[cfg(feature = "store")]
+pub mod rounds;
 pub mod truth;
 
 use std::collections::BTreeMap;
