@@ -1,6 +1,7 @@
 //! The endpoints: each reads its request, makes the library call the command line makes, and
 //! answers with the JSON the command line prints (`rank --format json` is a [`Ranking`]). Each
-//! says in its `#[utoipa::path]` what it reads, the role its token needs (`` Role: `read` ``), and
+//! says in its `#[utoipa::path]` what it reads, the role its token needs (its security
+//! requirement: `security(("bearer" = ["read"]))`, the role its `Auth` extractor enforces), and
 //! the answers only it gives; `GET /openapi.json` is made from these, with the problem answers
 //! that follow from a token, a body or a query added by one rule ([`super::openapi`]).
 
@@ -99,8 +100,8 @@ pub async fn readyz(Extension(served): Extension<Arc<Served>>) -> Json<Ready> {
 
 /// Ranks the directory for one person, as `groupmatch rank --format json`.
 ///
-/// Role: `read` (any token). `excluded` is `counts` unless the request says.
-#[utoipa::path(post, path = "/v1/rank", tag = "rank", security(("bearer" = [])),
+/// `excluded` is `counts` unless the request says.
+#[utoipa::path(post, path = "/v1/rank", tag = "rank", security(("bearer" = ["read"])),
     request_body = RankRequest,
     responses((status = 200, description = "The ranking", body = Ranking)))]
 pub async fn rank(
@@ -119,8 +120,8 @@ pub async fn rank(
 
 /// Explains one pair of a person and a group, as `groupmatch explain --format json`.
 ///
-/// Role: `read` (any token). A group that is not in the directory is a 422 error at `/group`.
-#[utoipa::path(post, path = "/v1/explain", tag = "rank", security(("bearer" = [])),
+/// A group that is not in the directory is a 422 error at `/group`.
+#[utoipa::path(post, path = "/v1/explain", tag = "rank", security(("bearer" = ["read"])),
     request_body = ExplainRequest,
     responses((status = 200, description = "The explanation", body = Explanation)))]
 pub async fn explain(
@@ -169,9 +170,7 @@ pub struct GroupsPage {
 }
 
 /// A page of the directory.
-///
-/// Role: `read` (any token).
-#[utoipa::path(get, path = "/v1/groups", tag = "directory", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/groups", tag = "directory", security(("bearer" = ["read"])),
     params(PageQuery),
     responses((status = 200, description = "The page", body = GroupsPage)))]
 pub async fn groups(
@@ -198,9 +197,7 @@ pub async fn groups(
 }
 
 /// One group, by id (or by a name one group has, as `explain --group`).
-///
-/// Role: `read` (any token).
-#[utoipa::path(get, path = "/v1/groups/{id}", tag = "directory", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/groups/{id}", tag = "directory", security(("bearer" = ["read"])),
     params(("id" = String, Path, description = "The group's id, or a name one group has")),
     responses(
         (status = 200, description = "The group", body = Group),
@@ -228,10 +225,10 @@ pub struct KindQuery {
 
 /// Checks a groups, person or waitlist document, as `groupmatch validate --format json`.
 ///
-/// Role: `read` (any token). The body is the document (JSON, JSON Lines or CSV by its content
-/// type); the answer is the report `validate --format json` prints for one file. Problems in the
-/// document are a 200 answer: the report is what was asked for.
-#[utoipa::path(post, path = "/v1/validate", tag = "directory", security(("bearer" = [])),
+/// The body is the document (JSON, JSON Lines or CSV by its content type); the answer is the
+/// report `validate --format json` prints for one file. Problems in the document are a 200
+/// answer: the report is what was asked for.
+#[utoipa::path(post, path = "/v1/validate", tag = "directory", security(("bearer" = ["read"])),
     params(KindQuery),
     request_body(content(
         (String = "application/json"),
@@ -272,9 +269,7 @@ pub async fn validate(
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The server's numbers as Prometheus scrapes them.
-///
-/// Role: `read` (any token).
-#[utoipa::path(get, path = "/metrics", tag = "service", security(("bearer" = [])),
+#[utoipa::path(get, path = "/metrics", tag = "service", security(("bearer" = ["read"])),
     responses(
         (status = 200, description = "Requests, latency, reloads and the engine version, in the OpenMetrics text format", body = String, content_type = OPENMETRICS),
     ))]
@@ -284,9 +279,9 @@ pub async fn metrics(_: Auth<Read>, State(state): State<AppState>) -> impl IntoR
 
 /// Loads the directory, model, rules and tokens again and swaps them in.
 ///
-/// Role: `admin`. When any file is bad, 422 with every problem as `FILE:LINE: field: message`,
-/// and the engine before keeps serving.
-#[utoipa::path(post, path = "/v1/admin/reload", tag = "service", security(("bearer" = [])),
+/// When any file is bad, 422 with every problem as `FILE:LINE: field: message`, and the engine
+/// before keeps serving.
+#[utoipa::path(post, path = "/v1/admin/reload", tag = "service", security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "The engine now serving", body = Reloaded),
         (status = 422, description = "Refused: the files' problems, in `problems`", body = ApiProblem, content_type = PROBLEM),
@@ -313,10 +308,10 @@ pub async fn not_found() -> ApiProblem {
 
 /// Matches a waitlist to the directory's seats, as `groupmatch match`.
 ///
-/// Role: `match` (or `admin`). Up to 1,000 people are answered at once with the summary
-/// `match --summary` writes (without timings) and one row per person; more are a job: 202 and
-/// its id, to poll at `GET /v1/match/{id}` on the same instance.
-#[utoipa::path(post, path = "/v1/match", tag = "match", security(("bearer" = [])),
+/// Up to 1,000 people are answered at once with the summary `match --summary` writes (without
+/// timings) and one row per person; more are a job: 202 and its id, to poll at
+/// `GET /v1/match/{id}` on the same instance.
+#[utoipa::path(post, path = "/v1/match", tag = "match", security(("bearer" = ["match"])),
     request_body = MatchRequest,
     responses(
         (status = 200, description = "The match", body = MatchAnswer),
@@ -381,9 +376,9 @@ fn lines_over(bytes: &[u8], syntax: Syntax) -> usize {
 
 /// Where a match job is: running, done with its result, or failed with its problem.
 ///
-/// Role: `match` (or `admin`). Jobs are kept in memory on the instance that took them, until
-/// newer ones replace them: 404 for one this instance does not hold.
-#[utoipa::path(get, path = "/v1/match/{id}", tag = "match", security(("bearer" = [])),
+/// Jobs are kept in memory on the instance that took them, until newer ones replace them: 404
+/// for one this instance does not hold.
+#[utoipa::path(get, path = "/v1/match/{id}", tag = "match", security(("bearer" = ["match"])),
     params(("id" = String, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = JobStatus),

@@ -47,11 +47,11 @@ fn under_referrer(mut problem: ApiProblem) -> ApiProblem {
 /// The printable handout for a person and the groups they chose, as `groupmatch rank --handout`
 /// writes it.
 ///
-/// Role: `read` (any token). The page gives each group's next dates in the person's zone, how to
-/// get there, a week picture, the referrer's contact and the crisis lines, in the person's
-/// language; nothing about their health. It is answered with its own Content-Security-Policy
-/// (its one style, by hash; nothing else).
-#[utoipa::path(post, path = "/v1/handout", tag = "rank", security(("bearer" = [])),
+/// The page gives each group's next dates in the person's zone, how to get there, a week
+/// picture, the referrer's contact and the crisis lines, in the person's language; nothing about
+/// their health. It is answered with its own Content-Security-Policy (its one style, by hash;
+/// nothing else).
+#[utoipa::path(post, path = "/v1/handout", tag = "rank", security(("bearer" = ["read"])),
     request_body = HandoutRequest,
     responses(
         (status = 200, description = "The handout: a complete HTML page, its CSS inline", body = String, content_type = HTML,

@@ -52,8 +52,9 @@ impl Modify for Bearer {
             .description(Some(
                 "A token made by `groupmatch token add --role ROLE`. Roles, each allowing what \
                  the ones below it allow: `read` (rank, explain, groups, validate, metrics), \
-                 `match` (match and its jobs), `admin` (reload). Each endpoint says the role it \
-                 needs; 401 without a valid token, 403 for a lower role.",
+                 `match` (match and its jobs), `admin` (reload). Each endpoint names the least \
+                 role it needs in its security requirement (`\"bearer\": [\"match\"]`); 401 \
+                 without a valid token, 403 for a lower role.",
             ))
             .build();
         openapi
@@ -66,8 +67,8 @@ impl Modify for Bearer {
 /// The problem answers an operation gives because of what it declares, each added unless the
 /// operation states its own answer with that status (as `POST /v1/match` does for its larger
 /// body and its jobs):
-/// - a bearer token: 401; and 403 when the role its description names (`` Role: `match` ``, as
-///   every secured endpoint's does) is above `read`, the role every token has;
+/// - a bearer token of a role (`security(("bearer" = ["match"]))`, as every secured endpoint
+///   declares): 401; and 403 when that role is above `read`, the role every token has;
 /// - a JSON body: 400 when it is not an object, 415 when it is not JSON, 422 for bad fields; with
 ///   no JSON body, query parameters: 400 for a bad query;
 /// - any body: 413 above [`MAX_BODY_BYTES`], and 503 when not answered in time.
@@ -109,10 +110,9 @@ impl Modify for Problems {
 /// The statuses and descriptions of [`Problems`] for `operation`.
 fn problems_of(operation: &Operation) -> Vec<(u16, String)> {
     let mut problems = Vec::new();
-    let bearer = SecurityRequirement::new("bearer", [""; 0]);
-    if operation.security.iter().flatten().any(|r| *r == bearer) {
+    if let Some(role) = role_of(operation) {
         problems.push((401, "No valid token".to_string()));
-        if let Some(role) = role_of(operation).filter(|&role| role > Role::Read) {
+        if role > Role::Read {
             problems.push((403, format!("The token's role is below {role}")));
         }
     }
@@ -137,12 +137,14 @@ fn problems_of(operation: &Operation) -> Vec<(u16, String)> {
     problems
 }
 
-/// The role `operation`'s description names: `` Role: `match` ``.
+/// The role `operation`'s bearer requirement names: `match` for `security(("bearer" =
+/// ["match"]))`. OpenAPI 3.1 lets the array of a scheme other than OAuth 2 list the roles an
+/// operation needs, so the role is stated where a client looks for what it must send.
 fn role_of(operation: &Operation) -> Option<Role> {
-    let description = operation.description.as_deref()?;
-    let (_, rest) = description.split_once("Role: `")?;
-    let (role, _) = rest.split_once('`')?;
-    role.parse().ok()
+    let requirements = operation.security.as_deref()?;
+    Role::ALL
+        .into_iter()
+        .find(|role| requirements.contains(&SecurityRequirement::new("bearer", [role.as_str()])))
 }
 
 /// The document of every route of [`super::router`].
@@ -171,6 +173,7 @@ pub async fn openapi_json() -> Response {
 #[cfg(test)]
 mod tests {
     use serde::Serialize;
+    use utoipa::openapi::path::OperationBuilder;
     use utoipa::PartialSchema;
 
     use super::*;
@@ -268,14 +271,18 @@ mod tests {
     fn problems_follow_what_an_operation_declares_and_its_own_answers_stand() {
         let document = document();
         let json = serde_json::to_value(&document).unwrap();
-        for item in document.paths.paths.values() {
+        for (path, item) in &document.paths.paths {
             for operation in [&item.get, &item.post].into_iter().flatten() {
                 if operation.security.is_some() {
-                    // Else a 403 would silently go missing.
-                    assert!(role_of(operation).is_some(), "{:?}", operation.description);
+                    // Else its 401 and 403 would silently go missing.
+                    assert!(role_of(operation).is_some(), "{path} names no role");
                 }
             }
         }
+        let roleless = OperationBuilder::new()
+            .security(SecurityRequirement::new("bearer", [""; 0]))
+            .build();
+        assert_eq!(role_of(&roleless), None);
         let below = |role: &str| Some(format!("The token's role is below {role}"));
         assert_eq!(
             answer(&json, "post", "/v1/admin/reload", 403),

@@ -38,6 +38,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, lowest first.
+    pub const ALL: [Role; 3] = [Role::Read, Role::Match, Role::Admin];
+
     /// The role's name.
     pub fn as_str(self) -> &'static str {
         match self {
