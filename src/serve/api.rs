@@ -3,7 +3,7 @@
 //! says in its `#[utoipa::path]` what it reads, the role its token needs (its security
 //! requirement: `security(("bearer" = ["read"]))`, the role its `Auth` extractor enforces), and
 //! the answers only it gives; `GET /openapi.json` is made from these, with the problem answers
-//! that follow from a token, a body or a query added by one rule ([`super::openapi`]).
+//! that follow from a token, a body or a query added by one rule (`openapi.rs`).
 
 use std::sync::Arc;
 
