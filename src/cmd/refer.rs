@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use groupmatch::store::{Consent, NewReferral, Shown};
-use groupmatch::{read_person, RankOptions, ReferralType};
+use groupmatch::store::{Consent, NewReferral, ReferralChoice};
+use groupmatch::{read_person, ReferralType};
 
 use super::db::DbArg;
 use super::{parse_now, print_stderr, print_stdout, warned, EngineArgs};
@@ -50,45 +50,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = args.engine.load()?;
     let label = args.person.display().to_string();
     let person = warned(read_person(&args.person)?, &label);
-    let now = args.now.unwrap_or_else(Utc::now);
-    let ranking = engine.rank(&person, &RankOptions::new(Some(args.top), now))?;
-    let mut chosen = Vec::new();
-    for query in &args.chosen {
-        let group = &engine.groups()[engine.find_group(query)?];
-        if !ranking.suggestions.iter().any(|s| s.group_id == group.id) {
-            print_stderr(&format!(
-                "note: {} was not among the {} suggestions shown\n",
-                group.id,
-                ranking.suggestions.len()
-            ));
-        }
-        chosen.push(group.id.clone());
-    }
-    let shown = ranking
-        .suggestions
-        .iter()
-        .map(|s| Shown {
-            group_id: s.group_id.clone(),
-            rank: s.rank as u32,
-            score: s.score,
-        })
-        .collect();
-    let mut store = args.db.open()?;
-    let id = store.record_referral(&NewReferral {
+    let referral = NewReferral::ranked(
+        &engine,
+        &engine_version,
         person,
-        referred_at: now,
-        staff: args.staff,
-        engine_version: engine_version.clone(),
-        shown,
-        chosen: chosen.clone(),
-        referral_type: args.referral_type,
-        consent: args.consent,
-    })?;
+        ReferralChoice {
+            chosen: args.chosen,
+            top: args.top,
+            now: args.now.unwrap_or_else(Utc::now),
+            staff: args.staff,
+            referral_type: args.referral_type,
+            consent: args.consent,
+        },
+    )?;
+    for group in referral.chosen_not_shown() {
+        print_stderr(&format!(
+            "note: {group} was not among the {} suggestions shown\n",
+            referral.shown.len()
+        ));
+    }
+    let mut store = args.db.open()?;
+    let id = store.record_referral(&referral)?;
     print_stdout(&format!(
         "referral {id}: {} to {} ({} shown, engine {engine_version}); consent: {}\n",
-        ranking.person_id,
-        chosen.join(", "),
-        ranking.suggestions.len(),
+        referral.person.id,
+        referral.chosen.join(", "),
+        referral.shown.len(),
         consent_words(args.consent),
     ))?;
     Ok(ExitCode::SUCCESS)

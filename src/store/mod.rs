@@ -37,6 +37,7 @@
 mod import;
 mod label;
 mod records;
+mod refer;
 mod schema;
 
 use std::collections::HashMap;
@@ -61,6 +62,7 @@ pub use records::{
     Consent, DueFollowUp, Event, ExportSummary, LabelledHistory, NewEvent, NewReferral, Referral,
     ReferralId, Shown,
 };
+pub use refer::ReferralChoice;
 pub use schema::SCHEMA_VERSION;
 
 /// How long a writer waits for another to finish before failing: long enough that writers
