@@ -29,6 +29,10 @@ pub struct Args {
     /// The most connections open at once (the rest wait until one closes).
     #[arg(long, value_name = "N", default_value_t = groupmatch::serve::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// The referrals database (as the store commands' --db): with it, the referral endpoints
+    /// record and list referrals; without it they answer 404.
+    #[arg(long, value_name = "FILE", env = "GROUPMATCH_DB")]
+    db: Option<PathBuf>,
     /// The request log on stderr: one JSON object a line, or compact text.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -51,7 +55,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for w in &warnings {
         print_stderr(&format!("warning: {w}\n"));
     }
-    let state = state.with_timeout(timeout);
+    let mut state = state.with_timeout(timeout);
+    if let Some(db) = args.db {
+        state = state
+            .with_db(db)
+            .context("opening the referrals database")?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -31,6 +31,7 @@ mod metrics;
 mod openapi;
 mod page;
 mod problem;
+mod referrals;
 mod request;
 mod tokens;
 
@@ -94,6 +95,8 @@ struct Shared {
     jobs: Arc<jobs::Jobs>,
     /// What `GET /metrics` shows.
     metrics: metrics::Metrics,
+    /// The referrals database, when the server has one (`serve --db FILE`).
+    db: Option<PathBuf>,
 }
 
 /// What a reload loaded: the new engine's version and size, and the groups file's warnings.
@@ -127,6 +130,7 @@ impl AppState {
                 reloading: tokio::sync::Mutex::new(()),
                 jobs: Arc::default(),
                 metrics: metrics::Metrics::new(&version),
+                db: None,
             }),
         };
         Ok((state, warnings))
@@ -139,6 +143,17 @@ impl AppState {
             shared.timeout = timeout;
         }
         self
+    }
+
+    /// The same state recording referrals in the database at `db` (the referral endpoints answer
+    /// 404 without one). The database is opened (created, migrated) here, so a file that cannot
+    /// be a store stops the server before it listens. Only before the state is shared.
+    pub fn with_db(mut self, db: PathBuf) -> Result<AppState> {
+        crate::store::Store::open(&db)?;
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.db = Some(db);
+        }
+        Ok(self)
     }
 
     /// The engine serving now.
@@ -231,6 +246,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::validate).layer(document))
         .routes(routes!(api::matching).layer(document))
         .routes(routes!(api::match_job))
+        .routes(routes!(referrals::create).layer(person))
+        .routes(routes!(referrals::update).layer(person))
+        .routes(routes!(referrals::due))
         .routes(routes!(api::reload).layer(person))
         .routes(routes!(api::metrics))
         .routes(routes!(openapi::openapi_json))

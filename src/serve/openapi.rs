@@ -35,6 +35,7 @@ use super::{ApiProblem, Role, MAX_BODY_BYTES};
     tags(
         (name = "rank", description = "One person: rank and explain"),
         (name = "match", description = "A waitlist: match, and poll a match job"),
+        (name = "referrals", description = "The referrals store (serve --db): record a referral, append what happened, list follow-ups due"),
         (name = "directory", description = "The directory, and checking documents"),
         (name = "service", description = "Health, readiness, metrics, reload, this document"),
         (name = "page", description = "The staff page and its files")
@@ -52,7 +53,7 @@ impl Modify for Bearer {
             .description(Some(
                 "A token made by `groupmatch token add --role ROLE`. Roles, each allowing what \
                  the ones below it allow: `read` (rank, explain, groups, validate, metrics), \
-                 `match` (match and its jobs), `admin` (reload). Each endpoint names the least \
+                 `match` (match and its jobs, referrals), `admin` (reload). Each endpoint names the least \
                  role it needs in its security requirement (`\"bearer\": [\"match\"]`); 401 \
                  without a valid token, 403 for a lower role.",
             ))

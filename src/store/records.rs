@@ -12,6 +12,7 @@ use crate::engagement::history::History;
 /// A referral's id in the store (`SQLite`'s rowid: 1, 2, 3, ... never reused while the store
 /// keeps the highest one given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ReferralId(pub i64);
 
@@ -119,6 +120,7 @@ pub struct NewEvent {
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Event {
     /// What happened.
     pub kind: EventKind,
@@ -160,6 +162,7 @@ pub struct Referral {
 
 /// A follow-up due ([`super::Store::due`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct DueFollowUp {
     /// The referral.
     pub referral: ReferralId,
