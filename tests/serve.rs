@@ -110,6 +110,20 @@ impl Server {
         )
     }
 
+    /// `PATCH path` with a JSON body and `token`.
+    fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        let auth = format!("Bearer {token}");
+        self.send(
+            "PATCH",
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    }
+
     /// `GET path` with `token`.
     fn get(&self, path: &str, token: &str) -> Response {
         let auth = format!("Bearer {token}");
@@ -301,8 +315,7 @@ impl Contract {
                     (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p
                 })
         };
-        // A literal path before a template (none overlap today, but `/v1/groups/{id}` would
-        // take any `/v1/groups/x`).
+        // A literal path before a template (`/v1/referrals/due` before `/v1/referrals/{id}`).
         paths
             .keys()
             .filter(|t| fits(t))
@@ -602,9 +615,24 @@ fn bad_person_values_are_422_with_a_pointer_each() {
 
 #[test]
 fn the_log_has_one_line_per_request_and_no_person_field_or_token() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--db", "referrals.db"]);
     let mut person = person("young-man-first-year");
     person["id"] = json!("p-secret-id-4711");
+    let referral = json!({"person": person, "groups": [first_group(&server)],
+        "consent": "follow_up", "staff": "staff-secret-4713", "now": NOW});
+    server
+        .post("/v1/referrals", &server.matching, &referral)
+        .assert_status(201);
+    server
+        .patch(
+            "/v1/referrals/1",
+            &server.matching,
+            &json!({"status": "contacted", "on": "2026-12-03"}),
+        )
+        .assert_status(200);
+    server
+        .get("/v1/referrals/due?on=2026-12-28", &server.matching)
+        .assert_status(200);
     let ok = server.post(
         "/v1/rank",
         &server.read,
@@ -620,6 +648,7 @@ fn the_log_has_one_line_per_request_and_no_person_field_or_token() {
     for secret in [
         "p-secret-id-4711",
         "gender-secret-4712",
+        "staff-secret-4713",
         "opioids",
         "39.9259",
         &server.read[3..],
@@ -1086,7 +1115,7 @@ fn metrics_count_requests_by_route_and_status_and_name_the_engine() {
 }
 
 /// Every route the server has, as (method, path template): what the router registers.
-const ROUTES: [(&str, &str); 16] = [
+const ROUTES: [(&str, &str); 19] = [
     ("get", "/"),
     ("get", "/page.css"),
     ("get", "/page.js"),
@@ -1103,6 +1132,9 @@ const ROUTES: [(&str, &str); 16] = [
     ("post", "/v1/match"),
     ("get", "/v1/match/{id}"),
     ("post", "/v1/admin/reload"),
+    ("post", "/v1/referrals"),
+    ("patch", "/v1/referrals/{id}"),
+    ("get", "/v1/referrals/due"),
 ];
 
 #[test]
@@ -1567,4 +1599,234 @@ fn the_handout_is_the_page_rank_handout_writes_with_its_own_strict_policy() {
     server
         .send("POST", "/v1/handout", &[], body.to_string().as_bytes())
         .assert_status(401);
+}
+
+/// The first group the README's person is shown, by id.
+fn first_group(server: &Server) -> String {
+    let ranking = server.post("/v1/rank", &server.read, &rank_request(1));
+    ranking.assert_status(200);
+    ranking.json()["suggestions"][0]["group_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_referral_is_recorded_as_refer_records_it_and_its_follow_ups_are_due_as_the_cli_lists_them() {
+    let server = Server::start(&["--db", "referrals.db"]);
+    let group = first_group(&server);
+    let created = server.post(
+        "/v1/referrals",
+        &server.matching,
+        &json!({"person": person("young-man-first-year"), "groups": [group],
+            "consent": "follow_up,training", "staff": "s-17", "top": 5, "now": NOW}),
+    );
+    created.assert_status(201);
+    let body = created.json();
+    assert_eq!(body["id"], 1);
+    assert_eq!(created.header("location"), Some("/v1/referrals/1"));
+    let engine = created.header("groupmatch-engine").unwrap().to_string();
+    assert_eq!(body["engine"], engine.as_str());
+    assert_eq!(body["chosen"], json!([group]));
+    assert_eq!(body["shown"], 5);
+    // The same referral `refer` records for the same person, choice and engine, in another
+    // database: every field but the id and the (same) engine version.
+    server
+        .wd
+        .create("p.json", person("young-man-first-year").to_string());
+    let cli = server.wd.run([
+        "refer",
+        "--person",
+        "p.json",
+        "--group",
+        &group,
+        "--consent",
+        "follow_up,training",
+        "--staff",
+        "s-17",
+        "--top",
+        "5",
+        "--now",
+        NOW,
+        "--db",
+        "cli.db",
+    ]);
+    cli.assert_success();
+    let show = |db: &str| {
+        let out = server
+            .wd
+            .run(["referrals", "show", "1", "--format", "json", "--db", db]);
+        out.assert_success();
+        out.json()
+    };
+    let (served, by_cli) = (show("referrals.db"), show("cli.db"));
+    assert_eq!(served, by_cli);
+    assert_eq!(served["engine_version"], engine.as_str());
+    assert_eq!(served["shown"].as_array().unwrap().len(), 5);
+
+    // Due on day 7, as `referrals due` lists it; a contact on day 7 closes it.
+    let due = server.get("/v1/referrals/due?on=2026-12-03", &server.matching);
+    due.assert_status(200);
+    let due = due.json();
+    assert_eq!(due["on"], "2026-12-03");
+    let cli_due = server.wd.run([
+        "referrals",
+        "due",
+        "--on",
+        "2026-12-03",
+        "--format",
+        "json",
+        "--db",
+        "referrals.db",
+    ]);
+    cli_due.assert_success();
+    assert_eq!(due["due"], cli_due.json());
+    assert_eq!(due["due"][0]["referral"], 1);
+    assert_eq!(due["due"][0]["day"], 7);
+    let patched = server.patch(
+        "/v1/referrals/1",
+        &server.matching,
+        &json!({"status": "contacted", "on": "2026-12-03", "group": group}),
+    );
+    patched.assert_status(200);
+    let events = &patched.json()["events"];
+    assert_eq!(events.as_array().unwrap().len(), 2, "{events}");
+    assert_eq!(events[0]["kind"], "referred");
+    assert_eq!(events[1]["kind"], "contacted");
+    // Appended, never overwritten: a second event keeps the first.
+    let again = server.patch(
+        "/v1/referrals/1",
+        &server.matching,
+        &json!({"status": "stopped", "on": "2026-12-20", "reason": "travel"}),
+    );
+    again.assert_status(200);
+    let events = again.json()["events"].clone();
+    assert_eq!(events.as_array().unwrap().len(), 3, "{events}");
+    assert_eq!(events[1]["kind"], "contacted");
+    assert_eq!(events[2]["reason"], "travel");
+    let due = server.get("/v1/referrals/due?on=2026-12-03", &server.matching);
+    assert_eq!(due.json()["due"], json!([]));
+}
+
+#[test]
+fn bad_referral_bodies_are_422_at_their_fields_and_unknown_referrals_404() {
+    let server = Server::start(&["--db", "referrals.db"]);
+    let token = &server.matching;
+    let pointers = |answer: &Response| -> Vec<String> {
+        answer.assert_status(422);
+        let body = answer.json();
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["pointer"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut bad_person = person("young-man-first-year");
+    bad_person["gender"] = json!(7);
+    let answer = server.post(
+        "/v1/referrals",
+        token,
+        &json!({"person": bad_person, "groups": [], "consent": "maybe", "extra": 1}),
+    );
+    let mut found = pointers(&answer);
+    found.sort();
+    assert_eq!(found, ["/consent", "/extra", "/groups", "/person/gender"]);
+    let answer = server.post(
+        "/v1/referrals",
+        token,
+        &json!({"person": person("young-man-first-year"), "groups": ["no-such-group"], "now": NOW}),
+    );
+    assert_eq!(pointers(&answer), ["/groups"]);
+    let none = server
+        .wd
+        .run(["referrals", "show", "1", "--db", "referrals.db"]);
+    assert_ne!(none.code, Some(0), "a refused referral was recorded{none}");
+
+    let group = first_group(&server);
+    server
+        .post(
+            "/v1/referrals",
+            token,
+            &json!({"person": person("young-man-first-year"), "groups": [group], "now": NOW}),
+        )
+        .assert_status(201);
+    let answer = server.patch(
+        "/v1/referrals/1",
+        token,
+        &json!({"status": "stopped", "on": "2026-12-01"}),
+    );
+    assert_eq!(pointers(&answer), ["/reason"]);
+    let answer = server.patch(
+        "/v1/referrals/1",
+        token,
+        &json!({"status": "gone", "on": "someday"}),
+    );
+    assert_eq!(pointers(&answer), ["/status", "/on"]);
+    let answer = server.patch(
+        "/v1/referrals/1",
+        token,
+        &json!({"status": "contacted", "on": "2026-11-01"}),
+    );
+    assert_eq!(pointers(&answer), ["/on"]);
+    for id in ["999", "abc", "0"] {
+        let answer = server.patch(
+            &format!("/v1/referrals/{id}"),
+            token,
+            &json!({"status": "contacted", "on": "2026-12-01"}),
+        );
+        answer.assert_status(404);
+    }
+    let bad_day = server.get("/v1/referrals/due?on=tomorrow", token);
+    bad_day.assert_status(400);
+    // Nothing refused was appended.
+    let show = server.wd.run([
+        "referrals",
+        "show",
+        "1",
+        "--format",
+        "json",
+        "--db",
+        "referrals.db",
+    ]);
+    show.assert_success();
+    assert_eq!(show.json()["events"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn referrals_need_a_match_token_and_a_server_without_a_store_says_it_has_none() {
+    let server = Server::start(&["--db", "referrals.db"]);
+    let request = json!({"person": person("young-man-first-year"), "groups": ["x"], "now": NOW});
+    server
+        .post("/v1/referrals", &server.read, &request)
+        .assert_status(403);
+    server
+        .patch(
+            "/v1/referrals/1",
+            &server.read,
+            &json!({"status": "contacted", "on": "2026-12-01"}),
+        )
+        .assert_status(403);
+    server
+        .get("/v1/referrals/due", &server.read)
+        .assert_status(403);
+    server
+        .get("/v1/referrals/due", &server.admin)
+        .assert_status(200);
+
+    let without = Server::start(&[]);
+    for answer in [
+        without.post("/v1/referrals", &without.matching, &request),
+        without.patch(
+            "/v1/referrals/1",
+            &without.matching,
+            &json!({"status": "contacted", "on": "2026-12-01"}),
+        ),
+        without.get("/v1/referrals/due", &without.matching),
+    ] {
+        answer.assert_status(404);
+        let detail = answer.json()["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains("no referrals store"), "{detail}");
+    }
+    assert!(!without.wd.path().join("groupmatch.db").exists());
 }
