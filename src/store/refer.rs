@@ -10,7 +10,7 @@ use crate::domain::person::Person;
 use crate::domain::vocab::ReferralType;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::rank::RankOptions;
+use crate::rank::{RankOptions, Suggestion};
 
 /// What a referral records besides the person and the engine: the groups chosen, how many
 /// suggestions were shown, when, by whom, how, and the person's consent.
@@ -69,15 +69,7 @@ impl NewReferral {
             .iter()
             .map(|query| Ok(engine.groups()[engine.find_group(query)?].id.clone()))
             .collect::<Result<Vec<String>>>()?;
-        let shown = ranking
-            .suggestions
-            .iter()
-            .map(|s| Shown {
-                group_id: s.group_id.clone(),
-                rank: s.rank as u32,
-                score: s.score,
-            })
-            .collect();
+        let shown = ranking.suggestions.iter().map(Shown::from).collect();
         Ok(NewReferral {
             person,
             referred_at: choice.now,
@@ -96,5 +88,16 @@ impl NewReferral {
             .iter()
             .filter(|c| !self.shown.iter().any(|s| &s.group_id == *c))
             .map(String::as_str)
+    }
+}
+
+impl From<&Suggestion> for Shown {
+    /// The suggestion as shown: its group, rank and score.
+    fn from(s: &Suggestion) -> Shown {
+        Shown {
+            group_id: s.group_id.clone(),
+            rank: s.rank as u32,
+            score: s.score,
+        }
     }
 }
