@@ -1706,6 +1706,20 @@ fn a_referral_is_recorded_as_refer_records_it_and_its_follow_ups_are_due_as_the_
     assert_eq!(events[2]["reason"], "travel");
     let due = server.get("/v1/referrals/due?on=2026-12-03", &server.matching);
     assert_eq!(due.json()["due"], json!([]));
+    // Each answer above was one the document describes (checked by `send`), not a path outside
+    // it.
+    let checked = server.checked.lock().unwrap();
+    for (method, route, status) in [
+        ("POST", "/v1/referrals", 201),
+        ("PATCH", "/v1/referrals/{id}", 200),
+        ("GET", "/v1/referrals/due", 200),
+    ] {
+        let key = (method.to_string(), route.to_string(), status);
+        assert!(
+            checked.contains(&key),
+            "{key:?} was not checked: {checked:?}"
+        );
+    }
 }
 
 #[test]
