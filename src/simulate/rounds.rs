@@ -367,15 +367,7 @@ impl World {
                 let at = placement_instant(on);
                 let ranking =
                     engine.rank(&person, &RankOptions::new(Some(params.choice.shown), at))?;
-                let mut shown: Vec<Shown> = ranking
-                    .suggestions
-                    .iter()
-                    .map(|s| Shown {
-                        group_id: s.group_id.clone(),
-                        rank: s.rank as u32,
-                        score: s.score,
-                    })
-                    .collect();
+                let mut shown: Vec<Shown> = ranking.suggestions.iter().map(Shown::from).collect();
                 if !shown.is_empty() && rng.gen_bool(params.choice.explore) {
                     explore(engine, &person, at, &mut shown, &mut rng);
                 }
