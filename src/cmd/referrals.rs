@@ -138,22 +138,23 @@ fn referral_text(r: &Referral) -> String {
         out,
         "referral {}: {} on {}{}",
         r.id,
-        esc(&r.person.id),
-        r.referred_at.to_rfc3339(),
-        r.staff
+        esc(&r.record.person.id),
+        r.record.referred_at.to_rfc3339(),
+        r.record
+            .staff
             .as_deref()
             .map_or_else(String::new, |s| format!(" by {}", esc(s)))
     );
     let _ = writeln!(
         out,
         "engine {}, {}, consent: {}",
-        esc(&r.engine_version),
-        r.referral_type,
-        consent_words(r.consent)
+        esc(&r.record.engine_version),
+        r.record.referral_type,
+        consent_words(r.record.consent)
     );
     let _ = writeln!(out, "shown:");
-    for s in &r.shown {
-        let mark = if r.chosen.contains(&s.group_id) {
+    for s in &r.record.shown {
+        let mark = if r.record.chosen.contains(&s.group_id) {
             "  chosen"
         } else {
             ""
@@ -167,9 +168,10 @@ fn referral_text(r: &Referral) -> String {
         );
     }
     for g in r
+        .record
         .chosen
         .iter()
-        .filter(|g| !r.shown.iter().any(|s| &s.group_id == *g))
+        .filter(|g| !r.record.shown.iter().any(|s| &s.group_id == *g))
     {
         let _ = writeln!(out, "   -     -  {}  chosen (not shown)", esc(g));
     }

@@ -273,8 +273,7 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(|e| self.fail(e))?;
-        Ok(Referral {
-            id,
+        let record = NewReferral {
             person: self.person_of(&person, id)?,
             referred_at: DateTime::parse_from_rfc3339(&at)
                 .map(|t| t.with_timezone(&Utc))
@@ -292,8 +291,8 @@ impl Store {
                 follow_up,
                 training,
             },
-            events,
-        })
+        };
+        Ok(Referral { id, record, events })
     }
 
     /// The error of a stored value this groupmatch cannot read (a file edited by hand).
@@ -1009,12 +1008,12 @@ mod tests {
         let new = referral("p1", "2026-03-02", &["g2", "g1"], BOTH);
         let id = store.record_referral(&new).unwrap();
         let back = store.referral(id).unwrap();
-        assert_eq!(back.person, new.person);
-        assert_eq!(back.referred_at, new.referred_at);
-        assert_eq!(back.shown, new.shown);
-        assert_eq!(back.chosen, ["g1", "g2"]);
-        assert_eq!(back.consent, BOTH);
-        assert_eq!(back.referral_type, ReferralType::WarmHandoff);
+        assert_eq!(back.record.person, new.person);
+        assert_eq!(back.record.referred_at, new.referred_at);
+        assert_eq!(back.record.shown, new.shown);
+        assert_eq!(back.record.chosen, ["g1", "g2"]);
+        assert_eq!(back.record.consent, BOTH);
+        assert_eq!(back.record.referral_type, ReferralType::WarmHandoff);
         assert_eq!(back.events.len(), 1);
         assert_eq!(
             (back.events[0].kind, back.events[0].on),
@@ -1058,7 +1057,7 @@ mod tests {
         batch[1].chosen = vec!["g2".into()];
         let ids = store.record_referrals(&batch).unwrap();
         assert_eq!(ids, [ReferralId(1), ReferralId(2)]);
-        assert_eq!(store.referral(ids[1]).unwrap().person.id, "p2");
+        assert_eq!(store.referral(ids[1]).unwrap().record.person.id, "p2");
     }
 
     #[test]

@@ -81,8 +81,9 @@ pub struct Shown {
     pub score: f64,
 }
 
-/// A referral to record ([`super::Store::record_referral`]).
-#[derive(Debug, Clone, PartialEq)]
+/// A referral to record ([`super::Store::record_referral`]), and the record of a stored one
+/// ([`Referral::record`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewReferral {
     /// The person as ranked: their pseudonymous id and the fields the model and the rules read
     /// (a person holds no name or contact detail).
@@ -90,6 +91,7 @@ pub struct NewReferral {
     /// When the referral was made.
     pub referred_at: DateTime<Utc>,
     /// Who made it (a staff id), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub staff: Option<String>,
     /// The engine that ranked the person ([`crate::EngineBuilder::version`]).
     pub engine_version: String,
@@ -134,28 +136,15 @@ pub struct Event {
     pub reason: Option<StopReason>,
 }
 
-/// A referral as stored, with its events in the order they were appended.
+/// A referral as stored: its id, what was recorded, and its events in the order they were
+/// appended. Written as one object (the record's fields between `id` and `events`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Referral {
     /// Its id.
     pub id: ReferralId,
-    /// The person as ranked.
-    pub person: Person,
-    /// When the referral was made.
-    pub referred_at: DateTime<Utc>,
-    /// Who made it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub staff: Option<String>,
-    /// The engine that ranked the person.
-    pub engine_version: String,
-    /// Every suggestion shown, in rank order.
-    pub shown: Vec<Shown>,
-    /// The group(s) chosen.
-    pub chosen: Vec<String>,
-    /// How the person was referred.
-    pub referral_type: ReferralType,
-    /// The person's consent.
-    pub consent: Consent,
+    /// What was recorded.
+    #[serde(flatten)]
+    pub record: NewReferral,
     /// What happened since, in the order recorded (the first is `referred`).
     pub events: Vec<Event>,
 }
