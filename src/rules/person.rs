@@ -164,7 +164,10 @@ impl RuleSet {
                     .partition(|c| c.is_person_only());
                 let (group_only, others): (Vec<&Expr>, Vec<&Expr>) =
                     others.into_iter().partition(|c| c.is_group_only());
-                let (between, rest) = others.into_iter().partition(|c| c.is_person_and_group());
+                // Neither person-only nor group-only: the parts that read no pair facts are
+                // the person-and-group ones (`Expr::is_person_and_group`), without reading each
+                // part's facts three times more for every person ranked.
+                let (between, rest) = others.into_iter().partition(|c| !c.reads_pair_facts());
                 personal
                     .iter()
                     .all(|c| c.holds(&who))
