@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
+use rayon::prelude::*;
 
 use crate::candidates::CandidateIndex;
 use crate::domain::check::invalid_if_any;
@@ -221,12 +222,14 @@ impl EngineBuilder {
     /// assert_eq!(err.problems()[0].field.as_deref(), Some("id"));
     /// ```
     pub fn build(self) -> Result<Loaded<Engine>> {
-        let (groups, warnings) = match self.groups {
-            None => (embedded_groups(), Vec::new()),
-            Some(Source::Value(groups)) => (groups, Vec::new()),
+        // Groups from a file were checked by the reader, which checks everything
+        // `Engine::new` does (the fuzz targets hold it for every file the reader accepts).
+        let (groups, checked, warnings) = match self.groups {
+            None => (embedded_groups(), true, Vec::new()),
+            Some(Source::Value(groups)) => (groups, false, Vec::new()),
             Some(Source::File(path)) => {
                 let loaded = read_groups(&path)?;
-                (loaded.value, loaded.warnings)
+                (loaded.value, true, loaded.warnings)
             }
         };
         let model = match self.model {
@@ -239,8 +242,13 @@ impl EngineBuilder {
             Some(Source::Value(rules)) => rules,
             Some(Source::File(path)) => RuleSet::read(&path)?,
         };
+        let engine = if checked {
+            Engine::over_checked(groups, model)
+        } else {
+            Engine::new(groups, model)?
+        };
         Ok(Loaded {
-            value: Engine::new(groups, model)?.with_rules(rules),
+            value: engine.with_rules(rules),
             warnings,
         })
     }
@@ -296,12 +304,22 @@ impl Engine {
     }
 
     /// An engine over groups already checked: by the groups reader, which checks every rule
-    /// [`Engine::new`] does (tested on the embedded directory).
+    /// [`Engine::new`] does (tested on the embedded directory, and by the fuzz targets on every
+    /// file the reader accepts). The index, the weekly sessions and the traits are built at once.
     fn over_checked(groups: Vec<Group>, model: EngagementModel) -> Engine {
+        let ((index, weekly), traits) = rayon::join(
+            || {
+                rayon::join(
+                    || CandidateIndex::new(&groups),
+                    || WeekSessions::of(&groups),
+                )
+            },
+            || groups.par_iter().map(GroupTraits::of).collect(),
+        );
         Engine {
-            index: CandidateIndex::new(&groups),
-            weekly: WeekSessions::of(&groups),
-            traits: groups.iter().map(GroupTraits::of).collect(),
+            index,
+            weekly,
+            traits,
             table: OnceLock::new(),
             groups,
             model,

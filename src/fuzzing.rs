@@ -91,9 +91,11 @@ impl Target {
                     Syntax::Json
                 };
                 if let Ok(groups) = parse_groups(data, syntax, "fuzz") {
-                    if let Ok(engine) = Engine::new(groups.value, EngagementModel::prior()) {
-                        let _ = engine.rank(example_person(), &RankOptions::new(Some(3), now));
-                    }
+                    // The reader checks everything `Engine::new` does: `EngineBuilder` builds
+                    // an engine over a file's groups without checking them again.
+                    let engine = Engine::new(groups.value, EngagementModel::prior())
+                        .expect("groups the reader accepts make an engine");
+                    let _ = engine.rank(example_person(), &RankOptions::new(Some(3), now));
                 }
             }
             Target::PersonJson => {

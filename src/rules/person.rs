@@ -1,9 +1,11 @@
 //! A rule set narrowed to one person, and the group-only parts of its conditions decided once
 //! per directory: what makes evaluating the rules on every group of a ranking cheap.
 
-use super::expr::Expr;
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
+use super::expr::Expr;
 use super::facts::{Fact, FactSource, GroupOnly, PersonOnly};
 use super::{Action, RuleSet};
 use crate::domain::group::Group;
@@ -214,7 +216,7 @@ impl RuleSet {
                     .collect();
                 (!parts.is_empty()).then(|| {
                     groups
-                        .iter()
+                        .par_iter()
                         .map(|g| parts.iter().all(|c| c.holds(&GroupOnly(g))))
                         .collect()
                 })
@@ -233,13 +235,20 @@ impl RuleSet {
                 }
             }
         }
-        let mut seen: HashMap<String, u32> = HashMap::new();
-        let kinds = groups
-            .iter()
+        // Each group's values of those facts, as a key (in parallel), then numbered in order.
+        let keys: Vec<String> = groups
+            .par_iter()
             .map(|g| {
                 let values: Vec<_> = read.iter().map(|f| GroupOnly(g).fact(*f)).collect();
+                format!("{values:?}")
+            })
+            .collect();
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let kinds = keys
+            .iter()
+            .map(|key| {
                 let next = seen.len() as u32;
-                *seen.entry(format!("{values:?}")).or_insert(next)
+                *seen.entry(key).or_insert(next)
             })
             .collect();
         GroupMasks { masks, kinds }
