@@ -99,11 +99,16 @@ pub(crate) fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         error,
     };
-    let source: Box<dyn Read> = match fetch::url_of(path) {
-        Some(url) => fetch::open(url).map_err(io)?,
-        None => Box::new(std::fs::File::open(path).map_err(io)?),
+    // A file's size (when it is known) is reserved at once, not grown into.
+    let (source, size): (Box<dyn Read>, u64) = match fetch::url_of(path) {
+        Some(url) => (fetch::open(url).map_err(io)?, 0),
+        None => {
+            let file = std::fs::File::open(path).map_err(io)?;
+            let size = file.metadata().map_or(0, |m| m.len());
+            (Box::new(file), size)
+        }
     };
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(max)).unwrap_or(0));
     source
         .take(max.saturating_add(1))
         .read_to_end(&mut bytes)
