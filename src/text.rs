@@ -75,7 +75,7 @@ pub fn single_line(s: &str) -> Cow<'_, str> {
 /// assert_eq!(escape_control("plain \\ text"), "plain \\ text");
 /// ```
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    escape_except(s, |_| false)
+    escape_except(s, |_| false, |out, c| write!(out, "{}", c.escape_debug()))
 }
 
 /// [`escape_control`] for a whole output of several lines: line breaks (`\n`) are kept, every
@@ -86,7 +86,30 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
 /// assert_eq!(escape_terminal("one\u{1b}[2J\ntwo\r\n"), "one\\u{1b}[2J\ntwo\\r\n");
 /// ```
 pub fn escape_terminal(s: &str) -> Cow<'_, str> {
-    escape_except(s, |c| c == '\n')
+    escape_except(
+        s,
+        |c| c == '\n',
+        |out, c| write!(out, "{}", c.escape_debug()),
+    )
+}
+
+/// The contents of a JSON string (as a JSON writer leaves them: the C0 controls, quotes and
+/// backslashes already escaped) with every other [forbidden](is_forbidden) character (DEL, the C1
+/// controls, U+2028, U+2029) written as a JSON `\uXXXX` escape: the same JSON value, and none of
+/// those characters reaches a terminal.
+///
+/// ```
+/// use groupmatch::text::escape_json_string;
+/// assert_eq!(escape_json_string("a\u{9b}2J\u{2028}b"), "a\\u009b2J\\u2028b");
+/// assert_eq!(escape_json_string("plain \\\"quoted\\\""), "plain \\\"quoted\\\"");
+/// ```
+pub fn escape_json_string(s: &str) -> Cow<'_, str> {
+    // Every forbidden character is in the Basic Multilingual Plane: one `\uXXXX` each.
+    escape_except(
+        s,
+        |_| false,
+        |out, c| write!(out, "\\u{:04x}", u32::from(c)),
+    )
 }
 
 /// `s` cut to at most `max` bytes (on a character boundary) and ended with `…` when it is longer,
@@ -132,7 +155,12 @@ pub fn closest<'k>(
         .map(|(_, k)| k)
 }
 
-fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+/// `s` with each [forbidden](is_forbidden) character but those `keep` keeps written by `escape`.
+fn escape_except(
+    s: &str,
+    keep: impl Fn(char) -> bool,
+    escape: impl Fn(&mut String, char) -> std::fmt::Result,
+) -> Cow<'_, str> {
     // A forbidden character is a C0 control, DEL, or starts with the byte 0xC2 (the C1 controls)
     // or 0xE2 (U+2028, U+2029): text without those bytes (nearly all, and a whole JSON output of
     // megabytes) is passed on after a scan of its bytes, not decoded. The bytes are scanned in
@@ -146,7 +174,7 @@ fn escape_except(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if is_forbidden(c) && !keep(c) {
-            let _ = write!(out, "{}", c.escape_debug());
+            let _ = escape(&mut out, c);
         } else {
             out.push(c);
         }

@@ -17,7 +17,7 @@ use groupmatch::read_groups;
 use groupmatch::text::escape_control as esc;
 
 use super::import::{groups_file, groups_syntax, FeedDefaults};
-use super::{plural, print_stderr, print_stdout, warned, ForceArg, OutputFormat};
+use super::{plural, print_json, print_stderr, print_stdout, warned, ForceArg, OutputFormat};
 
 /// Arguments of `directory`.
 #[derive(Debug, clap::Args)]
@@ -81,11 +81,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A feed is counted as its import would read it: without --timezone, a meeting takes the
     // zone at its coordinates, and one without any is skipped (and counted so).
     let stats = directory_stats(&args.file, &args.defaults.options()?)?;
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
-        OutputFormat::Table => table(&args.file.display().to_string(), &stats),
-    };
-    print_stdout(&text)?;
+    match args.format {
+        OutputFormat::Json => print_json(&stats)?,
+        OutputFormat::Table => print_stdout(&table(&args.file.display().to_string(), &stats))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

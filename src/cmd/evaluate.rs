@@ -14,7 +14,7 @@ use groupmatch::simulate::SimulationDir;
 use groupmatch::EngagementModel;
 
 use super::train::progress;
-use super::{print_stdout, ForceArg, OutputFormat, RulesArgs};
+use super::{print_json, print_stdout, ForceArg, OutputFormat, RulesArgs};
 
 /// Arguments of `evaluate`.
 #[derive(Debug, clap::Args)]
@@ -61,8 +61,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::io::Write::write_all(w, svg.as_str().as_bytes())
         })?;
     }
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
+    match args.format {
+        OutputFormat::Json => print_json(&result)?,
         OutputFormat::Table => {
             let mut out = String::new();
             writeln!(
@@ -84,9 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     m.ndcg_at_5, m.precision_at_1, m.auc
                 )?;
             }
-            out
+            print_stdout(&out)?;
         }
-    };
-    print_stdout(&text)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

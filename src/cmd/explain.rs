@@ -12,7 +12,7 @@ use super::parse_now;
 use groupmatch::text::escape_control as esc;
 
 use super::person_flags::waitlist_person;
-use super::{print_stdout, EngineArgs, OutputFormat};
+use super::{print_json, print_stdout, EngineArgs, OutputFormat};
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
@@ -47,8 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("give --person FILE, or --waitlist FILE --id ID"),
     };
     let ex = engine.explain(&person, &args.group, args.now.unwrap_or_else(Utc::now))?;
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
+    match args.format {
+        OutputFormat::Json => print_json(&ex)?,
         OutputFormat::Table => {
             let mut out = String::new();
             super::rank::safety_lines(&mut out, &ex.safety_first);
@@ -138,10 +138,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "\nBefore going")?;
                 super::rank::step_lines(&mut out, ex.cost, &ex.next_steps, &ex.notes);
             }
-            out
+            print_stdout(&out)?;
         }
-    };
-    print_stdout(&text)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -334,6 +334,61 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes `value` to stdout as pretty JSON and a line break, streamed (a ranking with its
+/// excluded list is tens of megabytes). Strings are escaped as JSON escapes them, and so is every
+/// other character that must not reach a terminal ([`groupmatch::text::escape_json_string`]):
+/// the output is the same JSON value, safe to print.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write_json(&mut out, value)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `value` to `w` as [`print_json`] prints it.
+fn write_json(w: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    let mut json = serde_json::Serializer::with_formatter(&mut *w, TerminalJson::default());
+    // A failed write is an I/O error again, so a closed pipe is recognised as one.
+    value.serialize(&mut json).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
+}
+
+/// serde_json's pretty layout, with string contents passed through
+/// [`groupmatch::text::escape_json_string`].
+#[derive(Default)]
+struct TerminalJson(serde_json::ser::PrettyFormatter<'static>);
+
+/// Each method of the layout, handed to the pretty formatter.
+macro_rules! pretty_layout {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$method(w $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for TerminalJson {
+    pretty_layout! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        w.write_all(groupmatch::text::escape_json_string(fragment).as_bytes())
+    }
+}
+
 /// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
 /// The value of a file read, its warnings printed to stderr, each in `label` (the file).
 fn warned<T>(loaded: groupmatch::Loaded<T>, label: &str) -> T {
@@ -410,5 +465,43 @@ fn plural(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(value: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        write_json(&mut out, value).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_is_printed_as_serde_json_lays_it_out() {
+        let value = serde_json::json!({"id": "g1", "list": [1, {"a": "b"}], "empty": [], "x": {}});
+        assert_eq!(
+            written(&value),
+            serde_json::to_string_pretty(&value).unwrap() + "\n"
+        );
+    }
+
+    #[test]
+    fn printed_json_holds_no_terminal_control_character_and_reads_back_the_same() {
+        let nasty = "a\u{1b}[2J\u{7}b\u{7f}c\u{9b}31m\u{85}d\u{2028}e\u{2029}f\r\ng";
+        let value = serde_json::json!({ nasty: [nasty, "plain"] });
+        let text = written(&value);
+        assert!(
+            !text
+                .chars()
+                .any(|c| groupmatch::text::is_forbidden(c) && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains(r"a\u001b[2J\u0007b\u007fc\u009b31m\u0085d\u2028e\u2029f\r\ng"));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 }

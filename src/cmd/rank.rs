@@ -14,7 +14,9 @@ use groupmatch::{
 use groupmatch::text::escape_control as esc;
 
 use super::person_flags::PersonFlags;
-use super::{parse_now, print_stderr, print_stdout, warned, EngineArgs, ForceArg, OutputFormat};
+use super::{
+    parse_now, print_json, print_stderr, print_stdout, warned, EngineArgs, ForceArg, OutputFormat,
+};
 
 /// The example person used when `--person` is not given, so the command runs with no files.
 const EXAMPLE_PERSON: &[u8] = include_bytes!("../../data/people/early-secular-woman.json");
@@ -130,11 +132,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     args.handout.write(&engine, &person, &ranking, now, &[])?;
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&ranking)? + "\n",
-        OutputFormat::Table => table(&engine, &ranking, args.show_excluded, args.wide),
-    };
-    print_stdout(&text)?;
+    match args.format {
+        OutputFormat::Json => print_json(&ranking)?,
+        OutputFormat::Table => {
+            print_stdout(&table(&engine, &ranking, args.show_excluded, args.wide))?
+        }
+    }
     Ok(if ranking.eligible == 0 {
         ExitCode::from(1)
     } else {

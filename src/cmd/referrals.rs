@@ -12,7 +12,7 @@ use groupmatch::{Error, Problem};
 
 use super::db::DbArg;
 use super::refer::consent_words;
-use super::{parse_now, plural, print_stdout, OutputFormat};
+use super::{parse_now, plural, print_json, print_stdout, OutputFormat};
 
 /// Events written per transaction by `referrals import` unless `--batch` says otherwise.
 const DEFAULT_BATCH: u64 = 10_000;
@@ -88,11 +88,10 @@ fn due(args: DueArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| args.now.unwrap_or_else(Utc::now).date_naive());
     let store = args.db.open()?;
     let due = store.due(on)?;
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&due)? + "\n",
-        OutputFormat::Table => due_table(on, &due),
-    };
-    print_stdout(&text)?;
+    match args.format {
+        OutputFormat::Json => print_json(&due)?,
+        OutputFormat::Table => print_stdout(&due_table(on, &due))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -124,11 +123,10 @@ fn due_table(on: NaiveDate, due: &[DueFollowUp]) -> String {
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let store = args.db.open()?;
     let referral = store.referral(args.id)?;
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&referral)? + "\n",
-        OutputFormat::Table => referral_text(&referral),
-    };
-    print_stdout(&text)?;
+    match args.format {
+        OutputFormat::Json => print_json(&referral)?,
+        OutputFormat::Table => print_stdout(&referral_text(&referral))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

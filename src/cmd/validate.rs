@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use groupmatch::text::escape_control as esc;
 use groupmatch::{validate_file, FileKind};
 
-use super::{plural, print_stdout, OutputFormat};
+use super::{plural, print_json, print_stdout, OutputFormat};
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -30,8 +30,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|file| validate_file(file, args.kind))
         .collect();
     let failed = reports.iter().any(|r| !r.problems.is_empty());
-    let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&reports)? + "\n",
+    match args.format {
+        OutputFormat::Json => print_json(&reports)?,
         OutputFormat::Table => {
             let mut out = String::new();
             for r in &reports {
@@ -51,10 +51,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     writeln!(out, "{path}: {problems} ({kind})")?;
                 }
             }
-            out
+            print_stdout(&out)?;
         }
-    };
-    print_stdout(&text)?;
+    }
     Ok(if failed {
         ExitCode::from(2)
     } else {
