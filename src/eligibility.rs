@@ -322,13 +322,27 @@ impl Exclusion {
     }
 }
 
+/// An exclusion as it is written out: its code and its sentence.
+#[derive(Debug, Serialize)]
+#[serde(rename = "Exclusion")]
+pub(crate) struct WrittenExclusion {
+    code: ExclusionCode,
+    text: String,
+}
+
+impl Exclusion {
+    /// The exclusion as it is written out ([`Exclusion::text`] done).
+    pub(crate) fn written(&self) -> WrittenExclusion {
+        WrittenExclusion {
+            code: self.code,
+            text: self.text(),
+        }
+    }
+}
+
 impl Serialize for Exclusion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Exclusion", 2)?;
-        st.serialize_field("code", &self.code)?;
-        st.serialize_field("text", &self.text())?;
-        st.end()
+        self.written().serialize(s)
     }
 }
 
@@ -581,6 +595,12 @@ fn visit(pair: &Pair, mut sink: impl FnMut(Exclusion)) {
 /// Kilometres for display: one decimal under 10 km, whole numbers above.
 /// A travel limit as given: up to two decimals, without trailing zeros (`15`, `7.5`).
 pub(crate) fn limit_km(limit: f64) -> String {
+    // A whole number (the usual limit) is the same text as an integer, written without the exact
+    // decimal formatting, which is slow on such numbers (a full excluded list writes it for
+    // every group too far).
+    if limit.fract() == 0.0 && limit.is_sign_positive() && limit < 1e15 {
+        return (limit as i64).to_string();
+    }
     let s = format!("{limit:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -16,7 +16,7 @@ use crate::domain::person::Person;
 use crate::domain::recurrence::Session;
 use crate::domain::schedule::format_local;
 use crate::domain::vocab::{Approach, Format};
-use crate::eligibility::{Exclusion, ExclusionCode};
+use crate::eligibility::{Exclusion, ExclusionCode, WrittenExclusion};
 use crate::engine::{Engine, Scored};
 use crate::error::Result;
 use crate::explain::{ExplanationItem, ScoreBasis};
@@ -234,6 +234,7 @@ pub struct Excluded {
 #[serde(untagged)]
 pub enum ExcludedGroups {
     /// Every excluded group with every reason, in directory order ([`ExcludedDetail::Full`]).
+    #[serde(serialize_with = "serialize_full")]
     Full(Vec<Excluded>),
     /// How many groups were excluded ([`ExcludedDetail::None`] and [`ExcludedDetail::Counts`]).
     Counted {
@@ -243,6 +244,30 @@ pub enum ExcludedGroups {
         #[serde(skip_serializing_if = "Option::is_none")]
         by_code: Option<BTreeMap<ExclusionCode, usize>>,
     },
+}
+
+/// The full excluded list, each group as [`Excluded`] writes it, with every reason's sentence
+/// written first and in parallel: the list holds most groups of a large directory, and the
+/// sentences are most of the work of writing it.
+#[allow(clippy::ptr_arg)] // serde hands over the variant's field as it is
+fn serialize_full<S: serde::Serializer>(
+    groups: &Vec<Excluded>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename = "Excluded")]
+    struct Written<'a> {
+        group_id: &'a str,
+        reasons: Vec<WrittenExclusion>,
+    }
+    let written: Vec<Written> = groups
+        .par_iter()
+        .map(|g| Written {
+            group_id: &g.group_id,
+            reasons: g.reasons.iter().map(Exclusion::written).collect(),
+        })
+        .collect();
+    s.collect_seq(&written)
 }
 
 impl ExcludedGroups {
@@ -624,6 +649,33 @@ mod tests {
             .unwrap();
         assert!(r.suggestions.is_empty());
         assert_eq!(r.exclusion_summary(), "2 excluded: 2 language, 1 full");
+    }
+
+    #[test]
+    fn the_full_excluded_list_is_written_as_each_excluded_group_writes_itself() {
+        let sim =
+            crate::simulate::simulate(&crate::simulate::SimulationParams::new(3, 20, 400, 10))
+                .unwrap();
+        let e = engine(sim.groups.clone());
+        let options = RankOptions::new(Some(3), now()).with_excluded(ExcludedDetail::Full);
+        for p in &sim.people {
+            let r = e.rank(p, &options).unwrap();
+            let ExcludedGroups::Full(list) = &r.excluded else {
+                panic!("a full list was asked for")
+            };
+            assert!(
+                list.len() > 100,
+                "the simulated people are turned away by most groups"
+            );
+            let each: Vec<serde_json::Value> = list
+                .iter()
+                .map(|g| serde_json::to_value(g).unwrap())
+                .collect();
+            assert_eq!(
+                serde_json::to_value(&r.excluded).unwrap(),
+                serde_json::Value::from(each)
+            );
+        }
     }
 
     #[test]
