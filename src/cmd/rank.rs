@@ -133,7 +133,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     args.handout.write(&engine, &person, &ranking, now, &[])?;
     match args.format {
-        OutputFormat::Json => print_json(&ranking)?,
+        // Nothing needs the engine any more: it is freed on another thread while the JSON is
+        // written (with a large directory, each takes a while).
+        OutputFormat::Json => std::thread::scope(|s| {
+            s.spawn(move || drop(engine));
+            print_json(&ranking)
+        })?,
         OutputFormat::Table => {
             print_stdout(&table(&engine, &ranking, args.show_excluded, args.wide))?
         }
