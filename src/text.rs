@@ -41,8 +41,14 @@ pub fn is_forbidden(c: char) -> bool {
 }
 
 /// Whether `s` has a [forbidden](is_forbidden) character.
+///
+/// ```
+/// use groupmatch::text::has_forbidden;
+/// assert!(has_forbidden("tab\there") && has_forbidden("c1 \u{9b}") && has_forbidden("\u{2029}"));
+/// assert!(!has_forbidden("Café – Step ✓") && !has_forbidden("\u{a0}\u{2030}"));
+/// ```
 pub fn has_forbidden(s: &str) -> bool {
-    s.chars().any(is_forbidden)
+    has_forbidden_except(s, |_| false)
 }
 
 /// `s` with every [forbidden](is_forbidden) character replaced by U+FFFD (borrowed when there is
@@ -155,20 +161,25 @@ pub fn closest<'k>(
         .map(|(_, k)| k)
 }
 
+/// Whether `s` has a [forbidden](is_forbidden) character that `keep` does not keep.
+fn has_forbidden_except(s: &str, keep: impl Fn(char) -> bool) -> bool {
+    // A forbidden character is a C0 control, DEL, or starts with the byte 0xC2 (the C1 controls)
+    // or 0xE2 (U+2028, U+2029): text without those bytes (nearly all, and a whole JSON output of
+    // megabytes) is cleared by a scan of its bytes, not decoded. The bytes are scanned in blocks
+    // of 64, each whole and without branches, so that the compiler scans many at once.
+    let suspect =
+        |b: u8| (b < 0x20) & !keep(char::from(b)) | (b == 0x7f) | (b == 0xc2) | (b == 0xe2);
+    let plain = |block: &[u8]| !block.iter().fold(false, |any, &b| any | suspect(b));
+    !s.as_bytes().chunks(64).all(plain) && s.chars().any(|c| is_forbidden(c) && !keep(c))
+}
+
 /// `s` with each [forbidden](is_forbidden) character but those `keep` keeps written by `escape`.
 fn escape_except(
     s: &str,
     keep: impl Fn(char) -> bool,
     escape: impl Fn(&mut String, char) -> std::fmt::Result,
 ) -> Cow<'_, str> {
-    // A forbidden character is a C0 control, DEL, or starts with the byte 0xC2 (the C1 controls)
-    // or 0xE2 (U+2028, U+2029): text without those bytes (nearly all, and a whole JSON output of
-    // megabytes) is passed on after a scan of its bytes, not decoded. The bytes are scanned in
-    // blocks of 64, each whole and without branches, so that the compiler scans many at once.
-    let suspect =
-        |b: u8| (b < 0x20) & !keep(char::from(b)) | (b == 0x7f) | (b == 0xc2) | (b == 0xe2);
-    let plain = |block: &[u8]| !block.iter().fold(false, |any, &b| any | suspect(b));
-    if s.as_bytes().chunks(64).all(plain) || !s.chars().any(|c| is_forbidden(c) && !keep(c)) {
+    if !has_forbidden_except(s, &keep) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -275,6 +286,25 @@ mod tests {
         }
         assert_eq!(escape_terminal("a\nb"), "a\nb");
         assert!(matches!(escape_terminal("é … ’ ° \n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_character_is_found_forbidden_or_not_as_is_forbidden_says_wherever_it_is() {
+        // Every character of the Basic Multilingual Plane (where every forbidden one is) and a
+        // few past it, at the start of a text and past the first block of 64 bytes the byte
+        // scan clears at once, beside characters that share its first bytes.
+        let long = "x".repeat(70);
+        let others = ['\u{10000}', '\u{1f600}', '\u{e0001}', char::MAX];
+        for c in ('\0'..='\u{ffff}').chain(others) {
+            for text in [format!("{c}"), format!("{long}\u{a0}{c}\u{2030}")] {
+                assert_eq!(has_forbidden(&text), is_forbidden(c), "{c:?}");
+                assert_eq!(
+                    escape_json_string(&text).contains("\\u"),
+                    is_forbidden(c),
+                    "{c:?}"
+                );
+            }
+        }
     }
 
     #[test]
