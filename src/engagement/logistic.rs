@@ -227,7 +227,12 @@ impl ParamGuard for LogisticParams {
                     j + 1
                 )));
             }
-            if let Some((j, s)) = prior.sd.iter().enumerate().find(|(_, s)| !(**s > 0.0)) {
+            if let Some((j, s)) = prior
+                .sd
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.is_nan() || **s <= 0.0)
+            {
                 return Err(Error::Training(format!(
                     "prior standard deviation {} must be above 0, got {s}",
                     j + 1
