@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use groupmatch::formats::groups::GROUP_FIELDS;
 use groupmatch::formats::write::{write_atomic, write_csv, write_json};
-use groupmatch::simulate::rounds::{run_rounds, ChoiceModel, LoopParams, LoopReport};
+use groupmatch::simulate::rounds::{run_rounds, ChoiceModel, LoopParams, LoopReport, PRIOR_SD};
 use groupmatch::simulate::{write_simulation, SimulationParams, SIMULATION_FILES};
 use groupmatch::store::Store;
 
@@ -59,6 +59,13 @@ pub struct Args {
     /// (the loop measures every model on the random holdout instead).
     #[arg(long, requires = "rounds", default_value_t = 0.2)]
     train_holdout: f64,
+    /// Standard deviation of the Gaussian prior each retraining shrinks toward the hand-set
+    /// prior's weights with, in log-odds per unit of each feature.
+    #[arg(long, requires = "rounds", default_value_t = PRIOR_SD)]
+    prior_sd: f64,
+    /// Retrain without the prior: shrink the coefficients toward 0, as `train` does.
+    #[arg(long, requires = "rounds", conflicts_with = "prior_sd")]
+    no_prior: bool,
     #[command(flatten)]
     force: ForceArg,
 }
@@ -112,6 +119,7 @@ fn closed_loop(args: &Args, rounds: usize) -> anyhow::Result<ExitCode> {
     params.groups = args.groups;
     params.holdout = args.holdout;
     params.retrain.holdout = args.train_holdout;
+    params.prior_sd = (!args.no_prior).then_some(args.prior_sd);
     params.choice = ChoiceModel {
         explore: args.explore,
         ..ChoiceModel::default()

@@ -84,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let provenance = args
         .provenance
         .map_or_else(|| history.provenance(), Provenance::from);
-    let file = train(&history, &design, &params, &source, provenance)?;
+    let file = train(&history, &design, &params, None, &source, provenance)?;
     write_json(&args.out, &file)?;
     let summary: TrainingSummary = serde_json::from_value(
         file.training

@@ -22,6 +22,17 @@
 //! linfa-logistic's with `alpha = n * l2` (linfa sums the loss instead of averaging it). Using the
 //! mean keeps `l2` meaningful across data sizes and makes the gradient tolerance a per-row figure.
 //!
+//! With a Gaussian prior on the coefficients ([`LogisticParams::prior`]: mean `m_j`, standard
+//! deviation `s_j`), the objective gains its negative log density, counted once for the whole
+//! data set and so divided by `n` like the loss:
+//!
+//! ```text
+//! L(b, w) + (1 / (2 n)) * sum_j ((w_j - m_j) / s_j)^2
+//! ```
+//!
+//! Its minimum is the maximum a posteriori estimate: with few rows the fit stays near `m`, with
+//! many the data take over. An infinite `s_j` leaves coefficient `j` to the data alone.
+//!
 //! # Solver
 //!
 //! L-BFGS (memory 10) on the intercept and coefficients together, from the intercept-only
@@ -75,6 +86,22 @@ pub struct LogisticValidParams {
     l2: f64,
     max_iterations: usize,
     gradient_tolerance: f64,
+    prior: Option<GaussianPrior>,
+}
+
+/// An independent Gaussian prior on each coefficient (not the intercept), as given to
+/// [`LogisticParams::prior`].
+#[derive(Debug, Clone, PartialEq)]
+struct GaussianPrior {
+    mean: Vec<f64>,
+    sd: Vec<f64>,
+}
+
+impl GaussianPrior {
+    /// `1 / sd^2` for each coefficient: 0 where the standard deviation is infinite.
+    fn precision(&self) -> Vec<f64> {
+        self.sd.iter().map(|s| 1.0 / (s * s)).collect()
+    }
 }
 
 impl LogisticParams {
@@ -89,6 +116,7 @@ impl LogisticParams {
             l2: 1e-4,
             max_iterations: 200,
             gradient_tolerance: 1e-6,
+            prior: None,
         })
     }
 
@@ -97,6 +125,30 @@ impl LogisticParams {
     /// finite and at least zero.
     pub fn l2(mut self, l2: f64) -> LogisticParams {
         self.0.l2 = l2;
+        self
+    }
+
+    /// Adds a Gaussian prior on the coefficients: coefficient `j` is drawn from a normal
+    /// distribution of mean `mean[j]` and standard deviation `sd[j]`, on the scale of the design
+    /// matrix's columns. The fit is then the maximum a posteriori estimate (see the module's
+    /// objective); the prior adds to the `l2` penalty rather than replacing it. Each mean must be
+    /// finite, each standard deviation above 0 (infinite: no prior on that coefficient), and
+    /// both as long as the matrix is wide.
+    ///
+    /// ```
+    /// use groupmatch::engagement::logistic::LogisticParams;
+    /// use linfa::ParamGuard;
+    /// use ndarray::array;
+    ///
+    /// let params = LogisticParams::new().prior(array![0.5, -0.2], array![0.25, f64::INFINITY]);
+    /// assert!(params.check().is_ok());
+    /// assert!(LogisticParams::new().prior(array![0.5], array![0.0]).check().is_err());
+    /// ```
+    pub fn prior(mut self, mean: Array1<f64>, sd: Array1<f64>) -> LogisticParams {
+        self.0.prior = Some(GaussianPrior {
+            mean: mean.to_vec(),
+            sd: sd.to_vec(),
+        });
         self
     }
 
@@ -160,6 +212,32 @@ impl ParamGuard for LogisticParams {
                 "gradient tolerance must be a finite number above 0, got {}",
                 p.gradient_tolerance
             )));
+        }
+        if let Some(prior) = &p.prior {
+            if prior.mean.len() != prior.sd.len() {
+                return Err(Error::Training(format!(
+                    "the prior has {} means but {} standard deviations",
+                    prior.mean.len(),
+                    prior.sd.len()
+                )));
+            }
+            if let Some((j, m)) = prior.mean.iter().enumerate().find(|(_, m)| !m.is_finite()) {
+                return Err(Error::Training(format!(
+                    "prior mean {} must be a finite number, got {m}",
+                    j + 1
+                )));
+            }
+            if let Some((j, s)) = prior
+                .sd
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.is_nan() || **s <= 0.0)
+            {
+                return Err(Error::Training(format!(
+                    "prior standard deviation {} must be above 0, got {s}",
+                    j + 1
+                )));
+            }
         }
         Ok(p)
     }
@@ -326,6 +404,12 @@ impl<D: Data<Elem = f64>> Fit<ArrayBase<D, Ix2>, Array1<bool>, Error> for Logist
                 p + 1
             )));
         }
+        if let Some(prior) = self.prior.as_ref().filter(|prior| prior.mean.len() != p) {
+            return Err(Error::Training(format!(
+                "the prior has {} coefficients but the design matrix {p} columns",
+                prior.mean.len()
+            )));
+        }
         let positives = targets.iter().filter(|&&t| t).count();
         if positives == 0 || positives == n {
             let class = if positives == 0 { "false" } else { "true" };
@@ -340,7 +424,13 @@ impl<D: Data<Elem = f64>> Fit<ArrayBase<D, Ix2>, Array1<bool>, Error> for Logist
         let x = x.as_slice().expect("standard layout is contiguous");
         let y: Vec<f64> = targets.iter().map(|&t| f64::from(u8::from(t))).collect();
 
-        let mut objective = Objective::new(x, &y, p, self.l2);
+        let precision = self.prior.as_ref().map(GaussianPrior::precision);
+        let prior = self
+            .prior
+            .as_ref()
+            .zip(precision.as_deref())
+            .map(|(prior, precision)| (prior.mean.as_slice(), precision));
+        let mut objective = Objective::new(x, &y, p, self.l2, prior);
         // Start at the intercept-only optimum: with the penalty off the intercept, the gradient
         // in the intercept is zero there, and the first step only has to find the slopes.
         let rate = positives as f64 / n as f64;
@@ -401,6 +491,8 @@ struct Objective<'a> {
     y: &'a [f64],
     p: usize,
     l2: f64,
+    /// The prior's means and precisions (`1 / sd^2`), when there is one.
+    prior: Option<(&'a [f64], &'a [f64])>,
     /// Per-chunk partial sums, `p + 2` per chunk: `[loss, d/db, d/dw_1, ..., d/dw_p]`. Allocated
     /// once; every evaluation overwrites it.
     partials: Vec<f64>,
@@ -408,13 +500,20 @@ struct Objective<'a> {
 }
 
 impl<'a> Objective<'a> {
-    fn new(x: &'a [f64], y: &'a [f64], p: usize, l2: f64) -> Objective<'a> {
+    fn new(
+        x: &'a [f64],
+        y: &'a [f64],
+        p: usize,
+        l2: f64,
+        prior: Option<(&'a [f64], &'a [f64])>,
+    ) -> Objective<'a> {
         let chunks = y.len().div_ceil(CHUNK_ROWS);
         Objective {
             x,
             y,
             p,
             l2,
+            prior,
             partials: vec![0.0; chunks * (p + 2)],
             evaluations: 0,
         }
@@ -448,7 +547,18 @@ impl<'a> Objective<'a> {
             *g = *g * inv_n + self.l2 * wj;
             penalty += wj * wj;
         }
-        loss + 0.5 * self.l2 * penalty
+        let mut objective = loss + 0.5 * self.l2 * penalty;
+        if let Some((mean, precision)) = self.prior {
+            let mut prior = 0.0;
+            for ((g, &wj), (&m, &q)) in grad[1..].iter_mut().zip(w).zip(mean.iter().zip(precision))
+            {
+                let d = wj - m;
+                *g += inv_n * q * d;
+                prior += q * d * d;
+            }
+            objective += 0.5 * inv_n * prior;
+        }
+        objective
     }
 }
 
@@ -659,6 +769,133 @@ mod tests {
         assert_abs_diff_eq!(model.loss(), loss, epsilon = 1e-9);
     }
 
+    /// A prior whose means are far from the true coefficients, so that shrinking toward it shows.
+    fn far_prior() -> Array1<f64> {
+        TRUE_COEFFICIENTS.iter().map(|t| 1.0 - t).collect()
+    }
+
+    #[test]
+    fn gradient_with_a_prior_matches_finite_differences() {
+        let (x, y) = synthetic(11, 3_000, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
+        let labels: Vec<f64> = y.iter().map(|&t| f64::from(u8::from(t))).collect();
+        let mean = far_prior().to_vec();
+        let precision: Vec<f64> = (0..mean.len()).map(|j| 50.0 + 400.0 * j as f64).collect();
+        let p = mean.len();
+        let mut objective = Objective::new(
+            x.as_slice().unwrap(),
+            &labels,
+            p,
+            1e-3,
+            Some((&mean, &precision)),
+        );
+        let theta: Vec<f64> = (0..=p).map(|j| 0.3 - 0.1 * j as f64).collect();
+        let mut grad = vec![0.0; p + 1];
+        objective.eval(&theta, &mut grad);
+        let h = 1e-6;
+        let mut scratch = vec![0.0; p + 1];
+        for j in 0..=p {
+            let mut up = theta.clone();
+            up[j] += h;
+            let mut down = theta.clone();
+            down[j] -= h;
+            let numeric = (objective.eval(&up, &mut scratch) - objective.eval(&down, &mut scratch))
+                / (2.0 * h);
+            assert_abs_diff_eq!(grad[j], numeric, epsilon = 1e-7);
+        }
+        // The prior's share of the gradient is there: the intercept has none.
+        let mut flat = Objective::new(x.as_slice().unwrap(), &labels, p, 1e-3, None);
+        let mut without = vec![0.0; p + 1];
+        flat.eval(&theta, &mut without);
+        assert_eq!(grad[0], without[0]);
+        let n = x.nrows() as f64;
+        for j in 1..=p {
+            let expected = precision[j - 1] * (theta[j] - mean[j - 1]) / n;
+            assert_abs_diff_eq!(grad[j] - without[j], expected, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn an_infinite_prior_sd_fits_exactly_as_without_a_prior() {
+        let (x, y) = synthetic(12, 5_000, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
+        let plain = fit(LogisticParams::new(), &x, &y).unwrap();
+        let infinite = Array1::from_elem(TRUE_COEFFICIENTS.len(), f64::INFINITY);
+        let vague = fit(LogisticParams::new().prior(far_prior(), infinite), &x, &y).unwrap();
+        assert_eq!(plain, vague);
+    }
+
+    #[test]
+    fn a_narrow_prior_holds_the_fit_at_its_mean_and_a_wider_one_lets_the_data_in() {
+        let (x, y) = synthetic(13, 5_000, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
+        let k = TRUE_COEFFICIENTS.len();
+        let with_sd = |sd: f64| {
+            let params = LogisticParams::new().prior(far_prior(), Array1::from_elem(k, sd));
+            fit(params.gradient_tolerance(1e-9), &x, &y).unwrap()
+        };
+        let narrow = with_sd(1e-4);
+        for (w, m) in narrow.coefficients().iter().zip(far_prior()) {
+            assert_abs_diff_eq!(*w, m, epsilon = 1e-4);
+        }
+        // The distance to the prior grows with its standard deviation, toward the plain fit.
+        let plain = fit(LogisticParams::new(), &x, &y).unwrap();
+        let distance = |m: &FittedLogistic| {
+            let d = m.coefficients() - &far_prior();
+            d.dot(&d)
+        };
+        let (tight, loose) = (with_sd(0.02), with_sd(0.2));
+        assert!(distance(&narrow) < distance(&tight), "{narrow:?} {tight:?}");
+        assert!(distance(&tight) < distance(&loose), "{tight:?} {loose:?}");
+        assert!(distance(&loose) < distance(&plain), "{loose:?} {plain:?}");
+        // A coefficient with an infinite sd is left to the data (here the first: its prior mean
+        // is 0.2, its true value 0.8), the others stay held.
+        let mut sd = Array1::from_elem(k, 1e-4);
+        sd[0] = f64::INFINITY;
+        let half = fit(LogisticParams::new().prior(far_prior(), sd), &x, &y).unwrap();
+        assert!(half.coefficients()[0] - far_prior()[0] > 0.5, "{half:?}");
+        for (w, m) in half.coefficients().iter().zip(far_prior()).skip(1) {
+            assert_abs_diff_eq!(*w, m, epsilon = 1e-3);
+        }
+    }
+
+    #[test]
+    fn a_prior_of_the_wrong_shape_or_with_bad_values_is_an_error() {
+        let (x, y) = synthetic(14, 50, 0.0, &[1.0, 2.0]);
+        let one = |v: f64| Array1::from_elem(1, v);
+        let two = |v: f64| Array1::from_elem(2, v);
+        let bad = [
+            (
+                LogisticParams::new().prior(two(0.0), one(1.0)),
+                "the prior has 2 means but 1 standard deviations",
+            ),
+            (
+                LogisticParams::new().prior(array_of(&[0.0, f64::NAN]), two(1.0)),
+                "prior mean 2 must be a finite number, got NaN",
+            ),
+            (
+                LogisticParams::new().prior(two(0.0), array_of(&[1.0, 0.0])),
+                "prior standard deviation 2 must be above 0, got 0",
+            ),
+            (
+                LogisticParams::new().prior(two(0.0), array_of(&[f64::NAN, 1.0])),
+                "prior standard deviation 1 must be above 0, got NaN",
+            ),
+        ];
+        for (params, message) in bad {
+            assert_eq!(params.check_ref().unwrap_err().to_string(), message);
+            assert_eq!(fit(params, &x, &y).unwrap_err().to_string(), message);
+        }
+        let err = fit(LogisticParams::new().prior(one(0.0), one(1.0)), &x, &y)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "the prior has 1 coefficients but the design matrix 2 columns"
+        );
+    }
+
+    fn array_of(values: &[f64]) -> Array1<f64> {
+        Array1::from(values.to_vec())
+    }
+
     #[test]
     fn penalty_shrinks_coefficients_towards_zero() {
         let (x, y) = synthetic(3, 5_000, TRUE_INTERCEPT, &TRUE_COEFFICIENTS);
@@ -861,7 +1098,7 @@ mod tests {
             proptest::prop_assume!(positives > 0 && positives < n);
             let x = x.as_standard_layout();
             let labels: Vec<f64> = y.iter().map(|&t| f64::from(u8::from(t))).collect();
-            let mut objective = Objective::new(x.as_slice().unwrap(), &labels, p, l2);
+            let mut objective = Objective::new(x.as_slice().unwrap(), &labels, p, l2, None);
             let rate = positives as f64 / n as f64;
             let mut theta = vec![0.0; p + 1];
             theta[0] = libm::log(rate / (1.0 - rate));

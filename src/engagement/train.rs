@@ -5,6 +5,10 @@
 //! regression is fitted through linfa's `Fit` trait ([`super::logistic`]), and the fitted
 //! coefficients are folded back to the raw feature scale, so a feature that is 0 contributes 0
 //! and explanations stay readable. Holdout metrics are stored in the model file.
+//!
+//! With a [`Prior`], the coefficients are shrunk toward another model's instead of toward 0: a
+//! Gaussian prior centred on that model's per-unit weights, of one standard deviation for every
+//! feature on the raw scale, moved into the standardised space the solver works in.
 
 use std::time::Instant;
 
@@ -21,7 +25,7 @@ use crate::engagement::model::{
     sigmoid, EngagementModel, ModelFile, Provenance, Scaling, MODEL_FORMAT, MODEL_VERSION,
 };
 use crate::error::{Error, Result};
-use crate::features::{FEATURE_NAMES, N_FEATURES};
+use crate::features::{Feature, FEATURE_NAMES, N_FEATURES};
 
 /// Hyperparameters of a training run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,6 +46,30 @@ impl Default for TrainParams {
             l2: 1e-4,
         }
     }
+}
+
+/// A Gaussian prior for [`train`]: each coefficient is believed to be `model`'s weight for that
+/// feature (its log-odds per unit of the raw feature), give or take `sd`.
+///
+/// The prior counts once, whatever the number of rows, so the more rows the less it weighs: the
+/// fit is the maximum a posteriori estimate. The intercept has no prior (the base rate is the
+/// data's). The small `l2` penalty of [`TrainParams`] still applies on top.
+#[derive(Debug, Clone, Copy)]
+pub struct Prior<'a> {
+    /// The model whose weights are the prior's means.
+    pub model: &'a EngagementModel,
+    /// The prior's standard deviation, in log-odds per unit of each raw feature: finite and
+    /// above 0 (for no prior, give none).
+    pub sd: f64,
+}
+
+/// The `prior` a model was trained with, as its training record stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorSummary {
+    /// The prior model's `description`.
+    pub model: String,
+    /// The standard deviation (log-odds per unit of each raw feature).
+    pub sd: f64,
 }
 
 /// Holdout metrics of a model.
@@ -78,6 +106,9 @@ pub struct TrainingSummary {
     pub converged: bool,
     /// The standardisation the coefficients were fitted under (already folded into them).
     pub standardization: Scaling,
+    /// The Gaussian prior the coefficients were shrunk toward, if any (absent: toward 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<PriorSummary>,
 }
 
 /// Rows of the training and holdout sides.
@@ -100,7 +131,8 @@ pub fn split(history: &History, params: &TrainParams) -> Split {
     Split { train, holdout }
 }
 
-/// Trains a model: split, standardise, fit, fold, measure. `source` names the history in the
+/// Trains a model: split, standardise, fit, fold, measure. `prior`, when given, is what the
+/// coefficients are shrunk toward (see [`Prior`]). `source` names the history in the
 /// model's metadata; `provenance` is what the history is, written in the model so the score is
 /// described as what it is. A trained model is never [`Provenance::HandSet`], and a history that
 /// [is a simulation](History::provenance) is never local outcomes.
@@ -108,6 +140,7 @@ pub fn train(
     history: &History,
     design: &DesignMatrix,
     params: &TrainParams,
+    prior: Option<Prior<'_>>,
     source: &str,
     provenance: Provenance,
 ) -> Result<ModelFile> {
@@ -148,16 +181,29 @@ pub fn train(
             "no person fell in the holdout: use more people or a larger --holdout".into(),
         );
     }
+    if let Some(prior) = prior.filter(|prior| !(prior.sd > 0.0 && prior.sd.is_finite())) {
+        return refuse(format!(
+            "the prior's standard deviation must be a finite number above 0, got {}",
+            prior.sd
+        ));
+    }
     let x_train = design.x.select(Axis(0), &split.train);
     let y_train: Array1<bool> = split.train.iter().map(|&i| design.y[i]).collect();
     let (mean, scale) = standardization(&x_train);
     let x_std = standardize(x_train, &mean, &scale);
 
+    let mut solver = LogisticParams::new().l2(params.l2);
+    if let Some(prior) = prior {
+        // A weight per raw unit is `scale` times larger per standardised unit, and so is its
+        // uncertainty.
+        let weights: Array1<f64> = Feature::ALL
+            .iter()
+            .map(|&f| prior.model.weight(f))
+            .collect();
+        solver = solver.prior(&weights * &scale, prior.sd * &scale);
+    }
     let start = Instant::now();
-    let fitted = LogisticParams::new()
-        .l2(params.l2)
-        .check()?
-        .fit(&Dataset::new(x_std, y_train))?;
+    let fitted = solver.check()?.fit(&Dataset::new(x_std, y_train))?;
     let fit_seconds = start.elapsed().as_secs_f64();
 
     // Fold the standardisation into raw-scale coefficients.
@@ -211,6 +257,10 @@ pub fn train(
             mean: mean.to_vec(),
             scale: scale.to_vec(),
         },
+        prior: prior.map(|prior| PriorSummary {
+            model: prior.model.file().description.clone(),
+            sd: prior.sd,
+        }),
     };
     file.training = Some(serde_json::to_value(&summary).expect("summary serialises"));
     Ok(file)
@@ -290,7 +340,7 @@ mod tests {
     fn trained_model_predicts_its_holdout_nearly_as_well_as_the_truth() {
         let (history, groups) = small_simulation();
         let design = design_matrix(&history, &groups);
-        let file = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
+        let file = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap();
         let model = EngagementModel::from_file(file.clone(), "m").unwrap();
         let summary: TrainingSummary =
             serde_json::from_value(file.training.clone().unwrap()).unwrap();
@@ -318,11 +368,63 @@ mod tests {
     }
 
     #[test]
+    fn a_prior_pulls_the_raw_coefficients_to_its_model_and_a_wider_one_less() {
+        let (history, groups) = small_simulation();
+        let design = design_matrix(&history, &groups);
+        let params = TrainParams::default();
+        let hand_set = EngagementModel::prior();
+        let with_sd = |sd: f64| {
+            let prior = Prior {
+                model: &hand_set,
+                sd,
+            };
+            train(&history, &design, &params, Some(prior), "sim", SIM).unwrap()
+        };
+        // Held at the prior: the raw coefficients are the prior model's, so the prior was moved
+        // into the standardised space and back correctly.
+        let held = with_sd(1e-4);
+        for (w, (_, m)) in held.coefficients.iter().zip(hand_set.coefficients()) {
+            assert!((w - m).abs() < 1e-3, "{:?}", held.coefficients);
+        }
+        let summary: TrainingSummary = serde_json::from_value(held.training.unwrap()).unwrap();
+        assert_eq!(
+            summary.prior,
+            Some(PriorSummary {
+                model: hand_set.file().description.clone(),
+                sd: 1e-4
+            })
+        );
+        // Without a prior the record has none; with a wider one the coefficients lie between.
+        let plain = train(&history, &design, &params, None, "sim", SIM).unwrap();
+        let plain_summary = plain.training.clone().unwrap();
+        assert!(plain_summary.get("prior").is_none(), "{plain_summary}");
+        let distance = |c: &[f64]| {
+            c.iter()
+                .zip(hand_set.coefficients())
+                .map(|(w, (_, m))| (w - m) * (w - m))
+                .sum::<f64>()
+        };
+        let middle = with_sd(0.25);
+        assert!(distance(&middle.coefficients) < distance(&plain.coefficients));
+        assert!(distance(&middle.coefficients) > distance(&held.coefficients));
+        for (sd, shown) in [(0.0, "0"), (f64::INFINITY, "inf"), (f64::NAN, "NaN")] {
+            let prior = Prior {
+                model: &hand_set,
+                sd,
+            };
+            let err = train(&history, &design, &params, Some(prior), "sim", SIM).unwrap_err();
+            let expected =
+                format!("standard deviation must be a finite number above 0, got {shown}");
+            assert!(err.to_string().contains(&expected), "{err}");
+        }
+    }
+
+    #[test]
     fn training_is_deterministic_except_for_the_clock() {
         let (history, groups) = small_simulation();
         let design = design_matrix(&history, &groups);
-        let a = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
-        let b = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
+        let a = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap();
+        let b = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap();
         assert_eq!(a.coefficients, b.coefficients);
         assert_eq!(a.intercept, b.intercept);
     }
@@ -332,10 +434,18 @@ mod tests {
         let (mut history, groups) = small_simulation();
         let design = design_matrix(&history, &groups);
         assert_eq!(history.provenance(), SIM);
-        let file = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap();
+        let file = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap();
         assert_eq!(file.provenance, Some(SIM));
         for wrong in [Provenance::LocalOutcomes, Provenance::HandSet] {
-            let err = train(&history, &design, &TrainParams::default(), "sim", wrong).unwrap_err();
+            let err = train(
+                &history,
+                &design,
+                &TrainParams::default(),
+                None,
+                "sim",
+                wrong,
+            )
+            .unwrap_err();
             assert!(err.to_string().contains(wrong.as_str()), "{err}");
         }
         // Real outcomes carry no true probability.
@@ -344,7 +454,15 @@ mod tests {
         }
         let local = history.provenance();
         assert_eq!(local, Provenance::LocalOutcomes);
-        let file = train(&history, &design, &TrainParams::default(), "h.csv", local).unwrap();
+        let file = train(
+            &history,
+            &design,
+            &TrainParams::default(),
+            None,
+            "h.csv",
+            local,
+        )
+        .unwrap();
         assert_eq!(file.provenance, Some(local));
     }
 
@@ -355,11 +473,11 @@ mod tests {
             r.engaged_90d = true;
         }
         let design = design_matrix(&history, &groups);
-        let err = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap_err();
+        let err = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap_err();
         assert!(err.to_string().contains("same outcome"), "{err}");
         history.rows.truncate(10);
         let design = design_matrix(&history, &groups);
-        let err = train(&history, &design, &TrainParams::default(), "sim", SIM).unwrap_err();
+        let err = train(&history, &design, &TrainParams::default(), None, "sim", SIM).unwrap_err();
         assert!(err.to_string().contains("training rows"), "{err}");
     }
 }
