@@ -972,7 +972,7 @@ fn unreadable(path: &Path, key: Option<&DbKey>) -> String {
     match key {
         Some(key) if plain => format!(
             "the database is not encrypted, but a key is given ({}): unset it to open this \
-             file (docs/referrals.md says how to encrypt an existing database)",
+             file (a database is encrypted when it is created with a key, not later)",
             key.source()
         ),
         Some(key) => format!(
