@@ -2,7 +2,8 @@
 //! built binary, the database and its write-ahead log hold none of a referral's ids in the
 //! clear, a referral goes in and comes out with the key, a missing, wrong or unexpected key is
 //! refused with a message that names the file and never the key, a key file must be its
-//! owner's only, and a backup is encrypted under the same key.
+//! owner's only, a backup is encrypted under the same key, and the server opens the database
+//! keyed for each request.
 
 mod util;
 
@@ -222,4 +223,79 @@ fn a_backup_of_an_encrypted_database_is_encrypted_with_the_same_key() {
     let key = DbKey::new(PASSPHRASE, "the test").unwrap();
     let store = Store::open_with_key(&wd.path().join("copy.db"), Some(key)).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+/// `GET path` with a bearer `token` from the server at `addr`: the whole answer, as text.
+fn get(addr: &str, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn the_server_opens_an_encrypted_database_with_the_key_and_refuses_to_start_without() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let wd = Workdir::new();
+    person_file(&wd);
+    refer(&wd, &[KEY], "r.db");
+    let out = wd.run(["token", "add", "--role", "match", "--tokens", "tokens.json"]);
+    let token = out.assert_success().stdout().trim().to_string();
+    let serve = [
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--tokens",
+        "tokens.json",
+        "--db",
+        "r.db",
+    ];
+    wd.run_env(&[], serve)
+        .assert_code(2)
+        .assert_stderr_contains("r.db: is encrypted or not a groupmatch database");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_groupmatch"))
+        .args(serve)
+        .current_dir(wd.path())
+        .env_remove("GROUPMATCH_DB_KEY_FILE")
+        .env("GROUPMATCH_DB_KEY", PASSPHRASE)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .map(str::to_string);
+    // Each request opens the database anew, keyed.
+    let answers: Vec<String> = (0..2)
+        .filter_map(|_| {
+            Some(get(
+                addr.as_deref()?,
+                "/v1/referrals/due?on=2026-12-03",
+                &token,
+            ))
+        })
+        .collect();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(answers.len(), 2, "the server did not start: {line:?}");
+    for answer in answers {
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(PERSON), "{answer}");
+    }
 }
