@@ -2,6 +2,7 @@
 //! environment or a key file, never from a command-line flag, and never shown.
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -13,6 +14,9 @@ pub const KEY_VAR: &str = "GROUPMATCH_DB_KEY";
 
 /// The environment variable naming a file whose first line is the key.
 pub const KEY_FILE_VAR: &str = "GROUPMATCH_DB_KEY_FILE";
+
+/// How much of a key file is read at most: its first line is the key.
+const KEY_FILE_MAX: u64 = 64 * 1024;
 
 /// The key of an encrypted referrals database, handed to SQLCipher as given: a passphrase
 /// (SQLCipher derives the 256-bit key from it with PBKDF2-HMAC-SHA512, 256,000 iterations, at
@@ -74,10 +78,11 @@ impl DbKey {
             path: path.to_path_buf(),
             error,
         };
+        let file = std::fs::File::open(path).map_err(io)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+            let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
                 return Err(Error::Key(format!(
                     "{}: the key file ({KEY_FILE_VAR}) has mode {mode:04o}: group or others \
@@ -87,7 +92,10 @@ impl DbKey {
                 )));
             }
         }
-        let text = std::fs::read(path).map_err(io)?;
+        // A key is one line: at most KEY_FILE_MAX bytes are read (not all of a file named by
+        // mistake), and what follows the first line is ignored.
+        let mut text = Vec::new();
+        file.take(KEY_FILE_MAX).read_to_end(&mut text).map_err(io)?;
         let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let source = format!("{KEY_FILE_VAR} ({})", path.display());
