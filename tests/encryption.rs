@@ -2,8 +2,8 @@
 //! built binary, the database and its write-ahead log hold none of a referral's ids in the
 //! clear, a referral goes in and comes out with the key, a missing, wrong or unexpected key is
 //! refused with a message that names the file and never the key, a key file must be its
-//! owner's only, a backup is encrypted under the same key, and the server opens the database
-//! keyed for each request.
+//! owner's only, a backup is encrypted under the same key, the server opens the database keyed
+//! for each request, and SQLCipher runs on the system's OpenSSL at its version 4 defaults.
 
 mod util;
 
@@ -223,6 +223,25 @@ fn a_backup_of_an_encrypted_database_is_encrypted_with_the_same_key() {
     let key = DbKey::new(PASSPHRASE, "the test").unwrap();
     let store = Store::open_with_key(&wd.path().join("copy.db"), Some(key)).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn sqlcipher_uses_the_systems_openssl_at_its_version_4_defaults() {
+    let wd = Workdir::new();
+    person_file(&wd);
+    refer(&wd, &[KEY], "r.db");
+    let conn = rusqlite::Connection::open(wd.path().join("r.db")).unwrap();
+    conn.pragma_update(None, "key", PASSPHRASE).unwrap();
+    let pragma = |name: &str| -> String {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(pragma("cipher_provider"), "openssl");
+    assert!(pragma("cipher_provider_version").starts_with("OpenSSL 3"));
+    assert_eq!(pragma("cipher_version").split('.').next(), Some("4"));
+    assert_eq!(pragma("kdf_iter"), "256000");
+    assert_eq!(pragma("cipher_hmac_algorithm"), "HMAC_SHA512");
+    assert_eq!(pragma("cipher_page_size"), "4096");
 }
 
 /// `GET path` with a bearer `token` from the server at `addr`: the whole answer, as text.
