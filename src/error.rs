@@ -118,6 +118,10 @@ pub enum Error {
         /// What went wrong and, when knowable, how to fix it.
         message: String,
     },
+    /// The key of an encrypted referrals database could not be had from the environment or
+    /// its key file (both given, empty, a key file others may read, ...).
+    #[error("{0}")]
+    Key(String),
     /// A caller asked for something that does not exist (for example an unknown group id).
     #[error("{0}")]
     NotFound(String),

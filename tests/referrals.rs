@@ -602,5 +602,10 @@ fn a_newer_database_is_refused_naming_the_file_and_both_versions() {
     );
     wd.run(["referrals", "due", "--db", "not.db"])
         .assert_code(2)
-        .assert_stderr_contains("not.db: not a groupmatch database");
+        .assert_stderr_contains(if cfg!(feature = "encryption") {
+            "not.db: is encrypted or not a groupmatch database: set GROUPMATCH_DB_KEY or \
+             GROUPMATCH_DB_KEY_FILE"
+        } else {
+            "not.db: not a groupmatch database, or one encrypted"
+        });
 }

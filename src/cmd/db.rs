@@ -13,7 +13,8 @@ use super::{print_stdout, ForceArg};
 #[derive(Debug, clap::Args)]
 pub struct DbArg {
     /// The referrals database (SQLite), created readable by its owner only when it does not
-    /// exist.
+    /// exist. Built with `encryption`: encrypted with the key in GROUPMATCH_DB_KEY, or in the
+    /// first line of the file GROUPMATCH_DB_KEY_FILE names (never a flag).
     #[arg(
         long,
         value_name = "FILE",
@@ -41,7 +42,7 @@ pub struct Args {
 enum DbCommand {
     /// Write a consistent copy of the database while other processes go on writing (SQLite's
     /// online backup). A backup keeps people forgotten after it was taken: keep backups under
-    /// the same retention period.
+    /// the same retention period. The copy of an encrypted database is encrypted with its key.
     Backup(BackupArgs),
 }
 

@@ -35,6 +35,7 @@
 //! ```
 
 mod import;
+mod key;
 mod label;
 mod records;
 mod refer;
@@ -57,6 +58,7 @@ use crate::engagement::history::{person_cells, write_history_cells, History, His
 use crate::error::{Error, Problem, Result};
 
 pub use import::{parse_events, read_events, EVENT_FIELDS};
+pub use key::{DbKey, KEY_FILE_VAR, KEY_VAR};
 pub use label::{label_90d, LABEL_DAYS};
 pub use records::{
     Consent, DueFollowUp, Event, ExportSummary, LabelledHistory, NewEvent, NewReferral, Referral,
@@ -81,6 +83,8 @@ const CLOSING: &str = "'stopped', 'declined', 'no_capacity'";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The key it was opened with (an encrypted database's backup is keyed alike).
+    key: Option<DbKey>,
 }
 
 /// A date as the store keeps it: whole days since 1970-01-01.
@@ -98,11 +102,19 @@ impl Store {
     /// Unix) if it does not exist, and migrates an older schema to [`SCHEMA_VERSION`]. A
     /// database of a newer schema, or a file that is not a database, is refused with an error
     /// naming the file (and both versions).
+    ///
+    /// The key of an encrypted database (feature `encryption`) is read from the environment
+    /// ([`DbKey::from_env`]): `GROUPMATCH_DB_KEY` or `GROUPMATCH_DB_KEY_FILE`. A file created
+    /// with a key is encrypted. An encrypted file opened without its key, with a wrong key, or
+    /// an unencrypted one opened with a key is refused with an error saying which.
     pub fn open(path: &Path) -> Result<Store> {
-        create_private(path)?;
+        Store::open_with_key(path, DbKey::from_env()?)
+    }
+
+    /// [`Store::open`] with the key given (or none), not read from the environment.
+    pub fn open_with_key(path: &Path, key: Option<DbKey>) -> Result<Store> {
         let fail = |e: rusqlite::Error| store_error(path, e);
-        let mut conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        let mut conn = connect(path, key.as_ref())?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(fail)?;
@@ -130,6 +142,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            key,
         })
     }
 
@@ -606,6 +619,7 @@ impl Store {
     /// Writes a consistent copy of the database to `to` with SQLite's online backup API, while
     /// other processes go on writing: the copy is the database as of one moment. The copy is
     /// written to a temp file beside `to` (readable by its owner only) and renamed into place.
+    /// The copy of an encrypted database is encrypted with the same key.
     pub fn backup(&self, to: &Path) -> Result<()> {
         let file = crate::formats::write::AtomicFile::create(to)?;
         set_private(file.temp_path()).map_err(|error| Error::Io {
@@ -614,7 +628,7 @@ impl Store {
         })?;
         {
             let fail = |e| store_error(to, e);
-            let mut copy = Connection::open(file.temp_path()).map_err(fail)?;
+            let mut copy = connect(file.temp_path(), self.key.as_ref())?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy).map_err(fail)?;
             // Every page in one step: one read transaction, so one snapshot (stepping in parts
             // would restart whenever another process writes).
@@ -919,6 +933,61 @@ fn set_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// A connection to the database at `path`, created readable by its owner only if it does not
+/// exist: keyed with `key` (the first statement on it), with the busy timeout, and checked to
+/// be readable, so that a file the key does not open is refused here with a message that says
+/// why (no key for an encrypted file, a wrong key, a key for an unencrypted file).
+fn connect(path: &Path, key: Option<&DbKey>) -> Result<Connection> {
+    if let Some(key) = key {
+        key.require_encryption(path)?;
+    }
+    create_private(path)?;
+    let fail = |e: rusqlite::Error| store_error(path, e);
+    let conn = Connection::open(path).map_err(fail)?;
+    if let Some(key) = key {
+        key.apply(&conn, path)?;
+    }
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(conn),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Err(Error::Store {
+                path: path.to_path_buf(),
+                message: unreadable(path, key),
+            })
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Why SQLite (SQLCipher) cannot read the file at `path` as a database, opened with `key`.
+fn unreadable(path: &Path, key: Option<&DbKey>) -> String {
+    let mut header = [0u8; 16];
+    let plain = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0";
+    match key {
+        Some(key) if plain => format!(
+            "the database is not encrypted, but a key is given ({}): unset it to open this \
+             file (a database is encrypted when it is created with a key, not later)",
+            key.source()
+        ),
+        Some(key) => format!(
+            "the key from {} does not open it: a wrong key, or not a groupmatch database",
+            key.source()
+        ),
+        None if cfg!(feature = "encryption") => {
+            format!("is encrypted or not a groupmatch database: set {KEY_VAR} or {KEY_FILE_VAR}")
+        }
+        None => "not a groupmatch database, or one encrypted (which needs groupmatch built \
+                 with the `encryption` feature, and its key)"
+            .to_string(),
+    }
+}
+
 /// A SQLite error as the crate's error, naming the file; a file that is not a database says so.
 fn store_error(path: &Path, e: rusqlite::Error) -> Error {
     let message = match e.sqlite_error_code() {
@@ -1219,5 +1288,26 @@ mod tests {
         assert_eq!(store.purge_before(date("2026-02-01")).unwrap(), 0);
         assert_eq!(store.purge_before(date("2026-02-02")).unwrap(), 1);
         assert_eq!(store.counts().unwrap(), (0, 0));
+    }
+
+    /// A build without `encryption` (`cargo test --lib`; CI's `--all-features` build has it).
+    #[cfg(not(feature = "encryption"))]
+    #[test]
+    fn a_key_is_refused_by_a_build_without_encryption_before_the_file_is_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.db");
+        let key = DbKey::new("k", "GROUPMATCH_DB_KEY").unwrap();
+        let message = Store::open_with_key(&db, Some(key))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{}: a key is given (GROUPMATCH_DB_KEY), but this groupmatch is built without \
+                 encryption: build it with `cargo install --path . --features encryption`",
+                db.display()
+            )),
+            "{message}"
+        );
+        assert!(!db.exists(), "no file is created");
     }
 }

@@ -140,11 +140,29 @@ impl Workdir {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        self.run_env(&[], args)
+    }
+
+    /// [`Workdir::run`] with the environment variables `vars` set. The key of an encrypted
+    /// referrals database (`GROUPMATCH_DB_KEY`, `GROUPMATCH_DB_KEY_FILE`) is only what `vars`
+    /// gives, whatever the tests' own environment holds.
+    pub fn run_env<I, S>(&self, vars: &[(&str, &str)], args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let args: Vec<std::ffi::OsString> =
             args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupmatch"));
-        cmd.args(&args).current_dir(self.dir.path());
-        let shown = std::iter::once("groupmatch".to_string())
+        cmd.args(&args)
+            .current_dir(self.dir.path())
+            .env_remove("GROUPMATCH_DB_KEY")
+            .env_remove("GROUPMATCH_DB_KEY_FILE")
+            .envs(vars.iter().copied());
+        let shown = vars
+            .iter()
+            .map(|(name, _)| format!("{name}=..."))
+            .chain(std::iter::once("groupmatch".to_string()))
             .chain(args.iter().map(|a| shell_word(&a.to_string_lossy())))
             .collect::<Vec<_>>()
             .join(" ");
