@@ -589,7 +589,10 @@ fn a_v1_database_migrates_to_the_same_referrals_and_export_byte_for_byte() {
         shown.push_str(&show.assert_success().stdout());
     }
     let expected = std::fs::read_to_string(fixtures.join("referrals-v1.json")).unwrap();
-    assert_eq!(shown, expected, "the referrals as groupmatch at schema version 1 showed them");
+    assert_eq!(
+        shown, expected,
+        "the referrals as groupmatch at schema version 1 showed them"
+    );
     wd.run([
         "outcomes",
         "export",
@@ -618,7 +621,11 @@ fn a_v1_database_migrates_to_the_same_referrals_and_export_byte_for_byte() {
     let ids: Vec<(i64, &str)> = records.iter().map(|(i, p)| (*i, p.as_str())).collect();
     assert_eq!(
         ids,
-        [(1, "p-fixture"), (2, "p-fixture"), (3, "p-other,\"quoted\"")],
+        [
+            (1, "p-fixture"),
+            (2, "p-fixture"),
+            (3, "p-other,\"quoted\"")
+        ],
         "each distinct record once, in the order first referred"
     );
     drop(conn);

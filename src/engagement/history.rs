@@ -27,11 +27,11 @@ use crate::domain::vocab::ReferralType;
 use crate::engagement::model::{sigmoid, EngagementModel, Provenance};
 use crate::error::{Problem, Result};
 use crate::features::{self, Feature, FeatureVector, N_FEATURES};
+use crate::formats::cells::CellTable;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
 use crate::formats::record::{
     csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
 };
-use crate::formats::cells::CellTable;
 use crate::formats::write::{csv_header, write_atomic};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::Pair;
@@ -351,6 +351,7 @@ pub(crate) fn person_cells(people: usize) -> CellTable {
 /// Writes a history CSV (atomically) as [`write_history`] does, from each person's cells
 /// ([`person_cells`]), for a writer that has people as JSON already (the referrals store) and
 /// need not read them into [`Person`]s.
+#[cfg(feature = "store")]
 pub(crate) fn write_history_cells(
     path: &Path,
     person_cells: &CellTable,

@@ -133,7 +133,8 @@ impl Store {
             schema::MigrateError::Sql(e) => store_error(path, e),
         })?;
         // After the migration, which runs with them off (`schema::migrate`).
-        conn.execute_batch("PRAGMA foreign_keys = ON").map_err(fail)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(fail)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -1328,10 +1329,22 @@ mod tests {
         ] {
             store.record_referral(&r).unwrap();
         }
-        assert_eq!(records(&store), ["p1", "p2", "p1"], "p1's first record once");
-        assert_eq!(store.referral(ReferralId(3)).unwrap().record.person.id, "p1");
         assert_eq!(
-            store.referral(ReferralId(4)).unwrap().record.person.readiness,
+            records(&store),
+            ["p1", "p2", "p1"],
+            "p1's first record once"
+        );
+        assert_eq!(
+            store.referral(ReferralId(3)).unwrap().record.person.id,
+            "p1"
+        );
+        assert_eq!(
+            store
+                .referral(ReferralId(4))
+                .unwrap()
+                .record
+                .person
+                .readiness,
             Some(3)
         );
         // p1's first record is still used by its February referral.
