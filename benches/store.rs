@@ -1,5 +1,7 @@
 //! The referrals store: recording one referral, the follow-ups due over 1,000,000 referrals, and
-//! the export of 1,000,000 referrals as a training history (targets: 2 ms, 100 ms, 5 s).
+//! the export of 1,000,000 referrals as a training history (targets: 2 ms, 100 ms, 5 s), both as
+//! `train --db` reads it (`export`: into people, then written) and as `outcomes export` writes
+//! it (`outcomes_export`: straight from the stored text).
 //!
 //! The 1,000,000-referral database is built once, outside the timed closures, in a temp dir:
 //! simulated people (each in two referrals, each referral its own person record) referred over
@@ -133,6 +135,17 @@ fn store_benches(c: &mut Criterion) {
             write_history(&out, &h.people, &sim.groups, &h.rows).unwrap();
         })
     });
+    // What `outcomes export` does: the stored records' cells straight from their text.
+    group.bench_with_input(
+        BenchmarkId::new("outcomes_export", REFERRALS),
+        &big,
+        |b, store| {
+            b.iter(|| {
+                let e = store.export_history(&out, &sim.groups, today()).unwrap();
+                assert!(e.rows > 500_000, "{}", e.rows);
+            })
+        },
+    );
     group.finish();
 }
 

@@ -571,6 +571,72 @@ fn a_database_of_every_earlier_schema_version_opens_and_migrates() {
     assert_eq!(versions, groupmatch::store::SCHEMA_VERSION);
 }
 
+#[test]
+fn a_v1_database_migrates_to_the_same_referrals_and_export_byte_for_byte() {
+    let wd = Workdir::new();
+    let fixtures = repo_path("tests/fixtures/store");
+    let db = wd.path().join("v1.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for file in ["v1.sql", "referrals-v1.sql"] {
+        conn.execute_batch(&std::fs::read_to_string(fixtures.join(file)).unwrap())
+            .unwrap();
+    }
+    drop(conn);
+    let db_arg = db.to_str().unwrap();
+    let mut shown = String::new();
+    for id in ["1", "2", "3", "4"] {
+        let show = wd.run(["referrals", "show", id, "--db", db_arg, "--format", "json"]);
+        shown.push_str(&show.assert_success().stdout());
+    }
+    let expected = std::fs::read_to_string(fixtures.join("referrals-v1.json")).unwrap();
+    assert_eq!(
+        shown, expected,
+        "the referrals as groupmatch at schema version 1 showed them"
+    );
+    wd.run([
+        "outcomes",
+        "export",
+        "--out",
+        "history.csv",
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--db",
+        db_arg,
+    ])
+    .assert_success()
+    .assert_stdout_contains("5 rows (3 engaged) of 3 person records");
+    assert_eq!(
+        std::fs::read_to_string(wd.path().join("history.csv")).unwrap(),
+        std::fs::read_to_string(fixtures.join("referrals-v1.csv")).unwrap(),
+        "the export as groupmatch at schema version 1 wrote it"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let records: Vec<(i64, String)> = conn
+        .prepare("SELECT id, person_id FROM person_record ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let ids: Vec<(i64, &str)> = records.iter().map(|(i, p)| (*i, p.as_str())).collect();
+    assert_eq!(
+        ids,
+        [
+            (1, "p-fixture"),
+            (2, "p-fixture"),
+            (3, "p-other,\"quoted\"")
+        ],
+        "each distinct record once, in the order first referred"
+    );
+    drop(conn);
+    // The highest id given (the deleted referral 5) is never given again.
+    let mut store = Store::open(&db).unwrap();
+    let next = store
+        .record_referral(&new_referral("p-new", "2026-03-01", "g1", BOTH))
+        .unwrap();
+    assert_eq!(next, ReferralId(6));
+}
+
 fn schema_of(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn

@@ -27,11 +27,12 @@ use crate::domain::vocab::ReferralType;
 use crate::engagement::model::{sigmoid, EngagementModel, Provenance};
 use crate::error::{Problem, Result};
 use crate::features::{self, Feature, FeatureVector, N_FEATURES};
+use crate::formats::cells::CellTable;
 use crate::formats::people::{person_from_fields, PERSON_FIELDS, PERSON_REQUIRED};
 use crate::formats::record::{
     csv_record_chunks, first_seen, unknown_field_warnings, Fields, Record,
 };
-use crate::formats::write::{csv_cells, csv_header, write_atomic};
+use crate::formats::write::{csv_header, write_atomic};
 use crate::formats::{read_bytes, Loaded};
 use crate::pair::Pair;
 
@@ -326,25 +327,34 @@ pub fn history_rows(
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> std::io::Result<()> {
-    let cells: Vec<Vec<String>> = people
-        .par_iter()
-        .map(|p| person_cells(&serde_json::to_value(p).expect("people serialise")))
-        .collect();
+    // Each person's cells are made once, from the JSON the person serialises to, by the same
+    // reader the referrals store's export uses.
+    let mut cells = person_cells(people.len());
+    let mut json = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        json.clear();
+        serde_json::to_writer(&mut json, p).map_err(std::io::Error::other)?;
+        let text = std::str::from_utf8(&json).map_err(std::io::Error::other)?;
+        cells
+            .set_json(i, text, &[])
+            .map_err(std::io::Error::other)?;
+    }
     rows_of_cells(w, &cells, groups, rows)
 }
 
-/// A person's cells in a history row, in the order of [`history_header`]'s person columns,
-/// from the JSON object a person file holds (`serde_json::to_value` of a [`Person`]).
-pub fn person_cells(person: &serde_json::Value) -> Vec<String> {
-    csv_cells(person, PERSON_FIELDS)
+/// A table of `people` persons' cells in a history row, in the order of [`history_header`]'s
+/// person columns, each set from a person's JSON (the object a person file holds).
+pub(crate) fn person_cells(people: usize) -> CellTable {
+    CellTable::new(PERSON_FIELDS, people)
 }
 
 /// Writes a history CSV (atomically) as [`write_history`] does, from each person's cells
 /// ([`person_cells`]), for a writer that has people as JSON already (the referrals store) and
 /// need not read them into [`Person`]s.
-pub fn write_history_cells(
+#[cfg(feature = "store")]
+pub(crate) fn write_history_cells(
     path: &Path,
-    person_cells: &[Vec<String>],
+    person_cells: &CellTable,
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> Result<()> {
@@ -354,29 +364,36 @@ pub fn write_history_cells(
     })
 }
 
-/// History rows from each person's cells.
+/// History rows from each person's cells: each row's cells borrowed, none copied.
 fn rows_of_cells(
     w: impl Write,
-    person_cells: &[Vec<String>],
+    person_cells: &CellTable,
     groups: &[Group],
     rows: &[HistoryRow],
 ) -> std::io::Result<()> {
+    use std::fmt::Write as _;
     let mut csv = csv::Writer::from_writer(w);
+    let (mut placed, mut p) = (String::new(), String::new());
     for h in rows {
-        let mut row: Vec<&str> =
-            Vec::with_capacity(PERSON_FIELDS.len() + HISTORY_EXTRA_FIELDS.len());
-        row.push(&h.placement_id);
-        row.extend(person_cells[h.person].iter().map(String::as_str));
-        let placed = h.placed_on.to_string();
-        let p = h
-            .true_probability
-            .map_or_else(String::new, |p| p.to_string());
-        row.push(&groups[h.group].id);
-        row.push(&placed);
-        row.push(if h.engaged_90d { "1" } else { "0" });
-        row.push(h.referral.as_str());
-        row.push(&p);
-        csv.write_record(&row).map_err(std::io::Error::other)?;
+        placed.clear();
+        let _ = write!(placed, "{}", h.placed_on);
+        p.clear();
+        if let Some(x) = h.true_probability {
+            let _ = write!(p, "{x}");
+        }
+        let rest = [
+            groups[h.group].id.as_str(),
+            &placed,
+            if h.engaged_90d { "1" } else { "0" },
+            h.referral.as_str(),
+            &p,
+        ];
+        csv.write_record(
+            std::iter::once(h.placement_id.as_str())
+                .chain(person_cells.row(h.person))
+                .chain(rest),
+        )
+        .map_err(std::io::Error::other)?;
     }
     csv.flush()
 }

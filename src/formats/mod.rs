@@ -2,6 +2,7 @@
 //! checking files for `validate`. The formats are documented in `docs/formats.md`.
 
 pub mod bmlt;
+pub(crate) mod cells;
 mod fetch;
 pub mod groups;
 pub mod hsds;

@@ -124,10 +124,8 @@ impl Store {
                 message: format!("could not switch to WAL mode (the journal is '{mode}')"),
             });
         }
-        conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(fail)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
+            .map_err(fail)?;
         schema::migrate(&mut conn).map_err(|e| match e {
             schema::MigrateError::Newer(found) => Error::Store {
                 path: path.to_path_buf(),
@@ -137,8 +135,18 @@ impl Store {
                     SCHEMA_VERSION
                 ),
             },
+            schema::MigrateError::Broken(table) => Error::Store {
+                path: path.to_path_buf(),
+                message: format!(
+                    "a row of table '{table}' refers to a row that does not exist, so the \
+                     database cannot be migrated; restore it from a backup"
+                ),
+            },
             schema::MigrateError::Sql(e) => store_error(path, e),
         })?;
+        // After the migration, which runs with them off (`schema::migrate`).
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(fail)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -237,8 +245,9 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT person, referred_at, staff, engine_version, referral_type, \
-                 consent_follow_up, consent_training FROM referral WHERE id = ?1",
+                "SELECT p.record, r.referred_at, r.staff, r.engine_version, r.referral_type, \
+                 r.consent_follow_up, r.consent_training \
+                 FROM referral r JOIN person_record p ON p.id = r.person_record WHERE r.id = ?1",
                 [id.0],
                 |r| {
                     Ok((
@@ -377,11 +386,16 @@ impl Store {
     /// `ID~3`, ... so a written history reads back (one record per id).
     pub fn training_history(&self, groups: &[Group], now: NaiveDate) -> Result<LabelledHistory> {
         let labelled = self.labelled(groups, now)?;
-        let people = labelled
-            .people
-            .par_iter()
-            .map(|(json, id)| {
-                serde_json::from_str::<Person>(json).map(|mut p| {
+        let mut texts = vec![String::new(); labelled.people.len()];
+        self.person_records(&labelled.people, |i, json| {
+            json.clone_into(&mut texts[i]);
+            Ok(())
+        })?;
+        let people = texts
+            .into_par_iter()
+            .zip(&labelled.people)
+            .map(|(json, (_, id))| {
+                serde_json::from_str::<Person>(&json).map(|mut p| {
                     p.id.clone_from(id);
                     p
                 })
@@ -399,38 +413,56 @@ impl Store {
     }
 
     /// Writes the rows of [`Store::training_history`] to `path` as a history CSV (atomically),
-    /// the file `outcomes export` writes, straight from the stored records (no person is read
-    /// into a [`Person`], which is several times slower). Returns what was
-    /// written and left out.
+    /// the file `outcomes export` writes, straight from the stored records: each distinct
+    /// record's cells are read from its JSON text once (no [`Person`], no JSON tree) and every
+    /// row borrows them. Returns what was written and left out.
     pub fn export_history(
         &self,
         path: &Path,
         groups: &[Group],
         now: NaiveDate,
     ) -> Result<ExportSummary> {
+        /// Records sent at a time from the reading thread to the one making cells.
+        const BATCH: usize = 1024;
         let labelled = self.labelled(groups, now)?;
-        let (rows, unlabelled, unknown_groups) =
-            (labelled.rows, labelled.unlabelled, labelled.unknown_groups);
-        // Each record's JSON is read and turned into its cells at once (and dropped): no
-        // million JSON trees in memory at a time.
-        let cells = labelled
-            .people
-            .into_par_iter()
-            .map(|(json, id)| {
-                serde_json::from_str::<serde_json::Value>(&json).map(|mut v| {
-                    v["id"] = serde_json::Value::String(id);
-                    person_cells(&v)
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.unreadable_person(&e))?;
-        write_history_cells(path, &cells, groups, &rows)?;
+        let people = &labelled.people;
+        // The records are read on this thread (the connection is not shared) while another
+        // makes their cells: each took about half the time on one thread.
+        let cells = std::thread::scope(|s| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(8);
+            let maker = s.spawn(move || {
+                let mut cells = person_cells(people.len());
+                for batch in receive {
+                    for (i, json) in batch {
+                        cells.set_json(i, &json, &[("id", &people[i].1)])?;
+                    }
+                }
+                Ok::<_, serde_json::Error>(cells)
+            });
+            let mut batch = Vec::with_capacity(BATCH);
+            let read = self.person_records(people, |i, json| {
+                batch.push((i, json.to_owned()));
+                if batch.len() == BATCH {
+                    // A send fails only when the maker stopped at an error, which its result
+                    // gives below.
+                    let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+                Ok(())
+            });
+            let _ = send.send(batch);
+            drop(send);
+            let made = maker.join().expect("making cells does not panic");
+            read?;
+            made.map_err(|e| self.unreadable_person(&e))
+        })?;
+        let rows = &labelled.rows;
+        write_history_cells(path, &cells, groups, rows)?;
         Ok(ExportSummary {
             rows: rows.len(),
             engaged: rows.iter().filter(|r| r.engaged_90d).count(),
-            people: cells.len(),
-            unlabelled,
-            unknown_groups,
+            people: people.len(),
+            unlabelled: labelled.unlabelled,
+            unknown_groups: labelled.unknown_groups,
         })
     }
 
@@ -441,9 +473,46 @@ impl Store {
         }
     }
 
+    /// Calls `each` with each of the person records `people` (record ids, with their ids in the
+    /// history): its place in `people` and its JSON as stored, borrowed from `SQLite` (no copy),
+    /// in one scan of the records in id order.
+    fn person_records(
+        &self,
+        people: &[(i64, String)],
+        mut each: impl FnMut(usize, &str) -> Result<()>,
+    ) -> Result<()> {
+        let fail = |e| store_error(&self.path, e);
+        let place: FxHashMap<i64, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, (record, _))| (*record, i))
+            .collect();
+        let (Some(first), Some(last)) = (place.keys().min(), place.keys().max()) else {
+            return Ok(());
+        };
+        // One scan of the range, skipping the records not wanted, is several times faster than
+        // a lookup of each (most are wanted).
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, record FROM person_record WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
+            .map_err(fail)?;
+        let mut rows = stmt.query([first, last]).map_err(fail)?;
+        while let Some(r) = rows.next().map_err(fail)? {
+            let id: i64 = r.get(0).map_err(fail)?;
+            if let Some(&i) = place.get(&id) {
+                let json = r
+                    .get_ref(1)
+                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+                    .map_err(fail)?;
+                each(i, json)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The labelled rows both [`Store::training_history`] and [`Store::export_history`] give:
-    /// each distinct person record once (its JSON and its id in the history), the rows indexing
-    /// them, and what was left out.
+    /// each distinct person record once (its record id and its id in the history), the rows
+    /// indexing them, and what was left out.
     fn labelled(&self, groups: &[Group], now: NaiveDate) -> Result<Labelled> {
         let last = day_number(now) - i64::from(LABEL_DAYS);
         let referrals = self.labelled_referrals(last)?;
@@ -453,15 +522,15 @@ impl Store {
             .map(|(i, g)| (g.id.as_str(), i))
             .collect();
         // Each distinct record once (a person often has several referrals); a person whose
-        // record changed is `ID~2`, `ID~3`, ... from its second record on.
-        // FxHash: half a gigabyte of records is hashed here, and they are our own rows.
-        let mut texts: FxHashMap<&str, usize> = FxHashMap::default();
+        // record changed is `ID~2`, `ID~3`, ... from its second record on, in the order the
+        // records are first met.
+        let mut records: FxHashMap<i64, usize> = FxHashMap::default();
         let mut versions: FxHashMap<&str, usize> = FxHashMap::default();
-        let mut people: Vec<(String, String)> = Vec::new();
+        let mut people: Vec<(i64, String)> = Vec::new();
         let mut rows = Vec::new();
         let (mut unlabelled, mut unknown_groups) = (0, 0);
         for r in &referrals {
-            let person = *texts.entry(r.person.as_str()).or_insert_with(|| {
+            let person = *records.entry(r.record).or_insert_with(|| {
                 let n = versions.entry(r.person_id.as_str()).or_insert(0);
                 *n += 1;
                 let id = if *n > 1 {
@@ -469,7 +538,7 @@ impl Store {
                 } else {
                     r.person_id.clone()
                 };
-                people.push((r.person.clone(), id));
+                people.push((r.record, id));
                 people.len() - 1
             });
             let referred_on = date_of(r.day);
@@ -510,7 +579,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, person_id, person, referred_on, referral_type FROM referral \
+                "SELECT id, person_id, person_record, referred_on, referral_type FROM referral \
                  WHERE consent_training = 1 AND referred_on <= ?1 ORDER BY id",
             )
             .map_err(fail)?;
@@ -527,7 +596,7 @@ impl Store {
             out.push(StoredReferral {
                 id,
                 person_id: r.get(1).map_err(fail)?,
-                person: r.get(2).map_err(fail)?,
+                record: r.get(2).map_err(fail)?,
                 day: r.get(3).map_err(fail)?,
                 referral_type,
                 chosen: Vec::new(),
@@ -568,31 +637,52 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes every referral of the person `person_id` (with what was shown, chosen and every
-    /// event) and returns how many referrals there were. With `secure_delete` their bytes are
-    /// overwritten, and the write-ahead log is checkpointed and truncated, so nothing of them
-    /// remains in the database's files (backups taken before still hold them).
+    /// Removes every referral of the person `person_id` (with what was shown, chosen, every
+    /// event and every record of the person) and returns how many referrals there were. With
+    /// `secure_delete` their bytes are overwritten, and the write-ahead log is checkpointed and
+    /// truncated, so nothing of them remains in the database's files (backups taken before
+    /// still hold them).
     pub fn forget(&mut self, person_id: &str) -> Result<usize> {
-        let n = self
-            .conn
-            .execute("DELETE FROM referral WHERE person_id = ?1", [person_id])
-            .map_err(|e| self.fail(e))?;
-        self.checkpoint()?;
-        Ok(n)
+        self.remove_referrals("person_id = ?1", person_id)
     }
 
     /// Removes every referral made before `date` (UTC days), as [`Store::forget`] removes a
-    /// person's: a retention period. Returns how many were removed.
+    /// person's (with the person records no referral left uses): a retention period. Returns
+    /// how many were removed.
     pub fn purge_before(&mut self, date: NaiveDate) -> Result<usize> {
-        let n = self
+        self.remove_referrals("referred_on < ?1", day_number(date))
+    }
+
+    /// Removes the referrals `condition` (SQL over the referral table, with `?1` the `value`)
+    /// selects, and the person records they leave unused, in one transaction; then checkpoints.
+    fn remove_referrals(&mut self, condition: &str, value: impl rusqlite::ToSql) -> Result<usize> {
+        let tx = self
             .conn
-            .execute(
-                "DELETE FROM referral WHERE referred_on < ?1",
-                [day_number(date)],
-            )
-            .map_err(|e| self.fail(e))?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&self.path, e))?;
+        let removed = (|| {
+            let mut records = tx
+                .prepare(&format!(
+                    "DELETE FROM referral WHERE {condition} RETURNING person_record"
+                ))?
+                .query_map([value], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            let n = records.len();
+            records.sort_unstable();
+            records.dedup();
+            let mut unused = tx.prepare(
+                "DELETE FROM person_record WHERE id = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM referral WHERE person_record = ?1)",
+            )?;
+            for id in records {
+                unused.execute([id])?;
+            }
+            Ok(n)
+        })()
+        .map_err(|e| store_error(&self.path, e))?;
+        tx.commit().map_err(|e| store_error(&self.path, e))?;
         self.checkpoint()?;
-        Ok(n)
+        Ok(removed)
     }
 
     /// Copies every page of the log into the database and truncates the log to nothing. A
@@ -674,15 +764,16 @@ fn insert_referral(
     referral: &NewReferral,
 ) -> rusqlite::Result<ReferralId> {
     let person = serde_json::to_string(&referral.person).expect("people serialise");
+    let record = person_record(tx, &referral.person.id, &person)?;
     let on = day_number(referral.referred_at.date_naive());
     tx.prepare_cached(
-        "INSERT INTO referral (person_id, person, referred_at, referred_on, staff, \
+        "INSERT INTO referral (person_id, person_record, referred_at, referred_on, staff, \
          engine_version, referral_type, consent_follow_up, consent_training) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         referral.person.id,
-        person,
+        record,
         referral.referred_at.to_rfc3339(),
         on,
         referral.staff,
@@ -706,6 +797,21 @@ fn insert_referral(
     tx.prepare_cached("INSERT INTO event (referral, kind, on_day) VALUES (?1, 'referred', ?2)")?
         .execute(params![id, on])?;
     Ok(ReferralId(id))
+}
+
+/// The id of the stored record of person `person_id` whose JSON is `json`, stored now if it
+/// is not yet: a person's records are few, so the ones of `person_id` are compared.
+fn person_record(tx: &rusqlite::Transaction, person_id: &str, json: &str) -> rusqlite::Result<i64> {
+    let found = tx
+        .prepare_cached("SELECT id FROM person_record WHERE person_id = ?1 AND record = ?2")?
+        .query_row([person_id, json], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO person_record (person_id, record) VALUES (?1, ?2)")?
+        .execute([person_id, json])?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// [`Store::check_events`] on `conn` (the store's connection, or a transaction of it).
@@ -783,8 +889,8 @@ fn chosen_of(conn: &Connection, path: &Path, id: ReferralId) -> Result<Vec<Strin
 
 /// The labelled rows of the store ([`Store::labelled`]).
 struct Labelled {
-    /// Each distinct person record: its JSON as stored, and its id in the history.
-    people: Vec<(String, String)>,
+    /// Each distinct person record: its id in the store, and its id in the history.
+    people: Vec<(i64, String)>,
     rows: Vec<HistoryRow>,
     unlabelled: usize,
     unknown_groups: usize,
@@ -794,7 +900,8 @@ struct Labelled {
 struct StoredReferral {
     id: i64,
     person_id: String,
-    person: String,
+    /// Its person record's id.
+    record: i64,
     day: i64,
     referral_type: ReferralType,
     chosen: Vec<String>,
@@ -1285,9 +1392,63 @@ mod tests {
             )
             .unwrap();
         assert_eq!(left, 3, "p2's two shown and one chosen");
+        assert_eq!(records(&store), ["p2"]);
         assert_eq!(store.purge_before(date("2026-02-01")).unwrap(), 0);
         assert_eq!(store.purge_before(date("2026-02-02")).unwrap(), 1);
         assert_eq!(store.counts().unwrap(), (0, 0));
+        assert!(records(&store).is_empty());
+    }
+
+    /// The person id of each stored person record, by record id.
+    fn records(store: &Store) -> Vec<String> {
+        store
+            .conn
+            .prepare("SELECT person_id FROM person_record ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_person_record_is_stored_once_and_removed_with_its_last_referral() {
+        let (_dir, mut store) = store();
+        let mut changed = referral("p1", "2026-03-01", &["g1"], BOTH);
+        changed.person.readiness = Some(3);
+        for r in [
+            referral("p1", "2026-01-01", &["g1"], BOTH),
+            referral("p2", "2026-01-02", &["g1"], BOTH),
+            referral("p1", "2026-02-01", &["g2"], BOTH),
+            changed,
+        ] {
+            store.record_referral(&r).unwrap();
+        }
+        assert_eq!(
+            records(&store),
+            ["p1", "p2", "p1"],
+            "p1's first record once"
+        );
+        assert_eq!(
+            store.referral(ReferralId(3)).unwrap().record.person.id,
+            "p1"
+        );
+        assert_eq!(
+            store
+                .referral(ReferralId(4))
+                .unwrap()
+                .record
+                .person
+                .readiness,
+            Some(3)
+        );
+        // p1's first record is still used by its February referral.
+        assert_eq!(store.purge_before(date("2026-01-02")).unwrap(), 1);
+        assert_eq!(records(&store), ["p1", "p2", "p1"]);
+        assert_eq!(store.purge_before(date("2026-02-02")).unwrap(), 2);
+        assert_eq!(records(&store), ["p1"]);
+        assert_eq!(store.forget("p1").unwrap(), 1);
+        assert!(records(&store).is_empty());
     }
 
     /// A build without `encryption` (`cargo test --lib`; CI's `--all-features` build has it).

@@ -3,12 +3,15 @@
 //! a database is always at one version or the next, never between. A database from a newer
 //! groupmatch is refused, never downgraded or guessed at.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Each schema version's step, in order: `MIGRATIONS[i]` takes a database from version `i` to
 /// version `i + 1`. A new version is a new step at the end; a step once released never changes
 /// (`tests/fixtures/store/` keeps a database of every earlier version, and the tests migrate it).
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_referrals.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_referrals.sql"),
+    include_str!("migrations/002_person_records.sql"),
+];
 
 /// The schema version this groupmatch writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -18,6 +21,8 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 pub(super) enum MigrateError {
     /// The database's version is newer than this groupmatch knows.
     Newer(u32),
+    /// A row of this table refers to a row that does not exist (a file edited by hand).
+    Broken(String),
     /// `SQLite` failed.
     Sql(rusqlite::Error),
 }
@@ -37,6 +42,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<u32, MigrateError> {
     if found == SCHEMA_VERSION {
         return Ok(found);
     }
+    // A step may rebuild a table others refer to, which SQLite does with foreign keys off
+    // (dropping the old table would otherwise delete the rows referring to it); they are
+    // checked before the steps commit. The pragma is a no-op inside a transaction, so it is
+    // set here, and [`super::Store::open`] turns them on after.
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -44,6 +54,12 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<u32, MigrateError> {
     }
     for step in &MIGRATIONS[found as usize..] {
         tx.execute_batch(step)?;
+    }
+    let broken: Option<String> = tx
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(MigrateError::Broken(table));
     }
     if found < SCHEMA_VERSION {
         // PRAGMA takes no parameters; the value is our own constant.
@@ -65,12 +81,12 @@ mod tests {
         let tables: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' \
-                 AND name IN ('referral', 'shown', 'chosen', 'event')",
+                 AND name IN ('referral', 'person_record', 'shown', 'chosen', 'event')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 4);
+        assert_eq!(tables, 5);
     }
 
     #[test]
