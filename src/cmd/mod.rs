@@ -389,7 +389,6 @@ impl serde_json::ser::Formatter for TerminalJson {
     }
 }
 
-/// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
 /// The value of a file read, its warnings printed to stderr, each in `label` (the file).
 fn warned<T>(loaded: groupmatch::Loaded<T>, label: &str) -> T {
     for w in &loaded.warnings {
@@ -415,6 +414,7 @@ fn groups_or_embedded(
     })
 }
 
+/// Writes `text` to stderr (warnings, progress), escaped as [`print_stdout`] escapes.
 fn print_stderr(text: &str) {
     eprint!("{}", escape_terminal(text));
 }
