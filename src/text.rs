@@ -81,7 +81,7 @@ pub fn single_line(s: &str) -> Cow<'_, str> {
 /// assert_eq!(escape_control("plain \\ text"), "plain \\ text");
 /// ```
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    escape_except(s, |_| false, |out, c| write!(out, "{}", c.escape_debug()))
+    escape_except(s, |_| false, rust_escape)
 }
 
 /// [`escape_control`] for a whole output of several lines: line breaks (`\n`) are kept, every
@@ -92,11 +92,12 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
 /// assert_eq!(escape_terminal("one\u{1b}[2J\ntwo\r\n"), "one\\u{1b}[2J\ntwo\\r\n");
 /// ```
 pub fn escape_terminal(s: &str) -> Cow<'_, str> {
-    escape_except(
-        s,
-        |c| c == '\n',
-        |out, c| write!(out, "{}", c.escape_debug()),
-    )
+    escape_except(s, |c| c == '\n', rust_escape)
+}
+
+/// `c` written as its Rust escape (`\n`, `\u{1b}`), as the terminal escapes show it.
+fn rust_escape(out: &mut String, c: char) -> std::fmt::Result {
+    write!(out, "{}", c.escape_debug())
 }
 
 /// The contents of a JSON string (as a JSON writer leaves them: the C0 controls, quotes and
