@@ -330,13 +330,10 @@ pub fn history_rows(
     // Each person's cells are made once, from the JSON the person serialises to, by the same
     // reader the referrals store's export uses.
     let mut cells = person_cells(people.len());
-    let mut json = Vec::new();
     for (i, p) in people.iter().enumerate() {
-        json.clear();
-        serde_json::to_writer(&mut json, p).map_err(std::io::Error::other)?;
-        let text = std::str::from_utf8(&json).map_err(std::io::Error::other)?;
+        let json = serde_json::to_string(p).map_err(std::io::Error::other)?;
         cells
-            .set_json(i, text, &[])
+            .set_json(i, &json, &[])
             .map_err(std::io::Error::other)?;
     }
     rows_of_cells(w, &cells, groups, rows)
